@@ -1,0 +1,38 @@
+import { sumAmounts } from "./money";
+import type { DraftLine } from "./proration";
+
+export type InvoiceStatus = "draft" | "open" | "paid" | "void" | "uncollectible";
+export type BillingReason = "subscription_create" | "subscription_cycle" | "subscription_update" | "manual";
+
+export interface InvoiceTotals {
+  subtotal: number;
+  total: number;
+  creditApplied: number;
+  amountDue: number;
+  /** The subscription's credit balance once this invoice is finalized. */
+  creditBalanceAfter: number;
+  /** `paid` when nothing is due (rule 8), else `open`. */
+  status: "open" | "paid";
+}
+
+/**
+ * API.md §4 rule 8. A negative total is paid at once and becomes credit; otherwise
+ * credit_applied = min(credit, total) and amount_due = total − credit_applied.
+ */
+export function finalizeTotals(lines: readonly DraftLine[], creditBalance: number): InvoiceTotals {
+  const subtotal = sumAmounts(lines.map((line) => line.amount));
+  const total = subtotal;
+  if (total < 0) {
+    return { subtotal, total, creditApplied: 0, amountDue: 0, creditBalanceAfter: creditBalance - total, status: "paid" };
+  }
+  const creditApplied = Math.min(creditBalance, total);
+  const amountDue = total - creditApplied;
+  return {
+    subtotal,
+    total,
+    creditApplied,
+    amountDue,
+    creditBalanceAfter: creditBalance - creditApplied,
+    status: amountDue === 0 ? "paid" : "open",
+  };
+}

@@ -1,0 +1,21 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: {
+        bindings: {
+          BILLIFY_API_KEY: "sk_test_local",
+          BILLIFY_ADMIN_KEY: "sk_admin_local",
+          BILLIFY_MODE: "test",
+        },
+      },
+    }),
+  ],
+  test: {
+    include: ["test/**/*.test.ts"],
+    benchmark: { include: ["test/**/*.bench.ts"] },
+  },
+});
