@@ -42,7 +42,8 @@ export function prorationCredit(item: PricedItem, period: { start: Instant; end:
   return {
     type: "proration",
     description: `Unused time on ${item.planName} after ${toIsoDate(at)}`,
-    amount: -scaleAmount(item.amount * item.quantity, f.numerator, f.denominator),
+    // Rounding is symmetric, so round(−x·f) = −round(x·f); negating first never yields −0.
+    amount: scaleAmount(-item.amount * item.quantity, f.numerator, f.denominator),
     quantity: item.quantity,
     plan: item.planId,
     periodStart: at,

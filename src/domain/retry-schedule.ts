@@ -23,7 +23,8 @@ export function parseDunningPolicy(retryDays: string | undefined, finalAction: s
   let days: number[] = [...DEFAULT_DUNNING.retryDays];
   if (retryDays !== undefined) {
     const trimmed = retryDays.trim();
-    days = trimmed === "" ? [] : trimmed.split(",").map((part) => Number(part.trim()));
+    // Plain digits only: Number() alone would read "0x10" as 16 days and "1e1" as 10.
+    days = trimmed === "" ? [] : trimmed.split(",").map((part) => (/^\d+$/.test(part.trim()) ? Number(part) : Number.NaN));
     if (days.some((d) => !Number.isInteger(d) || d < 1 || d > 365) || days.length > 20) {
       throw new Error(
         `BILLIFY_RETRY_DAYS must be a comma-separated list of whole days between 1 and 365 (at most 20), e.g. "1,3,5,7"; got "${retryDays}"`,

@@ -1,0 +1,225 @@
+import type { Cadence, Period } from "./billing-period";
+import { oneIntervalAfter, oneIntervalBefore, periodAt, periodIndexAt } from "./billing-period";
+import type { BillingReason } from "./invoice";
+import type { DraftLine, PricedItem } from "./proration";
+import { partialPeriodLine, prorationCharge, prorationCredit, subscriptionLine } from "./proration";
+import type { Instant } from "./time";
+import { SECONDS_PER_DAY } from "./time";
+
+export type SubscriptionStatus =
+  | "trialing"
+  | "active"
+  | "incomplete"
+  | "incomplete_expired"
+  | "past_due"
+  | "unpaid"
+  | "canceled";
+
+export type ProrationBehavior = "create_prorations" | "always_invoice" | "none";
+
+/** The price terms a subscription keeps from its plan (they never change on the plan). */
+export interface PlanTerms {
+  id: string;
+  name: string;
+  currency: string;
+  amount: number;
+  cadence: Cadence;
+  trialDays: number;
+}
+
+export interface SubscriptionState {
+  plan: PlanTerms;
+  quantity: number;
+  status: SubscriptionStatus;
+  /** The start of the first full period; periods are computed from it (rule 1). */
+  anchor: Instant;
+  currentPeriodStart: Instant;
+  currentPeriodEnd: Instant;
+  trialStart: Instant | null;
+  trialEnd: Instant | null;
+  cancelAtPeriodEnd: boolean;
+  canceledAt: Instant | null;
+  endedAt: Instant | null;
+  creditBalance: number;
+}
+
+export interface InvoiceDraft {
+  reason: BillingReason;
+  period: Period;
+  /** Lines made by this decision; the actor adds every pending line to them. */
+  lines: DraftLine[];
+  /** Whether pending lines are swept into this invoice (always, per rules 2 and 4). */
+  includePending: true;
+}
+
+export type DomainError = { code: string; message: string; param?: string };
+
+export type Decision =
+  | { ok: true; state: SubscriptionState; invoice: InvoiceDraft | null; pending: DraftLine[] }
+  | { ok: false; error: DomainError };
+
+/** subscription.trial_will_end fires 3 days before the trial ends (API.md §6). */
+export const TRIAL_WILL_END_NOTICE = 3 * SECONDS_PER_DAY;
+
+const ENDED: ReadonlySet<SubscriptionStatus> = new Set(["canceled", "incomplete_expired"]);
+
+export function isEnded(status: SubscriptionStatus): boolean {
+  return ENDED.has(status);
+}
+
+function item(plan: PlanTerms, quantity: number): PricedItem {
+  return { planId: plan.id, planName: plan.name, amount: plan.amount, quantity };
+}
+
+export interface StartInput {
+  plan: PlanTerms;
+  quantity: number;
+  now: Instant;
+  trialDays: number;
+  billingCycleAnchor: Instant | null;
+}
+
+/**
+ * A new subscription (rules 1, 2, 6, 7): with a trial, no invoice until the trial ends;
+ * with a later billing_cycle_anchor, a shorter first period [now, anchor) at a prorated
+ * price; otherwise a full first period from now, invoiced at once.
+ */
+export function startSubscription(input: StartInput): Decision {
+  const { plan, quantity, now, trialDays, billingCycleAnchor } = input;
+  const base = { plan, quantity, cancelAtPeriodEnd: false, canceledAt: null, endedAt: null, creditBalance: 0 };
+  if (trialDays > 0) {
+    if (billingCycleAnchor !== null) {
+      return fail("parameter_conflict", "billing_cycle_anchor cannot be combined with a trial; pass trial_days: 0", "billing_cycle_anchor");
+    }
+    const trialEnd = now + trialDays * SECONDS_PER_DAY;
+    return {
+      ok: true,
+      state: { ...base, status: "trialing", anchor: trialEnd, currentPeriodStart: now, currentPeriodEnd: trialEnd, trialStart: now, trialEnd },
+      invoice: null,
+      pending: [],
+    };
+  }
+  if (billingCycleAnchor !== null) {
+    if (billingCycleAnchor <= now) return fail("parameter_invalid", "billing_cycle_anchor must be in the future", "billing_cycle_anchor");
+    if (billingCycleAnchor > oneIntervalAfter(now, plan.cadence)) {
+      return fail("parameter_invalid", "billing_cycle_anchor must fall within one billing interval from now", "billing_cycle_anchor");
+    }
+    const period = { start: now, end: billingCycleAnchor };
+    const line = partialPeriodLine(item(plan, quantity), period, oneIntervalBefore(billingCycleAnchor, plan.cadence));
+    return {
+      ok: true,
+      state: { ...base, status: "active", anchor: billingCycleAnchor, currentPeriodStart: now, currentPeriodEnd: billingCycleAnchor, trialStart: null, trialEnd: null },
+      invoice: { reason: "subscription_create", period, lines: [line], includePending: true },
+      pending: [],
+    };
+  }
+  const period = periodAt(now, plan.cadence, 0);
+  return {
+    ok: true,
+    state: { ...base, status: "active", anchor: now, currentPeriodStart: period.start, currentPeriodEnd: period.end, trialStart: null, trialEnd: null },
+    invoice: { reason: "subscription_create", period, lines: [subscriptionLine(item(plan, quantity), period)], includePending: true },
+    pending: [],
+  };
+}
+
+/**
+ * Renewal at current_period_end (rules 2, 3). Cancels instead when cancel_at_period_end is
+ * set. Periods come from the anchor, so a late alarm never shifts the cycle.
+ */
+export function renew(state: SubscriptionState): Decision {
+  if (isEnded(state.status)) return fail("subscription_ended", "the subscription has ended");
+  const at = state.currentPeriodEnd;
+  if (state.cancelAtPeriodEnd) {
+    return { ok: true, state: { ...state, status: "canceled", endedAt: at }, invoice: null, pending: [] };
+  }
+  const k = periodIndexAt(state.anchor, state.plan.cadence, at);
+  const period = periodAt(state.anchor, state.plan.cadence, k);
+  const status: SubscriptionStatus = state.status === "trialing" ? "active" : state.status;
+  return {
+    ok: true,
+    state: { ...state, status, currentPeriodStart: period.start, currentPeriodEnd: period.end },
+    invoice: { reason: "subscription_cycle", period, lines: [subscriptionLine(item(state.plan, state.quantity), period)], includePending: true },
+    pending: [],
+  };
+}
+
+export interface ChangeInput {
+  plan: PlanTerms | null;
+  quantity: number | null;
+  prorationBehavior: ProrationBehavior;
+  now: Instant;
+}
+
+const CHANGEABLE: ReadonlySet<SubscriptionStatus> = new Set(["trialing", "active", "past_due", "unpaid"]);
+
+/**
+ * A plan or quantity change at t (rules 4, 5, 7).
+ *  - in a trial: no lines; the new terms apply from the trial end;
+ *  - same cadence: credit the unused old terms and charge the new ones for [t, e);
+ *    left pending (create_prorations), invoiced now (always_invoice), or not at all (none);
+ *  - another cadence: credit the unused time, restart the cycle at t and invoice a full
+ *    new period at once.
+ */
+export function changeSubscription(state: SubscriptionState, change: ChangeInput): Decision {
+  if (!CHANGEABLE.has(state.status)) {
+    return fail("invalid_status", `a ${state.status} subscription cannot change`);
+  }
+  const plan = change.plan ?? state.plan;
+  const quantity = change.quantity ?? state.quantity;
+  if (plan.currency !== state.plan.currency) {
+    return fail("currency_mismatch", `the new plan is in ${plan.currency}, the subscription in ${state.plan.currency}`, "plan");
+  }
+  const next = { ...state, plan, quantity };
+  if (state.status === "trialing") return { ok: true, state: next, invoice: null, pending: [] };
+
+  const t = change.now;
+  const current = { start: state.currentPeriodStart, end: state.currentPeriodEnd };
+  const sameCadence =
+    plan.cadence.interval === state.plan.cadence.interval && plan.cadence.intervalCount === state.plan.cadence.intervalCount;
+  const credit = prorationCredit(item(state.plan, state.quantity), current, t);
+
+  if (!sameCadence) {
+    const period = periodAt(t, plan.cadence, 0);
+    const lines = change.prorationBehavior === "none" ? [] : [credit];
+    lines.push(subscriptionLine(item(plan, quantity), period));
+    return {
+      ok: true,
+      state: { ...next, anchor: t, currentPeriodStart: period.start, currentPeriodEnd: period.end },
+      invoice: { reason: "subscription_update", period, lines, includePending: true },
+      pending: [],
+    };
+  }
+  if (change.prorationBehavior === "none") return { ok: true, state: next, invoice: null, pending: [] };
+  const lines = [credit, prorationCharge(item(plan, quantity), current, t)];
+  if (change.prorationBehavior === "create_prorations") return { ok: true, state: next, invoice: null, pending: lines };
+  return {
+    ok: true,
+    state: next,
+    invoice: { reason: "subscription_update", period: { start: t, end: current.end }, lines, includePending: true },
+    pending: [],
+  };
+}
+
+/** Rule 10 and cancel at period end (rule 3). */
+export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolean, now: Instant): Decision {
+  if (isEnded(state.status)) return fail("subscription_ended", `the subscription is already ${state.status}`);
+  if (atPeriodEnd) {
+    return { ok: true, state: { ...state, cancelAtPeriodEnd: true, canceledAt: now }, invoice: null, pending: [] };
+  }
+  return {
+    ok: true,
+    state: { ...state, status: "canceled", cancelAtPeriodEnd: false, canceledAt: now, endedAt: now },
+    invoice: null,
+    pending: [],
+  };
+}
+
+/** Clears a scheduled cancellation while the subscription has not ended. */
+export function resumeSubscription(state: SubscriptionState): Decision {
+  if (isEnded(state.status)) return fail("subscription_ended", `the subscription is already ${state.status}`);
+  return { ok: true, state: { ...state, cancelAtPeriodEnd: false, canceledAt: null }, invoice: null, pending: [] };
+}
+
+function fail(code: string, message: string, param?: string): Decision {
+  return { ok: false, error: { code, message, ...(param ? { param } : {}) } };
+}
