@@ -1,5 +1,28 @@
+import { createApp } from "./api/app";
+import { loadConfig } from "./config";
+import type { Env } from "./env";
+
+export { CustomerActor } from "./actors/customer/customer-actor";
+export { PlanActor } from "./actors/plan/plan-actor";
+export { SubscriptionActor } from "./actors/subscription/subscription-actor";
+export { TestClockActor } from "./actors/test-clock/test-clock-actor";
+
+const app = createApp();
+let configChecked = false;
+
 export default {
-  async fetch(): Promise<Response> {
-    return new Response("ok");
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    if (!configChecked) {
+      // Invalid configuration fails at once with a message naming the variable.
+      try {
+        loadConfig(env);
+        configChecked = true;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(`Billify configuration error: ${message}`);
+        return Response.json({ error: { type: "api_error", code: "configuration_error", message } }, { status: 500 });
+      }
+    }
+    return app.fetch(request, env, ctx);
   },
-};
+} satisfies ExportedHandler<Env>;

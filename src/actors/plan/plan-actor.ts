@@ -1,0 +1,103 @@
+import type { Plan, PlanCreate, PlanUpdate } from "../../api/schemas/plan";
+import { mergeMetadata } from "../../api/schemas/common";
+import { toIso } from "../../domain/time";
+import type { Outcome } from "../../errors";
+import { failure, notFound, ok } from "../../errors";
+import type { Idempotency } from "../actor";
+import { Actor } from "../actor";
+import { planListKey } from "./plan-catalog";
+
+interface PlanRow {
+  id: string;
+  name: string;
+  currency: string;
+  amount: number;
+  interval: string;
+  interval_count: number;
+  trial_days: number;
+  active: number;
+  metadata: string;
+  created: number;
+}
+
+/**
+ * One actor per plan (named by the plan's routing key). It is the truth for the plan; KV
+ * holds a copy for listing. Subscriptions read a plan once, when they are given it, and keep
+ * its price terms, which never change; so no plan read sits on a renewal.
+ */
+export class PlanActor extends Actor {
+  protected readonly migrations = [
+    [
+      `CREATE TABLE plan (
+         id TEXT PRIMARY KEY, name TEXT NOT NULL, currency TEXT NOT NULL, amount INTEGER NOT NULL,
+         interval TEXT NOT NULL, interval_count INTEGER NOT NULL, trial_days INTEGER NOT NULL,
+         active INTEGER NOT NULL, metadata TEXT NOT NULL, created INTEGER NOT NULL)`,
+    ],
+  ];
+
+  async create(id: string, input: PlanCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Plan>> {
+    return this.once(idem, async () => {
+      const outcome = this.commit(idem, () => {
+        if (this.load()) return failure<Plan>(409, "resource_already_exists", `A plan with id '${id}' already exists`, "id");
+        this.query(
+          `INSERT INTO plan (id, name, currency, amount, interval, interval_count, trial_days, active, metadata, created)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          id, input.name, input.currency, input.amount, input.interval, input.interval_count,
+          input.trial_days, input.active ? 1 : 0, JSON.stringify(input.metadata), Math.floor(nowMs / 1000),
+        );
+        this.markReadModelDirty();
+        return ok(this.load()!, 201);
+      });
+      await this.flushReadModel();
+      return outcome;
+    });
+  }
+
+  async get(id: string): Promise<Outcome<Plan>> {
+    const plan = this.load();
+    return plan && plan.id === id ? ok(plan) : notFound("plan", id);
+  }
+
+  async update(id: string, patch: PlanUpdate, idem: Idempotency | null): Promise<Outcome<Plan>> {
+    return this.once(idem, async () => {
+      const outcome = this.commit(idem, () => {
+        const plan = this.load();
+        if (!plan || plan.id !== id) return notFound<Plan>("plan", id);
+        this.query(
+          "UPDATE plan SET name = ?, active = ?, metadata = ?",
+          patch.name ?? plan.name,
+          (patch.active ?? plan.active) ? 1 : 0,
+          JSON.stringify(mergeMetadata(plan.metadata, patch.metadata ?? {})),
+        );
+        this.markReadModelDirty();
+        return ok(this.load()!);
+      });
+      await this.flushReadModel();
+      return outcome;
+    });
+  }
+
+  protected override async writeReadModel(): Promise<void> {
+    const plan = this.load();
+    if (!plan) return;
+    await this.env.BILLIFY_KV.put(planListKey(plan), JSON.stringify(plan));
+  }
+
+  private load(): Plan | null {
+    const row = this.queryOne<PlanRow>("SELECT * FROM plan");
+    if (!row) return null;
+    return {
+      id: row.id,
+      object: "plan",
+      name: row.name,
+      currency: row.currency,
+      amount: row.amount,
+      interval: row.interval as Plan["interval"],
+      interval_count: row.interval_count,
+      trial_days: row.trial_days,
+      active: row.active === 1,
+      metadata: JSON.parse(row.metadata) as Record<string, string>,
+      created: toIso(row.created),
+    };
+  }
+}

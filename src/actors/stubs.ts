@@ -1,0 +1,32 @@
+import type { Env } from "../env";
+import { planActorName, routingKeyOf } from "../ids";
+
+/**
+ * Stubs for each actor, addressed by name without a lookup. Each returns null for an id
+ * that cannot be ours (wrong prefix or shape), which callers answer with 404.
+ */
+export function planStub(env: Env, planId: string) {
+  const name = planActorName(planId);
+  return name ? env.PLANS.getByName(name) : null;
+}
+
+export function customerStub(env: Env, customerId: string) {
+  const key = routingKeyOf(customerId, "cus");
+  return key ? env.CUSTOMERS.getByName(key) : null;
+}
+
+export function subscriptionStub(env: Env, subscriptionId: string) {
+  const key = routingKeyOf(subscriptionId, "sub");
+  return key ? env.SUBSCRIPTIONS.getByName(key) : null;
+}
+
+/** An invoice lives in its subscription's actor: the invoice id carries its routing key. */
+export function invoiceStub(env: Env, invoiceId: string) {
+  const key = routingKeyOf(invoiceId, "in");
+  return key ? env.SUBSCRIPTIONS.getByName(key) : null;
+}
+
+export async function testClockStub(env: Env, clockId: string) {
+  const key = routingKeyOf(clockId, "clock");
+  return key ? env.TEST_CLOCKS.getByName(key) : null;
+}

@@ -1,0 +1,45 @@
+/** The subscription actor's tables. Append a new entry to change the schema; never edit one. */
+export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE subscription (
+       id TEXT PRIMARY KEY, customer TEXT NOT NULL,
+       plan_id TEXT NOT NULL, plan_name TEXT NOT NULL, currency TEXT NOT NULL, amount INTEGER NOT NULL,
+       interval TEXT NOT NULL, interval_count INTEGER NOT NULL, trial_days INTEGER NOT NULL,
+       quantity INTEGER NOT NULL, status TEXT NOT NULL, anchor INTEGER NOT NULL,
+       current_period_start INTEGER NOT NULL, current_period_end INTEGER NOT NULL,
+       trial_start INTEGER, trial_end INTEGER, cancel_at_period_end INTEGER NOT NULL,
+       canceled_at INTEGER, ended_at INTEGER, credit_balance INTEGER NOT NULL,
+       latest_invoice TEXT, test_clock TEXT, metadata TEXT NOT NULL, created INTEGER NOT NULL,
+       version INTEGER NOT NULL, invoice_seq INTEGER NOT NULL, last_id_ms INTEGER NOT NULL)`,
+    `CREATE TABLE invoice (
+       id TEXT PRIMARY KEY, number TEXT NOT NULL UNIQUE, status TEXT NOT NULL, currency TEXT NOT NULL,
+       subtotal INTEGER NOT NULL, total INTEGER NOT NULL, credit_applied INTEGER NOT NULL,
+       amount_due INTEGER NOT NULL, amount_paid INTEGER NOT NULL, attempt_count INTEGER NOT NULL,
+       next_payment_attempt INTEGER, period_start INTEGER NOT NULL, period_end INTEGER NOT NULL,
+       billing_reason TEXT NOT NULL, created INTEGER NOT NULL, finalized_at INTEGER, paid_at INTEGER,
+       voided_at INTEGER)`,
+    `CREATE TABLE invoice_line (
+       id TEXT PRIMARY KEY, invoice_id TEXT NOT NULL, position INTEGER NOT NULL, type TEXT NOT NULL,
+       description TEXT NOT NULL, amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
+       period_start INTEGER NOT NULL, period_end INTEGER NOT NULL)`,
+    `CREATE INDEX invoice_line_by_invoice ON invoice_line (invoice_id, position)`,
+    `CREATE TABLE pending_line (
+       id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, description TEXT NOT NULL,
+       amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
+       period_start INTEGER NOT NULL, period_end INTEGER NOT NULL)`,
+    // One row per scheduled piece of work; the alarm is always MIN(due_at) (or the clock's).
+    `CREATE TABLE job (
+       kind TEXT NOT NULL, invoice_id TEXT NOT NULL DEFAULT '', due_at INTEGER NOT NULL,
+       PRIMARY KEY (kind, invoice_id))`,
+    `CREATE TABLE payment (
+       id TEXT PRIMARY KEY, invoice_id TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
+       status TEXT NOT NULL, method TEXT NOT NULL, failure_code TEXT, failure_message TEXT,
+       attempt INTEGER NOT NULL, reference TEXT, gateway_key TEXT, gateway_reference TEXT,
+       created INTEGER NOT NULL)`,
+    `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
+    // Events, oldest first by seq; `delivered` is the outbox flag for the notification queue.
+    `CREATE TABLE event (
+       seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+       created INTEGER NOT NULL, data TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0)`,
+  ],
+];

@@ -1,0 +1,335 @@
+import { encodeTime, ulid } from "ulid";
+import type { Interval } from "../../domain/billing-period";
+import type { BillingReason, InvoiceStatus, InvoiceTotals } from "../../domain/invoice";
+import type { DraftLine } from "../../domain/proration";
+import type { SubscriptionState, SubscriptionStatus } from "../../domain/subscription";
+import type { Instant } from "../../domain/time";
+import type { Row, SqlValue } from "../actor";
+
+type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
+
+export interface SubscriptionRecord {
+  id: string;
+  customer: string;
+  state: SubscriptionState;
+  latestInvoice: string | null;
+  testClock: string | null;
+  metadata: Record<string, string>;
+  created: Instant;
+  version: number;
+}
+
+export interface InvoiceRow {
+  id: string;
+  number: string;
+  status: InvoiceStatus;
+  currency: string;
+  subtotal: number;
+  total: number;
+  credit_applied: number;
+  amount_due: number;
+  amount_paid: number;
+  attempt_count: number;
+  next_payment_attempt: number | null;
+  period_start: number;
+  period_end: number;
+  billing_reason: BillingReason;
+  created: number;
+  finalized_at: number | null;
+  paid_at: number | null;
+  voided_at: number | null;
+}
+
+export interface LineRow {
+  id: string;
+  type: DraftLine["type"];
+  description: string;
+  amount: number;
+  quantity: number;
+  plan: string | null;
+  period_start: number;
+  period_end: number;
+}
+
+export interface PaymentRow {
+  id: string;
+  invoice_id: string;
+  amount: number;
+  currency: string;
+  status: "succeeded" | "failed" | "pending";
+  method: "card" | "manual";
+  failure_code: string | null;
+  failure_message: string | null;
+  attempt: number;
+  reference: string | null;
+  gateway_key: string | null;
+  gateway_reference: string | null;
+  created: number;
+}
+
+export type JobKind = "renew" | "retry_payment" | "expire_incomplete" | "trial_will_end" | "reconcile_payment";
+
+export interface JobRow {
+  kind: JobKind;
+  invoice_id: string;
+  due_at: number;
+}
+
+/** SQL for one subscription actor: rows in, domain values out. Every write is synchronous. */
+export class SubscriptionStore {
+  constructor(
+    private readonly query: Query,
+    /** The actor's routing key: invoice ids carry it so they route here. */
+    private readonly routingKey: string,
+  ) {}
+
+  load(): SubscriptionRecord | null {
+    const r = this.query("SELECT * FROM subscription")[0];
+    if (!r) return null;
+    return {
+      id: r.id as string,
+      customer: r.customer as string,
+      latestInvoice: r.latest_invoice as string | null,
+      testClock: r.test_clock as string | null,
+      metadata: JSON.parse(r.metadata as string) as Record<string, string>,
+      created: r.created as number,
+      version: r.version as number,
+      state: {
+        plan: {
+          id: r.plan_id as string,
+          name: r.plan_name as string,
+          currency: r.currency as string,
+          amount: r.amount as number,
+          cadence: { interval: r.interval as Interval, intervalCount: r.interval_count as number },
+          trialDays: r.trial_days as number,
+        },
+        quantity: r.quantity as number,
+        status: r.status as SubscriptionStatus,
+        anchor: r.anchor as number,
+        currentPeriodStart: r.current_period_start as number,
+        currentPeriodEnd: r.current_period_end as number,
+        trialStart: r.trial_start as number | null,
+        trialEnd: r.trial_end as number | null,
+        cancelAtPeriodEnd: r.cancel_at_period_end === 1,
+        canceledAt: r.canceled_at as number | null,
+        endedAt: r.ended_at as number | null,
+        creditBalance: r.credit_balance as number,
+      },
+    };
+  }
+
+  insert(record: Omit<SubscriptionRecord, "version" | "latestInvoice">): void {
+    this.query(
+      `INSERT INTO subscription (id, customer, plan_id, plan_name, currency, amount, interval, interval_count,
+         trial_days, quantity, status, anchor, current_period_start, current_period_end, trial_start, trial_end,
+         cancel_at_period_end, canceled_at, ended_at, credit_balance, latest_invoice, test_clock, metadata, created,
+         version, invoice_seq, last_id_ms)
+       VALUES (?, ?, '', '', '', 0, 'month', 1, 0, 0, '', 0, 0, 0, NULL, NULL, 0, NULL, NULL, 0, NULL, ?, ?, ?, 0, 0, 0)`,
+      record.id, record.customer, record.testClock, JSON.stringify(record.metadata), record.created,
+    );
+    this.saveState(record.state);
+  }
+
+  /** Writes the state and bumps the version (the KV summary carries it). */
+  saveState(s: SubscriptionState): void {
+    this.query(
+      `UPDATE subscription SET plan_id = ?, plan_name = ?, currency = ?, amount = ?, interval = ?, interval_count = ?,
+         trial_days = ?, quantity = ?, status = ?, anchor = ?, current_period_start = ?, current_period_end = ?,
+         trial_start = ?, trial_end = ?, cancel_at_period_end = ?, canceled_at = ?, ended_at = ?, credit_balance = ?,
+         version = version + 1`,
+      s.plan.id, s.plan.name, s.plan.currency, s.plan.amount, s.plan.cadence.interval, s.plan.cadence.intervalCount,
+      s.plan.trialDays, s.quantity, s.status, s.anchor, s.currentPeriodStart, s.currentPeriodEnd,
+      s.trialStart, s.trialEnd, s.cancelAtPeriodEnd ? 1 : 0, s.canceledAt, s.endedAt, s.creditBalance,
+    );
+  }
+
+  /** An id whose time part only grows within this actor (ULID order = creation order). */
+  private nextIdMs(): number {
+    const last = (this.query<{ last_id_ms: number }>("SELECT last_id_ms FROM subscription")[0]?.last_id_ms ?? 0);
+    const ms = Math.max(Date.now(), last + 1);
+    this.query("UPDATE subscription SET last_id_ms = ?", ms);
+    return ms;
+  }
+
+  // ---- invoices ----------------------------------------------------------------------
+
+  /** Creates and finalizes an invoice from its lines in one go; returns its id. */
+  insertInvoice(args: {
+    lines: readonly DraftLine[];
+    totals: InvoiceTotals;
+    currency: string;
+    reason: BillingReason;
+    period: { start: Instant; end: Instant };
+    at: Instant;
+  }): string {
+    const id = `in_${encodeTime(this.nextIdMs(), 10)}${this.routingKey}`;
+    this.query("UPDATE subscription SET invoice_seq = invoice_seq + 1, latest_invoice = ?", id);
+    const seq = this.query<{ invoice_seq: number }>("SELECT invoice_seq FROM subscription")[0]!.invoice_seq;
+    const number = `${this.routingKey.slice(0, 8)}-${String(seq).padStart(4, "0")}`;
+    const { totals, at } = args;
+    this.query(
+      `INSERT INTO invoice (id, number, status, currency, subtotal, total, credit_applied, amount_due, amount_paid,
+         attempt_count, next_payment_attempt, period_start, period_end, billing_reason, created, finalized_at, paid_at, voided_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, ?, ?, ?, ?, NULL)`,
+      id, number, totals.status, args.currency, totals.subtotal, totals.total, totals.creditApplied, totals.amountDue,
+      args.period.start, args.period.end, args.reason, at, at, totals.status === "paid" ? at : null,
+    );
+    args.lines.forEach((line, position) => {
+      this.query(
+        `INSERT INTO invoice_line (id, invoice_id, position, type, description, amount, quantity, plan, period_start, period_end)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `il_${ulid()}`, id, position, line.type, line.description, line.amount, line.quantity, line.plan,
+        line.periodStart, line.periodEnd,
+      );
+    });
+    return id;
+  }
+
+  invoice(id: string): InvoiceRow | undefined {
+    return this.query<InvoiceRow>("SELECT * FROM invoice WHERE id = ?", id)[0];
+  }
+
+  lines(invoiceId: string): LineRow[] {
+    return this.query<LineRow>("SELECT * FROM invoice_line WHERE invoice_id = ? ORDER BY position", invoiceId);
+  }
+
+  /** Newest first; `before` is an invoice id cursor (ids sort by creation). */
+  invoices(limit: number, before: string | null): InvoiceRow[] {
+    return before
+      ? this.query<InvoiceRow>("SELECT * FROM invoice WHERE id < ? ORDER BY id DESC LIMIT ?", before, limit)
+      : this.query<InvoiceRow>("SELECT * FROM invoice ORDER BY id DESC LIMIT ?", limit);
+  }
+
+  openInvoices(): InvoiceRow[] {
+    return this.query<InvoiceRow>("SELECT * FROM invoice WHERE status = 'open' ORDER BY id");
+  }
+
+  updateInvoice(id: string, fields: Partial<Pick<InvoiceRow, "status" | "amount_paid" | "attempt_count" | "next_payment_attempt" | "paid_at" | "voided_at">>): void {
+    const entries = Object.entries(fields);
+    if (entries.length === 0) return;
+    this.query(
+      `UPDATE invoice SET ${entries.map(([k]) => `${k} = ?`).join(", ")} WHERE id = ?`,
+      ...entries.map(([, v]) => v as SqlValue),
+      id,
+    );
+  }
+
+  // ---- pending lines -----------------------------------------------------------------
+
+  addPending(lines: readonly DraftLine[]): LineRow[] {
+    const seq = this.query<{ n: number }>("SELECT COALESCE(MAX(seq), 0) AS n FROM pending_line")[0]!.n;
+    return lines.map((line, i) => {
+      const id = `il_${ulid()}`;
+      this.query(
+        `INSERT INTO pending_line (id, seq, type, description, amount, quantity, plan, period_start, period_end)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        id, seq + i + 1, line.type, line.description, line.amount, line.quantity, line.plan, line.periodStart, line.periodEnd,
+      );
+      return { id, ...toRowFields(line) };
+    });
+  }
+
+  pending(): DraftLine[] {
+    return this.query<LineRow>("SELECT * FROM pending_line ORDER BY seq").map((r) => ({
+      type: r.type,
+      description: r.description,
+      amount: r.amount,
+      quantity: r.quantity,
+      plan: r.plan,
+      periodStart: r.period_start,
+      periodEnd: r.period_end,
+    }));
+  }
+
+  clearPending(): void {
+    this.query("DELETE FROM pending_line");
+  }
+
+  // ---- jobs --------------------------------------------------------------------------
+
+  schedule(kind: JobKind, dueAt: Instant, invoiceId = ""): void {
+    this.query(
+      "INSERT INTO job (kind, invoice_id, due_at) VALUES (?, ?, ?) ON CONFLICT(kind, invoice_id) DO UPDATE SET due_at = excluded.due_at",
+      kind, invoiceId, dueAt,
+    );
+  }
+
+  unschedule(kind: JobKind, invoiceId = ""): void {
+    this.query("DELETE FROM job WHERE kind = ? AND invoice_id = ?", kind, invoiceId);
+  }
+
+  unscheduleInvoice(invoiceId: string): void {
+    this.query("DELETE FROM job WHERE invoice_id = ?", invoiceId);
+  }
+
+  /** The earliest job, due or not. Ties run renewals last so retries at the same second go first. */
+  nextJob(): JobRow | undefined {
+    return this.query<JobRow>(
+      "SELECT * FROM job ORDER BY due_at, CASE kind WHEN 'renew' THEN 1 ELSE 0 END, invoice_id LIMIT 1",
+    )[0];
+  }
+
+  // ---- payments ----------------------------------------------------------------------
+
+  insertPayment(p: Omit<PaymentRow, "id">): string {
+    const id = `pay_${ulid()}`;
+    this.query(
+      `INSERT INTO payment (id, invoice_id, amount, currency, status, method, failure_code, failure_message, attempt,
+         reference, gateway_key, gateway_reference, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      id, p.invoice_id, p.amount, p.currency, p.status, p.method, p.failure_code, p.failure_message, p.attempt,
+      p.reference, p.gateway_key, p.gateway_reference, p.created,
+    );
+    return id;
+  }
+
+  payment(id: string): PaymentRow | undefined {
+    return this.query<PaymentRow>("SELECT * FROM payment WHERE id = ?", id)[0];
+  }
+
+  paymentByGatewayReference(reference: string): PaymentRow | undefined {
+    return this.query<PaymentRow>("SELECT * FROM payment WHERE gateway_reference = ?", reference)[0];
+  }
+
+  payments(invoiceId: string): PaymentRow[] {
+    return this.query<PaymentRow>("SELECT * FROM payment WHERE invoice_id = ? ORDER BY created, id", invoiceId);
+  }
+
+  pendingCardPayments(): PaymentRow[] {
+    return this.query<PaymentRow>("SELECT * FROM payment WHERE status = 'pending' AND method = 'card' ORDER BY id");
+  }
+
+  settlePayment(id: string, fields: Pick<PaymentRow, "status" | "failure_code" | "failure_message" | "gateway_reference">): void {
+    this.query(
+      "UPDATE payment SET status = ?, failure_code = ?, failure_message = ?, gateway_reference = COALESCE(?, gateway_reference) WHERE id = ?",
+      fields.status, fields.failure_code, fields.failure_message, fields.gateway_reference, id,
+    );
+  }
+
+  // ---- events ------------------------------------------------------------------------
+
+  recordEvent(type: string, object: unknown, at: Instant): void {
+    this.query(
+      "INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)",
+      `evt_${ulid()}`, type, at, JSON.stringify({ object }),
+    );
+  }
+
+  events(limit: number, afterSeq: number): { seq: number; id: string; type: string; created: number; data: string }[] {
+    return this.query<{ seq: number; id: string; type: string; created: number; data: string }>(
+      "SELECT seq, id, type, created, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?",
+      afterSeq, limit,
+    );
+  }
+}
+
+function toRowFields(line: DraftLine): Omit<LineRow, "id"> {
+  return {
+    type: line.type,
+    description: line.description,
+    amount: line.amount,
+    quantity: line.quantity,
+    plan: line.plan,
+    period_start: line.periodStart,
+    period_end: line.periodEnd,
+  };
+}

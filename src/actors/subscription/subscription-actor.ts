@@ -1,0 +1,641 @@
+import type { Invoice, Payment } from "../../api/schemas/invoice";
+import type { ChangePreview, Subscription, SubscriptionChange } from "../../api/schemas/subscription";
+import type { ListPage } from "../../api/schemas/common";
+import type { Config } from "../../config";
+import { loadConfig } from "../../config";
+import { afterFailedAttempt, shouldAttemptAutomatically, statusAfterPayment } from "../../domain/dunning";
+import { finalizeTotals } from "../../domain/invoice";
+import type { DraftLine } from "../../domain/proration";
+import type { Decision, InvoiceDraft, PlanTerms, SubscriptionState } from "../../domain/subscription";
+import {
+  TRIAL_WILL_END_NOTICE,
+  cancelSubscription,
+  changeSubscription,
+  isEnded,
+  renew,
+  resumeSubscription,
+  startSubscription,
+} from "../../domain/subscription";
+import type { Instant } from "../../domain/time";
+import { instantFromMillis, toIso } from "../../domain/time";
+import type { Env } from "../../env";
+import type { Outcome } from "../../errors";
+import { failure, notFound, ok } from "../../errors";
+import type { ChargeResult } from "../../payments/gateway";
+import type { Idempotency } from "../actor";
+import { Actor } from "../actor";
+import { customerStub, planStub, testClockStub } from "../stubs";
+import { SUBSCRIPTION_MIGRATIONS } from "./schema";
+import type { InvoiceRow, JobRow, SubscriptionRecord } from "./store";
+import { SubscriptionStore } from "./store";
+import { summaryKey, summaryOf } from "./summary";
+import { invoiceView, lineView, paymentView, subscriptionView } from "./views";
+
+export interface CreateSubscriptionInput {
+  customer: string;
+  plan: string;
+  quantity: number;
+  trialDays: number | null;
+  billingCycleAnchor: Instant | null;
+  metadata: Record<string, string>;
+}
+
+/** A pending card payment is reconciled through the gateway if its result never came back. */
+const RECONCILE_AFTER_SECONDS = 300;
+
+/**
+ * One actor per subscription: it prices its own changes, issues its own invoices, collects
+ * them, and renews itself from its own alarm (or its test clock). Every operation reads the
+ * same way: load → decide (src/domain, pure) → persist all of it in one transaction → re-arm.
+ * Payments are jobs too, so a crash anywhere leaves work that the next run finishes.
+ */
+export class SubscriptionActor extends Actor {
+  protected readonly migrations = SUBSCRIPTION_MIGRATIONS;
+  private readonly config: Config;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.config = loadConfig(env);
+  }
+
+  private get store(): SubscriptionStore {
+    return new SubscriptionStore((statement, ...params) => this.query(statement, ...params), this.name);
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------
+
+  async create(id: string, input: CreateSubscriptionInput, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+    return this.once(idem, async () => {
+      if (this.store.load()) return failure(409, "resource_already_exists", `Subscription '${id}' already exists`);
+      const customer = await customerStub(this.env, input.customer)?.get(input.customer);
+      if (!customer?.ok) return failure(400, "resource_missing", `No such customer: '${input.customer}'`, "customer");
+      const plan = await this.activePlan(input.plan);
+      if (!plan.ok) return plan;
+      const testClock = customer.value.test_clock;
+      const now = await this.currentTime(testClock);
+      const decision = startSubscription({
+        plan: plan.value,
+        quantity: input.quantity,
+        now,
+        trialDays: input.trialDays ?? plan.value.trialDays,
+        billingCycleAnchor: input.billingCycleAnchor,
+      });
+      if (!decision.ok) return failure(400, decision.error.code, decision.error.message, decision.error.param);
+      // The customer's index first: a subscription is never invisible to its customer.
+      const added = await customerStub(this.env, input.customer)!.addSubscription(input.customer, { id, created_ms: Date.now() });
+      if (!added.ok) return failure(400, "resource_missing", `No such customer: '${input.customer}'`, "customer");
+      if (testClock) await (await testClockStub(this.env, testClock))?.register(testClock, id);
+      this.commit(idem, () => {
+        this.store.insert({ id, customer: input.customer, state: decision.state, testClock, metadata: input.metadata, created: now });
+        if (decision.state.trialEnd !== null && decision.state.trialEnd - TRIAL_WILL_END_NOTICE > now) {
+          this.store.schedule("trial_will_end", decision.state.trialEnd - TRIAL_WILL_END_NOTICE);
+        }
+        this.apply(decision, now, "subscription.created");
+        return ok(this.view(), 201);
+      });
+      await this.settle(now);
+      return ok(this.view(), 201);
+    });
+  }
+
+  async get(id: string): Promise<Outcome<Subscription>> {
+    const record = this.loadFor(id);
+    return record ? ok(subscriptionView(record)) : notFound("subscription", id);
+  }
+
+  async change(id: string, body: SubscriptionChange, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+    return this.once(idem, async () => {
+      const decided = await this.decideChange(id, body);
+      if (!decided.ok) return decided;
+      const { decision, now } = decided.value;
+      const latestBefore = this.store.load()!.latestInvoice;
+      this.commit(idem, () => {
+        this.apply(decision, now, "subscription.updated");
+        return ok(this.view());
+      });
+      await this.settle(now);
+      const record = this.store.load()!;
+      const issued = record.latestInvoice !== latestBefore ? record.latestInvoice : null;
+      return ok({ ...subscriptionView(record), invoice: issued ? this.invoiceOf(issued, record) : null });
+    });
+  }
+
+  /** The lines a change would make, without making it. */
+  async previewChange(id: string, body: SubscriptionChange): Promise<Outcome<ChangePreview>> {
+    const decided = await this.decideChange(id, body);
+    if (!decided.ok) return decided;
+    const { decision } = decided.value;
+    const record = this.store.load()!;
+    const lines: DraftLine[] = decision.invoice ? [...decision.invoice.lines, ...this.store.pending()] : decision.pending;
+    return ok({
+      object: "change_preview",
+      subscription: id,
+      currency: record.state.plan.currency,
+      lines: lines.map((l, i) =>
+        lineView({ id: `il_preview_${i + 1}`, type: l.type, description: l.description, amount: l.amount, quantity: l.quantity, plan: l.plan, period_start: l.periodStart, period_end: l.periodEnd }),
+      ),
+      invoiced_now: decision.invoice !== null,
+      total: lines.reduce((sum, l) => sum + l.amount, 0),
+    });
+  }
+
+  async cancel(id: string, atPeriodEnd: boolean, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+    return this.once(idem, async () => {
+      const record = this.loadFor(id);
+      if (!record) return notFound("subscription", id);
+      const now = await this.currentTime(record.testClock);
+      const decision = cancelSubscription(record.state, atPeriodEnd, now);
+      if (!decision.ok) return failure(400, decision.error.code, decision.error.message);
+      return this.commit(idem, () => {
+        this.apply(decision, now, decision.state.status === "canceled" ? "subscription.canceled" : "subscription.updated");
+        return ok(this.view());
+      });
+    });
+  }
+
+  async resume(id: string, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+    return this.once(idem, async () => {
+      const record = this.loadFor(id);
+      if (!record) return notFound("subscription", id);
+      const now = await this.currentTime(record.testClock);
+      const decision = resumeSubscription(record.state);
+      if (!decision.ok) return failure(400, decision.error.code, decision.error.message);
+      return this.commit(idem, () => {
+        this.apply(decision, now, "subscription.updated");
+        return ok(this.view());
+      });
+    });
+  }
+
+  async addInvoiceItem(id: string, item: { amount: number; description: string }, idem: Idempotency | null) {
+    return this.once(idem, async () => {
+      const record = this.loadFor(id);
+      if (!record) return notFound("subscription", id);
+      if (isEnded(record.state.status)) return failure(400, "subscription_ended", `the subscription is ${record.state.status}`);
+      const now = await this.currentTime(record.testClock);
+      return this.commit(idem, () => {
+        const [line] = this.store.addPending([
+          { type: "invoice_item", description: item.description, amount: item.amount, quantity: 1, plan: null, periodStart: now, periodEnd: now },
+        ]);
+        return ok(lineView(line!), 201);
+      });
+    });
+  }
+
+  /** Bills every pending line now (billing_reason: manual). */
+  async invoiceNow(id: string, idem: Idempotency | null): Promise<Outcome<Invoice>> {
+    return this.once(idem, async () => {
+      const record = this.loadFor(id);
+      if (!record) return notFound("subscription", id);
+      if (isEnded(record.state.status)) return failure(400, "subscription_ended", `the subscription is ${record.state.status}`);
+      if (this.store.pending().length === 0) return failure(400, "nothing_to_invoice", "There are no pending lines to invoice.");
+      const now = await this.currentTime(record.testClock);
+      let invoiceId = "";
+      this.commit(idem, () => {
+        invoiceId = this.finalizeInvoice(record.state, { reason: "manual", period: { start: now, end: now }, lines: [], includePending: true }, now);
+        this.markChanged();
+        return ok(this.invoiceOf(invoiceId, this.store.load()!));
+      });
+      await this.settle(now);
+      return ok(this.invoiceOf(invoiceId, this.store.load()!), 201);
+    });
+  }
+
+  // ---- reads -------------------------------------------------------------------------
+
+  async invoices(id: string, limit: number, before: string | null): Promise<Outcome<ListPage<Invoice>>> {
+    const record = this.loadFor(id);
+    if (!record) return notFound("subscription", id);
+    const rows = this.store.invoices(limit + 1, before);
+    const page = rows.slice(0, limit).map((row) => invoiceView(row, this.store.lines(row.id), record));
+    return ok({ object: "list", data: page, has_more: rows.length > limit, next_cursor: rows.length > limit ? page.at(-1)!.id : null });
+  }
+
+  async invoice(invoiceId: string): Promise<Outcome<Invoice>> {
+    const record = this.store.load();
+    if (!record || !this.store.invoice(invoiceId)) return notFound("invoice", invoiceId);
+    return ok(this.invoiceOf(invoiceId, record));
+  }
+
+  async payments(invoiceId: string): Promise<Outcome<ListPage<Payment>>> {
+    if (!this.store.invoice(invoiceId)) return notFound("invoice", invoiceId);
+    const data = this.store.payments(invoiceId).map(paymentView);
+    return ok({ object: "list", data, has_more: false, next_cursor: null });
+  }
+
+  async events(id: string, limit: number, cursor: string | null) {
+    if (!this.loadFor(id)) return notFound("subscription", id);
+    const after = cursor ? Number(cursor) : 0;
+    if (!Number.isInteger(after) || after < 0) return failure(400, "parameter_invalid", "Invalid cursor.", "cursor");
+    const rows = this.store.events(limit + 1, after);
+    const data = rows.slice(0, limit).map((e) => ({ id: e.id, object: "event" as const, type: e.type, created: toIso(e.created), data: JSON.parse(e.data) as { object: Record<string, unknown> } }));
+    const hasMore = rows.length > limit;
+    return ok({ object: "list" as const, data, has_more: hasMore, next_cursor: hasMore ? String(rows[limit - 1]!.seq) : null });
+  }
+
+  // ---- payments ----------------------------------------------------------------------
+
+  /** POST /v1/invoices/{id}/pay: one attempt now with the customer's payment method. */
+  async pay(invoiceId: string, idem: Idempotency | null): Promise<Outcome<Invoice>> {
+    return this.once(idem, async () => {
+      const record = this.store.load();
+      const invoice = this.store.invoice(invoiceId);
+      if (!record || !invoice) return notFound("invoice", invoiceId);
+      if (invoice.status !== "open") return failure(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be paid.`);
+      const now = await this.currentTime(record.testClock);
+      await this.attemptPayment(invoiceId, now);
+      return ok(this.invoiceOf(invoiceId, this.store.load()!));
+    });
+  }
+
+  /** A payment made outside the gateway (method: manual); partial payments allowed. */
+  async recordManualPayment(invoiceId: string, body: { amount: number; reference: string }, idem: Idempotency | null): Promise<Outcome<Payment>> {
+    return this.once(idem, async () => {
+      const record = this.store.load();
+      if (!record || !this.store.invoice(invoiceId)) return notFound("invoice", invoiceId);
+      const now = await this.currentTime(record.testClock);
+      return this.commit(idem, () => {
+        const invoice = this.store.invoice(invoiceId)!;
+        if (invoice.status !== "open") return failure<Payment>(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice takes payments.`);
+        const remaining = invoice.amount_due - invoice.amount_paid;
+        if (body.amount > remaining) {
+          return failure<Payment>(400, "amount_too_large", `The payment (${body.amount}) is more than the amount remaining (${remaining}).`, "amount");
+        }
+        const paymentId = this.store.insertPayment({
+          invoice_id: invoiceId, amount: body.amount, currency: invoice.currency, status: "succeeded", method: "manual",
+          failure_code: null, failure_message: null, attempt: invoice.attempt_count, reference: body.reference,
+          gateway_key: null, gateway_reference: null, created: now,
+        });
+        this.creditPayment(invoiceId, body.amount, now);
+        return ok(paymentView(this.store.payment(paymentId)!), 201);
+      });
+    });
+  }
+
+  async voidInvoice(invoiceId: string, idem: Idempotency | null) {
+    return this.closeInvoice(invoiceId, "void", idem);
+  }
+
+  async markUncollectible(invoiceId: string, idem: Idempotency | null) {
+    return this.closeInvoice(invoiceId, "uncollectible", idem);
+  }
+
+  /** A new payment method on the customer: retry its open invoices at once (API.md §3). */
+  async retryAfterPaymentMethodUpdate(id: string): Promise<Outcome<Subscription>> {
+    const record = this.loadFor(id);
+    if (!record) return notFound("subscription", id);
+    if (!["past_due", "unpaid", "incomplete"].includes(record.state.status)) return ok(subscriptionView(record));
+    const now = await this.currentTime(record.testClock);
+    for (const invoice of this.store.openInvoices()) await this.attemptPayment(invoice.id, now);
+    return ok(this.view());
+  }
+
+  // ---- time: alarms and test clocks --------------------------------------------------
+
+  /** For the test clock: when this subscription's next job is due (null for none). */
+  async nextDueAt(): Promise<Instant | null> {
+    return this.store.nextJob()?.due_at ?? null;
+  }
+
+  /** For the test clock: runs the jobs due at the earliest time ≤ limit; returns the next due time. */
+  async runJobsUntil(limit: Instant): Promise<Instant | null> {
+    await this.settle(limit);
+    return this.store.nextJob()?.due_at ?? null;
+  }
+
+  protected override nextJobAt(): number | null {
+    const record = this.store.load();
+    if (!record || record.testClock) return null;
+    const job = this.store.nextJob();
+    return job ? job.due_at * 1000 : null;
+  }
+
+  protected override async runDueJobs(): Promise<void> {
+    const record = this.store.load();
+    if (!record || record.testClock) return;
+    await this.settle(instantFromMillis(Date.now()));
+  }
+
+  /** Runs every job due at or before `until`, in time order, each at its own due time. */
+  private async settle(until: Instant): Promise<void> {
+    for (let guard = 0; guard < 10_000; guard++) {
+      const job = this.store.nextJob();
+      if (!job || job.due_at > until) break;
+      await this.runJob(job);
+    }
+    await this.flushReadModel();
+  }
+
+  private async runJob(job: JobRow): Promise<void> {
+    const at = job.due_at;
+    switch (job.kind) {
+      case "renew":
+        return this.renewAt(at);
+      case "retry_payment":
+        return this.attemptPayment(job.invoice_id, at);
+      case "reconcile_payment":
+        return this.reconcile(job.invoice_id, at);
+      case "expire_incomplete":
+        return this.expireIncomplete(job.invoice_id, at);
+      case "trial_will_end":
+        this.transaction(() => {
+          this.store.unschedule("trial_will_end");
+          this.store.recordEvent("subscription.trial_will_end", this.view(), at);
+        });
+        return;
+    }
+  }
+
+  /** Rule 3. Idempotent: the job's time must still be the period end, or it was done. */
+  private renewAt(at: Instant): void {
+    this.transaction(() => {
+      const record = this.store.load()!;
+      if (record.state.currentPeriodEnd !== at || isEnded(record.state.status)) {
+        this.store.unschedule("renew");
+        return;
+      }
+      const decision = renew(record.state);
+      this.apply(decision, at, decision.ok && decision.state.status === "canceled" ? "subscription.canceled" : "subscription.updated");
+    });
+  }
+
+  private expireIncomplete(invoiceId: string, at: Instant): void {
+    this.transaction(() => {
+      this.store.unschedule("expire_incomplete", invoiceId);
+      const record = this.store.load()!;
+      const invoice = this.store.invoice(invoiceId);
+      if (record.state.status !== "incomplete" || invoice?.status !== "open") return;
+      this.store.updateInvoice(invoiceId, { status: "void", voided_at: at, next_payment_attempt: null });
+      this.store.unscheduleInvoice(invoiceId);
+      this.store.recordEvent("invoice.voided", this.invoiceOf(invoiceId, record), at);
+      this.endSubscription(record.state, "incomplete_expired", at);
+    });
+  }
+
+  // ---- the write path ----------------------------------------------------------------
+
+  /**
+   * Persists a decision (inside the caller's transaction): the new state, its invoice with
+   * every pending line, new pending lines, the renewal job, and the event.
+   */
+  private apply(decision: Decision, at: Instant, eventType: string): void {
+    if (!decision.ok) return;
+    const { state } = decision;
+    this.store.saveState(state);
+    this.store.addPending(decision.pending);
+    if (decision.invoice) this.finalizeInvoice(state, decision.invoice, at);
+    if (isEnded(state.status)) {
+      this.endSubscription(this.store.load()!.state, state.status, at);
+    } else {
+      this.store.schedule("renew", state.currentPeriodEnd);
+    }
+    this.store.recordEvent(eventType, this.view(), at);
+    this.markChanged();
+  }
+
+  /** Rules 2 and 8: the draft's lines plus every pending line, credit applied, finalized. */
+  private finalizeInvoice(state: SubscriptionState, draft: InvoiceDraft, at: Instant): string {
+    const current = this.store.load()!.state;
+    const lines = [...draft.lines, ...this.store.pending()];
+    this.store.clearPending();
+    const totals = finalizeTotals(lines, current.creditBalance);
+    this.store.saveState({ ...state, creditBalance: totals.creditBalanceAfter });
+    const invoiceId = this.store.insertInvoice({ lines, totals, currency: state.plan.currency, reason: draft.reason, period: draft.period, at });
+    const record = this.store.load()!;
+    this.store.recordEvent("invoice.created", this.invoiceOf(invoiceId, record), at);
+    this.store.recordEvent("invoice.finalized", this.invoiceOf(invoiceId, record), at);
+    if (totals.status === "paid") this.store.recordEvent("invoice.paid", this.invoiceOf(invoiceId, record), at);
+    else if (shouldAttemptAutomatically(state.status)) this.store.schedule("retry_payment", at, invoiceId);
+    return invoiceId;
+  }
+
+  /**
+   * One gateway attempt. Phase 1 records a pending payment and a reconcile job; phase 2 calls
+   * the gateway with a key unique to the invoice and attempt; phase 3 records the result.
+   * If the actor dies between 1 and 3, the reconcile job asks the gateway again under the
+   * same key, which never charges twice.
+   */
+  private async attemptPayment(invoiceId: string, at: Instant): Promise<void> {
+    const record = this.store.load()!;
+    const customer = await customerStub(this.env, record.customer)?.get(record.customer);
+    const prepared = this.transaction(() => {
+      this.store.unschedule("retry_payment", invoiceId);
+      const invoice = this.store.invoice(invoiceId);
+      if (!invoice || invoice.status !== "open") return null;
+      if (this.store.payments(invoiceId).some((p) => p.status === "pending")) return null;
+      const attempt = invoice.attempt_count + 1;
+      const amount = invoice.amount_due - invoice.amount_paid;
+      const key = `${invoiceId}:attempt:${attempt}`;
+      this.store.updateInvoice(invoiceId, { attempt_count: attempt, next_payment_attempt: null });
+      const paymentId = this.store.insertPayment({
+        invoice_id: invoiceId, amount, currency: invoice.currency, status: "pending", method: "card", failure_code: null,
+        failure_message: null, attempt, reference: null, gateway_key: key, gateway_reference: null, created: at,
+      });
+      this.store.schedule("reconcile_payment", at + RECONCILE_AFTER_SECONDS, invoiceId);
+      return { paymentId, amount, key, currency: invoice.currency };
+    });
+    if (!prepared) return;
+    const result = await this.chargeOrPending({
+      invoiceId,
+      customerId: record.customer,
+      paymentMethod: customer?.ok ? customer.value.payment_method : null,
+      amount: prepared.amount,
+      currency: prepared.currency,
+      idempotencyKey: prepared.key,
+    });
+    this.applyChargeResult(prepared.paymentId, result, at);
+  }
+
+  private async chargeOrPending(request: Parameters<Config["gateway"]["charge"]>[0]): Promise<ChargeResult> {
+    try {
+      return await this.config.gateway.charge(request);
+    } catch (error) {
+      console.warn(`gateway ${this.config.gateway.name} failed for ${request.idempotencyKey}; will reconcile`, error);
+      return { status: "pending", reference: null };
+    }
+  }
+
+  /** Asks the gateway again, under the same key, about a payment whose result was lost. */
+  private async reconcile(invoiceId: string, at: Instant): Promise<void> {
+    const pending = this.store.payments(invoiceId).filter((p) => p.status === "pending" && p.method === "card");
+    if (pending.length === 0) {
+      this.transaction(() => this.store.unschedule("reconcile_payment", invoiceId));
+      return;
+    }
+    const record = this.store.load()!;
+    const customer = await customerStub(this.env, record.customer)?.get(record.customer);
+    for (const payment of pending) {
+      const result = await this.chargeOrPending({
+        invoiceId, customerId: record.customer, paymentMethod: customer?.ok ? customer.value.payment_method : null,
+        amount: payment.amount, currency: payment.currency, idempotencyKey: payment.gateway_key!,
+      });
+      this.applyChargeResult(payment.id, result, at);
+    }
+  }
+
+  /** Records a gateway result exactly once: a payment that is no longer pending is left alone. */
+  applyChargeResult(paymentId: string, result: ChargeResult, at: Instant): void {
+    this.transaction(() => {
+      const payment = this.store.payment(paymentId);
+      if (!payment || payment.status !== "pending") return;
+      if (result.status === "pending") {
+        this.store.schedule("reconcile_payment", at + RECONCILE_AFTER_SECONDS, payment.invoice_id);
+        return;
+      }
+      this.store.unschedule("reconcile_payment", payment.invoice_id);
+      if (result.status === "succeeded") {
+        this.store.settlePayment(paymentId, { status: "succeeded", failure_code: null, failure_message: null, gateway_reference: result.reference });
+        this.store.recordEvent("payment.succeeded", paymentView(this.store.payment(paymentId)!), at);
+        this.creditPayment(payment.invoice_id, payment.amount, at);
+        return;
+      }
+      this.store.settlePayment(paymentId, { status: "failed", failure_code: result.code, failure_message: result.message, gateway_reference: result.reference });
+      this.store.recordEvent("payment.failed", paymentView(this.store.payment(paymentId)!), at);
+      this.dunAfterFailure(payment.invoice_id, payment.attempt, at);
+    });
+  }
+
+  /** Rule 9 after a failed attempt: retry on the ladder, go incomplete, or the final action. */
+  private dunAfterFailure(invoiceId: string, attempt: number, at: Instant): void {
+    const record = this.store.load()!;
+    const invoice = this.store.invoice(invoiceId)!;
+    const step = afterFailedAttempt(this.config.dunning, {
+      status: record.state.status,
+      isFirstInvoice: invoice.billing_reason === "subscription_create",
+      invoiceCreated: invoice.created,
+      attempt,
+      failedAt: at,
+    });
+    this.store.updateInvoice(invoiceId, { next_payment_attempt: step.nextAttemptAt });
+    if (step.nextAttemptAt !== null) this.store.schedule("retry_payment", step.nextAttemptAt, invoiceId);
+    if (step.expireAt !== null) this.store.schedule("expire_incomplete", step.expireAt, invoiceId);
+    this.store.recordEvent("invoice.payment_failed", this.invoiceOf(invoiceId, record), at);
+    if (step.ends) {
+      this.endSubscription(record.state, step.status, at);
+      this.store.recordEvent("subscription.canceled", this.view(), at);
+    } else if (step.status !== record.state.status) {
+      this.store.saveState({ ...record.state, status: step.status });
+      this.store.recordEvent("subscription.updated", this.view(), at);
+    }
+    this.markChanged();
+  }
+
+  /** Adds a successful payment to its invoice; a fully paid invoice stops its retries. */
+  private creditPayment(invoiceId: string, amount: number, at: Instant): void {
+    const invoice = this.store.invoice(invoiceId)!;
+    const paid = invoice.amount_paid + amount;
+    const settled = paid >= invoice.amount_due;
+    this.store.updateInvoice(invoiceId, settled ? { amount_paid: paid, status: "paid", paid_at: at, next_payment_attempt: null } : { amount_paid: paid });
+    if (!settled) return;
+    this.store.unscheduleInvoice(invoiceId);
+    const record = this.store.load()!;
+    this.store.recordEvent("invoice.paid", this.invoiceOf(invoiceId, record), at);
+    this.recomputeStatusAfterSettling(record, at);
+  }
+
+  private recomputeStatusAfterSettling(record: SubscriptionRecord, at: Instant): void {
+    const status = statusAfterPayment(record.state.status, this.store.openInvoices().length);
+    if (status !== record.state.status) {
+      this.store.saveState({ ...record.state, status });
+      this.store.recordEvent("subscription.updated", this.view(), at);
+    }
+    this.markChanged();
+  }
+
+  private async closeInvoice(invoiceId: string, to: "void" | "uncollectible", idem: Idempotency | null): Promise<Outcome<Invoice>> {
+    return this.once(idem, async () => {
+      const record = this.store.load();
+      if (!record || !this.store.invoice(invoiceId)) return notFound("invoice", invoiceId);
+      const now = await this.currentTime(record.testClock);
+      return this.commit(idem, () => {
+        const invoice = this.store.invoice(invoiceId)!;
+        if (invoice.status !== "open") return failure<Invoice>(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be ${to === "void" ? "voided" : "marked uncollectible"}.`);
+        this.store.updateInvoice(invoiceId, { status: to, next_payment_attempt: null, ...(to === "void" ? { voided_at: now } : {}) });
+        this.store.unscheduleInvoice(invoiceId);
+        const current = this.store.load()!;
+        this.store.recordEvent(to === "void" ? "invoice.voided" : "invoice.marked_uncollectible", this.invoiceOf(invoiceId, current), now);
+        if (current.state.status === "incomplete" && invoice.billing_reason === "subscription_create") {
+          this.endSubscription(current.state, "incomplete_expired", now);
+          this.markChanged();
+        } else {
+          this.recomputeStatusAfterSettling(current, now);
+        }
+        return ok(this.invoiceOf(invoiceId, this.store.load()!));
+      });
+    });
+  }
+
+  /** An ended subscription has no renewal or retries left; its open invoices stay open. */
+  private endSubscription(state: SubscriptionState, status: SubscriptionState["status"], at: Instant): void {
+    this.store.saveState({ ...state, status, endedAt: state.endedAt ?? at, canceledAt: status === "canceled" ? (state.canceledAt ?? at) : state.canceledAt });
+    this.store.unschedule("renew");
+    this.store.unschedule("trial_will_end");
+    for (const invoice of this.store.openInvoices()) {
+      this.store.unschedule("retry_payment", invoice.id);
+      this.store.unschedule("expire_incomplete", invoice.id);
+      this.store.updateInvoice(invoice.id, { next_payment_attempt: null });
+    }
+  }
+
+  // ---- helpers -----------------------------------------------------------------------
+
+  private async decideChange(id: string, body: SubscriptionChange): Promise<Outcome<{ decision: Decision & { ok: true }; now: Instant }>> {
+    const record = this.loadFor(id);
+    if (!record) return notFound("subscription", id);
+    let plan: PlanTerms | null = null;
+    if (body.plan !== undefined && body.plan !== record.state.plan.id) {
+      const found = await this.activePlan(body.plan);
+      if (!found.ok) return found;
+      plan = found.value;
+    }
+    const now = await this.currentTime(record.testClock);
+    const decision = changeSubscription(record.state, { plan, quantity: body.quantity ?? null, prorationBehavior: body.proration_behavior, now });
+    if (!decision.ok) return failure(400, decision.error.code, decision.error.message, decision.error.param);
+    return ok({ decision, now });
+  }
+
+  private async activePlan(planId: string): Promise<Outcome<PlanTerms>> {
+    const plan = await planStub(this.env, planId)?.get(planId);
+    if (!plan?.ok) return failure(400, "resource_missing", `No such plan: '${planId}'`, "plan");
+    if (!plan.value.active) return failure(400, "plan_inactive", `The plan '${planId}' is inactive and cannot be given to subscriptions.`, "plan");
+    const p = plan.value;
+    return ok({ id: p.id, name: p.name, currency: p.currency, amount: p.amount, cadence: { interval: p.interval, intervalCount: p.interval_count }, trialDays: p.trial_days });
+  }
+
+  /** The subscription's clock: its test clock's frozen time, or the platform clock. */
+  private async currentTime(testClock: string | null): Promise<Instant> {
+    if (!testClock) return instantFromMillis(Date.now());
+    const clock = await (await testClockStub(this.env, testClock))?.get(testClock);
+    if (!clock?.ok) throw new Error(`test clock ${testClock} of subscription ${this.name} is missing`);
+    return clock.value.frozen_time_instant;
+  }
+
+  private loadFor(id: string): SubscriptionRecord | null {
+    const record = this.store.load();
+    return record && record.id === id ? record : null;
+  }
+
+  private view(): Subscription {
+    return subscriptionView(this.store.load()!);
+  }
+
+  private invoiceOf(invoiceId: string, record: SubscriptionRecord): Invoice {
+    const row: InvoiceRow = this.store.invoice(invoiceId)!;
+    return invoiceView(row, this.store.lines(invoiceId), record);
+  }
+
+  private markChanged(): void {
+    this.markReadModelDirty();
+  }
+
+  protected override readModelVersion(): number {
+    return this.store.load()?.version ?? 0;
+  }
+
+  protected override async writeReadModel(): Promise<void> {
+    const record = this.store.load();
+    if (!record) return;
+    const summary = summaryOf(record);
+    await this.env.BILLIFY_KV.put(summaryKey(record.id), JSON.stringify(summary), { metadata: summary });
+  }
+}

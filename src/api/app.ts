@@ -1,0 +1,117 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { ApiError } from "../errors";
+import { requireApiKey } from "./auth";
+import type { AppEnv } from "./context";
+import { renderDocsPage } from "./docs";
+import { validationError } from "./validation";
+import { customerRoutes } from "./routes/customers";
+import { invoiceRoutes } from "./routes/invoices";
+import { planRoutes } from "./routes/plans";
+import { subscriptionRoutes } from "./routes/subscriptions";
+import { testClockRoutes } from "./routes/test-clocks";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * The routing Worker: authenticates, validates (zod), and forwards each request to the actor
+ * that owns the object. It holds no billing logic and no state of its own.
+ */
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationError });
+
+  app.onError((error, c) => errorResponse(c, error));
+  app.notFound((c) => notFoundOrWrongMethod(c, app));
+
+  app.get("/", (c) => c.redirect("/docs"));
+  app.get("/docs", (c) => c.html(renderDocsPage(openApiDocument(app))));
+  app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app)));
+
+  app.use("/v1/*", requireApiKey);
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, "body_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes (64 KiB).`);
+      },
+    }),
+  );
+  app.use("/v1/*", readJsonBody);
+
+  planRoutes(app);
+  customerRoutes(app);
+  subscriptionRoutes(app);
+  invoiceRoutes(app);
+  testClockRoutes(app);
+  return app;
+}
+
+/** Reads a POST/PATCH body once: empty means `{}`; malformed JSON is a 400 here, not a 500. */
+async function readJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
+  if (c.req.method !== "POST" && c.req.method !== "PATCH") return next();
+  const text = await c.req.text();
+  if (text.trim() === "") {
+    c.set("rawBody", {});
+    // The validators read the body again; an empty one reads as an empty object.
+    (c.req as unknown as { bodyCache: { json?: Promise<unknown> } }).bodyCache.json = Promise.resolve({});
+    return next();
+  }
+  try {
+    c.set("rawBody", JSON.parse(text));
+  } catch {
+    throw new ApiError(400, "invalid_json", "The request body is not valid JSON.");
+  }
+  return next();
+}
+
+let cachedDocument: unknown = null;
+
+export function openApiDocument(app: OpenAPIHono<AppEnv>) {
+  cachedDocument ??= app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "Billify API",
+      version: "1.0.0",
+      description:
+        "Subscription billing on Cloudflare: plans, customers, subscriptions, invoices with proration, payments with retries.",
+    },
+    servers: [{ url: "/" }],
+  });
+  return cachedDocument as ReturnType<typeof app.getOpenAPI31Document>;
+}
+
+function errorResponse(c: Context<AppEnv>, error: unknown): Response {
+  if (error instanceof ApiError) return c.json({ error: error.body }, error.status as 400);
+  if (error instanceof HTTPException) {
+    const status = error.status;
+    const code =
+      status === 400 ? "invalid_json" : status === 413 ? "body_too_large" : status === 415 ? "unsupported_media_type" : "http_error";
+    const message =
+      status === 415 ? "Send JSON with 'Content-Type: application/json'." : error.message || "The request could not be read.";
+    return c.json({ error: new ApiError(status, code, message).body }, status);
+  }
+  console.error("unhandled error", error);
+  return c.json({ error: new ApiError(500, "internal_error", "An internal error occurred. It has been logged.").body }, 500);
+}
+
+function notFoundOrWrongMethod(c: Context<AppEnv>, app: OpenAPIHono<AppEnv>): Response {
+  const path = c.req.path;
+  const allowed = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL" || route.path.endsWith("*")) continue;
+    const pattern = new RegExp(`^${route.path.replace(/:\w+/g, "[^/]+")}$`);
+    if (pattern.test(path)) allowed.add(route.method);
+  }
+  if (allowed.size > 0) {
+    const methods = [...allowed].sort().join(", ");
+    return c.json(
+      { error: new ApiError(405, "method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${methods}.`).body },
+      405,
+      { Allow: methods },
+    );
+  }
+  return c.json({ error: new ApiError(404, "route_not_found", `No route ${c.req.method} ${path}.`).body }, 404);
+}

@@ -1,0 +1,77 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { customerStub } from "../../actors/stubs";
+import { unwrap } from "../../errors";
+import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
+import type { AppEnv } from "../context";
+import { endpoint, idempotencyOf, require, send } from "../endpoint";
+import { IdParam, ListQuery, listOf } from "../schemas/common";
+import { Customer, CustomerCreate, CustomerUpdate } from "../schemas/customer";
+import { Invoice } from "../schemas/invoice";
+import { Subscription } from "../schemas/subscription";
+import { listCustomerInvoices, listCustomerSubscriptions } from "../customer-reads";
+
+export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
+  endpoint(
+    app,
+    { method: "post", path: "/v1/customers", summary: "Create a customer", tag: "Customers", body: CustomerCreate, response: Customer, status: 201 },
+    async (c, { body }) => {
+      const idem = await idempotencyOf(c);
+      const nowMs = Date.now();
+      const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/customers", idem.key) : randomRoutingKey();
+      const id = idWithRoutingKey("cus", nowMs, key);
+      const stub = require(customerStub(c.env, id), "customer", id);
+      return send(c, await stub.create(id, body, nowMs, idem));
+    },
+  );
+
+  endpoint(
+    app,
+    { method: "get", path: "/v1/customers/:id", summary: "Retrieve a customer", tag: "Customers", params: IdParam, response: Customer },
+    async (c, { params }) => send(c, await require(customerStub(c.env, params.id), "customer", params.id).get(params.id)),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "patch",
+      path: "/v1/customers/:id",
+      summary: "Update a customer",
+      description:
+        "Setting payment_method retries, at once, the open invoices of this customer's past_due, unpaid or incomplete subscriptions.",
+      tag: "Customers",
+      params: IdParam,
+      body: CustomerUpdate,
+      response: Customer,
+    },
+    async (c, { params, body }) =>
+      send(c, await require(customerStub(c.env, params.id), "customer", params.id).update(params.id, body, null)),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "get",
+      path: "/v1/customers/:id/subscriptions",
+      summary: "List a customer's subscriptions, newest first (strongly consistent)",
+      tag: "Customers",
+      params: IdParam,
+      query: ListQuery,
+      response: listOf(Subscription, "SubscriptionList"),
+    },
+    async (c, { params, query }) => c.json(unwrap(await listCustomerSubscriptions(c.env, params.id, query.limit, query.cursor ?? null))),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "get",
+      path: "/v1/customers/:id/invoices",
+      summary: "List all invoices of a customer's subscriptions, newest first (strongly consistent)",
+      tag: "Customers",
+      params: IdParam,
+      query: ListQuery,
+      response: listOf(Invoice, "InvoiceList"),
+    },
+    async (c, { params, query }) => c.json(unwrap(await listCustomerInvoices(c.env, params.id, query.limit, query.cursor ?? null))),
+  );
+}

@@ -1,0 +1,160 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { subscriptionStub } from "../../actors/stubs";
+import { parseIso } from "../../domain/time";
+import { ApiError } from "../../errors";
+import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
+import type { AppEnv } from "../context";
+import { endpoint, idempotencyOf, require, send } from "../endpoint";
+import { IdParam, ListQuery, listOf } from "../schemas/common";
+import { EmptyBody, Invoice, InvoiceLine } from "../schemas/invoice";
+import {
+  ChangePreview,
+  Event,
+  InvoiceItemCreate,
+  Subscription,
+  SubscriptionCancel,
+  SubscriptionChange,
+  SubscriptionCreate,
+} from "../schemas/subscription";
+
+const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => require(subscriptionStub(c.env, id), "subscription", id);
+
+export function subscriptionRoutes(app: OpenAPIHono<AppEnv>): void {
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/subscriptions",
+      summary: "Create a subscription",
+      description: "Without a trial the first period is invoiced at once and payment is attempted.",
+      tag: "Subscriptions",
+      body: SubscriptionCreate,
+      response: Subscription,
+      status: 201,
+    },
+    async (c, { body }) => {
+      let anchor: number | null = null;
+      if (body.billing_cycle_anchor !== undefined) {
+        anchor = parseIso(body.billing_cycle_anchor);
+        if (anchor === null) throw new ApiError(400, "parameter_invalid", "billing_cycle_anchor must be an ISO 8601 UTC time", "billing_cycle_anchor");
+      }
+      const idem = await idempotencyOf(c);
+      const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/subscriptions", idem.key) : randomRoutingKey();
+      const id = idWithRoutingKey("sub", Date.now(), key);
+      const input = {
+        customer: body.customer,
+        plan: body.plan,
+        quantity: body.quantity,
+        trialDays: body.trial_days ?? null,
+        billingCycleAnchor: anchor,
+        metadata: body.metadata,
+      };
+      return send(c, await stubFor(c, id).create(id, input, idem));
+    },
+  );
+
+  endpoint(
+    app,
+    { method: "get", path: "/v1/subscriptions/:id", summary: "Retrieve a subscription", tag: "Subscriptions", params: IdParam, response: Subscription },
+    async (c, { params }) => send(c, await stubFor(c, params.id).get(params.id)),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/subscriptions/:id/change",
+      summary: "Change plan or quantity, with proration",
+      tag: "Subscriptions",
+      params: IdParam,
+      body: SubscriptionChange,
+      response: Subscription,
+    },
+    async (c, { params, body }) => send(c, await stubFor(c, params.id).change(params.id, body, await idempotencyOf(c))),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/subscriptions/:id/preview_change",
+      summary: "Preview the invoice lines a change would make; changes nothing",
+      tag: "Subscriptions",
+      params: IdParam,
+      body: SubscriptionChange,
+      response: ChangePreview,
+    },
+    async (c, { params, body }) => send(c, await stubFor(c, params.id).previewChange(params.id, body)),
+  );
+
+  endpoint(
+    app,
+    { method: "post", path: "/v1/subscriptions/:id/cancel", summary: "Cancel now or at period end", tag: "Subscriptions", params: IdParam, body: SubscriptionCancel, response: Subscription },
+    async (c, { params, body }) => send(c, await stubFor(c, params.id).cancel(params.id, body.at_period_end, await idempotencyOf(c))),
+  );
+
+  endpoint(
+    app,
+    { method: "post", path: "/v1/subscriptions/:id/resume", summary: "Clear cancel_at_period_end", tag: "Subscriptions", params: IdParam, body: EmptyBody, response: Subscription },
+    async (c, { params }) => send(c, await stubFor(c, params.id).resume(params.id, await idempotencyOf(c))),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/subscriptions/:id/invoice_items",
+      summary: "Add a pending line for the next invoice",
+      tag: "Subscriptions",
+      params: IdParam,
+      body: InvoiceItemCreate,
+      response: InvoiceLine,
+      status: 201,
+    },
+    async (c, { params, body }) => send(c, await stubFor(c, params.id).addInvoiceItem(params.id, body, await idempotencyOf(c))),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/subscriptions/:id/invoices",
+      summary: "Invoice every pending line now (billing_reason: manual)",
+      tag: "Subscriptions",
+      params: IdParam,
+      body: EmptyBody,
+      response: Invoice,
+      status: 201,
+    },
+    async (c, { params }) => send(c, await stubFor(c, params.id).invoiceNow(params.id, await idempotencyOf(c))),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "get",
+      path: "/v1/subscriptions/:id/invoices",
+      summary: "List a subscription's invoices, newest first",
+      tag: "Subscriptions",
+      params: IdParam,
+      query: ListQuery,
+      response: listOf(Invoice, "SubscriptionInvoiceList"),
+    },
+    async (c, { params, query }) => send(c, await stubFor(c, params.id).invoices(params.id, query.limit, query.cursor ?? null)),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "get",
+      path: "/v1/subscriptions/:id/events",
+      summary: "List a subscription's events, oldest first",
+      tag: "Subscriptions",
+      params: IdParam,
+      query: ListQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(100) }),
+      response: listOf(Event, "EventList"),
+    },
+    async (c, { params, query }) => send(c, await stubFor(c, params.id).events(params.id, query.limit, query.cursor ?? null)),
+  );
+}

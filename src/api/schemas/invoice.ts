@@ -1,0 +1,75 @@
+import { z } from "@hono/zod-openapi";
+import { Timestamp } from "./common";
+
+export const InvoiceLine = z
+  .object({
+    id: z.string(),
+    object: z.literal("line_item"),
+    type: z.enum(["subscription", "proration", "invoice_item"]),
+    description: z.string(),
+    amount: z.number().int(),
+    quantity: z.number().int(),
+    plan: z.string().nullable(),
+    period_start: Timestamp,
+    period_end: Timestamp,
+  })
+  .openapi("InvoiceLine");
+export type InvoiceLine = z.infer<typeof InvoiceLine>;
+
+export const Invoice = z
+  .object({
+    id: z.string(),
+    object: z.literal("invoice"),
+    number: z.string(),
+    subscription: z.string(),
+    customer: z.string(),
+    status: z.enum(["draft", "open", "paid", "void", "uncollectible"]),
+    currency: z.string(),
+    lines: z.array(InvoiceLine),
+    subtotal: z.number().int(),
+    total: z.number().int(),
+    credit_applied: z.number().int(),
+    amount_due: z.number().int(),
+    amount_paid: z.number().int(),
+    amount_remaining: z.number().int(),
+    attempt_count: z.number().int(),
+    next_payment_attempt: Timestamp.nullable(),
+    period_start: Timestamp,
+    period_end: Timestamp,
+    billing_reason: z.enum(["subscription_create", "subscription_cycle", "subscription_update", "manual"]),
+    created: Timestamp,
+    finalized_at: Timestamp.nullable(),
+    paid_at: Timestamp.nullable(),
+    voided_at: Timestamp.nullable(),
+    test_clock: z.string().nullable(),
+  })
+  .openapi("Invoice");
+export type Invoice = z.infer<typeof Invoice>;
+
+export const Payment = z
+  .object({
+    id: z.string(),
+    object: z.literal("payment"),
+    invoice: z.string(),
+    amount: z.number().int(),
+    currency: z.string(),
+    status: z.enum(["succeeded", "failed", "pending"]),
+    method: z.enum(["card", "manual"]),
+    failure_code: z.string().nullable(),
+    failure_message: z.string().nullable(),
+    attempt: z.number().int(),
+    reference: z.string().nullable(),
+    created: Timestamp,
+  })
+  .openapi("Payment");
+export type Payment = z.infer<typeof Payment>;
+
+export const ManualPaymentCreate = z
+  .strictObject({
+    amount: z.number().int().min(1).max(100_000_000_000),
+    reference: z.string().min(1).max(500).openapi({ example: "wire 2026-11-02 #4411" }),
+  })
+  .openapi("ManualPaymentCreate");
+export type ManualPaymentCreate = z.infer<typeof ManualPaymentCreate>;
+
+export const EmptyBody = z.strictObject({}).openapi("EmptyBody");

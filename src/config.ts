@@ -1,0 +1,32 @@
+import type { DunningPolicy } from "./domain/retry-schedule";
+import { parseDunningPolicy } from "./domain/retry-schedule";
+import type { Env } from "./env";
+import { FakeGateway } from "./payments/fake-gateway";
+import type { PaymentGateway } from "./payments/gateway";
+import { StripeGateway } from "./payments/stripe-gateway";
+
+/**
+ * Configuration read from the environment, validated as a whole when the Worker or an actor
+ * starts, so a typo fails at once with a message that names the variable.
+ */
+export interface Config {
+  dunning: DunningPolicy;
+  gateway: PaymentGateway;
+}
+
+export function loadConfig(env: Env): Config {
+  const mode = env.BILLIFY_MODE ?? "test";
+  if (mode !== "test" && mode !== "live") {
+    throw new Error(`BILLIFY_MODE must be "test" or "live"; got "${mode}"`);
+  }
+  const dunning = parseDunningPolicy(env.BILLIFY_RETRY_DAYS, env.BILLIFY_FINAL_ACTION);
+  return { dunning, gateway: gatewayFor(env, mode) };
+}
+
+function gatewayFor(env: Env, mode: "test" | "live"): PaymentGateway {
+  if (env.STRIPE_SECRET_KEY) return new StripeGateway(env.STRIPE_SECRET_KEY, env.STRIPE_API_BASE);
+  if (mode === "live") {
+    throw new Error("BILLIFY_MODE=live needs STRIPE_SECRET_KEY: the fake gateway exists only in test mode");
+  }
+  return new FakeGateway();
+}

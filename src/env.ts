@@ -1,0 +1,36 @@
+import type { CustomerActor } from "./actors/customer/customer-actor";
+import type { PlanActor } from "./actors/plan/plan-actor";
+import type { SubscriptionActor } from "./actors/subscription/subscription-actor";
+import type { TestClockActor } from "./actors/test-clock/test-clock-actor";
+
+/** The Worker's bindings, vars and secrets (README "Configuration" lists each). */
+export interface Env {
+  PLANS: DurableObjectNamespace<PlanActor>;
+  CUSTOMERS: DurableObjectNamespace<CustomerActor>;
+  SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionActor>;
+  TEST_CLOCKS: DurableObjectNamespace<TestClockActor>;
+  BILLIFY_KV: KVNamespace;
+  BILLIFY_API_KEY?: string;
+  BILLIFY_ADMIN_KEY?: string;
+  BILLIFY_MODE?: string;
+  BILLIFY_RETRY_DAYS?: string;
+  BILLIFY_FINAL_ACTION?: string;
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
+  /** Overrides Stripe's API origin (tests point it at a local fake), e.g. http://127.0.0.1:12111 */
+  STRIPE_API_BASE?: string;
+}
+
+declare global {
+  // Lets `import { env } from "cloudflare:workers"` in tests see our bindings.
+  namespace Cloudflare {
+    interface Env extends BillifyEnv {}
+  }
+}
+type BillifyEnv = Env;
+
+export type Mode = "test" | "live";
+
+export function modeOf(env: Env): Mode {
+  return env.BILLIFY_MODE === "live" ? "live" : "test";
+}

@@ -1,0 +1,25 @@
+/**
+ * The one seam between billing and money movement. A declined card is an outcome, not an
+ * exception: `charge` throws only for faults worth retrying (network, 5xx), and then the
+ * attempt stays `pending` and is reconciled later with the same idempotency key.
+ */
+export interface ChargeRequest {
+  invoiceId: string;
+  customerId: string;
+  /** The customer's payment method token, or null when it has none. */
+  paymentMethod: string | null;
+  amount: number;
+  currency: string;
+  /** One per invoice and attempt: a repeated call never charges twice. */
+  idempotencyKey: string;
+}
+
+export type ChargeResult =
+  | { status: "succeeded"; reference: string | null }
+  | { status: "failed"; code: string; message: string; reference: string | null }
+  | { status: "pending"; reference: string | null };
+
+export interface PaymentGateway {
+  readonly name: string;
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+}
