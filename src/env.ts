@@ -25,6 +25,9 @@ declare global {
   // Lets `import { env } from "cloudflare:workers"` in tests see our bindings.
   namespace Cloudflare {
     interface Env extends BillifyEnv {}
+    interface GlobalProps {
+      mainModule: typeof import("./index");
+    }
   }
 }
 type BillifyEnv = Env;

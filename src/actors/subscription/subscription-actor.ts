@@ -455,6 +455,21 @@ export class SubscriptionActor extends Actor {
     }
   }
 
+  /**
+   * An asynchronous gateway result (a Stripe webhook) for the attempt made under
+   * `gatewayKey`. Applied once: duplicates and late, out-of-order deliveries change nothing.
+   */
+  async applyGatewayResult(invoiceId: string, gatewayKey: string, result: ChargeResult): Promise<Outcome<{ applied: boolean }>> {
+    const record = this.store.load();
+    const payment = record ? this.store.payments(invoiceId).find((p) => p.gateway_key === gatewayKey) : undefined;
+    if (!record || !payment) return notFound("payment", gatewayKey);
+    const at = await this.currentTime(record.testClock);
+    const applied = payment.status === "pending" && result.status !== "pending";
+    this.applyChargeResult(payment.id, result, at);
+    await this.flushReadModel();
+    return ok({ applied });
+  }
+
   /** Asks the gateway again, under the same key, about a payment whose result was lost. */
   private async reconcile(invoiceId: string, at: Instant): Promise<void> {
     const pending = this.store.payments(invoiceId).filter((p) => p.status === "pending" && p.method === "card");
