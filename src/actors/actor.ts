@@ -167,7 +167,7 @@ export abstract class Actor extends Server<Env> {
     idem: Idempotency | null,
     operation: () => Promise<Outcome<T>> | Outcome<T>,
   ): Promise<Outcome<T> & { replayed?: boolean }> {
-    if (!idem) return operation();
+    if (!idem) return this.afterWrite(await operation());
     const stored = this.queryOne<{ fingerprint: string; outcome: string; created_ms: number }>(
       "SELECT fingerprint, outcome, created_ms FROM _idempotency WHERE key = ?",
       idem.key,
@@ -192,10 +192,16 @@ export abstract class Actor extends Server<Env> {
       // do more after its write (a payment attempt), and a replay must see all of it. Should
       // the actor die in between, the committed answer stands and is still true.
       if (outcome.status < 500) this.remember(idem, outcome);
-      return outcome;
+      return await this.afterWrite(outcome);
     } finally {
       this.inFlight.delete(idem.key);
     }
+  }
+
+  /** After every write operation: mirror to KV and re-arm the alarm. */
+  private async afterWrite<T>(outcome: T): Promise<T> {
+    await this.flushReadModel();
+    return outcome;
   }
 
   /**

@@ -1,0 +1,92 @@
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
+import { createCustomer, createPlan, invoicesOf, ok } from "../helpers";
+
+const DAY = 86_400;
+
+/** A real-time (no test clock) daily subscription, and its actor's stub. */
+async function dailySubscription() {
+  const customer = await createCustomer();
+  const plan = await createPlan({ amount: 300, interval: "day" });
+  const subscription = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+  const stub = env.SUBSCRIPTIONS.getByName(subscription.id.slice(-16));
+  return { subscription, stub };
+}
+
+/**
+ * Moves the whole subscription one day and a minute into the past, keeping the anchor grid,
+ * so its renewal is due now. (The test stands in for the passing of a day.)
+ */
+async function backdateOneDay(stub: DurableObjectStub<SubscriptionActor>) {
+  const shift = DAY + 60;
+  await runInDurableObject(stub, (_instance, state) => {
+    state.storage.sql.exec(
+      "UPDATE subscription SET anchor = anchor - ?, current_period_start = current_period_start - ?, current_period_end = current_period_end - ?",
+      shift, shift, shift,
+    );
+    state.storage.sql.exec("UPDATE invoice SET period_start = period_start - ?, period_end = period_end - ?", shift, shift);
+    state.storage.sql.exec("UPDATE job SET due_at = due_at - ? WHERE kind = 'renew'", shift);
+  });
+}
+
+describe("renewal from the actor's own alarm", () => {
+  it("renews once when the alarm fires, however often it runs again", async () => {
+    const { subscription, stub } = await dailySubscription();
+    await backdateOneDay(stub);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runDurableObjectAlarm(stub)).toBe(true); // re-armed for the next renewal; nothing is due yet
+    const invoices = await invoicesOf(subscription.id);
+    expect(invoices.map((i) => [i.billing_reason, i.total, i.status])).toEqual([
+      ["subscription_create", 300, "paid"],
+      ["subscription_cycle", 300, "paid"],
+    ]);
+    expect(invoices[1].period_start).toBe(invoices[0].period_end);
+    const sub = await ok("GET", `/v1/subscriptions/${subscription.id}`);
+    expect(sub.current_period_start).toBe(invoices[1].period_start);
+  });
+
+  it("survives eviction between steps without invoicing a period twice", async () => {
+    const { subscription, stub } = await dailySubscription();
+    await backdateOneDay(stub);
+    await evictDurableObject(stub);
+    await runDurableObjectAlarm(stub);
+    await evictDurableObject(stub);
+    await runDurableObjectAlarm(stub);
+    expect((await invoicesOf(subscription.id)).map((i) => i.billing_reason)).toEqual(["subscription_create", "subscription_cycle"]);
+  });
+
+  it("finishes the payment of a renewal whose run died after invoicing", async () => {
+    const { subscription, stub } = await dailySubscription();
+    await backdateOneDay(stub);
+    // The renewal's transaction commits, then the actor dies before its payment attempt.
+    await runInDurableObject(stub, (instance: SubscriptionActor, state) => {
+      const end = state.storage.sql.exec<{ e: number }>("SELECT current_period_end AS e FROM subscription").one().e;
+      (instance as unknown as { renewAt(at: number): void }).renewAt(end);
+    });
+    await evictDurableObject(stub);
+    const unpaid = (await invoicesOf(subscription.id))[1];
+    expect(unpaid).toMatchObject({ status: "open", attempt_count: 0 });
+    await runDurableObjectAlarm(stub);
+    await runDurableObjectAlarm(stub);
+    const renewal = (await invoicesOf(subscription.id))[1];
+    expect(renewal).toMatchObject({ id: unpaid.id, status: "paid", attempt_count: 1 });
+    const payments = await ok("GET", `/v1/invoices/${renewal.id}/payments`);
+    expect(payments.data.map((p: any) => p.status)).toEqual(["succeeded"]);
+  });
+
+  it("keeps the read model in KV with a version that only grows", async () => {
+    const { subscription, stub } = await dailySubscription();
+    const key = `subs/${subscription.id}`;
+    const first = await env.BILLIFY_KV.getWithMetadata<{ version: number; status: string }>(key, "json");
+    expect(first.value).toMatchObject({ id: subscription.id, status: "active", amount: 300, currency: "usd", interval: "day" });
+    await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, { at_period_end: true });
+    await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, {});
+    const last = await env.BILLIFY_KV.getWithMetadata<{ version: number; status: string }>(key, "json");
+    expect(last.value!.status).toBe("canceled");
+    expect(last.metadata!.version).toBeGreaterThan(first.metadata!.version);
+    await runDurableObjectAlarm(stub);
+    expect((await env.BILLIFY_KV.get<{ status: string }>(key, "json"))!.status).toBe("canceled");
+  });
+});
