@@ -79,11 +79,11 @@ describe("renewal from the actor's own alarm", () => {
   it("keeps the read model in KV with a version that only grows", async () => {
     const { subscription, stub } = await dailySubscription();
     const key = `subs/${subscription.id}`;
-    const first = await env.BILLIFY_KV.getWithMetadata<{ version: number; status: string }>(key, "json");
+    const first = await env.BILLIFY_KV.getWithMetadata<{ version: number; status: string }, { version: number }>(key, "json");
     expect(first.value).toMatchObject({ id: subscription.id, status: "active", amount: 300, currency: "usd", interval: "day" });
     await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, { at_period_end: true });
     await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, {});
-    const last = await env.BILLIFY_KV.getWithMetadata<{ version: number; status: string }>(key, "json");
+    const last = await env.BILLIFY_KV.getWithMetadata<{ version: number; status: string }, { version: number }>(key, "json");
     expect(last.value!.status).toBe("canceled");
     expect(last.metadata!.version).toBeGreaterThan(first.metadata!.version);
     await runDurableObjectAlarm(stub);
