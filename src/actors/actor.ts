@@ -64,8 +64,15 @@ export abstract class Actor extends Server<Env> {
 
   /** Runs a statement and reads every row before returning (no cursor crosses an await). */
   protected query<T = Row>(statement: string, ...params: SqlValue[]): T[] {
-    return this.ctx.storage.sql.exec(statement, ...params).toArray() as T[];
+    const cursor = this.ctx.storage.sql.exec(statement, ...params);
+    const rows = cursor.toArray() as T[];
+    this.usage.rowsRead += cursor.rowsRead;
+    this.usage.rowsWritten += cursor.rowsWritten;
+    return rows;
   }
+
+  /** Rows read and written by this instance: what Cloudflare bills (see `npm run bench`). */
+  readonly usage = { rowsRead: 0, rowsWritten: 0 };
 
   protected queryOne<T = Row>(statement: string, ...params: SqlValue[]): T | undefined {
     return this.query<T>(statement, ...params)[0];
