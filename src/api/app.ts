@@ -11,6 +11,7 @@ import { customerRoutes } from "./routes/customers";
 import { invoiceRoutes } from "./routes/invoices";
 import { planRoutes } from "./routes/plans";
 import { subscriptionRoutes } from "./routes/subscriptions";
+import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { testClockRoutes } from "./routes/test-clocks";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -46,6 +47,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   subscriptionRoutes(app);
   invoiceRoutes(app);
   testClockRoutes(app);
+  stripeWebhookRoutes(app);
   return app;
 }
 
@@ -55,8 +57,11 @@ async function readJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
   const text = await c.req.text();
   if (text.trim() === "") {
     c.set("rawBody", {});
-    // The validators read the body again; an empty one reads as an empty object.
-    (c.req as unknown as { bodyCache: { json?: Promise<unknown> } }).bodyCache.json = Promise.resolve({});
+    // The validators read the body again; an empty one reads as an empty object. Hono's
+    // `req.json()` parses the cached *text*, so that is the cache entry to replace.
+    const cache = (c.req as unknown as { bodyCache: { json?: Promise<unknown>; text?: Promise<string> } }).bodyCache;
+    cache.text = Promise.resolve("{}");
+    cache.json = Promise.resolve({});
     return next();
   }
   try {

@@ -16,7 +16,9 @@ export function validationError(result: HookResult, _c: Context): void {
 export function toApiError(error: ZodError): ApiError {
   const issue = error.issues[0];
   if (!issue) return new ApiError(400, "parameter_invalid", "Invalid request.");
-  const path = issue.path.map(String).join(".");
+  // A bad record key (a metadata key too long or empty) is reported on the record itself.
+  const segments = issue.code === "invalid_key" ? issue.path.slice(0, -1) : issue.path;
+  const path = segments.map(String).join(".");
   if (issue.code === "unrecognized_keys") {
     const key = issue.keys[0] ?? "";
     const param = path ? `${path}.${key}` : key;

@@ -132,4 +132,20 @@ describe("proration (rule 4)", () => {
     expect(ended.status).toBe(400);
     expect(ended.body.error.code).toBe("invalid_status");
   });
+
+  it("loses no write when two changes arrive at once", async () => {
+    const { clock, subscription, pro } = await aprilSubscription();
+    await advance(clock.id, "2026-04-16T00:00:00Z");
+    await Promise.all([
+      ok("POST", `/v1/subscriptions/${subscription.id}/change`, { quantity: 2 }),
+      ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: pro.id }),
+    ]);
+    const sub = await ok("GET", `/v1/subscriptions/${subscription.id}`);
+    expect(sub).toMatchObject({ plan: pro.id, quantity: 2 });
+    await advance(clock.id, "2026-05-01T00:00:00Z");
+    const [, next] = await invoicesOf(subscription.id);
+    // Whatever the order, the period ends as 2 × Pro: pending lines net to 4000 × ½ − 1000 × ½.
+    expect(next.lines[0].amount).toBe(4000);
+    expect(next.lines.slice(1).reduce((sum: number, l: any) => sum + l.amount, 0)).toBe(1500);
+  });
 });

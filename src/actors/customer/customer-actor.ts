@@ -1,5 +1,5 @@
 import type { Customer, CustomerCreate, CustomerUpdate } from "../../api/schemas/customer";
-import { mergeMetadata } from "../../api/schemas/common";
+import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../api/schemas/common";
 import { toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
@@ -70,12 +70,14 @@ export class CustomerActor extends Actor {
       const outcome = this.commit(idem, () => {
         const customer = this.load();
         if (!customer || customer.id !== id) return notFound<Customer>("customer", id);
+        const metadata = mergeMetadata(customer.metadata, patch.metadata ?? {});
+        if (Object.keys(metadata).length > MAX_METADATA_KEYS) return tooManyMetadataKeys<Customer>();
         this.query(
           "UPDATE customer SET email = ?, name = ?, payment_method = ?, metadata = ?",
           patch.email !== undefined ? patch.email : customer.email,
           patch.name !== undefined ? patch.name : customer.name,
           patch.payment_method !== undefined ? patch.payment_method : customer.payment_method,
-          JSON.stringify(mergeMetadata(customer.metadata, patch.metadata ?? {})),
+          JSON.stringify(metadata),
         );
         return ok(this.load()!);
       });

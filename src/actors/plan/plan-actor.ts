@@ -1,5 +1,5 @@
 import type { Plan, PlanCreate, PlanUpdate } from "../../api/schemas/plan";
-import { mergeMetadata } from "../../api/schemas/common";
+import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../api/schemas/common";
 import { toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
@@ -63,11 +63,13 @@ export class PlanActor extends Actor {
       const outcome = this.commit(idem, () => {
         const plan = this.load();
         if (!plan || plan.id !== id) return notFound<Plan>("plan", id);
+        const metadata = mergeMetadata(plan.metadata, patch.metadata ?? {});
+        if (Object.keys(metadata).length > MAX_METADATA_KEYS) return tooManyMetadataKeys<Plan>();
         this.query(
           "UPDATE plan SET name = ?, active = ?, metadata = ?",
           patch.name ?? plan.name,
           (patch.active ?? plan.active) ? 1 : 0,
-          JSON.stringify(mergeMetadata(plan.metadata, patch.metadata ?? {})),
+          JSON.stringify(metadata),
         );
         this.markReadModelDirty();
         return ok(this.load()!);

@@ -1,4 +1,4 @@
-import type { Invoice, Payment } from "../../api/schemas/invoice";
+import type { Invoice, InvoiceLine, Payment } from "../../api/schemas/invoice";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../api/schemas/subscription";
 import type { ListPage } from "../../api/schemas/common";
 import type { Config } from "../../config";
@@ -85,7 +85,8 @@ export class SubscriptionActor extends Actor {
       const added = await customerStub(this.env, input.customer)!.addSubscription(input.customer, { id, created_ms: Date.now() });
       if (!added.ok) return failure(400, "resource_missing", `No such customer: '${input.customer}'`, "customer");
       if (testClock) await (await testClockStub(this.env, testClock))?.register(testClock, id);
-      this.commit(idem, () => {
+      const committed = this.commit(idem, () => {
+        if (this.store.load()) return failure<Subscription>(409, "resource_already_exists", `Subscription '${id}' already exists`);
         this.store.insert({ id, customer: input.customer, state: decision.state, testClock, metadata: input.metadata, created: now });
         if (decision.state.trialEnd !== null && decision.state.trialEnd - TRIAL_WILL_END_NOTICE > now) {
           this.store.schedule("trial_will_end", decision.state.trialEnd - TRIAL_WILL_END_NOTICE);
@@ -93,6 +94,7 @@ export class SubscriptionActor extends Actor {
         this.apply(decision, now, "subscription.created");
         return ok(this.view(), 201);
       });
+      if (!committed.ok) return committed;
       await this.settle(now);
       return ok(this.view(), 201);
     });
@@ -105,14 +107,19 @@ export class SubscriptionActor extends Actor {
 
   async change(id: string, body: SubscriptionChange, idem: Idempotency | null): Promise<Outcome<Subscription>> {
     return this.once(idem, async () => {
-      const decided = await this.decideChange(id, body);
-      if (!decided.ok) return decided;
-      const { decision, now } = decided.value;
+      const inputs = await this.changeInputs(id, body);
+      if (!inputs.ok) return inputs;
+      const { now } = inputs.value;
       const latestBefore = this.store.load()!.latestInvoice;
-      this.commit(idem, () => {
-        this.apply(decision, now, "subscription.updated");
+      const committed = this.commit(idem, () => {
+        // Decided on the state as it is now, inside the transaction: a concurrent change
+        // that ran while we awaited the plan is never overwritten.
+        const decided = this.decideChange(body, inputs.value);
+        if (!decided.ok) return decided;
+        this.apply(decided.value, now, "subscription.updated");
         return ok(this.view());
       });
+      if (!committed.ok) return committed;
       await this.settle(now);
       const record = this.store.load()!;
       const issued = record.latestInvoice !== latestBefore ? record.latestInvoice : null;
@@ -122,9 +129,11 @@ export class SubscriptionActor extends Actor {
 
   /** The lines a change would make, without making it. */
   async previewChange(id: string, body: SubscriptionChange): Promise<Outcome<ChangePreview>> {
-    const decided = await this.decideChange(id, body);
+    const inputs = await this.changeInputs(id, body);
+    if (!inputs.ok) return inputs;
+    const decided = this.decideChange(body, inputs.value);
     if (!decided.ok) return decided;
-    const { decision } = decided.value;
+    const decision = decided.value;
     const record = this.store.load()!;
     const lines: DraftLine[] = decision.invoice ? [...decision.invoice.lines, ...this.store.pending()] : decision.pending;
     return ok({
@@ -144,9 +153,9 @@ export class SubscriptionActor extends Actor {
       const record = this.loadFor(id);
       if (!record) return notFound("subscription", id);
       const now = await this.currentTime(record.testClock);
-      const decision = cancelSubscription(record.state, atPeriodEnd, now);
-      if (!decision.ok) return failure(400, decision.error.code, decision.error.message);
       return this.commit(idem, () => {
+        const decision = cancelSubscription(this.store.load()!.state, atPeriodEnd, now);
+        if (!decision.ok) return failure<Subscription>(400, decision.error.code, decision.error.message);
         this.apply(decision, now, decision.state.status === "canceled" ? "subscription.canceled" : "subscription.updated");
         return ok(this.view());
       });
@@ -158,9 +167,9 @@ export class SubscriptionActor extends Actor {
       const record = this.loadFor(id);
       if (!record) return notFound("subscription", id);
       const now = await this.currentTime(record.testClock);
-      const decision = resumeSubscription(record.state);
-      if (!decision.ok) return failure(400, decision.error.code, decision.error.message);
       return this.commit(idem, () => {
+        const decision = resumeSubscription(this.store.load()!.state);
+        if (!decision.ok) return failure<Subscription>(400, decision.error.code, decision.error.message);
         this.apply(decision, now, "subscription.updated");
         return ok(this.view());
       });
@@ -174,6 +183,8 @@ export class SubscriptionActor extends Actor {
       if (isEnded(record.state.status)) return failure(400, "subscription_ended", `the subscription is ${record.state.status}`);
       const now = await this.currentTime(record.testClock);
       return this.commit(idem, () => {
+        const state = this.store.load()!.state;
+        if (isEnded(state.status)) return failure<InvoiceLine>(400, "subscription_ended", `the subscription is ${state.status}`);
         const [line] = this.store.addPending([
           { type: "invoice_item", description: item.description, amount: item.amount, quantity: 1, plan: null, periodStart: now, periodEnd: now },
         ]);
@@ -191,11 +202,15 @@ export class SubscriptionActor extends Actor {
       if (this.store.pending().length === 0) return failure(400, "nothing_to_invoice", "There are no pending lines to invoice.");
       const now = await this.currentTime(record.testClock);
       let invoiceId = "";
-      this.commit(idem, () => {
-        invoiceId = this.finalizeInvoice(record.state, { reason: "manual", period: { start: now, end: now }, lines: [], includePending: true }, now);
+      const committed = this.commit(idem, () => {
+        const state = this.store.load()!.state;
+        if (isEnded(state.status)) return failure<Invoice>(400, "subscription_ended", `the subscription is ${state.status}`);
+        if (this.store.pending().length === 0) return failure<Invoice>(400, "nothing_to_invoice", "There are no pending lines to invoice.");
+        invoiceId = this.finalizeInvoice(state, { reason: "manual", period: { start: now, end: now }, lines: [], includePending: true }, now);
         this.markChanged();
-        return ok(this.invoiceOf(invoiceId, this.store.load()!));
+        return ok(this.invoiceOf(invoiceId, this.store.load()!), 201);
       });
+      if (!committed.ok) return committed;
       await this.settle(now);
       return ok(this.invoiceOf(invoiceId, this.store.load()!), 201);
     });
@@ -594,19 +609,26 @@ export class SubscriptionActor extends Actor {
 
   // ---- helpers -----------------------------------------------------------------------
 
-  private async decideChange(id: string, body: SubscriptionChange): Promise<Outcome<{ decision: Decision & { ok: true }; now: Instant }>> {
+  /** What a change needs from outside this actor: the new plan's terms and the time. */
+  private async changeInputs(id: string, body: SubscriptionChange): Promise<Outcome<{ plan: PlanTerms | null; now: Instant }>> {
     const record = this.loadFor(id);
     if (!record) return notFound("subscription", id);
     let plan: PlanTerms | null = null;
-    if (body.plan !== undefined && body.plan !== record.state.plan.id) {
+    if (body.plan !== undefined) {
       const found = await this.activePlan(body.plan);
       if (!found.ok) return found;
       plan = found.value;
     }
-    const now = await this.currentTime(record.testClock);
-    const decision = changeSubscription(record.state, { plan, quantity: body.quantity ?? null, prorationBehavior: body.proration_behavior, now });
+    return ok({ plan, now: await this.currentTime(record.testClock) });
+  }
+
+  /** Decides a change on the current state (synchronous: call it inside the transaction). */
+  private decideChange(body: SubscriptionChange, inputs: { plan: PlanTerms | null; now: Instant }): Outcome<Decision & { ok: true }> {
+    const state = this.store.load()!.state;
+    const plan = inputs.plan && inputs.plan.id !== state.plan.id ? inputs.plan : null;
+    const decision = changeSubscription(state, { plan, quantity: body.quantity ?? null, prorationBehavior: body.proration_behavior, now: inputs.now });
     if (!decision.ok) return failure(400, decision.error.code, decision.error.message, decision.error.param);
-    return ok({ decision, now });
+    return ok(decision);
   }
 
   private async activePlan(planId: string): Promise<Outcome<PlanTerms>> {

@@ -1,8 +1,13 @@
 import { z } from "@hono/zod-openapi";
+import type { Outcome } from "../../errors";
+import { failure } from "../../errors";
+
+/** API.md §1: metadata holds at most 50 keys (after a PATCH's merge too). */
+export const MAX_METADATA_KEYS = 50;
 
 export const Metadata = z
   .record(z.string().min(1).max(40), z.string().max(500))
-  .refine((m) => Object.keys(m).length <= 50, { message: "metadata holds at most 50 keys" })
+  .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, { message: "metadata holds at most 50 keys" })
   .openapi("Metadata", {
     description: "String keys (≤ 40 chars) to string values (≤ 500 chars), at most 50 keys.",
     example: { crm_id: "42" },
@@ -16,6 +21,11 @@ export function mergeMetadata(current: Record<string, string>, patch: Record<str
     else next[key] = value;
   }
   return next;
+}
+
+/** The 400 for a PATCH whose merged metadata would exceed MAX_METADATA_KEYS. */
+export function tooManyMetadataKeys<T>(): Outcome<T> {
+  return failure(400, "parameter_invalid", `metadata holds at most ${MAX_METADATA_KEYS} keys, counting the keys already set.`, "metadata");
 }
 
 export const Timestamp = z
