@@ -1,21 +1,26 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+const LOCAL_KEYS = { BILLIFY_API_KEY: "sk_test_local", BILLIFY_ADMIN_KEY: "sk_admin_local", BILLIFY_MODE: "test" };
+const FINAL_ACTION_FILES = "test/billing/final-action-*.test.ts";
+
+/**
+ * One project per configuration: the default policy (retry days 1,3,5,7, final action cancel),
+ * and one per other final action, whose suites need their own bindings.
+ */
+function project(name: string, include: string[], bindings: Record<string, string>, exclude: string[] = []) {
+  return {
+    plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.jsonc" }, miniflare: { bindings: { ...LOCAL_KEYS, ...bindings } } })],
+    test: { name, include, exclude, globalSetup: ["./test/global-setup/fake-stripe.ts"] },
+  };
+}
+
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.jsonc" },
-      miniflare: {
-        bindings: {
-          BILLIFY_API_KEY: "sk_test_local",
-          BILLIFY_ADMIN_KEY: "sk_admin_local",
-          BILLIFY_MODE: "test",
-        },
-      },
-    }),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
-    benchmark: { include: ["test/**/*.bench.ts"] },
+    projects: [
+      project("default", ["test/**/*.test.ts"], {}, [FINAL_ACTION_FILES]),
+      project("final-action-unpaid", ["test/billing/final-action-unpaid.test.ts"], { BILLIFY_FINAL_ACTION: "unpaid" }),
+      project("final-action-past-due", ["test/billing/final-action-past-due.test.ts"], { BILLIFY_FINAL_ACTION: "past_due" }),
+    ],
   },
 });

@@ -52,8 +52,8 @@ export function ok<T>(value: T, status = 200): Outcome<T> {
   return { ok: true, status, value };
 }
 
-export function failure<T = never>(status: number, code: string, message: string, param?: string): Outcome<T> {
-  return { ok: false, status, error: new ApiError(status, code, message, param).body };
+export function failure<T = never>(status: number, code: string, message: string, param?: string, type?: ErrorType): Outcome<T> {
+  return { ok: false, status, error: new ApiError(status, code, message, param, type).body };
 }
 
 export function notFound<T = never>(what: string, id: string, param = "id"): Outcome<T> {

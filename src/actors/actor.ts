@@ -185,6 +185,8 @@ export abstract class Actor extends Server<Env> {
           422,
           "idempotency_key_reused",
           "This Idempotency-Key was already used with a different request. Use a new key for a new request.",
+          undefined,
+          "idempotency_error",
         ) as Outcome<T>;
       }
       return { ...(JSON.parse(stored.outcome) as Outcome<T>), replayed: true };

@@ -22,6 +22,12 @@ export const MAX_BODY_BYTES = 64 * 1024;
  */
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationError });
+  // Every endpoint's `security: [{ bearerAuth: [] }]` names this scheme; OpenAPI requires it declared.
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "BILLIFY_API_KEY, or BILLIFY_ADMIN_KEY (which also opens /v1/admin/*).",
+  });
 
   app.onError((error, c) => errorResponse(c, error));
   app.notFound((c) => notFoundOrWrongMethod(c, app));

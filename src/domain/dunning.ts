@@ -34,10 +34,11 @@ export function afterFailedAttempt(policy: DunningPolicy, failure: FailedAttempt
   if (failure.isFirstInvoice && (failure.status === "active" || failure.status === "incomplete")) {
     return { status: "incomplete", nextAttemptAt: null, expireAt: failure.invoiceCreated + INCOMPLETE_EXPIRY_SECONDS, ends: false };
   }
+  // While unpaid (the final action), nothing is attempted automatically until the customer pays.
+  if (failure.status === "unpaid") return { status: "unpaid", nextAttemptAt: null, expireAt: null, ends: false };
   const next = nextAttemptAt(policy, failure.attempt, failure.failedAt);
   if (next !== null) {
-    const status = failure.status === "unpaid" ? "unpaid" : "past_due";
-    return { status, nextAttemptAt: next, expireAt: null, ends: false };
+    return { status: "past_due", nextAttemptAt: next, expireAt: null, ends: false };
   }
   switch (policy.finalAction) {
     case "cancel":

@@ -257,8 +257,9 @@ export class SubscriptionActor extends Actor {
       const invoice = this.store.invoice(invoiceId);
       if (!record || !invoice) return notFound("invoice", invoiceId);
       if (invoice.status !== "open") return failure(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be paid.`);
+      const seen = invoice.attempt_count;
       const now = await this.currentTime(record.testClock);
-      await this.attemptPayment(invoiceId, now);
+      await this.attemptPayment(invoiceId, now, seen);
       return ok(this.invoiceOf(invoiceId, this.store.load()!));
     });
   }
@@ -300,8 +301,9 @@ export class SubscriptionActor extends Actor {
     const record = this.loadFor(id);
     if (!record) return notFound("subscription", id);
     if (!["past_due", "unpaid", "incomplete"].includes(record.state.status)) return ok(subscriptionView(record));
+    const open = this.store.openInvoices();
     const now = await this.currentTime(record.testClock);
-    for (const invoice of this.store.openInvoices()) await this.attemptPayment(invoice.id, now);
+    for (const invoice of open) await this.attemptPayment(invoice.id, now, invoice.attempt_count);
     return ok(this.view());
   }
 
@@ -333,9 +335,17 @@ export class SubscriptionActor extends Actor {
 
   /** Runs every job due at or before `until`, in time order, each at its own due time. */
   private async settle(until: Instant): Promise<void> {
+    let previous = "";
     for (let guard = 0; guard < 10_000; guard++) {
       const job = this.store.nextJob();
       if (!job || job.due_at > until) break;
+      const key = `${job.kind}:${job.invoice_id}:${job.due_at}`;
+      if (key === previous) {
+        // A job that ran and left itself due has nothing left to do: drop it, never spin.
+        this.transaction(() => this.store.unschedule(job.kind, job.invoice_id));
+        continue;
+      }
+      previous = key;
       await this.runJob(job);
     }
     await this.flushReadModel();
@@ -347,6 +357,10 @@ export class SubscriptionActor extends Actor {
       case "renew":
         return this.renewAt(at);
       case "retry_payment":
+        if (!shouldAttemptAutomatically(this.store.load()!.state.status)) {
+          this.transaction(() => this.store.unschedule("retry_payment", job.invoice_id));
+          return;
+        }
         return this.attemptPayment(job.invoice_id, at);
       case "reconcile_payment":
         return this.reconcile(job.invoice_id, at);
@@ -430,14 +444,21 @@ export class SubscriptionActor extends Actor {
    * If the actor dies between 1 and 3, the reconcile job asks the gateway again under the
    * same key, which never charges twice.
    */
-  private async attemptPayment(invoiceId: string, at: Instant): Promise<void> {
+  private async attemptPayment(invoiceId: string, at: Instant, seenAttempts?: number): Promise<void> {
     const record = this.store.load()!;
+    // The attempt count this caller saw before any await: if another attempt ran meanwhile,
+    // this one is a duplicate and is dropped (two concurrent /pay calls make one attempt).
+    const expected = seenAttempts ?? this.store.invoice(invoiceId)?.attempt_count;
     const customer = await customerStub(this.env, record.customer)?.get(record.customer);
     const prepared = this.transaction(() => {
-      this.store.unschedule("retry_payment", invoiceId);
       const invoice = this.store.invoice(invoiceId);
-      if (!invoice || invoice.status !== "open") return null;
+      if (!invoice || invoice.status !== "open") {
+        this.store.unschedule("retry_payment", invoiceId);
+        return null;
+      }
+      if (invoice.attempt_count !== expected) return null;
       if (this.store.payments(invoiceId).some((p) => p.status === "pending")) return null;
+      this.store.unschedule("retry_payment", invoiceId);
       const attempt = invoice.attempt_count + 1;
       const amount = invoice.amount_due - invoice.amount_paid;
       const key = `${invoiceId}:attempt:${attempt}`;

@@ -1,0 +1,284 @@
+import { describe, it, expect } from "vitest";
+import fc from "fast-check";
+import type { Cadence } from "../../src/domain/billing-period";
+import type { Decision, DomainError, PlanTerms, SubscriptionState } from "../../src/domain/subscription";
+import { cancelSubscription, changeSubscription, renew, resumeSubscription, startSubscription } from "../../src/domain/subscription";
+import { parseIso } from "../../src/domain/time";
+
+const at = (iso: string): number => {
+  const instant = parseIso(iso);
+  if (instant === null) throw new Error(`bad test timestamp ${iso}`);
+  return instant;
+};
+const DAY = 86_400;
+const monthly: Cadence = { interval: "month", intervalCount: 1 };
+const plan = (name: string, amount: number, cadence: Cadence = monthly, currency = "usd"): PlanTerms => ({
+  id: `plan_${name.toLowerCase()}`, name, currency, amount, cadence, trialDays: 0,
+});
+const basic = plan("Basic", 1000);
+const pro = plan("Pro", 2000);
+
+type Accepted = Extract<Decision, { ok: true }>;
+function accepted(decision: Decision): Accepted {
+  if (!decision.ok) throw new Error(`expected a decision, got ${decision.error.code}: ${decision.error.message}`);
+  return decision;
+}
+function refused(decision: Decision): DomainError {
+  if (decision.ok) throw new Error("expected a domain error");
+  return decision.error;
+}
+const start = (p: PlanTerms, now: number, quantity = 1, trialDays = 0, billingCycleAnchor: number | null = null) =>
+  accepted(startSubscription({ plan: p, quantity, now, trialDays, billingCycleAnchor }));
+
+// A 30-day period: April 2026, on Basic (1000).
+const april1 = at("2026-04-01T00:00:00Z");
+const may1 = at("2026-05-01T00:00:00Z");
+const midApril = at("2026-04-16T00:00:00Z");
+const aprilBasic = (): SubscriptionState => start(basic, april1).state;
+
+describe("starting a subscription", () => {
+  it("bills a full first period from now with no trial", () => {
+    const now = at("2026-01-31T10:00:00Z");
+    const { state, invoice, pending } = start(pro, now, 3);
+    expect(state).toMatchObject({ status: "active", anchor: now, currentPeriodStart: now, currentPeriodEnd: at("2026-02-28T10:00:00Z") });
+    expect(state).toMatchObject({ trialStart: null, trialEnd: null, cancelAtPeriodEnd: false, canceledAt: null, endedAt: null, creditBalance: 0 });
+    expect(invoice).toEqual({
+      reason: "subscription_create",
+      period: { start: now, end: at("2026-02-28T10:00:00Z") },
+      lines: [{ type: "subscription", description: "3 × Pro (2026-01-31 – 2026-02-28)", amount: 6000, quantity: 3, plan: "plan_pro", periodStart: now, periodEnd: at("2026-02-28T10:00:00Z") }],
+      includePending: true,
+    });
+    expect(pending).toEqual([]);
+  });
+
+  it("makes no invoice during a trial and anchors the cycle at the trial end", () => {
+    const now = at("2026-01-10T00:00:00Z");
+    const trialEnd = at("2026-01-24T00:00:00Z");
+    const { state, invoice, pending } = start(pro, now, 1, 14);
+    expect(state).toMatchObject({ status: "trialing", anchor: trialEnd, currentPeriodStart: now, currentPeriodEnd: trialEnd, trialStart: now, trialEnd });
+    expect(invoice).toBeNull();
+    expect(pending).toEqual([]);
+  });
+
+  it("charges a short first period up to the billing_cycle_anchor by rule 6", () => {
+    const now = at("2026-01-10T00:00:00Z");
+    const anchor = at("2026-02-01T00:00:00Z");
+    const { state, invoice } = start(plan("Pro", 3000), now, 1, 0, anchor);
+    expect(state).toMatchObject({ status: "active", anchor, currentPeriodStart: now, currentPeriodEnd: anchor, trialEnd: null });
+    // round(3000 × 22 days / 31 days) = round(2129.03) = 2129
+    expect(invoice?.reason).toBe("subscription_create");
+    expect(invoice?.period).toEqual({ start: now, end: anchor });
+    expect(invoice?.lines).toHaveLength(1);
+    expect(invoice?.lines[0]).toMatchObject({ type: "subscription", amount: 2129, quantity: 1, periodStart: now, periodEnd: anchor });
+  });
+
+  it("refuses a billing_cycle_anchor now or in the past", () => {
+    const now = at("2026-01-10T00:00:00Z");
+    for (const anchor of [now, now - 1]) {
+      expect(refused(startSubscription({ plan: basic, quantity: 1, now, trialDays: 0, billingCycleAnchor: anchor }))).toEqual({
+        code: "parameter_invalid", message: "billing_cycle_anchor must be in the future", param: "billing_cycle_anchor",
+      });
+    }
+  });
+
+  it("refuses a billing_cycle_anchor more than one interval away, but accepts exactly one", () => {
+    const now = at("2026-01-31T10:00:00Z");
+    const error = refused(startSubscription({ plan: basic, quantity: 1, now, trialDays: 0, billingCycleAnchor: at("2026-02-28T10:00:01Z") }));
+    expect(error).toMatchObject({ code: "parameter_invalid", param: "billing_cycle_anchor" });
+    expect(start(basic, now, 1, 0, at("2026-02-28T10:00:00Z")).state.currentPeriodEnd).toBe(at("2026-02-28T10:00:00Z"));
+  });
+
+  it("refuses a billing_cycle_anchor combined with a trial", () => {
+    const now = at("2026-01-10T00:00:00Z");
+    const error = refused(startSubscription({ plan: basic, quantity: 1, now, trialDays: 7, billingCycleAnchor: at("2026-02-01T00:00:00Z") }));
+    expect(error).toMatchObject({ code: "parameter_conflict", param: "billing_cycle_anchor" });
+  });
+});
+
+describe("renewal", () => {
+  it("invoices contiguous periods computed from a Jan 31 anchor, not chained from Feb 28", () => {
+    let state = start(basic, at("2026-01-31T10:00:00Z"), 2).state;
+    const ends = ["2026-03-31T10:00:00Z", "2026-04-30T10:00:00Z", "2026-05-31T10:00:00Z"].map(at);
+    for (const end of ends) {
+      const previousEnd = state.currentPeriodEnd;
+      const { state: next, invoice, pending } = accepted(renew(state));
+      expect(next.currentPeriodStart).toBe(previousEnd);
+      expect(next.currentPeriodEnd).toBe(end);
+      expect(invoice).toMatchObject({ reason: "subscription_cycle", period: { start: previousEnd, end }, includePending: true });
+      expect(invoice?.lines).toEqual([expect.objectContaining({ type: "subscription", amount: 2000, quantity: 2, periodStart: previousEnd, periodEnd: end })]);
+      expect(pending).toEqual([]);
+      state = next;
+    }
+    expect(state.anchor).toBe(at("2026-01-31T10:00:00Z"));
+  });
+
+  it("becomes active at the trial end with its first invoice for [trial end, +1 month)", () => {
+    const trialing = start(pro, at("2026-01-10T00:00:00Z"), 1, 14).state;
+    const { state, invoice } = accepted(renew(trialing));
+    expect(state).toMatchObject({ status: "active", currentPeriodStart: at("2026-01-24T00:00:00Z"), currentPeriodEnd: at("2026-02-24T00:00:00Z") });
+    expect(invoice?.lines.map((l) => l.amount)).toEqual([2000]);
+  });
+
+  it("runs full periods from the billing_cycle_anchor after a short first period", () => {
+    const first = start(plan("Pro", 3000), at("2026-01-10T00:00:00Z"), 1, 0, at("2026-02-01T00:00:00Z")).state;
+    const { state, invoice } = accepted(renew(first));
+    expect(state).toMatchObject({ currentPeriodStart: at("2026-02-01T00:00:00Z"), currentPeriodEnd: at("2026-03-01T00:00:00Z") });
+    expect(invoice?.lines.map((l) => l.amount)).toEqual([3000]);
+  });
+
+  it("keeps renewing while past_due", () => {
+    const { state } = accepted(renew({ ...aprilBasic(), status: "past_due" }));
+    expect(state).toMatchObject({ status: "past_due", currentPeriodStart: may1, currentPeriodEnd: at("2026-06-01T00:00:00Z") });
+  });
+
+  it("cancels at the period end without an invoice when cancel_at_period_end is set", () => {
+    const scheduled = accepted(cancelSubscription(aprilBasic(), true, midApril)).state;
+    const { state, invoice, pending } = accepted(renew(scheduled));
+    expect(state).toMatchObject({ status: "canceled", endedAt: may1, currentPeriodEnd: may1, canceledAt: midApril });
+    expect(invoice).toBeNull();
+    expect(pending).toEqual([]);
+  });
+
+  it("refuses to renew an ended subscription", () => {
+    for (const status of ["canceled", "incomplete_expired"] as const) {
+      expect(refused(renew({ ...aprilBasic(), status })).code).toBe("subscription_ended");
+    }
+  });
+});
+
+describe("changing a subscription", () => {
+  it("makes no lines during a trial and keeps the new terms for the trial end", () => {
+    const trialing = start(basic, april1, 1, 14).state;
+    const { state, invoice, pending } = accepted(changeSubscription(trialing, { plan: pro, quantity: 4, prorationBehavior: "always_invoice", now: midApril }));
+    expect(state).toEqual({ ...trialing, plan: pro, quantity: 4 });
+    expect(invoice).toBeNull();
+    expect(pending).toEqual([]);
+  });
+
+  it("leaves −500 and +1000 pending when upgrading 1000 → 2000 at mid-period (create_prorations)", () => {
+    const before = aprilBasic();
+    const { state, invoice, pending } = accepted(changeSubscription(before, { plan: pro, quantity: null, prorationBehavior: "create_prorations", now: midApril }));
+    expect(state).toEqual({ ...before, plan: pro });
+    expect(invoice).toBeNull();
+    expect(pending).toEqual([
+      { type: "proration", description: "Unused time on Basic after 2026-04-16", amount: -500, quantity: 1, plan: "plan_basic", periodStart: midApril, periodEnd: may1 },
+      { type: "proration", description: "Remaining time on Pro after 2026-04-16", amount: 1000, quantity: 1, plan: "plan_pro", periodStart: midApril, periodEnd: may1 },
+    ]);
+  });
+
+  it("prorates a quantity change on the same plan", () => {
+    const { state, pending } = accepted(changeSubscription(aprilBasic(), { plan: null, quantity: 3, prorationBehavior: "create_prorations", now: midApril }));
+    expect(state.quantity).toBe(3);
+    expect(pending.map((l) => [l.amount, l.quantity])).toEqual([[-500, 1], [1500, 3]]);
+  });
+
+  it("invoices the prorations at once for [t, period end) with always_invoice", () => {
+    const { invoice, pending } = accepted(changeSubscription(aprilBasic(), { plan: pro, quantity: null, prorationBehavior: "always_invoice", now: midApril }));
+    expect(pending).toEqual([]);
+    expect(invoice).toMatchObject({ reason: "subscription_update", period: { start: midApril, end: may1 }, includePending: true });
+    expect(invoice?.lines.map((l) => l.amount)).toEqual([-500, 1000]);
+  });
+
+  it("applies the change with no lines and no invoice with none", () => {
+    const before = aprilBasic();
+    expect(accepted(changeSubscription(before, { plan: pro, quantity: 2, prorationBehavior: "none", now: midApril }))).toEqual({
+      ok: true, state: { ...before, plan: pro, quantity: 2 }, invoice: null, pending: [],
+    });
+  });
+
+  it("restarts the cycle at t on a month → year change and invoices [credit, full year]", () => {
+    const yearlyPro = plan("Pro Yearly", 20_000, { interval: "year", intervalCount: 1 });
+    const nextYear = at("2027-04-16T00:00:00Z");
+    const { state, invoice, pending } = accepted(changeSubscription(aprilBasic(), { plan: yearlyPro, quantity: null, prorationBehavior: "create_prorations", now: midApril }));
+    expect(state).toMatchObject({ plan: yearlyPro, anchor: midApril, currentPeriodStart: midApril, currentPeriodEnd: nextYear });
+    expect(pending).toEqual([]);
+    expect(invoice).toMatchObject({ reason: "subscription_update", period: { start: midApril, end: nextYear } });
+    expect(invoice?.lines.map((l) => [l.type, l.amount, l.periodStart, l.periodEnd])).toEqual([
+      ["proration", -500, midApril, may1],
+      ["subscription", 20_000, midApril, nextYear],
+    ]);
+  });
+
+  it("omits the credit on an interval_count change with none", () => {
+    const quarterly = plan("Basic Quarterly", 2700, { interval: "month", intervalCount: 3 });
+    const { state, invoice } = accepted(changeSubscription(aprilBasic(), { plan: quarterly, quantity: 2, prorationBehavior: "none", now: midApril }));
+    expect(state).toMatchObject({ anchor: midApril, currentPeriodStart: midApril, currentPeriodEnd: at("2026-07-16T00:00:00Z") });
+    expect(invoice?.lines.map((l) => [l.type, l.amount])).toEqual([["subscription", 5400]]);
+  });
+
+  it("refuses a plan in another currency", () => {
+    const error = refused(changeSubscription(aprilBasic(), { plan: plan("Euro", 900, monthly, "eur"), quantity: null, prorationBehavior: "create_prorations", now: midApril }));
+    expect(error).toMatchObject({ code: "currency_mismatch", param: "plan" });
+  });
+
+  it("refuses a change once canceled, incomplete or incomplete_expired", () => {
+    for (const status of ["canceled", "incomplete", "incomplete_expired"] as const) {
+      const error = refused(changeSubscription({ ...aprilBasic(), status }, { plan: pro, quantity: null, prorationBehavior: "none", now: midApril }));
+      expect(error.code).toBe("invalid_status");
+    }
+  });
+});
+
+/** Independent rounding: num/den, halves away from zero, by floor and remainder. */
+function roundOracle(num: bigint, den: bigint): bigint {
+  const abs = num < 0n ? -num : num;
+  const q = abs / den + (2n * (abs % den) >= den ? 1n : 0n);
+  return num < 0n ? -q : q;
+}
+const termsArb = fc.record({ amount: fc.integer({ min: 0, max: 100_000 }), quantity: fc.integer({ min: 1, max: 100 }) });
+
+describe("a sequence of changes within one period", () => {
+  it("leaves pending exactly Σ (−round(old × f) + round(new × f)) and never moves the period", () => {
+    fc.assert(
+      fc.property(termsArb, fc.array(fc.record({ offset: fc.integer({ min: 0, max: 30 * DAY - 1 }), to: termsArb }), { maxLength: 8 }), (initial, changes) => {
+        let state = start(plan("Plan 0", initial.amount), april1, initial.quantity).state;
+        const times = changes.map((c) => april1 + c.offset).sort((a, b) => a - b);
+        const length = BigInt(may1 - april1);
+        let pendingSum = 0;
+        let oracle = 0n;
+        changes.forEach(({ to }, i) => {
+          const t = times[i]!;
+          const old = BigInt(state.plan.amount * state.quantity);
+          const decision = accepted(changeSubscription(state, { plan: plan(`Plan ${i + 1}`, to.amount), quantity: to.quantity, prorationBehavior: "create_prorations", now: t }));
+          expect(decision.invoice).toBeNull();
+          expect(decision.pending).toHaveLength(2);
+          pendingSum += decision.pending.reduce((sum, line) => sum + line.amount, 0);
+          const remaining = BigInt(may1 - t);
+          oracle += -roundOracle(old * remaining, length) + roundOracle(BigInt(to.amount * to.quantity) * remaining, length);
+          state = decision.state;
+          expect(state).toMatchObject({ status: "active", anchor: april1, currentPeriodStart: april1, currentPeriodEnd: may1 });
+        });
+        expect(BigInt(pendingSum)).toBe(oracle);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("cancel and resume", () => {
+  it("schedules a cancellation at the period end and records canceled_at", () => {
+    const { state, invoice } = accepted(cancelSubscription(aprilBasic(), true, midApril));
+    expect(state).toMatchObject({ status: "active", cancelAtPeriodEnd: true, canceledAt: midApril, endedAt: null });
+    expect(invoice).toBeNull();
+  });
+
+  it("ends at once with no credit and no invoice when immediate", () => {
+    const { state, invoice, pending } = accepted(cancelSubscription(aprilBasic(), false, midApril));
+    expect(state).toMatchObject({ status: "canceled", cancelAtPeriodEnd: false, canceledAt: midApril, endedAt: midApril, creditBalance: 0 });
+    expect(invoice).toBeNull();
+    expect(pending).toEqual([]);
+  });
+
+  it("clears a scheduled cancellation on resume", () => {
+    const before = aprilBasic();
+    const scheduled = accepted(cancelSubscription(before, true, midApril)).state;
+    expect(accepted(resumeSubscription(scheduled)).state).toEqual(before);
+  });
+
+  it("refuses to cancel or resume an ended subscription", () => {
+    const ended = accepted(cancelSubscription(aprilBasic(), false, midApril)).state;
+    expect(refused(cancelSubscription(ended, true, midApril + DAY)).code).toBe("subscription_ended");
+    expect(refused(cancelSubscription({ ...ended, status: "incomplete_expired" }, false, midApril + DAY)).code).toBe("subscription_ended");
+    expect(refused(resumeSubscription(ended)).code).toBe("subscription_ended");
+  });
+});

@@ -1,0 +1,49 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { expect } from "vitest";
+import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
+import { subscriptionStub } from "../../src/actors/stubs";
+import type { PaymentGateway } from "../../src/payments/gateway";
+import { createClock, createCustomer, createPlan, ok } from "../helpers";
+
+/**
+ * Points one subscription's actor at another gateway. The test bindings select the fake
+ * gateway for every actor, and Stripe paths need a pending attempt or the Stripe gateway on a
+ * real subscription; this swaps the gateway the actor loaded from its config (test only).
+ */
+export async function useGateway(subscriptionId: string, gateway: PaymentGateway): Promise<void> {
+  const stub = subscriptionStub(env, subscriptionId)!;
+  await runInDurableObject(stub, (instance: SubscriptionActor) => {
+    const held = instance as unknown as { config?: { gateway?: PaymentGateway } };
+    if (!held.config?.gateway) throw new Error("SubscriptionActor no longer keeps its gateway at this.config.gateway; update useGateway");
+    held.config.gateway = gateway;
+  });
+}
+
+/**
+ * A subscription on a test clock whose first invoice failed (`incomplete`, invoice open), so a
+ * later attempt can be steered through `useGateway`.
+ */
+export async function incompleteSubscription(start = "2026-03-01T00:00:00Z") {
+  const clock = await createClock(start);
+  const customer = await createCustomer({ test_clock: clock.id, payment_method: "pm_card_chargeDeclined" });
+  const plan = await createPlan({ amount: 2500 });
+  const subscription = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+  expect(subscription.status).toBe("incomplete");
+  const invoice = await ok("GET", `/v1/invoices/${subscription.latest_invoice}`);
+  expect(invoice.status).toBe("open");
+  return { clock, customer, subscription, invoice };
+}
+
+/** A gateway that answers every charge `pending` (as Stripe does for `processing`), recording the keys. */
+export function pendingGateway(): PaymentGateway & { keys: string[] } {
+  const keys: string[] = [];
+  return {
+    name: "pending-test",
+    keys,
+    async charge(request) {
+      keys.push(request.idempotencyKey);
+      return { status: "pending", reference: `pi_pending_${keys.length}` };
+    },
+  };
+}
