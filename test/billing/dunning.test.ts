@@ -69,7 +69,7 @@ describe("the retry ladder (default 1,3,5,7 days, final action cancel)", () => {
       method: "card",
       failure_code: "card_declined",
       attempt: 1,
-      reference: null,
+      reference: `fake_${invoice.id}:attempt:1`,
       created: "2026-02-01T00:00:00Z",
     });
     expect(first[0].id).toMatch(/^pay_/);

@@ -87,9 +87,9 @@ describe("manual payments: POST /v1/invoices/{id}/payments", () => {
 
     const payments = await paymentsOf(invoice.id);
     expect(payments.map((p) => [p.method, p.status, p.amount, p.reference, p.created])).toEqual([
-      ["card", "failed", 1000, null, "2026-02-01T00:00:00Z"],
+      ["card", "failed", 1000, `fake_${invoice.id}:attempt:1`, "2026-02-01T00:00:00Z"],
       ["manual", "succeeded", 400, "wire 2026-02-01 #4411", "2026-02-01T12:00:00Z"],
-      ["card", "failed", 600, null, "2026-02-02T00:00:00Z"],
+      ["card", "failed", 600, `fake_${invoice.id}:attempt:2`, "2026-02-02T00:00:00Z"],
       ["manual", "succeeded", 600, "wire #2", "2026-02-03T08:00:00Z"],
     ]);
 

@@ -42,4 +42,6 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
        seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
        created INTEGER NOT NULL, data TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0)`,
   ],
+  // v2: the payment method a card attempt charged, so a reconcile resends the same request.
+  [`ALTER TABLE payment ADD COLUMN payment_method TEXT`],
 ];

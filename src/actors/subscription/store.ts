@@ -64,6 +64,8 @@ export interface PaymentRow {
   reference: string | null;
   gateway_key: string | null;
   gateway_reference: string | null;
+  /** The token charged by a card attempt: a reconcile must resend exactly the same request. */
+  payment_method: string | null;
   created: number;
 }
 
@@ -275,9 +277,9 @@ export class SubscriptionStore {
     const id = `pay_${ulid()}`;
     this.query(
       `INSERT INTO payment (id, invoice_id, amount, currency, status, method, failure_code, failure_message, attempt,
-         reference, gateway_key, gateway_reference, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         reference, gateway_key, gateway_reference, payment_method, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       id, p.invoice_id, p.amount, p.currency, p.status, p.method, p.failure_code, p.failure_message, p.attempt,
-      p.reference, p.gateway_key, p.gateway_reference, p.created,
+      p.reference, p.gateway_key, p.gateway_reference, p.payment_method, p.created,
     );
     return id;
   }

@@ -42,6 +42,8 @@ export interface CreateSubscriptionInput {
 
 /** A pending card payment is reconciled through the gateway if its result never came back. */
 const RECONCILE_AFTER_SECONDS = 300;
+/** Gateways forget idempotency keys after a day (Stripe: 24 h); we stop re-asking before. */
+const RECONCILE_WINDOW_SECONDS = 23 * 3_600;
 
 /**
  * One actor per subscription: it prices its own changes, issues its own invoices, collects
@@ -280,7 +282,7 @@ export class SubscriptionActor extends Actor {
         const paymentId = this.store.insertPayment({
           invoice_id: invoiceId, amount: body.amount, currency: invoice.currency, status: "succeeded", method: "manual",
           failure_code: null, failure_message: null, attempt: invoice.attempt_count, reference: body.reference,
-          gateway_key: null, gateway_reference: null, created: now,
+          gateway_key: null, gateway_reference: null, created: now, payment_method: null,
         });
         this.creditPayment(invoiceId, body.amount, now);
         return ok(paymentView(this.store.payment(paymentId)!), 201);
@@ -450,6 +452,7 @@ export class SubscriptionActor extends Actor {
     // this one is a duplicate and is dropped (two concurrent /pay calls make one attempt).
     const expected = seenAttempts ?? this.store.invoice(invoiceId)?.attempt_count;
     const customer = await customerStub(this.env, record.customer)?.get(record.customer);
+    const paymentMethod = customer?.ok ? customer.value.payment_method : null;
     const prepared = this.transaction(() => {
       const invoice = this.store.invoice(invoiceId);
       if (!invoice || invoice.status !== "open") {
@@ -466,6 +469,7 @@ export class SubscriptionActor extends Actor {
       const paymentId = this.store.insertPayment({
         invoice_id: invoiceId, amount, currency: invoice.currency, status: "pending", method: "card", failure_code: null,
         failure_message: null, attempt, reference: null, gateway_key: key, gateway_reference: null, created: at,
+        payment_method: paymentMethod,
       });
       this.store.schedule("reconcile_payment", at + RECONCILE_AFTER_SECONDS, invoiceId);
       return { paymentId, amount, key, currency: invoice.currency };
@@ -474,7 +478,7 @@ export class SubscriptionActor extends Actor {
     const result = await this.chargeOrPending({
       invoiceId,
       customerId: record.customer,
-      paymentMethod: customer?.ok ? customer.value.payment_method : null,
+      paymentMethod,
       amount: prepared.amount,
       currency: prepared.currency,
       idempotencyKey: prepared.key,
@@ -507,17 +511,22 @@ export class SubscriptionActor extends Actor {
   }
 
   /** Asks the gateway again, under the same key, about a payment whose result was lost. */
+  /**
+   * Asks again with exactly the first request (same key, amount and payment method), which
+   * the gateway answers from its idempotency cache. Stripe keeps keys for 24 hours, so after
+   * RECONCILE_WINDOW_SECONDS we stop asking (a new request could charge twice) and leave the
+   * payment pending for the webhook, or for an operator to void or settle the invoice.
+   */
   private async reconcile(invoiceId: string, at: Instant): Promise<void> {
-    const pending = this.store.payments(invoiceId).filter((p) => p.status === "pending" && p.method === "card");
+    const pending = this.store.payments(invoiceId).filter((p) => p.status === "pending" && p.method === "card" && at - p.created < RECONCILE_WINDOW_SECONDS);
     if (pending.length === 0) {
       this.transaction(() => this.store.unschedule("reconcile_payment", invoiceId));
       return;
     }
     const record = this.store.load()!;
-    const customer = await customerStub(this.env, record.customer)?.get(record.customer);
     for (const payment of pending) {
       const result = await this.chargeOrPending({
-        invoiceId, customerId: record.customer, paymentMethod: customer?.ok ? customer.value.payment_method : null,
+        invoiceId, customerId: record.customer, paymentMethod: payment.payment_method,
         amount: payment.amount, currency: payment.currency, idempotencyKey: payment.gateway_key!,
       });
       this.applyChargeResult(payment.id, result, at);

@@ -89,7 +89,7 @@ export function paymentView(p: PaymentRow): Payment {
     failure_code: p.failure_code,
     failure_message: p.failure_message,
     attempt: p.attempt,
-    reference: p.reference,
+    reference: p.reference ?? p.gateway_reference,
     created: toIso(p.created),
   };
 }
