@@ -90,3 +90,15 @@ describe("renewal from the actor's own alarm", () => {
     expect((await env.BILLIFY_KV.get<{ status: string }>(key, "json"))!.status).toBe("canceled");
   });
 });
+
+describe("a request that arrives after the period ended, before the alarm", () => {
+  it("renews first, then prices the change in the new period", async () => {
+    const { subscription, stub } = await dailySubscription();
+    await backdateOneDay(stub);
+    const changed = await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { quantity: 2 });
+    const invoices = await invoicesOf(subscription.id);
+    expect(invoices.map((i) => i.billing_reason)).toEqual(["subscription_create", "subscription_cycle"]);
+    expect(changed.current_period_start).toBe(invoices[1].period_start);
+    expect(changed.quantity).toBe(2);
+  });
+});

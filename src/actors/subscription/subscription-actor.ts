@@ -669,8 +669,18 @@ export class SubscriptionActor extends Actor {
     return ok({ id: p.id, name: p.name, currency: p.currency, amount: p.amount, cadence: { interval: p.interval, intervalCount: p.interval_count }, trialDays: p.trial_days });
   }
 
-  /** The subscription's clock: its test clock's frozen time, or the platform clock. */
+  /**
+   * "Now" for a request: its test clock's frozen time, or the platform clock. Jobs already
+   * due by then (a renewal whose alarm is a moment late) run first, so every decision is
+   * made on the period that is current at that instant.
+   */
   private async currentTime(testClock: string | null): Promise<Instant> {
+    const now = await this.clockTime(testClock);
+    if (this.store.load()) await this.settle(now);
+    return now;
+  }
+
+  private async clockTime(testClock: string | null): Promise<Instant> {
     if (!testClock) return instantFromMillis(Date.now());
     const clock = await (await testClockStub(this.env, testClock))?.get(testClock);
     if (!clock?.ok) throw new Error(`test clock ${testClock} of subscription ${this.name} is missing`);
