@@ -8,15 +8,16 @@ export { SubscriptionActor } from "./actors/subscription/subscription-actor";
 export { TestClockActor } from "./actors/test-clock/test-clock-actor";
 
 const app = createApp();
-let configChecked = false;
+/** Environments already validated (one per isolate in production). */
+const checked = new WeakSet<Env>();
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    if (!configChecked) {
+    if (!checked.has(env)) {
       // Invalid configuration fails at once with a message naming the variable.
       try {
         loadConfig(env);
-        configChecked = true;
+        checked.add(env);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         console.error(`Billify configuration error: ${message}`);

@@ -1,0 +1,52 @@
+import { env } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
+
+async function callWith(overrides: Record<string, string>) {
+  const request = new Request("http://billify.test/v1/plans", { headers: { Authorization: "Bearer sk_test_local" } });
+  const response = await worker.fetch(request, { ...env, ...overrides }, createExecutionContext());
+  return { status: response.status, body: (await response.json()) as { error: { type: string; code: string; message: string } } };
+}
+
+describe("configuration is checked when the Worker starts", () => {
+  it.each([
+    [{ BILLIFY_RETRY_DAYS: "1,x" }, "BILLIFY_RETRY_DAYS"],
+    [{ BILLIFY_FINAL_ACTION: "explode" }, "BILLIFY_FINAL_ACTION"],
+    [{ BILLIFY_MODE: "production" }, "BILLIFY_MODE"],
+    [{ BILLIFY_MODE: "live" }, "STRIPE_SECRET_KEY"],
+  ])("refuses %o with a message naming %s", async (overrides, variable) => {
+    const { status, body } = await callWith(overrides);
+    expect(status).toBe(500);
+    expect(body.error).toMatchObject({ type: "api_error", code: "configuration_error" });
+    expect(body.error.message).toContain(variable);
+  });
+
+  it("serves normally with a valid custom policy", async () => {
+    const { status } = await callWith({ BILLIFY_RETRY_DAYS: "2,4", BILLIFY_FINAL_ACTION: "unpaid" });
+    expect(status).toBe(200);
+  });
+});
+
+describe("live mode", () => {
+  it("answers 404 on test clock routes, and refuses test_clock on customers", async () => {
+    const live = { ...env, BILLIFY_MODE: "live", STRIPE_SECRET_KEY: "sk_live_placeholder" };
+    const call = (method: string, path: string, body?: unknown) =>
+      worker.fetch(
+        new Request(`http://billify.test${path}`, {
+          method,
+          headers: { Authorization: "Bearer sk_test_local", "Content-Type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        }),
+        live,
+        createExecutionContext(),
+      );
+    const create = await call("POST", "/v1/test_clocks", { frozen_time: "2026-01-01T00:00:00Z" });
+    expect(create.status).toBe(404);
+    expect(((await create.json()) as { error: { type: string } }).error.type).toBe("not_found");
+    expect((await call("GET", "/v1/test_clocks/clock_01ARZ3NDEKTSV4RRFFQ69G5FAV")).status).toBe(404);
+    const customer = await call("POST", "/v1/customers", { test_clock: "clock_01ARZ3NDEKTSV4RRFFQ69G5FAV" });
+    expect(customer.status).toBe(400);
+    expect(((await customer.json()) as { error: { param: string } }).error.param).toBe("test_clock");
+  });
+});
