@@ -33,6 +33,8 @@ export class PlanActor extends Actor {
          interval TEXT NOT NULL, interval_count INTEGER NOT NULL, trial_days INTEGER NOT NULL,
          active INTEGER NOT NULL, metadata TEXT NOT NULL, created INTEGER NOT NULL)`,
     ],
+    // v2: creation in milliseconds, so the catalog lists plans made in one second in order.
+    ["ALTER TABLE plan ADD COLUMN created_ms INTEGER", "UPDATE plan SET created_ms = created * 1000"],
   ];
 
   async create(id: string, input: PlanCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Plan>> {
@@ -40,10 +42,10 @@ export class PlanActor extends Actor {
       const outcome = this.commit(idem, () => {
         if (this.load()) return failure<Plan>(409, "resource_already_exists", `A plan with id '${id}' already exists`, "id");
         this.query(
-          `INSERT INTO plan (id, name, currency, amount, interval, interval_count, trial_days, active, metadata, created)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO plan (id, name, currency, amount, interval, interval_count, trial_days, active, metadata, created, created_ms)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           id, input.name, input.currency, input.amount, input.interval, input.interval_count,
-          input.trial_days, input.active ? 1 : 0, JSON.stringify(input.metadata), Math.floor(nowMs / 1000),
+          input.trial_days, input.active ? 1 : 0, JSON.stringify(input.metadata), Math.floor(nowMs / 1000), nowMs,
         );
         this.markReadModelDirty();
         return ok(this.load()!, 201);
@@ -81,8 +83,9 @@ export class PlanActor extends Actor {
 
   protected override async writeReadModel(): Promise<void> {
     const plan = this.load();
-    if (!plan) return;
-    await this.env.BILLIFY_KV.put(planListKey(plan), JSON.stringify(plan));
+    const createdMs = this.queryOne<{ created_ms: number }>("SELECT created_ms FROM plan")?.created_ms;
+    if (!plan || createdMs === undefined) return;
+    await this.env.BILLIFY_KV.put(planListKey(plan.id, createdMs), JSON.stringify(plan));
   }
 
   private load(): Plan | null {
