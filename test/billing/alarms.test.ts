@@ -73,7 +73,7 @@ describe("renewal from the actor's own alarm", () => {
     const renewal = (await invoicesOf(subscription.id))[1];
     expect(renewal).toMatchObject({ id: unpaid.id, status: "paid", attempt_count: 1 });
     const payments = await ok("GET", `/v1/invoices/${renewal.id}/payments`);
-    expect(payments.data.map((p: any) => p.status)).toEqual(["succeeded"]);
+    expect(payments.data.map((p: { status: string }) => p.status)).toEqual(["succeeded"]);
   });
 
   it("keeps the read model in KV with a version that only grows", async () => {

@@ -1,3 +1,4 @@
+import type { Invoice, InvoiceLine } from "../../src/api/schemas/invoice";
 import { describe, expect, it } from "vitest";
 import { advance, api, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
@@ -11,7 +12,7 @@ describe("cancellation (rules 3 and 10)", () => {
     const ended = await ok("GET", `/v1/subscriptions/${subscription.id}`);
     expect(ended).toMatchObject({ status: "canceled", ended_at: "2026-05-01T00:00:00Z" });
     expect(await invoicesOf(subscription.id)).toHaveLength(1);
-    const events = (await ok("GET", `/v1/subscriptions/${subscription.id}/events`)).data.map((e: any) => e.type);
+    const events = (await ok("GET", `/v1/subscriptions/${subscription.id}/events`)).data.map((e: { type: string; created: string }) => e.type);
     expect(events.at(-1)).toBe("subscription.canceled");
   });
 
@@ -48,7 +49,7 @@ describe("invoice items and invoicing now", () => {
     expect(item.id).toMatch(/^il_[0-9A-Z]{26}$/);
     await advance(clock.id, "2026-05-01T00:00:00Z");
     const [, renewal] = await invoicesOf(subscription.id);
-    expect(renewal.lines.map((l: any) => [l.type, l.amount])).toEqual([["subscription", 1000], ["invoice_item", 350]]);
+    expect(renewal.lines.map((l: InvoiceLine) => [l.type, l.amount])).toEqual([["subscription", 1000], ["invoice_item", 350]]);
     expect(renewal.total).toBe(1350);
   });
 
@@ -78,7 +79,7 @@ describe("invoice items and invoicing now", () => {
     const second = await ok("GET", `/v1/customers/${customer.id}/invoices?limit=3&cursor=${first.next_cursor}`);
     expect(second.data).toHaveLength(1);
     expect(second.has_more).toBe(false);
-    const ids = [...first.data, ...second.data].map((i: any) => i.id);
+    const ids = [...first.data, ...second.data].map((i) => i.id);
     expect(new Set(ids).size).toBe(4);
     expect([...ids].sort().reverse()).toEqual(ids);
     const subs = await ok("GET", `/v1/customers/${customer.id}/subscriptions`);

@@ -1,7 +1,8 @@
+import type { Invoice, InvoiceLine } from "../../src/api/schemas/invoice";
 import { describe, expect, it } from "vitest";
 import { advance, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
-const periods = (invoices: any[]) => invoices.map((i) => [i.period_start, i.period_end]);
+const periods = (invoices: Invoice[]) => invoices.map((i) => [i.period_start, i.period_end]);
 
 describe("billing periods from the anchor (rule 1)", () => {
   it("keeps a Jan 31 10:00 anchor for a year, clamping to each month's last day", async () => {
@@ -99,7 +100,7 @@ describe("trials (rules 2 and 7)", () => {
     await advance(clock.id, "2026-06-14T00:00:00Z");
     expect(await invoicesOf(subscription.id)).toEqual([]);
     const events = await ok("GET", `/v1/subscriptions/${subscription.id}/events`);
-    const notice = events.data.find((e: any) => e.type === "subscription.trial_will_end");
+    const notice = events.data.find((e: { type: string; created: string }) => e.type === "subscription.trial_will_end");
     expect(notice.created).toBe("2026-06-12T00:00:00Z");
     await advance(clock.id, "2026-06-15T00:00:00Z");
     const sub = await ok("GET", `/v1/subscriptions/${subscription.id}`);
@@ -116,6 +117,6 @@ describe("trials (rules 2 and 7)", () => {
     await advance(clock.id, "2026-06-11T00:00:00Z");
     const invoices = await invoicesOf(subscription.id);
     expect(invoices).toHaveLength(1);
-    expect(invoices[0].lines.map((l: any) => [l.type, l.amount, l.quantity])).toEqual([["subscription", 8000, 2]]);
+    expect(invoices[0].lines.map((l: InvoiceLine) => [l.type, l.amount, l.quantity])).toEqual([["subscription", 8000, 2]]);
   });
 });

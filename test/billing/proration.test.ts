@@ -1,7 +1,8 @@
+import type { Invoice, InvoiceLine } from "../../src/api/schemas/invoice";
 import { describe, expect, it } from "vitest";
 import { advance, api, createPlan, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
-const lines = (invoice: any) => invoice.lines.map((l: any) => [l.type, l.amount, l.description]);
+const lines = (invoice: Invoice) => invoice.lines.map((l: InvoiceLine) => [l.type, l.amount, l.description]);
 
 /** A Basic 1000/month subscription from 2026-04-01 (a 30-day period), and a Pro 2000 plan. */
 async function aprilSubscription(basic: Record<string, unknown> = {}) {
@@ -33,14 +34,14 @@ describe("proration (rule 4)", () => {
     await advance(clock.id, "2026-05-15T06:56:07Z");
     const preview = await ok("POST", `/v1/subscriptions/${subscription.id}/preview_change`, { plan: big.id, quantity: 2 });
     // NOTE: −round(1999 × 3 × 1443833 / 2678400) = −3233; +round(4999 × 2 × 1443833 / 2678400) = +5390
-    expect(preview.lines.map((l: any) => l.amount)).toEqual([-3233, 5390]);
+    expect(preview.lines.map((l: InvoiceLine) => l.amount)).toEqual([-3233, 5390]);
     expect(preview).toMatchObject({ invoiced_now: false, total: 2157 });
     const before = await ok("GET", `/v1/subscriptions/${subscription.id}`);
     expect(before.plan).not.toBe(big.id);
     await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: big.id, quantity: 2 });
     await advance(clock.id, "2026-06-01T00:00:00Z");
     const [, next] = await invoicesOf(subscription.id);
-    expect(next.lines.map((l: any) => l.amount)).toEqual([9998, -3233, 5390]);
+    expect(next.lines.map((l: InvoiceLine) => l.amount)).toEqual([9998, -3233, 5390]);
     expect(next.total).toBe(12155);
     expect(customer.test_clock).toBe(clock.id);
   });
@@ -58,7 +59,7 @@ describe("proration (rule 4)", () => {
       period_start: "2026-04-16T00:00:00Z",
       period_end: "2026-05-01T00:00:00Z",
     });
-    expect(lines(changed.invoice).map((l: any[]) => l[1])).toEqual([-500, 1000, 250]);
+    expect(changed.invoice.lines.map((l: InvoiceLine) => l.amount)).toEqual([-500, 1000, 250]);
     expect(changed.latest_invoice).toBe(changed.invoice.id);
     await advance(clock.id, "2026-05-01T00:00:00Z");
     const invoices = await invoicesOf(subscription.id);
@@ -100,7 +101,7 @@ describe("proration (rule 4)", () => {
       current_period_end: "2027-04-16T00:00:00Z",
     });
     expect(changed.invoice).toMatchObject({ billing_reason: "subscription_update", total: 9500, status: "paid" });
-    expect(lines(changed.invoice).map((l: any[]) => [l[0], l[1]])).toEqual([["proration", -500], ["subscription", 10000]]);
+    expect(changed.invoice.lines.map((l: InvoiceLine) => [l.type, l.amount])).toEqual([["proration", -500], ["subscription", 10000]]);
     await advance(clock.id, "2027-04-16T00:00:00Z");
     const invoices = await invoicesOf(subscription.id);
     expect(invoices.map((i) => [i.period_start, i.total])).toEqual([
@@ -115,7 +116,7 @@ describe("proration (rule 4)", () => {
     const yearly = await createPlan({ name: "Annual", amount: 10000, interval: "year" });
     await advance(clock.id, "2026-04-16T00:00:00Z");
     const changed = await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: yearly.id, proration_behavior: "none" });
-    expect(lines(changed.invoice).map((l: any[]) => [l[0], l[1]])).toEqual([["subscription", 10000]]);
+    expect(changed.invoice.lines.map((l: InvoiceLine) => [l.type, l.amount])).toEqual([["subscription", 10000]]);
   });
 
   it("refuses a plan in another currency, an inactive plan, and changes after the end", async () => {
@@ -146,6 +147,6 @@ describe("proration (rule 4)", () => {
     const [, next] = await invoicesOf(subscription.id);
     // Whatever the order, the period ends as 2 × Pro: pending lines net to 4000 × ½ − 1000 × ½.
     expect(next.lines[0].amount).toBe(4000);
-    expect(next.lines.slice(1).reduce((sum: number, l: any) => sum + l.amount, 0)).toBe(1500);
+    expect(next.lines.slice(1).reduce((sum: number, l: InvoiceLine) => sum + l.amount, 0)).toBe(1500);
   });
 });

@@ -1,3 +1,4 @@
+import type { Invoice, InvoiceLine } from "../../src/api/schemas/invoice";
 import { describe, expect, it } from "vitest";
 import { advance, createPlan, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
@@ -15,7 +16,7 @@ describe("a year on a test clock with an upgrade, a quantity change and a downgr
     // NOTE: −round(3000 × 2,203,200 / 2,678,400) = −2468; +round(9000 × 2,203,200 / 2,678,400) = +7403
     await advance(clock.id, "2026-05-20T12:00:00Z");
     const seats = await sub("change", { quantity: 3, proration_behavior: "always_invoice" });
-    expect(seats.invoice.lines.map((l: any) => l.amount)).toEqual([-2468, 7403]);
+    expect(seats.invoice.lines.map((l: InvoiceLine) => l.amount)).toEqual([-2468, 7403]);
     // 14 days before the end of [07-15, 08-15) (31 days): back to Basic, three seats.
     // NOTE: −round(9000 × 1,209,600 / 2,678,400) = −4065; +round(3000 × 1,209,600 / 2,678,400) = +1355
     await advance(clock.id, "2026-08-01T00:00:00Z");
@@ -42,7 +43,7 @@ describe("a year on a test clock with an upgrade, a quantity change and a downgr
     // Gapless numbering, lines that sum to the subtotal, and contiguous cycle periods.
     expect(invoices.map((i) => Number(i.number.split("-")[1]))).toEqual(invoices.map((_, k) => k + 1));
     for (const invoice of invoices) {
-      expect(invoice.lines.reduce((sum: number, l: any) => sum + l.amount, 0)).toBe(invoice.subtotal);
+      expect(invoice.lines.reduce((sum: number, l: InvoiceLine) => sum + l.amount, 0)).toBe(invoice.subtotal);
       expect(invoice.amount_paid).toBe(invoice.amount_due);
     }
     const cycles = invoices.filter((i) => i.billing_reason !== "subscription_update");
