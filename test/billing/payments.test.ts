@@ -14,7 +14,7 @@ const getInvoice = (id: string) => ok("GET", `/v1/invoices/${id}`);
 let keys = 0;
 const uniqueKey = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++keys}`;
 
-function expect400(response: { status: number; body: { error: { type: string; param?: string } } }, param?: string) {
+function expect400(response: { status: number; body: { error: { type: string; code: string; message: string; param?: string } } }, param?: string) {
   expect(response.status).toBe(400);
   expect(response.body.error.type).toBe("invalid_request_error");
   expect(typeof response.body.error.code).toBe("string");
