@@ -190,3 +190,13 @@ describe("not paid within 23 hours", () => {
     expect(await invoicesOf(subscription.id)).toHaveLength(1);
   });
 });
+
+describe("the read model follows the expiry", () => {
+  it("shows incomplete_expired in KV once the first invoice expires", async () => {
+    const { env } = await import("cloudflare:workers");
+    const { clock, subscription } = await subscribeOnClock("2026-03-10T08:00:00Z", { amount: 1000 }, {}, { payment_method: "pm_card_chargeDeclined" });
+    await advance(clock.id, "2026-03-11T08:00:00Z");
+    const summary = await env.BILLIFY_KV.get<{ status: string }>(`subs/${subscription.id}`, "json");
+    expect(summary?.status).toBe("incomplete_expired");
+  });
+});

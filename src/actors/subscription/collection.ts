@@ -1,0 +1,187 @@
+import type { Invoice } from "../../api/schemas/invoice";
+import type { Subscription } from "../../api/schemas/subscription";
+import { afterFailedAttempt } from "../../domain/dunning";
+import type { Instant } from "../../domain/time";
+import type { Outcome } from "../../errors";
+import { failure, notFound, ok } from "../../errors";
+import type { ChargeRequest, ChargeResult } from "../../payments/gateway";
+import type { Idempotency } from "../actor";
+import { customerStub } from "../stubs";
+import { creditPayment, endSubscription } from "./billing";
+import type { RequestContext, SubscriptionContext } from "./context";
+import { paymentView, subscriptionView } from "./views";
+
+/** A pending card payment is reconciled through the gateway if its result never came back. */
+const RECONCILE_AFTER_SECONDS = 300;
+/** Gateways forget idempotency keys after a day (Stripe: 24 h); we stop re-asking before. */
+const RECONCILE_WINDOW_SECONDS = 23 * 3_600;
+
+// Collecting invoices through the gateway: the requests that start an attempt or bring its
+// result, then the attempt itself, reconciliation, and dunning after a failure.
+
+/** POST /v1/invoices/{id}/pay: one attempt now with the customer's payment method. */
+export async function pay(ctx: RequestContext, invoiceId: string, idem: Idempotency | null): Promise<Outcome<Invoice>> {
+  return ctx.once(idem, async () => {
+    const record = ctx.store.load();
+    const invoice = ctx.store.invoice(invoiceId);
+    if (!record || !invoice) return notFound("invoice", invoiceId);
+    if (invoice.status !== "open") return failure(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be paid.`);
+    const seen = invoice.attempt_count;
+    const now = await ctx.currentTime(record.testClock);
+    await attemptPayment(ctx, invoiceId, now, seen);
+    return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!));
+  });
+}
+
+/** A new payment method on the customer: retry its open invoices at once (API.md §3). */
+export async function retryAfterPaymentMethodUpdate(ctx: RequestContext, id: string): Promise<Outcome<Subscription>> {
+  const record = ctx.loadFor(id);
+  if (!record) return notFound("subscription", id);
+  if (!["past_due", "unpaid", "incomplete"].includes(record.state.status)) return ok(subscriptionView(record));
+  const open = ctx.store.openInvoices();
+  const now = await ctx.currentTime(record.testClock);
+  for (const invoice of open) await attemptPayment(ctx, invoice.id, now, invoice.attempt_count);
+  await ctx.flushReadModel();
+  return ok(ctx.view());
+}
+
+/**
+ * An asynchronous gateway result (a Stripe webhook) for the attempt made under
+ * `gatewayKey`. Applied once: duplicates and late, out-of-order deliveries change nothing.
+ */
+export async function applyGatewayResult(ctx: RequestContext, invoiceId: string, gatewayKey: string, result: ChargeResult): Promise<Outcome<{ applied: boolean }>> {
+  const record = ctx.store.load();
+  const payment = record ? ctx.store.payments(invoiceId).find((p) => p.gateway_key === gatewayKey) : undefined;
+  if (!record || !payment) return notFound("payment", gatewayKey);
+  const at = await ctx.currentTime(record.testClock);
+  const applied = payment.status === "pending" && result.status !== "pending";
+  applyChargeResult(ctx, payment.id, result, at);
+  await ctx.flushReadModel();
+  return ok({ applied });
+}
+
+/**
+ * One gateway attempt. Phase 1 records a pending payment and a reconcile job; phase 2 calls
+ * the gateway with a key unique to the invoice and attempt; phase 3 records the result.
+ * If the actor dies between 1 and 3, the reconcile job asks the gateway again under the
+ * same key, which never charges twice.
+ */
+export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string, at: Instant, seenAttempts?: number): Promise<void> {
+  const record = ctx.store.load()!;
+  // The attempt count this caller saw before any await: if another attempt ran meanwhile,
+  // this one is a duplicate and is dropped (two concurrent /pay calls make one attempt).
+  const expected = seenAttempts ?? ctx.store.invoice(invoiceId)?.attempt_count;
+  const customer = await customerStub(ctx.env, record.customer)?.get(record.customer);
+  const paymentMethod = customer?.ok ? customer.value.payment_method : null;
+  const prepared = ctx.transaction(() => {
+    const invoice = ctx.store.invoice(invoiceId);
+    if (!invoice || invoice.status !== "open") {
+      ctx.store.unschedule("retry_payment", invoiceId);
+      return null;
+    }
+    if (invoice.attempt_count !== expected) return null;
+    if (ctx.store.payments(invoiceId).some((p) => p.status === "pending")) return null;
+    ctx.store.unschedule("retry_payment", invoiceId);
+    const attempt = invoice.attempt_count + 1;
+    const amount = invoice.amount_due - invoice.amount_paid;
+    const key = `${invoiceId}:attempt:${attempt}`;
+    ctx.store.updateInvoice(invoiceId, { attempt_count: attempt, next_payment_attempt: null });
+    const paymentId = ctx.store.insertPayment({
+      invoice_id: invoiceId, amount, currency: invoice.currency, status: "pending", method: "card", failure_code: null,
+      failure_message: null, attempt, reference: null, gateway_key: key, gateway_reference: null, created: at,
+      payment_method: paymentMethod,
+    });
+    ctx.store.schedule("reconcile_payment", at + RECONCILE_AFTER_SECONDS, invoiceId);
+    return { paymentId, amount, key, currency: invoice.currency };
+  });
+  if (!prepared) return;
+  const result = await chargeOrPending(ctx, {
+    invoiceId,
+    customerId: record.customer,
+    paymentMethod,
+    amount: prepared.amount,
+    currency: prepared.currency,
+    idempotencyKey: prepared.key,
+  });
+  applyChargeResult(ctx, prepared.paymentId, result, at);
+}
+
+/** A gateway call that throws leaves the attempt pending, for the reconcile job to ask again. */
+async function chargeOrPending(ctx: SubscriptionContext, request: ChargeRequest): Promise<ChargeResult> {
+  try {
+    return await ctx.config.gateway.charge(request);
+  } catch (error) {
+    console.warn(`gateway ${ctx.config.gateway.name} failed for ${request.idempotencyKey}; will reconcile`, error);
+    return { status: "pending", reference: null };
+  }
+}
+
+/**
+ * Asks the gateway again, under the same key, about a payment whose result was lost: exactly
+ * the first request (same key, amount and payment method), which the gateway answers from
+ * its idempotency cache. Stripe keeps keys for 24 hours, so after
+ * RECONCILE_WINDOW_SECONDS we stop asking (a new request could charge twice) and leave the
+ * payment pending for the webhook, or for an operator to void or settle the invoice.
+ */
+export async function reconcile(ctx: SubscriptionContext, invoiceId: string, at: Instant): Promise<void> {
+  const pending = ctx.store.payments(invoiceId).filter((p) => p.status === "pending" && p.method === "card" && at - p.created < RECONCILE_WINDOW_SECONDS);
+  if (pending.length === 0) {
+    ctx.transaction(() => ctx.store.unschedule("reconcile_payment", invoiceId));
+    return;
+  }
+  const record = ctx.store.load()!;
+  for (const payment of pending) {
+    const result = await chargeOrPending(ctx, {
+      invoiceId, customerId: record.customer, paymentMethod: payment.payment_method,
+      amount: payment.amount, currency: payment.currency, idempotencyKey: payment.gateway_key!,
+    });
+    applyChargeResult(ctx, payment.id, result, at);
+  }
+}
+
+/** Records a gateway result exactly once: a payment that is no longer pending is left alone. */
+export function applyChargeResult(ctx: SubscriptionContext, paymentId: string, result: ChargeResult, at: Instant): void {
+  ctx.transaction(() => {
+    const payment = ctx.store.payment(paymentId);
+    if (!payment || payment.status !== "pending") return;
+    if (result.status === "pending") {
+      ctx.store.schedule("reconcile_payment", at + RECONCILE_AFTER_SECONDS, payment.invoice_id);
+      return;
+    }
+    ctx.store.unschedule("reconcile_payment", payment.invoice_id);
+    if (result.status === "succeeded") {
+      ctx.store.settlePayment(paymentId, { status: "succeeded", failure_code: null, failure_message: null, gateway_reference: result.reference });
+      ctx.store.recordEvent("payment.succeeded", paymentView(ctx.store.payment(paymentId)!), at);
+      creditPayment(ctx, payment.invoice_id, payment.amount, at);
+      return;
+    }
+    ctx.store.settlePayment(paymentId, { status: "failed", failure_code: result.code, failure_message: result.message, gateway_reference: result.reference });
+    ctx.store.recordEvent("payment.failed", paymentView(ctx.store.payment(paymentId)!), at);
+    dunAfterFailure(ctx, payment.invoice_id, payment.attempt, at);
+  });
+}
+
+/** Rule 9 after a failed attempt: retry on the ladder, go incomplete, or the final action. */
+function dunAfterFailure(ctx: SubscriptionContext, invoiceId: string, attempt: number, at: Instant): void {
+  const record = ctx.store.load()!;
+  const invoice = ctx.store.invoice(invoiceId)!;
+  const step = afterFailedAttempt(ctx.config.dunning, {
+    status: record.state.status,
+    isFirstInvoice: invoice.billing_reason === "subscription_create",
+    invoiceCreated: invoice.created,
+    attempt,
+    failedAt: at,
+  });
+  ctx.store.updateInvoice(invoiceId, { next_payment_attempt: step.nextAttemptAt });
+  if (step.nextAttemptAt !== null) ctx.store.schedule("retry_payment", step.nextAttemptAt, invoiceId);
+  if (step.expireAt !== null) ctx.store.schedule("expire_incomplete", step.expireAt, invoiceId);
+  ctx.store.recordEvent("invoice.payment_failed", ctx.invoiceOf(invoiceId, record), at);
+  if (step.ends) {
+    endSubscription(ctx, record.state, step.status, at);
+    ctx.store.recordEvent("subscription.canceled", ctx.view(), at);
+  } else if (step.status !== record.state.status) {
+    ctx.store.saveState({ ...record.state, status: step.status });
+    ctx.store.recordEvent("subscription.updated", ctx.view(), at);
+  }
+  ctx.markChanged();
+}

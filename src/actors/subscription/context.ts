@@ -1,0 +1,50 @@
+import type { Invoice } from "../../api/schemas/invoice";
+import type { Subscription } from "../../api/schemas/subscription";
+import type { Config } from "../../config";
+import type { Instant } from "../../domain/time";
+import type { Env } from "../../env";
+import type { Outcome } from "../../errors";
+import type { Idempotency } from "../actor";
+import type { SubscriptionRecord, SubscriptionStore } from "./store";
+
+/**
+ * What a write inside an open transaction needs from the subscription actor. It has no
+ * `transaction` and nothing async on purpose: code given only this runs wholly inside the
+ * caller's transaction, so it can neither commit half a change nor await in the middle of one.
+ */
+export interface BillingContext {
+  readonly store: SubscriptionStore;
+  /** The API view of the subscription as it is stored now. */
+  view(): Subscription;
+  /** The API view of one of its invoices, with its lines. */
+  invoiceOf(invoiceId: string, record: SubscriptionRecord): Invoice;
+  /** Call inside the transaction of every change that the read model shows. */
+  markChanged(): void;
+}
+
+/**
+ * What collecting payments and running jobs need besides: their own transactions, the
+ * gateway and dunning policy, the bindings (the customer's payment method), the read model.
+ */
+export interface SubscriptionContext extends BillingContext {
+  readonly env: Env;
+  /** The actor's own config object, read at each use (tests swap `config.gateway`). */
+  readonly config: Config;
+  /** One synchronous SQLite transaction: everything in `fn` commits, or none of it. */
+  transaction<T>(fn: () => T): T;
+  /** Mirrors the current summary to KV and re-arms the alarm. */
+  flushReadModel(): Promise<void>;
+}
+
+/**
+ * What a request needs besides: the actor's idempotency (`once` around the whole request,
+ * `commit` for its final write), "now", and the subscription the request names.
+ */
+export interface RequestContext extends SubscriptionContext {
+  once<T>(idem: Idempotency | null, operation: () => Promise<Outcome<T>> | Outcome<T>): Promise<Outcome<T> & { replayed?: boolean }>;
+  commit<T>(idem: Idempotency | null, write: () => Outcome<T>): Outcome<T>;
+  /** The subscription's time (its test clock's, or the platform's), after running jobs due by then. */
+  currentTime(testClock: string | null): Promise<Instant>;
+  /** The stored subscription if it is `id`, else null. */
+  loadFor(id: string): SubscriptionRecord | null;
+}

@@ -1,0 +1,75 @@
+import { shouldAttemptAutomatically } from "../../domain/dunning";
+import { isEnded, renew } from "../../domain/subscription";
+import type { Instant } from "../../domain/time";
+import { apply, endSubscription } from "./billing";
+import { attemptPayment, reconcile } from "./collection";
+import type { SubscriptionContext } from "./context";
+import type { JobRow } from "./store";
+
+/** Runs every job due at or before `until`, in time order, each at its own due time. */
+export async function settle(ctx: SubscriptionContext, until: Instant): Promise<void> {
+  let previous = "";
+  for (let guard = 0; guard < 10_000; guard++) {
+    const job = ctx.store.nextJob();
+    if (!job || job.due_at > until) break;
+    const key = `${job.kind}:${job.invoice_id}:${job.due_at}`;
+    if (key === previous) {
+      // A job that ran and left itself due has nothing left to do: drop it, never spin.
+      ctx.transaction(() => ctx.store.unschedule(job.kind, job.invoice_id));
+      continue;
+    }
+    previous = key;
+    await runJob(ctx, job);
+  }
+  await ctx.flushReadModel();
+}
+
+async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
+  const at = job.due_at;
+  switch (job.kind) {
+    case "renew":
+      return renewAt(ctx, at);
+    case "retry_payment":
+      if (!shouldAttemptAutomatically(ctx.store.load()!.state.status)) {
+        ctx.transaction(() => ctx.store.unschedule("retry_payment", job.invoice_id));
+        return;
+      }
+      return attemptPayment(ctx, job.invoice_id, at);
+    case "reconcile_payment":
+      return reconcile(ctx, job.invoice_id, at);
+    case "expire_incomplete":
+      return expireIncomplete(ctx, job.invoice_id, at);
+    case "trial_will_end":
+      ctx.transaction(() => {
+        ctx.store.unschedule("trial_will_end");
+        ctx.store.recordEvent("subscription.trial_will_end", ctx.view(), at);
+      });
+      return;
+  }
+}
+
+/** Rule 3. Idempotent: the job's time must still be the period end, or it was done. */
+export function renewAt(ctx: SubscriptionContext, at: Instant): void {
+  ctx.transaction(() => {
+    const record = ctx.store.load()!;
+    if (record.state.currentPeriodEnd !== at || isEnded(record.state.status)) {
+      ctx.store.unschedule("renew");
+      return;
+    }
+    const decision = renew(record.state);
+    apply(ctx, decision, at, decision.ok && decision.state.status === "canceled" ? "subscription.canceled" : "subscription.updated");
+  });
+}
+
+function expireIncomplete(ctx: SubscriptionContext, invoiceId: string, at: Instant): void {
+  ctx.transaction(() => {
+    ctx.store.unschedule("expire_incomplete", invoiceId);
+    const record = ctx.store.load()!;
+    const invoice = ctx.store.invoice(invoiceId);
+    if (record.state.status !== "incomplete" || invoice?.status !== "open") return;
+    ctx.store.updateInvoice(invoiceId, { status: "void", voided_at: at, next_payment_attempt: null });
+    ctx.store.unscheduleInvoice(invoiceId);
+    ctx.store.recordEvent("invoice.voided", ctx.invoiceOf(invoiceId, record), at);
+    endSubscription(ctx, record.state, "incomplete_expired", at);
+  });
+}
