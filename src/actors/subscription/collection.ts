@@ -51,9 +51,11 @@ export async function retryAfterPaymentMethodUpdate(ctx: RequestContext, id: str
  */
 export async function applyGatewayResult(ctx: RequestContext, invoiceId: string, gatewayKey: string, result: ChargeResult): Promise<Outcome<{ applied: boolean }>> {
   const record = ctx.store.load();
-  const payment = record ? ctx.store.payments(invoiceId).find((p) => p.gateway_key === gatewayKey) : undefined;
-  if (!record || !payment) return notFound("payment", gatewayKey);
+  const find = () => (record ? ctx.store.payments(invoiceId).find((p) => p.gateway_key === gatewayKey) : undefined);
+  if (!record || !find()) return notFound("payment", gatewayKey);
   const at = await ctx.currentTime(record.testClock);
+  // Read after the await: a reconcile that ran meanwhile may have settled it already.
+  const payment = find()!;
   const applied = payment.status === "pending" && result.status !== "pending";
   applyChargeResult(ctx, payment.id, result, at);
   await ctx.flushReadModel();

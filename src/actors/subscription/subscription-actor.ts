@@ -157,11 +157,6 @@ export class SubscriptionActor extends Actor {
     return collection.applyGatewayResult(this.context, invoiceId, gatewayKey, result);
   }
 
-  /** Records a gateway result exactly once: a payment that is no longer pending is left alone. */
-  applyChargeResult(paymentId: string, result: ChargeResult, at: Instant): void {
-    collection.applyChargeResult(this.context, paymentId, result, at);
-  }
-
   // ---- time: alarms and test clocks (jobs.ts) ----------------------------------------
 
   /** For the test clock: when this subscription's next job is due (null for none). */
