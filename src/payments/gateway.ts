@@ -8,6 +8,11 @@ export interface ChargeRequest {
   customerId: string;
   /** The customer's payment method token, or null when it has none. */
   paymentMethod: string | null;
+  /**
+   * The customer's id at the gateway, when it has one (the customer's `stripe_customer`
+   * metadata): Stripe reuses a saved PaymentMethod off-session only with its Customer.
+   */
+  gatewayCustomer: string | null;
   amount: number;
   currency: string;
   /** One per invoice and attempt: a repeated call never charges twice. */

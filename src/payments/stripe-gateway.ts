@@ -44,6 +44,7 @@ export class StripeGateway implements PaymentGateway {
           amount: request.amount,
           currency: request.currency,
           payment_method: request.paymentMethod,
+          ...(request.gatewayCustomer ? { customer: request.gatewayCustomer } : {}),
           allowed_payment_method_types: ["card"],
           confirm: true,
           off_session: true,

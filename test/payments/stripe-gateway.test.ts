@@ -29,6 +29,7 @@ function request(fields: Partial<ChargeRequest> = {}): ChargeRequest {
     invoiceId,
     customerId: "cus_01KTESTGATEWAYCUSTOMER0001",
     paymentMethod: "pm_card_visa",
+    gatewayCustomer: null,
     amount: 2000,
     currency: "usd",
     idempotencyKey: `${invoiceId}:attempt:1`,
@@ -71,6 +72,12 @@ describe("StripeGateway.charge", () => {
       "metadata[billify_key]": charge.idempotencyKey,
       "metadata[billify_customer]": charge.customerId,
     });
+  });
+
+  it("sends the Stripe customer with the payment method when the customer has one", async () => {
+    await gateway().charge(request({ gatewayCustomer: "cus_StripeAbc" }));
+    const { requests } = await recorded();
+    expect(requests[0]!.form).toMatchObject({ customer: "cus_StripeAbc", payment_method: "pm_card_visa", off_session: "true" });
   });
 
   it("maps a generic decline to card_declined, with Stripe's message and the PaymentIntent id", async () => {
@@ -176,7 +183,7 @@ describe("through the subscription actor", () => {
     await control("/__faults", { faults: [{ status: 500, after_charge: true }] });
 
     // A new payment method retries the open invoice at once: Stripe charges, the answer is lost.
-    await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" });
+    await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa", metadata: { stripe_customer: "cus_StripeAda" } });
     const statuses = async () => (await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data.map((p: { status: string }) => p.status);
     expect(await statuses()).toEqual(["failed", "pending"]);
     expect((await ok("GET", `/v1/invoices/${invoice.id}`)).status).toBe("open");
@@ -190,9 +197,10 @@ describe("through the subscription actor", () => {
     const { requests, charges } = await recorded();
     expect(charges).toBe(1);
     const key = `${invoice.id}:attempt:2`;
-    expect(requests.map((r) => [r.path, r.idempotencyKey, r.form["metadata[billify_key]"], r.form.amount])).toEqual([
-      ["/v1/payment_intents", key, key, "2500"],
-      ["/v1/payment_intents", key, key, "2500"],
+    // The reconcile resends exactly the first request, Stripe customer included.
+    expect(requests.map((r) => [r.path, r.idempotencyKey, r.form["metadata[billify_key]"], r.form.amount, r.form.customer])).toEqual([
+      ["/v1/payment_intents", key, key, "2500", "cus_StripeAda"],
+      ["/v1/payment_intents", key, key, "2500", "cus_StripeAda"],
     ]);
   });
 });

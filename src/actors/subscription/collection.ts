@@ -11,6 +11,9 @@ import { creditPayment, endSubscription } from "./billing";
 import type { RequestContext, SubscriptionContext } from "./context";
 import { paymentView, subscriptionView } from "./views";
 
+/** Customer metadata naming the customer at the gateway (a Stripe `cus_…` id). */
+export const GATEWAY_CUSTOMER_METADATA_KEY = "stripe_customer";
+
 /** A pending card payment is reconciled through the gateway if its result never came back. */
 const RECONCILE_AFTER_SECONDS = 300;
 /** Gateways forget idempotency keys after a day (Stripe: 24 h); we stop re-asking before. */
@@ -75,6 +78,7 @@ export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string
   const expected = seenAttempts ?? ctx.store.invoice(invoiceId)?.attempt_count;
   const customer = await customerStub(ctx.env, record.customer)?.get(record.customer);
   const paymentMethod = customer?.ok ? customer.value.payment_method : null;
+  const gatewayCustomer = customer?.ok ? (customer.value.metadata[GATEWAY_CUSTOMER_METADATA_KEY] ?? null) : null;
   const prepared = ctx.transaction(() => {
     const invoice = ctx.store.invoice(invoiceId);
     if (!invoice || invoice.status !== "open") {
@@ -92,6 +96,7 @@ export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string
       invoice_id: invoiceId, amount, currency: invoice.currency, status: "pending", method: "card", failure_code: null,
       failure_message: null, attempt, reference: null, gateway_key: key, gateway_reference: null, created: at,
       payment_method: paymentMethod,
+      gateway_customer: gatewayCustomer,
     });
     ctx.store.schedule("reconcile_payment", at + RECONCILE_AFTER_SECONDS, invoiceId);
     return { paymentId, amount, key, currency: invoice.currency };
@@ -101,6 +106,7 @@ export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string
     invoiceId,
     customerId: record.customer,
     paymentMethod,
+    gatewayCustomer,
     amount: prepared.amount,
     currency: prepared.currency,
     idempotencyKey: prepared.key,
@@ -134,7 +140,7 @@ export async function reconcile(ctx: SubscriptionContext, invoiceId: string, at:
   const record = ctx.store.load()!;
   for (const payment of pending) {
     const result = await chargeOrPending(ctx, {
-      invoiceId, customerId: record.customer, paymentMethod: payment.payment_method,
+      invoiceId, customerId: record.customer, paymentMethod: payment.payment_method, gatewayCustomer: payment.gateway_customer,
       amount: payment.amount, currency: payment.currency, idempotencyKey: payment.gateway_key!,
     });
     applyChargeResult(ctx, payment.id, result, at);

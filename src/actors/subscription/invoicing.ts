@@ -62,7 +62,7 @@ export async function recordManualPayment(ctx: RequestContext, invoiceId: string
     const paymentId = ctx.store.insertPayment({
       invoice_id: invoiceId, amount: body.amount, currency: invoice.currency, status: "succeeded", method: "manual",
       failure_code: null, failure_message: null, attempt: invoice.attempt_count, reference: body.reference,
-      gateway_key: null, gateway_reference: null, created: now, payment_method: null,
+      gateway_key: null, gateway_reference: null, created: now, payment_method: null, gateway_customer: null,
     });
     creditPayment(ctx, invoiceId, body.amount, now);
     return ok(paymentView(ctx.store.payment(paymentId)!), 201);

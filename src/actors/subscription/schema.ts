@@ -44,4 +44,6 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
   ],
   // v2: the payment method a card attempt charged, so a reconcile resends the same request.
   [`ALTER TABLE payment ADD COLUMN payment_method TEXT`],
+  // v3: the customer at the gateway a card attempt charged (Stripe `customer`), for the same reason.
+  [`ALTER TABLE payment ADD COLUMN gateway_customer TEXT`],
 ];

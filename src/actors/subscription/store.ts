@@ -66,6 +66,8 @@ export interface PaymentRow {
   gateway_reference: string | null;
   /** The token charged by a card attempt: a reconcile must resend exactly the same request. */
   payment_method: string | null;
+  /** The customer at the gateway charged with it (Stripe `customer`), likewise resent. */
+  gateway_customer: string | null;
   created: number;
 }
 
@@ -277,9 +279,10 @@ export class SubscriptionStore {
     const id = `pay_${ulid()}`;
     this.query(
       `INSERT INTO payment (id, invoice_id, amount, currency, status, method, failure_code, failure_message, attempt,
-         reference, gateway_key, gateway_reference, payment_method, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         reference, gateway_key, gateway_reference, payment_method, gateway_customer, created)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       id, p.invoice_id, p.amount, p.currency, p.status, p.method, p.failure_code, p.failure_message, p.attempt,
-      p.reference, p.gateway_key, p.gateway_reference, p.payment_method, p.created,
+      p.reference, p.gateway_key, p.gateway_reference, p.payment_method, p.gateway_customer, p.created,
     );
     return id;
   }
