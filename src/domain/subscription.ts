@@ -214,6 +214,19 @@ export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolea
   };
 }
 
+/**
+ * Whether pending lines may be invoiced now (billing_reason manual). Not once ended, and not
+ * while incomplete: rule 9 lets an incomplete subscription leave that state only by paying
+ * its first invoice or at that invoice's expiry, so it may owe no other invoice meanwhile.
+ */
+export function manualInvoiceRefusal(status: SubscriptionStatus): DomainError | null {
+  if (isEnded(status)) return { code: "subscription_ended", message: `the subscription is ${status}` };
+  if (status === "incomplete") {
+    return { code: "invalid_status", message: "an incomplete subscription can be invoiced only once its first invoice is paid" };
+  }
+  return null;
+}
+
 /** Clears a scheduled cancellation while the subscription has not ended. */
 export function resumeSubscription(state: SubscriptionState): Decision {
   if (isEnded(state.status)) return fail("subscription_ended", `the subscription is already ${state.status}`);

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import type { Cadence, Interval } from "../../src/domain/billing-period";
 import { oneIntervalAfter } from "../../src/domain/billing-period";
 import type { Decision, DomainError, PlanTerms, SubscriptionState } from "../../src/domain/subscription";
-import { cancelSubscription, changeSubscription, renew, resumeSubscription, startSubscription } from "../../src/domain/subscription";
+import { cancelSubscription, changeSubscription, manualInvoiceRefusal, renew, resumeSubscription, startSubscription } from "../../src/domain/subscription";
 import { parseIso } from "../../src/domain/time";
 
 const at = (iso: string): number => {
@@ -257,5 +257,17 @@ describe("cancel and resume", () => {
     expect(refused(cancelSubscription(ended, true, midApril + DAY))?.code).toBe("subscription_ended");
     expect(refused(cancelSubscription({ ...ended, status: "incomplete_expired" }, false, midApril + DAY))?.code).toBe("subscription_ended");
     expect(refused(resumeSubscription(ended))?.code).toBe("subscription_ended");
+  });
+});
+
+describe("invoicing now (manualInvoiceRefusal)", () => {
+  it("allows it while trialing, active, past_due or unpaid", () => {
+    for (const status of ["trialing", "active", "past_due", "unpaid"] as const) expect(manualInvoiceRefusal(status)).toBeNull();
+  });
+
+  it("refuses it once ended, and while incomplete (rule 9: only the first invoice is owed)", () => {
+    expect(manualInvoiceRefusal("canceled")?.code).toBe("subscription_ended");
+    expect(manualInvoiceRefusal("incomplete_expired")?.code).toBe("subscription_ended");
+    expect(manualInvoiceRefusal("incomplete")?.code).toBe("invalid_status");
   });
 });

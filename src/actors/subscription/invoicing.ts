@@ -1,5 +1,5 @@
 import type { Invoice, InvoiceLine, Payment } from "../../api/schemas/invoice";
-import { isEnded } from "../../domain/subscription";
+import { isEnded, manualInvoiceRefusal } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
@@ -33,13 +33,12 @@ export async function invoiceNow(ctx: RequestContext, id: string, idem: Idempote
   return ctx.once(idem, async () => {
     const record = ctx.loadFor(id);
     if (!record) return notFound("subscription", id);
-    if (isEnded(record.state.status)) return failure(400, "subscription_ended", `the subscription is ${record.state.status}`);
-    if (ctx.store.pending().length === 0) return failure(400, "nothing_to_invoice", "There are no pending lines to invoice.");
     const now = await ctx.currentTime(record.testClock);
     let invoiceId = "";
     const committed = ctx.commit(idem, () => {
       const state = ctx.store.load()!.state;
-      if (isEnded(state.status)) return failure<Invoice>(400, "subscription_ended", `the subscription is ${state.status}`);
+      const refusal = manualInvoiceRefusal(state.status);
+      if (refusal) return failure<Invoice>(400, refusal.code, refusal.message);
       if (ctx.store.pending().length === 0) return failure<Invoice>(400, "nothing_to_invoice", "There are no pending lines to invoice.");
       invoiceId = finalizeInvoice(ctx, state, { reason: "manual", period: { start: now, end: now }, lines: [], includePending: true }, now);
       ctx.markChanged();
