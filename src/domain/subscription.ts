@@ -170,6 +170,8 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
     return fail("currency_mismatch", `the new plan is in ${plan.currency}, the subscription in ${state.plan.currency}`, "plan");
   }
   const next = { ...state, plan, quantity };
+  // Nothing changes: no credit and charge that cancel out (as Stripe does).
+  if (plan.id === state.plan.id && quantity === state.quantity) return { ok: true, state, invoice: null, pending: [] };
   if (state.status === "trialing") return { ok: true, state: next, invoice: null, pending: [] };
 
   const t = change.now;

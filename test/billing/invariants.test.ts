@@ -326,6 +326,8 @@ function changeModel(m: Model, plan: PlanDef, quantity: number, behavior: Behavi
   const s = m.periodStart;
   const e = m.periodEnd;
   const old = m.plan;
+  // The same plan and quantity change nothing: no lines (Stripe's behaviour).
+  if (plan.id === old.id && quantity === m.quantity) return [];
   const credit: ExpLine = {
     type: "proration",
     amount: 0 - prorate(old.amount, m.quantity, s, e, t),

@@ -271,3 +271,13 @@ describe("invoicing now (manualInvoiceRefusal)", () => {
     expect(manualInvoiceRefusal("incomplete")?.code).toBe("invalid_status");
   });
 });
+
+describe("a change to the same plan and quantity", () => {
+  it("makes no lines and no invoice, whatever the proration behavior", () => {
+    const state = aprilBasic();
+    for (const prorationBehavior of ["create_prorations", "always_invoice", "none"] as const) {
+      const decision = changeSubscription(state, { plan: null, quantity: state.quantity, prorationBehavior, now: state.currentPeriodStart + 1000 });
+      expect(decision).toEqual({ ok: true, state, invoice: null, pending: [] });
+    }
+  });
+});
