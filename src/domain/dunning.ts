@@ -56,6 +56,21 @@ export function statusAfterPayment(status: SubscriptionStatus, openInvoicesLeft:
   return status === "past_due" || status === "unpaid" || status === "incomplete" ? "active" : status;
 }
 
+/**
+ * After an invoice is voided or marked uncollectible. Closing the first invoice of an
+ * incomplete subscription ends it (`incomplete_expired`: that invoice was all it owed);
+ * otherwise it is as after a payment.
+ */
+export function statusAfterClosing(status: SubscriptionStatus, isFirstInvoice: boolean, openInvoicesLeft: number): SubscriptionStatus {
+  if (status === "incomplete" && isFirstInvoice) return "incomplete_expired";
+  return statusAfterPayment(status, openInvoicesLeft);
+}
+
+/** A new payment method retries, at once, the open invoices of these (API.md §3). */
+export function retriesOnNewPaymentMethod(status: SubscriptionStatus): boolean {
+  return status === "past_due" || status === "unpaid" || status === "incomplete";
+}
+
 /** No automatic attempt while unpaid (final action `unpaid`) or once ended. */
 export function shouldAttemptAutomatically(status: SubscriptionStatus): boolean {
   return status !== "unpaid" && !isEnded(status);

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import type { DunningPolicy } from "../../src/domain/retry-schedule";
 import { DEFAULT_DUNNING } from "../../src/domain/retry-schedule";
 import type { FailedAttempt } from "../../src/domain/dunning";
-import { afterFailedAttempt, shouldAttemptAutomatically, statusAfterPayment } from "../../src/domain/dunning";
+import { afterFailedAttempt, retriesOnNewPaymentMethod, shouldAttemptAutomatically, statusAfterClosing, statusAfterPayment } from "../../src/domain/dunning";
 import type { SubscriptionStatus } from "../../src/domain/subscription";
 import { parseIso, toIso } from "../../src/domain/time";
 
@@ -131,5 +131,25 @@ describe("automatic payment attempts", () => {
     for (const status of ["unpaid", "canceled", "incomplete_expired"] as const) {
       expect(shouldAttemptAutomatically(status)).toBe(false);
     }
+  });
+});
+
+describe("closing an invoice (void, uncollectible)", () => {
+  it("ends an incomplete subscription whose first invoice is closed", () => {
+    expect(statusAfterClosing("incomplete", true, 0)).toBe("incomplete_expired");
+  });
+
+  it("otherwise acts as a payment: active again once nothing is left open", () => {
+    expect(statusAfterClosing("past_due", false, 0)).toBe("active");
+    expect(statusAfterClosing("past_due", false, 1)).toBe("past_due");
+    expect(statusAfterClosing("unpaid", false, 0)).toBe("active");
+    expect(statusAfterClosing("active", false, 0)).toBe("active");
+  });
+});
+
+describe("a new payment method", () => {
+  it("retries the open invoices of past_due, unpaid and incomplete subscriptions only", () => {
+    const statuses = ["trialing", "active", "incomplete", "incomplete_expired", "past_due", "unpaid", "canceled"] as const;
+    expect(statuses.filter(retriesOnNewPaymentMethod)).toEqual(["incomplete", "past_due", "unpaid"]);
   });
 });

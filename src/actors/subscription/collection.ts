@@ -1,6 +1,6 @@
 import type { Invoice } from "../../api/schemas/invoice";
 import type { Subscription } from "../../api/schemas/subscription";
-import { afterFailedAttempt } from "../../domain/dunning";
+import { afterFailedAttempt, retriesOnNewPaymentMethod } from "../../domain/dunning";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
@@ -40,7 +40,7 @@ export async function pay(ctx: RequestContext, invoiceId: string, idem: Idempote
 export async function retryAfterPaymentMethodUpdate(ctx: RequestContext, id: string): Promise<Outcome<Subscription>> {
   const record = ctx.loadFor(id);
   if (!record) return notFound("subscription", id);
-  if (!["past_due", "unpaid", "incomplete"].includes(record.state.status)) return ok(subscriptionView(record));
+  if (!retriesOnNewPaymentMethod(record.state.status)) return ok(subscriptionView(record));
   const open = ctx.store.openInvoices();
   const now = await ctx.currentTime(record.testClock);
   for (const invoice of open) await attemptPayment(ctx, invoice.id, now, invoice.attempt_count);

@@ -1,4 +1,5 @@
 import type { Invoice, InvoiceLine, Payment } from "../../api/schemas/invoice";
+import { statusAfterClosing } from "../../domain/dunning";
 import { isEnded, manualInvoiceRefusal } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";
@@ -79,12 +80,9 @@ export async function closeInvoice(ctx: RequestContext, invoiceId: string, to: "
     ctx.store.unscheduleInvoice(invoiceId);
     const current = ctx.store.load()!;
     ctx.store.recordEvent(to === "void" ? "invoice.voided" : "invoice.marked_uncollectible", ctx.invoiceOf(invoiceId, current), now);
-    if (current.state.status === "incomplete" && invoice.billing_reason === "subscription_create") {
-      endSubscription(ctx, current.state, "incomplete_expired", now);
-      ctx.markChanged();
-    } else {
-      recomputeStatusAfterSettling(ctx, current, now);
-    }
+    const status = statusAfterClosing(current.state.status, invoice.billing_reason === "subscription_create", ctx.store.openInvoices().length);
+    if (isEnded(status)) endSubscription(ctx, current.state, status, now);
+    else recomputeStatusAfterSettling(ctx, current, now);
     return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!));
   });
 }
