@@ -15,6 +15,9 @@ export interface Idempotency {
   nowMs: number;
 }
 
+/** After a failed alarm run, the next try (jobs are idempotent, so trying again is safe). */
+const ALARM_RETRY_MS = 60_000;
+
 /** Keys are kept 24 hours (API.md §1). */
 const IDEMPOTENCY_TTL_MS = 24 * 3_600 * 1_000;
 
@@ -159,9 +162,17 @@ export abstract class Actor extends Server<Env> {
   protected async runDueJobs(): Promise<void> {}
 
   override async onAlarm(): Promise<void> {
-    await this.runDueJobs();
+    try {
+      await this.runDueJobs();
+    } catch (error) {
+      // The platform retries a throwing alarm only a few times and then drops it, which
+      // would leave a renewal unrun for good. Jobs are idempotent: log, and try again in a
+      // minute for as long as it takes.
+      console.error(`alarm of ${this.name} failed; retrying in ${ALARM_RETRY_MS / 1000} s`, error);
+      await this.ctx.storage.setAlarm(Date.now() + ALARM_RETRY_MS);
+      return;
+    }
     await this.flushReadModel();
-    await this.rearm();
   }
 
   /**

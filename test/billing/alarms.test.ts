@@ -102,3 +102,20 @@ describe("a request that arrives after the period ended, before the alarm", () =
     expect(changed.quantity).toBe(2);
   });
 });
+
+describe("an alarm run that fails", () => {
+  it("is re-armed a minute later instead of being dropped after the platform's retries", async () => {
+    const { stub } = await dailySubscription();
+    await runInDurableObject(stub, (instance: SubscriptionActor) => {
+      (instance as unknown as { runDueJobs(): Promise<void> }).runDueJobs = async () => {
+        throw new Error("customer actor unreachable");
+      };
+    });
+    const before = Date.now();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect(alarm! - before).toBeGreaterThanOrEqual(59_000);
+    expect(alarm! - before).toBeLessThan(61_000 + 5_000);
+  });
+});
