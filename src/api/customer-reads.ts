@@ -1,7 +1,7 @@
 import { customerStub, subscriptionStub } from "../actors/stubs";
 import type { Env } from "../env";
 import type { Outcome } from "../errors";
-import { notFound, ok, unwrap } from "../errors";
+import { notFound, ok } from "../errors";
 import type { ListPage } from "./schemas/common";
 import type { Invoice } from "./schemas/invoice";
 import type { Subscription } from "./schemas/subscription";
@@ -41,4 +41,3 @@ export async function listCustomerInvoices(env: Env, customerId: string, limit: 
   return ok({ object: "list", data, has_more: hasMore, next_cursor: hasMore ? data.at(-1)!.id : null });
 }
 
-export { unwrap };
