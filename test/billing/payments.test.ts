@@ -235,6 +235,8 @@ describe("void and mark_uncollectible", () => {
       expect(closed.status).toBe(200);
       expect(closed.body).toMatchObject({ id: invoice.id, status, next_payment_attempt: null, attempt_count: 2, amount_paid: 0, paid_at: null });
       if (action === "void") expect(closed.body.voided_at).toBe("2026-02-02T10:00:00Z");
+      // Void owes nothing; uncollectible still shows the debt (as Stripe).
+      expect(closed.body.amount_remaining).toBe(action === "void" ? 0 : closed.body.amount_due);
       expect(await getInvoice(invoice.id)).toMatchObject({ status, next_payment_attempt: null });
 
       // Past every remaining ladder date: no new attempt.

@@ -48,7 +48,8 @@ export function lineView(l: Omit<LineRow, "id"> & { id: string }): InvoiceLine {
 }
 
 export function invoiceView(i: InvoiceRow, lines: LineRow[], r: SubscriptionRecord): Invoice {
-  const remaining = i.status === "open" ? i.amount_due - i.amount_paid : 0;
+  // Still owed while open or uncollectible (as Stripe); nothing once paid or void.
+  const remaining = i.status === "open" || i.status === "uncollectible" ? i.amount_due - i.amount_paid : 0;
   return {
     id: i.id,
     object: "invoice",
