@@ -15,6 +15,7 @@ import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { testClockRoutes } from "./routes/test-clocks";
 
 export const MAX_BODY_BYTES = 64 * 1024;
+const JSON_MEDIA_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
 
 /**
  * The routing Worker: authenticates, validates (zod), and forwards each request to the actor
@@ -57,7 +58,10 @@ export function createApp(): OpenAPIHono<AppEnv> {
   return app;
 }
 
-/** Reads a POST/PATCH body once: empty means `{}`; malformed JSON is a 400 here, not a 500. */
+/**
+ * Reads a POST/PATCH body once: empty means `{}`; another content type is 415; malformed
+ * JSON is a 400 here, not a 500.
+ */
 async function readJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
   if (c.req.method !== "POST" && c.req.method !== "PATCH") return next();
   const text = await c.req.text();
@@ -69,6 +73,9 @@ async function readJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
     cache.text = Promise.resolve("{}");
     cache.json = Promise.resolve({});
     return next();
+  }
+  if (!JSON_MEDIA_TYPE.test(c.req.header("Content-Type") ?? "")) {
+    throw new ApiError(415, "unsupported_media_type", "Send JSON with 'Content-Type: application/json'.");
   }
   try {
     c.set("rawBody", JSON.parse(text));

@@ -82,6 +82,9 @@ describe("request bodies", () => {
       const res = await api("POST", "/v1/plans", undefined, { raw, headers: { "Content-Type": contentType } });
       expectError(res, 415, "invalid_request_error", undefined, "unsupported_media_type");
     }
+    // A form body (what `curl -d` sends) is 415 too, not a JSON parse error.
+    const form = await api("POST", "/v1/plans", undefined, { raw: "name=x&amount=1", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    expectError(form, 415, "invalid_request_error", undefined, "unsupported_media_type");
     expectError(await api("GET", `/v1/plans/${id}`), 404, "not_found", "id");
   });
 

@@ -111,7 +111,7 @@ describe("Stripe-Signature verification", () => {
 
   it("is public on the Worker (no 401) and fails closed with the default bindings", async () => {
     const response = await exports.default.fetch(
-      new Request(`http://billify.test${PATH}`, { method: "POST", headers: { "Stripe-Signature": await sign(body) }, body }),
+      new Request(`http://billify.test${PATH}`, { method: "POST", headers: { "Content-Type": "application/json", "Stripe-Signature": await sign(body) }, body }),
     );
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: unknown }).error).toMatchObject(signatureInvalid);
