@@ -47,6 +47,9 @@ describe("live mode", () => {
     expect((await call("GET", "/v1/test_clocks/clock_01ARZ3NDEKTSV4RRFFQ69G5FAV")).status).toBe(404);
     const customer = await call("POST", "/v1/customers", { test_clock: "clock_01ARZ3NDEKTSV4RRFFQ69G5FAV" });
     expect(customer.status).toBe(400);
-    expect(((await customer.json()) as { error: { param: string } }).error.param).toBe("test_clock");
+    expect(((await customer.json()) as { error: { code: string; param: string } }).error).toMatchObject({
+      code: "test_clocks_unavailable",
+      param: "test_clock",
+    });
   });
 });

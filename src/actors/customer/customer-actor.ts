@@ -3,7 +3,6 @@ import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../api
 import { toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
-import { modeOf } from "../../env";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { subscriptionStub, testClockStub } from "../stubs";
@@ -41,9 +40,6 @@ export class CustomerActor extends Actor {
     return this.once(idem, async () => {
       const clockId = input.test_clock ?? null;
       if (clockId) {
-        if (modeOf(this.env) !== "test") {
-          return failure(400, "test_clocks_unavailable", "Test clocks exist only in test mode", "test_clock");
-        }
         const clock = await (await testClockStub(this.env, clockId))?.get(clockId);
         if (!clock?.ok) return failure(400, "resource_missing", `No such test clock: '${clockId}'`, "test_clock");
       }

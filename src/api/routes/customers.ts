@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { customerStub } from "../../actors/stubs";
-import { unwrap } from "../../errors";
+import { modeOf } from "../../env";
+import { ApiError, unwrap } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, require, send } from "../endpoint";
@@ -15,6 +16,9 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
     app,
     { method: "post", path: "/v1/customers", summary: "Create a customer", tag: "Customers", body: CustomerCreate, response: Customer, status: 201 },
     async (c, { body }) => {
+      if (body.test_clock && modeOf(c.env) !== "test") {
+        throw new ApiError(400, "test_clocks_unavailable", "Test clocks exist only in test mode.", "test_clock");
+      }
       const idem = await idempotencyOf(c);
       const nowMs = Date.now();
       const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/customers", idem.key) : randomRoutingKey();
