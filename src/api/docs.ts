@@ -28,7 +28,8 @@ export function renderDocsPage(document: unknown): string {
       const rows = byTag.get(tag) ?? [];
       rows.push(`<section class="op">
   <h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${escape(path)}</code></h3>
-  <p>${escape(op.summary ?? "")}${op.description ? ` ${escape(op.description)}` : ""}</p>
+  <p>${escape(op.summary ?? "")}</p>${op.description ? `
+  <p class="desc">${escape(op.description)}</p>` : ""}
   ${body ? `<details><summary>Request body</summary><pre>${escape(JSON.stringify(body, null, 2))}</pre></details>` : ""}
 </section>`);
       byTag.set(tag, rows);
@@ -45,7 +46,7 @@ export function renderDocsPage(document: unknown): string {
 body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
 code,pre{font-family:ui-monospace,monospace}pre{background:#f5f5f7;padding:.75rem;overflow:auto;border-radius:6px}
 .op{border-top:1px solid #e5e5e5;padding:.5rem 0}.m{display:inline-block;min-width:4.2rem;font-size:.8rem;padding:.1rem .4rem;border-radius:4px;color:#fff;text-align:center}
-.get{background:#2f7d32}.post{background:#1565c0}.patch{background:#8e24aa}.delete{background:#c62828}
+.desc{color:#555;margin-top:-.5rem}.get{background:#2f7d32}.post{background:#1565c0}.patch{background:#8e24aa}.delete{background:#c62828}
 </style></head><body>
 <h1>${escape(doc.info.title)}</h1>
 <p>${escape(doc.info.description ?? "")}</p>
