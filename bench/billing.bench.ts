@@ -54,6 +54,11 @@ it("actor: create, renew and change a subscription", async () => {
   const createMs = await time(20, () => ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id }));
   results.push(["create subscription (invoice + paid)", `${createMs.toFixed(1)} ms`, String(created.rowsWritten), String(created.rowsRead)]);
   results.push(["renewal via test clock (invoice + paid)", `${renewMs.toFixed(1)} ms`, perRenewal.w.toFixed(1), perRenewal.r.toFixed(1)]);
+  // NOTE: Cloudflare's prices (paid plan): rows written $1.00/M, rows read $0.001/M, KV writes
+  // $5/M, DO requests $0.15/M. A production renewal is one alarm, one customer read (the
+  // payment method) and one KV write of the summary.
+  const dollarsPerMillionRenewals = perRenewal.w * 1.0 + perRenewal.r * 0.001 + 1 * 5.0 + 2 * 0.15;
+  results.push(["≈ cost of 1M paid renewals", `$${dollarsPerMillionRenewals.toFixed(2)}`, "-", "-"]);
   console.log(`\n${results.map((r) => r.map((c) => c.padEnd(42)).join("")).join("\n")}\n`);
   // Cost targets: a paid renewal writes under 60 rows (≈ $0.00006 at $1/M rows written).
   expect(perRenewal.w).toBeLessThan(60);
