@@ -42,8 +42,9 @@ export function planRoutes(app: OpenAPIHono<AppEnv>): void {
       let listed: KVNamespaceListResult<unknown, string>;
       try {
         listed = await c.env.BILLIFY_KV.list({ prefix: PLAN_LIST_PREFIX, limit: query.limit, cursor: query.cursor });
-      } catch {
+      } catch (error) {
         // KV rejects a cursor it did not issue: the client's mistake, not a 500.
+        if (query.cursor === undefined) throw error;
         throw new ApiError(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page.", "cursor");
       }
       const plans = await Promise.all(listed.keys.map((k) => c.env.BILLIFY_KV.get<PlanType>(k.name, "json")));
