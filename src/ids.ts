@@ -1,4 +1,4 @@
-import { encodeTime, ulid } from "ulid";
+import { encodeTime } from "ulid";
 
 /**
  * Ids are `<prefix>_<ULID>`. A ULID is 10 characters of time and 16 of randomness; an
@@ -10,10 +10,6 @@ export type IdPrefix = "plan" | "cus" | "sub" | "in" | "il" | "pay" | "evt" | "c
 
 const ULID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-export function newId(prefix: IdPrefix, nowMs: number): string {
-  return `${prefix}_${ulid(nowMs)}`;
-}
 
 /** An id whose routing key is given: `<prefix>_<time(nowMs)><routingKey>`. */
 export function idWithRoutingKey(prefix: IdPrefix, nowMs: number, routingKey: string): string {
