@@ -2,9 +2,9 @@ import { customerStub, subscriptionStub } from "../actors/stubs";
 import type { Env } from "../env";
 import type { Outcome } from "../errors";
 import { notFound, ok } from "../errors";
-import type { ListPage } from "./schemas/common";
-import type { Invoice } from "./schemas/invoice";
-import type { Subscription } from "./schemas/subscription";
+import type { ListPage } from "../contract/common";
+import type { Invoice } from "../contract/invoice";
+import type { Subscription } from "../contract/subscription";
 
 /**
  * A customer's subscriptions: ids from the customer's own index (strongly consistent), each

@@ -5,7 +5,7 @@ import type { Idempotency } from "../actors/actor";
 import type { Outcome } from "../errors";
 import { ApiError } from "../errors";
 import type { AppEnv } from "./context";
-import { ErrorEnvelope } from "./schemas/common";
+import { ErrorEnvelope } from "../contract/common";
 
 type Method = "get" | "post" | "patch" | "delete";
 type Schema = z.ZodType;

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ListPage } from "../../src/api/schemas/common";
-import type { Customer } from "../../src/api/schemas/customer";
-import type { Invoice, InvoiceLine, Payment } from "../../src/api/schemas/invoice";
-import type { Plan } from "../../src/api/schemas/plan";
-import type { ChangePreview, Subscription } from "../../src/api/schemas/subscription";
-import type { TestClock } from "../../src/api/schemas/test-clock";
+import type { ListPage } from "../../src/contract/common";
+import type { Customer } from "../../src/contract/customer";
+import type { Invoice, InvoiceLine, Payment } from "../../src/contract/invoice";
+import type { Plan } from "../../src/contract/plan";
+import type { ChangePreview, Subscription } from "../../src/contract/subscription";
+import type { TestClock } from "../../src/contract/test-clock";
 import type { ApiResponse } from "../helpers";
 import { api, ok, uniquePlanId } from "../helpers";
 

@@ -1,4 +1,4 @@
-import type { Invoice, InvoiceLine } from "../../src/api/schemas/invoice";
+import type { Invoice, InvoiceLine } from "../../src/contract/invoice";
 import { describe, expect, it } from "vitest";
 import { advance, api, createPlan, invoicesOf, ok, subscribeOnClock } from "../helpers";
 

@@ -1,5 +1,5 @@
-import type { Customer, CustomerCreate, CustomerUpdate } from "../../api/schemas/customer";
-import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../api/schemas/common";
+import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
+import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
 import { toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";

@@ -1,5 +1,5 @@
-import type { Plan, PlanCreate, PlanUpdate } from "../../api/schemas/plan";
-import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../api/schemas/common";
+import type { Plan, PlanCreate, PlanUpdate } from "../../contract/plan";
+import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
 import { toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";

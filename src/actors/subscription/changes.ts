@@ -1,4 +1,4 @@
-import type { ChangePreview, Subscription, SubscriptionChange } from "../../api/schemas/subscription";
+import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import type { DraftLine } from "../../domain/proration";
 import type { Decision, PlanTerms } from "../../domain/subscription";
 import { changeSubscription } from "../../domain/subscription";

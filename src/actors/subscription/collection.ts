@@ -1,5 +1,5 @@
-import type { Invoice } from "../../api/schemas/invoice";
-import type { Subscription } from "../../api/schemas/subscription";
+import type { Invoice } from "../../contract/invoice";
+import type { Subscription } from "../../contract/subscription";
 import { afterFailedAttempt, retriesOnNewPaymentMethod } from "../../domain/dunning";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";

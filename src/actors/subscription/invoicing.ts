@@ -1,4 +1,4 @@
-import type { Invoice, InvoiceLine, Payment } from "../../api/schemas/invoice";
+import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import { statusAfterClosing } from "../../domain/dunning";
 import { isEnded, manualInvoiceRefusal } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";

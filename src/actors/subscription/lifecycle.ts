@@ -1,4 +1,4 @@
-import type { Subscription } from "../../api/schemas/subscription";
+import type { Subscription } from "../../contract/subscription";
 import { TRIAL_WILL_END_NOTICE, cancelSubscription, resumeSubscription, startSubscription } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";

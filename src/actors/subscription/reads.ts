@@ -1,6 +1,6 @@
-import type { ListPage } from "../../api/schemas/common";
-import type { Invoice, Payment } from "../../api/schemas/invoice";
-import type { Subscription } from "../../api/schemas/subscription";
+import type { ListPage } from "../../contract/common";
+import type { Invoice, Payment } from "../../contract/invoice";
+import type { Subscription } from "../../contract/subscription";
 import { toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";

@@ -1,6 +1,6 @@
-import type { ListPage } from "../../api/schemas/common";
-import type { Invoice, Payment } from "../../api/schemas/invoice";
-import type { ChangePreview, Subscription, SubscriptionChange } from "../../api/schemas/subscription";
+import type { ListPage } from "../../contract/common";
+import type { Invoice, Payment } from "../../contract/invoice";
+import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import type { Config } from "../../config";
 import { loadConfig } from "../../config";
 import type { Instant } from "../../domain/time";

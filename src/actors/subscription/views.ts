@@ -1,5 +1,5 @@
-import type { Invoice, InvoiceLine, Payment } from "../../api/schemas/invoice";
-import type { Subscription } from "../../api/schemas/subscription";
+import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
+import type { Subscription } from "../../contract/subscription";
 import type { Instant } from "../../domain/time";
 import { toIso } from "../../domain/time";
 import type { InvoiceRow, LineRow, PaymentRow, SubscriptionRecord } from "./store";

@@ -1,4 +1,4 @@
-import type { TestClock } from "../../api/schemas/test-clock";
+import type { TestClock } from "../../contract/test-clock";
 import type { Instant } from "../../domain/time";
 import { toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";

@@ -5,10 +5,10 @@ import { ApiError, unwrap } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, require, send } from "../endpoint";
-import { IdParam, ListQuery, listOf } from "../schemas/common";
-import { Customer, CustomerCreate, CustomerUpdate } from "../schemas/customer";
-import { Invoice } from "../schemas/invoice";
-import { Subscription } from "../schemas/subscription";
+import { IdParam, ListQuery, listOf } from "../../contract/common";
+import { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
+import { Invoice } from "../../contract/invoice";
+import { Subscription } from "../../contract/subscription";
 import { listCustomerInvoices, listCustomerSubscriptions } from "../customer-reads";
 
 export function customerRoutes(app: OpenAPIHono<AppEnv>): void {

@@ -2,8 +2,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { invoiceStub } from "../../actors/stubs";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, require, send } from "../endpoint";
-import { IdParam, listOf } from "../schemas/common";
-import { EmptyBody, Invoice, ManualPaymentCreate, Payment } from "../schemas/invoice";
+import { IdParam, listOf } from "../../contract/common";
+import { EmptyBody, Invoice, ManualPaymentCreate, Payment } from "../../contract/invoice";
 
 const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => require(invoiceStub(c.env, id), "invoice", id);
 

@@ -5,10 +5,10 @@ import { ApiError } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, require, send } from "../endpoint";
-import type { ListPage } from "../schemas/common";
-import { IdParam, ListQuery, listOf } from "../schemas/common";
-import type { Plan as PlanType } from "../schemas/plan";
-import { PRICE_TERMS, Plan, PlanCreate, PlanUpdate } from "../schemas/plan";
+import type { ListPage } from "../../contract/common";
+import { IdParam, ListQuery, listOf } from "../../contract/common";
+import type { Plan as PlanType } from "../../contract/plan";
+import { PRICE_TERMS, Plan, PlanCreate, PlanUpdate } from "../../contract/plan";
 
 export function planRoutes(app: OpenAPIHono<AppEnv>): void {
   endpoint(

@@ -7,7 +7,7 @@ import { ApiError } from "../../errors";
 import type { ChargeResult } from "../../payments/gateway";
 import { ATTEMPT_METADATA_KEY, INVOICE_METADATA_KEY, failureCode } from "../../payments/stripe-gateway";
 import type { AppEnv } from "../context";
-import { ErrorEnvelope } from "../schemas/common";
+import { ErrorEnvelope } from "../../contract/common";
 
 /** Stripe's default: a signature older than this is refused, so a captured event cannot be replayed later. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;

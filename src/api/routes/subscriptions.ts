@@ -6,8 +6,8 @@ import { ApiError } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, require, send } from "../endpoint";
-import { IdParam, ListQuery, listOf } from "../schemas/common";
-import { EmptyBody, Invoice, InvoiceLine } from "../schemas/invoice";
+import { IdParam, ListQuery, listOf } from "../../contract/common";
+import { EmptyBody, Invoice, InvoiceLine } from "../../contract/invoice";
 import {
   ChangePreview,
   Event,
@@ -16,7 +16,7 @@ import {
   SubscriptionCancel,
   SubscriptionChange,
   SubscriptionCreate,
-} from "../schemas/subscription";
+} from "../../contract/subscription";
 
 const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => require(subscriptionStub(c.env, id), "subscription", id);
 

@@ -8,8 +8,8 @@ import { ApiError } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, require, send } from "../endpoint";
-import { IdParam } from "../schemas/common";
-import { TestClock, TestClockAdvance, TestClockCreate } from "../schemas/test-clock";
+import { IdParam } from "../../contract/common";
+import { TestClock, TestClockAdvance, TestClockCreate } from "../../contract/test-clock";
 
 function parseFrozenTime(text: string): number {
   const t = parseIso(text);

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { isCadenceAllowed } from "../../domain/billing-period";
-import { CUSTOM_PLAN_ID } from "../../ids";
+import { isCadenceAllowed } from "../domain/billing-period";
+import { CUSTOM_PLAN_ID } from "../ids";
 import { Currency, Metadata, MinorUnits, Timestamp } from "./common";
 
 export const IntervalSchema = z.enum(["day", "week", "month", "year"]);
