@@ -1,4 +1,5 @@
 import type { CustomerActor } from "./actors/customer/customer-actor";
+import type { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
 import type { PlanActor } from "./actors/plan/plan-actor";
 import type { SubscriptionActor } from "./actors/subscription/subscription-actor";
 import type { TestClockActor } from "./actors/test-clock/test-clock-actor";
@@ -9,6 +10,8 @@ export interface Env {
   CUSTOMERS: DurableObjectNamespace<CustomerActor>;
   SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionActor>;
   TEST_CLOCKS: DurableObjectNamespace<TestClockActor>;
+  /** One actor per Idempotency-Key: the key's account-wide scope (API.md §1). */
+  IDEMPOTENCY_KEYS: DurableObjectNamespace<IdempotencyKeyActor>;
   BILLIFY_KV: KVNamespace;
   BILLIFY_API_KEY?: string;
   BILLIFY_ADMIN_KEY?: string;

@@ -3,6 +3,7 @@ import { loadConfig } from "./config";
 import type { Env } from "./env";
 
 export { CustomerActor } from "./actors/customer/customer-actor";
+export { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
 export { PlanActor } from "./actors/plan/plan-actor";
 export { SubscriptionActor } from "./actors/subscription/subscription-actor";
 export { TestClockActor } from "./actors/test-clock/test-clock-actor";

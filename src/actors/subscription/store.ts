@@ -147,6 +147,18 @@ export class SubscriptionStore {
     );
   }
 
+  /** The time its test clock last passed it (null for none: not on a clock, or not created). */
+  clockTime(): Instant | null {
+    const r = this.query<{ clock_time: number | null; created: number; test_clock: string | null }>("SELECT clock_time, created, test_clock FROM subscription")[0];
+    if (!r?.test_clock) return null;
+    return r.clock_time ?? r.created;
+  }
+
+  /** Test clocks only move forward. */
+  setClockTime(at: Instant): void {
+    this.query("UPDATE subscription SET clock_time = ? WHERE clock_time IS NULL OR clock_time < ?", at, at);
+  }
+
   /** An id whose time part only grows within this actor (ULID order = creation order). */
   private nextIdMs(): number {
     const last = (this.query<{ last_id_ms: number }>("SELECT last_id_ms FROM subscription")[0]?.last_id_ms ?? 0);

@@ -166,8 +166,18 @@ export class SubscriptionActor extends Actor {
 
   /** For the test clock: runs the jobs due at the earliest time ≤ limit; returns the next due time. */
   async runJobsUntil(limit: Instant): Promise<Instant | null> {
+    this.clockMovedTo(limit);
     await jobs.settle(this.context, limit);
     return this.store.nextJob()?.due_at ?? null;
+  }
+
+  /** For the test clock: its advance ended at `to`; this subscription's "now" from then on. */
+  async clockMoved(to: Instant): Promise<void> {
+    this.clockMovedTo(to);
+  }
+
+  private clockMovedTo(at: Instant): void {
+    if (this.store.load()?.testClock) this.store.setClockTime(at);
   }
 
   protected override nextJobAt(): number | null {
@@ -199,8 +209,16 @@ export class SubscriptionActor extends Actor {
     return now;
   }
 
+  /**
+   * A subscription on a test clock keeps the time its clock last passed it (`runJobsUntil`,
+   * `clockMoved`) and never calls the clock back: the clock awaits its subscriptions during an
+   * advance, and a call the other way would make a cycle of awaits. Only a subscription being
+   * created asks its clock (it is not yet one the clock could be waiting on).
+   */
   private async clockTime(testClock: string | null): Promise<Instant> {
     if (!testClock) return instantFromMillis(Date.now());
+    const known = this.store.clockTime();
+    if (known !== null) return known;
     const clock = await (await testClockStub(this.env, testClock))?.get(testClock);
     if (!clock?.ok) throw new Error(`test clock ${testClock} of subscription ${this.name} is missing`);
     return clock.value.frozen_time_instant;
