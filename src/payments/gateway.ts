@@ -24,7 +24,26 @@ export type ChargeResult =
   | { status: "failed"; code: string; message: string; reference: string | null }
   | { status: "pending"; reference: string | null };
 
+/** Gives back a payment the gateway took (API.md §4 rule 9: a success on a closed invoice). */
+export interface RefundRequest {
+  invoiceId: string;
+  /** The gateway's reference of the charge (Stripe: the PaymentIntent id). */
+  chargeReference: string;
+  amount: number;
+  currency: string;
+  /** One per payment: a repeated call never refunds twice. */
+  idempotencyKey: string;
+}
+
+/** `succeeded`, or `pending` while the gateway is still processing it (it will complete). */
+export interface RefundResult {
+  status: "succeeded" | "pending";
+  reference: string;
+}
+
 export interface PaymentGateway {
   readonly name: string;
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** Throws only for faults worth retrying; the caller retries under the same key. */
+  refund(request: RefundRequest): Promise<RefundResult>;
 }

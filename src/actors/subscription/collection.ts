@@ -1,6 +1,8 @@
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
 import { afterFailedAttempt, retriesOnNewPaymentMethod } from "../../domain/dunning";
+import type { PaymentFacts } from "../../domain/payment-races";
+import { scheduledAttemptNumber, settlementOf } from "../../domain/payment-races";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
@@ -9,6 +11,7 @@ import type { Idempotency } from "../actor";
 import { customerStub } from "../stubs";
 import { creditPayment, endSubscription } from "./billing";
 import type { RequestContext, SubscriptionContext } from "./context";
+import type { PaymentRow } from "./store";
 import { paymentView, subscriptionView } from "./views";
 
 /** Customer metadata naming the customer at the gateway (a Stripe `cus_…` id). */
@@ -31,7 +34,7 @@ export async function pay(ctx: RequestContext, invoiceId: string, idem: Idempote
     if (invoice.status !== "open") return failure(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be paid.`);
     const seen = invoice.attempt_count;
     const now = await ctx.currentTime(record.testClock);
-    await attemptPayment(ctx, invoiceId, now, seen);
+    await attemptPayment(ctx, invoiceId, now, seen, true);
     return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!));
   });
 }
@@ -43,7 +46,7 @@ export async function retryAfterPaymentMethodUpdate(ctx: RequestContext, id: str
   if (!retriesOnNewPaymentMethod(record.state.status)) return ok(subscriptionView(record));
   const open = ctx.store.openInvoices();
   const now = await ctx.currentTime(record.testClock);
-  for (const invoice of open) await attemptPayment(ctx, invoice.id, now, invoice.attempt_count);
+  for (const invoice of open) await attemptPayment(ctx, invoice.id, now, invoice.attempt_count, true);
   await ctx.flushReadModel();
   return ok(ctx.view());
 }
@@ -71,7 +74,7 @@ export async function applyGatewayResult(ctx: RequestContext, invoiceId: string,
  * If the actor dies between 1 and 3, the reconcile job asks the gateway again under the
  * same key, which never charges twice.
  */
-export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string, at: Instant, seenAttempts?: number): Promise<void> {
+export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string, at: Instant, seenAttempts?: number, onRequest = false): Promise<void> {
   const record = ctx.store.load()!;
   // The attempt count this caller saw before any await: if another attempt ran meanwhile,
   // this one is a duplicate and is dropped (two concurrent /pay calls make one attempt).
@@ -86,17 +89,28 @@ export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string
       return null;
     }
     if (invoice.attempt_count !== expected) return null;
-    if (ctx.store.payments(invoiceId).some((p) => p.status === "pending")) return null;
-    ctx.store.unschedule("retry_payment", invoiceId);
+    if (ctx.store.payments(invoiceId).some((p) => p.status === "pending")) {
+      // A scheduled attempt finds one on request still pending: try again once it settled,
+      // never drop the rung.
+      if (!onRequest) ctx.store.schedule("retry_payment", at + RECONCILE_AFTER_SECONDS, invoiceId);
+      return null;
+    }
     const attempt = invoice.attempt_count + 1;
     const amount = invoice.amount_due - invoice.amount_paid;
     const key = `${invoiceId}:attempt:${attempt}`;
-    ctx.store.updateInvoice(invoiceId, { attempt_count: attempt, next_payment_attempt: null });
+    if (onRequest) {
+      // Counted and listed, but the schedule (its next rung, its final action) stays as it is.
+      ctx.store.updateInvoice(invoiceId, { attempt_count: attempt });
+    } else {
+      ctx.store.unschedule("retry_payment", invoiceId);
+      ctx.store.updateInvoice(invoiceId, { attempt_count: attempt, next_payment_attempt: null });
+    }
     const paymentId = ctx.store.insertPayment({
       invoice_id: invoiceId, amount, currency: invoice.currency, status: "pending", method: "card", failure_code: null,
       failure_message: null, attempt, reference: null, gateway_key: key, gateway_reference: null, created: at,
       payment_method: paymentMethod,
       gateway_customer: gatewayCustomer,
+      on_request: onRequest ? 1 : 0,
     });
     ctx.store.schedule("reconcile_payment", at + RECONCILE_AFTER_SECONDS, invoiceId);
     return { paymentId, amount, key, currency: invoice.currency };
@@ -157,16 +171,59 @@ export function applyChargeResult(ctx: SubscriptionContext, paymentId: string, r
       return;
     }
     ctx.store.unschedule("reconcile_payment", payment.invoice_id);
-    if (result.status === "succeeded") {
-      ctx.store.settlePayment(paymentId, { status: "succeeded", failure_code: null, failure_message: null, gateway_reference: result.reference });
-      ctx.store.recordEvent("payment.succeeded", paymentView(ctx.store.payment(paymentId)!), at);
-      creditPayment(ctx, payment.invoice_id, payment.amount, at);
+    const invoice = ctx.store.invoice(payment.invoice_id)!;
+    switch (settlementOf(result.status, invoice.status)) {
+      case "credit":
+        ctx.store.settlePayment(paymentId, { status: "succeeded", failure_code: null, failure_message: null, gateway_reference: result.reference });
+        ctx.store.recordEvent("payment.succeeded", paymentView(ctx.store.payment(paymentId)!), at);
+        creditPayment(ctx, payment.invoice_id, payment.amount, at);
+        return;
+      case "refund":
+        // The invoice was closed meanwhile: the money goes back (refund_payment job), and the
+        // invoice is neither paid twice nor reopened.
+        ctx.store.settlePayment(paymentId, { status: "refunded", failure_code: null, failure_message: null, gateway_reference: result.reference });
+        ctx.store.schedule("refund_payment", at, payment.invoice_id);
+        return;
+      case "fail":
+      case "fail_closed": {
+        const failed = result as Extract<ChargeResult, { status: "failed" }>;
+        ctx.store.settlePayment(paymentId, { status: "failed", failure_code: failed.code, failure_message: failed.message, gateway_reference: failed.reference });
+        ctx.store.recordEvent("payment.failed", paymentView(ctx.store.payment(paymentId)!), at);
+        if (invoice.status !== "open") return;
+        if (payment.on_request) ctx.store.recordEvent("invoice.payment_failed", ctx.invoiceOf(payment.invoice_id, ctx.store.load()!), at);
+        else dunAfterFailure(ctx, payment.invoice_id, scheduledAttemptNumber(ctx.store.payments(payment.invoice_id).map(factsOf)), at);
+        return;
+      }
+    }
+  });
+}
+
+function factsOf(p: PaymentRow): PaymentFacts {
+  return { status: p.status, method: p.method, onRequest: p.on_request === 1 };
+}
+
+/**
+ * Gives back, through the gateway, the payments that succeeded on an invoice already closed.
+ * Under one key per payment, so a run that dies after the gateway answered refunds once.
+ */
+export async function refundPayments(ctx: SubscriptionContext, invoiceId: string, at: Instant): Promise<void> {
+  for (const payment of ctx.store.refundsDue(invoiceId)) {
+    try {
+      const refund = await ctx.config.gateway.refund({
+        invoiceId,
+        chargeReference: payment.gateway_reference ?? payment.gateway_key!,
+        amount: payment.amount,
+        currency: payment.currency,
+        idempotencyKey: `${payment.gateway_key}:refund`,
+      });
+      ctx.transaction(() => ctx.store.recordRefund(payment.id, refund.reference));
+    } catch (error) {
+      console.warn(`gateway ${ctx.config.gateway.name} could not refund ${payment.id}; will retry`, error);
+      ctx.transaction(() => ctx.store.schedule("refund_payment", at + RECONCILE_AFTER_SECONDS, invoiceId));
       return;
     }
-    ctx.store.settlePayment(paymentId, { status: "failed", failure_code: result.code, failure_message: result.message, gateway_reference: result.reference });
-    ctx.store.recordEvent("payment.failed", paymentView(ctx.store.payment(paymentId)!), at);
-    dunAfterFailure(ctx, payment.invoice_id, payment.attempt, at);
-  });
+  }
+  ctx.transaction(() => ctx.store.unschedule("refund_payment", invoiceId));
 }
 
 /** Rule 9 after a failed attempt: retry on the ladder, go incomplete, or the final action. */

@@ -1,5 +1,6 @@
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import { statusAfterClosing } from "../../domain/dunning";
+import { pendingAttemptRefusal } from "../../domain/payment-races";
 import { isEnded, manualInvoiceRefusal } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";
@@ -55,6 +56,8 @@ export async function invoiceNow(ctx: RequestContext, id: string, idem: Idempote
 export async function recordManualPayment(ctx: RequestContext, invoiceId: string, body: { amount: number; reference: string }, idem: Idempotency | null): Promise<Outcome<Payment>> {
   return writeInvoice(ctx, invoiceId, idem, (invoice, now) => {
     if (invoice.status !== "open") return failure<Payment>(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice takes payments.`);
+    const pending = pendingAttemptRefusal(paymentFacts(ctx, invoiceId), "pay manually");
+    if (pending) return failure<Payment>(pending.status, pending.code, pending.message);
     const remaining = invoice.amount_due - invoice.amount_paid;
     if (body.amount > remaining) {
       return failure<Payment>(400, "amount_too_large", `The payment (${body.amount}) is more than the amount remaining (${remaining}).`, "amount");
@@ -76,6 +79,8 @@ export async function recordManualPayment(ctx: RequestContext, invoiceId: string
 export async function closeInvoice(ctx: RequestContext, invoiceId: string, to: "void" | "uncollectible", idem: Idempotency | null): Promise<Outcome<Invoice>> {
   return writeInvoice(ctx, invoiceId, idem, (invoice, now) => {
     if (invoice.status !== "open") return failure<Invoice>(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be ${to === "void" ? "voided" : "marked uncollectible"}.`);
+    const pending = pendingAttemptRefusal(paymentFacts(ctx, invoiceId), to === "void" ? "void" : "mark uncollectible");
+    if (pending) return failure<Invoice>(pending.status, pending.code, pending.message);
     ctx.store.updateInvoice(invoiceId, { status: to, next_payment_attempt: null, ...(to === "void" ? { voided_at: now } : {}) });
     ctx.store.unscheduleInvoice(invoiceId);
     const current = ctx.store.load()!;
@@ -98,4 +103,8 @@ async function writeInvoice<T>(ctx: RequestContext, invoiceId: string, idem: Ide
     const now = await ctx.currentTime(record.testClock);
     return ctx.commit(idem, () => write(ctx.store.invoice(invoiceId)!, now));
   });
+}
+
+function paymentFacts(ctx: RequestContext, invoiceId: string) {
+  return ctx.store.payments(invoiceId).map((p) => ({ status: p.status, method: p.method, onRequest: p.on_request === 1 }));
 }

@@ -2,7 +2,7 @@ import { shouldAttemptAutomatically } from "../../domain/dunning";
 import { isEnded, renew } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import { apply, endSubscription } from "./billing";
-import { attemptPayment, reconcile } from "./collection";
+import { attemptPayment, reconcile, refundPayments } from "./collection";
 import type { SubscriptionContext } from "./context";
 import type { JobRow } from "./store";
 
@@ -37,6 +37,8 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
       return attemptPayment(ctx, job.invoice_id, at);
     case "reconcile_payment":
       return reconcile(ctx, job.invoice_id, at);
+    case "refund_payment":
+      return refundPayments(ctx, job.invoice_id, at);
     case "expire_incomplete":
       return expireIncomplete(ctx, job.invoice_id, at);
     case "trial_will_end":

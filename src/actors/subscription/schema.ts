@@ -48,6 +48,11 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
   [`ALTER TABLE payment ADD COLUMN gateway_customer TEXT`],
   // v4: the time a test clock last passed the subscription (it never calls the clock back), and
   // whether a card attempt was made on request (/pay, a new payment method): those never move
-  // the retry schedule (API.md §4 rule 9).
-  [`ALTER TABLE subscription ADD COLUMN clock_time INTEGER`, `ALTER TABLE payment ADD COLUMN on_request INTEGER NOT NULL DEFAULT 0`],
+  // the retry schedule (API.md §4 rule 9); and a refund's reference.
+  [
+    `ALTER TABLE subscription ADD COLUMN clock_time INTEGER`,
+    `ALTER TABLE payment ADD COLUMN on_request INTEGER NOT NULL DEFAULT 0`,
+    // The gateway's refund of a late success on a closed invoice (null until it is done).
+    `ALTER TABLE payment ADD COLUMN refund_reference TEXT`,
+  ],
 ];

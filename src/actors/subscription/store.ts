@@ -56,8 +56,12 @@ export interface PaymentRow {
   invoice_id: string;
   amount: number;
   currency: string;
-  status: "succeeded" | "failed" | "pending";
+  status: "succeeded" | "failed" | "pending" | "refunded";
   method: "card" | "manual";
+  /** 1 for an attempt made on request (/pay, a new payment method): it never moves the schedule. */
+  on_request: number;
+  /** The gateway's refund of a `refunded` payment; null until the refund went through. */
+  refund_reference: string | null;
   failure_code: string | null;
   failure_message: string | null;
   attempt: number;
@@ -71,7 +75,7 @@ export interface PaymentRow {
   created: number;
 }
 
-export type JobKind = "renew" | "retry_payment" | "expire_incomplete" | "trial_will_end" | "reconcile_payment";
+export type JobKind = "renew" | "retry_payment" | "expire_incomplete" | "trial_will_end" | "reconcile_payment" | "refund_payment";
 
 export interface JobRow {
   kind: JobKind;
@@ -274,8 +278,12 @@ export class SubscriptionStore {
     this.query("DELETE FROM job WHERE kind = ? AND invoice_id = ?", kind, invoiceId);
   }
 
+  /**
+   * Stops collecting an invoice. A pending attempt is still asked after (reconcile) and a
+   * refund still goes out: money in flight is settled whatever happened to the invoice.
+   */
   unscheduleInvoice(invoiceId: string): void {
-    this.query("DELETE FROM job WHERE invoice_id = ?", invoiceId);
+    this.query("DELETE FROM job WHERE invoice_id = ? AND kind NOT IN ('reconcile_payment', 'refund_payment')", invoiceId);
   }
 
   /** The earliest job, due or not. Ties run renewals last so retries at the same second go first. */
@@ -287,14 +295,14 @@ export class SubscriptionStore {
 
   // ---- payments ----------------------------------------------------------------------
 
-  insertPayment(p: Omit<PaymentRow, "id">): string {
+  insertPayment(p: Omit<PaymentRow, "id" | "on_request" | "refund_reference"> & { on_request?: number }): string {
     const id = `pay_${ulid()}`;
     this.query(
       `INSERT INTO payment (id, invoice_id, amount, currency, status, method, failure_code, failure_message, attempt,
-         reference, gateway_key, gateway_reference, payment_method, gateway_customer, created)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         reference, gateway_key, gateway_reference, payment_method, gateway_customer, created, on_request)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       id, p.invoice_id, p.amount, p.currency, p.status, p.method, p.failure_code, p.failure_message, p.attempt,
-      p.reference, p.gateway_key, p.gateway_reference, p.payment_method, p.gateway_customer, p.created,
+      p.reference, p.gateway_key, p.gateway_reference, p.payment_method, p.gateway_customer, p.created, p.on_request ?? 0,
     );
     return id;
   }
@@ -313,6 +321,15 @@ export class SubscriptionStore {
 
   pendingCardPayments(): PaymentRow[] {
     return this.query<PaymentRow>("SELECT * FROM payment WHERE status = 'pending' AND method = 'card' ORDER BY id");
+  }
+
+  /** Refunded payments whose refund has not gone through the gateway yet. */
+  refundsDue(invoiceId: string): PaymentRow[] {
+    return this.query<PaymentRow>("SELECT * FROM payment WHERE invoice_id = ? AND status = 'refunded' AND refund_reference IS NULL ORDER BY id", invoiceId);
+  }
+
+  recordRefund(id: string, reference: string): void {
+    this.query("UPDATE payment SET refund_reference = ? WHERE id = ?", reference, id);
   }
 
   settlePayment(id: string, fields: Pick<PaymentRow, "status" | "failure_code" | "failure_message" | "gateway_reference">): void {
