@@ -2,8 +2,9 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
+import type { TestClockActor } from "../../src/actors/test-clock/test-clock-actor";
 import { idWithRoutingKey, routingKeyFromIdempotencyKey } from "../../src/ids";
-import { createCustomer, createPlan, invoicesOf, ok } from "../helpers";
+import { api, createCustomer, createPlan, invoicesOf, ok } from "../helpers";
 
 /**
  * Crash injection without test hooks in production code: the test wraps the live instance's
@@ -169,5 +170,51 @@ describe("a crash at every step of a renewal", () => {
       if (!crashed) break;
     }
     expect(step).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("a crash at every step of a test clock advance", () => {
+  it("leaves the clock advancing (GET answers at once, a second advance is 409) until its alarm finishes the advance", async () => {
+    const plan = await createPlan({ amount: 100, interval: "day" });
+    let step = 0;
+    for (; step < 20; step += 3) {
+      const clock = await ok("POST", "/v1/test_clocks", { frozen_time: "2026-05-01T00:00:00Z" });
+      const customer = await createCustomer({ test_clock: clock.id });
+      const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+      const stub = env.TEST_CLOCKS.getByName(clock.id.slice(-16));
+      const injected = await crashAfterTransactions(stub, step);
+      const answer = await runInDurableObject(stub, async (instance: TestClockActor) => {
+        try {
+          const outcome = await instance.advance(clock.id, Date.parse("2026-05-06T00:00:00Z") / 1000, null);
+          return outcome.ok ? outcome.value.status : outcome.status;
+        } catch {
+          return "crashed";
+        }
+      });
+      await restart(stub);
+      const during = await ok("GET", `/v1/test_clocks/${clock.id}`);
+      if (injected.crashed() && during.status === "ready" && during.frozen_time === "2026-05-01T00:00:00Z") {
+        // Died before the advance was stored: the client saw an error and asks again.
+        expect(answer).toBe("crashed");
+        expect((await ok("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-05-06T00:00:00Z" })).status).toBe("ready");
+      } else if (injected.crashed() && answer !== "ready") {
+        // The stored advance: visible, never waited for, and exclusive.
+        expect(during.status).toBe("advancing");
+        const second = await api("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-05-07T00:00:00Z" });
+        expect([second.status, second.body.error.code]).toEqual([409, "clock_advancing"]);
+        expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).not.toBeNull();
+        expect(await runDurableObjectAlarm(stub)).toBe(true);
+      }
+      const after = await ok("GET", `/v1/test_clocks/${clock.id}`);
+      expect([step, after.status, after.frozen_time]).toEqual([step, "ready", "2026-05-06T00:00:00Z"]);
+      const invoices = await invoicesOf(sub.id);
+      expect([step, invoices.map((i) => [i.period_start, i.status, i.amount_paid])]).toEqual([
+        step,
+        ["01", "02", "03", "04", "05", "06"].map((d) => [`2026-05-${d}T00:00:00Z`, "paid", 100]),
+      ]);
+      expect((await ok("GET", `/v1/subscriptions/${sub.id}`)).current_period_end).toBe("2026-05-07T00:00:00Z");
+      if (!injected.crashed()) break;
+    }
+    expect(step).toBeGreaterThanOrEqual(6);
   });
 });
