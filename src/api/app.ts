@@ -64,7 +64,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
  */
 async function readJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
   if (c.req.method !== "POST" && c.req.method !== "PATCH") return next();
-  const text = await c.req.text();
+  const text = await utf8Body(c);
   if (text.trim() === "") {
     c.set("rawBody", {});
     // The validators read the body again; an empty one reads as an empty object. Hono's
@@ -83,6 +83,23 @@ async function readJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
     throw new ApiError(400, "invalid_json", "The request body is not valid JSON.");
   }
   return next();
+}
+
+/**
+ * The body as text, refusing bytes that are not UTF-8 (400): decoding them leniently would
+ * store U+FFFD in place of what the client sent. The text is cached for the validators.
+ */
+async function utf8Body(c: Context<AppEnv>): Promise<string> {
+  const bytes = await c.req.arrayBuffer();
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ApiError(400, "invalid_encoding", "The request body is not valid UTF-8.");
+  }
+  const cache = (c.req as unknown as { bodyCache: { text?: Promise<string> } }).bodyCache;
+  cache.text = Promise.resolve(text);
+  return text;
 }
 
 let cachedDocument: unknown = null;
