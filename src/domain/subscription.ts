@@ -105,7 +105,10 @@ export function startSubscription(input: StartInput): Decision {
       return fail("parameter_invalid", "billing_cycle_anchor must fall within one billing interval from now", "billing_cycle_anchor");
     }
     const period = { start: now, end: billingCycleAnchor };
-    const line = partialPeriodLine(item(plan, quantity), period, oneIntervalBefore(billingCycleAnchor, plan.cadence));
+    // Rule 6: an anchor exactly one interval away (Jan 31 → Feb 28) is a full first period.
+    const line = isShortFirstPeriod(period, billingCycleAnchor, plan.cadence)
+      ? partialPeriodLine(item(plan, quantity), period, oneIntervalBefore(billingCycleAnchor, plan.cadence))
+      : subscriptionLine(item(plan, quantity), period);
     return {
       ok: true,
       state: { ...base, status: "active", anchor: billingCycleAnchor, currentPeriodStart: now, currentPeriodEnd: billingCycleAnchor, trialStart: null, trialEnd: null },
@@ -143,6 +146,27 @@ export function renew(state: SubscriptionState): Decision {
   };
 }
 
+/**
+ * Rule 6: the period [start, anchor) before the first full period, when it is shorter than
+ * one interval (an anchor exactly one interval after the start makes a full period).
+ */
+export function isShortFirstPeriod(period: Period, anchor: Instant, cadence: Cadence): boolean {
+  return period.end === anchor && oneIntervalAfter(period.start, cadence) !== anchor;
+}
+
+/**
+ * Rule 4's denominator: the interval the current period was charged against. A short first
+ * period was charged a fraction of [anchor − 1 interval, anchor), so its credit is measured
+ * against that whole interval and never exceeds what was charged.
+ */
+export function chargedInterval(state: SubscriptionState): Period {
+  const current = { start: state.currentPeriodStart, end: state.currentPeriodEnd };
+  if (state.trialEnd === null && isShortFirstPeriod(current, state.anchor, state.plan.cadence)) {
+    return { start: oneIntervalBefore(state.anchor, state.plan.cadence), end: current.end };
+  }
+  return current;
+}
+
 export interface ChangeInput {
   plan: PlanTerms | null;
   quantity: number | null;
@@ -175,7 +199,7 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
   if (state.status === "trialing") return { ok: true, state: next, invoice: null, pending: [] };
 
   const t = change.now;
-  const current = { start: state.currentPeriodStart, end: state.currentPeriodEnd };
+  const current = chargedInterval(state);
   const sameCadence =
     plan.cadence.interval === state.plan.cadence.interval && plan.cadence.intervalCount === state.plan.cadence.intervalCount;
   const credit = prorationCredit(item(state.plan, state.quantity), current, t);

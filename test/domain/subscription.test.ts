@@ -77,6 +77,18 @@ describe("starting a subscription", () => {
     expect(renewal.invoice?.lines.map((l) => l.amount)).toEqual([3000]);
   });
 
+  it("charges in full a first period whose anchor is exactly one interval away (Jan 31 → Feb 28)", () => {
+    const now = at("2026-01-31T10:00:00Z");
+    const anchor = at("2026-02-28T10:00:00Z");
+    const { state, invoice } = start(basic, now, 2, 0, anchor);
+    expect(state).toMatchObject({ anchor, currentPeriodStart: now, currentPeriodEnd: anchor });
+    expect(invoice?.lines).toEqual([
+      { type: "subscription", description: "2 × Basic (2026-01-31 – 2026-02-28)", amount: 2000, quantity: 2, plan: "plan_basic", periodStart: now, periodEnd: anchor },
+    ]);
+    // Full periods follow from the anchor: [Feb 28, Mar 28).
+    expect(accepted(renew(state)).state).toMatchObject({ currentPeriodStart: anchor, currentPeriodEnd: at("2026-03-28T10:00:00Z") });
+  });
+
   it("refuses a billing_cycle_anchor now, in the past, beyond one interval, or with a trial", () => {
     const now = at("2026-01-31T10:00:00Z");
     const attempt = (anchor: number, trialDays = 0) => refused(startSubscription({ plan: basic, quantity: 1, now, trialDays, billingCycleAnchor: anchor }));
@@ -205,6 +217,41 @@ describe("changing a subscription", () => {
       const change = { plan: pro, quantity: null, prorationBehavior: "none", now: midApril } as const;
       expect(refused(changeSubscription({ ...aprilBasic(), status }, change))?.code).toBe("invalid_status");
     }
+  });
+});
+
+describe("changing in a first period before the billing_cycle_anchor (rules 4 and 6)", () => {
+  it("measures a short first period's credit against the whole interval it was charged on", () => {
+    // Jan 22 → Feb 1 is 10 days of the 31-day interval [Jan 1, Feb 1): charged round(1000 × 10/31) = 323.
+    const state = start(basic, at("2026-01-22T00:00:00Z"), 1, 0, at("2026-02-01T00:00:00Z")).state;
+    const t = at("2026-01-27T00:00:00Z"); // 5 days left
+    const { pending } = accepted(changeSubscription(state, { plan: pro, quantity: null, prorationBehavior: "create_prorations", now: t }));
+    // NOTE: f = (Feb 1 − Jan 27)/(Feb 1 − Jan 1) = 5/31: −round(1000 × 5/31) = −161, +round(2000 × 5/31) = +323.
+    expect(pending.map((l) => [l.description, l.amount, l.periodStart, l.periodEnd])).toEqual([
+      ["Unused time on Basic after 2026-01-27", -161, t, at("2026-02-01T00:00:00Z")],
+      ["Remaining time on Pro after 2026-01-27", 323, t, at("2026-02-01T00:00:00Z")],
+    ]);
+  });
+
+  it("never credits more than the short period charged, for any cadence and change time", () => {
+    const cadenceArb = fc.record({ interval: fc.constantFrom<Interval>("day", "week", "month", "year"), intervalCount: fc.integer({ min: 1, max: 3 }) });
+    const fraction = fc.double({ min: 0, max: 1, noNaN: true });
+    fc.assert(fc.property(cadenceArb, fc.integer({ min: 0, max: 4_000_000_000 }), fraction, fraction, termsArb, (cadence, now, x, y, terms) => {
+      const anchor = now + 1 + Math.floor(x * (oneIntervalAfter(now, cadence) - now - 1));
+      const p = plan("P", terms.amount, cadence);
+      const started = start(p, now, terms.quantity, 0, anchor);
+      const charged = started.invoice!.lines[0]!.amount;
+      const t = now + Math.floor(y * (anchor - now));
+      const change = accepted(changeSubscription(started.state, { plan: null, quantity: terms.quantity + 1, prorationBehavior: "create_prorations", now: t }));
+      expect(-change.pending[0]!.amount).toBeLessThanOrEqual(charged);
+    }));
+  });
+
+  it("credits a full first period (anchor one interval away) against that period itself", () => {
+    const state = start(basic, at("2026-01-31T10:00:00Z"), 1, 0, at("2026-02-28T10:00:00Z")).state;
+    const { pending } = accepted(changeSubscription(state, { plan: pro, quantity: null, prorationBehavior: "create_prorations", now: at("2026-02-14T10:00:00Z") }));
+    // f = 14 days / 28 days.
+    expect(pending.map((l) => l.amount)).toEqual([-500, 1000]);
   });
 });
 
