@@ -1,6 +1,7 @@
 import type { Cadence, Period } from "./billing-period";
 import { oneIntervalAfter, oneIntervalBefore, periodAt, periodIndexAt } from "./billing-period";
 import type { BillingReason } from "./invoice";
+import { shouldInvoicePendingAtEnd } from "./invoice";
 import type { DraftLine, PricedItem } from "./proration";
 import { partialPeriodLine, prorationCharge, prorationCredit, subscriptionLine } from "./proration";
 import type { Instant } from "./time";
@@ -55,7 +56,16 @@ export interface InvoiceDraft {
 export type DomainError = { code: string; message: string; param?: string };
 
 export type Decision =
-  | { ok: true; state: SubscriptionState; invoice: InvoiceDraft | null; pending: DraftLine[] }
+  | {
+      ok: true;
+      state: SubscriptionState;
+      invoice: InvoiceDraft | null;
+      pending: DraftLine[];
+      /** Rule 12: pending lines dropped as the subscription ends (their sum was not positive). */
+      dropped?: DraftLine[];
+      /** Rule 9: a renewal that fell due while incomplete, held until the first invoice is paid. */
+      held?: true;
+    }
   | { ok: false; error: DomainError };
 
 /** subscription.trial_will_end fires 3 days before the trial ends (API.md §6). */
@@ -129,12 +139,12 @@ export function startSubscription(input: StartInput): Decision {
  * Renewal at current_period_end (rules 2, 3). Cancels instead when cancel_at_period_end is
  * set. Periods come from the anchor, so a late alarm never shifts the cycle.
  */
-export function renew(state: SubscriptionState): Decision {
+export function renew(state: SubscriptionState, pending: readonly DraftLine[] = []): Decision {
   if (isEnded(state.status)) return fail("subscription_ended", "the subscription has ended");
   const at = state.currentPeriodEnd;
-  if (state.cancelAtPeriodEnd) {
-    return { ok: true, state: { ...state, status: "canceled", endedAt: at }, invoice: null, pending: [] };
-  }
+  if (state.cancelAtPeriodEnd) return end({ ...state, status: "canceled", endedAt: at }, pending, at);
+  // Rule 9: while incomplete no other invoice is made; the renewal waits for the first payment.
+  if (state.status === "incomplete") return { ok: true, state, invoice: null, pending: [], held: true };
   const k = periodIndexAt(state.anchor, state.plan.cadence, at);
   const period = periodAt(state.anchor, state.plan.cadence, k);
   const status: SubscriptionStatus = state.status === "trialing" ? "active" : state.status;
@@ -226,18 +236,42 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
   };
 }
 
-/** Rule 10 and cancel at period end (rule 3). */
-export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolean, now: Instant): Decision {
+/**
+ * Rule 9: once the first invoice of an incomplete subscription is paid, every renewal held
+ * meanwhile is made at once (invoiced at `now`), in order. Returns one renewal per period
+ * that started by `now`; empty when none was held.
+ */
+export function heldRenewals(state: SubscriptionState, now: Instant): Extract<Decision, { ok: true }>[] {
+  const renewals: Extract<Decision, { ok: true }>[] = [];
+  let current = state;
+  while (!isEnded(current.status) && current.status !== "incomplete" && current.currentPeriodEnd <= now) {
+    const decision = renew(current);
+    if (!decision.ok || decision.held) break;
+    renewals.push(decision);
+    current = decision.state;
+  }
+  return renewals;
+}
+
+/** Rule 10 and cancel at period end (rule 3); ending now bills what is pending (rule 12). */
+export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolean, now: Instant, pending: readonly DraftLine[] = []): Decision {
   if (isEnded(state.status)) return fail("subscription_ended", `the subscription is already ${state.status}`);
   if (atPeriodEnd) {
     return { ok: true, state: { ...state, cancelAtPeriodEnd: true, canceledAt: now }, invoice: null, pending: [] };
   }
-  return {
-    ok: true,
-    state: { ...state, status: "canceled", cancelAtPeriodEnd: false, canceledAt: now, endedAt: now },
-    invoice: null,
-    pending: [],
-  };
+  return end({ ...state, status: "canceled", cancelAtPeriodEnd: false, canceledAt: now, endedAt: now }, pending, now);
+}
+
+/**
+ * Rule 12: the end of a subscription at `at` with these lines pending. A positive sum is
+ * invoiced at once on a final invoice (the actor adds the pending lines, rule 2's sweep);
+ * otherwise they are dropped and the decision says which.
+ */
+function end(ended: SubscriptionState, pending: readonly DraftLine[], at: Instant): Decision {
+  if (pending.length > 0 && shouldInvoicePendingAtEnd(pending)) {
+    return { ok: true, state: ended, invoice: { reason: "subscription_final", period: { start: at, end: at }, lines: [], includePending: true }, pending: [] };
+  }
+  return { ok: true, state: ended, invoice: null, pending: [], dropped: [...pending] };
 }
 
 /**

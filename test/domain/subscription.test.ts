@@ -3,7 +3,8 @@ import fc from "fast-check";
 import type { Cadence, Interval } from "../../src/domain/billing-period";
 import { oneIntervalAfter } from "../../src/domain/billing-period";
 import type { Decision, DomainError, PlanTerms, SubscriptionState } from "../../src/domain/subscription";
-import { cancelSubscription, changeSubscription, manualInvoiceRefusal, renew, resumeSubscription, startSubscription } from "../../src/domain/subscription";
+import { cancelSubscription, changeSubscription, heldRenewals, manualInvoiceRefusal, renew, resumeSubscription, startSubscription } from "../../src/domain/subscription";
+import { creditReturnedOnClose } from "../../src/domain/invoice";
 import { parseIso } from "../../src/domain/time";
 
 const at = (iso: string): number => {
@@ -326,5 +327,69 @@ describe("a change to the same plan and quantity", () => {
       const decision = changeSubscription(state, { plan: null, quantity: state.quantity, prorationBehavior, now: state.currentPeriodStart + 1000 });
       expect(decision).toEqual({ ok: true, state, invoice: null, pending: [] });
     }
+  });
+});
+
+describe("an incomplete subscription's renewals (rule 9)", () => {
+  // A 12 h first period: Jan 10 12:00 → anchor Jan 11 00:00 (monthly).
+  const created = at("2026-01-10T12:00:00Z");
+  const anchor = at("2026-01-11T00:00:00Z");
+  const incomplete = (): SubscriptionState => ({ ...start(basic, created, 1, 0, anchor).state, status: "incomplete" });
+
+  it("holds the renewal that falls due while incomplete: no invoice, state unchanged", () => {
+    const state = incomplete();
+    const decision = accepted(renew(state));
+    expect(decision).toEqual({ ok: true, state, invoice: null, pending: [], held: true });
+  });
+
+  it("makes every held period once the first invoice is paid, in order, and no more", () => {
+    const paid = { ...incomplete(), status: "active" as const };
+    const renewals = heldRenewals(paid, at("2026-01-11T05:00:00Z"));
+    expect(renewals.map((r) => [r.invoice?.reason, r.invoice?.period, r.invoice?.lines.map((l) => l.amount)])).toEqual([
+      ["subscription_cycle", { start: anchor, end: at("2026-02-11T00:00:00Z") }, [1000]],
+    ]);
+    expect(renewals[0]!.state).toMatchObject({ status: "active", currentPeriodStart: anchor, currentPeriodEnd: at("2026-02-11T00:00:00Z") });
+    // Daily: paid two days and one second after the anchor, three periods had started.
+    const daily = { ...accepted(startSubscription({ plan: plan("Day", 100, { interval: "day", intervalCount: 1 }), quantity: 1, now: created, trialDays: 0, billingCycleAnchor: anchor })).state, status: "active" as const };
+    expect(heldRenewals(daily, anchor + 2 * DAY + 1).map((r) => r.invoice?.period.start)).toEqual([anchor, anchor + DAY, anchor + 2 * DAY]);
+  });
+
+  it("makes nothing while still incomplete, or when no period started", () => {
+    expect(heldRenewals(incomplete(), at("2026-01-11T05:00:00Z"))).toEqual([]);
+    expect(heldRenewals({ ...incomplete(), status: "active" }, anchor - 1)).toEqual([]);
+  });
+});
+
+describe("pending lines at the end (rule 12)", () => {
+  const item = (amount: number) => ({ type: "invoice_item" as const, description: `item ${amount}`, amount, quantity: 1, plan: null, periodStart: april1, periodEnd: april1 });
+
+  it("invoices a positive sum at once on a final invoice when canceled now", () => {
+    const decision = accepted(cancelSubscription(aprilBasic(), false, midApril, [item(700), item(-200)]));
+    expect(decision.state).toMatchObject({ status: "canceled", endedAt: midApril, canceledAt: midApril });
+    expect(decision.invoice).toEqual({ reason: "subscription_final", period: { start: midApril, end: midApril }, lines: [], includePending: true });
+    expect(decision.dropped).toBeUndefined();
+  });
+
+  it("invoices a positive sum at the period end when cancel_at_period_end is set", () => {
+    const scheduled = accepted(cancelSubscription(aprilBasic(), true, midApril, [item(300)])).state;
+    expect(accepted(cancelSubscription(aprilBasic(), true, midApril, [item(300)])).invoice).toBeNull();
+    const ended = accepted(renew(scheduled, [item(300)]));
+    expect(ended.state).toMatchObject({ status: "canceled", endedAt: may1 });
+    expect(ended.invoice).toEqual({ reason: "subscription_final", period: { start: may1, end: may1 }, lines: [], includePending: true });
+  });
+
+  it("drops a zero or negative sum, and says which lines it dropped", () => {
+    for (const lines of [[item(-500)], [item(500), item(-500)]]) {
+      const decision = accepted(cancelSubscription(aprilBasic(), false, midApril, lines));
+      expect(decision.invoice).toBeNull();
+      expect(decision.dropped).toEqual(lines);
+    }
+  });
+});
+
+describe("voiding returns credit (rule 8)", () => {
+  it("gives credit_applied back on void, not on uncollectible", () => {
+    expect(creditReturnedOnClose("void", 250)).toBe(250);
+    expect(creditReturnedOnClose("uncollectible", 250)).toBe(0);
   });
 });
