@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { customerStub } from "../../actors/stubs";
 import { modeOf } from "../../env";
 import { ApiError, unwrap } from "../../errors";
@@ -11,7 +11,8 @@ import { Invoice } from "../../contract/invoice";
 import { Subscription } from "../../contract/subscription";
 import { listCustomerInvoices, listCustomerSubscriptions } from "../customer-reads";
 
-export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
+export function customerRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
     { method: "post", path: "/v1/customers", summary: "Create a customer", tag: "Customers", body: CustomerCreate, response: Customer, status: 201 },
@@ -78,4 +79,5 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c, { params, query }) => c.json(unwrap(await listCustomerInvoices(c.env, params.id, query.limit, query.cursor ?? null))),
   );
+  return app;
 }

@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { invoiceStub } from "../../actors/stubs";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, require, send } from "../endpoint";
@@ -7,7 +7,8 @@ import { EmptyBody, Invoice, ManualPaymentCreate, Payment } from "../../contract
 
 const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => require(invoiceStub(c.env, id), "invoice", id);
 
-export function invoiceRoutes(app: OpenAPIHono<AppEnv>): void {
+export function invoiceRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
     { method: "get", path: "/v1/invoices/:id", summary: "Retrieve an invoice", tag: "Invoices", params: IdParam, response: Invoice },
@@ -52,4 +53,5 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>): void {
     { method: "post", path: "/v1/invoices/:id/mark_uncollectible", summary: "Mark an open invoice uncollectible; stops its retries", tag: "Invoices", params: IdParam, body: EmptyBody, response: Invoice },
     async (c, { params }) => send(c, await stubFor(c, params.id).markUncollectible(params.id, await idempotencyOf(c))),
   );
+  return app;
 }

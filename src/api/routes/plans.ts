@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { PLAN_LIST_PREFIX } from "../../actors/plan/plan-catalog";
 import { planStub } from "../../actors/stubs";
 import { ApiError } from "../../errors";
@@ -10,7 +10,8 @@ import { IdParam, ListQuery, listOf } from "../../contract/common";
 import type { Plan as PlanType } from "../../contract/plan";
 import { PRICE_TERMS, Plan, PlanCreate, PlanUpdate } from "../../contract/plan";
 
-export function planRoutes(app: OpenAPIHono<AppEnv>): void {
+export function planRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
     { method: "post", path: "/v1/plans", summary: "Create a plan", tag: "Plans", body: PlanCreate, response: Plan, status: 201 },
@@ -84,6 +85,7 @@ export function planRoutes(app: OpenAPIHono<AppEnv>): void {
       return send(c, await require(planStub(c.env, params.id), "plan", params.id).update(params.id, body, null));
     },
   );
+  return app;
 }
 
 /** Runs before zod so that changing a price term gets a message that says why. */

@@ -1,5 +1,5 @@
-import type { OpenAPIHono, RouteHandler } from "@hono/zod-openapi";
-import { createRoute, z } from "@hono/zod-openapi";
+import type { RouteHandler } from "@hono/zod-openapi";
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import Stripe from "stripe";
 import { invoiceStub } from "../../actors/stubs";
@@ -41,7 +41,8 @@ const route = createRoute({
  * out-of-order deliveries are harmless. Only a fault reaching the actor answers 500, and then
  * Stripe delivers again.
  */
-export function stripeWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
+export function stripeWebhookRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     const event = await verifiedEvent(c);
     const outcome = gatewayResultOf(event);
@@ -52,6 +53,7 @@ export function stripeWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json({ received: true as const, applied: applied.ok && applied.value.applied }, 200);
   };
   app.openapi(route, handler);
+  return app;
 }
 
 /** The event, once `Stripe-Signature` verifies over the exact body bytes; else 400. */

@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
 import { subscriptionStub } from "../../actors/stubs";
 import { parseIso } from "../../domain/time";
@@ -20,7 +20,8 @@ import {
 
 const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => require(subscriptionStub(c.env, id), "subscription", id);
 
-export function subscriptionRoutes(app: OpenAPIHono<AppEnv>): void {
+export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
     {
@@ -157,4 +158,5 @@ export function subscriptionRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c, { params, query }) => send(c, await stubFor(c, params.id).events(params.id, query.limit, query.cursor ?? null)),
   );
+  return app;
 }

@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { TestClockView } from "../../actors/test-clock/test-clock-actor";
 import { testClockStub } from "../../actors/stubs";
 import { parseIso } from "../../domain/time";
@@ -24,7 +24,8 @@ function publicView(outcome: Outcome<TestClockView>): Outcome<TestClock> {
   return { ...outcome, value: clock };
 }
 
-export function testClockRoutes(app: OpenAPIHono<AppEnv>): void {
+export function testClockRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   // Test clocks exist only in test mode; in live mode their routes answer 404 (API.md §1).
   app.use("/v1/test_clocks/*", async (c, next) => {
     if (modeOf(c.env) !== "test") throw new ApiError(404, "route_not_found", "Test clocks exist only in test mode.");
@@ -73,4 +74,5 @@ export function testClockRoutes(app: OpenAPIHono<AppEnv>): void {
       return send(c, publicView(await stub.advance(params.id, to, await idempotencyOf(c))));
     },
   );
+  return app;
 }
