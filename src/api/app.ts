@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { ErrorEnvelope } from "../contract/common";
 import { ApiError } from "../errors";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
@@ -29,6 +30,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     scheme: "bearer",
     description: "BILLIFY_API_KEY, or BILLIFY_ADMIN_KEY (which also opens /v1/admin/*).",
   });
+
+  app.openAPIRegistry.register("Error", ErrorEnvelope);
 
   app.onError((error, c) => errorResponse(c, error));
   app.notFound((c) => notFoundOrWrongMethod(c, app));

@@ -26,7 +26,6 @@ export const ERROR_CODES: Record<number, { description: string; codes: string[] 
       "nothing_to_invoice",
       "subscription_ended",
       "amount_too_large",
-      "payment_method_unknown",
       "test_clocks_unavailable",
       "signature_invalid",
     ],

@@ -38,7 +38,7 @@ export function testClockRoutes(): OpenAPIHono<AppEnv> {
 
   endpoint(
     app,
-    { method: "post", path: "/v1/test_clocks", summary: "Create a test clock (test mode)", tag: "Test clocks", body: TestClockCreate, response: TestClock, status: 201 },
+    { method: "post", path: "/v1/test_clocks", operationId: "createTestClock", summary: "Create a test clock (test mode)", tag: "Test clocks", body: TestClockCreate, response: TestClock, status: 201 },
     async (c, { body }) => {
       const frozen = parseFrozenTime(body.frozen_time);
       const idem = await idempotencyOf(c);
@@ -52,7 +52,7 @@ export function testClockRoutes(): OpenAPIHono<AppEnv> {
 
   endpoint(
     app,
-    { method: "get", path: "/v1/test_clocks/:id", summary: "Retrieve a test clock", tag: "Test clocks", params: IdParam, response: TestClock },
+    { method: "get", path: "/v1/test_clocks/:id", operationId: "getTestClock", summary: "Retrieve a test clock", tag: "Test clocks", params: IdParam, response: TestClock },
     async (c, { params }) => send(c, publicView(await require(await testClockStub(c.env, params.id), "test clock", params.id).get(params.id))),
   );
 
@@ -61,6 +61,7 @@ export function testClockRoutes(): OpenAPIHono<AppEnv> {
     {
       method: "post",
       path: "/v1/test_clocks/:id/advance",
+      operationId: "advanceTestClock",
       summary: "Advance the clock; runs every renewal, retry and notification due, in time order",
       description: "Answers once everything due has run, with status ready.",
       tag: "Test clocks",
