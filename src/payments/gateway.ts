@@ -46,4 +46,10 @@ export interface PaymentGateway {
   charge(request: ChargeRequest): Promise<ChargeResult>;
   /** Throws only for faults worth retrying; the caller retries under the same key. */
   refund(request: RefundRequest): Promise<RefundResult>;
+  /**
+   * False only when the gateway says for certain it has no such payment method, so a bad
+   * token is a 400 when it is set rather than a decline at the next renewal. A gateway that
+   * cannot be reached answers true: the charge will tell.
+   */
+  knowsPaymentMethod?(token: string): Promise<boolean>;
 }
