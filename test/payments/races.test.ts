@@ -70,3 +70,28 @@ describe("a success that arrives after the invoice closed", () => {
     expect((await ok("GET", `/v1/subscriptions/${subscription.id}`)).status).toBe("incomplete_expired");
   });
 });
+
+describe("a storm of concurrent payments and closes on one invoice", () => {
+  it("never pays it twice, never overpays it, and a closed invoice takes no money", async () => {
+    for (const round of [0, 1, 2]) {
+      const { invoice, customer } = await incompleteSubscription("2026-03-01T00:00:00Z");
+      await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_chargeDeclined" });
+      const requests = [
+        ...Array.from({ length: 6 }, () => api("POST", `/v1/invoices/${invoice.id}/pay`, {})),
+        ...Array.from({ length: 3 }, (_, i) => api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 2500, reference: `wire-${round}-${i}` })),
+        api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 1000, reference: `part-${round}` }),
+        round === 0 ? api("POST", `/v1/invoices/${invoice.id}/void`, {}) : api("POST", `/v1/invoices/${invoice.id}/mark_uncollectible`, {}),
+        ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" }).then(() => ({ status: 200, body: {} })),
+      ];
+      const answers = await Promise.all(requests);
+      for (const answer of answers) expect([200, 201, 400, 409]).toContain(answer.status);
+      const after = await ok("GET", `/v1/invoices/${invoice.id}`);
+      const payments = await paymentsOf(after.id);
+      const collected = payments.filter((p) => p.status === "succeeded").reduce((sum, p) => sum + p.amount, 0);
+      expect([round, after.amount_paid]).toEqual([round, collected]);
+      expect(after.amount_paid).toBeLessThanOrEqual(after.amount_due);
+      if (after.status === "paid") expect(after.amount_paid).toBe(after.amount_due);
+      expect(payments.some((p) => p.status === "pending")).toBe(false);
+    }
+  });
+});
