@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { decideRenewal } from "../../src/domain/lifecycle";
+import { loadLedger, persist } from "../../src/actors/subscription/persist";
 import { describe, expect, it } from "vitest";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { createCustomer, createPlan, invoicesOf, ok } from "../helpers";
@@ -63,7 +65,9 @@ describe("renewal from the actor's own alarm", () => {
     // The renewal's transaction commits, then the actor dies before its payment attempt.
     await runInDurableObject(stub, (instance: SubscriptionActor, state) => {
       const end = state.storage.sql.exec<{ e: number }>("SELECT current_period_end AS e FROM subscription").one().e;
-      (instance as unknown as { renewAt(at: number): void }).renewAt(end);
+      // The renew job's own transaction, as runJobsDue runs it, without the payment after it.
+      const ctx = instance["context"];
+      ctx.transaction(() => persist(ctx, decideRenewal(loadLedger(ctx), end), end));
     });
     await evictDurableObject(stub);
     const unpaid = (await invoicesOf(subscription.id))[1];

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import type { Cadence, Interval } from "../../src/domain/billing-period";
 import { oneIntervalAfter } from "../../src/domain/billing-period";
-import type { Decision, DomainError, PlanTerms, SubscriptionState } from "../../src/domain/subscription";
+import type { Transition, DomainError, PlanTerms, SubscriptionState } from "../../src/domain/subscription";
 import { cancelSubscription, changeSubscription, heldRenewals, manualInvoiceRefusal, renew, resumeSubscription, startSubscription } from "../../src/domain/subscription";
 import { creditReturnedOnClose } from "../../src/domain/invoice";
 import { parseIso } from "../../src/domain/time";
@@ -20,11 +20,11 @@ const plan = (name: string, amount: number, cadence: Cadence = monthly, currency
 const basic = plan("Basic", 1000);
 const pro = plan("Pro", 2000);
 
-function accepted(decision: Decision): Extract<Decision, { ok: true }> {
+function accepted(decision: Transition): Extract<Transition, { ok: true }> {
   if (decision.ok) return decision;
   throw new Error(`expected a decision, got ${decision.error.code}: ${decision.error.message}`);
 }
-const refused = (decision: Decision): DomainError | undefined => (decision.ok ? undefined : decision.error);
+const refused = (decision: Transition): DomainError | undefined => (decision.ok ? undefined : decision.error);
 const start = (p: PlanTerms, now: number, quantity = 1, trialDays = 0, billingCycleAnchor: number | null = null) =>
   accepted(startSubscription({ plan: p, quantity, now, trialDays, billingCycleAnchor }));
 
