@@ -237,23 +237,6 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
   };
 }
 
-/**
- * Rule 9: once the first invoice of an incomplete subscription is paid, every renewal held
- * meanwhile is made at once (invoiced at `now`), in order. Returns one renewal per period
- * that started by `now`; empty when none was held.
- */
-export function heldRenewals(state: SubscriptionState, now: Instant): Extract<Transition, { ok: true }>[] {
-  const renewals: Extract<Transition, { ok: true }>[] = [];
-  let current = state;
-  while (!isEnded(current.status) && current.status !== "incomplete" && current.currentPeriodEnd <= now) {
-    const decision = renew(current);
-    if (!decision.ok || decision.held) break;
-    renewals.push(decision);
-    current = decision.state;
-  }
-  return renewals;
-}
-
 /** Rule 10 and cancel at period end (rule 3); ending now bills what is pending (rule 12). */
 export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolean, now: Instant, pending: readonly DraftLine[] = []): Transition {
   if (isEnded(state.status)) return fail("subscription_ended", `the subscription is already ${state.status}`);
