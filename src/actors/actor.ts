@@ -90,8 +90,8 @@ export abstract class Actor extends Server<Env> {
   // state, never a snapshot taken earlier, so a retried write can never put an older
   // summary over a newer one. A failed write is retried by the alarm.
 
-  /** Writes this actor's current summary to KV. */
-  protected async writeReadModel(): Promise<void> {}
+  /** Writes this actor's current summary to KV (an actor with no read model does nothing). */
+  protected abstract writeReadModel(): Promise<void>;
 
   /** Call inside the transaction of any change that the read model shows. */
   protected markReadModelDirty(): void {
@@ -137,15 +137,11 @@ export abstract class Actor extends Server<Env> {
     await this.rearm();
   }
 
-  /** A number that grows with every change the read model shows (subclasses override). */
-  protected readModelVersion(): number {
-    return 0;
-  }
+  /** A number that grows with every change the read model shows. */
+  protected abstract readModelVersion(): number;
 
   /** When this actor's own work (jobs) is next due, in epoch ms; null for none. */
-  protected nextJobAt(): number | null {
-    return null;
-  }
+  protected abstract nextJobAt(): number | null;
 
   /** Sets the single alarm to the earliest of: the next job, a pending read-model retry. */
   protected async rearm(): Promise<void> {
@@ -158,8 +154,8 @@ export abstract class Actor extends Server<Env> {
     await this.ctx.storage.setAlarm(Math.min(...candidates));
   }
 
-  /** Runs due jobs (subclasses), then retries the read model. At-least-once: idempotent. */
-  protected async runDueJobs(): Promise<void> {}
+  /** Runs this actor's due jobs (the alarm then retries the read model). At-least-once: idempotent. */
+  protected abstract runDueJobs(): Promise<void>;
 
   override async onAlarm(): Promise<void> {
     try {

@@ -28,7 +28,7 @@ export interface BillingContext {
  */
 export interface SubscriptionContext extends BillingContext {
   readonly env: Env;
-  /** The actor's own config object, read at each use (tests swap `config.gateway`). */
+  /** The environment's configuration: the dunning policy and the payment gateway. */
   readonly config: Config;
   /** One synchronous SQLite transaction: everything in `fn` commits, or none of it. */
   transaction<T>(fn: () => T): T;

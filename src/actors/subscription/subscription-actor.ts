@@ -38,7 +38,7 @@ export type { CreateSubscriptionInput } from "./lifecycle";
  */
 export class SubscriptionActor extends Actor {
   protected readonly migrations = SUBSCRIPTION_MIGRATIONS;
-  /** Kept on the actor: tests swap `config.gateway` on a live instance (test/payments/actor-gateway.ts). */
+  /** The environment's configuration, validated when the actor starts (frozen). */
   private readonly config: Config;
 
   constructor(ctx: DurableObjectState, env: Env) {
