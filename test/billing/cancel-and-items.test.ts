@@ -12,7 +12,7 @@ describe("cancellation (rules 3 and 10)", () => {
     const ended = await ok("GET", `/v1/subscriptions/${subscription.id}`);
     expect(ended).toMatchObject({ status: "canceled", ended_at: "2026-05-01T00:00:00Z" });
     expect(await invoicesOf(subscription.id)).toHaveLength(1);
-    const events = (await ok("GET", `/v1/subscriptions/${subscription.id}/events`)).data.map((e: { type: string; created: string }) => e.type);
+    const events = (await ok("GET", `/v1/subscriptions/${subscription.id}/events?limit=100`)).data.map((e: { type: string; created: string }) => e.type);
     expect(events.at(-1)).toBe("subscription.canceled");
   });
 

@@ -110,7 +110,7 @@ describe("trials (rules 2 and 7)", () => {
     });
     await advance(clock.id, "2026-06-14T00:00:00Z");
     expect(await invoicesOf(subscription.id)).toEqual([]);
-    const events = await ok("GET", `/v1/subscriptions/${subscription.id}/events`);
+    const events = await ok("GET", `/v1/subscriptions/${subscription.id}/events?limit=100`);
     const notice = events.data.find((e: { type: string; created: string }) => e.type === "subscription.trial_will_end");
     expect(notice.created).toBe("2026-06-12T00:00:00Z");
     await advance(clock.id, "2026-06-15T00:00:00Z");
