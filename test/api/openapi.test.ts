@@ -110,7 +110,9 @@ describe("GET /v1/openapi.json", () => {
       for (const status of expected) expect(statuses, `${name} answers ${status}`).toContain(status);
       expect(statuses.some((s) => /^2\d\d$/.test(s)), `${name} has a success response`).toBe(true);
       for (const status of statuses.filter((s) => /^[45]\d\d$/.test(s))) {
-        const schema = op.responses![status]!.content?.["application/json"]?.schema as ErrorSchema | undefined;
+        const ref = op.responses![status]!.content?.["application/json"]?.schema?.$ref;
+        expect(ref, `${name} ${status}`).toBe(`#/components/schemas/Error${status}`);
+        const schema = doc.components.schemas[`Error${status}`] as ErrorSchema | undefined;
         const error = schema?.properties?.error?.properties;
         expect(error?.type?.enum?.length, `${name} ${status} type enum`).toBe(1);
         expect(error?.code?.enum?.length, `${name} ${status} code enum`).toBeGreaterThan(0);
@@ -228,7 +230,7 @@ describe("GET /v1/openapi.json", () => {
         expect(schema!.required, `${name}.${field}`).toContain(field);
       }
     }
-    expect(schemas.Error).toBeDefined();
+    expect(schemas.Error400).toBeDefined();
   });
 
   it("documents strict request bodies (unknown fields are refused)", async () => {

@@ -16,3 +16,5 @@ export interface CurlResult {
 export function curl(args: string[]): Promise<CurlResult>;
 export function readText(relativePath: string): string;
 export function pathWith(programs: string[]): { path: string; remove(): void };
+export function withTempDir<T>(fn: (dir: string) => T | Promise<T>): Promise<T>;
+export function readAbsolute(path: string): string;

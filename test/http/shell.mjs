@@ -58,3 +58,17 @@ export function pathWith(programs) {
   for (const program of programs) symlinkSync(`/usr/bin/${program}`, join(dir, program));
   return { path: dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Runs `fn(dir)` with a fresh temporary directory, removed afterwards. */
+export async function withTempDir(fn) {
+  const dir = mkdtempSync(join(tmpdir(), "billify-check-"));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function readAbsolute(path) {
+  return readFileSync(path, "utf8");
+}
