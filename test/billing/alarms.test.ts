@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { decideRenewal } from "../../src/domain/lifecycle";
 import { loadLedger, persist } from "../../src/actors/subscription/persist";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { createCustomer, createPlan, invoicesOf, ok } from "../helpers";
 
@@ -137,8 +137,12 @@ describe("an alarm run that fails", () => {
         throw new Error("customer actor unreachable");
       };
     });
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const before = Date.now();
     expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(logged).toHaveBeenCalledTimes(1);
+    expect(String(logged.mock.calls[0]![0])).toMatch(/^alarm of \w+ failed; retrying in 60 s$/);
+    logged.mockRestore();
     const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     expect(alarm! - before).toBeGreaterThanOrEqual(59_000);
