@@ -7,6 +7,7 @@ import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { renderDocsPage } from "./docs";
 import { validationError } from "./validation";
+import { adminRoutes } from "./routes/admin";
 import { customerRoutes } from "./routes/customers";
 import { invoiceRoutes } from "./routes/invoices";
 import { planRoutes } from "./routes/plans";
@@ -49,6 +50,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   );
   app.use("/v1/*", readJsonBody);
 
+  adminRoutes(app);
   planRoutes(app);
   customerRoutes(app);
   subscriptionRoutes(app);

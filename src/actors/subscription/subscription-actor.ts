@@ -8,6 +8,8 @@ import { instantFromMillis } from "../../domain/time";
 import type { Env } from "../../env";
 import type { Outcome } from "../../errors";
 import type { ChargeResult } from "../../payments/gateway";
+import type { Connection } from "partyserver";
+import { mirrorSubscription } from "../../admin/subscription-mirror";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { testClockStub } from "../stubs";
@@ -21,7 +23,6 @@ import * as lifecycle from "./lifecycle";
 import * as reads from "./reads";
 import { SUBSCRIPTION_MIGRATIONS } from "./schema";
 import { SubscriptionStore } from "./store";
-import { summaryKey, summaryOf } from "./summary";
 import { invoiceView, subscriptionView } from "./views";
 
 export type { CreateSubscriptionInput } from "./lifecycle";
@@ -212,10 +213,27 @@ export class SubscriptionActor extends Actor {
     return this.store.load()?.version ?? 0;
   }
 
-  protected override async writeReadModel(): Promise<void> {
+  /** The admin read model (src/admin): live pages first, then metrics and the KV index. */
+  protected override async writeReadModel(): Promise<number | void> {
     const record = this.store.load();
     if (!record) return;
-    const summary = summaryOf(record);
-    await this.env.BILLIFY_KV.put(summaryKey(record.id), JSON.stringify(summary), { metadata: summary });
+    this.announce(record.id, record.version);
+    return mirrorSubscription(this.env, (statement, ...params) => this.query(statement, ...params), record, Date.now());
+  }
+
+  // ---- live dashboard pages (partyserver WebSockets; src/admin/live.ts authenticates) --
+
+  private announced = 0;
+
+  /** Tells every open dashboard page of this subscription that it changed (once per version). */
+  private announce(id: string, version: number): void {
+    if (version <= this.announced) return;
+    this.announced = version;
+    this.broadcast(JSON.stringify({ type: "subscription.changed", subscription: id, version }));
+  }
+
+  override onConnect(connection: Connection): void {
+    const record = this.store.load();
+    connection.send(JSON.stringify({ type: "hello", subscription: record?.id ?? null, version: record?.version ?? 0 }));
   }
 }
