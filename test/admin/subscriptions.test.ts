@@ -62,7 +62,7 @@ describe("GET /v1/admin/subscriptions (the KV read model)", () => {
     await eventually(() => idsOf(`status=past_due&plan=${f.plan.id}`), (ids) => ids.length === 0);
     const recovered = [f.pastDue.id, f.active.id];
     expect(await eventually(() => idsOf(`status=active&plan=${f.plan.id}`), same(recovered))).toEqual(recovered);
-  });
+  }, 30_000);
 
   it("carries the actor's version, in metadata well under KV's 1024 bytes", async () => {
     const planId = `p-${"x".repeat(60)}`; // the longest client-chosen plan id is 64 characters
@@ -109,7 +109,7 @@ describe("GET /v1/admin/subscriptions (the KV read model)", () => {
       expect(allKey[i]!.at - allKey[i - 1]!.at).toBeGreaterThanOrEqual(1000);
       expect(allKey[i]!.version).toBeGreaterThan(allKey[i - 1]!.version);
     }
-  });
+  }, 30_000);
 
   it("pages with limit and next_cursor, and refuses a cursor it did not issue (400, param cursor)", async () => {
     const plan = await createPlan();
