@@ -26,7 +26,7 @@ function messages(socket: WebSocket) {
   return received;
 }
 
-async function until(check: () => boolean, timeout = 5000): Promise<void> {
+async function until(check: () => boolean, timeout = 15_000): Promise<void> {
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > timeout) throw new Error("timed out waiting for a message");
@@ -49,7 +49,7 @@ describe("live subscription pages (partyserver WebSocket to the subscription's a
     await until(() => received.some((m) => m.type === "subscription.changed"));
     expect(received.find((m) => m.type === "subscription.changed")).toMatchObject({ subscription: sub.id, version: received[0].version + 1 });
     response.webSocket!.close();
-  });
+  }, 30_000);
 
   it("refuses a missing, forged, expired or other subscription's token, and plain HTTP", async () => {
     const sub = await subscription();
@@ -65,12 +65,12 @@ describe("live subscription pages (partyserver WebSocket to the subscription's a
     expect((await connect(`/parties/customers/${key}?token=${encodeURIComponent(otherToken.token)}`)).status).toBe(404);
     const plain = await exports.default.fetch(new Request(`http://billify.test${otherToken.url}`));
     expect(plain.status).toBe(426);
-  });
+  }, 30_000);
 
   it("mints tokens for admins only, for subscriptions that exist", async () => {
     const sub = await subscription();
     expectError(await api("POST", "/v1/admin/live_tokens", { subscription: sub.id }), 403, "permission_error");
     expectError(await api("POST", "/v1/admin/live_tokens", { subscription: "sub_01KZZZZZZZZZZZZZZZZZZZZZZZ" }, admin), 404, "not_found", "subscription");
     expectError(await api("POST", "/v1/admin/live_tokens", {}, admin), 400, "invalid_request_error", "subscription");
-  });
+  }, 30_000);
 });

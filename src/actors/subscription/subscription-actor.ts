@@ -213,27 +213,39 @@ export class SubscriptionActor extends Actor {
     return this.store.load()?.version ?? 0;
   }
 
-  /** The admin read model (src/admin): live pages first, then metrics and the KV index. */
+  /** The admin read model (src/admin): metrics and the KV index. */
   protected override async writeReadModel(): Promise<number | void> {
     const record = this.store.load();
     if (!record) return;
-    this.announce(record.id, record.version);
     return mirrorSubscription(this.env, (statement, ...params) => this.query(statement, ...params), record, Date.now());
   }
 
   // ---- live dashboard pages (partyserver WebSockets; src/admin/live.ts authenticates) --
 
-  private announced = 0;
+  /** Every operation, job run and alarm ends with a flush: after it, tell open pages what changed. */
+  protected override async flushReadModel(): Promise<void> {
+    await super.flushReadModel();
+    this.announceChanges();
+  }
 
-  /** Tells every open dashboard page of this subscription that it changed (once per version). */
-  private announce(id: string, version: number): void {
-    if (version <= this.announced) return;
-    this.announced = version;
-    this.broadcast(JSON.stringify({ type: "subscription.changed", subscription: id, version }));
+  /** The last (version, event) pair announced: a failed retry adds events without a new version. */
+  private announced = "";
+
+  private announceChanges(): void {
+    if ([...this.getConnections()].length === 0) return;
+    const record = this.store.load();
+    if (!record) return;
+    const lastEvent = this.queryOne<{ n: number | null }>("SELECT MAX(rowid) AS n FROM event")?.n ?? 0;
+    const marker = `${record.version}:${lastEvent}`;
+    if (marker === this.announced) return;
+    this.announced = marker;
+    this.broadcast(JSON.stringify({ type: "subscription.changed", subscription: record.id, version: record.version }));
   }
 
   override onConnect(connection: Connection): void {
     const record = this.store.load();
+    const lastEvent = this.queryOne<{ n: number | null }>("SELECT MAX(rowid) AS n FROM event")?.n ?? 0;
+    if (record) this.announced = `${record.version}:${lastEvent}`;
     connection.send(JSON.stringify({ type: "hello", subscription: record?.id ?? null, version: record?.version ?? 0 }));
   }
 }
