@@ -19,7 +19,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAVE_BROWSER = existsSync(CHROMIUM);
 const IN_CI = process.env.CI === "true";
 const ADMIN = "sk_admin_local";
-const SCREENSHOTS = "docs/screenshots";
+/** Fresh screenshots of each run (git-ignored); README shows copies in docs/screenshots. */
+const SCREENSHOTS = process.env.BILLIFY_SCREENSHOTS ?? ".screenshots";
 
 if (!HAVE_BROWSER && !IN_CI) {
   console.info(`Browser test skipped: no Chromium at ${CHROMIUM}. Enable it with 'apt-get install -y chromium' (or set CHROMIUM_PATH).`);

@@ -2,6 +2,7 @@
 export const DASHBOARD_STYLE = `
 :root { --fg:#1d2330; --muted:#667085; --line:#e4e7ec; --bg:#f7f8fa; --accent:#3b5bdb; --ok:#2b8a3e; --warn:#e67700; --bad:#c92a2a; }
 * { box-sizing: border-box; }
+[hidden] { display:none !important; }
 body { margin:0; font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; color:var(--fg); background:var(--bg); }
 header { display:flex; flex-wrap:wrap; gap:.5rem 1.25rem; align-items:center; padding:.75rem 1rem; background:#fff; border-bottom:1px solid var(--line); }
 header nav { display:flex; flex-wrap:wrap; gap:.25rem 1rem; align-items:center; }
