@@ -13,7 +13,8 @@ const HTTP_FILES = "test/http/**/*.test.ts";
 function project(name: string, include: string[], bindings: Record<string, string>, exclude: string[] = []) {
   return {
     plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.jsonc" }, miniflare: { bindings: { ...LOCAL_KEYS, ...bindings } } })],
-    test: { name, include, exclude, globalSetup: ["./test/global-setup/fake-stripe.ts"] },
+    // 20 s: the machines that run this are shared; a test that needs more is a bug, not load.
+    test: { name, include, exclude, globalSetup: ["./test/global-setup/fake-stripe.ts"], testTimeout: 20_000 },
   };
 }
 

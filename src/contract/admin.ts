@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ListQuery, Timestamp } from "./common";
+import { Timestamp, listQuery } from "./common";
 import { SubscriptionStatus } from "./subscription";
 
 /** A row of the admin read model (KV): what the dashboard's table shows, without the actor. */
@@ -23,7 +23,10 @@ export const SubscriptionSummary = z
   })
   .openapi("SubscriptionSummary");
 
-export const AdminSubscriptionQuery = ListQuery.extend({
+/** Cursors of KV listings wrap KV's own (which can be long) with the listing they belong to. */
+const KvListQuery = listQuery(z.string().min(1).max(2048));
+
+export const AdminSubscriptionQuery = KvListQuery.extend({
   status: SubscriptionStatus.optional().openapi({ param: { name: "status", in: "query" } }),
   plan: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).optional().openapi({ param: { name: "plan", in: "query" } }),
   customer: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).optional().openapi({ param: { name: "customer", in: "query" } }),
@@ -54,6 +57,6 @@ export const LiveToken = z
   })
   .openapi("LiveToken");
 
-export const CustomerListQuery = ListQuery.extend({
+export const CustomerListQuery = KvListQuery.extend({
   email: z.string().min(1).max(320).optional().openapi({ param: { name: "email", in: "query" } }),
 });

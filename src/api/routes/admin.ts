@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { subscriptionStub } from "../../actors/stubs";
 import { listCustomers } from "../../admin/customer-index";
 import { renderDashboard } from "../../admin/dashboard/page";
@@ -22,7 +22,8 @@ import type { AppEnv } from "../context";
 import { endpoint } from "../endpoint";
 
 /** The admin read model (KV), metrics, live-page tokens, the dashboard, and the customer listing. */
-export function adminRoutes(app: OpenAPIHono<AppEnv>): void {
+export function adminRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   app.get("/admin", (c) => c.html(renderDashboard({ mode: modeOf(c.env) })));
 
   endpoint(
@@ -30,6 +31,7 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "get",
       path: "/v1/admin/subscriptions",
+      operationId: "listAdminSubscriptions",
       summary: "List subscription summaries from the read model, newest first",
       description:
         "Read from KV (eventually consistent, up to a minute across locations). Filters: status, plan, customer. " +
@@ -46,6 +48,7 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "get",
       path: "/v1/admin/metrics",
+      operationId: "getAdminMetrics",
       summary: "MRR per currency and subscriptions per status",
       description:
         "From aggregates kept by sharded actors as subscriptions change (never a scan). MRR is the monthly-normalised " +
@@ -61,6 +64,7 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "post",
       path: "/v1/admin/live_tokens",
+      operationId: "createLiveToken",
       summary: "Mint a short-lived token to follow one subscription live over a WebSocket",
       description: "Valid 60 seconds, for opening the connection only; the admin key never goes into a URL.",
       tag: "Admin",
@@ -86,6 +90,7 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "get",
       path: "/v1/customers",
+      operationId: "listCustomers",
       summary: "List customers, newest first",
       description: "From the KV read model kept by each customer's actor: eventually consistent. `email` matches exactly.",
       tag: "Customers",
@@ -94,4 +99,5 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c, { query }) => c.json(await listCustomers(c.env.BILLIFY_KV, query)),
   );
+  return app;
 }
