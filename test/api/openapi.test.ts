@@ -48,6 +48,10 @@ const ROUTES: [method: string, path: string][] = [
   ["post", "/v1/test_clocks"],
   ["get", "/v1/test_clocks/{id}"],
   ["post", "/v1/test_clocks/{id}/advance"],
+  ["get", "/v1/customers"],
+  ["get", "/v1/admin/subscriptions"],
+  ["get", "/v1/admin/metrics"],
+  ["post", "/v1/admin/live_tokens"],
 ];
 
 async function document(): Promise<OpenApiDoc> {
