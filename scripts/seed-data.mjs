@@ -29,6 +29,11 @@ function random(seed) {
   };
 }
 
+/** Runs `fn` over `items`, a few at a time: requests wait on storage, so some overlap helps. */
+async function inBatches(items, fn, width = 4) {
+  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(fn));
+}
+
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const addMonths = (ms, n) => {
   const d = new Date(ms);
@@ -74,7 +79,7 @@ function stories(count, rand) {
  * Returns what it made: { plans, customers, subscriptions, clocks }.
  * @param {{ url: string, adminKey?: string, customers?: number, clocks?: number, seed?: number, onProgress?: (done: number, total: number, label: string) => void }} options
  */
-export async function seed({ url, adminKey = "sk_admin_local", customers = 200, clocks = 10, seed: seedValue = 42, onProgress = () => {} }) {
+export async function seed({ url, adminKey = "sk_admin_local", customers = 200, clocks = 40, seed: seedValue = 42, onProgress = () => {} }) {
   const rand = random(seedValue);
   const call = async (method, path, body) => {
     for (let attempt = 0; ; attempt++) {
@@ -115,8 +120,8 @@ export async function seed({ url, adminKey = "sk_admin_local", customers = 200, 
   async function timeline(group) {
     const clock = await call("POST", "/v1/test_clocks", { frozen_time: iso(START_MS) });
     made.clocks.push(clock.id);
-    const late = []; // joins in the last month
-    for (const person of group) {
+    const late = []; // joins today
+    await inBatches(group, async (person) => {
       const joinsLate = person.kind === "trial" || person.kind === "abandoned";
       const customer = await call("POST", "/v1/customers", {
         email: person.email,
@@ -134,11 +139,11 @@ export async function seed({ url, adminKey = "sk_admin_local", customers = 200, 
         made.subscriptions.push(sub.id);
       }
       step(`customer ${person.name}`);
-    }
+    });
     for (let month = 1; month <= MONTHS; month++) {
       const at = addMonths(START_MS, month);
-      for (const p of group) {
-        if (!p.subscription) continue;
+      await inBatches(group, async (p) => {
+        if (!p.subscription) return;
         const sub = `/v1/subscriptions/${p.subscription}`;
         if (p.kind === "upgrade" && p.month === month) await call("POST", `${sub}/change`, { plan: "pro" });
         if (p.kind === "downgrade" && p.month === month) await call("POST", `${sub}/change`, { plan: "basic", proration_behavior: "none" });
@@ -150,7 +155,7 @@ export async function seed({ url, adminKey = "sk_admin_local", customers = 200, 
           await call("PATCH", `/v1/customers/${p.customer}`, { payment_method: "pm_card_chargeDeclinedInsufficientFunds" });
         }
         if (p.kind === "cancels" && p.month === month) await call("POST", `${sub}/cancel`, { at_period_end: p.i % 2 === 0 });
-      }
+      });
       // Just past the renewal: a declined card shows as past_due, not yet canceled.
       const advanced = await call("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: iso(at + 3_600_000) });
       let status = advanced.status;
@@ -161,12 +166,12 @@ export async function seed({ url, adminKey = "sk_admin_local", customers = 200, 
       step(`month ${month} on ${clock.id}`);
     }
     // Newcomers of today: a trial, or a signup without a card (incomplete for 23 hours).
-    for (const p of late) {
+    await inBatches(late, async (p) => {
       const body = { customer: p.customer, plan: p.plan, quantity: p.quantity, metadata: { story: p.kind }, ...(p.kind === "trial" ? { trial_days: 14 } : {}) };
       const sub = await call("POST", "/v1/subscriptions", body);
       p.subscription = sub.id;
       made.subscriptions.push(sub.id);
-    }
+    });
   }
 
   await Promise.all(groups.map(timeline));

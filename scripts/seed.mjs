@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run seed`: fills a running Billify (default http://localhost:8787, i.e. `npm start`)
-// with demo data: 5 plans, 200 customers on 10 test clocks, a year of history.
+// with demo data: 5 plans, 200 customers on 40 test clocks, a year of history.
 //   npm run seed -- --url http://localhost:8799 --customers 50
 // The admin key is BILLIFY_ADMIN_KEY from the environment, else the local sk_admin_local.
 import { seed } from "./seed-data.mjs";
