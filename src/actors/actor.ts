@@ -91,11 +91,12 @@ export abstract class Actor extends Server<Env> {
   // summary over a newer one. A failed write is retried by the alarm.
 
   /**
-   * Writes this actor's current summary to KV. Returns a time (epoch ms) instead when the
-   * write must wait (KV takes one write per second per key): the flag stays set and the
-   * alarm writes the then-current state at that time, so bursts of changes coalesce.
+   * Writes this actor's current summary to KV (an actor with no read model does nothing).
+   * Returns a time (epoch ms) instead when the write must wait (KV takes one write per second
+   * per key): the flag stays set and the alarm writes the then-current state at that time, so
+   * bursts of changes coalesce.
    */
-  protected async writeReadModel(): Promise<number | void> {}
+  protected abstract writeReadModel(): Promise<number | void>;
 
   /** When a deferred read-model write is due (in memory: after an eviction the 5 s retry applies). */
   private readModelDueAt: number | null = null;
@@ -149,15 +150,11 @@ export abstract class Actor extends Server<Env> {
     await this.rearm();
   }
 
-  /** A number that grows with every change the read model shows (subclasses override). */
-  protected readModelVersion(): number {
-    return 0;
-  }
+  /** A number that grows with every change the read model shows. */
+  protected abstract readModelVersion(): number;
 
   /** When this actor's own work (jobs) is next due, in epoch ms; null for none. */
-  protected nextJobAt(): number | null {
-    return null;
-  }
+  protected abstract nextJobAt(): number | null;
 
   /** Sets the single alarm to the earliest of: the next job, a pending read-model retry. */
   protected async rearm(): Promise<void> {
@@ -170,8 +167,8 @@ export abstract class Actor extends Server<Env> {
     await this.ctx.storage.setAlarm(Math.min(...candidates));
   }
 
-  /** Runs due jobs (subclasses), then retries the read model. At-least-once: idempotent. */
-  protected async runDueJobs(): Promise<void> {}
+  /** Runs this actor's due jobs (the alarm then retries the read model). At-least-once: idempotent. */
+  protected abstract runDueJobs(): Promise<void>;
 
   override async onAlarm(): Promise<void> {
     try {

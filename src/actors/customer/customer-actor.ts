@@ -160,4 +160,12 @@ export class CustomerActor extends Actor {
       created: toIso(row.created),
     };
   }
+
+  // ---- Actor hooks: no jobs of its own ----------------------------------------------
+
+  protected nextJobAt(): number | null {
+    return null;
+  }
+
+  protected async runDueJobs(): Promise<void> {}
 }

@@ -1,5 +1,6 @@
 import type { ListPage } from "../../contract/common";
 import type { Invoice, Payment } from "../../contract/invoice";
+import type { UpcomingInvoice } from "./reads";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import type { Config } from "../../config";
 import { loadConfig } from "../../config";
@@ -38,7 +39,7 @@ export type { CreateSubscriptionInput } from "./lifecycle";
  */
 export class SubscriptionActor extends Actor {
   protected readonly migrations = SUBSCRIPTION_MIGRATIONS;
-  /** Kept on the actor: tests swap `config.gateway` on a live instance (test/payments/actor-gateway.ts). */
+  /** The environment's configuration, validated when the actor starts (frozen). */
   private readonly config: Config;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -62,9 +63,9 @@ export class SubscriptionActor extends Actor {
       markChanged: () => this.markReadModelDirty(),
       transaction: (fn) => this.transaction(fn),
       flushReadModel: () => this.flushReadModel(),
-      once: (idem, operation) => this.once(idem, operation),
+      idempotent: (idem, operation) => this.once(idem, operation),
       commit: (idem, write) => this.commit(idem, write),
-      currentTime: (testClock) => this.currentTime(testClock),
+      clockNow: (testClock) => this.clockNow(testClock),
       loadFor: (id) => {
         const record = store.load();
         return record && record.id === id ? record : null;
@@ -141,6 +142,14 @@ export class SubscriptionActor extends Actor {
     return reads.listEvents(this.context, id, limit, cursor);
   }
 
+  /**
+   * The invoice the next renewal will make, computed by that very renewal decision (for
+   * `invoice.upcoming`); null once ended or when the renewal makes no invoice. Writes nothing.
+   */
+  async upcomingInvoice(id: string): Promise<Outcome<UpcomingInvoice | null>> {
+    return reads.upcomingInvoice(this.context, id);
+  }
+
   // ---- card payments (collection.ts) -------------------------------------------------
 
   /** POST /v1/invoices/{id}/pay: one attempt now with the customer's payment method. */
@@ -167,7 +176,7 @@ export class SubscriptionActor extends Actor {
 
   /** For the test clock: runs the jobs due at the earliest time ≤ limit; returns the next due time. */
   async runJobsUntil(limit: Instant): Promise<Instant | null> {
-    await jobs.settle(this.context, limit);
+    await jobs.runJobsDue(this.context, limit);
     return this.store.nextJob()?.due_at ?? null;
   }
 
@@ -181,26 +190,11 @@ export class SubscriptionActor extends Actor {
   protected override async runDueJobs(): Promise<void> {
     const record = this.store.load();
     if (!record || record.testClock) return;
-    await jobs.settle(this.context, instantFromMillis(Date.now()));
+    await jobs.runJobsDue(this.context, instantFromMillis(Date.now()));
   }
 
-  /** Rule 3, as the `renew` job runs it (test/billing/alarms.test.ts calls it to stop a run midway). */
-  private renewAt(at: Instant): void {
-    jobs.renewAt(this.context, at);
-  }
-
-  /**
-   * "Now" for a request: its test clock's frozen time, or the platform clock. Jobs already
-   * due by then (a renewal whose alarm is a moment late) run first, so every decision is
-   * made on the period that is current at that instant.
-   */
-  private async currentTime(testClock: string | null): Promise<Instant> {
-    const now = await this.clockTime(testClock);
-    if (this.store.load()) await jobs.settle(this.context, now);
-    return now;
-  }
-
-  private async clockTime(testClock: string | null): Promise<Instant> {
+  /** "Now" for this subscription: its test clock's frozen time, or the platform clock. Reads only. */
+  private async clockNow(testClock: string | null): Promise<Instant> {
     if (!testClock) return instantFromMillis(Date.now());
     const clock = await (await testClockStub(this.env, testClock))?.get(testClock);
     if (!clock?.ok) throw new Error(`test clock ${testClock} of subscription ${this.name} is missing`);
