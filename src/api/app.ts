@@ -8,6 +8,7 @@ import type { AppEnv } from "./context";
 import { renderDocsPage } from "./docs";
 import { registerErrorSchemas } from "./openapi-errors";
 import { validationError } from "./validation";
+import { adminRoutes } from "./routes/admin";
 import { customerRoutes } from "./routes/customers";
 import { invoiceRoutes } from "./routes/invoices";
 import { planRoutes } from "./routes/plans";
@@ -51,6 +52,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("/v1/*", readJsonBody);
 
   // Each resource is its own sub-app; `route` merges its routes and its OpenAPI entries.
+  app.route("/", adminRoutes());
   app.route("/", planRoutes());
   app.route("/", customerRoutes());
   app.route("/", subscriptionRoutes());
