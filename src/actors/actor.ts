@@ -155,8 +155,16 @@ export abstract class Actor extends Server<Env> {
   // state, never a snapshot taken earlier, so a retried write can never put an older
   // summary over a newer one. A failed write is retried by the alarm.
 
-  /** Writes this actor's current summary to KV. */
-  protected async writeReadModel(): Promise<void> {}
+  /**
+   * Writes this actor's current summary to KV (an actor with no read model does nothing).
+   * Returns a time (epoch ms) instead when the write must wait (KV takes one write per second
+   * per key): the flag stays set and the alarm writes the then-current state at that time, so
+   * bursts of changes coalesce.
+   */
+  protected abstract writeReadModel(): Promise<number | void>;
+
+  /** When a deferred read-model write is due (in memory: after an eviction the 5 s retry applies). */
+  private readModelDueAt: number | null = null;
 
   /** Call inside the transaction of any change that the read model shows. */
   protected markReadModelDirty(): void {
@@ -185,7 +193,12 @@ export abstract class Actor extends Server<Env> {
         if (!dirty?.value) continue;
         const version = this.readModelVersion();
         try {
-          await this.writeReadModel();
+          const deferredUntil = await this.writeReadModel();
+          if (typeof deferredUntil === "number") {
+            this.readModelDueAt = deferredUntil;
+            continue;
+          }
+          this.readModelDueAt = null;
           // Clear the flag only if nothing changed while we wrote.
           if (this.readModelVersion() === version) this.query("UPDATE _meta SET value = 0 WHERE key = 'read_model_dirty'");
           else this.flushAgain = true;
@@ -202,15 +215,11 @@ export abstract class Actor extends Server<Env> {
     this.armAlarm();
   }
 
-  /** A number that grows with every change the read model shows (subclasses override). */
-  protected readModelVersion(): number {
-    return 0;
-  }
+  /** A number that grows with every change the read model shows. */
+  protected abstract readModelVersion(): number;
 
   /** When this actor's own work (jobs) is next due, in epoch ms; null for none. */
-  protected nextJobAt(): number | null {
-    return null;
-  }
+  protected abstract nextJobAt(): number | null;
 
   /**
    * When the alarm should fire: the next job or a pending read-model retry, but not before
@@ -218,10 +227,16 @@ export abstract class Actor extends Server<Env> {
    */
   private wantedAlarm(): number | null {
     const dirty = this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'read_model_dirty'")?.value;
-    const candidates = [this.nextJobAt(), dirty ? Date.now() + 5_000 : null].filter((t): t is number => t !== null);
+    const candidates = [this.nextJobAt(), dirty ? (this.readModelDueAt ?? this.readModelRetryAt()) : null].filter((t): t is number => t !== null);
     if (candidates.length === 0) return null;
     const backoff = this.queryOne<{ retry_at_ms: number }>("SELECT retry_at_ms FROM _alarm_failure")?.retry_at_ms ?? 0;
     return Math.max(Math.min(...candidates), backoff);
+  }
+
+  /** A read-model retry 5 s from now, or the alarm already set within those 5 s (no new write). */
+  private readModelRetryAt(): number {
+    const now = Date.now();
+    return this.armedAt !== null && this.armedAt > now && this.armedAt <= now + 5_000 ? this.armedAt : now + 5_000;
   }
 
   /**
@@ -232,6 +247,9 @@ export abstract class Actor extends Server<Env> {
   protected armAlarm(): void {
     const wanted = this.wantedAlarm();
     if (wanted === this.armedAt) return;
+    // An alarm no longer needed is left to fire (it finds nothing to do) rather than deleted:
+    // deleting and setting it again on every change would cost a storage write each time.
+    if (wanted === null) return;
     this.armedAt = wanted;
     const done = wanted === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(wanted);
     done.catch((error: unknown) => console.error(`setting the alarm of ${this.name} failed`, error));
@@ -242,8 +260,8 @@ export abstract class Actor extends Server<Env> {
     this.armAlarm();
   }
 
-  /** Runs due jobs (subclasses), then retries the read model. At-least-once: idempotent. */
-  protected async runDueJobs(): Promise<void> {}
+  /** Runs this actor's due jobs (the alarm then retries the read model). At-least-once: idempotent. */
+  protected abstract runDueJobs(): Promise<void>;
 
   override async onAlarm(): Promise<void> {
     // The platform consumed the alarm that woke us.

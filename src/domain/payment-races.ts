@@ -1,4 +1,7 @@
+import type { Decision, Ledger } from "./decision";
+import { DecisionBuilder } from "./decision";
 import type { InvoiceStatus } from "./invoice";
+import type { Instant } from "./time";
 
 /**
  * API.md §4 rule 9, amended: what may happen to an invoice while a card attempt on it is
@@ -56,4 +59,23 @@ export function settlementOf(result: "succeeded" | "failed", invoiceStatus: Invo
  */
 export function scheduledAttemptNumber(payments: readonly PaymentFacts[]): number {
   return payments.filter((p) => p.method === "card" && !p.onRequest && p.status !== "pending").length;
+}
+
+/**
+ * A failed attempt that the retry schedule did not make (on request), or one that answers for
+ * an invoice already closed: recorded and reported, and nothing else moves — no rung of the
+ * ladder, no final action, no status change.
+ */
+export function decideFailureOffSchedule(ledger: Ledger, invoiceId: string, paymentId: string, invoiceOpen: boolean): Decision {
+  const b = new DecisionBuilder(ledger);
+  b.emit("payment.failed", { payment: paymentId });
+  if (invoiceOpen) b.emit("invoice.payment_failed", { invoice: { id: invoiceId } });
+  return b.decision;
+}
+
+/** A success for an invoice no longer open: the money goes back through the gateway, now. */
+export function decideLateSuccess(ledger: Ledger, invoiceId: string, at: Instant): Decision {
+  const b = new DecisionBuilder(ledger);
+  b.schedule("refund_payment", at, { id: invoiceId });
+  return b.decision;
 }

@@ -177,7 +177,7 @@ describe("a crash at every step of a test clock advance", () => {
   it("leaves the clock advancing (GET answers at once, a second advance is 409) until its alarm finishes the advance", async () => {
     const plan = await createPlan({ amount: 100, interval: "day" });
     let step = 0;
-    for (; step < 20; step += 3) {
+    for (; step < 20; step++) {
       const clock = await ok("POST", "/v1/test_clocks", { frozen_time: "2026-05-01T00:00:00Z" });
       const customer = await createCustomer({ test_clock: clock.id });
       const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
@@ -215,7 +215,8 @@ describe("a crash at every step of a test clock advance", () => {
       expect((await ok("GET", `/v1/subscriptions/${sub.id}`)).current_period_end).toBe("2026-05-07T00:00:00Z");
       if (!injected.crashed()) break;
     }
-    expect(step).toBeGreaterThanOrEqual(6);
+    // Crashed before the advance was stored, while it ran (progress), and before it was ready.
+    expect(step).toBeGreaterThanOrEqual(2);
   });
 });
 

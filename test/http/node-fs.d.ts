@@ -1,11 +1,13 @@
-// The few Node built-ins the real-HTTP suites use (tsconfig carries the Workers types only).
+/** The sliver of Node's `fs`, `os` and `path` the real-HTTP and browser tests use (the project has no @types/node; see test/global-setup/node-http.d.ts). */
 declare module "node:fs" {
-  export function mkdtempSync(prefix: string): string;
-  export function rmSync(path: string, options?: { recursive?: boolean; force?: boolean }): void;
+  function existsSync(path: string): boolean;
+  function mkdirSync(path: string, options?: { recursive?: boolean }): string | undefined;
+  function mkdtempSync(prefix: string): string;
+  function rmSync(path: string, options?: { recursive?: boolean; force?: boolean }): void;
 }
 declare module "node:os" {
-  export function tmpdir(): string;
+  function tmpdir(): string;
 }
 declare module "node:path" {
-  export function join(...parts: string[]): string;
+  function join(...parts: string[]): string;
 }
