@@ -293,17 +293,11 @@ export class SubscriptionStore {
     return this.query<PaymentRow>("SELECT * FROM payment WHERE id = ?", id)[0];
   }
 
-  paymentByGatewayReference(reference: string): PaymentRow | undefined {
-    return this.query<PaymentRow>("SELECT * FROM payment WHERE gateway_reference = ?", reference)[0];
-  }
 
   payments(invoiceId: string): PaymentRow[] {
     return this.query<PaymentRow>("SELECT * FROM payment WHERE invoice_id = ? ORDER BY created, id", invoiceId);
   }
 
-  pendingCardPayments(): PaymentRow[] {
-    return this.query<PaymentRow>("SELECT * FROM payment WHERE status = 'pending' AND method = 'card' ORDER BY id");
-  }
 
   settlePayment(id: string, fields: Pick<PaymentRow, "status" | "failure_code" | "failure_message" | "gateway_reference">): void {
     this.query(
