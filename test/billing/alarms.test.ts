@@ -2,8 +2,9 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { decideRenewal } from "../../src/domain/lifecycle";
 import { loadLedger, persist } from "../../src/actors/subscription/persist";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
+import { eventually, kvSummary } from "../admin/read-model";
 import { createCustomer, createPlan, invoicesOf, ok } from "../helpers";
 
 const DAY = 86_400;
@@ -104,16 +105,14 @@ describe("renewal from the actor's own alarm", () => {
 
   it("keeps the read model in KV with a version that only grows", async () => {
     const { subscription, stub } = await dailySubscription();
-    const key = `subs/${subscription.id}`;
-    const first = await env.BILLIFY_KV.getWithMetadata<{ version: number; status: string }, { version: number }>(key, "json");
-    expect(first.value).toMatchObject({ id: subscription.id, status: "active", amount: 300, currency: "usd", interval: "day" });
+    const first = (await kvSummary(subscription.id))!;
+    expect(first).toMatchObject({ id: subscription.id, status: "active", amount: 300, currency: "usd", interval: "day" });
     await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, { at_period_end: true });
     await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, {});
-    const last = await env.BILLIFY_KV.getWithMetadata<{ version: number; status: string }, { version: number }>(key, "json");
-    expect(last.value!.status).toBe("canceled");
-    expect(last.metadata!.version).toBeGreaterThan(first.metadata!.version);
+    const last = await eventually(() => kvSummary(subscription.id), (s) => s?.status === "canceled");
+    expect(last!.version).toBeGreaterThan(first.version);
     await runDurableObjectAlarm(stub);
-    expect((await env.BILLIFY_KV.get<{ status: string }>(key, "json"))!.status).toBe("canceled");
+    expect((await kvSummary(subscription.id))!.status).toBe("canceled");
   });
 });
 
@@ -137,8 +136,12 @@ describe("an alarm run that fails", () => {
         throw new Error("customer actor unreachable");
       };
     });
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const before = Date.now();
     expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(logged).toHaveBeenCalledTimes(1);
+    expect(String(logged.mock.calls[0]![0])).toMatch(/^alarm of \w+ failed; retrying in 60 s$/);
+    logged.mockRestore();
     const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     expect(alarm! - before).toBeGreaterThanOrEqual(59_000);

@@ -9,6 +9,8 @@ import { instantFromMillis } from "../../domain/time";
 import type { Env } from "../../env";
 import type { Outcome } from "../../errors";
 import type { ChargeResult } from "../../payments/gateway";
+import type { Connection } from "partyserver";
+import { mirrorSubscription } from "../../admin/subscription-mirror";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { testClockStub } from "../stubs";
@@ -22,7 +24,6 @@ import * as lifecycle from "./lifecycle";
 import * as reads from "./reads";
 import { SUBSCRIPTION_MIGRATIONS } from "./schema";
 import { SubscriptionStore } from "./store";
-import { summaryKey, summaryOf } from "./summary";
 import { invoiceView, subscriptionView } from "./views";
 
 export type { CreateSubscriptionInput } from "./lifecycle";
@@ -206,10 +207,39 @@ export class SubscriptionActor extends Actor {
     return this.store.load()?.version ?? 0;
   }
 
-  protected override async writeReadModel(): Promise<void> {
+  /** The admin read model (src/admin): metrics and the KV index. */
+  protected override async writeReadModel(): Promise<number | void> {
     const record = this.store.load();
     if (!record) return;
-    const summary = summaryOf(record);
-    await this.env.BILLIFY_KV.put(summaryKey(record.id), JSON.stringify(summary), { metadata: summary });
+    return mirrorSubscription(this.env, (statement, ...params) => this.query(statement, ...params), record, Date.now());
+  }
+
+  // ---- live dashboard pages (partyserver WebSockets; src/admin/live.ts authenticates) --
+
+  /** Every operation, job run and alarm ends with a flush: after it, tell open pages what changed. */
+  protected override async flushReadModel(): Promise<void> {
+    await super.flushReadModel();
+    this.announceChanges();
+  }
+
+  /** The last (version, event) pair announced: a failed retry adds events without a new version. */
+  private announced = "";
+
+  private announceChanges(): void {
+    if ([...this.getConnections()].length === 0) return;
+    const record = this.store.load();
+    if (!record) return;
+    const lastEvent = this.queryOne<{ n: number | null }>("SELECT MAX(rowid) AS n FROM event")?.n ?? 0;
+    const marker = `${record.version}:${lastEvent}`;
+    if (marker === this.announced) return;
+    this.announced = marker;
+    this.broadcast(JSON.stringify({ type: "subscription.changed", subscription: record.id, version: record.version }));
+  }
+
+  override onConnect(connection: Connection): void {
+    const record = this.store.load();
+    const lastEvent = this.queryOne<{ n: number | null }>("SELECT MAX(rowid) AS n FROM event")?.n ?? 0;
+    if (record) this.announced = `${record.version}:${lastEvent}`;
+    connection.send(JSON.stringify({ type: "hello", subscription: record?.id ?? null, version: record?.version ?? 0 }));
   }
 }
