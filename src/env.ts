@@ -1,6 +1,7 @@
 import type { CustomerActor } from "./actors/customer/customer-actor";
 import type { PlanActor } from "./actors/plan/plan-actor";
 import type { SubscriptionActor } from "./actors/subscription/subscription-actor";
+import type { MetricsShard } from "./admin/metrics/metrics-shard";
 import type { TestClockActor } from "./actors/test-clock/test-clock-actor";
 
 /** The Worker's bindings, vars and secrets (README "Configuration" lists each). */
@@ -9,6 +10,8 @@ export interface Env {
   CUSTOMERS: DurableObjectNamespace<CustomerActor>;
   SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionActor>;
   TEST_CLOCKS: DurableObjectNamespace<TestClockActor>;
+  /** Aggregate actors behind GET /v1/admin/metrics (src/admin/metrics). */
+  METRICS: DurableObjectNamespace<MetricsShard>;
   BILLIFY_KV: KVNamespace;
   BILLIFY_API_KEY?: string;
   BILLIFY_ADMIN_KEY?: string;

@@ -1,7 +1,9 @@
+import { routeLiveRequest } from "./admin/live";
 import { createApp } from "./api/app";
 import { loadConfig } from "./config";
 import type { Env } from "./env";
 
+export { MetricsShard } from "./admin/metrics/metrics-shard";
 export { CustomerActor } from "./actors/customer/customer-actor";
 export { PlanActor } from "./actors/plan/plan-actor";
 export { SubscriptionActor } from "./actors/subscription/subscription-actor";
@@ -30,6 +32,9 @@ export default {
         return Response.json({ error: CONFIGURATION_ERROR }, { status: 500 });
       }
     }
+    // Live dashboard pages: partyserver WebSockets to a subscription's actor.
+    const live = await routeLiveRequest(request, env);
+    if (live) return live;
     return app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

@@ -7,6 +7,7 @@ import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { registerErrorSchemas } from "./openapi-errors";
 import { validationError } from "./validation";
+import { adminRoutes } from "./routes/admin";
 import { customerRoutes } from "./routes/customers";
 import { invoiceRoutes } from "./routes/invoices";
 import { planRoutes } from "./routes/plans";
@@ -50,6 +51,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("/v1/*", readJsonBody);
 
   // Each resource is its own sub-app; `route` merges its routes and its OpenAPI entries.
+  app.route("/", adminRoutes());
   app.route("/", planRoutes());
   app.route("/", customerRoutes());
   app.route("/", subscriptionRoutes());

@@ -50,6 +50,10 @@ const ROUTES: [method: string, path: string][] = [
   ["post", "/v1/subscriptions/{id}/cancel"],
   ["get", "/v1/invoices/{id}/payments"],
   ["post", "/v1/test_clocks/{id}/advance"],
+  ["get", "/v1/customers"],
+  ["get", "/v1/admin/subscriptions"],
+  ["get", "/v1/admin/metrics"],
+  ["post", "/v1/admin/live_tokens"],
 ];
 
 async function document(): Promise<OpenApiDoc> {
