@@ -5,7 +5,6 @@ import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../errors";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
-import { renderDocsPage } from "./docs";
 import { registerErrorSchemas } from "./openapi-errors";
 import { validationError } from "./validation";
 import { adminRoutes } from "./routes/admin";
@@ -35,8 +34,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.onError((error, c) => errorResponse(c, error));
   app.notFound((c) => notFoundOrWrongMethod(c, app));
 
+  // /docs itself is a static asset (public/docs/index.html, wrangler.jsonc "assets"): it never reaches the Worker.
   app.get("/", (c) => c.redirect("/docs"));
-  app.get("/docs", (c) => c.html(renderDocsPage(openApiDocument(app))));
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app)));
 
   app.use("/v1/*", requireApiKey);
