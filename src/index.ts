@@ -1,11 +1,13 @@
 import { createApp } from "./api/app";
 import { loadConfig } from "./config";
 import type { Env } from "./env";
+import { handleQueue } from "./notifications/consumer";
 
 export { CustomerActor } from "./actors/customer/customer-actor";
 export { PlanActor } from "./actors/plan/plan-actor";
 export { SubscriptionActor } from "./actors/subscription/subscription-actor";
 export { TestClockActor } from "./actors/test-clock/test-clock-actor";
+export { WebhookEndpointsActor } from "./notifications/webhooks/endpoints-actor";
 
 const app = createApp();
 /** Environments already validated (one per isolate in production). */
@@ -25,5 +27,9 @@ export default {
       }
     }
     return app.fetch(request, env, ctx);
+  },
+  /** Producer and consumer are this one Worker (wrangler.jsonc "queues"). */
+  async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+    await handleQueue(batch, env);
   },
 } satisfies ExportedHandler<Env>;

@@ -13,6 +13,8 @@ import { planRoutes } from "./routes/plans";
 import { subscriptionRoutes } from "./routes/subscriptions";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { testClockRoutes } from "./routes/test-clocks";
+import { notificationAdminRoutes } from "./routes/notifications-admin";
+import { webhookEndpointRoutes } from "./routes/webhook-endpoints";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 const JSON_MEDIA_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
@@ -55,6 +57,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   invoiceRoutes(app);
   testClockRoutes(app);
   stripeWebhookRoutes(app);
+  webhookEndpointRoutes(app);
+  notificationAdminRoutes(app);
   return app;
 }
 

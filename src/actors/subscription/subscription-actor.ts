@@ -8,6 +8,7 @@ import { instantFromMillis } from "../../domain/time";
 import type { Env } from "../../env";
 import type { Outcome } from "../../errors";
 import type { ChargeResult } from "../../payments/gateway";
+import { Outbox, armOutboxAlarm, flushOutbox } from "../../notifications/outbox";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { testClockStub } from "../stubs";
@@ -43,6 +44,34 @@ export class SubscriptionActor extends Actor {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = loadConfig(env);
+  }
+
+  // ---- the outbox (src/notifications/outbox.ts): events leave after each commit ------------
+
+  private readonly outbox = new Outbox(
+    (statement, ...params) => this.query(statement, ...params),
+    this.env.EVENTS_QUEUE,
+    () => {
+      const record = this.store.load()!;
+      const { plan } = record.state;
+      return {
+        customer: record.customer,
+        source: { actor: "subscription", id: record.id },
+        plan: { id: plan.id, name: plan.name, currency: plan.currency, amount: plan.amount, interval: plan.cadence.interval, interval_count: plan.cadence.intervalCount },
+      };
+    },
+  );
+
+  protected override transaction<T>(fn: () => T): T {
+    const result = super.transaction(fn);
+    armOutboxAlarm(this.ctx.storage, this.outbox, this.nextJobAt());
+    return result;
+  }
+
+  /** Runs after every write, job run and alarm: the events first, then the read model and the alarm. */
+  protected override async flushReadModel(): Promise<void> {
+    await flushOutbox(this.outbox, this.name);
+    await super.flushReadModel();
   }
 
   private get store(): SubscriptionStore {
@@ -171,10 +200,12 @@ export class SubscriptionActor extends Actor {
   }
 
   protected override nextJobAt(): number | null {
+    const outbox = this.outbox.retryAt(Date.now());
     const record = this.store.load();
-    if (!record || record.testClock) return null;
+    if (!record || record.testClock) return outbox;
     const job = this.store.nextJob();
-    return job ? job.due_at * 1000 : null;
+    const jobAt = job ? job.due_at * 1000 : null;
+    return jobAt === null ? outbox : outbox === null ? jobAt : Math.min(jobAt, outbox);
   }
 
   protected override async runDueJobs(): Promise<void> {

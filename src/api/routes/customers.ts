@@ -8,7 +8,7 @@ import { endpoint, idempotencyOf, require, send } from "../endpoint";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
 import { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
 import { Invoice } from "../../contract/invoice";
-import { Subscription } from "../../contract/subscription";
+import { Event, Subscription } from "../../contract/subscription";
 import { listCustomerInvoices, listCustomerSubscriptions } from "../customer-reads";
 
 export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -77,5 +77,20 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
       response: listOf(Invoice, "InvoiceList"),
     },
     async (c, { params, query }) => c.json(unwrap(await listCustomerInvoices(c.env, params.id, query.limit, query.cursor ?? null))),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "get",
+      path: "/v1/customers/:id/events",
+      summary: "List a customer's own events (customer.created, customer.updated), oldest first",
+      tag: "Customers",
+      params: IdParam,
+      query: ListQuery,
+      response: listOf(Event, "CustomerEventList"),
+    },
+    async (c, { params, query }) =>
+      send(c, await require(customerStub(c.env, params.id), "customer", params.id).events(params.id, query.limit, query.cursor ?? null)),
   );
 }
