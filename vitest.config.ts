@@ -11,7 +11,7 @@ const FINAL_ACTION_FILES = "test/billing/final-action-*.test.ts";
 function project(name: string, include: string[], bindings: Record<string, string>, exclude: string[] = []) {
   return {
     plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.jsonc" }, miniflare: { bindings: { ...LOCAL_KEYS, ...bindings } } })],
-    test: { name, include, exclude, globalSetup: ["./test/global-setup/fake-stripe.ts"] },
+    test: { name, include, exclude, globalSetup: ["./test/global-setup/fake-stripe.ts", "./test/global-setup/fake-receiver.ts"] },
   };
 }
 
