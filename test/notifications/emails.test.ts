@@ -128,10 +128,13 @@ describe("customer emails through the queue", { timeout: 30_000 }, () => {
     const customer = await createCustomer({ email: "linus@example.com", name: "Linus" });
     const path = await useResend(customer.id);
     const message: EmailMessage = { kind: "email", customer: customer.id, event: envelope("invoice.paid", invoice({ amount_paid: 1650, amount_remaining: 0 })), plan: MONTHLY };
-    const first = await sendEmailBatch([message]);
-    expect(first.explicitAcks).toEqual(["m0"]);
+    // Delivered twice in one batch: one sends, the other finds the send in progress and waits.
+    const first = await sendEmailBatch([message, message]);
+    expect(first.explicitAcks).toHaveLength(1);
+    expect(first.retryMessages).toHaveLength(1);
+    // Redelivered twice more: already sent, acked, nothing sent.
     const again = await sendEmailBatch([message, message], 2);
-    expect(again.retryMessages.length + again.explicitAcks.length).toBe(2);
+    expect([...again.explicitAcks].sort()).toEqual(["m0", "m1"]);
     const third = await sendEmailBatch([message], 3);
     expect(third.explicitAcks).toEqual(["m0"]);
     const requests = await received(path);
