@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { ErrorEnvelope } from "../contract/common";
 import { ApiError } from "../errors";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
@@ -32,6 +33,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     description: "BILLIFY_API_KEY, or BILLIFY_ADMIN_KEY (which also opens /v1/admin/*).",
   });
 
+  app.openAPIRegistry.register("Error", ErrorEnvelope);
+
   app.onError((error, c) => errorResponse(c, error));
   app.notFound((c) => notFoundOrWrongMethod(c, app));
 
@@ -51,41 +54,46 @@ export function createApp(): OpenAPIHono<AppEnv> {
   );
   app.use("/v1/*", readJsonBody);
 
-  planRoutes(app);
-  customerRoutes(app);
-  subscriptionRoutes(app);
-  invoiceRoutes(app);
-  testClockRoutes(app);
-  stripeWebhookRoutes(app);
-  webhookEndpointRoutes(app);
-  notificationAdminRoutes(app);
+  // Each resource is its own sub-app; `route` merges its routes and its OpenAPI entries.
+  app.route("/", planRoutes());
+  app.route("/", customerRoutes());
+  app.route("/", subscriptionRoutes());
+  app.route("/", invoiceRoutes());
+  app.route("/", testClockRoutes());
+  app.route("/", stripeWebhookRoutes());
+  app.route("/", webhookEndpointRoutes());
+  app.route("/", notificationAdminRoutes());
   return app;
 }
 
 /**
- * Reads a POST/PATCH body once: empty means `{}`; another content type is 415; malformed
- * JSON is a 400 here, not a 500.
+ * Reads a POST/PATCH body once, before validation: empty (what curl sends for `-XPOST` with
+ * no `-d`, with or without a Content-Type) means `{}`; another content type is 415;
+ * malformed JSON, or JSON that is not an object (`[]`, `"x"`, `3`), is a 400 here, not a
+ * 500. The parsed value is `rawBody` (validated by each endpoint, fingerprinted for
+ * idempotency); Hono keeps the text cached for routes that need the exact bytes (Stripe).
  */
 async function readJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
   if (c.req.method !== "POST" && c.req.method !== "PATCH") return next();
   const text = await c.req.text();
   if (text.trim() === "") {
     c.set("rawBody", {});
-    // The validators read the body again; an empty one reads as an empty object. Hono's
-    // `req.json()` parses the cached *text*, so that is the cache entry to replace.
-    const cache = (c.req as unknown as { bodyCache: { json?: Promise<unknown>; text?: Promise<string> } }).bodyCache;
-    cache.text = Promise.resolve("{}");
-    cache.json = Promise.resolve({});
     return next();
   }
   if (!JSON_MEDIA_TYPE.test(c.req.header("Content-Type") ?? "")) {
     throw new ApiError(415, "unsupported_media_type", "Send JSON with 'Content-Type: application/json'.");
   }
+  let parsed: unknown;
   try {
-    c.set("rawBody", JSON.parse(text));
+    parsed = JSON.parse(text);
   } catch {
     throw new ApiError(400, "invalid_json", "The request body is not valid JSON.");
   }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    const got = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`;
+    throw new ApiError(400, "invalid_body", `The request body must be a JSON object, like {"name":"Pro"}; got ${got}.`);
+  }
+  c.set("rawBody", parsed);
   return next();
 }
 

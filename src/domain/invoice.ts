@@ -2,7 +2,7 @@ import { sumAmounts } from "./money";
 import type { DraftLine } from "./proration";
 
 export type InvoiceStatus = "draft" | "open" | "paid" | "void" | "uncollectible";
-export type BillingReason = "subscription_create" | "subscription_cycle" | "subscription_update" | "manual";
+export type BillingReason = "subscription_create" | "subscription_cycle" | "subscription_update" | "subscription_final" | "manual";
 
 export interface InvoiceTotals {
   subtotal: number;
@@ -35,4 +35,14 @@ export function finalizeTotals(lines: readonly DraftLine[], creditBalance: numbe
     creditBalanceAfter: creditBalance - creditApplied,
     status: amountDue === 0 ? "paid" : "open",
   };
+}
+
+/** Rule 8: voiding an invoice gives its credit_applied back; marking it uncollectible does not. */
+export function creditReturnedOnClose(to: "void" | "uncollectible", creditApplied: number): number {
+  return to === "void" ? creditApplied : 0;
+}
+
+/** Rule 12: pending lines left at the end are invoiced when their sum is positive, else dropped. */
+export function shouldInvoicePendingAtEnd(pending: readonly DraftLine[]): boolean {
+  return sumAmounts(pending.map((line) => line.amount)) > 0;
 }

@@ -102,7 +102,9 @@ describe("GET /v1/openapi.json", () => {
       if (method === "post" || method === "patch") {
         expect(op.requestBody?.content?.["application/json"]?.schema, `${method} ${path}`).toBeDefined();
       }
-      expect(op.responses?.default?.content?.["application/json"]?.schema?.$ref, `${method} ${path}`).toBe("#/components/schemas/Error");
+      for (const status of ["401", "500"]) {
+        expect(op.responses?.[status]?.content?.["application/json"]?.schema, `${method} ${path} ${status}`).toBeDefined();
+      }
     }
     expect(doc.paths["/v1/plans"]!.post!.responses?.["201"]?.content?.["application/json"]?.schema?.$ref).toBe("#/components/schemas/Plan");
     expect(doc.paths["/v1/plans/{id}"]!.get!.responses?.["200"]?.content?.["application/json"]?.schema?.$ref).toBe("#/components/schemas/Plan");

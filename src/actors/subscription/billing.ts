@@ -1,8 +1,10 @@
 import { shouldAttemptAutomatically, statusAfterPayment } from "../../domain/dunning";
 import { finalizeTotals } from "../../domain/invoice";
+import type { DraftLine } from "../../domain/proration";
 import type { Decision, InvoiceDraft, SubscriptionState } from "../../domain/subscription";
-import { isEnded } from "../../domain/subscription";
+import { heldRenewals, isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
+import { toIso } from "../../domain/time";
 import type { BillingContext } from "./context";
 import type { SubscriptionRecord } from "./store";
 
@@ -11,37 +13,59 @@ import type { SubscriptionRecord } from "./store";
 
 /**
  * Persists a decision (inside the caller's transaction): the new state, its invoice with
- * every pending line, new pending lines, the renewal job, and the event.
+ * every pending line, new pending lines, the renewal job, and the events in causal order
+ * (the subscription's own event first, then its invoice's: API.md §6).
  */
 export function apply(ctx: BillingContext, decision: Decision, at: Instant, eventType: string): void {
   if (!decision.ok) return;
+  if (decision.held) {
+    ctx.store.unschedule("renew");
+    return;
+  }
   const { state } = decision;
   ctx.store.saveState(state);
   ctx.store.addPending(decision.pending);
-  if (decision.invoice) finalizeInvoice(ctx, state, decision.invoice, at);
-  if (isEnded(state.status)) {
-    endSubscription(ctx, ctx.store.load()!.state, state.status, at);
-  } else {
-    ctx.store.schedule("renew", state.currentPeriodEnd);
-  }
-  ctx.store.recordEvent(eventType, ctx.view(), at);
+  // Ended first, so that a final invoice's one attempt (rule 12) is not unscheduled with the rest.
+  if (isEnded(state.status)) endSubscription(ctx, state, state.status, at);
+  else ctx.store.schedule("renew", state.currentPeriodEnd);
+  const dropped = decision.dropped ?? [];
+  if (dropped.length > 0) ctx.store.clearPending();
+  const invoiceId = decision.invoice ? issueInvoice(ctx, ctx.store.load()!.state, decision.invoice, at) : null;
+  ctx.store.recordEvent(eventType, ctx.view(), at, dropped.length > 0 ? { pending_lines_dropped: dropped.map(droppedLineView) } : {});
+  if (invoiceId) recordIssuedInvoiceEvents(ctx, invoiceId, at);
   ctx.markChanged();
 }
 
-/** Rules 2 and 8: the draft's lines plus every pending line, credit applied, finalized. */
-export function finalizeInvoice(ctx: BillingContext, state: SubscriptionState, draft: InvoiceDraft, at: Instant): string {
+/** Rule 12: what a subscription.canceled event shows of the pending lines it dropped. */
+function droppedLineView(line: DraftLine) {
+  return { type: line.type, description: line.description, amount: line.amount, quantity: line.quantity, plan: line.plan, period_start: toIso(line.periodStart), period_end: toIso(line.periodEnd) };
+}
+
+/**
+ * Rules 2 and 8: the draft's lines plus every pending line, credit applied, finalized, and
+ * its first payment attempt scheduled. Its events are recorded by `recordIssuedInvoiceEvents`,
+ * after the event of the change that caused it.
+ */
+export function issueInvoice(ctx: BillingContext, state: SubscriptionState, draft: InvoiceDraft, at: Instant): string {
   const current = ctx.store.load()!.state;
   const lines = [...draft.lines, ...ctx.store.pending()];
   ctx.store.clearPending();
   const totals = finalizeTotals(lines, current.creditBalance);
   ctx.store.saveState({ ...state, creditBalance: totals.creditBalanceAfter });
   const invoiceId = ctx.store.insertInvoice({ lines, totals, currency: state.plan.currency, reason: draft.reason, period: draft.period, at });
-  const record = ctx.store.load()!;
-  ctx.store.recordEvent("invoice.created", ctx.invoiceOf(invoiceId, record), at);
-  ctx.store.recordEvent("invoice.finalized", ctx.invoiceOf(invoiceId, record), at);
-  if (totals.status === "paid") ctx.store.recordEvent("invoice.paid", ctx.invoiceOf(invoiceId, record), at);
-  else if (shouldAttemptAutomatically(state.status)) ctx.store.schedule("retry_payment", at, invoiceId);
+  if (totals.status === "open" && shouldAttemptAutomatically(state.status, { billingReason: draft.reason, attemptCount: 0 })) {
+    ctx.store.schedule("retry_payment", at, invoiceId);
+  }
   return invoiceId;
+}
+
+/** invoice.created < invoice.finalized (< invoice.paid when nothing was due). */
+export function recordIssuedInvoiceEvents(ctx: BillingContext, invoiceId: string, at: Instant): void {
+  const record = ctx.store.load()!;
+  const invoice = ctx.invoiceOf(invoiceId, record);
+  ctx.store.recordEvent("invoice.created", invoice, at);
+  ctx.store.recordEvent("invoice.finalized", invoice, at);
+  if (invoice.status === "paid") ctx.store.recordEvent("invoice.paid", invoice, at);
 }
 
 /** An ended subscription has no renewal or retries left; its open invoices stay open. */
@@ -63,6 +87,8 @@ export function recomputeStatusAfterSettling(ctx: BillingContext, record: Subscr
   if (status !== record.state.status) {
     ctx.store.saveState({ ...record.state, status });
     ctx.store.recordEvent("subscription.updated", ctx.view(), at);
+    // Rule 9: the renewals held while incomplete are made now, in order.
+    for (const renewal of heldRenewals(ctx.store.load()!.state, at)) apply(ctx, renewal, at, "subscription.updated");
   }
   ctx.markChanged();
 }

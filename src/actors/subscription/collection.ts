@@ -8,6 +8,7 @@ import type { ChargeRequest, ChargeResult } from "../../payments/gateway";
 import type { Idempotency } from "../actor";
 import { customerStub } from "../stubs";
 import { creditPayment, endSubscription } from "./billing";
+import { settle } from "./jobs";
 import type { RequestContext, SubscriptionContext } from "./context";
 import { paymentView, subscriptionView } from "./views";
 
@@ -32,6 +33,8 @@ export async function pay(ctx: RequestContext, invoiceId: string, idem: Idempote
     const seen = invoice.attempt_count;
     const now = await ctx.currentTime(record.testClock);
     await attemptPayment(ctx, invoiceId, now, seen);
+    // A payment may have released held renewals (rule 9): their first attempts are due now.
+    await settle(ctx, now);
     return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!));
   });
 }
@@ -44,7 +47,7 @@ export async function retryAfterPaymentMethodUpdate(ctx: RequestContext, id: str
   const open = ctx.store.openInvoices();
   const now = await ctx.currentTime(record.testClock);
   for (const invoice of open) await attemptPayment(ctx, invoice.id, now, invoice.attempt_count);
-  await ctx.flushReadModel();
+  await settle(ctx, now);
   return ok(ctx.view());
 }
 

@@ -1,11 +1,12 @@
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import { statusAfterClosing } from "../../domain/dunning";
+import { creditReturnedOnClose } from "../../domain/invoice";
 import { isEnded, manualInvoiceRefusal } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
 import type { Idempotency } from "../actor";
-import { creditPayment, endSubscription, finalizeInvoice, recomputeStatusAfterSettling } from "./billing";
+import { creditPayment, endSubscription, issueInvoice, recomputeStatusAfterSettling, recordIssuedInvoiceEvents } from "./billing";
 import type { RequestContext } from "./context";
 import { settle } from "./jobs";
 import type { InvoiceRow } from "./store";
@@ -41,7 +42,8 @@ export async function invoiceNow(ctx: RequestContext, id: string, idem: Idempote
       const refusal = manualInvoiceRefusal(state.status);
       if (refusal) return failure<Invoice>(400, refusal.code, refusal.message);
       if (ctx.store.pending().length === 0) return failure<Invoice>(400, "nothing_to_invoice", "There are no pending lines to invoice.");
-      invoiceId = finalizeInvoice(ctx, state, { reason: "manual", period: { start: now, end: now }, lines: [], includePending: true }, now);
+      invoiceId = issueInvoice(ctx, state, { reason: "manual", period: { start: now, end: now }, lines: [], includePending: true }, now);
+      recordIssuedInvoiceEvents(ctx, invoiceId, now);
       ctx.markChanged();
       return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!), 201);
     });
@@ -78,6 +80,8 @@ export async function closeInvoice(ctx: RequestContext, invoiceId: string, to: "
     if (invoice.status !== "open") return failure<Invoice>(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be ${to === "void" ? "voided" : "marked uncollectible"}.`);
     ctx.store.updateInvoice(invoiceId, { status: to, next_payment_attempt: null, ...(to === "void" ? { voided_at: now } : {}) });
     ctx.store.unscheduleInvoice(invoiceId);
+    const before = ctx.store.load()!.state;
+    ctx.store.saveState({ ...before, creditBalance: before.creditBalance + creditReturnedOnClose(to, invoice.credit_applied) });
     const current = ctx.store.load()!;
     ctx.store.recordEvent(to === "void" ? "invoice.voided" : "invoice.marked_uncollectible", ctx.invoiceOf(invoiceId, current), now);
     const status = statusAfterClosing(current.state.status, invoice.billing_reason === "subscription_create", ctx.store.openInvoices().length);
@@ -96,6 +100,9 @@ async function writeInvoice<T>(ctx: RequestContext, invoiceId: string, idem: Ide
     const record = ctx.store.load();
     if (!record || !ctx.store.invoice(invoiceId)) return notFound("invoice", invoiceId);
     const now = await ctx.currentTime(record.testClock);
-    return ctx.commit(idem, () => write(ctx.store.invoice(invoiceId)!, now));
+    const committed = ctx.commit(idem, () => write(ctx.store.invoice(invoiceId)!, now));
+    // A payment may have released held renewals (rule 9): their first attempts are due now.
+    if (committed.ok) await settle(ctx, now);
+    return committed;
   });
 }

@@ -1,4 +1,5 @@
 import { shouldAttemptAutomatically } from "../../domain/dunning";
+import { creditReturnedOnClose } from "../../domain/invoice";
 import { isEnded, renew } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import { apply, endSubscription } from "./billing";
@@ -30,7 +31,7 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
     case "renew":
       return renewAt(ctx, at);
     case "retry_payment":
-      if (!shouldAttemptAutomatically(ctx.store.load()!.state.status)) {
+      if (!attemptsNow(ctx, job.invoice_id)) {
         ctx.transaction(() => ctx.store.unschedule("retry_payment", job.invoice_id));
         return;
       }
@@ -56,7 +57,7 @@ export function renewAt(ctx: SubscriptionContext, at: Instant): void {
       ctx.store.unschedule("renew");
       return;
     }
-    const decision = renew(record.state);
+    const decision = renew(record.state, ctx.store.pending());
     apply(ctx, decision, at, decision.ok && decision.state.status === "canceled" ? "subscription.canceled" : "subscription.updated");
   });
 }
@@ -69,7 +70,15 @@ function expireIncomplete(ctx: SubscriptionContext, invoiceId: string, at: Insta
     if (record.state.status !== "incomplete" || invoice?.status !== "open") return;
     ctx.store.updateInvoice(invoiceId, { status: "void", voided_at: at, next_payment_attempt: null });
     ctx.store.unscheduleInvoice(invoiceId);
+    ctx.store.saveState({ ...record.state, creditBalance: record.state.creditBalance + creditReturnedOnClose("void", invoice.credit_applied) });
     ctx.store.recordEvent("invoice.voided", ctx.invoiceOf(invoiceId, record), at);
-    endSubscription(ctx, record.state, "incomplete_expired", at);
+    endSubscription(ctx, ctx.store.load()!.state, "incomplete_expired", at);
   });
+}
+
+/** Whether a scheduled attempt on this invoice still runs (rules 9 and 12). */
+function attemptsNow(ctx: SubscriptionContext, invoiceId: string): boolean {
+  const invoice = ctx.store.invoice(invoiceId);
+  if (!invoice) return false;
+  return shouldAttemptAutomatically(ctx.store.load()!.state.status, { billingReason: invoice.billing_reason, attemptCount: invoice.attempt_count });
 }

@@ -65,12 +65,16 @@ export async function cancel(ctx: RequestContext, id: string, atPeriodEnd: boole
     const record = ctx.loadFor(id);
     if (!record) return notFound("subscription", id);
     const now = await ctx.currentTime(record.testClock);
-    return ctx.commit(idem, () => {
-      const decision = cancelSubscription(ctx.store.load()!.state, atPeriodEnd, now);
+    const committed = ctx.commit(idem, () => {
+      const decision = cancelSubscription(ctx.store.load()!.state, atPeriodEnd, now, ctx.store.pending());
       if (!decision.ok) return failure<Subscription>(400, decision.error.code, decision.error.message);
       apply(ctx, decision, now, decision.state.status === "canceled" ? "subscription.canceled" : "subscription.updated");
       return ok(ctx.view());
     });
+    if (!committed.ok) return committed;
+    // A final invoice's one attempt (rule 12) is due now.
+    await settle(ctx, now);
+    return ok(ctx.view());
   });
 }
 

@@ -312,10 +312,10 @@ export class SubscriptionStore {
 
   // ---- events ------------------------------------------------------------------------
 
-  recordEvent(type: string, object: unknown, at: Instant): void {
+  recordEvent(type: string, object: unknown, at: Instant, extra: Record<string, unknown> = {}): void {
     this.query(
       "INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)",
-      `evt_${ulid()}`, type, at, JSON.stringify({ object }),
+      `evt_${ulid()}`, type, at, JSON.stringify({ object, ...extra }),
     );
   }
 

@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
 import type { ListPage } from "../../contract/common";
 import { ListQuery, Timestamp, listOf } from "../../contract/common";
@@ -57,12 +57,14 @@ async function kvPage<T>(c: Context<AppEnv>, prefix: string, limit: number, curs
   };
 }
 
-export function notificationAdminRoutes(app: OpenAPIHono<AppEnv>): void {
+export function notificationAdminRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
     {
       method: "get",
       path: "/v1/admin/emails",
+      operationId: "listAdminEmails",
       summary: "The emails the service sent (newest first)",
       description: "Every provider's emails are kept; with the `log` provider (the local default) this is the only place they go. Emails whose retries ran out show status `failed`. Eventually consistent (KV).",
       tag: "Admin",
@@ -77,6 +79,7 @@ export function notificationAdminRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "get",
       path: "/v1/admin/dead_letters",
+      operationId: "listAdminDeadLetters",
       summary: "Queue messages whose retries ran out (newest first)",
       tag: "Admin",
       query: ListQuery,
@@ -84,4 +87,5 @@ export function notificationAdminRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c, { query }) => c.json(await kvPage(c, DEAD_LETTER_PREFIX, query.limit, query.cursor)),
   );
+  return app;
 }

@@ -1,8 +1,8 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { modeOf } from "../../env";
 import { ApiError } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey } from "../../ids";
-import { IdParam, ListQuery, listOf } from "../../contract/common";
+import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { DeletedWebhookEndpoint, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate } from "../../contract/webhook-endpoint";
 import { endpointsStub } from "../../notifications/webhooks/snapshot";
 import type { AppEnv } from "../context";
@@ -25,12 +25,14 @@ function checkId(id: string): void {
   if (!/^we_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new ApiError(404, "resource_missing", `No such webhook endpoint: '${id}'`, "id");
 }
 
-export function webhookEndpointRoutes(app: OpenAPIHono<AppEnv>): void {
+export function webhookEndpointRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
     {
       method: "post",
       path: "/v1/webhook_endpoints",
+      operationId: "createWebhookEndpoint",
       summary: "Create a webhook endpoint",
       description: "The answer carries the signing secret (whsec_…), shown this once.",
       tag: "Webhook endpoints",
@@ -48,13 +50,13 @@ export function webhookEndpointRoutes(app: OpenAPIHono<AppEnv>): void {
 
   endpoint(
     app,
-    { method: "get", path: "/v1/webhook_endpoints", summary: "List webhook endpoints, newest first", tag: "Webhook endpoints", query: ListQuery, response: listOf(WebhookEndpoint, "WebhookEndpointList") },
+    { method: "get", path: "/v1/webhook_endpoints", operationId: "listWebhookEndpoints", summary: "List webhook endpoints, newest first", tag: "Webhook endpoints", query: listQuery(idCursor("we")), response: listOf(WebhookEndpoint, "WebhookEndpointList") },
     async (c, { query }) => send(c, await endpointsStub(c.env).list(query.limit, query.cursor ?? null)),
   );
 
   endpoint(
     app,
-    { method: "get", path: "/v1/webhook_endpoints/:id", summary: "Retrieve a webhook endpoint", tag: "Webhook endpoints", params: IdParam, response: WebhookEndpoint },
+    { method: "get", path: "/v1/webhook_endpoints/:id", operationId: "retrieveWebhookEndpoint", summary: "Retrieve a webhook endpoint", tag: "Webhook endpoints", params: IdParam, response: WebhookEndpoint },
     async (c, { params }) => {
       checkId(params.id);
       return send(c, await endpointsStub(c.env).get(params.id));
@@ -66,6 +68,7 @@ export function webhookEndpointRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "post",
       path: "/v1/webhook_endpoints/:id",
+      operationId: "updateWebhookEndpoint",
       summary: "Update a webhook endpoint",
       description: 'Change url, enabled_events or status; {"status":"enabled"} re-enables an endpoint that was disabled after 3 days of failures.',
       tag: "Webhook endpoints",
@@ -82,10 +85,11 @@ export function webhookEndpointRoutes(app: OpenAPIHono<AppEnv>): void {
 
   endpoint(
     app,
-    { method: "delete", path: "/v1/webhook_endpoints/:id", summary: "Delete a webhook endpoint", tag: "Webhook endpoints", params: IdParam, response: DeletedWebhookEndpoint },
+    { method: "delete", path: "/v1/webhook_endpoints/:id", operationId: "deleteWebhookEndpoint", summary: "Delete a webhook endpoint", tag: "Webhook endpoints", params: IdParam, response: DeletedWebhookEndpoint },
     async (c, { params }) => {
       checkId(params.id);
       return send(c, await endpointsStub(c.env).remove(params.id));
     },
   );
+  return app;
 }
