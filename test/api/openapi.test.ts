@@ -18,7 +18,7 @@ interface OpenApiDoc {
   components: { schemas: Record<string, { type?: string; properties?: Record<string, unknown>; required?: string[] }>; securitySchemes?: Record<string, { type: string; scheme?: string }> };
 }
 
-/** API.md §3 routes that src/api/routes implements (admin routes and webhook endpoints are not built yet). */
+/** API.md §3 routes that src/api/routes implements (the admin subscriptions and metrics routes are not built yet). */
 const ROUTES: [method: string, path: string][] = [
   ["post", "/v1/plans"],
   ["get", "/v1/plans"],
@@ -29,6 +29,7 @@ const ROUTES: [method: string, path: string][] = [
   ["patch", "/v1/customers/{id}"],
   ["get", "/v1/customers/{id}/subscriptions"],
   ["get", "/v1/customers/{id}/invoices"],
+  ["get", "/v1/customers/{id}/events"],
   ["post", "/v1/subscriptions"],
   ["get", "/v1/subscriptions/{id}"],
   ["post", "/v1/subscriptions/{id}/change"],
@@ -48,6 +49,13 @@ const ROUTES: [method: string, path: string][] = [
   ["post", "/v1/test_clocks"],
   ["get", "/v1/test_clocks/{id}"],
   ["post", "/v1/test_clocks/{id}/advance"],
+  ["post", "/v1/webhook_endpoints"],
+  ["get", "/v1/webhook_endpoints"],
+  ["get", "/v1/webhook_endpoints/{id}"],
+  ["post", "/v1/webhook_endpoints/{id}"],
+  ["delete", "/v1/webhook_endpoints/{id}"],
+  ["get", "/v1/admin/emails"],
+  ["get", "/v1/admin/dead_letters"],
 ];
 
 async function document(): Promise<OpenApiDoc> {
