@@ -6,6 +6,7 @@ import { apply, endSubscription } from "./billing";
 import { attemptPayment, reconcile } from "./collection";
 import type { SubscriptionContext } from "./context";
 import type { JobRow } from "./store";
+import { announceUpcoming } from "./upcoming";
 
 /** Runs every job due at or before `until`, in time order, each at its own due time. */
 export async function settle(ctx: SubscriptionContext, until: Instant): Promise<void> {
@@ -40,6 +41,9 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
       return reconcile(ctx, job.invoice_id, at);
     case "expire_incomplete":
       return expireIncomplete(ctx, job.invoice_id, at);
+    case "invoice_upcoming":
+      ctx.transaction(() => announceUpcoming(ctx, at));
+      return;
     case "trial_will_end":
       ctx.transaction(() => {
         ctx.store.unschedule("trial_will_end");

@@ -20,6 +20,7 @@ import * as jobs from "./jobs";
 import type { CreateSubscriptionInput } from "./lifecycle";
 import * as lifecycle from "./lifecycle";
 import * as reads from "./reads";
+import { syncUpcomingJob } from "./upcoming";
 import { SUBSCRIPTION_MIGRATIONS } from "./schema";
 import { SubscriptionStore } from "./store";
 import { summaryKey, summaryOf } from "./summary";
@@ -62,8 +63,13 @@ export class SubscriptionActor extends Actor {
     },
   );
 
+  /** Every transaction also keeps the invoice.upcoming job in step with the state it leaves (upcoming.ts). */
   protected override transaction<T>(fn: () => T): T {
-    const result = super.transaction(fn);
+    const result = super.transaction(() => {
+      const value = fn();
+      syncUpcomingJob(this.context, this.config.upcomingDays);
+      return value;
+    });
     armOutboxAlarm(this.ctx.storage, this.outbox, this.nextJobAt());
     return result;
   }
