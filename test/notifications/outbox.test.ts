@@ -59,6 +59,7 @@ describe("outbox → queue → consumer → webhook", { timeout: 30_000 }, () =>
     const rows = await outboxRows(subscription.id);
     const listed = await ok("GET", `/v1/subscriptions/${subscription.id}/events`);
     expect(rows.map((r) => r.type)).toEqual(listed.data.map((e: { type: string }) => e.type));
+    expect(rows.map((r) => r.type)).toEqual(["subscription.created", "invoice.created", "invoice.finalized", "payment.succeeded", "invoice.paid"]);
     expect(rows.map((r) => r.delivered)).toEqual([1, 1, 1, 1, 1]);
   });
 
