@@ -73,8 +73,7 @@ describe("email templates", () => {
     expect(email.text).toContain("Hello Ada <Lovelace>,");
     expect(email.text).toContain("We could not collect $16.50 for invoice ABCD1234-0002 (Pro).");
     expect(email.text).toContain("We will try again on March 1, 2026.");
-    expect(email.text).toContain("Pro × 1 (February 28, 2026 – March 31, 2026)  $20.00");
-    expect(email.text).toContain("Unused time on Basic after 2026-02-10 (February 10, 2026 – February 28, 2026)  -$3.50");
+    expect(email.text).toContain("Invoice ABCD1234-0002 — period February 28, 2026 to March 31, 2026\n  Pro × 1  $20.00\n  Unused time on Basic after 2026-02-10  -$3.50\n  Subtotal: $16.50\n  Amount due: $16.50\n");
     expect(email.text).toContain("Amount due: $16.50");
     expect(email.html).toContain("Hello Ada &lt;Lovelace&gt;,");
     expect(email.html).toContain("We will try again on March 1, 2026.");

@@ -6,7 +6,7 @@ interface InvoiceData {
   id?: string;
   number?: string;
   currency: string;
-  lines: { description: string; amount: number; quantity: number; period_start: string; period_end: string }[];
+  lines: { description: string; amount: number }[];
   subtotal: number;
   total: number;
   credit_applied: number;
@@ -146,10 +146,9 @@ ${table ? `<tr><td style="padding:0 32px 8px;">${table.html}</td></tr>` : ""}
 /** The invoice's lines, then subtotal, credit and amount due, in text and as an HTML table. */
 function invoiceTable(invoice: InvoiceData): { text: string; html: string } {
   const money = (minor: number) => formatAmount(minor, invoice.currency);
-  const rows: [string, string][] = invoice.lines.map((line) => [
-    `${line.description}${line.quantity > 1 ? ` × ${line.quantity}` : ""} (${formatDate(line.period_start)} – ${formatDate(line.period_end)})`,
-    money(line.amount),
-  ]);
+  // A line's description already says what it is for: "3 × Team (2026-03-10 – 2026-04-10)",
+  // "Unused time on Basic after 2026-02-24".
+  const rows: [string, string][] = invoice.lines.map((line) => [line.description, money(line.amount)]);
   const totals: [string, string][] = [["Subtotal", money(invoice.subtotal)]];
   if (invoice.credit_applied > 0) totals.push(["Credit applied", money(-invoice.credit_applied)]);
   totals.push(["Amount due", money(invoice.amount_due)]);
