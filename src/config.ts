@@ -26,7 +26,7 @@ export function loadConfig(env: Env): Config {
     throw new Error(`BILLIFY_MODE must be "test" or "live"; got "${mode}"`);
   }
   const dunning = parseDunningPolicy(env.BILLIFY_RETRY_DAYS, env.BILLIFY_FINAL_ACTION);
-  return { dunning, gateway: gatewayFor(env, mode), email: parseEmailSettings(env), upcomingDays: parseUpcomingDays(env.BILLIFY_UPCOMING_DAYS) };
+  return Object.freeze({ dunning, gateway: gatewayFor(env, mode), email: parseEmailSettings(env), upcomingDays: parseUpcomingDays(env.BILLIFY_UPCOMING_DAYS) });
 }
 
 function gatewayFor(env: Env, mode: "test" | "live"): PaymentGateway {

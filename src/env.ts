@@ -1,6 +1,7 @@
 import type { CustomerActor } from "./actors/customer/customer-actor";
 import type { PlanActor } from "./actors/plan/plan-actor";
 import type { SubscriptionActor } from "./actors/subscription/subscription-actor";
+import type { MetricsShard } from "./admin/metrics/metrics-shard";
 import type { TestClockActor } from "./actors/test-clock/test-clock-actor";
 import type { WebhookEndpointsActor } from "./notifications/webhooks/endpoints-actor";
 import type { EmailMessage, EventMessage, WebhookMessage } from "./notifications/messages";
@@ -11,6 +12,8 @@ export interface Env {
   CUSTOMERS: DurableObjectNamespace<CustomerActor>;
   SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionActor>;
   TEST_CLOCKS: DurableObjectNamespace<TestClockActor>;
+  /** Aggregate actors behind GET /v1/admin/metrics (src/admin/metrics). */
+  METRICS: DurableObjectNamespace<MetricsShard>;
   WEBHOOK_ENDPOINTS: DurableObjectNamespace<WebhookEndpointsActor>;
   BILLIFY_KV: KVNamespace;
   EVENTS_QUEUE: Queue<EventMessage>;

@@ -1,8 +1,10 @@
+import { routeLiveRequest } from "./admin/live";
 import { createApp } from "./api/app";
 import { loadConfig } from "./config";
 import type { Env } from "./env";
 import { handleQueue } from "./notifications/consumer";
 
+export { MetricsShard } from "./admin/metrics/metrics-shard";
 export { CustomerActor } from "./actors/customer/customer-actor";
 export { PlanActor } from "./actors/plan/plan-actor";
 export { SubscriptionActor } from "./actors/subscription/subscription-actor";
@@ -32,6 +34,9 @@ export default {
         return Response.json({ error: CONFIGURATION_ERROR }, { status: 500 });
       }
     }
+    // Live dashboard pages: partyserver WebSockets to a subscription's actor.
+    const live = await routeLiveRequest(request, env);
+    if (live) return live;
     return app.fetch(request, env, ctx);
   },
   /** Producer and consumer are this one Worker (wrangler.jsonc "queues"). */

@@ -46,3 +46,13 @@ export function creditReturnedOnClose(to: "void" | "uncollectible", creditApplie
 export function shouldInvoicePendingAtEnd(pending: readonly DraftLine[]): boolean {
   return sumAmounts(pending.map((line) => line.amount)) > 0;
 }
+
+/** Still owed while open or uncollectible (as Stripe); nothing once paid or void. */
+export function amountRemaining(status: InvoiceStatus, amountDue: number, amountPaid: number): number {
+  return status === "open" || status === "uncollectible" ? amountDue - amountPaid : 0;
+}
+
+/** Invoice numbers: `<8 chars of the subscription's routing key>-<4-digit sequence>`, gapless per subscription. */
+export function invoiceNumber(subscriptionKey: string, sequence: number): string {
+  return `${subscriptionKey.slice(0, 8)}-${String(sequence).padStart(4, "0")}`;
+}

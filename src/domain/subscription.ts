@@ -55,7 +55,8 @@ export interface InvoiceDraft {
 
 export type DomainError = { code: string; message: string; param?: string };
 
-export type Decision =
+/** What one rule changes in the state, and the invoice and lines it makes (see decision.ts for all effects). */
+export type Transition =
   | {
       ok: true;
       state: SubscriptionState;
@@ -94,7 +95,7 @@ export interface StartInput {
  * with a later billing_cycle_anchor, a shorter first period [now, anchor) at a prorated
  * price; otherwise a full first period from now, invoiced at once.
  */
-export function startSubscription(input: StartInput): Decision {
+export function startSubscription(input: StartInput): Transition {
   const { plan, quantity, now, trialDays, billingCycleAnchor } = input;
   const base = { plan, quantity, cancelAtPeriodEnd: false, canceledAt: null, endedAt: null, creditBalance: 0 };
   if (trialDays > 0) {
@@ -139,7 +140,7 @@ export function startSubscription(input: StartInput): Decision {
  * Renewal at current_period_end (rules 2, 3). Cancels instead when cancel_at_period_end is
  * set. Periods come from the anchor, so a late alarm never shifts the cycle.
  */
-export function renew(state: SubscriptionState, pending: readonly DraftLine[] = []): Decision {
+export function renew(state: SubscriptionState, pending: readonly DraftLine[] = []): Transition {
   if (isEnded(state.status)) return fail("subscription_ended", "the subscription has ended");
   const at = state.currentPeriodEnd;
   if (state.cancelAtPeriodEnd) return end({ ...state, status: "canceled", endedAt: at }, pending, at);
@@ -194,7 +195,7 @@ const CHANGEABLE: ReadonlySet<SubscriptionStatus> = new Set(["trialing", "active
  *  - another cadence: credit the unused time, restart the cycle at t and invoice a full
  *    new period at once.
  */
-export function changeSubscription(state: SubscriptionState, change: ChangeInput): Decision {
+export function changeSubscription(state: SubscriptionState, change: ChangeInput): Transition {
   if (!CHANGEABLE.has(state.status)) {
     return fail("invalid_status", `a ${state.status} subscription cannot change`);
   }
@@ -236,25 +237,8 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
   };
 }
 
-/**
- * Rule 9: once the first invoice of an incomplete subscription is paid, every renewal held
- * meanwhile is made at once (invoiced at `now`), in order. Returns one renewal per period
- * that started by `now`; empty when none was held.
- */
-export function heldRenewals(state: SubscriptionState, now: Instant): Extract<Decision, { ok: true }>[] {
-  const renewals: Extract<Decision, { ok: true }>[] = [];
-  let current = state;
-  while (!isEnded(current.status) && current.status !== "incomplete" && current.currentPeriodEnd <= now) {
-    const decision = renew(current);
-    if (!decision.ok || decision.held) break;
-    renewals.push(decision);
-    current = decision.state;
-  }
-  return renewals;
-}
-
 /** Rule 10 and cancel at period end (rule 3); ending now bills what is pending (rule 12). */
-export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolean, now: Instant, pending: readonly DraftLine[] = []): Decision {
+export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolean, now: Instant, pending: readonly DraftLine[] = []): Transition {
   if (isEnded(state.status)) return fail("subscription_ended", `the subscription is already ${state.status}`);
   if (atPeriodEnd) {
     return { ok: true, state: { ...state, cancelAtPeriodEnd: true, canceledAt: now }, invoice: null, pending: [] };
@@ -267,7 +251,7 @@ export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolea
  * invoiced at once on a final invoice (the actor adds the pending lines, rule 2's sweep);
  * otherwise they are dropped and the decision says which.
  */
-function end(ended: SubscriptionState, pending: readonly DraftLine[], at: Instant): Decision {
+function end(ended: SubscriptionState, pending: readonly DraftLine[], at: Instant): Transition {
   if (pending.length > 0 && shouldInvoicePendingAtEnd(pending)) {
     return { ok: true, state: ended, invoice: { reason: "subscription_final", period: { start: at, end: at }, lines: [], includePending: true }, pending: [] };
   }
@@ -288,11 +272,11 @@ export function manualInvoiceRefusal(status: SubscriptionStatus): DomainError | 
 }
 
 /** Clears a scheduled cancellation while the subscription has not ended. */
-export function resumeSubscription(state: SubscriptionState): Decision {
+export function resumeSubscription(state: SubscriptionState): Transition {
   if (isEnded(state.status)) return fail("subscription_ended", `the subscription is already ${state.status}`);
   return { ok: true, state: { ...state, cancelAtPeriodEnd: false, canceledAt: null }, invoice: null, pending: [] };
 }
 
-function fail(code: string, message: string, param?: string): Decision {
+function fail(code: string, message: string, param?: string): Transition {
   return { ok: false, error: { code, message, ...(param ? { param } : {}) } };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { eventually, kvSummary } from "../admin/read-model";
 import { advance, api, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
 // API.md §4 rule 9, "First invoice": a subscription without a trial whose first invoice fails
@@ -193,11 +194,10 @@ describe("not paid within 23 hours", () => {
 
 describe("the read model follows the expiry", () => {
   it("shows incomplete_expired in KV once the first invoice expires", async () => {
-    const { env } = await import("cloudflare:workers");
     const { clock, subscription } = await subscribeOnClock("2026-03-10T08:00:00Z", { amount: 1000 }, {}, { payment_method: "pm_card_chargeDeclined" });
     await advance(clock.id, "2026-03-11T08:00:00Z");
-    const summary = await env.BILLIFY_KV.get<{ status: string }>(`subs/${subscription.id}`, "json");
-    expect(summary?.status).toBe("incomplete_expired");
+    const summary = await eventually(() => kvSummary(subscription.id), (s) => s?.status === "incomplete_expired");
+    expect(summary).toMatchObject({ status: "incomplete_expired", id: subscription.id });
   });
 });
 

@@ -2,8 +2,8 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import type { Cadence, Interval } from "../../src/domain/billing-period";
 import { oneIntervalAfter } from "../../src/domain/billing-period";
-import type { Decision, DomainError, PlanTerms, SubscriptionState } from "../../src/domain/subscription";
-import { cancelSubscription, changeSubscription, heldRenewals, manualInvoiceRefusal, renew, resumeSubscription, startSubscription } from "../../src/domain/subscription";
+import type { Transition, DomainError, PlanTerms, SubscriptionState } from "../../src/domain/subscription";
+import { cancelSubscription, changeSubscription, manualInvoiceRefusal, renew, resumeSubscription, startSubscription } from "../../src/domain/subscription";
 import { creditReturnedOnClose } from "../../src/domain/invoice";
 import { parseIso } from "../../src/domain/time";
 
@@ -20,11 +20,11 @@ const plan = (name: string, amount: number, cadence: Cadence = monthly, currency
 const basic = plan("Basic", 1000);
 const pro = plan("Pro", 2000);
 
-function accepted(decision: Decision): Extract<Decision, { ok: true }> {
+function accepted(decision: Transition): Extract<Transition, { ok: true }> {
   if (decision.ok) return decision;
   throw new Error(`expected a decision, got ${decision.error.code}: ${decision.error.message}`);
 }
-const refused = (decision: Decision): DomainError | undefined => (decision.ok ? undefined : decision.error);
+const refused = (decision: Transition): DomainError | undefined => (decision.ok ? undefined : decision.error);
 const start = (p: PlanTerms, now: number, quantity = 1, trialDays = 0, billingCycleAnchor: number | null = null) =>
   accepted(startSubscription({ plan: p, quantity, now, trialDays, billingCycleAnchor }));
 
@@ -342,22 +342,6 @@ describe("an incomplete subscription's renewals (rule 9)", () => {
     expect(decision).toEqual({ ok: true, state, invoice: null, pending: [], held: true });
   });
 
-  it("makes every held period once the first invoice is paid, in order, and no more", () => {
-    const paid = { ...incomplete(), status: "active" as const };
-    const renewals = heldRenewals(paid, at("2026-01-11T05:00:00Z"));
-    expect(renewals.map((r) => [r.invoice?.reason, r.invoice?.period, r.invoice?.lines.map((l) => l.amount)])).toEqual([
-      ["subscription_cycle", { start: anchor, end: at("2026-02-11T00:00:00Z") }, [1000]],
-    ]);
-    expect(renewals[0]!.state).toMatchObject({ status: "active", currentPeriodStart: anchor, currentPeriodEnd: at("2026-02-11T00:00:00Z") });
-    // Daily: paid two days and one second after the anchor, three periods had started.
-    const daily = { ...accepted(startSubscription({ plan: plan("Day", 100, { interval: "day", intervalCount: 1 }), quantity: 1, now: created, trialDays: 0, billingCycleAnchor: anchor })).state, status: "active" as const };
-    expect(heldRenewals(daily, anchor + 2 * DAY + 1).map((r) => r.invoice?.period.start)).toEqual([anchor, anchor + DAY, anchor + 2 * DAY]);
-  });
-
-  it("makes nothing while still incomplete, or when no period started", () => {
-    expect(heldRenewals(incomplete(), at("2026-01-11T05:00:00Z"))).toEqual([]);
-    expect(heldRenewals({ ...incomplete(), status: "active" }, anchor - 1)).toEqual([]);
-  });
 });
 
 describe("pending lines at the end (rule 12)", () => {

@@ -3,6 +3,9 @@ import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../con
 import { toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
+import { mirrorCustomer } from "../../admin/customer-index";
+import type { Query } from "../../admin/mirror-state";
+import { bumpMirrorVersion, mirrorVersion } from "../../admin/mirror-state";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { subscriptionStub, testClockStub } from "../stubs";
@@ -82,6 +85,7 @@ export class CustomerActor extends Actor {
           id, input.email ?? null, input.name ?? null, input.payment_method ?? null, clockId,
           JSON.stringify(input.metadata), Math.floor(nowMs / 1000),
         );
+        this.markListingChanged();
         const customer = this.load()!;
         this.recordEvent("customer.created", customer, Math.floor(nowMs / 1000));
         return ok(customer, 201);
@@ -108,6 +112,7 @@ export class CustomerActor extends Actor {
           patch.payment_method !== undefined ? patch.payment_method : customer.payment_method,
           JSON.stringify(metadata),
         );
+        this.markListingChanged();
         const updated = this.load()!;
         if (JSON.stringify(updated) !== JSON.stringify(customer)) this.recordEvent("customer.updated", updated, Math.floor(Date.now() / 1000));
         return ok(updated);
@@ -156,6 +161,26 @@ export class CustomerActor extends Actor {
     return ok(this.query<{ id: string }>("SELECT id FROM subscription_ref ORDER BY id DESC").map((r) => r.id));
   }
 
+  // ---- the customer listing's KV index (src/admin/customer-index.ts) -------------------
+
+  /** Inside the transaction of every change: the listing must show it. */
+  private readonly mirrorSql: Query = (statement, ...params) => this.query(statement, ...params);
+
+  private markListingChanged(): void {
+    this.markReadModelDirty();
+    bumpMirrorVersion(this.mirrorSql);
+  }
+
+  protected override readModelVersion(): number {
+    return mirrorVersion(this.mirrorSql);
+  }
+
+  protected override async writeReadModel(): Promise<number | void> {
+    const customer = this.load();
+    if (!customer) return;
+    return mirrorCustomer(this.env, this.mirrorSql, customer, mirrorVersion(this.mirrorSql), Date.now());
+  }
+
   // ---- events and their outbox ------------------------------------------------------------
 
   /** A page of the customer's own events, oldest first; the cursor is the last event's sequence number. */
@@ -186,7 +211,8 @@ export class CustomerActor extends Actor {
     await super.flushReadModel();
   }
 
-  protected override nextJobAt(): number | null {
+  /** No jobs of its own: only a retry of events left unsent. */
+  protected nextJobAt(): number | null {
     return this.outbox.retryAt(Date.now());
   }
 
@@ -218,4 +244,8 @@ export class CustomerActor extends Actor {
       created: toIso(row.created),
     };
   }
+
+  // ---- Actor hooks: no jobs of its own; the alarm only retries the outbox and the listing ----
+
+  protected async runDueJobs(): Promise<void> {}
 }

@@ -1,9 +1,12 @@
-import { finalizeTotals } from "../../domain/invoice";
-import { isEnded, renew } from "../../domain/subscription";
+import type { Invoice } from "../../contract/invoice";
+import { upcomingRenewal } from "../../domain/lifecycle";
+import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import { toIso } from "../../domain/time";
 import { upcomingNoticeAt } from "../../domain/upcoming";
 import type { BillingContext } from "./context";
+import { loadLedger } from "./persist";
+import { lineView } from "./views";
 
 // `invoice.upcoming` (API.md §6): a job on the subscription's own alarm (or its test clock),
 // `BILLIFY_UPCOMING_DAYS` before each renewal. The job is kept in step with the state after
@@ -11,7 +14,7 @@ import type { BillingContext } from "./context";
 // decision has to remember it; `_meta.upcoming_sent_for` (the period end it announced) keeps a
 // period from being announced twice.
 
-/** The preview of the invoice the next renewal will make: `data.object` of `invoice.upcoming`. */
+/** The preview of the invoice the next renewal will make: `data.object` of `invoice.upcoming` (reads.ts's, plus the fields an email reads). */
 export interface UpcomingInvoice {
   object: "invoice";
   upcoming: true;
@@ -20,10 +23,10 @@ export interface UpcomingInvoice {
   customer: string;
   status: "draft";
   currency: string;
-  billing_reason: "subscription_cycle";
+  billing_reason: Invoice["billing_reason"];
   period_start: string;
   period_end: string;
-  lines: { object: "line_item"; type: string; description: string; amount: number; quantity: number; plan: string | null; period_start: string; period_end: string }[];
+  lines: Invoice["lines"];
   subtotal: number;
   total: number;
   credit_applied: number;
@@ -65,15 +68,15 @@ export function announceUpcoming(ctx: BillingContext, at: Instant): void {
   if (preview) ctx.store.recordEvent("invoice.upcoming", preview, at);
 }
 
-/** The invoice the renewal decision (`renew`, the same function the renew job runs) will make; null if none. */
+/**
+ * The invoice the next renewal will make, from `upcomingRenewal` — the renewal decision the
+ * `renew` job itself runs (src/domain/lifecycle.ts), on the same ledger — so the reminder is
+ * that invoice line for line; null when the renewal makes none.
+ */
 export function upcomingInvoice(ctx: BillingContext): UpcomingInvoice | null {
   const record = ctx.store.load()!;
-  const pending = ctx.store.pending();
-  const decision = renew(record.state, pending);
-  if (!decision.ok || decision.held || !decision.invoice) return null;
-  // As the renew job writes it (issueInvoice): the period line, then every pending line, credit applied.
-  const lines = [...decision.invoice.lines, ...pending];
-  const totals = finalizeTotals(lines, record.state.creditBalance);
+  const invoice = upcomingRenewal(loadLedger(ctx))?.issue[0];
+  if (!invoice) return null;
   const renewsAt = toIso(record.state.currentPeriodEnd);
   return {
     object: "invoice",
@@ -82,17 +85,19 @@ export function upcomingInvoice(ctx: BillingContext): UpcomingInvoice | null {
     subscription: record.id,
     customer: record.customer,
     status: "draft",
-    currency: record.state.plan.currency,
-    billing_reason: "subscription_cycle",
-    period_start: toIso(decision.invoice.period.start),
-    period_end: toIso(decision.invoice.period.end),
-    lines: lines.map((l) => ({ object: "line_item", type: l.type, description: l.description, amount: l.amount, quantity: l.quantity, plan: l.plan, period_start: toIso(l.periodStart), period_end: toIso(l.periodEnd) })),
-    subtotal: totals.subtotal,
-    total: totals.total,
-    credit_applied: totals.creditApplied,
-    amount_due: totals.amountDue,
+    currency: invoice.currency,
+    billing_reason: invoice.reason,
+    period_start: toIso(invoice.period.start),
+    period_end: toIso(invoice.period.end),
+    lines: invoice.lines.map((l, i) =>
+      lineView({ id: `il_upcoming_${i + 1}`, type: l.type, description: l.description, amount: l.amount, quantity: l.quantity, plan: l.plan, period_start: l.periodStart, period_end: l.periodEnd }),
+    ),
+    subtotal: invoice.totals.subtotal,
+    total: invoice.totals.total,
+    credit_applied: invoice.totals.creditApplied,
+    amount_due: invoice.totals.amountDue,
     amount_paid: 0,
-    amount_remaining: totals.amountDue,
+    amount_remaining: invoice.totals.amountDue,
     next_payment_attempt: renewsAt,
     created: renewsAt,
   };

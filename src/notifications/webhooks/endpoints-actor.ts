@@ -200,6 +200,14 @@ export class WebhookEndpointsActor extends Actor {
   protected override async writeReadModel(): Promise<void> {
     await this.env.BILLIFY_KV.put(ENDPOINTS_KEY, JSON.stringify(this.snapshotRows()));
   }
+
+  // ---- Actor hooks: no jobs of its own (the alarm only retries the KV snapshot) ---------
+
+  protected nextJobAt(): number | null {
+    return null;
+  }
+
+  protected async runDueJobs(): Promise<void> {}
 }
 
 function randomHex(bytes: number): string {
