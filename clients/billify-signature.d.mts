@@ -1,4 +1,5 @@
-/** Types for clients/billify-signature.mjs (plain Node ESM). */
+/** Types for clients/billify-signature.mjs (plain Node ESM), with the typed client's Event. */
+import type { components } from "./billify";
 
 export const TOLERANCE_SECONDS: number;
 
@@ -8,4 +9,4 @@ export function verifyBillifySignature(
   header: string | string[] | undefined | null,
   secret: string,
   nowSeconds?: number,
-): { id: string; object: "event"; type: string; created: string; data: { object: Record<string, any> } };
+): components["schemas"]["Event"];

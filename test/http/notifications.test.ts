@@ -68,7 +68,7 @@ describe("notifications over real HTTP", { timeout: 120_000 }, () => {
     // Every delivery verifies with the endpoint's secret (clients/billify-signature.mjs, the README's code).
     const events = () =>
       deliveries
-        .map((d) => verifyBillifySignature(d.body, d.headers["billify-signature"], hook.secret))
+        .map((d) => verifyBillifySignature(d.body, d.headers["billify-signature"], hook.secret) as { id: string; type: string; created: string; data: { object: any } })
         .filter((e) => [e.data.object.id, e.data.object.subscription, e.data.object.invoice].some((id) => typeof id === "string" && id.endsWith(routingKey)));
     const typesOf = () => events().map((e) => e.type);
     const count = (type: string) => typesOf().filter((t) => t === type).length;
