@@ -2,11 +2,11 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { ErrorEnvelope } from "../contract/common";
 import { ApiError } from "../errors";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { renderDocsPage } from "./docs";
+import { registerErrorSchemas } from "./openapi-errors";
 import { validationError } from "./validation";
 import { adminRoutes } from "./routes/admin";
 import { customerRoutes } from "./routes/customers";
@@ -31,8 +31,6 @@ export function createApp(): OpenAPIHono<AppEnv> {
     scheme: "bearer",
     description: "BILLIFY_API_KEY, or BILLIFY_ADMIN_KEY (which also opens /v1/admin/*).",
   });
-
-  app.openAPIRegistry.register("Error", ErrorEnvelope);
 
   app.onError((error, c) => errorResponse(c, error));
   app.notFound((c) => notFoundOrWrongMethod(c, app));
@@ -61,6 +59,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", invoiceRoutes());
   app.route("/", testClockRoutes());
   app.route("/", stripeWebhookRoutes());
+  registerErrorSchemas(app.openAPIRegistry);
   return app;
 }
 
@@ -73,7 +72,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
  */
 async function readJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
   if (c.req.method !== "POST" && c.req.method !== "PATCH") return next();
-  const text = await c.req.text();
+  // Bytes, not `text()`: workerd warns when a form body is read as text, and a form body is refused below anyway.
+  const text = new TextDecoder().decode(await c.req.arrayBuffer());
   if (text.trim() === "") {
     c.set("rawBody", {});
     return next();
@@ -95,6 +95,12 @@ async function readJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
   return next();
 }
 
+const API_DESCRIPTION = `Subscription billing on Cloudflare: plans, customers, subscriptions, invoices with proration, payments with retries.
+
+**Authentication.** Send \`Authorization: Bearer <key>\`. \`BILLIFY_API_KEY\` opens every route except \`/v1/admin/*\`; \`BILLIFY_ADMIN_KEY\` opens everything. Under \`npm start\` the keys are **\`sk_test_local\`** (API) and **\`sk_admin_local\`** (admin).
+
+**Conventions.** JSON in and out. Amounts are integers in the currency's minor unit; times are ISO 8601 UTC. Every POST takes an \`Idempotency-Key\`. Lists take \`limit\` (1–100, default 10) and \`cursor\` (a \`next_cursor\`). Errors are \`{"error":{"type","code","message","param"}}\`; each operation lists the statuses and codes it can answer.`;
+
 let cachedDocument: unknown = null;
 
 export function openApiDocument(app: OpenAPIHono<AppEnv>) {
@@ -103,8 +109,8 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>) {
     info: {
       title: "Billify API",
       version: "1.0.0",
-      description:
-        "Subscription billing on Cloudflare: plans, customers, subscriptions, invoices with proration, payments with retries.",
+      license: { name: "MIT", url: "https://opensource.org/licenses/MIT" },
+      description: API_DESCRIPTION,
     },
     servers: [{ url: "/" }],
   });

@@ -72,31 +72,41 @@ export function errorResponses(shape: Shape) {
   return Object.fromEntries([...statuses].sort().map((status) => [String(status), errorResponse(status)]));
 }
 
+/** Statuses some operation references, so only those become components (no unused component in the document). */
+const referenced = new Set<number>();
+
+/** An error response of the document: `$ref` to the `Error<status>` component. */
 export function errorResponse(status: number) {
   const entry = ERROR_CODES[status] ?? { description: "Error", codes: [] };
-  const type = errorTypeFor(status);
+  referenced.add(status);
   return {
     description: `${entry.description}. Codes: ${entry.codes.map((c) => `\`${c}\``).join(", ")}.`,
-    content: {
-      "application/json": {
-        schema: {
-          type: "object" as const,
-          required: ["error"],
+    content: { "application/json": { schema: { $ref: `#/components/schemas/Error${status}` } } },
+  };
+}
+
+/** Registers `Error<status>` for every status an operation referenced: the envelope with its type and codes. */
+export function registerErrorSchemas(registry: { registerComponent(type: "schemas", name: string, component: object): unknown }): void {
+  for (const status of [...referenced].sort()) {
+    const entry = ERROR_CODES[status] ?? { description: "Error", codes: [] };
+    const type = status === 422 ? "idempotency_error" : errorTypeFor(status);
+    registry.registerComponent("schemas", `Error${status}`, {
+      type: "object",
+      description: `The error envelope of a ${status}.`,
+      required: ["error"],
+      properties: {
+        error: {
+          type: "object",
+          required: ["type", "code", "message"],
           properties: {
-            error: {
-              type: "object" as const,
-              required: ["type", "code", "message"],
-              properties: {
-                type: { type: "string" as const, enum: [status === 422 ? "idempotency_error" : type] },
-                code: { type: "string" as const, enum: entry.codes },
-                message: { type: "string" as const, description: "For people; may change." },
-                param: { type: "string" as const, description: "The offending field (dotted path), when there is one." },
-              },
-            },
+            type: { type: "string", enum: [type] },
+            code: { type: "string", enum: entry.codes },
+            message: { type: "string", description: "For people; may change." },
+            param: { type: "string", description: "The offending field (dotted path), when there is one." },
           },
-          example: { error: { type: status === 422 ? "idempotency_error" : type, code: entry.codes[0] ?? "error", message: "…" } },
         },
       },
-    },
-  };
+      example: { error: { type, code: entry.codes[0] ?? "error", message: entry.description } },
+    });
+  }
 }

@@ -6,11 +6,16 @@ import { isKnownCurrency } from "./currencies";
 /** API.md §1: metadata holds at most 50 keys (after a PATCH's merge too). */
 export const MAX_METADATA_KEYS = 50;
 
+const METADATA_KEY_NAMES = { propertyNames: { type: "string", minLength: 1, maxLength: 40 } };
+
 export const Metadata = z
   .record(z.string().min(1).max(40), z.string().max(500))
   .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, { message: "metadata holds at most 50 keys" })
   .openapi("Metadata", {
     description: "String keys (≤ 40 chars) to string values (≤ 500 chars), at most 50 keys.",
+    maxProperties: MAX_METADATA_KEYS,
+    // JSON Schema 2020-12's key constraint; zod-to-openapi does not derive it from the record's key schema.
+    ...(METADATA_KEY_NAMES as object),
     example: { crm_id: "42" },
   });
 
