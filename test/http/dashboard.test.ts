@@ -142,6 +142,14 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)("after npm run seed (real HTTP)", () =>
       expect(await page.evaluate(`window.sameDocument === true`)).toBe(true); // updated in place, never reloaded
       await page.screenshot({ path: `${SCREENSHOTS}/subscription-live.png`, fullPage: true });
 
+      // Test mode: the emails the service sent (GET /v1/admin/emails), in their own tab.
+      await page.click("[data-testid=nav-emails]");
+      await page.waitForSelector("[data-testid=email-row]");
+      const shown = await page.$$eval("[data-testid=email-row] td:nth-child(3)", (cells) => cells.map((c) => c.textContent));
+      const sent = await admin("GET", "/v1/admin/emails?limit=100");
+      expect(shown.length).toBeGreaterThan(0);
+      expect(sent.data.map((e: { subject: string }) => e.subject)).toContain(shown[0]);
+
       // Metrics, and the phone layout.
       await page.click("[data-testid=nav-metrics]");
       await page.waitForSelector("[data-testid=mrr-chart]");
