@@ -30,7 +30,7 @@ function project(name: string, include: string[], bindings: Record<string, strin
   return {
     plugins: [quietDependencySourcemaps, cloudflareTest({ wrangler: { configPath: "./wrangler.jsonc" }, miniflare: { bindings: { ...LOCAL_KEYS, ...bindings } } })],
     // 20 s: the machines that run this are shared; a test that needs more is a bug, not load.
-    test: { name, include, exclude, globalSetup: ["./test/global-setup/fake-stripe.ts"], testTimeout: 20_000 },
+    test: { name, include, exclude, globalSetup: ["./test/global-setup/fake-stripe.ts", "./test/global-setup/fake-receiver.ts"], testTimeout: 20_000 },
   };
 }
 

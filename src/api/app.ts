@@ -14,6 +14,8 @@ import { planRoutes } from "./routes/plans";
 import { subscriptionRoutes } from "./routes/subscriptions";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { testClockRoutes } from "./routes/test-clocks";
+import { notificationAdminRoutes } from "./routes/notifications-admin";
+import { webhookEndpointRoutes } from "./routes/webhook-endpoints";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 const JSON_MEDIA_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
@@ -58,6 +60,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", invoiceRoutes());
   app.route("/", testClockRoutes());
   app.route("/", stripeWebhookRoutes());
+  app.route("/", webhookEndpointRoutes());
+  app.route("/", notificationAdminRoutes());
   registerErrorSchemas(app.openAPIRegistry);
   return app;
 }

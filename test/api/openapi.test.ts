@@ -54,6 +54,13 @@ const ROUTES: [method: string, path: string][] = [
   ["get", "/v1/admin/subscriptions"],
   ["get", "/v1/admin/metrics"],
   ["post", "/v1/admin/live_tokens"],
+  ["get", "/v1/customers/{id}/events"],
+  ["post", "/v1/webhook_endpoints"],
+  ["get", "/v1/webhook_endpoints"],
+  ["get", "/v1/webhook_endpoints/{id}"],
+  ["post", "/v1/webhook_endpoints/{id}"],
+  ["delete", "/v1/webhook_endpoints/{id}"],
+  ["get", "/v1/admin/emails"],
 ];
 
 async function document(): Promise<OpenApiDoc> {
