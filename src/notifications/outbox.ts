@@ -12,8 +12,11 @@ export interface EventRow {
   data: string;
 }
 
-/** A queue's `sendBatch` takes at most 100 messages (and statements at most 100 parameters). */
+/** A queue's `sendBatch` takes at most 100 messages, of at most 256 KB together. */
 const BATCH = 100;
+const MAX_BATCH_BYTES = 240_000;
+/** A message may be at most 128 KB; an event larger than this goes without its object. */
+export const MAX_MESSAGE_BYTES = 120_000;
 /** While events are left unsent, the alarm tries again this soon. */
 export const OUTBOX_RETRY_MS = 10_000;
 
@@ -73,8 +76,8 @@ export class Outbox {
           );
           if (rows.length === 0) break;
           const context = this.describe();
-          await this.queue.sendBatch(rows.map((row) => ({ body: { kind: "event", event: envelopeOf(row), ...context } satisfies EventMessage })));
-          const last = rows.at(-1)!.seq;
+          const { messages, last } = fitBatch(rows.map((row) => ({ seq: row.seq, body: messageOf(row, context) })));
+          await this.queue.sendBatch(messages.map((body) => ({ body })));
           this.query("UPDATE event SET delivered = 1 WHERE seq > ? AND seq <= ?", this.sentUpTo(), last);
           this.query(
             "INSERT INTO _meta (key, value) VALUES ('outbox_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -89,6 +92,37 @@ export class Outbox {
       this.flushing = null;
     }
   }
+}
+
+/**
+ * The message for one event. An event too large for a queue message (an invoice with thousands
+ * of lines) keeps only its object's `id` and `object`, with `data.truncated: true`: a receiver
+ * reads the rest from the API. Without this one oversized event would block its outbox for good.
+ */
+export function messageOf(row: EventRow, context: Omit<EventMessage, "kind" | "event">): EventMessage {
+  const message: EventMessage = { kind: "event", event: envelopeOf(row), ...context };
+  if (byteLength(message) <= MAX_MESSAGE_BYTES) return message;
+  const { id, object } = message.event.data.object as { id?: unknown; object?: unknown };
+  return { ...message, event: { ...message.event, data: { object: { id, object }, truncated: true } as EventMessage["event"]["data"] } };
+}
+
+/** The longest prefix that fits one sendBatch (at least one message), and the seq of its last. */
+export function fitBatch(items: { seq: number; body: EventMessage }[]): { messages: EventMessage[]; last: number } {
+  const messages: EventMessage[] = [];
+  let bytes = 0;
+  let last = items[0]!.seq;
+  for (const item of items.slice(0, BATCH)) {
+    const size = byteLength(item.body);
+    if (messages.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
+    messages.push(item.body);
+    bytes += size;
+    last = item.seq;
+  }
+  return { messages, last };
+}
+
+function byteLength(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).byteLength;
 }
 
 /**

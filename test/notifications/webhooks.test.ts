@@ -5,7 +5,8 @@ import { handleQueue } from "../../src/notifications/consumer";
 import type { ConsumerDeps } from "../../src/notifications/consumer";
 import type { EventEnvelope, WebhookMessage } from "../../src/notifications/messages";
 import { backoffSeconds } from "../../src/notifications/webhooks/deliver";
-import { api, ok } from "../helpers";
+import { createApp } from "../../src/api/app";
+import { API_KEY, api, ok } from "../helpers";
 import { received, receiverBase, script, uniquePath } from "./receiver";
 
 const DAY_MS = 86_400_000;
@@ -178,5 +179,36 @@ describe("webhook endpoint routes", () => {
     const cursor = await api("GET", "/v1/webhook_endpoints?cursor=garbage");
     expect(cursor.status).toBe(400);
     expect(cursor.body.error.param).toBe("cursor");
+  });
+
+  it("accepts only https:// URLs in live mode", async () => {
+    const live = { ...env, BILLIFY_MODE: "live", STRIPE_SECRET_KEY: "sk_test_unused" };
+    const post = (url: string) =>
+      createApp().fetch(
+        new Request("http://billify.test/v1/webhook_endpoints", {
+          method: "POST",
+          headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ url, enabled_events: ["*"] }),
+        }),
+        live,
+        createExecutionContext(),
+      );
+    const plain = await post("http://example.com/hooks");
+    expect(plain.status).toBe(400);
+    expect(((await plain.json()) as { error: unknown }).error).toMatchObject({ code: "parameter_invalid", param: "url", message: "url must be an https:// URL in live mode." });
+    const secure = await post("https://example.com/hooks");
+    expect(secure.status).toBe(201);
+  });
+
+  it("replays a create under the same Idempotency-Key: the same endpoint and secret, no second one", async () => {
+    const body = { url: "https://example.com/idem", enabled_events: ["invoice.paid"] };
+    const first = await api("POST", "/v1/webhook_endpoints", body, { headers: { "Idempotency-Key": "we-idem-1" } });
+    const again = await api("POST", "/v1/webhook_endpoints", body, { headers: { "Idempotency-Key": "we-idem-1" } });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(again.body).toEqual(first.body);
+    const all = await ok("GET", "/v1/webhook_endpoints?limit=100");
+    expect(all.data.filter((e: { url: string }) => e.url === "https://example.com/idem")).toHaveLength(1);
   });
 });
