@@ -9,7 +9,7 @@ import { instantFromMillis } from "../../domain/time";
 import type { Env } from "../../env";
 import type { Outcome } from "../../errors";
 import type { ChargeResult } from "../../payments/gateway";
-import { Outbox, armOutboxAlarm, flushOutbox } from "../../notifications/outbox";
+import { Outbox, flushOutbox } from "../../notifications/outbox";
 import type { Connection } from "partyserver";
 import { mirrorSubscription } from "../../admin/subscription-mirror";
 import type { Idempotency } from "../actor";
@@ -72,7 +72,7 @@ export class SubscriptionActor extends Actor {
       syncUpcomingJob(this.context, this.config.upcomingDays);
       return value;
     });
-    armOutboxAlarm(this.ctx.storage, this.outbox, this.nextJobAt());
+    // super.transaction has armed the alarm for nextJobAt(), which includes the outbox retry.
     return result;
   }
 
