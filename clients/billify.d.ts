@@ -64,6 +64,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/subscriptions/{id}/alarm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The alarm of one subscription: when it fires next, and its failed runs
+         * @description A failing alarm run (a bug, a provider down) backs off exponentially with jitter instead of retrying every minute; `failures` counts the runs that failed in a row and `last_error` says why. Both return to 0 and null after a run succeeds.
+         */
+        get: operations["getSubscriptionAlarm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers": {
         parameters: {
             query?: never;
@@ -853,6 +873,27 @@ export interface components {
         };
         LiveTokenCreate: {
             subscription: string;
+        };
+        AlarmHealth: {
+            /** @enum {string} */
+            object: "alarm_health";
+            subscription: string;
+            /**
+             * Format: date-time
+             * @description When the alarm fires next (null: no job is due).
+             * @example 2026-01-31T10:00:00Z
+             */
+            next_alarm: string | null;
+            /** @description Alarm runs that failed in a row (0 after a successful run). */
+            failures: number;
+            /** @description The error of the last failed run, while `failures` > 0. */
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            last_failure_at: string | null;
         };
         CustomerList: {
             /** @enum {string} */
@@ -1668,6 +1709,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    getSubscriptionAlarm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlarmHealth"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */

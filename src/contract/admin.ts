@@ -60,3 +60,16 @@ export const LiveToken = z
 export const CustomerListQuery = KvListQuery.extend({
   email: z.string().min(1).max(320).optional().openapi({ param: { name: "email", in: "query" } }),
 });
+
+/** What an operator sees of one subscription's alarm: when it fires next, and whether its runs fail. */
+export const AlarmHealth = z
+  .object({
+    object: z.literal("alarm_health"),
+    subscription: z.string(),
+    next_alarm: Timestamp.nullable().openapi({ description: "When the alarm fires next (null: no job is due)." }),
+    failures: z.number().int().openapi({ description: "Alarm runs that failed in a row (0 after a successful run)." }),
+    last_error: z.string().nullable().openapi({ description: "The error of the last failed run, while `failures` > 0." }),
+    last_failure_at: Timestamp.nullable(),
+  })
+  .openapi("AlarmHealth");
+export type AlarmHealth = z.infer<typeof AlarmHealth>;

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import { alarmRetryDelayMs } from "../../src/actors/actor";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { eventually, kvSummary } from "../admin/read-model";
-import { createCustomer, createPlan, invoicesOf, ok } from "../helpers";
+import { ADMIN_KEY, api, createCustomer, createPlan, invoicesOf, ok } from "../helpers";
 
 const DAY = 86_400;
 
@@ -158,6 +158,22 @@ describe("an alarm run that fails", () => {
     const health = await stub.alarmHealth();
     expect(health.failures).toBe(3);
     expect(health.last_error).toBe("Error: customer actor unreachable");
+    // The operator's view over the API, admin key only, in seconds.
+    const route = `/v1/admin/subscriptions/${subscription.id}/alarm`;
+    const failing = await ok("GET", route, undefined, { key: ADMIN_KEY });
+    const iso = (ms: number, round: (x: number) => number) => new Date(round(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+    expect(failing).toEqual({
+      object: "alarm_health",
+      subscription: subscription.id,
+      next_alarm: iso(health.armed_at!, Math.ceil),
+      failures: 3,
+      last_error: "Error: customer actor unreachable",
+      last_failure_at: iso(health.last_failed_at!, Math.floor),
+    });
+    const refused = await api("GET", route);
+    expect([refused.status, refused.body.error.code]).toEqual([403, "admin_key_required"]);
+    const unknown = await api("GET", "/v1/admin/subscriptions/sub_01JD00000000000000000000AL/alarm", undefined, { key: ADMIN_KEY });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, "resource_missing"]);
     expect(errors).toHaveBeenCalledTimes(3);
     errors.mockRestore();
     // The cause goes away: the next run renews and the failure record is cleared.
@@ -174,6 +190,8 @@ describe("an alarm run that fails", () => {
     // Armed for the next renewal, or sooner for a deferred read-model write.
     expect(after.armed_at).not.toBeNull();
     expect(after.armed_at!).toBeLessThanOrEqual(Date.parse(sub.current_period_end));
+    const healthy = await ok("GET", route, undefined, { key: ADMIN_KEY });
+    expect(healthy).toEqual({ object: "alarm_health", subscription: subscription.id, next_alarm: iso(after.armed_at!, Math.ceil), failures: 0, last_error: null, last_failure_at: null });
   });
 });
 

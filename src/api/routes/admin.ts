@@ -7,19 +7,20 @@ import { readMetrics } from "../../admin/metrics/read-metrics";
 import { listSubscriptionSummaries } from "../../admin/subscription-listing";
 import {
   AdminSubscriptionQuery,
+  AlarmHealth,
   CustomerListQuery,
   LiveToken,
   LiveTokenCreate,
   Metrics,
   SubscriptionSummary,
 } from "../../contract/admin";
-import { listOf } from "../../contract/common";
+import { IdParam, listOf } from "../../contract/common";
 import { Customer } from "../../contract/customer";
 import { toIso } from "../../domain/time";
 import { modeOf } from "../../env";
 import { ApiError } from "../../errors";
 import type { AppEnv } from "../context";
-import { endpoint } from "../endpoint";
+import { endpoint, require } from "../endpoint";
 
 /** The admin read model (KV), metrics, live-page tokens, the dashboard, and the customer listing. */
 export function adminRoutes(): OpenAPIHono<AppEnv> {
@@ -82,6 +83,40 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
         { object: "live_token", subscription: body.subscription, token: minted.token, url: minted.path, expires_at: toIso(minted.expires) },
         201,
       );
+    },
+  );
+
+  endpoint(
+    app,
+    {
+      method: "get",
+      path: "/v1/admin/subscriptions/:id/alarm",
+      operationId: "getSubscriptionAlarm",
+      summary: "The alarm of one subscription: when it fires next, and its failed runs",
+      description:
+        "A failing alarm run (a bug, a provider down) backs off exponentially with jitter instead of retrying every " +
+        "minute; `failures` counts the runs that failed in a row and `last_error` says why. Both return to 0 and null " +
+        "after a run succeeds.",
+      tag: "Admin",
+      params: IdParam,
+      response: AlarmHealth,
+    },
+    async (c, { params }) => {
+      const stub = require(subscriptionStub(c.env, params.id), "subscription", params.id);
+      // The read first: an id never created is 404 and creates nothing (alarmHealth would not either).
+      const found = await stub.get(params.id);
+      if (!found.ok) throw new ApiError(404, "resource_missing", `No such subscription: '${params.id}'`, "id");
+      const health = await stub.alarmHealth();
+      // Second precision (Timestamp): the alarm rounds up, so it never reads as already past.
+      const iso = (ms: number | null, round: (x: number) => number) => (ms === null ? null : toIso(round(ms / 1000)));
+      return c.json({
+        object: "alarm_health" as const,
+        subscription: params.id,
+        next_alarm: iso(health.armed_at, Math.ceil),
+        failures: health.failures,
+        last_error: health.last_error,
+        last_failure_at: iso(health.last_failed_at, Math.floor),
+      });
     },
   );
 
