@@ -17,6 +17,11 @@ export interface Service {
   port: number;
   /** Kill wrangler and workerd (the whole process group) and remove the temp state directory. */
   stop(): Promise<void>;
+  /**
+   * Crash the service: SIGKILL to the whole process group at once, no graceful shutdown. A `persistTo`
+   * directory stays exactly as the crash left it (start again on it); a temp one is removed.
+   */
+  kill(): Promise<void>;
   /** wrangler's captured output so far. */
   log(): string;
 }

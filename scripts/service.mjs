@@ -40,7 +40,7 @@ export function freePort() {
 /**
  * Start `wrangler dev` for this project and wait until `GET /v1/openapi.json` answers 200.
  * @param {{ vars?: Record<string, string>, persistTo?: string, port?: number, quiet?: boolean }} [options]
- * @returns {Promise<{ url: string, port: number, stop: () => Promise<void>, log: () => string }>}
+ * @returns {Promise<{ url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>, log: () => string }>}
  */
 export async function startService(options = {}) {
   // The free port can be taken between the check and wrangler's bind on a busy machine: then try another.
@@ -114,6 +114,15 @@ async function startOnce({ vars = {}, persistTo, port, quiet = true }) {
     if (ownState) rmSync(state, { recursive: true, force: true });
   };
 
+  // A crash, not a shutdown: SIGKILL to wrangler and workerd at once, `persistTo` left as it is on disk.
+  const kill = async () => {
+    if (stopped) return;
+    stopped = true;
+    killGroup(child.pid, "SIGKILL");
+    if (exited === null) await exit;
+    if (ownState) rmSync(state, { recursive: true, force: true });
+  };
+
   // wrangler moves to another port when the one asked for was taken meanwhile (a busy shared machine):
   // the address is the one its "Ready on" line names, never assumed, so no other server is mistaken for ours.
   let url = `http://127.0.0.1:${listen}`;
@@ -144,7 +153,7 @@ async function startOnce({ vars = {}, persistTo, port, quiet = true }) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 
-  return { url, port: Number(new URL(url).port), stop, log: () => output };
+  return { url, port: Number(new URL(url).port), stop, kill, log: () => output };
 }
 
 function killGroup(pid, signal) {
