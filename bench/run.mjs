@@ -23,9 +23,12 @@ const JSON_AUTH = { ...AUTH, "Content-Type": "application/json" };
 
 /** Sizes: `--quick` keeps the whole run under two minutes on a busy 2-core machine. */
 const SIZE = QUICK
-  ? { seconds: 0.4, concurrency: [1, 8, 32], reps: 3, invoices: [0, 10_000, 50_000], clockSubs: 100, herd: 100, limitedHerd: 200, profileCreates: 10 }
-  : { seconds: 2.5, concurrency: [1, 8, 32], reps: 3, invoices: [0, 10_000, 50_000], clockSubs: 1_000, herd: 1_000, limitedHerd: 10_000, profileCreates: 40 };
+  ? { seconds: 0.3, concurrency: [1, 8, 32], reps: 3, invoices: [0, 10_000, 50_000], clockSubs: 80, herd: 100, limitedHerd: 150, profileCreates: 8 }
+  : { seconds: 1.5, concurrency: [1, 8, 32], reps: 3, invoices: [0, 10_000, 50_000], clockSubs: 1_000, herd: 1_000, limitedHerd: 10_000, profileCreates: 40 };
 const GATEWAY_RATE = 100;
+/** `--herd=N`: the size of the rate-limited herd (10,000 by default; seeding it takes minutes here). */
+const herdArg = process.argv.find((a) => a.startsWith("--herd="));
+if (herdArg) SIZE.limitedHerd = Number(herdArg.slice(7));
 
 const started = Date.now();
 const log = (message) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
@@ -114,6 +117,10 @@ async function withService(vars, run) {
   base = service.url;
   try {
     return await run(service);
+  } catch (error) {
+    const errors = service.log().split("\n").filter((l) => /error|warn|fail|uncaught/i.test(l) && !/Request.cf|ENOTFOUND/.test(l));
+    process.stderr.write(`service errors (last 40):\n${errors.slice(-40).join("\n")}\n`);
+    throw error;
   } finally {
     await service.stop();
   }
@@ -187,7 +194,7 @@ async function invoiceListing(plan) {
     const expectedTotal = 2 + others;
     const latencies = [];
     let exact = true;
-    for (let i = 0; i < (QUICK ? 15 : 40); i++) {
+    for (let i = 0; i < (QUICK ? 10 : 40); i++) {
       const t = performance.now();
       const page = (await call("GET", `/v1/customers/${customer}/invoices?limit=10`)).body;
       latencies.push(performance.now() - t);
@@ -297,7 +304,7 @@ async function herd(n, rate) {
   const t0 = performance.now();
   const sample = await load(8, 1.5, (w, i) => call("POST", "/v1/subscriptions", { customer: customers[(w + i) % customers.length], plan }));
   const seedRate = Math.max(5, sample.rps);
-  const dueIn = Math.ceil((n / seedRate) * 1.4 + 10);
+  const dueIn = Math.ceil((n / seedRate) * 1.3 + 6);
   const due = isoIn(dueIn);
   const dueMs = Date.parse(due);
   log(`herd ${n}: seeding at ~${seedRate.toFixed(0)}/s, all due at ${due} (in ${dueIn} s)`);

@@ -1,6 +1,8 @@
 import type { DunningPolicy } from "./domain/retry-schedule";
 import { parseDunningPolicy } from "./domain/retry-schedule";
 import type { Env } from "./env";
+import type { Pacing } from "./payments/charge-pacing";
+import { parseGatewayRate } from "./payments/charge-pacing";
 import { FakeGateway } from "./payments/fake-gateway";
 import type { PaymentGateway } from "./payments/gateway";
 import { StripeGateway } from "./payments/stripe-gateway";
@@ -12,6 +14,8 @@ import { StripeGateway } from "./payments/stripe-gateway";
 export interface Config {
   dunning: DunningPolicy;
   gateway: PaymentGateway;
+  /** Automatic card attempts take a slot under this rate first (BILLIFY_GATEWAY_RATE); null: unpaced. */
+  pacing: Pacing | null;
 }
 
 export function loadConfig(env: Env): Config {
@@ -20,7 +24,7 @@ export function loadConfig(env: Env): Config {
     throw new Error(`BILLIFY_MODE must be "test" or "live"; got "${mode}"`);
   }
   const dunning = parseDunningPolicy(env.BILLIFY_RETRY_DAYS, env.BILLIFY_FINAL_ACTION);
-  return { dunning, gateway: gatewayFor(env, mode) };
+  return { dunning, gateway: gatewayFor(env, mode), pacing: parseGatewayRate(env.BILLIFY_GATEWAY_RATE) };
 }
 
 function gatewayFor(env: Env, mode: "test" | "live"): PaymentGateway {

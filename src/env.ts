@@ -1,3 +1,4 @@
+import type { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
 import type { CustomerActor } from "./actors/customer/customer-actor";
 import type { PlanActor } from "./actors/plan/plan-actor";
 import type { SubscriptionActor } from "./actors/subscription/subscription-actor";
@@ -9,12 +10,16 @@ export interface Env {
   CUSTOMERS: DurableObjectNamespace<CustomerActor>;
   SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionActor>;
   TEST_CLOCKS: DurableObjectNamespace<TestClockActor>;
+  /** Shards pacing card charges under the gateway's rate limit (src/payments/charge-pacing.ts). */
+  CHARGE_PACERS: DurableObjectNamespace<ChargePacerActor>;
   BILLIFY_KV: KVNamespace;
   BILLIFY_API_KEY?: string;
   BILLIFY_ADMIN_KEY?: string;
   BILLIFY_MODE?: string;
   BILLIFY_RETRY_DAYS?: string;
   BILLIFY_FINAL_ACTION?: string;
+  /** Card charges per second allowed to the gateway, all subscriptions together; unset: unpaced. */
+  BILLIFY_GATEWAY_RATE?: string;
   STRIPE_SECRET_KEY?: string;
   STRIPE_WEBHOOK_SECRET?: string;
   /** Overrides Stripe's API origin (tests point it at a local fake), e.g. http://127.0.0.1:12111 */

@@ -2,6 +2,7 @@ import { createApp } from "./api/app";
 import { loadConfig } from "./config";
 import type { Env } from "./env";
 
+export { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
 export { CustomerActor } from "./actors/customer/customer-actor";
 export { PlanActor } from "./actors/plan/plan-actor";
 export { SubscriptionActor } from "./actors/subscription/subscription-actor";
