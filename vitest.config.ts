@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 
 const LOCAL_KEYS = { BILLIFY_API_KEY: "sk_test_local", BILLIFY_ADMIN_KEY: "sk_admin_local", BILLIFY_MODE: "test" };
 const FINAL_ACTION_FILES = "test/billing/final-action-*.test.ts";
+/** Real-HTTP suites: run in Node against `wrangler dev` (the `http` project), never in workerd. */
+const HTTP_FILES = "test/http/**/*.test.ts";
 
 /**
  * One project per configuration: the default policy (retry days 1,3,5,7, final action cancel),
@@ -11,16 +13,28 @@ const FINAL_ACTION_FILES = "test/billing/final-action-*.test.ts";
 function project(name: string, include: string[], bindings: Record<string, string>, exclude: string[] = []) {
   return {
     plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.jsonc" }, miniflare: { bindings: { ...LOCAL_KEYS, ...bindings } } })],
-    test: { name, include, exclude, globalSetup: ["./test/global-setup/fake-stripe.ts"] },
+    // 20 s: the machines that run this are shared; a test that needs more is a bug, not load.
+    test: { name, include, exclude, globalSetup: ["./test/global-setup/fake-stripe.ts"], testTimeout: 20_000 },
   };
 }
 
 export default defineConfig({
   test: {
     projects: [
-      project("default", ["test/**/*.test.ts"], {}, [FINAL_ACTION_FILES]),
+      project("default", ["test/**/*.test.ts"], {}, [FINAL_ACTION_FILES, HTTP_FILES]),
       project("final-action-unpaid", ["test/billing/final-action-unpaid.test.ts"], { BILLIFY_FINAL_ACTION: "unpaid" }),
       project("final-action-past-due", ["test/billing/final-action-past-due.test.ts"], { BILLIFY_FINAL_ACTION: "past_due" }),
+      // One `wrangler dev` on a free port with fresh storage for all of them (scripts/service.mjs).
+      {
+        test: {
+          name: "http",
+          environment: "node",
+          include: [HTTP_FILES],
+          globalSetup: ["./test/http/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 150_000,
+        },
+      },
     ],
   },
 });

@@ -24,7 +24,7 @@ import { instrumentCtx, instrumentEnv, snapshot, startProfile, timed } from "./p
 import { HerdGateway } from "./herd-gateway";
 
 export { HerdGateway };
-export { ChargePacerActor } from "../src/index";
+export { ChargePacerActor, MetricsShard } from "../src/index";
 
 interface BenchEnv extends Env {
   ECHO: DurableObjectNamespace<Echo>;

@@ -24,7 +24,7 @@ export function loadConfig(env: Env): Config {
     throw new Error(`BILLIFY_MODE must be "test" or "live"; got "${mode}"`);
   }
   const dunning = parseDunningPolicy(env.BILLIFY_RETRY_DAYS, env.BILLIFY_FINAL_ACTION);
-  return { dunning, gateway: gatewayFor(env, mode), pacing: parseGatewayRate(env.BILLIFY_GATEWAY_RATE) };
+  return Object.freeze({ dunning, gateway: gatewayFor(env, mode), pacing: parseGatewayRate(env.BILLIFY_GATEWAY_RATE) });
 }
 
 function gatewayFor(env: Env, mode: "test" | "live"): PaymentGateway {

@@ -2,6 +2,7 @@ import type { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor"
 import type { CustomerActor } from "./actors/customer/customer-actor";
 import type { PlanActor } from "./actors/plan/plan-actor";
 import type { SubscriptionActor } from "./actors/subscription/subscription-actor";
+import type { MetricsShard } from "./admin/metrics/metrics-shard";
 import type { TestClockActor } from "./actors/test-clock/test-clock-actor";
 
 /** The Worker's bindings, vars and secrets (README "Configuration" lists each). */
@@ -10,6 +11,8 @@ export interface Env {
   CUSTOMERS: DurableObjectNamespace<CustomerActor>;
   SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionActor>;
   TEST_CLOCKS: DurableObjectNamespace<TestClockActor>;
+  /** Aggregate actors behind GET /v1/admin/metrics (src/admin/metrics). */
+  METRICS: DurableObjectNamespace<MetricsShard>;
   /** Shards pacing card charges under the gateway's rate limit (src/payments/charge-pacing.ts). */
   CHARGE_PACERS: DurableObjectNamespace<ChargePacerActor>;
   BILLIFY_KV: KVNamespace;

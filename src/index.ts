@@ -1,7 +1,9 @@
+import { routeLiveRequest } from "./admin/live";
 import { createApp } from "./api/app";
 import { loadConfig } from "./config";
 import type { Env } from "./env";
 
+export { MetricsShard } from "./admin/metrics/metrics-shard";
 export { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
 export { CustomerActor } from "./actors/customer/customer-actor";
 export { PlanActor } from "./actors/plan/plan-actor";
@@ -9,22 +11,31 @@ export { SubscriptionActor } from "./actors/subscription/subscription-actor";
 export { TestClockActor } from "./actors/test-clock/test-clock-actor";
 
 const app = createApp();
+export const CONFIGURATION_ERROR = {
+  type: "api_error",
+  code: "configuration_error",
+  message: "The service is misconfigured and cannot answer; its operator will find the cause in the log.",
+} as const;
 /** Environments already validated (one per isolate in production). */
 const checked = new WeakSet<Env>();
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     if (!checked.has(env)) {
-      // Invalid configuration fails at once with a message naming the variable.
+      // Invalid configuration fails at once: loudly in the log, with the variable named; the
+      // caller (maybe unauthenticated) learns only that the service is misconfigured.
       try {
         loadConfig(env);
         checked.add(env);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         console.error(`Billify configuration error: ${message}`);
-        return Response.json({ error: { type: "api_error", code: "configuration_error", message } }, { status: 500 });
+        return Response.json({ error: CONFIGURATION_ERROR }, { status: 500 });
       }
     }
+    // Live dashboard pages: partyserver WebSockets to a subscription's actor.
+    const live = await routeLiveRequest(request, env);
+    if (live) return live;
     return app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

@@ -90,8 +90,16 @@ export abstract class Actor extends Server<Env> {
   // state, never a snapshot taken earlier, so a retried write can never put an older
   // summary over a newer one. A failed write is retried by the alarm.
 
-  /** Writes this actor's current summary to KV. */
-  protected async writeReadModel(): Promise<void> {}
+  /**
+   * Writes this actor's current summary to KV (an actor with no read model does nothing).
+   * Returns a time (epoch ms) instead when the write must wait (KV takes one write per second
+   * per key): the flag stays set and the alarm writes the then-current state at that time, so
+   * bursts of changes coalesce.
+   */
+  protected abstract writeReadModel(): Promise<number | void>;
+
+  /** When a deferred read-model write is due (in memory: after an eviction the 5 s retry applies). */
+  private readModelDueAt: number | null = null;
 
   /** Call inside the transaction of any change that the read model shows. */
   protected markReadModelDirty(): void {
@@ -120,7 +128,12 @@ export abstract class Actor extends Server<Env> {
         if (!dirty?.value) continue;
         const version = this.readModelVersion();
         try {
-          await this.writeReadModel();
+          const deferredUntil = await this.writeReadModel();
+          if (typeof deferredUntil === "number") {
+            this.readModelDueAt = deferredUntil;
+            continue;
+          }
+          this.readModelDueAt = null;
           // Clear the flag only if nothing changed while we wrote.
           if (this.readModelVersion() === version) this.query("UPDATE _meta SET value = 0 WHERE key = 'read_model_dirty'");
           else this.flushAgain = true;
@@ -137,20 +150,16 @@ export abstract class Actor extends Server<Env> {
     await this.rearm();
   }
 
-  /** A number that grows with every change the read model shows (subclasses override). */
-  protected readModelVersion(): number {
-    return 0;
-  }
+  /** A number that grows with every change the read model shows. */
+  protected abstract readModelVersion(): number;
 
   /** When this actor's own work (jobs) is next due, in epoch ms; null for none. */
-  protected nextJobAt(): number | null {
-    return null;
-  }
+  protected abstract nextJobAt(): number | null;
 
   /** Sets the single alarm to the earliest of: the next job, a pending read-model retry. */
   protected async rearm(): Promise<void> {
     const dirty = this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'read_model_dirty'")?.value;
-    const candidates = [this.nextJobAt(), dirty ? Date.now() + 5_000 : null].filter((t): t is number => t !== null);
+    const candidates = [this.nextJobAt(), dirty ? (this.readModelDueAt ?? Date.now() + 5_000) : null].filter((t): t is number => t !== null);
     if (candidates.length === 0) {
       await this.ctx.storage.deleteAlarm();
       return;
@@ -158,8 +167,8 @@ export abstract class Actor extends Server<Env> {
     await this.ctx.storage.setAlarm(Math.min(...candidates));
   }
 
-  /** Runs due jobs (subclasses), then retries the read model. At-least-once: idempotent. */
-  protected async runDueJobs(): Promise<void> {}
+  /** Runs this actor's due jobs (the alarm then retries the read model). At-least-once: idempotent. */
+  protected abstract runDueJobs(): Promise<void>;
 
   override async onAlarm(): Promise<void> {
     try {

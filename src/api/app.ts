@@ -6,7 +6,9 @@ import { ApiError } from "../errors";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { renderDocsPage } from "./docs";
+import { registerErrorSchemas } from "./openapi-errors";
 import { validationError } from "./validation";
+import { adminRoutes } from "./routes/admin";
 import { customerRoutes } from "./routes/customers";
 import { invoiceRoutes } from "./routes/invoices";
 import { planRoutes } from "./routes/plans";
@@ -49,41 +51,55 @@ export function createApp(): OpenAPIHono<AppEnv> {
   );
   app.use("/v1/*", readJsonBody);
 
-  planRoutes(app);
-  customerRoutes(app);
-  subscriptionRoutes(app);
-  invoiceRoutes(app);
-  testClockRoutes(app);
-  stripeWebhookRoutes(app);
+  // Each resource is its own sub-app; `route` merges its routes and its OpenAPI entries.
+  app.route("/", adminRoutes());
+  app.route("/", planRoutes());
+  app.route("/", customerRoutes());
+  app.route("/", subscriptionRoutes());
+  app.route("/", invoiceRoutes());
+  app.route("/", testClockRoutes());
+  app.route("/", stripeWebhookRoutes());
+  registerErrorSchemas(app.openAPIRegistry);
   return app;
 }
 
 /**
- * Reads a POST/PATCH body once: empty means `{}`; another content type is 415; malformed
- * JSON is a 400 here, not a 500.
+ * Reads a POST/PATCH body once, before validation: empty (what curl sends for `-XPOST` with
+ * no `-d`, with or without a Content-Type) means `{}`; another content type is 415;
+ * malformed JSON, or JSON that is not an object (`[]`, `"x"`, `3`), is a 400 here, not a
+ * 500. The parsed value is `rawBody` (validated by each endpoint, fingerprinted for
+ * idempotency); Hono keeps the text cached for routes that need the exact bytes (Stripe).
  */
 async function readJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
   if (c.req.method !== "POST" && c.req.method !== "PATCH") return next();
-  const text = await c.req.text();
+  // Bytes, not `text()`: workerd warns when a form body is read as text, and a form body is refused below anyway.
+  const text = new TextDecoder().decode(await c.req.arrayBuffer());
   if (text.trim() === "") {
     c.set("rawBody", {});
-    // The validators read the body again; an empty one reads as an empty object. Hono's
-    // `req.json()` parses the cached *text*, so that is the cache entry to replace.
-    const cache = (c.req as unknown as { bodyCache: { json?: Promise<unknown>; text?: Promise<string> } }).bodyCache;
-    cache.text = Promise.resolve("{}");
-    cache.json = Promise.resolve({});
     return next();
   }
   if (!JSON_MEDIA_TYPE.test(c.req.header("Content-Type") ?? "")) {
     throw new ApiError(415, "unsupported_media_type", "Send JSON with 'Content-Type: application/json'.");
   }
+  let parsed: unknown;
   try {
-    c.set("rawBody", JSON.parse(text));
+    parsed = JSON.parse(text);
   } catch {
     throw new ApiError(400, "invalid_json", "The request body is not valid JSON.");
   }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    const got = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`;
+    throw new ApiError(400, "invalid_body", `The request body must be a JSON object, like {"name":"Pro"}; got ${got}.`);
+  }
+  c.set("rawBody", parsed);
   return next();
 }
+
+const API_DESCRIPTION = `Subscription billing on Cloudflare: plans, customers, subscriptions, invoices with proration, payments with retries.
+
+**Authentication.** Send \`Authorization: Bearer <key>\`. \`BILLIFY_API_KEY\` opens every route except \`/v1/admin/*\`; \`BILLIFY_ADMIN_KEY\` opens everything. Under \`npm start\` the keys are **\`sk_test_local\`** (API) and **\`sk_admin_local\`** (admin).
+
+**Conventions.** JSON in and out. Amounts are integers in the currency's minor unit; times are ISO 8601 UTC. Every POST takes an \`Idempotency-Key\`. Lists take \`limit\` (1–100, default 10) and \`cursor\` (a \`next_cursor\`). Errors are \`{"error":{"type","code","message","param"}}\`; each operation lists the statuses and codes it can answer.`;
 
 let cachedDocument: unknown = null;
 
@@ -93,8 +109,8 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>) {
     info: {
       title: "Billify API",
       version: "1.0.0",
-      description:
-        "Subscription billing on Cloudflare: plans, customers, subscriptions, invoices with proration, payments with retries.",
+      license: { name: "MIT", url: "https://opensource.org/licenses/MIT" },
+      description: API_DESCRIPTION,
     },
     servers: [{ url: "/" }],
   });

@@ -1,7 +1,7 @@
-import { customerStub, subscriptionStub } from "../actors/stubs";
+import { customerStub, invoiceStub, subscriptionStub } from "../actors/stubs";
 import type { Env } from "../env";
 import type { Outcome } from "../errors";
-import { notFound, ok } from "../errors";
+import { ApiError, notFound, ok } from "../errors";
 import type { ListPage } from "../contract/common";
 import type { Invoice } from "../contract/invoice";
 import type { Subscription } from "../contract/subscription";
@@ -13,6 +13,10 @@ import type { Subscription } from "../contract/subscription";
 export async function listCustomerSubscriptions(env: Env, customerId: string, limit: number, cursor: string | null): Promise<Outcome<ListPage<Subscription>>> {
   const customer = customerStub(env, customerId);
   if (!customer) return notFound("customer", customerId);
+  if (cursor !== null) {
+    const last = await subscriptionStub(env, cursor)?.get(cursor);
+    if (!last?.ok || last.value.customer !== customerId) throw foreignCursor();
+  }
   const page = await customer.subscriptionIds(customerId, limit, cursor);
   if (!page.ok) return page;
   const subs = await Promise.all(page.value.ids.map(async (id) => subscriptionStub(env, id)?.get(id)));
@@ -27,6 +31,10 @@ export async function listCustomerSubscriptions(env: Env, customerId: string, li
 export async function listCustomerInvoices(env: Env, customerId: string, limit: number, cursor: string | null): Promise<Outcome<ListPage<Invoice>>> {
   const customer = customerStub(env, customerId);
   if (!customer) return notFound("customer", customerId);
+  if (cursor !== null) {
+    const last = await invoiceStub(env, cursor)?.invoice(cursor);
+    if (!last?.ok || last.value.customer !== customerId) throw foreignCursor();
+  }
   const ids = await customer.allSubscriptionIds(customerId);
   if (!ids.ok) return ids;
   const pages = await Promise.all(
@@ -41,3 +49,8 @@ export async function listCustomerInvoices(env: Env, customerId: string, limit: 
   return ok({ object: "list", data, has_more: hasMore, next_cursor: hasMore ? data.at(-1)!.id : null });
 }
 
+
+/** A cursor is the last id of the previous page: an object of another customer was never one of this list's. */
+function foreignCursor(): ApiError {
+  return new ApiError(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page of this list.", "cursor");
+}

@@ -1,20 +1,23 @@
-import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Idempotency } from "../actors/actor";
 import type { Outcome } from "../errors";
 import { ApiError } from "../errors";
 import type { AppEnv } from "./context";
-import { ErrorEnvelope } from "../contract/common";
+import { errorResponses } from "./openapi-errors";
+import { parseRequestPart } from "./validation";
 
 type Method = "get" | "post" | "patch" | "delete";
 type Schema = z.ZodType;
-type Infer<S> = S extends Schema ? z.infer<S> : undefined;
+type Infer<S> = S extends Schema ? z.output<S> : undefined;
 
 export interface EndpointSpec<B, Q, P> {
   method: Method;
   /** Hono path syntax: /v1/plans/:id */
   path: string;
+  /** Unique, camelCase (`createPlan`); the name a generated client gives the call. */
+  operationId?: string;
   summary: string;
   tag: string;
   body?: B;
@@ -23,6 +26,8 @@ export interface EndpointSpec<B, Q, P> {
   response: Schema;
   status?: number;
   description?: string;
+  /** Error statuses this operation can answer besides the ones every operation of its shape can. */
+  errors?: number[];
 }
 
 export interface EndpointInput<B, Q, P> {
@@ -31,9 +36,27 @@ export interface EndpointInput<B, Q, P> {
   params: Infer<P>;
 }
 
+const IdempotencyKeyHeader = z.object({
+  "Idempotency-Key": z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      param: { name: "Idempotency-Key", in: "header" },
+      description:
+        "Makes the POST safe to retry: the same key with the same body within 24 h returns the first response " +
+        "(with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error.",
+      example: "order-4411-attempt-1",
+    }),
+});
+
 /**
- * Registers one endpoint: its zod schemas validate the request and write its OpenAPI entry,
- * so the document can never disagree with what is enforced.
+ * Registers one endpoint: its zod schemas write its OpenAPI entry and validate the request,
+ * so the document can never disagree with what is enforced. Validation is ours, not
+ * @hono/zod-openapi's: the body was read once by `readJsonBody` (app.ts), an empty body
+ * there is `{}`, and each part is parsed with `parseRequestPart`, which tells a missing
+ * field from a wrong one. The handler gets the parsed, typed values.
  */
 export function endpoint<B extends Schema | undefined, Q extends Schema | undefined, P extends Schema | undefined>(
   app: OpenAPIHono<AppEnv>,
@@ -41,35 +64,69 @@ export function endpoint<B extends Schema | undefined, Q extends Schema | undefi
   handler: (c: Context<AppEnv>, input: EndpointInput<B, Q, P>) => Promise<Response>,
 ): void {
   const openApiPath = spec.path.replace(/:(\w+)/g, "{$1}");
+  const status = spec.status ?? 200;
+  // A body whose every field is optional may be left out entirely (API.md §1).
+  const bodyRequired = spec.body ? !spec.body.safeParse({}).success : false;
   const route = createRoute({
     method: spec.method,
     path: openApiPath,
+    operationId: spec.operationId ?? defaultOperationId(spec.method, spec.path),
     summary: spec.summary,
     description: spec.description,
     tags: [spec.tag],
     security: [{ bearerAuth: [] }],
     request: {
-      ...(spec.body ? { body: { required: true, content: { "application/json": { schema: spec.body } } } } : {}),
+      ...(spec.body ? { body: { required: bodyRequired, content: { "application/json": { schema: spec.body } } } } : {}),
       ...(spec.query ? { query: spec.query } : {}),
       ...(spec.params ? { params: spec.params } : {}),
-      ...(spec.method === "post"
-        ? { headers: z.object({ "idempotency-key": z.string().max(255).optional() }) }
-        : {}),
-    },
+      ...(spec.method === "post" ? { headers: IdempotencyKeyHeader } : {}),
+    } as RouteConfig["request"],
     responses: {
-      [spec.status ?? 200]: { description: "Success", content: { "application/json": { schema: spec.response } } },
-      default: { description: "Error", content: { "application/json": { schema: ErrorEnvelope } } },
+      [status]: {
+        description: "Success",
+        ...(spec.method === "post" ? { headers: { "Idempotent-Replayed": replayedHeader } } : {}),
+        content: { "application/json": { schema: spec.response } },
+      },
+      ...errorResponses({
+        body: spec.body !== undefined || spec.method === "post" || spec.method === "patch",
+        query: spec.query !== undefined,
+        params: spec.params !== undefined,
+        idempotent: spec.method === "post",
+        extra: spec.errors ?? [],
+      }),
     },
-  } as RouteConfig);
-  const run = async (c: Context<AppEnv>) => {
-    const valid = c.req as unknown as { valid(target: string): unknown };
-    return handler(c, {
-      body: (spec.body ? valid.valid("json") : undefined) as Infer<B>,
-      query: (spec.query ? valid.valid("query") : undefined) as Infer<Q>,
-      params: (spec.params ? valid.valid("param") : undefined) as Infer<P>,
-    });
-  };
-  app.openapi(route, run as unknown as RouteHandler<RouteConfig, AppEnv>);
+  } satisfies RouteConfig);
+  app.openAPIRegistry.registerPath(route);
+  app.on(spec.method.toUpperCase(), spec.path, async (c) => {
+    const input: EndpointInput<B, Q, P> = {
+      params: (spec.params ? parseRequestPart(spec.params, c.req.param()) : undefined) as Infer<P>,
+      query: (spec.query ? parseRequestPart(spec.query, singleQueryValues(c)) : undefined) as Infer<Q>,
+      body: (spec.body ? parseRequestPart(spec.body, c.get("rawBody") ?? {}) : undefined) as Infer<B>,
+    };
+    return handler(c as Context<AppEnv>, input);
+  });
+}
+
+const replayedHeader = {
+  description: "`true` when this is the stored response of an earlier request with the same Idempotency-Key.",
+  schema: { type: "string" as const, enum: ["true"] },
+};
+
+/** `?limit=5` → `{ limit: "5" }`; a repeated key keeps every value, so zod reports it as the wrong type. */
+function singleQueryValues(c: Context<AppEnv>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, values] of Object.entries(c.req.queries())) out[key] = values.length === 1 ? values[0]! : values;
+  return out;
+}
+
+/** `post /v1/subscriptions/:id/cancel` → `postSubscriptionsIdCancel`, for routes that name none. */
+export function defaultOperationId(method: string, path: string): string {
+  const words = path
+    .replace(/^\/v1\//, "")
+    .split(/[/_-]+/)
+    .map((w) => w.replace(/^[:{]|}$/g, ""))
+    .filter(Boolean);
+  return method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
 }
 
 /** Writes an actor's outcome as the response (the value, or the error envelope). */

@@ -1,20 +1,23 @@
-import type { Context } from "hono";
-import type { ZodError } from "zod";
+import type { z } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
 
-type HookResult = { success: true } | { success: false; error: ZodError };
+type ZodIssue = z.core.$ZodIssue;
 
 /**
- * Turns the first zod issue into a 400 that names the field (`param`, dotted path):
- * unknown fields, missing fields and wrong types alike.
+ * Validates one part of a request (`body`, `query` or `path`) against its zod schema and
+ * returns the parsed value, or throws the 400 that names the field (`param`, dotted path):
+ * absent → `parameter_missing`, present but wrong → `parameter_invalid`, extra →
+ * `parameter_unknown`. Issues carry their input (`reportInput`), which is how absent is told
+ * from present-but-wrong: `{"amount":"20.00"}` is invalid, `{}` is missing.
  */
-export function validationError(result: HookResult, _c: Context): void {
-  if (result.success) return;
-  throw toApiError(result.error);
+export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  throw toApiError(result.error.issues);
 }
 
-export function toApiError(error: ZodError): ApiError {
-  const issue = error.issues[0];
+export function toApiError(issues: readonly ZodIssue[]): ApiError {
+  const issue = issues[0];
   if (!issue) return new ApiError(400, "parameter_invalid", "Invalid request.");
   // A bad record key (a metadata key too long or empty) is reported on the record itself.
   const segments = issue.code === "invalid_key" ? issue.path.slice(0, -1) : issue.path;
@@ -24,9 +27,14 @@ export function toApiError(error: ZodError): ApiError {
     const param = path ? `${path}.${key}` : key;
     return new ApiError(400, "parameter_unknown", `Unknown field '${param}'.`, param);
   }
-  if (issue.code === "invalid_type" && issue.input === undefined) {
+  if (issue.code === "invalid_type" && issue.input === undefined && path) {
     return new ApiError(400, "parameter_missing", `Missing required field '${path}'.`, path);
   }
   if (!path) return new ApiError(400, "parameter_invalid", `Invalid request: ${issue.message}.`);
   return new ApiError(400, "parameter_invalid", `Invalid value for '${path}': ${issue.message}.`, path);
+}
+
+/** @hono/zod-openapi's hook, for routes registered with `app.openapi` directly: the same 400s. */
+export function validationError(result: { success: true } | { success: false; error: z.ZodError }): void {
+  if (!result.success) throw toApiError(result.error.issues);
 }

@@ -36,7 +36,7 @@ export const Invoice = z
     next_payment_attempt: Timestamp.nullable(),
     period_start: Timestamp,
     period_end: Timestamp,
-    billing_reason: z.enum(["subscription_create", "subscription_cycle", "subscription_update", "manual"]),
+    billing_reason: z.enum(["subscription_create", "subscription_cycle", "subscription_update", "subscription_final", "manual"]),
     created: Timestamp,
     finalized_at: Timestamp.nullable(),
     paid_at: Timestamp.nullable(),

@@ -1,3 +1,4 @@
+import type { BillingReason } from "./invoice";
 import type { DunningPolicy } from "./retry-schedule";
 import { INCOMPLETE_EXPIRY_SECONDS, nextAttemptAt } from "./retry-schedule";
 import type { SubscriptionStatus } from "./subscription";
@@ -71,7 +72,11 @@ export function retriesOnNewPaymentMethod(status: SubscriptionStatus): boolean {
   return status === "past_due" || status === "unpaid" || status === "incomplete";
 }
 
-/** No automatic attempt while unpaid (final action `unpaid`) or once ended. */
-export function shouldAttemptAutomatically(status: SubscriptionStatus): boolean {
+/**
+ * No automatic attempt while unpaid (final action `unpaid`) or once ended, except the one
+ * attempt a final invoice gets (rule 12: attempted once, never retried).
+ */
+export function shouldAttemptAutomatically(status: SubscriptionStatus, invoice?: { billingReason: BillingReason; attemptCount: number }): boolean {
+  if (invoice?.billingReason === "subscription_final") return invoice.attemptCount === 0;
   return status !== "unpaid" && !isEnded(status);
 }

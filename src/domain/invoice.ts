@@ -2,7 +2,7 @@ import { sumAmounts } from "./money";
 import type { DraftLine } from "./proration";
 
 export type InvoiceStatus = "draft" | "open" | "paid" | "void" | "uncollectible";
-export type BillingReason = "subscription_create" | "subscription_cycle" | "subscription_update" | "manual";
+export type BillingReason = "subscription_create" | "subscription_cycle" | "subscription_update" | "subscription_final" | "manual";
 
 export interface InvoiceTotals {
   subtotal: number;
@@ -35,4 +35,24 @@ export function finalizeTotals(lines: readonly DraftLine[], creditBalance: numbe
     creditBalanceAfter: creditBalance - creditApplied,
     status: amountDue === 0 ? "paid" : "open",
   };
+}
+
+/** Rule 8: voiding an invoice gives its credit_applied back; marking it uncollectible does not. */
+export function creditReturnedOnClose(to: "void" | "uncollectible", creditApplied: number): number {
+  return to === "void" ? creditApplied : 0;
+}
+
+/** Rule 12: pending lines left at the end are invoiced when their sum is positive, else dropped. */
+export function shouldInvoicePendingAtEnd(pending: readonly DraftLine[]): boolean {
+  return sumAmounts(pending.map((line) => line.amount)) > 0;
+}
+
+/** Still owed while open or uncollectible (as Stripe); nothing once paid or void. */
+export function amountRemaining(status: InvoiceStatus, amountDue: number, amountPaid: number): number {
+  return status === "open" || status === "uncollectible" ? amountDue - amountPaid : 0;
+}
+
+/** Invoice numbers: `<8 chars of the subscription's routing key>-<4-digit sequence>`, gapless per subscription. */
+export function invoiceNumber(subscriptionKey: string, sequence: number): string {
+  return `${subscriptionKey.slice(0, 8)}-${String(sequence).padStart(4, "0")}`;
 }

@@ -1,6 +1,7 @@
 import type { Cadence, Period } from "./billing-period";
 import { oneIntervalAfter, oneIntervalBefore, periodAt, periodIndexAt } from "./billing-period";
 import type { BillingReason } from "./invoice";
+import { shouldInvoicePendingAtEnd } from "./invoice";
 import type { DraftLine, PricedItem } from "./proration";
 import { partialPeriodLine, prorationCharge, prorationCredit, subscriptionLine } from "./proration";
 import type { Instant } from "./time";
@@ -54,8 +55,18 @@ export interface InvoiceDraft {
 
 export type DomainError = { code: string; message: string; param?: string };
 
-export type Decision =
-  | { ok: true; state: SubscriptionState; invoice: InvoiceDraft | null; pending: DraftLine[] }
+/** What one rule changes in the state, and the invoice and lines it makes (see decision.ts for all effects). */
+export type Transition =
+  | {
+      ok: true;
+      state: SubscriptionState;
+      invoice: InvoiceDraft | null;
+      pending: DraftLine[];
+      /** Rule 12: pending lines dropped as the subscription ends (their sum was not positive). */
+      dropped?: DraftLine[];
+      /** Rule 9: a renewal that fell due while incomplete, held until the first invoice is paid. */
+      held?: true;
+    }
   | { ok: false; error: DomainError };
 
 /** subscription.trial_will_end fires 3 days before the trial ends (API.md §6). */
@@ -84,7 +95,7 @@ export interface StartInput {
  * with a later billing_cycle_anchor, a shorter first period [now, anchor) at a prorated
  * price; otherwise a full first period from now, invoiced at once.
  */
-export function startSubscription(input: StartInput): Decision {
+export function startSubscription(input: StartInput): Transition {
   const { plan, quantity, now, trialDays, billingCycleAnchor } = input;
   const base = { plan, quantity, cancelAtPeriodEnd: false, canceledAt: null, endedAt: null, creditBalance: 0 };
   if (trialDays > 0) {
@@ -105,7 +116,10 @@ export function startSubscription(input: StartInput): Decision {
       return fail("parameter_invalid", "billing_cycle_anchor must fall within one billing interval from now", "billing_cycle_anchor");
     }
     const period = { start: now, end: billingCycleAnchor };
-    const line = partialPeriodLine(item(plan, quantity), period, oneIntervalBefore(billingCycleAnchor, plan.cadence));
+    // Rule 6: an anchor exactly one interval away (Jan 31 → Feb 28) is a full first period.
+    const line = isShortFirstPeriod(period, billingCycleAnchor, plan.cadence)
+      ? partialPeriodLine(item(plan, quantity), period, oneIntervalBefore(billingCycleAnchor, plan.cadence))
+      : subscriptionLine(item(plan, quantity), period);
     return {
       ok: true,
       state: { ...base, status: "active", anchor: billingCycleAnchor, currentPeriodStart: now, currentPeriodEnd: billingCycleAnchor, trialStart: null, trialEnd: null },
@@ -126,12 +140,12 @@ export function startSubscription(input: StartInput): Decision {
  * Renewal at current_period_end (rules 2, 3). Cancels instead when cancel_at_period_end is
  * set. Periods come from the anchor, so a late alarm never shifts the cycle.
  */
-export function renew(state: SubscriptionState): Decision {
+export function renew(state: SubscriptionState, pending: readonly DraftLine[] = []): Transition {
   if (isEnded(state.status)) return fail("subscription_ended", "the subscription has ended");
   const at = state.currentPeriodEnd;
-  if (state.cancelAtPeriodEnd) {
-    return { ok: true, state: { ...state, status: "canceled", endedAt: at }, invoice: null, pending: [] };
-  }
+  if (state.cancelAtPeriodEnd) return end({ ...state, status: "canceled", endedAt: at }, pending, at);
+  // Rule 9: while incomplete no other invoice is made; the renewal waits for the first payment.
+  if (state.status === "incomplete") return { ok: true, state, invoice: null, pending: [], held: true };
   const k = periodIndexAt(state.anchor, state.plan.cadence, at);
   const period = periodAt(state.anchor, state.plan.cadence, k);
   const status: SubscriptionStatus = state.status === "trialing" ? "active" : state.status;
@@ -141,6 +155,27 @@ export function renew(state: SubscriptionState): Decision {
     invoice: { reason: "subscription_cycle", period, lines: [subscriptionLine(item(state.plan, state.quantity), period)], includePending: true },
     pending: [],
   };
+}
+
+/**
+ * Rule 6: the period [start, anchor) before the first full period, when it is shorter than
+ * one interval (an anchor exactly one interval after the start makes a full period).
+ */
+export function isShortFirstPeriod(period: Period, anchor: Instant, cadence: Cadence): boolean {
+  return period.end === anchor && oneIntervalAfter(period.start, cadence) !== anchor;
+}
+
+/**
+ * Rule 4's denominator: the interval the current period was charged against. A short first
+ * period was charged a fraction of [anchor − 1 interval, anchor), so its credit is measured
+ * against that whole interval and never exceeds what was charged.
+ */
+export function chargedInterval(state: SubscriptionState): Period {
+  const current = { start: state.currentPeriodStart, end: state.currentPeriodEnd };
+  if (state.trialEnd === null && isShortFirstPeriod(current, state.anchor, state.plan.cadence)) {
+    return { start: oneIntervalBefore(state.anchor, state.plan.cadence), end: current.end };
+  }
+  return current;
 }
 
 export interface ChangeInput {
@@ -160,7 +195,7 @@ const CHANGEABLE: ReadonlySet<SubscriptionStatus> = new Set(["trialing", "active
  *  - another cadence: credit the unused time, restart the cycle at t and invoice a full
  *    new period at once.
  */
-export function changeSubscription(state: SubscriptionState, change: ChangeInput): Decision {
+export function changeSubscription(state: SubscriptionState, change: ChangeInput): Transition {
   if (!CHANGEABLE.has(state.status)) {
     return fail("invalid_status", `a ${state.status} subscription cannot change`);
   }
@@ -175,7 +210,7 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
   if (state.status === "trialing") return { ok: true, state: next, invoice: null, pending: [] };
 
   const t = change.now;
-  const current = { start: state.currentPeriodStart, end: state.currentPeriodEnd };
+  const current = chargedInterval(state);
   const sameCadence =
     plan.cadence.interval === state.plan.cadence.interval && plan.cadence.intervalCount === state.plan.cadence.intervalCount;
   const credit = prorationCredit(item(state.plan, state.quantity), current, t);
@@ -202,18 +237,25 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
   };
 }
 
-/** Rule 10 and cancel at period end (rule 3). */
-export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolean, now: Instant): Decision {
+/** Rule 10 and cancel at period end (rule 3); ending now bills what is pending (rule 12). */
+export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolean, now: Instant, pending: readonly DraftLine[] = []): Transition {
   if (isEnded(state.status)) return fail("subscription_ended", `the subscription is already ${state.status}`);
   if (atPeriodEnd) {
     return { ok: true, state: { ...state, cancelAtPeriodEnd: true, canceledAt: now }, invoice: null, pending: [] };
   }
-  return {
-    ok: true,
-    state: { ...state, status: "canceled", cancelAtPeriodEnd: false, canceledAt: now, endedAt: now },
-    invoice: null,
-    pending: [],
-  };
+  return end({ ...state, status: "canceled", cancelAtPeriodEnd: false, canceledAt: now, endedAt: now }, pending, now);
+}
+
+/**
+ * Rule 12: the end of a subscription at `at` with these lines pending. A positive sum is
+ * invoiced at once on a final invoice (the actor adds the pending lines, rule 2's sweep);
+ * otherwise they are dropped and the decision says which.
+ */
+function end(ended: SubscriptionState, pending: readonly DraftLine[], at: Instant): Transition {
+  if (pending.length > 0 && shouldInvoicePendingAtEnd(pending)) {
+    return { ok: true, state: ended, invoice: { reason: "subscription_final", period: { start: at, end: at }, lines: [], includePending: true }, pending: [] };
+  }
+  return { ok: true, state: ended, invoice: null, pending: [], dropped: [...pending] };
 }
 
 /**
@@ -230,11 +272,11 @@ export function manualInvoiceRefusal(status: SubscriptionStatus): DomainError | 
 }
 
 /** Clears a scheduled cancellation while the subscription has not ended. */
-export function resumeSubscription(state: SubscriptionState): Decision {
+export function resumeSubscription(state: SubscriptionState): Transition {
   if (isEnded(state.status)) return fail("subscription_ended", `the subscription is already ${state.status}`);
   return { ok: true, state: { ...state, cancelAtPeriodEnd: false, canceledAt: null }, invoice: null, pending: [] };
 }
 
-function fail(code: string, message: string, param?: string): Decision {
+function fail(code: string, message: string, param?: string): Transition {
   return { ok: false, error: { code, message, ...(param ? { param } : {}) } };
 }

@@ -11,6 +11,10 @@ const SUCCEEDS = new Set(["pm_card_visa", "pm_card_mastercard", "pm_card_amex"])
 export class FakeGateway implements PaymentGateway {
   readonly name = "fake";
 
+  async knowsPaymentMethod(token: string): Promise<boolean> {
+    return token in DECLINES || SUCCEEDS.has(token);
+  }
+
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const token = request.paymentMethod;
     if (!token) {

@@ -27,4 +27,10 @@ export type ChargeResult =
 export interface PaymentGateway {
   readonly name: string;
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  /**
+   * False only when the gateway says for certain it has no such payment method, so a bad
+   * token is a 400 when it is set rather than a decline at the next renewal. A gateway that
+   * cannot be reached answers true: the charge will tell.
+   */
+  knowsPaymentMethod?(token: string): Promise<boolean>;
 }

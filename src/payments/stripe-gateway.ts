@@ -34,6 +34,16 @@ export class StripeGateway implements PaymentGateway {
     });
   }
 
+  async knowsPaymentMethod(token: string): Promise<boolean> {
+    try {
+      await this.stripe.paymentMethods.retrieve(token);
+      return true;
+    } catch (error) {
+      // Only Stripe's own "no such object" is certain; a network fault or outage is not the token's fault.
+      return !(error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing");
+    }
+  }
+
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     if (!request.paymentMethod) {
       return { status: "failed", code: "no_payment_method", message: "The customer has no payment method.", reference: null };

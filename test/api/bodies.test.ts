@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/api/app";
 import { API_KEY, api, createCustomer, createPlan, ok, uniquePlanId } from "../helpers";
 import { expectError } from "./expect";
@@ -171,7 +171,8 @@ describe("request bodies", () => {
     expect(res.status).toBe(200);
   });
 
-  it("answers an unhandled error with 500 api_error without leaking the stack or the cause", async () => {
+  it("answers an unhandled error with 500 api_error without leaking the stack or the cause (which goes to the log)", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const ctx = createExecutionContext();
     const brokenKv = {
       list: () => {
@@ -192,5 +193,8 @@ describe("request bodies", () => {
     expect(Object.keys(body)).toEqual(["error"]);
     expect(body.error.type).toBe("api_error");
     expect(Object.keys(body.error).sort()).toEqual(["code", "message", "type"]);
+    expect(logged).toHaveBeenCalledTimes(1);
+    expect(String(logged.mock.calls[0]![1])).toContain("SECRET-INTERNAL-DETAIL");
+    logged.mockRestore();
   });
 });

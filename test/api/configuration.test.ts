@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import worker, { CONFIGURATION_ERROR } from "../../src/index";
 
 async function callWith(overrides: Record<string, string>) {
   const request = new Request("http://billify.test/v1/plans", { headers: { Authorization: "Bearer sk_test_local" } });
@@ -10,16 +10,31 @@ async function callWith(overrides: Record<string, string>) {
 }
 
 describe("configuration is checked when the Worker starts", () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it.each([
-    [{ BILLIFY_RETRY_DAYS: "1,x" }, "BILLIFY_RETRY_DAYS"],
-    [{ BILLIFY_FINAL_ACTION: "explode" }, "BILLIFY_FINAL_ACTION"],
-    [{ BILLIFY_MODE: "production" }, "BILLIFY_MODE"],
-    [{ BILLIFY_MODE: "live" }, "STRIPE_SECRET_KEY"],
-  ])("refuses %o with a message naming %s", async (overrides, variable) => {
+    [{ BILLIFY_RETRY_DAYS: "1,x" }, "BILLIFY_RETRY_DAYS", "1,x"],
+    [{ BILLIFY_FINAL_ACTION: "explode" }, "BILLIFY_FINAL_ACTION", "explode"],
+    [{ BILLIFY_MODE: "production" }, "BILLIFY_MODE", "production"],
+    [{ BILLIFY_MODE: "live" }, "STRIPE_SECRET_KEY", "live"],
+  ])("refuses %o: the log names %s, the caller gets a generic 500", async (overrides, variable, value) => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const { status, body } = await callWith(overrides);
     expect(status).toBe(500);
-    expect(body.error).toMatchObject({ type: "api_error", code: "configuration_error" });
-    expect(body.error.message).toContain(variable);
+    expect(body.error).toEqual(CONFIGURATION_ERROR);
+    expect(body.error.message).not.toContain(variable);
+    expect(body.error.message).not.toContain(value);
+    expect(JSON.stringify(body)).not.toMatch(/BILLIFY|STRIPE/);
+    expect(logged).toHaveBeenCalledTimes(1);
+    expect(String(logged.mock.calls[0]![0])).toContain(variable);
+  });
+
+  it("answers an unauthenticated caller the same generic 500", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const request = new Request("http://billify.test/v1/plans");
+    const response = await worker.fetch(request, { ...env, BILLIFY_FINAL_ACTION: "explode" }, createExecutionContext());
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: CONFIGURATION_ERROR });
   });
 
   it("serves normally with a valid custom policy", async () => {

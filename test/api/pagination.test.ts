@@ -104,14 +104,9 @@ describe("GET /v1/customers/{id}/subscriptions pagination", () => {
     }
   });
 
-  it("refuses limit 0 and 101 with 400 param limit; a foreign cursor gives an empty page", async () => {
+  it("refuses limit 0 and 101 with 400 param limit, and a foreign cursor with 400 param cursor", async () => {
     const customer = await createCustomer();
-    expect(await ok("GET", `/v1/customers/${customer.id}/subscriptions?cursor=garbage`)).toEqual({
-      object: "list",
-      data: [],
-      has_more: false,
-      next_cursor: null,
-    });
+    expectError(await api("GET", `/v1/customers/${customer.id}/subscriptions?cursor=garbage`), 400, "invalid_request_error", "cursor");
     expectError(await api("GET", `/v1/customers/${customer.id}/subscriptions?limit=0`), 400, "invalid_request_error", "limit");
     expectError(await api("GET", `/v1/customers/${customer.id}/subscriptions?limit=101`), 400, "invalid_request_error", "limit");
   });
@@ -145,3 +140,77 @@ describe("GET /v1/customers/{id}/invoices pagination", () => {
     expect(new Set(seen)).toEqual(new Set(invoiceIds));
   });
 });
+
+describe("every list refuses a cursor it did not issue (400 param cursor) and pages by limit", () => {
+  const foreign = ["garbage", "sub_01ARZ3NDEKTSV4RRFFQ69G5FAV", "in_01ARZ3NDEKTSV4RRFFQ69G5FAV", "pay_01ARZ3NDEKTSV4RRFFQ69G5FAV", "0", "eyJhIjoxfQ"];
+
+  async function setup() {
+    const plan = await ok("POST", "/v1/plans", { id: uniquePlanId("cur"), name: "Cur", currency: "usd", amount: 300, interval: "month" });
+    const customer = await createCustomer({ payment_method: "pm_card_chargeDeclined" });
+    const first = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+    const second = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+    return { customer, first, second };
+  }
+
+  it("on plans, customers' subscriptions and invoices, subscriptions' invoices and events, and invoices' payments", async () => {
+    const { customer, first, second } = await setup();
+    const lists = [
+      "/v1/plans",
+      `/v1/customers/${customer.id}/subscriptions`,
+      `/v1/customers/${customer.id}/invoices`,
+      `/v1/subscriptions/${first.id}/invoices`,
+      `/v1/subscriptions/${first.id}/events`,
+      `/v1/invoices/${first.latest_invoice}/payments`,
+    ];
+    for (const list of lists) {
+      for (const cursor of foreign) {
+        const res = await api("GET", `${list}?cursor=${encodeURIComponent(cursor)}`);
+        expect(`${list} ${cursor}: ${res.status} ${res.body?.error?.code} ${res.body?.error?.param}`).toBe(`${list} ${cursor}: 400 parameter_invalid cursor`);
+      }
+    }
+    // An id of the right kind from another subscription is not a cursor of this one's invoices.
+    expectError(await api("GET", `/v1/subscriptions/${first.id}/invoices?cursor=${second.latest_invoice}`), 400, "invalid_request_error", "cursor");
+  });
+
+  it("a plans cursor that KV would take for the first page is refused too", async () => {
+    await createPlan2();
+    await createPlan2();
+    const page = await ok("GET", "/v1/plans?limit=1");
+    expect(page.has_more).toBe(true);
+    // A cursor of the right shape whose last key is behind the page KV returns: not one the service issued.
+    const [kv] = JSON.parse(atob(page.next_cursor.replace(/-/g, "+").replace(/_/g, "/"))) as [string, string];
+    const forged = btoa(JSON.stringify([kv, "plans/99999999999999/zzz"])).replace(/=+$/, "");
+    expectError(await api("GET", `/v1/plans?cursor=${encodeURIComponent(forged)}`), 400, "invalid_request_error", "cursor");
+  });
+
+  it("pages an invoice's payments oldest first, by limit and cursor", async () => {
+    const { first } = await setup();
+    const invoice = first.latest_invoice as string;
+    // The first attempt failed at creation; two more on request.
+    await api("POST", `/v1/invoices/${invoice}/pay`);
+    await api("POST", `/v1/invoices/${invoice}/pay`);
+    const all = await ok("GET", `/v1/invoices/${invoice}/payments`);
+    expect(all.data.map((p: { attempt: number }) => p.attempt)).toEqual([1, 2, 3]);
+    const one = await ok("GET", `/v1/invoices/${invoice}/payments?limit=2`);
+    expect(one).toMatchObject({ has_more: true, next_cursor: all.data[1].id });
+    expect(one.data).toEqual(all.data.slice(0, 2));
+    const two = await ok("GET", `/v1/invoices/${invoice}/payments?limit=2&cursor=${one.next_cursor}`);
+    expect(two).toEqual({ object: "list", data: all.data.slice(2), has_more: false, next_cursor: null });
+  });
+
+  it("lists a subscription's events 10 at a time by default, oldest first", async () => {
+    const { first } = await setup();
+    for (let i = 0; i < 6; i++) await api("POST", `/v1/invoices/${first.latest_invoice}/pay`);
+    const all = await ok("GET", `/v1/subscriptions/${first.id}/events?limit=100`);
+    expect(all.data.length).toBeGreaterThan(10);
+    const page = await ok("GET", `/v1/subscriptions/${first.id}/events`);
+    expect(page.data).toEqual(all.data.slice(0, 10));
+    expect(page.has_more).toBe(true);
+    const next = await ok("GET", `/v1/subscriptions/${first.id}/events?cursor=${page.next_cursor}`);
+    expect(next.data).toEqual(all.data.slice(10, 20));
+  });
+});
+
+async function createPlan2() {
+  return ok("POST", "/v1/plans", { id: uniquePlanId("cur2"), name: "Cur2", currency: "usd", amount: 300, interval: "month" });
+}

@@ -1,7 +1,10 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { decideRenewal } from "../../src/domain/lifecycle";
+import { loadLedger, persist } from "../../src/actors/subscription/persist";
+import { describe, expect, it, vi } from "vitest";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
+import { eventually, kvSummary } from "../admin/read-model";
 import { createCustomer, createPlan, invoicesOf, ok } from "../helpers";
 
 const DAY = 86_400;
@@ -30,6 +33,28 @@ async function backdateOneDay(stub: DurableObjectStub<SubscriptionActor>) {
     state.storage.sql.exec("UPDATE job SET due_at = due_at - ? WHERE kind = 'renew'", shift);
   });
 }
+
+describe("reads never run due jobs", () => {
+  it("previews a change on the period that has begun without making the due renewal, then the change makes it", async () => {
+    const { subscription, stub } = await dailySubscription();
+    await backdateOneDay(stub);
+    const other = await createPlan({ amount: 600, interval: "day" });
+    const versionOf = () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ v: number }>("SELECT version AS v FROM subscription").one().v);
+    const before = await versionOf();
+    const preview = await ok("POST", `/v1/subscriptions/${subscription.id}/preview_change`, { plan: other.id, proration_behavior: "always_invoice" });
+    // Priced in the period that began a minute ago: both lines run to its end.
+    const periodEnd = new Date((Date.parse(subscription.current_period_end) / 1000 - 60) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    expect(preview.lines.map((l: { period_end: string }) => l.period_end)).toEqual([periodEnd, periodEnd]);
+    expect(await versionOf()).toBe(before);
+    expect(await invoicesOf(subscription.id)).toHaveLength(1);
+    expect((await ok("GET", `/v1/subscriptions/${subscription.id}/events`)).data).toHaveLength(5);
+    const upcoming = await stub.upcomingInvoice(subscription.id);
+    expect(upcoming.ok && upcoming.value).toMatchObject({ billing_reason: "subscription_cycle", total: 300, amount_due: 300 });
+    expect(await versionOf()).toBe(before);
+    await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: other.id, proration_behavior: "always_invoice" });
+    expect((await invoicesOf(subscription.id)).map((i) => i.billing_reason)).toEqual(["subscription_create", "subscription_cycle", "subscription_update"]);
+  });
+});
 
 describe("renewal from the actor's own alarm", () => {
   it("renews once when the alarm fires, however often it runs again", async () => {
@@ -63,7 +88,9 @@ describe("renewal from the actor's own alarm", () => {
     // The renewal's transaction commits, then the actor dies before its payment attempt.
     await runInDurableObject(stub, (instance: SubscriptionActor, state) => {
       const end = state.storage.sql.exec<{ e: number }>("SELECT current_period_end AS e FROM subscription").one().e;
-      (instance as unknown as { renewAt(at: number): void }).renewAt(end);
+      // The renew job's own transaction, as runJobsDue runs it, without the payment after it.
+      const ctx = instance["context"];
+      ctx.transaction(() => persist(ctx, decideRenewal(loadLedger(ctx), end), end));
     });
     await evictDurableObject(stub);
     const unpaid = (await invoicesOf(subscription.id))[1];
@@ -78,16 +105,14 @@ describe("renewal from the actor's own alarm", () => {
 
   it("keeps the read model in KV with a version that only grows", async () => {
     const { subscription, stub } = await dailySubscription();
-    const key = `subs/${subscription.id}`;
-    const first = await env.BILLIFY_KV.getWithMetadata<{ version: number; status: string }, { version: number }>(key, "json");
-    expect(first.value).toMatchObject({ id: subscription.id, status: "active", amount: 300, currency: "usd", interval: "day" });
+    const first = (await kvSummary(subscription.id))!;
+    expect(first).toMatchObject({ id: subscription.id, status: "active", amount: 300, currency: "usd", interval: "day" });
     await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, { at_period_end: true });
     await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, {});
-    const last = await env.BILLIFY_KV.getWithMetadata<{ version: number; status: string }, { version: number }>(key, "json");
-    expect(last.value!.status).toBe("canceled");
-    expect(last.metadata!.version).toBeGreaterThan(first.metadata!.version);
+    const last = await eventually(() => kvSummary(subscription.id), (s) => s?.status === "canceled");
+    expect(last!.version).toBeGreaterThan(first.version);
     await runDurableObjectAlarm(stub);
-    expect((await env.BILLIFY_KV.get<{ status: string }>(key, "json"))!.status).toBe("canceled");
+    expect((await kvSummary(subscription.id))!.status).toBe("canceled");
   });
 });
 
@@ -111,8 +136,12 @@ describe("an alarm run that fails", () => {
         throw new Error("customer actor unreachable");
       };
     });
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const before = Date.now();
     expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(logged).toHaveBeenCalledTimes(1);
+    expect(String(logged.mock.calls[0]![0])).toMatch(/^alarm of \w+ failed; retrying in 60 s$/);
+    logged.mockRestore();
     const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     expect(alarm! - before).toBeGreaterThanOrEqual(59_000);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { eventually, kvSummary } from "../admin/read-model";
 import { advance, api, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
 // API.md §4 rule 9, "First invoice": a subscription without a trial whose first invoice fails
@@ -193,10 +194,66 @@ describe("not paid within 23 hours", () => {
 
 describe("the read model follows the expiry", () => {
   it("shows incomplete_expired in KV once the first invoice expires", async () => {
-    const { env } = await import("cloudflare:workers");
     const { clock, subscription } = await subscribeOnClock("2026-03-10T08:00:00Z", { amount: 1000 }, {}, { payment_method: "pm_card_chargeDeclined" });
     await advance(clock.id, "2026-03-11T08:00:00Z");
-    const summary = await env.BILLIFY_KV.get<{ status: string }>(`subs/${subscription.id}`, "json");
-    expect(summary?.status).toBe("incomplete_expired");
+    const summary = await eventually(() => kvSummary(subscription.id), (s) => s?.status === "incomplete_expired");
+    expect(summary).toMatchObject({ status: "incomplete_expired", id: subscription.id });
+  });
+});
+
+describe("a renewal that falls due while incomplete (rule 9)", () => {
+  // Created at START with a billing_cycle_anchor 12 h away: a 12 h first period of the
+  // 28-day interval [Feb 10 20:00, Mar 10 20:00), charged round(1000 × 12 / 672) = 18.
+  const ANCHOR = "2026-03-10T20:00:00Z";
+  async function incompleteNearAnchor() {
+    const ctx = await subscribeOnClock(START, { amount: 1000 }, { billing_cycle_anchor: ANCHOR }, { payment_method: "pm_card_chargeDeclined" });
+    expect(ctx.subscription).toMatchObject({ status: "incomplete", current_period_end: ANCHOR });
+    const [first] = await invoicesOf(ctx.subscription.id);
+    expect(first).toMatchObject({ total: 18, amount_due: 18, status: "open" });
+    return { ...ctx, first };
+  }
+
+  it("is held: no invoice at the anchor, and at 23 h the first invoice is voided and nothing else is billed", async () => {
+    const { clock, subscription, first } = await incompleteNearAnchor();
+    await advance(clock.id, "2026-03-10T22:00:00Z");
+    expect((await invoicesOf(subscription.id)).map((i) => i.id)).toEqual([first.id]);
+    expect(await getSubscription(subscription.id)).toMatchObject({ status: "incomplete", current_period_end: ANCHOR });
+    await advance(clock.id, "2026-03-12T00:00:00Z");
+    const invoices = await invoicesOf(subscription.id);
+    expect(invoices.map((i) => [i.id, i.status, i.voided_at, i.attempt_count])).toEqual([[first.id, "void", EXPIRES, 1]]);
+    expect(await getSubscription(subscription.id)).toMatchObject({ status: "incomplete_expired", ended_at: EXPIRES });
+    expect(await paymentsOf(first.id)).toHaveLength(1);
+  });
+
+  it("is invoiced at once, after the first invoice, when a new card pays the first invoice", async () => {
+    const { clock, customer, subscription, first } = await incompleteNearAnchor();
+    await advance(clock.id, "2026-03-10T22:00:00Z");
+    await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" });
+    const invoices = await invoicesOf(subscription.id);
+    expect(invoices.map((i) => [i.billing_reason, i.status, i.total, i.period_start, i.period_end, i.created, i.paid_at])).toEqual([
+      ["subscription_create", "paid", 18, START, ANCHOR, START, "2026-03-10T22:00:00Z"],
+      ["subscription_cycle", "paid", 1000, ANCHOR, "2026-04-10T20:00:00Z", "2026-03-10T22:00:00Z", "2026-03-10T22:00:00Z"],
+    ]);
+    expect(await getSubscription(subscription.id)).toMatchObject({
+      status: "active", current_period_start: ANCHOR, current_period_end: "2026-04-10T20:00:00Z", latest_invoice: invoices[1].id,
+    });
+    // The cycle goes on from the anchor.
+    await advance(clock.id, "2026-04-10T20:00:00Z");
+    expect((await invoicesOf(subscription.id)).map((i) => [i.period_start, i.total])).toEqual([
+      [START, 18], [ANCHOR, 1000], ["2026-04-10T20:00:00Z", 1000],
+    ]);
+    expect(first.number.endsWith("-0001")).toBe(true);
+  });
+
+  it("is attempted like any renewal once a manual payment settles the first invoice (a declined card makes it past_due)", async () => {
+    const { clock, subscription, first } = await incompleteNearAnchor();
+    await advance(clock.id, "2026-03-10T21:00:00Z");
+    await ok("POST", `/v1/invoices/${first.id}/payments`, { amount: 18, reference: "wire-1" });
+    const [, renewal] = await invoicesOf(subscription.id);
+    expect(renewal).toMatchObject({
+      billing_reason: "subscription_cycle", status: "open", total: 1000, attempt_count: 1,
+      created: "2026-03-10T21:00:00Z", next_payment_attempt: "2026-03-11T21:00:00Z",
+    });
+    expect(await getSubscription(subscription.id)).toMatchObject({ status: "past_due", current_period_end: "2026-04-10T20:00:00Z" });
   });
 });

@@ -41,6 +41,11 @@ interface Scenario {
   initialQuantity: number;
   /** The customer's card at the start: a declined one makes the first invoice fail (incomplete). */
   initialPm: Pm;
+  /**
+   * billing_cycle_anchor: none, seconds after the start (a short first period, rule 6), or
+   * exactly one interval after the start (a full first period, rule 6's last sentence).
+   */
+  anchor?: number | "interval" | null;
   ops: Op[];
 }
 
@@ -101,6 +106,13 @@ const scenarioArbitrary: fc.Arbitrary<Scenario> = fc
       initialPlan: fc.integer({ min: 0, max: 2 }),
       initialQuantity: fc.integer({ min: 1, max: 5 }),
       initialPm: withDeclines ? fc.constantFrom<Pm>("visa", "declined") : fc.constant<Pm>("visa"),
+      // Often a short first period of a few hours (inside the 23 h of an incomplete one, rule 9).
+      anchor: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.integer({ min: HOUR, max: 20 * HOUR }) },
+        { weight: 1, arbitrary: fc.integer({ min: HOUR, max: 27 * DAY }) },
+        { weight: 1, arbitrary: fc.constant("interval" as const) },
+      ),
       ops: opsArbitrary(withDeclines),
     }),
   );
@@ -226,8 +238,11 @@ function attempt(m: Model, invoice: ModelInvoice, at: number) {
     invoice.status = "paid";
     invoice.paidAt = at;
     if ((m.status === "past_due" || m.status === "incomplete") && openInvoices(m).length === 0) {
+      const wasIncomplete = m.status === "incomplete";
       m.status = "active";
       m.expireAt = null;
+      // Rule 9: the renewals held while incomplete are invoiced now, in order.
+      while (wasIncomplete && !isEnded(m.status) && m.periodEnd <= at) renew(m, at);
     }
     return;
   }
@@ -273,21 +288,29 @@ function finalize(m: Model, reason: Invoice["billing_reason"], start: number, en
     attempts: 0, nextAttempt: null, nextAttemptUnknown: false, created: at, paidAt: status === "paid" ? at : null,
   };
   m.invoices.push(invoice);
-  if (status === "open" && !isEnded(m.status)) attempt(m, invoice, at);
+  // A final invoice is attempted once although its subscription has ended (rule 12).
+  if (status === "open" && (!isEnded(m.status) || reason === "subscription_final")) attempt(m, invoice, at);
 }
 
-/** Rule 3 at current_period_end. */
-function renew(m: Model) {
+/** Rule 12: what is pending at the end goes on a final invoice when its sum is positive, else is dropped. */
+function endWithPending(m: Model, at: number) {
+  endModel(m, at);
+  if (m.pending.length > 0 && m.pending.reduce((sum, l) => sum + l.amount, 0) > 0) finalize(m, "subscription_final", at, at, [], at);
+  m.pending = [];
+}
+
+/** Rule 3 at current_period_end; a renewal held while incomplete is made later, at `createdAt` (rule 9). */
+function renew(m: Model, createdAt = m.periodEnd) {
   const at = m.periodEnd;
   if (m.cancelAtPeriodEnd) {
-    endModel(m, at);
+    endWithPending(m, at);
     return;
   }
   m.k += 1;
   m.periodStart = periodStartOf(m.anchor, m.plan, m.k);
   m.periodEnd = periodStartOf(m.anchor, m.plan, m.k + 1);
   expect(m.periodStart).toBe(at);
-  finalize(m, "subscription_cycle", m.periodStart, m.periodEnd, [subscriptionLine(m.plan, m.quantity, m.periodStart, m.periodEnd)], at);
+  finalize(m, "subscription_cycle", m.periodStart, m.periodEnd, [subscriptionLine(m.plan, m.quantity, m.periodStart, m.periodEnd)], createdAt);
 }
 
 /**
@@ -296,7 +319,10 @@ function renew(m: Model) {
  */
 function advanceModel(m: Model, target: number) {
   for (;;) {
-    if (m.status === "incomplete" && m.expireAt !== null && m.expireAt <= target && m.expireAt <= m.periodEnd) {
+    // Rule 9: while incomplete the renewal is held (unless it ends the subscription, rule 3).
+    const held = m.status === "incomplete" && !m.cancelAtPeriodEnd;
+    const renewal = isEnded(m.status) || held ? Number.POSITIVE_INFINITY : m.periodEnd;
+    if (m.status === "incomplete" && m.expireAt !== null && m.expireAt <= target && m.expireAt <= renewal) {
       const first = m.invoices[0]!;
       expect(first.status).toBe("open");
       first.status = "void";
@@ -308,7 +334,6 @@ function advanceModel(m: Model, target: number) {
     for (const invoice of openInvoices(m)) {
       if (invoice.nextAttempt !== null && (retry === null || invoice.nextAttempt < retry.nextAttempt!)) retry = invoice;
     }
-    const renewal = isEnded(m.status) ? Number.POSITIVE_INFINITY : m.periodEnd;
     if (retry && retry.nextAttempt! <= target && retry.nextAttempt! <= renewal) {
       attempt(m, retry, retry.nextAttempt!);
     } else if (renewal <= target) {
@@ -323,8 +348,10 @@ function advanceModel(m: Model, target: number) {
 /** Rules 4 and 5. Returns the proration lines this change made, for the formula check. */
 function changeModel(m: Model, plan: PlanDef, quantity: number, behavior: Behavior): ExpLine[] {
   const t = m.now;
-  const s = m.periodStart;
   const e = m.periodEnd;
+  // Rule 4: a short first period (rule 6) is measured against the whole interval it was charged on.
+  const shortFirst = m.k === -1 && e === m.anchor && addMonths(m.periodStart, 1) !== m.anchor;
+  const s = shortFirst ? addMonths(m.anchor, -1) : m.periodStart;
   const old = m.plan;
   // The same plan and quantity change nothing: no lines (Stripe's behaviour).
   if (plan.id === old.id && quantity === m.quantity) return [];
@@ -590,8 +617,9 @@ async function checkInvariants(sub: Subscription, invoices: Invoice[], facts: Ru
 
   // 4. Credit conservation.
   const credited = sum(invoices.filter((i) => i.total < 0).map((i) => -i.total));
-  const applied = sum(invoices.map((i) => i.credit_applied));
-  expect(sub.credit_balance, "credit balance = credit made − credit applied").toBe(credited - applied);
+  // Rule 8: a void invoice gave its credit back.
+  const applied = sum(invoices.filter((i) => i.status !== "void").map((i) => i.credit_applied));
+  expect(sub.credit_balance, "credit balance = credit made − credit applied (not voided)").toBe(credited - applied);
 
   // 5. Payments.
   for (const inv of invoices) {
@@ -612,6 +640,15 @@ async function checkInvariants(sub: Subscription, invoices: Invoice[], facts: Ru
     expect(sub.status).toMatch(facts.cancelRequested ? /^(active|canceled)$/ : /^active$/);
   } else if (sub.status === "active") {
     expect(invoices.filter((i) => i.status === "open")).toEqual([]);
+  }
+
+  // 7. Causal order (API.md §6): subscription.created first; each invoice created < finalized.
+  const events = (await ok<ListPage<{ type: string; data: { object: { id: string } } }>>("GET", `/v1/subscriptions/${sub.id}/events?limit=100`)).data;
+  expect(events[0]?.type).toBe("subscription.created");
+  for (const inv of invoices) {
+    const of = events.map((e, n) => ({ n, type: e.type, id: e.data.object.id })).filter((e) => e.id === inv.id);
+    if (of.length === 0) continue; // beyond the first page
+    expect(of.slice(0, 2).map((e) => e.type), `events of invoice ${inv.number}`).toEqual(["invoice.created", "invoice.finalized"]);
   }
 
   // 6. Proration lines: what each change made, as rule 4's formula gives it.
@@ -638,15 +675,21 @@ async function runScenario(sc: Scenario): Promise<void> {
   plans.push({ id: yearly.id, name: yearly.name, amount: sc.yearly, interval: "year" });
 
   const initial = plans[sc.initialPlan]!;
-  const created = await ok<Subscription>("POST", "/v1/subscriptions", { customer: customer.id, plan: initial.id, quantity: sc.initialQuantity });
-  const sid = created.id;
   const start = toSec(sc.start);
+  const anchor = sc.anchor == null ? null : sc.anchor === "interval" ? addMonths(start, 1) : start + sc.anchor;
+  const created = await ok<Subscription>("POST", "/v1/subscriptions", {
+    customer: customer.id, plan: initial.id, quantity: sc.initialQuantity, ...(anchor === null ? {} : { billing_cycle_anchor: iso(anchor) }),
+  });
+  const sid = created.id;
+  // With an anchor, period −1 is [start, anchor): rule 6 prices it against [anchor − 1 month, anchor).
   const m: Model = {
-    now: start, plan: initial, quantity: sc.initialQuantity, anchor: start, k: 0,
-    periodStart: start, periodEnd: periodStartOf(start, initial, 1), status: "active",
+    now: start, plan: initial, quantity: sc.initialQuantity, anchor: anchor ?? start, k: anchor === null ? 0 : -1,
+    periodStart: start, periodEnd: anchor ?? periodStartOf(start, initial, 1), status: "active",
     cancelAtPeriodEnd: false, endedAt: null, expireAt: null, credit: 0, pending: [], invoices: [], pm: sc.initialPm,
   };
-  finalize(m, "subscription_create", m.periodStart, m.periodEnd, [subscriptionLine(initial, sc.initialQuantity, m.periodStart, m.periodEnd)], start);
+  const firstLine = subscriptionLine(initial, sc.initialQuantity, m.periodStart, m.periodEnd);
+  if (anchor !== null && addMonths(start, 1) !== anchor) firstLine.amount = prorate(initial.amount, sc.initialQuantity, addMonths(anchor, -1), anchor, start);
+  finalize(m, "subscription_create", m.periodStart, m.periodEnd, [firstLine], start);
   const facts: RunFacts = { declinedEver: sc.initialPm === "declined", cancelRequested: false, prorations: [], prorationInvoiced: [] };
   /** For each pending proration fact: its index, so it can be marked invoiced when swept. */
   let pendingProrations: number[] = [];
@@ -739,7 +782,7 @@ async function runScenario(sc: Scenario): Promise<void> {
             m.cancelAtPeriodEnd = true;
           } else {
             m.cancelAtPeriodEnd = false;
-            endModel(m, m.now);
+            endWithPending(m, m.now);
           }
           break;
         }
@@ -832,6 +875,34 @@ const PINNED: { name: string; scenario: Scenario }[] = [
         { kind: "pm", pm: "visa" },
         { kind: "item", amount: 100 },
       ],
+    },
+  },
+  {
+    name: "a renewal held while incomplete is invoiced when a new card pays the first invoice (rule 9)",
+    scenario: {
+      start: "2026-03-30T06:00:07Z", monthly: [1000, 2000, 3000], yearly: 10000, initialPlan: 0, initialQuantity: 1, initialPm: "declined", anchor: 2 * HOUR,
+      ops: [{ kind: "advance", seconds: 3 * HOUR }, { kind: "item", amount: 250 }, { kind: "pm", pm: "visa" }, { kind: "advanceToPeriodEnd", offset: 0 }],
+    },
+  },
+  {
+    name: "a renewal held while incomplete is never invoiced when the first invoice expires (rule 9)",
+    scenario: {
+      start: "2026-01-31T10:17:23Z", monthly: [1000, 2000, 3000], yearly: 10000, initialPlan: 2, initialQuantity: 2, initialPm: "declined", anchor: 5 * HOUR,
+      ops: [{ kind: "advance", seconds: 30 * HOUR }, { kind: "pm", pm: "visa" }, { kind: "advance", seconds: 40 * DAY }],
+    },
+  },
+  {
+    name: "an upgrade's prorations reach a final invoice at an immediate cancel (rule 12), in a short first period (rule 4)",
+    scenario: {
+      start: "2026-05-15T00:00:00Z", monthly: [1000, 2000, 3000], yearly: 10000, initialPlan: 0, initialQuantity: 1, initialPm: "visa", anchor: 10 * DAY,
+      ops: [{ kind: "advance", seconds: 5 * DAY }, { kind: "change", plan: 2, quantity: null, behavior: "create_prorations" }, { kind: "cancel", atPeriodEnd: false }],
+    },
+  },
+  {
+    name: "an anchor exactly one month away is a full first period; items left at a period-end cancel are billed (rules 6, 12)",
+    scenario: {
+      start: "2026-01-31T10:17:23Z", monthly: [1000, 2000, 3000], yearly: 10000, initialPlan: 1, initialQuantity: 1, initialPm: "visa", anchor: "interval",
+      ops: [{ kind: "item", amount: 700 }, { kind: "cancel", atPeriodEnd: true }, { kind: "advance", seconds: 40 * DAY }],
     },
   },
 ];

@@ -78,6 +78,17 @@ describe("billing periods from the anchor (rule 1)", () => {
     ]);
   });
 
+  it("charges in full a first period whose billing_cycle_anchor is exactly one interval away (rule 6)", async () => {
+    const { clock, subscription } = await subscribeOnClock("2026-01-31T10:00:00Z", { amount: 1000 }, { billing_cycle_anchor: "2026-02-28T10:00:00Z" });
+    await advance(clock.id, "2026-03-28T10:00:00Z");
+    const invoices = await invoicesOf(subscription.id);
+    expect(invoices.map((i) => [i.period_start, i.period_end, i.total, i.billing_reason])).toEqual([
+      ["2026-01-31T10:00:00Z", "2026-02-28T10:00:00Z", 1000, "subscription_create"],
+      ["2026-02-28T10:00:00Z", "2026-03-28T10:00:00Z", 1000, "subscription_cycle"],
+      ["2026-03-28T10:00:00Z", "2026-04-28T10:00:00Z", 1000, "subscription_cycle"],
+    ]);
+  });
+
   it("rejects a billing_cycle_anchor in the past or more than one interval away", async () => {
     const { customer, plan } = await subscribeOnClock("2026-01-10T00:00:00Z");
     for (const anchor of ["2026-01-09T00:00:00Z", "2026-02-11T00:00:00Z"]) {
@@ -99,7 +110,7 @@ describe("trials (rules 2 and 7)", () => {
     });
     await advance(clock.id, "2026-06-14T00:00:00Z");
     expect(await invoicesOf(subscription.id)).toEqual([]);
-    const events = await ok("GET", `/v1/subscriptions/${subscription.id}/events`);
+    const events = await ok("GET", `/v1/subscriptions/${subscription.id}/events?limit=100`);
     const notice = events.data.find((e: { type: string; created: string }) => e.type === "subscription.trial_will_end");
     expect(notice.created).toBe("2026-06-12T00:00:00Z");
     await advance(clock.id, "2026-06-15T00:00:00Z");

@@ -27,6 +27,22 @@ describe("proration (rule 4)", () => {
     expect(next).toMatchObject({ subtotal: 2500, total: 2500, amount_due: 2500, status: "paid", billing_reason: "subscription_cycle" });
   });
 
+  it("credits a short first period against its whole interval: paid 323, credited 161 (rules 4 and 6)", async () => {
+    const { clock, subscription } = await subscribeOnClock("2026-01-22T00:00:00Z", { name: "Basic", amount: 1000 }, { billing_cycle_anchor: "2026-02-01T00:00:00Z" });
+    const pro = await createPlan({ name: "Pro", amount: 2000 });
+    await advance(clock.id, "2026-01-27T00:00:00Z");
+    const changed = await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: pro.id, proration_behavior: "always_invoice" });
+    const [first, update] = await invoicesOf(subscription.id);
+    // NOTE: first = round(1000 × 10 d / 31 d) = 323; f = 5 d / 31 d: −round(1000 f) = −161, +round(2000 f) = +323.
+    expect(first.total).toBe(323);
+    expect(changed.invoice.id).toBe(update.id);
+    expect(lines(update)).toEqual([
+      ["proration", -161, "Unused time on Basic after 2026-01-27"],
+      ["proration", 323, "Remaining time on Pro after 2026-01-27"],
+    ]);
+    expect(update).toMatchObject({ total: 162, period_start: "2026-01-27T00:00:00Z", period_end: "2026-02-01T00:00:00Z", billing_reason: "subscription_update" });
+  });
+
   it("prorates to the second for an odd-second change against the formula", async () => {
     const { clock, subscription, customer } = await subscribeOnClock("2026-05-01T00:00:00Z", { name: "Seat", amount: 1999 }, { quantity: 3 });
     const big = await createPlan({ name: "Big", amount: 4999 });

@@ -127,10 +127,16 @@ describe("status after a payment", () => {
 
 describe("automatic payment attempts", () => {
   it("attempts automatically only while the subscription is live and not unpaid", () => {
-    expect(ALL.filter(shouldAttemptAutomatically)).toEqual(["trialing", "active", "incomplete", "past_due"]);
+    expect(ALL.filter((status) => shouldAttemptAutomatically(status))).toEqual(["trialing", "active", "incomplete", "past_due"]);
     for (const status of ["unpaid", "canceled", "incomplete_expired"] as const) {
       expect(shouldAttemptAutomatically(status)).toBe(false);
     }
+  });
+
+  it("attempts a final invoice exactly once, even though its subscription has ended (rule 12)", () => {
+    expect(shouldAttemptAutomatically("canceled", { billingReason: "subscription_final", attemptCount: 0 })).toBe(true);
+    expect(shouldAttemptAutomatically("canceled", { billingReason: "subscription_final", attemptCount: 1 })).toBe(false);
+    expect(shouldAttemptAutomatically("canceled", { billingReason: "subscription_cycle", attemptCount: 0 })).toBe(false);
   });
 });
 

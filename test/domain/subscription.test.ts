@@ -2,8 +2,9 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import type { Cadence, Interval } from "../../src/domain/billing-period";
 import { oneIntervalAfter } from "../../src/domain/billing-period";
-import type { Decision, DomainError, PlanTerms, SubscriptionState } from "../../src/domain/subscription";
+import type { Transition, DomainError, PlanTerms, SubscriptionState } from "../../src/domain/subscription";
 import { cancelSubscription, changeSubscription, manualInvoiceRefusal, renew, resumeSubscription, startSubscription } from "../../src/domain/subscription";
+import { creditReturnedOnClose } from "../../src/domain/invoice";
 import { parseIso } from "../../src/domain/time";
 
 const at = (iso: string): number => {
@@ -19,11 +20,11 @@ const plan = (name: string, amount: number, cadence: Cadence = monthly, currency
 const basic = plan("Basic", 1000);
 const pro = plan("Pro", 2000);
 
-function accepted(decision: Decision): Extract<Decision, { ok: true }> {
+function accepted(decision: Transition): Extract<Transition, { ok: true }> {
   if (decision.ok) return decision;
   throw new Error(`expected a decision, got ${decision.error.code}: ${decision.error.message}`);
 }
-const refused = (decision: Decision): DomainError | undefined => (decision.ok ? undefined : decision.error);
+const refused = (decision: Transition): DomainError | undefined => (decision.ok ? undefined : decision.error);
 const start = (p: PlanTerms, now: number, quantity = 1, trialDays = 0, billingCycleAnchor: number | null = null) =>
   accepted(startSubscription({ plan: p, quantity, now, trialDays, billingCycleAnchor }));
 
@@ -75,6 +76,18 @@ describe("starting a subscription", () => {
     const renewal = accepted(renew(state));
     expect(renewal.state).toMatchObject({ currentPeriodStart: anchor, currentPeriodEnd: at("2026-03-01T00:00:00Z") });
     expect(renewal.invoice?.lines.map((l) => l.amount)).toEqual([3000]);
+  });
+
+  it("charges in full a first period whose anchor is exactly one interval away (Jan 31 → Feb 28)", () => {
+    const now = at("2026-01-31T10:00:00Z");
+    const anchor = at("2026-02-28T10:00:00Z");
+    const { state, invoice } = start(basic, now, 2, 0, anchor);
+    expect(state).toMatchObject({ anchor, currentPeriodStart: now, currentPeriodEnd: anchor });
+    expect(invoice?.lines).toEqual([
+      { type: "subscription", description: "2 × Basic (2026-01-31 – 2026-02-28)", amount: 2000, quantity: 2, plan: "plan_basic", periodStart: now, periodEnd: anchor },
+    ]);
+    // Full periods follow from the anchor: [Feb 28, Mar 28).
+    expect(accepted(renew(state)).state).toMatchObject({ currentPeriodStart: anchor, currentPeriodEnd: at("2026-03-28T10:00:00Z") });
   });
 
   it("refuses a billing_cycle_anchor now, in the past, beyond one interval, or with a trial", () => {
@@ -208,6 +221,41 @@ describe("changing a subscription", () => {
   });
 });
 
+describe("changing in a first period before the billing_cycle_anchor (rules 4 and 6)", () => {
+  it("measures a short first period's credit against the whole interval it was charged on", () => {
+    // Jan 22 → Feb 1 is 10 days of the 31-day interval [Jan 1, Feb 1): charged round(1000 × 10/31) = 323.
+    const state = start(basic, at("2026-01-22T00:00:00Z"), 1, 0, at("2026-02-01T00:00:00Z")).state;
+    const t = at("2026-01-27T00:00:00Z"); // 5 days left
+    const { pending } = accepted(changeSubscription(state, { plan: pro, quantity: null, prorationBehavior: "create_prorations", now: t }));
+    // NOTE: f = (Feb 1 − Jan 27)/(Feb 1 − Jan 1) = 5/31: −round(1000 × 5/31) = −161, +round(2000 × 5/31) = +323.
+    expect(pending.map((l) => [l.description, l.amount, l.periodStart, l.periodEnd])).toEqual([
+      ["Unused time on Basic after 2026-01-27", -161, t, at("2026-02-01T00:00:00Z")],
+      ["Remaining time on Pro after 2026-01-27", 323, t, at("2026-02-01T00:00:00Z")],
+    ]);
+  });
+
+  it("never credits more than the short period charged, for any cadence and change time", () => {
+    const cadenceArb = fc.record({ interval: fc.constantFrom<Interval>("day", "week", "month", "year"), intervalCount: fc.integer({ min: 1, max: 3 }) });
+    const fraction = fc.double({ min: 0, max: 1, noNaN: true });
+    fc.assert(fc.property(cadenceArb, fc.integer({ min: 0, max: 4_000_000_000 }), fraction, fraction, termsArb, (cadence, now, x, y, terms) => {
+      const anchor = now + 1 + Math.floor(x * (oneIntervalAfter(now, cadence) - now - 1));
+      const p = plan("P", terms.amount, cadence);
+      const started = start(p, now, terms.quantity, 0, anchor);
+      const charged = started.invoice!.lines[0]!.amount;
+      const t = now + Math.floor(y * (anchor - now));
+      const change = accepted(changeSubscription(started.state, { plan: null, quantity: terms.quantity + 1, prorationBehavior: "create_prorations", now: t }));
+      expect(-change.pending[0]!.amount).toBeLessThanOrEqual(charged);
+    }));
+  });
+
+  it("credits a full first period (anchor one interval away) against that period itself", () => {
+    const state = start(basic, at("2026-01-31T10:00:00Z"), 1, 0, at("2026-02-28T10:00:00Z")).state;
+    const { pending } = accepted(changeSubscription(state, { plan: pro, quantity: null, prorationBehavior: "create_prorations", now: at("2026-02-14T10:00:00Z") }));
+    // f = 14 days / 28 days.
+    expect(pending.map((l) => l.amount)).toEqual([-500, 1000]);
+  });
+});
+
 describe("a sequence of changes within one period", () => {
   it("leaves pending exactly Σ (−round(old × f) + round(new × f)) and never moves the period", () => {
     fc.assert(
@@ -279,5 +327,53 @@ describe("a change to the same plan and quantity", () => {
       const decision = changeSubscription(state, { plan: null, quantity: state.quantity, prorationBehavior, now: state.currentPeriodStart + 1000 });
       expect(decision).toEqual({ ok: true, state, invoice: null, pending: [] });
     }
+  });
+});
+
+describe("an incomplete subscription's renewals (rule 9)", () => {
+  // A 12 h first period: Jan 10 12:00 → anchor Jan 11 00:00 (monthly).
+  const created = at("2026-01-10T12:00:00Z");
+  const anchor = at("2026-01-11T00:00:00Z");
+  const incomplete = (): SubscriptionState => ({ ...start(basic, created, 1, 0, anchor).state, status: "incomplete" });
+
+  it("holds the renewal that falls due while incomplete: no invoice, state unchanged", () => {
+    const state = incomplete();
+    const decision = accepted(renew(state));
+    expect(decision).toEqual({ ok: true, state, invoice: null, pending: [], held: true });
+  });
+
+});
+
+describe("pending lines at the end (rule 12)", () => {
+  const item = (amount: number) => ({ type: "invoice_item" as const, description: `item ${amount}`, amount, quantity: 1, plan: null, periodStart: april1, periodEnd: april1 });
+
+  it("invoices a positive sum at once on a final invoice when canceled now", () => {
+    const decision = accepted(cancelSubscription(aprilBasic(), false, midApril, [item(700), item(-200)]));
+    expect(decision.state).toMatchObject({ status: "canceled", endedAt: midApril, canceledAt: midApril });
+    expect(decision.invoice).toEqual({ reason: "subscription_final", period: { start: midApril, end: midApril }, lines: [], includePending: true });
+    expect(decision.dropped).toBeUndefined();
+  });
+
+  it("invoices a positive sum at the period end when cancel_at_period_end is set", () => {
+    const scheduled = accepted(cancelSubscription(aprilBasic(), true, midApril, [item(300)])).state;
+    expect(accepted(cancelSubscription(aprilBasic(), true, midApril, [item(300)])).invoice).toBeNull();
+    const ended = accepted(renew(scheduled, [item(300)]));
+    expect(ended.state).toMatchObject({ status: "canceled", endedAt: may1 });
+    expect(ended.invoice).toEqual({ reason: "subscription_final", period: { start: may1, end: may1 }, lines: [], includePending: true });
+  });
+
+  it("drops a zero or negative sum, and says which lines it dropped", () => {
+    for (const lines of [[item(-500)], [item(500), item(-500)]]) {
+      const decision = accepted(cancelSubscription(aprilBasic(), false, midApril, lines));
+      expect(decision.invoice).toBeNull();
+      expect(decision.dropped).toEqual(lines);
+    }
+  });
+});
+
+describe("voiding returns credit (rule 8)", () => {
+  it("gives credit_applied back on void, not on uncollectible", () => {
+    expect(creditReturnedOnClose("void", 250)).toBe(250);
+    expect(creditReturnedOnClose("uncollectible", 250)).toBe(0);
   });
 });

@@ -10,6 +10,7 @@
  * - `Idempotency-Key`: the first response is stored; the same key with the same body replays it
  *   (`Idempotent-Replayed: true`, no new charge); with another body → 400 idempotency_error.
  * - `GET /v1/payment_intents/:id` returns the intent as it is now.
+ * - `GET /v1/payment_methods/:id`: 200 for `pm_card_…`, else 404 resource_missing.
  *
  * Test controls: `GET /__requests` (every request recorded, and the number of charges),
  * `POST /__reset`, `POST /__faults` `{"faults":[{"status":500,"after_charge":true},{"status":429}]}`
@@ -107,6 +108,12 @@ class FakeStripe {
       const intent = this.intents.get(retrieve[1]!);
       if (intent) return send(200, intent);
       return send(404, stripeError("invalid_request_error", "resource_missing", `No such payment_intent: '${retrieve[1]}'`, "intent"));
+    }
+    const paymentMethod = /^\/v1\/payment_methods\/([^/]+)$/.exec(url.pathname);
+    if (req.method === "GET" && paymentMethod) {
+      const id = decodeURIComponent(paymentMethod[1]!);
+      if (id.startsWith("pm_card_")) return send(200, { id, object: "payment_method", type: "card", livemode: false });
+      return send(404, stripeError("invalid_request_error", "resource_missing", `No such PaymentMethod: '${id}'`, "payment_method"));
     }
     if (req.method !== "POST" || url.pathname !== "/v1/payment_intents") {
       return send(404, stripeError("invalid_request_error", "resource_missing", `Unrecognized request URL (${req.method}: ${url.pathname}).`));

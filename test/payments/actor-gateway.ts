@@ -3,20 +3,22 @@ import { runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { subscriptionStub } from "../../src/actors/stubs";
+import type { Config } from "../../src/config";
 import type { PaymentGateway } from "../../src/payments/gateway";
 import { createClock, createCustomer, createPlan, ok } from "../helpers";
 
 /**
  * Points one subscription's actor at another gateway. The test bindings select the fake
  * gateway for every actor, and Stripe paths need a pending attempt or the Stripe gateway on a
- * real subscription; this swaps the gateway the actor loaded from its config (test only).
+ * real subscription; this replaces the (frozen) configuration the live instance loaded with a
+ * copy naming `gateway`. Production code has no hook for it: the test reaches into the instance.
  */
 export async function useGateway(subscriptionId: string, gateway: PaymentGateway): Promise<void> {
   const stub = subscriptionStub(env, subscriptionId)!;
   await runInDurableObject(stub, (instance: SubscriptionActor) => {
-    const held = instance as unknown as { config?: { gateway?: PaymentGateway } };
-    if (!held.config?.gateway) throw new Error("SubscriptionActor no longer keeps its gateway at this.config.gateway; update useGateway");
-    held.config.gateway = gateway;
+    const held = instance as unknown as { config?: Config };
+    if (!held.config?.gateway) throw new Error("SubscriptionActor no longer keeps its configuration at this.config; update useGateway");
+    held.config = Object.freeze({ ...held.config, gateway });
   });
 }
 

@@ -3,6 +3,9 @@ import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../con
 import { toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
+import { mirrorCustomer } from "../../admin/customer-index";
+import type { Query } from "../../admin/mirror-state";
+import { bumpMirrorVersion, mirrorVersion } from "../../admin/mirror-state";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { subscriptionStub, testClockStub } from "../stubs";
@@ -51,6 +54,7 @@ export class CustomerActor extends Actor {
           id, input.email ?? null, input.name ?? null, input.payment_method ?? null, clockId,
           JSON.stringify(input.metadata), Math.floor(nowMs / 1000),
         );
+        this.markListingChanged();
         return ok(this.load()!, 201);
       });
     });
@@ -75,6 +79,7 @@ export class CustomerActor extends Actor {
           patch.payment_method !== undefined ? patch.payment_method : customer.payment_method,
           JSON.stringify(metadata),
         );
+        this.markListingChanged();
         return ok(this.load()!);
       });
       if (outcome.ok && patch.payment_method) await this.retryOpenInvoices();
@@ -121,6 +126,26 @@ export class CustomerActor extends Actor {
     return ok(this.query<{ id: string }>("SELECT id FROM subscription_ref ORDER BY id DESC").map((r) => r.id));
   }
 
+  // ---- the customer listing's KV index (src/admin/customer-index.ts) -------------------
+
+  /** Inside the transaction of every change: the listing must show it. */
+  private readonly mirrorSql: Query = (statement, ...params) => this.query(statement, ...params);
+
+  private markListingChanged(): void {
+    this.markReadModelDirty();
+    bumpMirrorVersion(this.mirrorSql);
+  }
+
+  protected override readModelVersion(): number {
+    return mirrorVersion(this.mirrorSql);
+  }
+
+  protected override async writeReadModel(): Promise<number | void> {
+    const customer = this.load();
+    if (!customer) return;
+    return mirrorCustomer(this.env, this.mirrorSql, customer, mirrorVersion(this.mirrorSql), Date.now());
+  }
+
   private load(): Customer | null {
     const row = this.queryOne<CustomerRow>("SELECT * FROM customer");
     if (!row) return null;
@@ -135,4 +160,12 @@ export class CustomerActor extends Actor {
       created: toIso(row.created),
     };
   }
+
+  // ---- Actor hooks: no jobs of its own ----------------------------------------------
+
+  protected nextJobAt(): number | null {
+    return null;
+  }
+
+  protected async runDueJobs(): Promise<void> {}
 }

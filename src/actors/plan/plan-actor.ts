@@ -105,4 +105,17 @@ export class PlanActor extends Actor {
       created: toIso(row.created),
     };
   }
+
+  /** The catalog entry never changes once written except by a PATCH, which writes it again. */
+  protected readModelVersion(): number {
+    return 0;
+  }
+
+  // ---- Actor hooks: no jobs of its own ----------------------------------------------
+
+  protected nextJobAt(): number | null {
+    return null;
+  }
+
+  protected async runDueJobs(): Promise<void> {}
 }

@@ -1,15 +1,18 @@
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
-import { afterFailedAttempt, retriesOnNewPaymentMethod } from "../../domain/dunning";
+import { decideAttemptFailed, decidePaymentReceived } from "../../domain/collection";
+import { retriesOnNewPaymentMethod } from "../../domain/dunning";
+import { amountRemaining } from "../../domain/invoice";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
 import type { ChargeRequest, ChargeResult } from "../../payments/gateway";
 import type { Idempotency } from "../actor";
 import { customerStub } from "../stubs";
-import { creditPayment, endSubscription } from "./billing";
 import type { RequestContext, SubscriptionContext } from "./context";
-import { paymentView, subscriptionView } from "./views";
+import { runJobsDue, timeAfterDueJobs } from "./jobs";
+import { invoiceFacts, loadLedger, persist } from "./persist";
+import { subscriptionView } from "./views";
 
 /** Customer metadata naming the customer at the gateway (a Stripe `cus_…` id). */
 export const GATEWAY_CUSTOMER_METADATA_KEY = "stripe_customer";
@@ -24,14 +27,16 @@ const RECONCILE_WINDOW_SECONDS = 23 * 3_600;
 
 /** POST /v1/invoices/{id}/pay: one attempt now with the customer's payment method. */
 export async function pay(ctx: RequestContext, invoiceId: string, idem: Idempotency | null): Promise<Outcome<Invoice>> {
-  return ctx.once(idem, async () => {
+  return ctx.idempotent(idem, async () => {
     const record = ctx.store.load();
     const invoice = ctx.store.invoice(invoiceId);
     if (!record || !invoice) return notFound("invoice", invoiceId);
     if (invoice.status !== "open") return failure(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be paid.`);
     const seen = invoice.attempt_count;
-    const now = await ctx.currentTime(record.testClock);
+    const now = await timeAfterDueJobs(ctx, record.testClock);
     await attemptPayment(ctx, invoiceId, now, seen);
+    // A payment may have released held renewals (rule 9): their first attempts are due now.
+    await runJobsDue(ctx, now);
     return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!));
   });
 }
@@ -42,9 +47,9 @@ export async function retryAfterPaymentMethodUpdate(ctx: RequestContext, id: str
   if (!record) return notFound("subscription", id);
   if (!retriesOnNewPaymentMethod(record.state.status)) return ok(subscriptionView(record));
   const open = ctx.store.openInvoices();
-  const now = await ctx.currentTime(record.testClock);
+  const now = await timeAfterDueJobs(ctx, record.testClock);
   for (const invoice of open) await attemptPayment(ctx, invoice.id, now, invoice.attempt_count);
-  await ctx.flushReadModel();
+  await runJobsDue(ctx, now);
   return ok(ctx.view());
 }
 
@@ -56,7 +61,7 @@ export async function applyGatewayResult(ctx: RequestContext, invoiceId: string,
   const record = ctx.store.load();
   const find = () => (record ? ctx.store.payments(invoiceId).find((p) => p.gateway_key === gatewayKey) : undefined);
   if (!record || !find()) return notFound("payment", gatewayKey);
-  const at = await ctx.currentTime(record.testClock);
+  const at = await timeAfterDueJobs(ctx, record.testClock);
   // Read after the await: a reconcile that ran meanwhile may have settled it already.
   const payment = find()!;
   const applied = payment.status === "pending" && result.status !== "pending";
@@ -89,7 +94,7 @@ export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string
     if (ctx.store.payments(invoiceId).some((p) => p.status === "pending")) return null;
     ctx.store.unschedule("retry_payment", invoiceId);
     const attempt = invoice.attempt_count + 1;
-    const amount = invoice.amount_due - invoice.amount_paid;
+    const amount = amountRemaining(invoice.status, invoice.amount_due, invoice.amount_paid);
     const key = `${invoiceId}:attempt:${attempt}`;
     ctx.store.updateInvoice(invoiceId, { attempt_count: attempt, next_payment_attempt: null });
     const paymentId = ctx.store.insertPayment({
@@ -157,39 +162,13 @@ export function applyChargeResult(ctx: SubscriptionContext, paymentId: string, r
       return;
     }
     ctx.store.unschedule("reconcile_payment", payment.invoice_id);
+    const invoice = invoiceFacts(ctx.store.invoice(payment.invoice_id)!);
     if (result.status === "succeeded") {
       ctx.store.settlePayment(paymentId, { status: "succeeded", failure_code: null, failure_message: null, gateway_reference: result.reference });
-      ctx.store.recordEvent("payment.succeeded", paymentView(ctx.store.payment(paymentId)!), at);
-      creditPayment(ctx, payment.invoice_id, payment.amount, at);
+      persist(ctx, decidePaymentReceived(loadLedger(ctx), invoice, paymentId, payment.amount, at), at);
       return;
     }
     ctx.store.settlePayment(paymentId, { status: "failed", failure_code: result.code, failure_message: result.message, gateway_reference: result.reference });
-    ctx.store.recordEvent("payment.failed", paymentView(ctx.store.payment(paymentId)!), at);
-    dunAfterFailure(ctx, payment.invoice_id, payment.attempt, at);
+    persist(ctx, decideAttemptFailed(ctx.config.dunning, loadLedger(ctx), invoice, paymentId, payment.attempt, at), at);
   });
-}
-
-/** Rule 9 after a failed attempt: retry on the ladder, go incomplete, or the final action. */
-function dunAfterFailure(ctx: SubscriptionContext, invoiceId: string, attempt: number, at: Instant): void {
-  const record = ctx.store.load()!;
-  const invoice = ctx.store.invoice(invoiceId)!;
-  const step = afterFailedAttempt(ctx.config.dunning, {
-    status: record.state.status,
-    isFirstInvoice: invoice.billing_reason === "subscription_create",
-    invoiceCreated: invoice.created,
-    attempt,
-    failedAt: at,
-  });
-  ctx.store.updateInvoice(invoiceId, { next_payment_attempt: step.nextAttemptAt });
-  if (step.nextAttemptAt !== null) ctx.store.schedule("retry_payment", step.nextAttemptAt, invoiceId);
-  if (step.expireAt !== null) ctx.store.schedule("expire_incomplete", step.expireAt, invoiceId);
-  ctx.store.recordEvent("invoice.payment_failed", ctx.invoiceOf(invoiceId, record), at);
-  if (step.ends) {
-    endSubscription(ctx, record.state, step.status, at);
-    ctx.store.recordEvent("subscription.canceled", ctx.view(), at);
-  } else if (step.status !== record.state.status) {
-    ctx.store.saveState({ ...record.state, status: step.status });
-    ctx.store.recordEvent("subscription.updated", ctx.view(), at);
-  }
-  ctx.markChanged();
 }

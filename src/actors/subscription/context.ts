@@ -28,7 +28,7 @@ export interface BillingContext {
  */
 export interface SubscriptionContext extends BillingContext {
   readonly env: Env;
-  /** The actor's own config object, read at each use (tests swap `config.gateway`). */
+  /** The environment's configuration: the dunning policy and the payment gateway. */
   readonly config: Config;
   /** One synchronous SQLite transaction: everything in `fn` commits, or none of it. */
   transaction<T>(fn: () => T): T;
@@ -37,14 +37,14 @@ export interface SubscriptionContext extends BillingContext {
 }
 
 /**
- * What a request needs besides: the actor's idempotency (`once` around the whole request,
- * `commit` for its final write), "now", and the subscription the request names.
+ * What a request needs besides: the actor's idempotency (`idempotent` around the whole
+ * request, `commit` for its final write), "now", and the subscription the request names.
  */
 export interface RequestContext extends SubscriptionContext {
-  once<T>(idem: Idempotency | null, operation: () => Promise<Outcome<T>> | Outcome<T>): Promise<Outcome<T> & { replayed?: boolean }>;
+  idempotent<T>(idem: Idempotency | null, operation: () => Promise<Outcome<T>> | Outcome<T>): Promise<Outcome<T> & { replayed?: boolean }>;
   commit<T>(idem: Idempotency | null, write: () => Outcome<T>): Outcome<T>;
-  /** The subscription's time (its test clock's, or the platform's), after running jobs due by then. */
-  currentTime(testClock: string | null): Promise<Instant>;
+  /** The subscription's time (its test clock's, or the platform's). Reads only. */
+  clockNow(testClock: string | null): Promise<Instant>;
   /** The stored subscription if it is `id`, else null. */
   loadFor(id: string): SubscriptionRecord | null;
 }

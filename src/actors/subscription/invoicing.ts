@@ -1,29 +1,31 @@
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
-import { statusAfterClosing } from "../../domain/dunning";
-import { isEnded, manualInvoiceRefusal } from "../../domain/subscription";
+import { decideCloseInvoice, decidePaymentReceived, manualPaymentRefusal } from "../../domain/collection";
+import type { Decided } from "../../domain/decision";
+import { decideInvoiceItem, decideInvoiceNow } from "../../domain/lifecycle";
+import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
 import type { Idempotency } from "../actor";
-import { creditPayment, endSubscription, finalizeInvoice, recomputeStatusAfterSettling } from "./billing";
 import type { RequestContext } from "./context";
-import { settle } from "./jobs";
+import { runJobsDue, timeAfterDueJobs } from "./jobs";
+import { invoiceFacts, loadLedger, persist } from "./persist";
 import type { InvoiceRow } from "./store";
 import { lineView, paymentView } from "./views";
 
+const refused = <T>(decided: Extract<Decided, { ok: false }>) => failure<T>(400, decided.error.code, decided.error.message, decided.error.param);
+
 /** A one-off line, left pending for the next invoice. */
 export async function addInvoiceItem(ctx: RequestContext, id: string, item: { amount: number; description: string }, idem: Idempotency | null) {
-  return ctx.once(idem, async () => {
+  return ctx.idempotent(idem, async () => {
     const record = ctx.loadFor(id);
     if (!record) return notFound("subscription", id);
     if (isEnded(record.state.status)) return failure(400, "subscription_ended", `the subscription is ${record.state.status}`);
-    const now = await ctx.currentTime(record.testClock);
+    const now = await timeAfterDueJobs(ctx, record.testClock);
     return ctx.commit(idem, () => {
-      const state = ctx.store.load()!.state;
-      if (isEnded(state.status)) return failure<InvoiceLine>(400, "subscription_ended", `the subscription is ${state.status}`);
-      const [line] = ctx.store.addPending([
-        { type: "invoice_item", description: item.description, amount: item.amount, quantity: 1, plan: null, periodStart: now, periodEnd: now },
-      ]);
+      const decided = decideInvoiceItem(loadLedger(ctx), item, now);
+      if (!decided.ok) return refused<InvoiceLine>(decided);
+      const [line] = persist(ctx, decided.decision, now).pendingAdded;
       return ok(lineView(line!), 201);
     });
   });
@@ -31,22 +33,19 @@ export async function addInvoiceItem(ctx: RequestContext, id: string, item: { am
 
 /** Bills every pending line now (billing_reason: manual). */
 export async function invoiceNow(ctx: RequestContext, id: string, idem: Idempotency | null): Promise<Outcome<Invoice>> {
-  return ctx.once(idem, async () => {
+  return ctx.idempotent(idem, async () => {
     const record = ctx.loadFor(id);
     if (!record) return notFound("subscription", id);
-    const now = await ctx.currentTime(record.testClock);
+    const now = await timeAfterDueJobs(ctx, record.testClock);
     let invoiceId = "";
     const committed = ctx.commit(idem, () => {
-      const state = ctx.store.load()!.state;
-      const refusal = manualInvoiceRefusal(state.status);
-      if (refusal) return failure<Invoice>(400, refusal.code, refusal.message);
-      if (ctx.store.pending().length === 0) return failure<Invoice>(400, "nothing_to_invoice", "There are no pending lines to invoice.");
-      invoiceId = finalizeInvoice(ctx, state, { reason: "manual", period: { start: now, end: now }, lines: [], includePending: true }, now);
-      ctx.markChanged();
+      const decided = decideInvoiceNow(loadLedger(ctx), now);
+      if (!decided.ok) return refused<Invoice>(decided);
+      invoiceId = persist(ctx, decided.decision, now).invoiceIds[0]!;
       return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!), 201);
     });
     if (!committed.ok) return committed;
-    await settle(ctx, now);
+    await runJobsDue(ctx, now);
     return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!), 201);
   });
 }
@@ -54,17 +53,15 @@ export async function invoiceNow(ctx: RequestContext, id: string, idem: Idempote
 /** A payment made outside the gateway (method: manual); partial payments allowed. */
 export async function recordManualPayment(ctx: RequestContext, invoiceId: string, body: { amount: number; reference: string }, idem: Idempotency | null): Promise<Outcome<Payment>> {
   return writeInvoice(ctx, invoiceId, idem, (invoice, now) => {
-    if (invoice.status !== "open") return failure<Payment>(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice takes payments.`);
-    const remaining = invoice.amount_due - invoice.amount_paid;
-    if (body.amount > remaining) {
-      return failure<Payment>(400, "amount_too_large", `The payment (${body.amount}) is more than the amount remaining (${remaining}).`, "amount");
-    }
+    const facts = invoiceFacts(invoice);
+    const refusal = manualPaymentRefusal(facts, body.amount);
+    if (refusal && !refusal.ok) return refused<Payment>(refusal);
     const paymentId = ctx.store.insertPayment({
       invoice_id: invoiceId, amount: body.amount, currency: invoice.currency, status: "succeeded", method: "manual",
       failure_code: null, failure_message: null, attempt: invoice.attempt_count, reference: body.reference,
       gateway_key: null, gateway_reference: null, created: now, payment_method: null, gateway_customer: null,
     });
-    creditPayment(ctx, invoiceId, body.amount, now);
+    persist(ctx, decidePaymentReceived(loadLedger(ctx), facts, paymentId, body.amount, now), now);
     return ok(paymentView(ctx.store.payment(paymentId)!), 201);
   });
 }
@@ -75,14 +72,9 @@ export async function recordManualPayment(ctx: RequestContext, invoiceId: string
  */
 export async function closeInvoice(ctx: RequestContext, invoiceId: string, to: "void" | "uncollectible", idem: Idempotency | null): Promise<Outcome<Invoice>> {
   return writeInvoice(ctx, invoiceId, idem, (invoice, now) => {
-    if (invoice.status !== "open") return failure<Invoice>(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be ${to === "void" ? "voided" : "marked uncollectible"}.`);
-    ctx.store.updateInvoice(invoiceId, { status: to, next_payment_attempt: null, ...(to === "void" ? { voided_at: now } : {}) });
-    ctx.store.unscheduleInvoice(invoiceId);
-    const current = ctx.store.load()!;
-    ctx.store.recordEvent(to === "void" ? "invoice.voided" : "invoice.marked_uncollectible", ctx.invoiceOf(invoiceId, current), now);
-    const status = statusAfterClosing(current.state.status, invoice.billing_reason === "subscription_create", ctx.store.openInvoices().length);
-    if (isEnded(status)) endSubscription(ctx, current.state, status, now);
-    else recomputeStatusAfterSettling(ctx, current, now);
+    const decided = decideCloseInvoice(loadLedger(ctx), invoiceFacts(invoice), to, now);
+    if (!decided.ok) return refused<Invoice>(decided);
+    persist(ctx, decided.decision, now);
     return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!));
   });
 }
@@ -90,12 +82,15 @@ export async function closeInvoice(ctx: RequestContext, invoiceId: string, to: "
 /**
  * One write to an invoice under an idempotency key: 404 for an unknown invoice, "now" read
  * before the transaction, then `write` inside it on the invoice as it is at that moment.
+ * A payment may release renewals held while incomplete (rule 9): their attempts run after.
  */
 async function writeInvoice<T>(ctx: RequestContext, invoiceId: string, idem: Idempotency | null, write: (invoice: InvoiceRow, now: Instant) => Outcome<T>): Promise<Outcome<T>> {
-  return ctx.once(idem, async () => {
+  return ctx.idempotent(idem, async () => {
     const record = ctx.store.load();
     if (!record || !ctx.store.invoice(invoiceId)) return notFound("invoice", invoiceId);
-    const now = await ctx.currentTime(record.testClock);
-    return ctx.commit(idem, () => write(ctx.store.invoice(invoiceId)!, now));
+    const now = await timeAfterDueJobs(ctx, record.testClock);
+    const committed = ctx.commit(idem, () => write(ctx.store.invoice(invoiceId)!, now));
+    if (committed.ok) await runJobsDue(ctx, now);
+    return committed;
   });
 }

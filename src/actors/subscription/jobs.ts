@@ -1,13 +1,14 @@
+import { decideIncompleteExpiry } from "../../domain/collection";
 import { shouldAttemptAutomatically } from "../../domain/dunning";
-import { isEnded, renew } from "../../domain/subscription";
+import { decideRenewal, decideTrialReminder } from "../../domain/lifecycle";
 import type { Instant } from "../../domain/time";
-import { apply, endSubscription } from "./billing";
 import { attemptPayment, reconcile } from "./collection";
-import type { SubscriptionContext } from "./context";
+import type { RequestContext, SubscriptionContext } from "./context";
+import { invoiceFacts, loadLedger, persist } from "./persist";
 import type { JobRow } from "./store";
 
 /** Runs every job due at or before `until`, in time order, each at its own due time. */
-export async function settle(ctx: SubscriptionContext, until: Instant): Promise<void> {
+export async function runJobsDue(ctx: SubscriptionContext, until: Instant): Promise<void> {
   let previous = "";
   for (let guard = 0; guard < 10_000; guard++) {
     const job = ctx.store.nextJob();
@@ -24,13 +25,24 @@ export async function settle(ctx: SubscriptionContext, until: Instant): Promise<
   await ctx.flushReadModel();
 }
 
+/**
+ * "Now" for a request that writes: the subscription's time, after running every job already
+ * due by then, so that a change arriving a moment after the period ended (before the alarm)
+ * is decided on the period that is current at that instant. Reads use `ctx.clockNow` alone.
+ */
+export async function timeAfterDueJobs(ctx: RequestContext, testClock: string | null): Promise<Instant> {
+  const now = await ctx.clockNow(testClock);
+  if (ctx.store.load()) await runJobsDue(ctx, now);
+  return now;
+}
+
 async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
   const at = job.due_at;
   switch (job.kind) {
     case "renew":
-      return renewAt(ctx, at);
+      return runRenewal(ctx, at);
     case "retry_payment":
-      if (!shouldAttemptAutomatically(ctx.store.load()!.state.status)) {
+      if (!attemptsNow(ctx, job.invoice_id)) {
         ctx.transaction(() => ctx.store.unschedule("retry_payment", job.invoice_id));
         return;
       }
@@ -38,38 +50,25 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
     case "reconcile_payment":
       return reconcile(ctx, job.invoice_id, at);
     case "expire_incomplete":
-      return expireIncomplete(ctx, job.invoice_id, at);
-    case "trial_will_end":
       ctx.transaction(() => {
-        ctx.store.unschedule("trial_will_end");
-        ctx.store.recordEvent("subscription.trial_will_end", ctx.view(), at);
+        const invoice = ctx.store.invoice(job.invoice_id);
+        persist(ctx, decideIncompleteExpiry(loadLedger(ctx), invoice && invoiceFacts(invoice), at), at);
       });
+      return;
+    case "trial_will_end":
+      ctx.transaction(() => persist(ctx, decideTrialReminder(loadLedger(ctx)), at));
       return;
   }
 }
 
-/** Rule 3. Idempotent: the job's time must still be the period end, or it was done. */
-export function renewAt(ctx: SubscriptionContext, at: Instant): void {
-  ctx.transaction(() => {
-    const record = ctx.store.load()!;
-    if (record.state.currentPeriodEnd !== at || isEnded(record.state.status)) {
-      ctx.store.unschedule("renew");
-      return;
-    }
-    const decision = renew(record.state);
-    apply(ctx, decision, at, decision.ok && decision.state.status === "canceled" ? "subscription.canceled" : "subscription.updated");
-  });
+/** Rule 3, as the `renew` job runs it. Idempotent: a renewal already made only clears its job. */
+function runRenewal(ctx: SubscriptionContext, at: Instant): void {
+  ctx.transaction(() => persist(ctx, decideRenewal(loadLedger(ctx), at), at));
 }
 
-function expireIncomplete(ctx: SubscriptionContext, invoiceId: string, at: Instant): void {
-  ctx.transaction(() => {
-    ctx.store.unschedule("expire_incomplete", invoiceId);
-    const record = ctx.store.load()!;
-    const invoice = ctx.store.invoice(invoiceId);
-    if (record.state.status !== "incomplete" || invoice?.status !== "open") return;
-    ctx.store.updateInvoice(invoiceId, { status: "void", voided_at: at, next_payment_attempt: null });
-    ctx.store.unscheduleInvoice(invoiceId);
-    ctx.store.recordEvent("invoice.voided", ctx.invoiceOf(invoiceId, record), at);
-    endSubscription(ctx, record.state, "incomplete_expired", at);
-  });
+/** Whether a scheduled attempt on this invoice still runs (rules 9 and 12). */
+function attemptsNow(ctx: SubscriptionContext, invoiceId: string): boolean {
+  const invoice = ctx.store.invoice(invoiceId);
+  if (!invoice) return false;
+  return shouldAttemptAutomatically(ctx.store.load()!.state.status, { billingReason: invoice.billing_reason, attemptCount: invoice.attempt_count });
 }

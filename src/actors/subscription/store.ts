@@ -1,6 +1,8 @@
 import { encodeTime, ulid } from "ulid";
 import type { Interval } from "../../domain/billing-period";
+import type { JobKind } from "../../domain/decision";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "../../domain/invoice";
+import { invoiceNumber } from "../../domain/invoice";
 import type { DraftLine } from "../../domain/proration";
 import type { SubscriptionState, SubscriptionStatus } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
@@ -71,7 +73,7 @@ export interface PaymentRow {
   created: number;
 }
 
-export type JobKind = "renew" | "retry_payment" | "expire_incomplete" | "trial_will_end" | "reconcile_payment";
+export type { JobKind } from "../../domain/decision";
 
 export interface JobRow {
   kind: JobKind;
@@ -169,7 +171,7 @@ export class SubscriptionStore {
     const id = `in_${encodeTime(this.nextIdMs(), 10)}${this.routingKey}`;
     this.query("UPDATE subscription SET invoice_seq = invoice_seq + 1, latest_invoice = ?", id);
     const seq = this.query<{ invoice_seq: number }>("SELECT invoice_seq FROM subscription")[0]!.invoice_seq;
-    const number = `${this.routingKey.slice(0, 8)}-${String(seq).padStart(4, "0")}`;
+    const number = invoiceNumber(this.routingKey, seq);
     const { totals, at } = args;
     this.query(
       `INSERT INTO invoice (id, number, status, currency, subtotal, total, credit_applied, amount_due, amount_paid,
@@ -312,10 +314,10 @@ export class SubscriptionStore {
 
   // ---- events ------------------------------------------------------------------------
 
-  recordEvent(type: string, object: unknown, at: Instant): void {
+  recordEvent(type: string, object: unknown, at: Instant, extra: Record<string, unknown> = {}): void {
     this.query(
       "INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)",
-      `evt_${ulid()}`, type, at, JSON.stringify({ object }),
+      `evt_${ulid()}`, type, at, JSON.stringify({ object, ...extra }),
     );
   }
 

@@ -1,5 +1,6 @@
 import type { ListPage } from "../../contract/common";
 import type { Invoice, Payment } from "../../contract/invoice";
+import type { UpcomingInvoice } from "./reads";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import type { Config } from "../../config";
 import { loadConfig } from "../../config";
@@ -8,6 +9,8 @@ import { instantFromMillis } from "../../domain/time";
 import type { Env } from "../../env";
 import type { Outcome } from "../../errors";
 import type { ChargeResult } from "../../payments/gateway";
+import type { Connection } from "partyserver";
+import { mirrorSubscription } from "../../admin/subscription-mirror";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { testClockStub } from "../stubs";
@@ -21,7 +24,6 @@ import * as lifecycle from "./lifecycle";
 import * as reads from "./reads";
 import { SUBSCRIPTION_MIGRATIONS } from "./schema";
 import { SubscriptionStore } from "./store";
-import { summaryKey, summaryOf } from "./summary";
 import { invoiceView, subscriptionView } from "./views";
 
 export type { CreateSubscriptionInput } from "./lifecycle";
@@ -37,7 +39,7 @@ export type { CreateSubscriptionInput } from "./lifecycle";
  */
 export class SubscriptionActor extends Actor {
   protected readonly migrations = SUBSCRIPTION_MIGRATIONS;
-  /** Kept on the actor: tests swap `config.gateway` on a live instance (test/payments/actor-gateway.ts). */
+  /** The environment's configuration, validated when the actor starts (frozen). */
   private readonly config: Config;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -61,9 +63,9 @@ export class SubscriptionActor extends Actor {
       markChanged: () => this.markReadModelDirty(),
       transaction: (fn) => this.transaction(fn),
       flushReadModel: () => this.flushReadModel(),
-      once: (idem, operation) => this.once(idem, operation),
+      idempotent: (idem, operation) => this.once(idem, operation),
       commit: (idem, write) => this.commit(idem, write),
-      currentTime: (testClock) => this.currentTime(testClock),
+      clockNow: (testClock) => this.clockNow(testClock),
       loadFor: (id) => {
         const record = store.load();
         return record && record.id === id ? record : null;
@@ -140,6 +142,14 @@ export class SubscriptionActor extends Actor {
     return reads.listEvents(this.context, id, limit, cursor);
   }
 
+  /**
+   * The invoice the next renewal will make, computed by that very renewal decision (for
+   * `invoice.upcoming`); null once ended or when the renewal makes no invoice. Writes nothing.
+   */
+  async upcomingInvoice(id: string): Promise<Outcome<UpcomingInvoice | null>> {
+    return reads.upcomingInvoice(this.context, id);
+  }
+
   // ---- card payments (collection.ts) -------------------------------------------------
 
   /** POST /v1/invoices/{id}/pay: one attempt now with the customer's payment method. */
@@ -166,7 +176,7 @@ export class SubscriptionActor extends Actor {
 
   /** For the test clock: runs the jobs due at the earliest time ≤ limit; returns the next due time. */
   async runJobsUntil(limit: Instant): Promise<Instant | null> {
-    await jobs.settle(this.context, limit);
+    await jobs.runJobsDue(this.context, limit);
     return this.store.nextJob()?.due_at ?? null;
   }
 
@@ -180,26 +190,11 @@ export class SubscriptionActor extends Actor {
   protected override async runDueJobs(): Promise<void> {
     const record = this.store.load();
     if (!record || record.testClock) return;
-    await jobs.settle(this.context, instantFromMillis(Date.now()));
+    await jobs.runJobsDue(this.context, instantFromMillis(Date.now()));
   }
 
-  /** Rule 3, as the `renew` job runs it (test/billing/alarms.test.ts calls it to stop a run midway). */
-  private renewAt(at: Instant): void {
-    jobs.renewAt(this.context, at);
-  }
-
-  /**
-   * "Now" for a request: its test clock's frozen time, or the platform clock. Jobs already
-   * due by then (a renewal whose alarm is a moment late) run first, so every decision is
-   * made on the period that is current at that instant.
-   */
-  private async currentTime(testClock: string | null): Promise<Instant> {
-    const now = await this.clockTime(testClock);
-    if (this.store.load()) await jobs.settle(this.context, now);
-    return now;
-  }
-
-  private async clockTime(testClock: string | null): Promise<Instant> {
+  /** "Now" for this subscription: its test clock's frozen time, or the platform clock. Reads only. */
+  private async clockNow(testClock: string | null): Promise<Instant> {
     if (!testClock) return instantFromMillis(Date.now());
     const clock = await (await testClockStub(this.env, testClock))?.get(testClock);
     if (!clock?.ok) throw new Error(`test clock ${testClock} of subscription ${this.name} is missing`);
@@ -212,10 +207,39 @@ export class SubscriptionActor extends Actor {
     return this.store.load()?.version ?? 0;
   }
 
-  protected override async writeReadModel(): Promise<void> {
+  /** The admin read model (src/admin): metrics and the KV index. */
+  protected override async writeReadModel(): Promise<number | void> {
     const record = this.store.load();
     if (!record) return;
-    const summary = summaryOf(record);
-    await this.env.BILLIFY_KV.put(summaryKey(record.id), JSON.stringify(summary), { metadata: summary });
+    return mirrorSubscription(this.env, (statement, ...params) => this.query(statement, ...params), record, Date.now());
+  }
+
+  // ---- live dashboard pages (partyserver WebSockets; src/admin/live.ts authenticates) --
+
+  /** Every operation, job run and alarm ends with a flush: after it, tell open pages what changed. */
+  protected override async flushReadModel(): Promise<void> {
+    await super.flushReadModel();
+    this.announceChanges();
+  }
+
+  /** The last (version, event) pair announced: a failed retry adds events without a new version. */
+  private announced = "";
+
+  private announceChanges(): void {
+    if ([...this.getConnections()].length === 0) return;
+    const record = this.store.load();
+    if (!record) return;
+    const lastEvent = this.queryOne<{ n: number | null }>("SELECT MAX(rowid) AS n FROM event")?.n ?? 0;
+    const marker = `${record.version}:${lastEvent}`;
+    if (marker === this.announced) return;
+    this.announced = marker;
+    this.broadcast(JSON.stringify({ type: "subscription.changed", subscription: record.id, version: record.version }));
+  }
+
+  override onConnect(connection: Connection): void {
+    const record = this.store.load();
+    const lastEvent = this.queryOne<{ n: number | null }>("SELECT MAX(rowid) AS n FROM event")?.n ?? 0;
+    if (record) this.announced = `${record.version}:${lastEvent}`;
+    connection.send(JSON.stringify({ type: "hello", subscription: record?.id ?? null, version: record?.version ?? 0 }));
   }
 }

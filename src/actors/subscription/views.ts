@@ -1,6 +1,7 @@
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
 import type { Instant } from "../../domain/time";
+import { amountRemaining } from "../../domain/invoice";
 import { toIso } from "../../domain/time";
 import type { InvoiceRow, LineRow, PaymentRow, SubscriptionRecord } from "./store";
 
@@ -48,8 +49,7 @@ export function lineView(l: Omit<LineRow, "id"> & { id: string }): InvoiceLine {
 }
 
 export function invoiceView(i: InvoiceRow, lines: LineRow[], r: SubscriptionRecord): Invoice {
-  // Still owed while open or uncollectible (as Stripe); nothing once paid or void.
-  const remaining = i.status === "open" || i.status === "uncollectible" ? i.amount_due - i.amount_paid : 0;
+  const remaining = amountRemaining(i.status, i.amount_due, i.amount_paid);
   return {
     id: i.id,
     object: "invoice",

@@ -98,4 +98,20 @@ export class TestClockActor extends Actor {
       created: toIso(row.created),
     };
   }
+
+  // ---- Actor hooks: no read model --------------------------------------------------
+
+  protected async writeReadModel(): Promise<void> {}
+
+  protected readModelVersion(): number {
+    return 0;
+  }
+
+  // ---- Actor hooks: no jobs of its own ----------------------------------------------
+
+  protected nextJobAt(): number | null {
+    return null;
+  }
+
+  protected async runDueJobs(): Promise<void> {}
 }

@@ -1,24 +1,28 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { customerStub } from "../../actors/stubs";
+import { loadConfig } from "../../config";
+import type { Env } from "../../env";
 import { modeOf } from "../../env";
 import { ApiError, unwrap } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, require, send } from "../endpoint";
-import { IdParam, ListQuery, listOf } from "../../contract/common";
+import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
 import { Invoice } from "../../contract/invoice";
 import { Subscription } from "../../contract/subscription";
 import { listCustomerInvoices, listCustomerSubscriptions } from "../customer-reads";
 
-export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
+export function customerRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
-    { method: "post", path: "/v1/customers", summary: "Create a customer", tag: "Customers", body: CustomerCreate, response: Customer, status: 201 },
+    { method: "post", path: "/v1/customers", operationId: "createCustomer", summary: "Create a customer", tag: "Customers", body: CustomerCreate, response: Customer, status: 201 },
     async (c, { body }) => {
       if (body.test_clock && modeOf(c.env) !== "test") {
         throw new ApiError(400, "test_clocks_unavailable", "Test clocks exist only in test mode.", "test_clock");
       }
+      await requireKnownPaymentMethod(c.env, body.payment_method);
       const idem = await idempotencyOf(c);
       const nowMs = Date.now();
       const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/customers", idem.key) : randomRoutingKey();
@@ -30,7 +34,7 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
 
   endpoint(
     app,
-    { method: "get", path: "/v1/customers/:id", summary: "Retrieve a customer", tag: "Customers", params: IdParam, response: Customer },
+    { method: "get", path: "/v1/customers/:id", operationId: "getCustomer", summary: "Retrieve a customer", tag: "Customers", params: IdParam, response: Customer },
     async (c, { params }) => send(c, await require(customerStub(c.env, params.id), "customer", params.id).get(params.id)),
   );
 
@@ -39,6 +43,7 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "patch",
       path: "/v1/customers/:id",
+      operationId: "updateCustomer",
       summary: "Update a customer",
       description:
         "Setting payment_method retries, at once, the open invoices of this customer's past_due, unpaid or incomplete subscriptions.",
@@ -47,8 +52,10 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
       body: CustomerUpdate,
       response: Customer,
     },
-    async (c, { params, body }) =>
-      send(c, await require(customerStub(c.env, params.id), "customer", params.id).update(params.id, body, null)),
+    async (c, { params, body }) => {
+      await requireKnownPaymentMethod(c.env, body.payment_method);
+      return send(c, await require(customerStub(c.env, params.id), "customer", params.id).update(params.id, body, null));
+    },
   );
 
   endpoint(
@@ -56,10 +63,11 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "get",
       path: "/v1/customers/:id/subscriptions",
+      operationId: "listCustomerSubscriptions",
       summary: "List a customer's subscriptions, newest first (strongly consistent)",
       tag: "Customers",
       params: IdParam,
-      query: ListQuery,
+      query: listQuery(idCursor("sub")),
       response: listOf(Subscription, "SubscriptionList"),
     },
     async (c, { params, query }) => c.json(unwrap(await listCustomerSubscriptions(c.env, params.id, query.limit, query.cursor ?? null))),
@@ -70,12 +78,21 @@ export function customerRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "get",
       path: "/v1/customers/:id/invoices",
+      operationId: "listCustomerInvoices",
       summary: "List all invoices of a customer's subscriptions, newest first (strongly consistent)",
       tag: "Customers",
       params: IdParam,
-      query: ListQuery,
+      query: listQuery(idCursor("in")),
       response: listOf(Invoice, "InvoiceList"),
     },
     async (c, { params, query }) => c.json(unwrap(await listCustomerInvoices(c.env, params.id, query.limit, query.cursor ?? null))),
   );
+  return app;
+}
+
+/** A payment method the gateway cannot know is refused when it is set (Stripe's 400 resource_missing), not declined at the next renewal. */
+async function requireKnownPaymentMethod(env: Env, token: string | null | undefined): Promise<void> {
+  if (!token) return;
+  if ((await loadConfig(env).gateway.knowsPaymentMethod?.(token)) ?? true) return;
+  throw new ApiError(400, "resource_missing", `No such payment method: '${token}'. In test mode use pm_card_visa, pm_card_chargeDeclined or pm_card_chargeDeclinedInsufficientFunds.`, "payment_method");
 }

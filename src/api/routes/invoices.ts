@@ -1,28 +1,35 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { invoiceStub } from "../../actors/stubs";
+import { ApiError } from "../../errors";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, require, send } from "../endpoint";
-import { IdParam, listOf } from "../../contract/common";
+import type { ListPage } from "../../contract/common";
+import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { EmptyBody, Invoice, ManualPaymentCreate, Payment } from "../../contract/invoice";
 
 const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => require(invoiceStub(c.env, id), "invoice", id);
 
-export function invoiceRoutes(app: OpenAPIHono<AppEnv>): void {
+export function invoiceRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
-    { method: "get", path: "/v1/invoices/:id", summary: "Retrieve an invoice", tag: "Invoices", params: IdParam, response: Invoice },
+    { method: "get", path: "/v1/invoices/:id", operationId: "getInvoice", summary: "Retrieve an invoice", tag: "Invoices", params: IdParam, response: Invoice },
     async (c, { params }) => send(c, await stubFor(c, params.id).invoice(params.id)),
   );
 
   endpoint(
     app,
-    { method: "get", path: "/v1/invoices/:id/payments", summary: "List an invoice's payment attempts, oldest first", tag: "Invoices", params: IdParam, response: listOf(Payment, "PaymentList") },
-    async (c, { params }) => send(c, await stubFor(c, params.id).payments(params.id)),
+    { method: "get", path: "/v1/invoices/:id/payments", operationId: "listInvoicePayments", summary: "List an invoice's payment attempts, oldest first", tag: "Invoices", params: IdParam, query: listQuery(idCursor("pay")), response: listOf(Payment, "PaymentList") },
+    async (c, { params, query }) => {
+      const all = await stubFor(c, params.id).payments(params.id);
+      if (!all.ok) return send(c, all);
+      return c.json(pageAfter(all.value.data, query.limit, query.cursor));
+    },
   );
 
   endpoint(
     app,
-    { method: "post", path: "/v1/invoices/:id/pay", summary: "Attempt payment now with the customer's payment method", tag: "Invoices", params: IdParam, body: EmptyBody, response: Invoice },
+    { method: "post", path: "/v1/invoices/:id/pay", operationId: "payInvoice", summary: "Attempt payment now with the customer's payment method", tag: "Invoices", params: IdParam, body: EmptyBody, response: Invoice },
     async (c, { params }) => send(c, await stubFor(c, params.id).pay(params.id, await idempotencyOf(c))),
   );
 
@@ -31,6 +38,7 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "post",
       path: "/v1/invoices/:id/payments",
+      operationId: "createManualPayment",
       summary: "Record a payment made outside the gateway (partial allowed)",
       tag: "Invoices",
       params: IdParam,
@@ -43,13 +51,30 @@ export function invoiceRoutes(app: OpenAPIHono<AppEnv>): void {
 
   endpoint(
     app,
-    { method: "post", path: "/v1/invoices/:id/void", summary: "Void an open invoice; stops its retries", tag: "Invoices", params: IdParam, body: EmptyBody, response: Invoice },
+    { method: "post", path: "/v1/invoices/:id/void", operationId: "voidInvoice", summary: "Void an open invoice; stops its retries", tag: "Invoices", params: IdParam, body: EmptyBody, response: Invoice },
     async (c, { params }) => send(c, await stubFor(c, params.id).voidInvoice(params.id, await idempotencyOf(c))),
   );
 
   endpoint(
     app,
-    { method: "post", path: "/v1/invoices/:id/mark_uncollectible", summary: "Mark an open invoice uncollectible; stops its retries", tag: "Invoices", params: IdParam, body: EmptyBody, response: Invoice },
+    { method: "post", path: "/v1/invoices/:id/mark_uncollectible", operationId: "markInvoiceUncollectible", summary: "Mark an open invoice uncollectible; stops its retries", tag: "Invoices", params: IdParam, body: EmptyBody, response: Invoice },
     async (c, { params }) => send(c, await stubFor(c, params.id).markUncollectible(params.id, await idempotencyOf(c))),
   );
+  return app;
+}
+
+/**
+ * One page of a short list held whole (an invoice has a handful of attempts), oldest first:
+ * the items after the cursor's id. A cursor that is not in the list was not issued by it.
+ */
+export function pageAfter<T extends { id: string }>(items: T[], limit: number, cursor: string | undefined): ListPage<T> {
+  let start = 0;
+  if (cursor !== undefined) {
+    const at = items.findIndex((item) => item.id === cursor);
+    if (at < 0) throw new ApiError(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page of this list.", "cursor");
+    start = at + 1;
+  }
+  const data = items.slice(start, start + limit);
+  const hasMore = start + limit < items.length;
+  return { object: "list", data, has_more: hasMore, next_cursor: hasMore ? data.at(-1)!.id : null };
 }

@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { PLAN_LIST_PREFIX } from "../../actors/plan/plan-catalog";
 import { planStub } from "../../actors/stubs";
 import { ApiError } from "../../errors";
@@ -10,10 +10,11 @@ import { IdParam, ListQuery, listOf } from "../../contract/common";
 import type { Plan as PlanType } from "../../contract/plan";
 import { PRICE_TERMS, Plan, PlanCreate, PlanUpdate } from "../../contract/plan";
 
-export function planRoutes(app: OpenAPIHono<AppEnv>): void {
+export function planRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
-    { method: "post", path: "/v1/plans", summary: "Create a plan", tag: "Plans", body: PlanCreate, response: Plan, status: 201 },
+    { method: "post", path: "/v1/plans", operationId: "createPlan", summary: "Create a plan", tag: "Plans", body: PlanCreate, response: Plan, status: 201 },
     async (c, { body }) => {
       const idem = await idempotencyOf(c);
       const nowMs = Date.now();
@@ -32,6 +33,7 @@ export function planRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "get",
       path: "/v1/plans",
+      operationId: "listPlans",
       summary: "List plans, newest first",
       description: "Read from the KV catalog index: eventually consistent across locations.",
       tag: "Plans",
@@ -39,20 +41,27 @@ export function planRoutes(app: OpenAPIHono<AppEnv>): void {
       response: listOf(Plan, "PlanList"),
     },
     async (c, { query }) => {
+      const from = query.cursor === undefined ? null : decodePlanCursor(query.cursor);
       let listed: KVNamespaceListResult<unknown, string>;
       try {
-        listed = await c.env.BILLIFY_KV.list({ prefix: PLAN_LIST_PREFIX, limit: query.limit, cursor: query.cursor });
+        listed = await c.env.BILLIFY_KV.list({ prefix: PLAN_LIST_PREFIX, limit: query.limit, cursor: from?.kv });
       } catch (error) {
         // KV rejects a cursor it did not issue: the client's mistake, not a 500.
-        if (query.cursor === undefined) throw error;
-        throw new ApiError(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page.", "cursor");
+        if (from === null) throw error;
+        throw invalidCursor();
       }
+      // A KV cursor that is not KV's own can also restart at the first page: keys come in order, so the
+      // first key of a real next page sorts after the last key of the page the cursor came from.
+      const first = listed.keys[0];
+      if (from !== null && first !== undefined && first.name <= from.after) throw invalidCursor();
       const plans = await Promise.all(listed.keys.map((k) => c.env.BILLIFY_KV.get<PlanType>(k.name, "json")));
+      const last = listed.keys.at(-1);
+      const next = !listed.list_complete && last !== undefined ? encodePlanCursor({ kv: listed.cursor, after: last.name }) : null;
       const page: ListPage<PlanType> = {
         object: "list",
         data: plans.filter((p): p is PlanType => p !== null),
-        has_more: !listed.list_complete,
-        next_cursor: listed.list_complete ? null : listed.cursor,
+        has_more: next !== null,
+        next_cursor: next,
       };
       return c.json(page);
     },
@@ -60,7 +69,7 @@ export function planRoutes(app: OpenAPIHono<AppEnv>): void {
 
   endpoint(
     app,
-    { method: "get", path: "/v1/plans/:id", summary: "Retrieve a plan", tag: "Plans", params: IdParam, response: Plan },
+    { method: "get", path: "/v1/plans/:id", operationId: "getPlan", summary: "Retrieve a plan", tag: "Plans", params: IdParam, response: Plan },
     async (c, { params }) => send(c, await require(planStub(c.env, params.id), "plan", params.id).get(params.id)),
   );
 
@@ -73,6 +82,7 @@ export function planRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "patch",
       path: "/v1/plans/:id",
+      operationId: "updatePlan",
       summary: "Update a plan's name, active flag or metadata",
       description: "Price terms never change: create a new plan instead.",
       tag: "Plans",
@@ -84,6 +94,7 @@ export function planRoutes(app: OpenAPIHono<AppEnv>): void {
       return send(c, await require(planStub(c.env, params.id), "plan", params.id).update(params.id, body, null));
     },
   );
+  return app;
 }
 
 /** Runs before zod so that changing a price term gets a message that says why. */
@@ -98,4 +109,33 @@ export function rejectPriceTermChange(raw: unknown): void {
       term,
     );
   }
+}
+
+interface PlanCursor {
+  /** KV's own cursor. */
+  kv: string;
+  /** The last catalog key of the page it follows. */
+  after: string;
+}
+
+/** `next_cursor` of the plan list: KV's cursor and the page's last key, base64url JSON. */
+export function encodePlanCursor(cursor: PlanCursor): string {
+  return btoa(JSON.stringify([cursor.kv, cursor.after])).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The cursor, or a 400 naming `cursor` when it is not one this list issued. */
+export function decodePlanCursor(text: string): PlanCursor {
+  try {
+    const parsed: unknown = JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/")));
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === "string" && typeof parsed[1] === "string" && parsed[1].startsWith(PLAN_LIST_PREFIX)) {
+      return { kv: parsed[0], after: parsed[1] };
+    }
+  } catch {
+    // not base64 or not JSON: not ours
+  }
+  throw invalidCursor();
+}
+
+function invalidCursor(): ApiError {
+  return new ApiError(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page of this list.", "cursor");
 }

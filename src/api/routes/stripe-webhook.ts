@@ -1,5 +1,5 @@
-import type { OpenAPIHono, RouteHandler } from "@hono/zod-openapi";
-import { createRoute, z } from "@hono/zod-openapi";
+import type { RouteHandler } from "@hono/zod-openapi";
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import Stripe from "stripe";
 import { invoiceStub } from "../../actors/stubs";
@@ -7,7 +7,7 @@ import { ApiError } from "../../errors";
 import type { ChargeResult } from "../../payments/gateway";
 import { ATTEMPT_METADATA_KEY, INVOICE_METADATA_KEY, failureCode } from "../../payments/stripe-gateway";
 import type { AppEnv } from "../context";
-import { ErrorEnvelope } from "../../contract/common";
+import { errorResponse } from "../openapi-errors";
 
 /** Stripe's default: a signature older than this is refused, so a captured event cannot be replayed later. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -22,6 +22,7 @@ const Receipt = z
 const route = createRoute({
   method: "post",
   path: "/v1/gateway/stripe/webhook",
+  operationId: "receiveStripeWebhook",
   summary: "Receive Stripe events (asynchronous payment results)",
   description:
     "Called by Stripe, not by clients: no API key, verified by the `Stripe-Signature` header (HMAC-SHA256 with " +
@@ -31,7 +32,8 @@ const route = createRoute({
   security: [],
   responses: {
     200: { description: "Verified and processed", content: { "application/json": { schema: Receipt } } },
-    default: { description: "Error (400 `signature_invalid` when the signature does not verify)", content: { "application/json": { schema: ErrorEnvelope } } },
+    400: errorResponse(400),
+    500: errorResponse(500),
   },
 });
 
@@ -41,7 +43,8 @@ const route = createRoute({
  * out-of-order deliveries are harmless. Only a fault reaching the actor answers 500, and then
  * Stripe delivers again.
  */
-export function stripeWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
+export function stripeWebhookRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     const event = await verifiedEvent(c);
     const outcome = gatewayResultOf(event);
@@ -52,6 +55,7 @@ export function stripeWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json({ received: true as const, applied: applied.ok && applied.value.applied }, 200);
   };
   app.openapi(route, handler);
+  return app;
 }
 
 /** The event, once `Stripe-Signature` verifies over the exact body bytes; else 400. */

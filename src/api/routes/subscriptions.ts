@@ -1,12 +1,12 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
 import { subscriptionStub } from "../../actors/stubs";
 import { parseIso } from "../../domain/time";
 import { ApiError } from "../../errors";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
+import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey, routingKeyOf } from "../../ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, require, send } from "../endpoint";
-import { IdParam, ListQuery, listOf } from "../../contract/common";
+import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { EmptyBody, Invoice, InvoiceLine } from "../../contract/invoice";
 import {
   ChangePreview,
@@ -20,12 +20,14 @@ import {
 
 const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => require(subscriptionStub(c.env, id), "subscription", id);
 
-export function subscriptionRoutes(app: OpenAPIHono<AppEnv>): void {
+export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
     {
       method: "post",
       path: "/v1/subscriptions",
+      operationId: "createSubscription",
       summary: "Create a subscription",
       description: "Without a trial the first period is invoiced at once and payment is attempted.",
       tag: "Subscriptions",
@@ -56,7 +58,7 @@ export function subscriptionRoutes(app: OpenAPIHono<AppEnv>): void {
 
   endpoint(
     app,
-    { method: "get", path: "/v1/subscriptions/:id", summary: "Retrieve a subscription", tag: "Subscriptions", params: IdParam, response: Subscription },
+    { method: "get", path: "/v1/subscriptions/:id", operationId: "getSubscription", summary: "Retrieve a subscription", tag: "Subscriptions", params: IdParam, response: Subscription },
     async (c, { params }) => send(c, await stubFor(c, params.id).get(params.id)),
   );
 
@@ -65,6 +67,7 @@ export function subscriptionRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "post",
       path: "/v1/subscriptions/:id/change",
+      operationId: "changeSubscription",
       summary: "Change plan or quantity, with proration",
       tag: "Subscriptions",
       params: IdParam,
@@ -79,6 +82,7 @@ export function subscriptionRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "post",
       path: "/v1/subscriptions/:id/preview_change",
+      operationId: "previewSubscriptionChange",
       summary: "Preview the invoice lines a change would make; changes nothing",
       tag: "Subscriptions",
       params: IdParam,
@@ -90,13 +94,13 @@ export function subscriptionRoutes(app: OpenAPIHono<AppEnv>): void {
 
   endpoint(
     app,
-    { method: "post", path: "/v1/subscriptions/:id/cancel", summary: "Cancel now or at period end", tag: "Subscriptions", params: IdParam, body: SubscriptionCancel, response: Subscription },
+    { method: "post", path: "/v1/subscriptions/:id/cancel", operationId: "cancelSubscription", summary: "Cancel now or at period end", tag: "Subscriptions", params: IdParam, body: SubscriptionCancel, response: Subscription },
     async (c, { params, body }) => send(c, await stubFor(c, params.id).cancel(params.id, body.at_period_end, await idempotencyOf(c))),
   );
 
   endpoint(
     app,
-    { method: "post", path: "/v1/subscriptions/:id/resume", summary: "Clear cancel_at_period_end", tag: "Subscriptions", params: IdParam, body: EmptyBody, response: Subscription },
+    { method: "post", path: "/v1/subscriptions/:id/resume", operationId: "resumeSubscription", summary: "Clear cancel_at_period_end", tag: "Subscriptions", params: IdParam, body: EmptyBody, response: Subscription },
     async (c, { params }) => send(c, await stubFor(c, params.id).resume(params.id, await idempotencyOf(c))),
   );
 
@@ -105,6 +109,7 @@ export function subscriptionRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "post",
       path: "/v1/subscriptions/:id/invoice_items",
+      operationId: "createInvoiceItem",
       summary: "Add a pending line for the next invoice",
       tag: "Subscriptions",
       params: IdParam,
@@ -120,6 +125,7 @@ export function subscriptionRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "post",
       path: "/v1/subscriptions/:id/invoices",
+      operationId: "invoiceSubscriptionNow",
       summary: "Invoice every pending line now (billing_reason: manual)",
       tag: "Subscriptions",
       params: IdParam,
@@ -135,13 +141,20 @@ export function subscriptionRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "get",
       path: "/v1/subscriptions/:id/invoices",
+      operationId: "listSubscriptionInvoices",
       summary: "List a subscription's invoices, newest first",
       tag: "Subscriptions",
       params: IdParam,
-      query: ListQuery,
+      query: listQuery(idCursor("in")),
       response: listOf(Invoice, "SubscriptionInvoiceList"),
     },
-    async (c, { params, query }) => send(c, await stubFor(c, params.id).invoices(params.id, query.limit, query.cursor ?? null)),
+    async (c, { params, query }) => {
+      // A subscription's invoice ids carry its routing key: any other invoice id was not issued by this list.
+      if (query.cursor !== undefined && routingKeyOf(query.cursor, "in") !== routingKeyOf(params.id, "sub")) {
+        throw new ApiError(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page of this list.", "cursor");
+      }
+      return send(c, await stubFor(c, params.id).invoices(params.id, query.limit, query.cursor ?? null));
+    },
   );
 
   endpoint(
@@ -149,12 +162,14 @@ export function subscriptionRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "get",
       path: "/v1/subscriptions/:id/events",
+      operationId: "listSubscriptionEvents",
       summary: "List a subscription's events, oldest first",
       tag: "Subscriptions",
       params: IdParam,
-      query: ListQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(100) }),
+      query: listQuery(z.string().regex(/^[1-9][0-9]{0,15}$/, "not a cursor this list issued; pass a next_cursor from a previous page")),
       response: listOf(Event, "EventList"),
     },
     async (c, { params, query }) => send(c, await stubFor(c, params.id).events(params.id, query.limit, query.cursor ?? null)),
   );
+  return app;
 }

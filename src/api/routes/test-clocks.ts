@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { TestClockView } from "../../actors/test-clock/test-clock-actor";
 import { testClockStub } from "../../actors/stubs";
 import { parseIso } from "../../domain/time";
@@ -24,7 +24,8 @@ function publicView(outcome: Outcome<TestClockView>): Outcome<TestClock> {
   return { ...outcome, value: clock };
 }
 
-export function testClockRoutes(app: OpenAPIHono<AppEnv>): void {
+export function testClockRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
   // Test clocks exist only in test mode; in live mode their routes answer 404 (API.md §1).
   app.use("/v1/test_clocks/*", async (c, next) => {
     if (modeOf(c.env) !== "test") throw new ApiError(404, "route_not_found", "Test clocks exist only in test mode.");
@@ -37,7 +38,7 @@ export function testClockRoutes(app: OpenAPIHono<AppEnv>): void {
 
   endpoint(
     app,
-    { method: "post", path: "/v1/test_clocks", summary: "Create a test clock (test mode)", tag: "Test clocks", body: TestClockCreate, response: TestClock, status: 201 },
+    { method: "post", path: "/v1/test_clocks", operationId: "createTestClock", summary: "Create a test clock (test mode)", tag: "Test clocks", body: TestClockCreate, response: TestClock, status: 201 },
     async (c, { body }) => {
       const frozen = parseFrozenTime(body.frozen_time);
       const idem = await idempotencyOf(c);
@@ -51,7 +52,7 @@ export function testClockRoutes(app: OpenAPIHono<AppEnv>): void {
 
   endpoint(
     app,
-    { method: "get", path: "/v1/test_clocks/:id", summary: "Retrieve a test clock", tag: "Test clocks", params: IdParam, response: TestClock },
+    { method: "get", path: "/v1/test_clocks/:id", operationId: "getTestClock", summary: "Retrieve a test clock", tag: "Test clocks", params: IdParam, response: TestClock },
     async (c, { params }) => send(c, publicView(await require(await testClockStub(c.env, params.id), "test clock", params.id).get(params.id))),
   );
 
@@ -60,6 +61,7 @@ export function testClockRoutes(app: OpenAPIHono<AppEnv>): void {
     {
       method: "post",
       path: "/v1/test_clocks/:id/advance",
+      operationId: "advanceTestClock",
       summary: "Advance the clock; runs every renewal, retry and notification due, in time order",
       description: "Answers once everything due has run, with status ready.",
       tag: "Test clocks",
@@ -73,4 +75,5 @@ export function testClockRoutes(app: OpenAPIHono<AppEnv>): void {
       return send(c, publicView(await stub.advance(params.id, to, await idempotencyOf(c))));
     },
   );
+  return app;
 }

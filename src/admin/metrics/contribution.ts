@@ -1,0 +1,41 @@
+import type { SubscriptionRecord } from "../../actors/subscription/store";
+import { monthlyRecurringRevenue } from "../../domain/mrr";
+
+/** What one subscription adds to the metrics, at one version of it. */
+export interface Contribution {
+  subscription: string;
+  version: number;
+  status: string;
+  currency: string;
+  /** Minor units per month (0 unless active or past_due). */
+  mrr: number;
+}
+
+export function contributionOf(record: SubscriptionRecord): Contribution {
+  const s = record.state;
+  return {
+    subscription: record.id,
+    version: record.version,
+    status: s.status,
+    currency: s.plan.currency,
+    mrr: monthlyRecurringRevenue(s.status, s.plan.amount, s.quantity, s.plan.cadence),
+  };
+}
+
+/** Aggregates are split over this many actors, so no single object takes every transition. */
+export const METRICS_SHARDS = 16;
+
+/** The shard of a subscription: FNV-1a of its id, modulo the shard count. */
+export function metricsShardOf(subscriptionId: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < subscriptionId.length; i++) {
+    hash ^= subscriptionId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `shard-${hash % METRICS_SHARDS}`;
+}
+
+export interface MetricsTotals {
+  mrr: Record<string, number>;
+  counts: Record<string, number>;
+}

@@ -1,0 +1,101 @@
+import type { Row, SqlValue } from "../actors/actor";
+
+export type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
+
+/**
+ * What an actor last mirrored to the admin read model, kept in its own SQLite beside the
+ * truth: the KV keys it wrote (so a transition removes the old ones), the version written,
+ * when (KV takes one write per second per key), and the version its metrics shard holds.
+ * The table is created on the first write; read paths never touch it.
+ */
+export interface MirrorState {
+  keys: string[];
+  kvVersion: number;
+  writtenMs: number;
+  metricsVersion: number;
+  /** A change counter for actors without a version of their own (the customer). */
+  version: number;
+}
+
+const EMPTY: MirrorState = { keys: [], kvVersion: 0, writtenMs: 0, metricsVersion: 0, version: 0 };
+
+function ensureTable(query: Query): void {
+  query(
+    `CREATE TABLE IF NOT EXISTS _admin_mirror (
+       id INTEGER PRIMARY KEY CHECK (id = 1), keys TEXT NOT NULL, kv_version INTEGER NOT NULL,
+       written_ms INTEGER NOT NULL, metrics_version INTEGER NOT NULL, version INTEGER NOT NULL)`,
+  );
+}
+
+export function loadMirrorState(query: Query): MirrorState {
+  ensureTable(query);
+  const row = query<{ keys: string; kv_version: number; written_ms: number; metrics_version: number; version: number }>(
+    "SELECT * FROM _admin_mirror",
+  )[0];
+  if (!row) return { ...EMPTY };
+  return {
+    keys: JSON.parse(row.keys) as string[],
+    kvVersion: row.kv_version,
+    writtenMs: row.written_ms,
+    metricsVersion: row.metrics_version,
+    version: row.version,
+  };
+}
+
+export function saveMirrorState(query: Query, state: MirrorState): void {
+  ensureTable(query);
+  query(
+    `INSERT INTO _admin_mirror (id, keys, kv_version, written_ms, metrics_version, version) VALUES (1, ?, ?, ?, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET keys = excluded.keys, kv_version = excluded.kv_version,
+       written_ms = excluded.written_ms, metrics_version = excluded.metrics_version, version = excluded.version`,
+    JSON.stringify(state.keys),
+    state.kvVersion,
+    state.writtenMs,
+    state.metricsVersion,
+    state.version,
+  );
+}
+
+/** Inside a change's transaction: one more change to mirror (for actors without a version). */
+export function bumpMirrorVersion(query: Query): number {
+  const state = loadMirrorState(query);
+  state.version += 1;
+  saveMirrorState(query, state);
+  return state.version;
+}
+
+/** Reads the change counter without creating anything (0 when never bumped). */
+export function mirrorVersion(query: Query): number {
+  const exists = query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_admin_mirror'").length > 0;
+  return exists ? loadMirrorState(query).version : 0;
+}
+
+/** KV allows one write per second per key; an actor's keys are written together, so per actor. */
+export const KV_MIN_WRITE_INTERVAL_MS = 1_000;
+
+/**
+ * Puts `entries` and deletes the keys written last time that are no longer wanted, unless
+ * the last write was under a second ago: then it returns when to try again.
+ */
+export async function writeKeys(
+  kv: KVNamespace,
+  query: Query,
+  version: number,
+  entries: { key: string; value: string; metadata: unknown }[],
+  nowMs: number,
+): Promise<number | void> {
+  const state = loadMirrorState(query);
+  const keys = entries.map((e) => e.key);
+  if (state.kvVersion >= version && sameKeys(state.keys, keys)) return;
+  if (nowMs - state.writtenMs < KV_MIN_WRITE_INTERVAL_MS) return state.writtenMs + KV_MIN_WRITE_INTERVAL_MS;
+  // New keys first, then the stale ones: a listing may briefly show a row under both
+  // statuses, never under neither.
+  await Promise.all(entries.map((e) => kv.put(e.key, e.value, { metadata: e.metadata })));
+  const stale = state.keys.filter((k) => !keys.includes(k));
+  await Promise.all(stale.map((k) => kv.delete(k)));
+  saveMirrorState(query, { ...loadMirrorState(query), keys, kvVersion: version, writtenMs: nowMs });
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((k, i) => k === b[i]);
+}

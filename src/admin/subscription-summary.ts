@@ -1,0 +1,74 @@
+import type { SubscriptionRecord } from "../actors/subscription/store";
+import { toIso } from "../domain/time";
+import { invertedTimeOf } from "./keys";
+
+/**
+ * The admin read model of one subscription. It rides in each index key's metadata
+ * (≤ 1024 bytes), so a listing reads no values and no actor. `version` grows with every
+ * change of the subscription.
+ */
+export interface SubscriptionSummary {
+  id: string;
+  status: string;
+  plan: string;
+  customer: string;
+  amount: number;
+  quantity: number;
+  currency: string;
+  interval: string;
+  interval_count: number;
+  current_period_end: string;
+  cancel_at_period_end: boolean;
+  test_clock: string | null;
+  created: string;
+  version: number;
+}
+
+/** KV's limit on a key's metadata. */
+export const MAX_METADATA_BYTES = 1024;
+
+export function summaryOf(record: SubscriptionRecord): SubscriptionSummary {
+  const s = record.state;
+  return {
+    id: record.id,
+    status: s.status,
+    plan: s.plan.id,
+    customer: record.customer,
+    amount: s.plan.amount,
+    quantity: s.quantity,
+    currency: s.plan.currency,
+    interval: s.plan.cadence.interval,
+    interval_count: s.plan.cadence.intervalCount,
+    current_period_end: toIso(s.currentPeriodEnd),
+    cancel_at_period_end: s.cancelAtPeriodEnd,
+    test_clock: record.testClock,
+    created: toIso(record.created),
+    version: record.version,
+  };
+}
+
+/**
+ * The index keys of a subscription, newest first under each prefix:
+ *   admin/subs/all/<inverted ms>/<id>
+ *   admin/subs/status/<status>/<inverted ms>/<id>
+ *   admin/subs/plan/<plan>/<inverted ms>/<id>
+ *   admin/subs/customer/<customer>/<inverted ms>/<id>
+ * Plan ids (`[a-z0-9_-]` or `plan_<ULID>`), customer ids and statuses contain no `/`.
+ */
+export const SUBSCRIPTION_INDEX = "admin/subs/";
+
+export type SubscriptionFilter = "all" | "status" | "plan" | "customer";
+
+export function subscriptionIndexPrefix(filter: SubscriptionFilter, value?: string): string {
+  return filter === "all" ? `${SUBSCRIPTION_INDEX}all/` : `${SUBSCRIPTION_INDEX}${filter}/${value}/`;
+}
+
+export function subscriptionIndexKeys(summary: SubscriptionSummary): string[] {
+  const tail = `${invertedTimeOf(summary.id)}/${summary.id}`;
+  return [
+    `${subscriptionIndexPrefix("all")}${tail}`,
+    `${subscriptionIndexPrefix("status", summary.status)}${tail}`,
+    `${subscriptionIndexPrefix("plan", summary.plan)}${tail}`,
+    `${subscriptionIndexPrefix("customer", summary.customer)}${tail}`,
+  ];
+}

@@ -1,0 +1,103 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { subscriptionStub } from "../../actors/stubs";
+import { listCustomers } from "../../admin/customer-index";
+import { renderDashboard } from "../../admin/dashboard/page";
+import { mintLiveToken } from "../../admin/live";
+import { readMetrics } from "../../admin/metrics/read-metrics";
+import { listSubscriptionSummaries } from "../../admin/subscription-listing";
+import {
+  AdminSubscriptionQuery,
+  CustomerListQuery,
+  LiveToken,
+  LiveTokenCreate,
+  Metrics,
+  SubscriptionSummary,
+} from "../../contract/admin";
+import { listOf } from "../../contract/common";
+import { Customer } from "../../contract/customer";
+import { toIso } from "../../domain/time";
+import { modeOf } from "../../env";
+import { ApiError } from "../../errors";
+import type { AppEnv } from "../context";
+import { endpoint } from "../endpoint";
+
+/** The admin read model (KV), metrics, live-page tokens, the dashboard, and the customer listing. */
+export function adminRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+  app.get("/admin", (c) => c.html(renderDashboard({ mode: modeOf(c.env) })));
+
+  endpoint(
+    app,
+    {
+      method: "get",
+      path: "/v1/admin/subscriptions",
+      operationId: "listAdminSubscriptions",
+      summary: "List subscription summaries from the read model, newest first",
+      description:
+        "Read from KV (eventually consistent, up to a minute across locations). Filters: status, plan, customer. " +
+        "With more than one filter a page may hold fewer than `limit` rows while `has_more` is true.",
+      tag: "Admin",
+      query: AdminSubscriptionQuery,
+      response: listOf(SubscriptionSummary, "SubscriptionSummaryList"),
+    },
+    async (c, { query }) => c.json(await listSubscriptionSummaries(c.env.BILLIFY_KV, query)),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "get",
+      path: "/v1/admin/metrics",
+      operationId: "getAdminMetrics",
+      summary: "MRR per currency and subscriptions per status",
+      description:
+        "From aggregates kept by sharded actors as subscriptions change (never a scan). MRR is the monthly-normalised " +
+        "amount × quantity of active and past_due subscriptions, rounded per subscription, halves away from zero.",
+      tag: "Admin",
+      response: Metrics,
+    },
+    async (c) => c.json(await readMetrics(c.env)),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/admin/live_tokens",
+      operationId: "createLiveToken",
+      summary: "Mint a short-lived token to follow one subscription live over a WebSocket",
+      description: "Valid 60 seconds, for opening the connection only; the admin key never goes into a URL.",
+      tag: "Admin",
+      body: LiveTokenCreate,
+      response: LiveToken,
+      status: 201,
+    },
+    async (c, { body }) => {
+      const stub = subscriptionStub(c.env, body.subscription);
+      if (!stub) throw new ApiError(404, "resource_missing", `No such subscription: '${body.subscription}'`, "subscription");
+      const found = await stub.get(body.subscription);
+      if (!found.ok) throw new ApiError(404, "resource_missing", `No such subscription: '${body.subscription}'`, "subscription");
+      const minted = await mintLiveToken(c.env.BILLIFY_ADMIN_KEY!, body.subscription, Date.now());
+      return c.json(
+        { object: "live_token", subscription: body.subscription, token: minted.token, url: minted.path, expires_at: toIso(minted.expires) },
+        201,
+      );
+    },
+  );
+
+  endpoint(
+    app,
+    {
+      method: "get",
+      path: "/v1/customers",
+      operationId: "listCustomers",
+      summary: "List customers, newest first",
+      description: "From the KV read model kept by each customer's actor: eventually consistent. `email` matches exactly.",
+      tag: "Customers",
+      query: CustomerListQuery,
+      response: listOf(Customer, "CustomerList"),
+    },
+    async (c, { query }) => c.json(await listCustomers(c.env.BILLIFY_KV, query)),
+  );
+  return app;
+}

@@ -1,0 +1,209 @@
+import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
+import { finalizeTotals } from "./invoice";
+import { shouldAttemptAutomatically } from "./dunning";
+import type { Period } from "./billing-period";
+import type { DraftLine } from "./proration";
+import type { DomainError, InvoiceDraft, SubscriptionState, SubscriptionStatus } from "./subscription";
+import type { Instant } from "./time";
+
+// A Decision is everything one operation does, decided up front by a pure function: the new
+// state, the invoices it issues, the changes to existing invoices, the pending lines it adds
+// or consumes, the events it emits in causal order, and the jobs it schedules or cancels.
+// The subscription actor writes all of it with one `persist(decision)` in one transaction,
+// so no caller can forget an event or a job, and a preview runs the very decision it shows.
+
+export type EventType =
+  | "subscription.created"
+  | "subscription.updated"
+  | "subscription.canceled"
+  | "subscription.trial_will_end"
+  | "invoice.created"
+  | "invoice.finalized"
+  | "invoice.paid"
+  | "invoice.payment_failed"
+  | "invoice.voided"
+  | "invoice.marked_uncollectible"
+  | "payment.succeeded"
+  | "payment.failed";
+
+/** An invoice this decision issues (`issued`: its index in `issue`), or one that exists. */
+export type InvoiceRef = { issued: number } | { id: string };
+
+/** Whose state an event carries; the actor renders it as it stands once the decision is written. */
+export type EventSubject = { subscription: true } | { invoice: InvoiceRef } | { payment: string };
+
+export interface EventIntent {
+  type: EventType;
+  subject: EventSubject;
+  /** More fields for the event's `data`, beside `object` (rule 12's dropped lines). */
+  extra?: Record<string, unknown>;
+}
+
+export type JobKind = "renew" | "retry_payment" | "reconcile_payment" | "expire_incomplete" | "trial_will_end";
+
+export type JobChange =
+  | { op: "schedule"; kind: JobKind; dueAt: Instant; invoice: InvoiceRef | null }
+  | { op: "cancel"; kind: JobKind; invoice: InvoiceRef | null }
+  /** Every job of one invoice (it was paid or closed). */
+  | { op: "cancel_all"; invoice: InvoiceRef };
+
+export interface IssuedInvoice {
+  reason: BillingReason;
+  period: Period;
+  currency: string;
+  lines: DraftLine[];
+  totals: InvoiceTotals;
+}
+
+export interface InvoiceUpdate {
+  invoice: InvoiceRef;
+  status?: InvoiceStatus;
+  amountPaid?: number;
+  paidAt?: Instant;
+  voidedAt?: Instant;
+  nextPaymentAttempt?: Instant | null;
+}
+
+export interface Decision {
+  state: SubscriptionState;
+  issue: IssuedInvoice[];
+  invoiceUpdates: InvoiceUpdate[];
+  /** True when the pending lines that existed before were consumed (swept into an invoice, or dropped). */
+  pendingConsumed: boolean;
+  pendingAdded: DraftLine[];
+  events: EventIntent[];
+  jobs: JobChange[];
+}
+
+/** What a decision reads about an existing invoice. */
+export interface InvoiceFacts {
+  id: string;
+  status: InvoiceStatus;
+  billingReason: BillingReason;
+  created: Instant;
+  amountDue: number;
+  amountPaid: number;
+  creditApplied: number;
+  attemptCount: number;
+}
+
+/** What a decision reads besides the state: the pending lines and the open invoices. */
+export interface Ledger {
+  state: SubscriptionState;
+  pending: readonly DraftLine[];
+  openInvoices: readonly InvoiceFacts[];
+}
+
+export type Decided = { ok: true; decision: Decision } | { ok: false; error: DomainError };
+
+export function refuse(code: string, message: string, param?: string): Decided {
+  return { ok: false, error: { code, message, ...(param ? { param } : {}) } };
+}
+
+/**
+ * Builds a Decision step by step (pure: it only collects). `pending` is what is still pending
+ * at this point of the decision; issuing an invoice sweeps it (rule 2).
+ */
+export class DecisionBuilder {
+  readonly decision: Decision;
+  private pending: DraftLine[];
+  private readonly open: InvoiceFacts[];
+
+  constructor(ledger: Ledger) {
+    this.decision = { state: ledger.state, issue: [], invoiceUpdates: [], pendingConsumed: false, pendingAdded: [], events: [], jobs: [] };
+    this.pending = [...ledger.pending];
+    this.open = [...ledger.openInvoices];
+  }
+
+  get state(): SubscriptionState {
+    return this.decision.state;
+  }
+
+  set state(state: SubscriptionState) {
+    this.decision.state = state;
+  }
+
+  /** Existing invoices still open at this point of the decision. */
+  openInvoices(): readonly InvoiceFacts[] {
+    return this.open;
+  }
+
+  pendingLines(): readonly DraftLine[] {
+    return this.pending;
+  }
+
+  emit(type: EventType, subject: EventSubject, extra?: Record<string, unknown>): void {
+    this.decision.events.push(extra ? { type, subject, extra } : { type, subject });
+  }
+
+  emitSubscription(type: EventType, extra?: Record<string, unknown>): void {
+    this.emit(type, { subscription: true }, extra);
+  }
+
+  schedule(kind: JobKind, dueAt: Instant, invoice: InvoiceRef | null = null): void {
+    this.decision.jobs.push({ op: "schedule", kind, dueAt, invoice });
+  }
+
+  cancel(kind: JobKind, invoice: InvoiceRef | null = null): void {
+    this.decision.jobs.push({ op: "cancel", kind, invoice });
+  }
+
+  addPending(lines: readonly DraftLine[]): void {
+    this.pending.push(...lines);
+    this.decision.pendingAdded.push(...lines);
+  }
+
+  /** Drops every pending line; returns them. */
+  consumePending(): DraftLine[] {
+    const consumed = this.pending;
+    this.pending = [];
+    this.decision.pendingConsumed = true;
+    this.decision.pendingAdded = [];
+    return consumed;
+  }
+
+  updateInvoice(update: InvoiceUpdate): void {
+    this.decision.invoiceUpdates.push(update);
+  }
+
+  /** An existing invoice is no longer open (paid, void, uncollectible). */
+  closed(invoiceId: string): void {
+    const at = this.open.findIndex((i) => i.id === invoiceId);
+    if (at >= 0) this.open.splice(at, 1);
+    this.decision.jobs.push({ op: "cancel_all", invoice: { id: invoiceId } });
+  }
+
+  /**
+   * Rules 2 and 8: issues an invoice of the draft's lines plus every pending line, credit
+   * applied, finalized (`paid` when nothing is due), with its first attempt scheduled now.
+   * Emits invoice.created < invoice.finalized (< invoice.paid).
+   */
+  issueInvoice(draft: InvoiceDraft, at: Instant): InvoiceRef {
+    const lines = [...draft.lines, ...this.consumePending()];
+    const totals = finalizeTotals(lines, this.state.creditBalance);
+    this.state = { ...this.state, creditBalance: totals.creditBalanceAfter };
+    const ref = { issued: this.decision.issue.length };
+    this.decision.issue.push({ reason: draft.reason, period: draft.period, currency: this.state.plan.currency, lines, totals });
+    this.emit("invoice.created", { invoice: ref });
+    this.emit("invoice.finalized", { invoice: ref });
+    if (totals.status === "paid") this.emit("invoice.paid", { invoice: ref });
+    else if (shouldAttemptAutomatically(this.state.status, { billingReason: draft.reason, attemptCount: 0 })) this.schedule("retry_payment", at, ref);
+    return ref;
+  }
+
+  /**
+   * An ended subscription: no renewal, no trial reminder, and its open invoices stay open
+   * with no retry or expiry left (rule 10).
+   */
+  end(status: SubscriptionStatus, at: Instant): void {
+    const s = this.state;
+    this.state = { ...s, status, endedAt: s.endedAt ?? at, canceledAt: status === "canceled" ? (s.canceledAt ?? at) : s.canceledAt };
+    this.cancel("renew");
+    this.cancel("trial_will_end");
+    for (const invoice of this.open) {
+      this.cancel("retry_payment", { id: invoice.id });
+      this.cancel("expire_incomplete", { id: invoice.id });
+      this.updateInvoice({ invoice: { id: invoice.id }, nextPaymentAttempt: null });
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import type { Decided, Decision, Ledger } from "./decision";
+import { DecisionBuilder, refuse } from "./decision";
+import type { DraftLine } from "./proration";
+import type { ChangeInput, StartInput, SubscriptionState, Transition } from "./subscription";
+import {
+  TRIAL_WILL_END_NOTICE,
+  cancelSubscription,
+  changeSubscription,
+  isEnded,
+  manualInvoiceRefusal,
+  renew,
+  resumeSubscription,
+  startSubscription,
+} from "./subscription";
+import type { Instant } from "./time";
+import { toIso } from "./time";
+
+// Every operation on a subscription's lifecycle as one Decision (see decision.ts): the
+// transition of subscription.ts (state, invoice, lines) with all its effects.
+
+type Accepted = Extract<Transition, { ok: true }>;
+
+/**
+ * Writes a transition into the builder: the state, its subscription event first (API.md §6),
+ * then its invoice (with every pending line) and the renewal job, or the end (rule 12).
+ */
+function applyTransition(b: DecisionBuilder, t: Accepted, at: Instant, event: "subscription.created" | "subscription.updated" | "subscription.canceled"): void {
+  if (t.held) {
+    b.cancel("renew");
+    return;
+  }
+  b.state = t.state;
+  b.addPending(t.pending);
+  const dropped = t.dropped ?? [];
+  if (isEnded(t.state.status)) b.end(t.state.status, at);
+  else b.schedule("renew", t.state.currentPeriodEnd);
+  if (dropped.length > 0) b.consumePending();
+  b.emitSubscription(event, dropped.length > 0 ? { pending_lines_dropped: dropped.map(droppedLineView) } : undefined);
+  if (t.invoice) b.issueInvoice(t.invoice, at);
+}
+
+/** Rule 12: what a subscription.canceled event shows of the pending lines it dropped. */
+function droppedLineView(line: DraftLine) {
+  return {
+    type: line.type, description: line.description, amount: line.amount, quantity: line.quantity, plan: line.plan,
+    period_start: toIso(line.periodStart), period_end: toIso(line.periodEnd),
+  };
+}
+
+function decided(t: Transition, ledger: Ledger, at: Instant, event: (t: Accepted) => Parameters<typeof applyTransition>[3]): Decided {
+  if (!t.ok) return { ok: false, error: t.error };
+  const b = new DecisionBuilder(ledger);
+  applyTransition(b, t, at, event(t));
+  return { ok: true, decision: b.decision };
+}
+
+const endedOrUpdated = (t: Accepted) => (t.state.status === "canceled" ? "subscription.canceled" : "subscription.updated");
+
+/** A new subscription (rules 1, 2, 6, 7), its first invoice, and the trial reminder 3 days before the trial ends. */
+export function decideStart(input: StartInput): Decided {
+  const t = startSubscription(input);
+  if (!t.ok) return { ok: false, error: t.error };
+  const b = new DecisionBuilder({ state: t.state, pending: [], openInvoices: [] });
+  applyTransition(b, t, input.now, "subscription.created");
+  const trialEnd = t.state.trialEnd;
+  if (trialEnd !== null && trialEnd - TRIAL_WILL_END_NOTICE > input.now) b.schedule("trial_will_end", trialEnd - TRIAL_WILL_END_NOTICE);
+  return { ok: true, decision: b.decision };
+}
+
+/**
+ * The renewal due at `at` (rule 3): the next period's invoice, the end (with
+ * cancel_at_period_end), or, while incomplete, nothing yet (rule 9). A renewal whose time is
+ * no longer the period end was done already: it only clears its job (alarms are at-least-once).
+ */
+export function decideRenewal(ledger: Ledger, at: Instant): Decision {
+  const { state } = ledger;
+  if (state.currentPeriodEnd !== at || isEnded(state.status)) {
+    const b = new DecisionBuilder(ledger);
+    b.cancel("renew");
+    return b.decision;
+  }
+  const result = decided(renew(state, ledger.pending), ledger, at, endedOrUpdated);
+  return result.ok ? result.decision : new DecisionBuilder(ledger).decision;
+}
+
+/** The invoice the next renewal will make, as that very renewal would make it (for invoice.upcoming). */
+export function upcomingRenewal(ledger: Ledger): Decision | null {
+  if (isEnded(ledger.state.status)) return null;
+  const decision = decideRenewal(ledger, ledger.state.currentPeriodEnd);
+  return decision.issue.length > 0 ? decision : null;
+}
+
+/** A plan or quantity change at `change.now` (rules 4, 5, 7). */
+export function decideChange(ledger: Ledger, change: ChangeInput): Decided {
+  return decided(changeSubscription(ledger.state, change), ledger, change.now, () => "subscription.updated");
+}
+
+/** Cancels now (rule 10, with rule 12's final invoice) or at the period end (rule 3). */
+export function decideCancel(ledger: Ledger, atPeriodEnd: boolean, now: Instant): Decided {
+  return decided(cancelSubscription(ledger.state, atPeriodEnd, now, ledger.pending), ledger, now, endedOrUpdated);
+}
+
+export function decideResume(ledger: Ledger, now: Instant): Decided {
+  return decided(resumeSubscription(ledger.state), ledger, now, () => "subscription.updated");
+}
+
+/** A one-off line left pending for the next invoice. */
+export function decideInvoiceItem(ledger: Ledger, item: { amount: number; description: string }, now: Instant): Decided {
+  if (isEnded(ledger.state.status)) return refuse("subscription_ended", `the subscription is ${ledger.state.status}`);
+  const b = new DecisionBuilder(ledger);
+  b.addPending([{ type: "invoice_item", description: item.description, amount: item.amount, quantity: 1, plan: null, periodStart: now, periodEnd: now }]);
+  return { ok: true, decision: b.decision };
+}
+
+/** Bills every pending line now (billing_reason manual). */
+export function decideInvoiceNow(ledger: Ledger, now: Instant): Decided {
+  const refusal = manualInvoiceRefusal(ledger.state.status);
+  if (refusal) return { ok: false, error: refusal };
+  if (ledger.pending.length === 0) return refuse("nothing_to_invoice", "There are no pending lines to invoice.");
+  const b = new DecisionBuilder(ledger);
+  b.issueInvoice({ reason: "manual", period: { start: now, end: now }, lines: [], includePending: true }, now);
+  return { ok: true, decision: b.decision };
+}
+
+/** subscription.trial_will_end, 3 days before the trial ends (API.md §6). */
+export function decideTrialReminder(ledger: Ledger): Decision {
+  const b = new DecisionBuilder(ledger);
+  b.cancel("trial_will_end");
+  if (!isEnded(ledger.state.status)) b.emitSubscription("subscription.trial_will_end");
+  return b.decision;
+}
+
+/** Rule 9: the renewals held while incomplete, made at `at` once the first invoice is paid. */
+export function releaseHeldRenewals(b: DecisionBuilder, at: Instant): void {
+  while (!isEnded(b.state.status) && b.state.status !== "incomplete" && b.state.currentPeriodEnd <= at) {
+    const t = renew(b.state, b.pendingLines());
+    if (!t.ok || t.held) break;
+    applyTransition(b, t, at, endedOrUpdated(t));
+  }
+}
+
+/**
+ * The state as it will be at `now` once the renewals already due have run (periods only: no
+ * payment is assumed). A preview made a moment after the period ended, before the alarm,
+ * prices the change in the new period without running (or writing) anything.
+ */
+export function rolledForward(ledger: Ledger, now: Instant): Ledger {
+  let state: SubscriptionState = ledger.state;
+  let pending = ledger.pending;
+  while (!isEnded(state.status) && state.status !== "incomplete" && state.currentPeriodEnd <= now) {
+    const t = renew(state, pending);
+    if (!t.ok || t.held) break;
+    state = t.state;
+    pending = [];
+  }
+  return { ...ledger, state, pending };
+}
