@@ -85,9 +85,10 @@ export class SubscriptionActor extends RealSubscriptionActor {
   constructor(ctx: DurableObjectState, env: BenchEnv) {
     instrumentCtx(ctx, "subscription");
     super(ctx, instrumentEnv(env, "subscription"));
+    // The configuration is frozen: replace it with a copy naming the bench's gateway.
     const self = this as unknown as { config: Config };
     const gateway = env.BENCH_GATEWAY_RATE ? new LimitedGateway(env) : self.config.gateway;
-    self.config.gateway = new TimedGateway(gateway);
+    self.config = Object.freeze({ ...self.config, gateway: new TimedGateway(gateway) });
   }
 
   override async onAlarm(): Promise<void> {
