@@ -28,9 +28,14 @@ const SIZE = QUICK
 const GATEWAY_RATE = 100;
 /** What Billify is configured to use of it (BILLIFY_GATEWAY_RATE): headroom for other calls. */
 const PACED_RATE = 80;
-/** `--herd=N`: the size of the rate-limited herd (10,000 by default; seeding it takes minutes here). */
-const herdArg = process.argv.find((a) => a.startsWith("--herd="));
-if (herdArg) SIZE.limitedHerd = Number(herdArg.slice(7));
+/**
+ * Sizes can be overridden: `--herd=N` (the rate-limited herd, 10,000 by default: seeding it
+ * takes minutes on a busy machine), `--alarms=N` (the unlimited herd), `--clock=N`.
+ */
+const sizeArg = (name) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? Number.NaN);
+if (sizeArg("herd") > 0) SIZE.limitedHerd = sizeArg("herd");
+if (sizeArg("alarms") > 0) SIZE.herd = sizeArg("alarms");
+if (sizeArg("clock") > 0) SIZE.clockSubs = sizeArg("clock");
 
 const started = Date.now();
 const log = (message) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
@@ -399,7 +404,7 @@ function versions() {
   };
   let commit = null;
   try {
-    commit = execSync("git rev-parse --short HEAD", { cwd: root }).toString().trim();
+    commit = process.env.BENCH_COMMIT ?? execSync("git rev-parse --short HEAD", { cwd: root, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
   } catch {
     // not a checkout
   }
@@ -415,7 +420,7 @@ async function main() {
     note: "a shared machine: other engineers ran tests during the run, so absolute numbers are pessimistic; ratios are to an echo measured in the same run, interleaved",
   };
   log(`bench${QUICK ? " --quick" : ""} on ${machine.cpus} cores, load ${machine.load_average_at_start.join(" ")}`);
-  const results = { generated: new Date().toISOString(), quick: QUICK, machine, versions: versions(), prices: PRICES };
+  const results = { generated: new Date().toISOString(), quick: QUICK, argv: process.argv.slice(2), sizes: SIZE, machine, versions: versions(), prices: PRICES };
 
   if (ONLY !== "herd") await withService({}, async () => {
     log("service up (default configuration, fake gateway)");

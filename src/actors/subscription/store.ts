@@ -149,12 +149,17 @@ export class SubscriptionStore {
     );
   }
 
-  /** An id whose time part only grows within this actor (ULID order = creation order). */
-  private nextIdMs(): number {
-    const last = (this.query<{ last_id_ms: number }>("SELECT last_id_ms FROM subscription")[0]?.last_id_ms ?? 0);
-    const ms = Math.max(Date.now(), last + 1);
-    this.query("UPDATE subscription SET last_id_ms = ?", ms);
-    return ms;
+  /**
+   * The next invoice's id (its time part only grows within this actor: ULID order = creation
+   * order) and sequence number, reserved with one write of the subscription row.
+   */
+  private nextInvoiceId(): { id: string; seq: number } {
+    const row = this.query<{ last_id_ms: number; invoice_seq: number }>("SELECT last_id_ms, invoice_seq FROM subscription")[0]!;
+    const ms = Math.max(Date.now(), row.last_id_ms + 1);
+    const id = `in_${encodeTime(ms, 10)}${this.routingKey}`;
+    const seq = row.invoice_seq + 1;
+    this.query("UPDATE subscription SET last_id_ms = ?, invoice_seq = ?, latest_invoice = ?", ms, seq, id);
+    return { id, seq };
   }
 
   // ---- invoices ----------------------------------------------------------------------
@@ -168,9 +173,7 @@ export class SubscriptionStore {
     period: { start: Instant; end: Instant };
     at: Instant;
   }): string {
-    const id = `in_${encodeTime(this.nextIdMs(), 10)}${this.routingKey}`;
-    this.query("UPDATE subscription SET invoice_seq = invoice_seq + 1, latest_invoice = ?", id);
-    const seq = this.query<{ invoice_seq: number }>("SELECT invoice_seq FROM subscription")[0]!.invoice_seq;
+    const { id, seq } = this.nextInvoiceId();
     const number = invoiceNumber(this.routingKey, seq);
     const { totals, at } = args;
     this.query(

@@ -22,7 +22,7 @@ import * as jobs from "./jobs";
 import type { CreateSubscriptionInput } from "./lifecycle";
 import * as lifecycle from "./lifecycle";
 import * as reads from "./reads";
-import { SUBSCRIPTION_MIGRATIONS } from "./schema";
+import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "./schema";
 import { SubscriptionStore } from "./store";
 import { invoiceView, subscriptionView } from "./views";
 
@@ -39,6 +39,7 @@ export type { CreateSubscriptionInput } from "./lifecycle";
  */
 export class SubscriptionActor extends Actor {
   protected readonly migrations = SUBSCRIPTION_MIGRATIONS;
+  protected override readonly freshSchema = SUBSCRIPTION_SCHEMA;
   /** The environment's configuration, validated when the actor starts (frozen). */
   private readonly config: Config;
 
