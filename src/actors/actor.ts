@@ -112,7 +112,8 @@ export abstract class Actor extends Server<Env> {
   /** Call inside the transaction of any change that the read model shows. */
   protected markReadModelDirty(): void {
     this.query(
-      "INSERT INTO _meta (key, value) VALUES ('read_model_dirty', 1) ON CONFLICT(key) DO UPDATE SET value = 1",
+      // Already set (two changes before one flush): no row is written.
+      "INSERT INTO _meta (key, value) VALUES ('read_model_dirty', 1) ON CONFLICT(key) DO UPDATE SET value = 1 WHERE value <> 1",
     );
   }
 

@@ -51,7 +51,7 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
   // on the id (made unique by construction, never looked up); seq stays the rowid, so the order
   // and `delivered` are kept. Jobs, lines and invoices: WITHOUT ROWID, keyed by what they are
   // read by, so a row is one b-tree entry; an invoice number is gapless by construction
-  // (invoice_seq), so its UNIQUE index goes too.
+  // (invoice_seq), so its UNIQUE index goes too. Payments: WITHOUT ROWID on their id, one index.
   [
     `CREATE TABLE event_v4 (
        seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL,
@@ -86,6 +86,16 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
        FROM invoice`,
     `DROP TABLE invoice`,
     `ALTER TABLE invoice_v4 RENAME TO invoice`,
+    `CREATE TABLE payment_v4 (
+       id TEXT PRIMARY KEY, invoice_id TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
+       status TEXT NOT NULL, method TEXT NOT NULL, failure_code TEXT, failure_message TEXT,
+       attempt INTEGER NOT NULL, reference TEXT, gateway_key TEXT, gateway_reference TEXT,
+       created INTEGER NOT NULL, payment_method TEXT, gateway_customer TEXT) WITHOUT ROWID`,
+    `INSERT INTO payment_v4 SELECT id, invoice_id, amount, currency, status, method, failure_code, failure_message,
+       attempt, reference, gateway_key, gateway_reference, created, payment_method, gateway_customer FROM payment`,
+    `DROP TABLE payment`,
+    `ALTER TABLE payment_v4 RENAME TO payment`,
+    `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
   ],
 ];
 
@@ -119,7 +129,7 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      id TEXT PRIMARY KEY, invoice_id TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
      status TEXT NOT NULL, method TEXT NOT NULL, failure_code TEXT, failure_message TEXT,
      attempt INTEGER NOT NULL, reference TEXT, gateway_key TEXT, gateway_reference TEXT,
-     created INTEGER NOT NULL, payment_method TEXT, gateway_customer TEXT)`,
+     created INTEGER NOT NULL, payment_method TEXT, gateway_customer TEXT) WITHOUT ROWID`,
   `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
   `CREATE TABLE event (
      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL,
