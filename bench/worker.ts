@@ -1,5 +1,6 @@
 /**
- * The bench Worker (bench/wrangler.bench.jsonc only; never deployed). It wraps the real Worker
+ * The bench Worker (bench/.wrangler.bench.jsonc, which bench/run.mjs writes from wrangler.jsonc;
+ * never deployed). It wraps the real Worker
  * and the real actors, adding:
  *  - `GET /bench/echo/warm` and `/bench/echo/new`: a bare Durable Object whose method returns
  *    a constant, on one warm object or on a new object per request — the platform's floor;
@@ -24,7 +25,7 @@ import { instrumentCtx, instrumentEnv, snapshot, startProfile, timed } from "./p
 import { HerdGateway } from "./herd-gateway";
 
 export { HerdGateway };
-export { ChargePacerActor, MetricsShard } from "../src/index";
+export { ChargePacerActor, MetricsShard, WebhookEndpointsActor } from "../src/index";
 
 interface BenchEnv extends Env {
   ECHO: DurableObjectNamespace<Echo>;
@@ -162,5 +163,8 @@ export default {
       default:
         return new Response("not found", { status: 404 });
     }
+  },
+  queue(batch: MessageBatch<unknown>, env: BenchEnv): Promise<void> {
+    return realWorker.queue(batch, env);
   },
 } satisfies ExportedHandler<BenchEnv>;

@@ -4,6 +4,87 @@
  */
 
 export interface paths {
+    "/v1/admin/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List subscription summaries from the read model, newest first
+         * @description Read from KV (eventually consistent, up to a minute across locations). Filters: status, plan, customer. With more than one filter a page may hold fewer than `limit` rows while `has_more` is true.
+         */
+        get: operations["listAdminSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * MRR per currency and subscriptions per status
+         * @description From aggregates kept by sharded actors as subscriptions change (never a scan). MRR is the monthly-normalised amount × quantity of active and past_due subscriptions, rounded per subscription, halves away from zero.
+         */
+        get: operations["getAdminMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/live_tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint a short-lived token to follow one subscription live over a WebSocket
+         * @description Valid 60 seconds, for opening the connection only; the admin key never goes into a URL.
+         */
+        post: operations["createLiveToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List customers, newest first
+         * @description From the KV read model kept by each customer's actor: eventually consistent. `email` matches exactly.
+         */
+        get: operations["listCustomers"];
+        put?: never;
+        /** Create a customer */
+        post: operations["createCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/plans": {
         parameters: {
             query?: never;
@@ -44,23 +125,6 @@ export interface paths {
          * @description Price terms never change: create a new plan instead.
          */
         patch: operations["updatePlan"];
-        trace?: never;
-    };
-    "/v1/customers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Create a customer */
-        post: operations["createCustomer"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
     "/v1/customers/{id}": {
@@ -110,6 +174,23 @@ export interface paths {
         };
         /** List all invoices of a customer's subscriptions, newest first (strongly consistent) */
         get: operations["listCustomerInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a customer's own events (customer.created, customer.updated), oldest first */
+        get: operations["listCustomerEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -435,6 +516,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhook_endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook endpoints, newest first */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Create a webhook endpoint
+         * @description The answer carries the signing secret (whsec_…), shown this once.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook_endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a webhook endpoint */
+        get: operations["retrieveWebhookEndpoint"];
+        put?: never;
+        /**
+         * Update a webhook endpoint
+         * @description Change url, enabled_events or status; {"status":"enabled"} re-enables an endpoint that was disabled after 3 days of failures.
+         */
+        post: operations["updateWebhookEndpoint"];
+        /** Delete a webhook endpoint */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The emails the service sent (newest first)
+         * @description Every provider's emails are kept; with the `log` provider (the local default) this is the only place they go. Emails whose retries ran out show status `failed`. Eventually consistent (KV).
+         */
+        get: operations["listAdminEmails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dead_letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Queue messages whose retries ran out (newest first) */
+        get: operations["listAdminDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -615,6 +776,109 @@ export interface components {
                 param?: string;
             };
         };
+        SubscriptionSummaryList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["SubscriptionSummary"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        SubscriptionSummary: {
+            id: string;
+            /** @enum {string} */
+            object: "subscription_summary";
+            /** @enum {string} */
+            status: "trialing" | "active" | "incomplete" | "incomplete_expired" | "past_due" | "unpaid" | "canceled";
+            plan: string;
+            customer: string;
+            amount: number;
+            quantity: number;
+            currency: string;
+            interval: string;
+            interval_count: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            current_period_end: string;
+            cancel_at_period_end: boolean;
+            test_clock: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+            /** @description Grows with every change of the subscription. */
+            version: number;
+        };
+        Metrics: {
+            /** @enum {string} */
+            object: "metrics";
+            /**
+             * @description Monthly recurring revenue per currency, in minor units (active and past_due subscriptions).
+             * @example {
+             *       "usd": 123400
+             *     }
+             */
+            mrr: {
+                [key: string]: number;
+            };
+            /** @description Subscriptions per status (every status listed). */
+            counts: {
+                trialing?: number;
+                active?: number;
+                incomplete?: number;
+                incomplete_expired?: number;
+                past_due?: number;
+                unpaid?: number;
+                canceled?: number;
+            };
+            subscriptions: number;
+        };
+        LiveToken: {
+            /** @enum {string} */
+            object: "live_token";
+            subscription: string;
+            token: string;
+            /** @description Path of the WebSocket (partyserver) to open, token included. */
+            url: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            expires_at: string;
+        };
+        LiveTokenCreate: {
+            subscription: string;
+        };
+        CustomerList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["Customer"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        Customer: {
+            id: string;
+            /** @enum {string} */
+            object: "customer";
+            email: string | null;
+            name: string | null;
+            payment_method: string | null;
+            test_clock: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+        };
         Plan: {
             id: string;
             /** @enum {string} */
@@ -687,24 +951,6 @@ export interface components {
             name?: string;
             active?: boolean;
             metadata?: components["schemas"]["Metadata"];
-        };
-        Customer: {
-            id: string;
-            /** @enum {string} */
-            object: "customer";
-            email: string | null;
-            name: string | null;
-            payment_method: string | null;
-            test_clock: string | null;
-            metadata: {
-                [key: string]: string;
-            };
-            /**
-             * Format: date-time
-             * @description ISO 8601 UTC, second precision
-             * @example 2026-01-31T10:00:00Z
-             */
-            created: string;
         };
         CustomerCreate: {
             /**
@@ -841,7 +1087,7 @@ export interface components {
                  */
                 period_end: string;
                 /** @enum {string} */
-                billing_reason: "subscription_create" | "subscription_cycle" | "subscription_update" | "manual";
+                billing_reason: "subscription_create" | "subscription_cycle" | "subscription_update" | "subscription_final" | "manual";
                 /**
                  * Format: date-time
                  * @description ISO 8601 UTC, second precision
@@ -936,7 +1182,7 @@ export interface components {
              */
             period_end: string;
             /** @enum {string} */
-            billing_reason: "subscription_create" | "subscription_cycle" | "subscription_update" | "manual";
+            billing_reason: "subscription_create" | "subscription_cycle" | "subscription_update" | "subscription_final" | "manual";
             /**
              * Format: date-time
              * @description ISO 8601 UTC, second precision
@@ -962,6 +1208,30 @@ export interface components {
              */
             voided_at: string | null;
             test_clock: string | null;
+        };
+        CustomerEventList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["Event"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        Event: {
+            id: string;
+            /** @enum {string} */
+            object: "event";
+            type: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+            data: {
+                object: {
+                    [key: string]: unknown;
+                };
+            };
         };
         SubscriptionCreate: {
             customer: string;
@@ -1020,23 +1290,6 @@ export interface components {
             data: components["schemas"]["Event"][];
             has_more: boolean;
             next_cursor: string | null;
-        };
-        Event: {
-            id: string;
-            /** @enum {string} */
-            object: "event";
-            type: string;
-            /**
-             * Format: date-time
-             * @description ISO 8601 UTC, second precision
-             * @example 2026-01-31T10:00:00Z
-             */
-            created: string;
-            data: {
-                object: {
-                    [key: string]: unknown;
-                };
-            };
         };
         PaymentList: {
             /** @enum {string} */
@@ -1113,6 +1366,127 @@ export interface components {
             /** @description Whether this event settled a pending payment (false for duplicates and events Billify does not act on). */
             applied: boolean;
         };
+        WebhookEndpoint: {
+            id: string;
+            /** @enum {string} */
+            object: "webhook_endpoint";
+            url: string;
+            enabled_events: string[];
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            description: string | null;
+            metadata: components["schemas"]["Metadata"];
+            /** @description The signing secret (whsec_…): returned by create only. */
+            secret?: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+        };
+        WebhookEndpointCreate: {
+            /**
+             * Format: uri
+             * @example https://example.com/billify/webhooks
+             */
+            url: string;
+            /**
+             * @description Event types to send, or ["*"] for all.
+             * @example [
+             *       "invoice.paid",
+             *       "invoice.payment_failed"
+             *     ]
+             */
+            enabled_events: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed")[];
+            description?: string;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        WebhookEndpointList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["WebhookEndpoint"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        WebhookEndpointUpdate: {
+            /**
+             * Format: uri
+             * @example https://example.com/billify/webhooks
+             */
+            url?: string;
+            /**
+             * @description Event types to send, or ["*"] for all.
+             * @example [
+             *       "invoice.paid",
+             *       "invoice.payment_failed"
+             *     ]
+             */
+            enabled_events?: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed")[];
+            /** @enum {string} */
+            status?: "enabled" | "disabled";
+            description?: string;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        DeletedWebhookEndpoint: {
+            id: string;
+            /** @enum {string} */
+            object: "webhook_endpoint";
+            /** @enum {boolean} */
+            deleted: true;
+        };
+        EmailList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["Email"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        Email: {
+            /** @enum {string} */
+            object: "email";
+            to: string;
+            subject: string;
+            text: string;
+            html: string;
+            event: string;
+            event_type: string;
+            customer: string;
+            provider: string;
+            /** @enum {string} */
+            status: "sent" | "failed";
+            error: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+        };
+        DeadLetterList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["DeadLetter"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        DeadLetter: {
+            /** @enum {string} */
+            object: "dead_letter";
+            /** @enum {string} */
+            kind: "event" | "webhook" | "email" | "unknown";
+            event: string | null;
+            event_type: string | null;
+            endpoint: string | null;
+            customer: string | null;
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1122,6 +1496,336 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listAdminSubscriptions: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                status?: "trialing" | "active" | "incomplete" | "incomplete_expired" | "past_due" | "unpaid" | "canceled";
+                plan?: string;
+                customer?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionSummaryList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    getAdminMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metrics"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createLiveToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiveTokenCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveToken"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    listCustomers: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                email?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CustomerCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
     listPlans: {
         parameters: {
             query?: {
@@ -1404,98 +2108,6 @@ export interface operations {
             };
         };
     };
-    createCustomer: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
-                "Idempotency-Key"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["CustomerCreate"];
-            };
-        };
-        responses: {
-            /** @description Success */
-            201: {
-                headers: {
-                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
-                    "Idempotent-Replayed"?: "true";
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Customer"];
-                };
-            };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error400"];
-                };
-            };
-            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error401"];
-                };
-            };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error409"];
-                };
-            };
-            /** @description Body over 64 KiB. Codes: `body_too_large`. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error413"];
-                };
-            };
-            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error415"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error422"];
-                };
-            };
-            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error500"];
-                };
-            };
-        };
-    };
     getCustomer: {
         parameters: {
             query?: never;
@@ -1720,6 +2332,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InvoiceList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    listCustomerEvents: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerEventList"];
                 };
             };
             /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
@@ -3465,6 +4140,473 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    retrieveWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointUpdate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedWebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    listAdminEmails: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    listAdminDeadLetters: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */

@@ -43,7 +43,20 @@ export function freePort() {
  * @param {{ vars?: Record<string, string>, persistTo?: string, port?: number, quiet?: boolean, config?: string }} [options]
  * @returns {Promise<{ url: string, port: number, stop: () => Promise<void>, log: () => string }>}
  */
-export async function startService({ vars = {}, persistTo, port, quiet = true, config } = {}) {
+export async function startService(options = {}) {
+  // The free port can be taken between the check and wrangler's bind on a busy machine: then try another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (!(error instanceof PortTaken) || options.port !== undefined || attempt >= 3) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnce({ vars = {}, persistTo, port, quiet = true, config }) {
   const listen = port ?? (await freePort());
   const inspector = await freePort();
   const ownState = persistTo === undefined;
@@ -103,17 +116,26 @@ export async function startService({ vars = {}, persistTo, port, quiet = true, c
     if (ownState) rmSync(state, { recursive: true, force: true });
   };
 
-  const url = `http://127.0.0.1:${listen}`;
+  // wrangler moves to another port when the one asked for was taken meanwhile (a busy shared machine):
+  // the address is the one its "Ready on" line names, never assumed, so no other server is mistaken for ours.
+  let url = `http://127.0.0.1:${listen}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (exited !== null) {
       await stop();
-      throw new Error(`wrangler dev exited (${exited.signal ?? exited.code}) before answering on ${url}:\n${output}`);
+      const message = `wrangler dev exited (${exited.signal ?? exited.code}) before answering on ${url}:\n${output}`;
+      throw /Address already in use/i.test(output) ? new PortTaken(message) : new Error(message);
     }
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`wrangler dev did not answer GET ${url}/v1/openapi.json within ${READY_TIMEOUT_MS} ms:\n${output}`);
     }
+    const ready = /Ready on (http:\/\/[\w.:[\]-]+)/.exec(output);
+    if (ready === null) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
+    }
+    url = ready[1].replace(/\/$/, "");
     try {
       const response = await fetch(`${url}/v1/openapi.json`, { signal: AbortSignal.timeout(5_000) });
       await response.arrayBuffer();
@@ -124,7 +146,7 @@ export async function startService({ vars = {}, persistTo, port, quiet = true, c
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 
-  return { url, port: listen, stop, log: () => output };
+  return { url, port: Number(new URL(url).port), stop, log: () => output };
 }
 
 function killGroup(pid, signal) {

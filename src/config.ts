@@ -6,6 +6,8 @@ import { parseGatewayRate } from "./payments/charge-pacing";
 import { FakeGateway } from "./payments/fake-gateway";
 import type { PaymentGateway } from "./payments/gateway";
 import { StripeGateway } from "./payments/stripe-gateway";
+import type { EmailSettings } from "./notifications/email/config";
+import { parseEmailSettings, parseUpcomingDays } from "./notifications/email/config";
 
 /**
  * Configuration read from the environment, validated as a whole when the Worker or an actor
@@ -14,6 +16,10 @@ import { StripeGateway } from "./payments/stripe-gateway";
 export interface Config {
   dunning: DunningPolicy;
   gateway: PaymentGateway;
+  /** BILLIFY_EMAIL_PROVIDER and its credentials. */
+  email: EmailSettings;
+  /** BILLIFY_UPCOMING_DAYS: days before a renewal that invoice.upcoming is sent; 0 = never. */
+  upcomingDays: number;
   /** Automatic card attempts take a slot under this rate first (BILLIFY_GATEWAY_RATE); null: unpaced. */
   pacing: Pacing | null;
 }
@@ -24,7 +30,13 @@ export function loadConfig(env: Env): Config {
     throw new Error(`BILLIFY_MODE must be "test" or "live"; got "${mode}"`);
   }
   const dunning = parseDunningPolicy(env.BILLIFY_RETRY_DAYS, env.BILLIFY_FINAL_ACTION);
-  return Object.freeze({ dunning, gateway: gatewayFor(env, mode), pacing: parseGatewayRate(env.BILLIFY_GATEWAY_RATE) });
+  return Object.freeze({
+    dunning,
+    gateway: gatewayFor(env, mode),
+    email: parseEmailSettings(env),
+    upcomingDays: parseUpcomingDays(env.BILLIFY_UPCOMING_DAYS),
+    pacing: parseGatewayRate(env.BILLIFY_GATEWAY_RATE),
+  });
 }
 
 function gatewayFor(env: Env, mode: "test" | "live"): PaymentGateway {

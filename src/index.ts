@@ -2,6 +2,7 @@ import { routeLiveRequest } from "./admin/live";
 import { createApp } from "./api/app";
 import { loadConfig } from "./config";
 import type { Env } from "./env";
+import { handleQueue } from "./notifications/consumer";
 
 export { MetricsShard } from "./admin/metrics/metrics-shard";
 export { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
@@ -9,6 +10,7 @@ export { CustomerActor } from "./actors/customer/customer-actor";
 export { PlanActor } from "./actors/plan/plan-actor";
 export { SubscriptionActor } from "./actors/subscription/subscription-actor";
 export { TestClockActor } from "./actors/test-clock/test-clock-actor";
+export { WebhookEndpointsActor } from "./notifications/webhooks/endpoints-actor";
 
 const app = createApp();
 export const CONFIGURATION_ERROR = {
@@ -37,5 +39,9 @@ export default {
     const live = await routeLiveRequest(request, env);
     if (live) return live;
     return app.fetch(request, env, ctx);
+  },
+  /** Producer and consumer are this one Worker (wrangler.jsonc "queues"). */
+  async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+    await handleQueue(batch, env);
   },
 } satisfies ExportedHandler<Env>;

@@ -13,23 +13,25 @@ export interface MirrorState {
   kvVersion: number;
   writtenMs: number;
   metricsVersion: number;
+  /** The contribution last sent to the metrics shard (status, currency, MRR), as JSON. */
+  metrics: string;
   /** A change counter for actors without a version of their own (the customer). */
   version: number;
 }
 
-const EMPTY: MirrorState = { keys: [], kvVersion: 0, writtenMs: 0, metricsVersion: 0, version: 0 };
+const EMPTY: MirrorState = { keys: [], kvVersion: 0, writtenMs: 0, metricsVersion: 0, metrics: "", version: 0 };
 
 function ensureTable(query: Query): void {
   query(
     `CREATE TABLE IF NOT EXISTS _admin_mirror (
        id INTEGER PRIMARY KEY CHECK (id = 1), keys TEXT NOT NULL, kv_version INTEGER NOT NULL,
-       written_ms INTEGER NOT NULL, metrics_version INTEGER NOT NULL, version INTEGER NOT NULL)`,
+       written_ms INTEGER NOT NULL, metrics_version INTEGER NOT NULL, metrics TEXT NOT NULL, version INTEGER NOT NULL)`,
   );
 }
 
 export function loadMirrorState(query: Query): MirrorState {
   ensureTable(query);
-  const row = query<{ keys: string; kv_version: number; written_ms: number; metrics_version: number; version: number }>(
+  const row = query<{ keys: string; kv_version: number; written_ms: number; metrics_version: number; metrics: string; version: number }>(
     "SELECT * FROM _admin_mirror",
   )[0];
   if (!row) return { ...EMPTY };
@@ -38,6 +40,7 @@ export function loadMirrorState(query: Query): MirrorState {
     kvVersion: row.kv_version,
     writtenMs: row.written_ms,
     metricsVersion: row.metrics_version,
+    metrics: row.metrics,
     version: row.version,
   };
 }
@@ -45,13 +48,14 @@ export function loadMirrorState(query: Query): MirrorState {
 export function saveMirrorState(query: Query, state: MirrorState): void {
   ensureTable(query);
   query(
-    `INSERT INTO _admin_mirror (id, keys, kv_version, written_ms, metrics_version, version) VALUES (1, ?, ?, ?, ?, ?)
-     ON CONFLICT(id) DO UPDATE SET keys = excluded.keys, kv_version = excluded.kv_version,
-       written_ms = excluded.written_ms, metrics_version = excluded.metrics_version, version = excluded.version`,
+    `INSERT INTO _admin_mirror (id, keys, kv_version, written_ms, metrics_version, metrics, version) VALUES (1, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET keys = excluded.keys, kv_version = excluded.kv_version, written_ms = excluded.written_ms,
+       metrics_version = excluded.metrics_version, metrics = excluded.metrics, version = excluded.version`,
     JSON.stringify(state.keys),
     state.kvVersion,
     state.writtenMs,
     state.metricsVersion,
+    state.metrics,
     state.version,
   );
 }

@@ -7,14 +7,18 @@ import { subscriptionIndexKeys, summaryOf } from "./subscription-summary";
 
 /**
  * After a subscription's change has committed: hand its contribution to its metrics shard
- * (once per version), then write its summary under every index key and remove the keys of
+ * (once per version, and only when its status, currency or MRR moved), then write its summary under every index key and remove the keys of
  * its former status or plan. Returns a retry time when KV's one-write-per-second-per-key
  * limit makes the write wait; the alarm then writes whatever is current by then.
  */
 export async function mirrorSubscription(env: Env, query: Query, record: SubscriptionRecord, nowMs: number): Promise<number | void> {
-  if (loadMirrorState(query).metricsVersion < record.version) {
-    await env.METRICS.getByName(metricsShardOf(record.id)).apply(contributionOf(record));
-    saveMirrorState(query, { ...loadMirrorState(query), metricsVersion: record.version });
+  const sent = loadMirrorState(query);
+  if (sent.metricsVersion < record.version) {
+    const contribution = contributionOf(record);
+    const content = JSON.stringify([contribution.status, contribution.currency, contribution.mrr]);
+    // A renewal that changes neither status nor MRR leaves the shard's row true as it is: no call.
+    if (content !== sent.metrics) await env.METRICS.getByName(metricsShardOf(record.id)).apply(contribution);
+    saveMirrorState(query, { ...loadMirrorState(query), metricsVersion: record.version, metrics: content });
   }
   const summary = summaryOf(record);
   const value = JSON.stringify(summary);

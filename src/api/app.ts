@@ -5,7 +5,6 @@ import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../errors";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
-import { renderDocsPage } from "./docs";
 import { registerErrorSchemas } from "./openapi-errors";
 import { validationError } from "./validation";
 import { adminRoutes } from "./routes/admin";
@@ -15,6 +14,8 @@ import { planRoutes } from "./routes/plans";
 import { subscriptionRoutes } from "./routes/subscriptions";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { testClockRoutes } from "./routes/test-clocks";
+import { notificationAdminRoutes } from "./routes/notifications-admin";
+import { webhookEndpointRoutes } from "./routes/webhook-endpoints";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 const JSON_MEDIA_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
@@ -35,8 +36,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.onError((error, c) => errorResponse(c, error));
   app.notFound((c) => notFoundOrWrongMethod(c, app));
 
+  // /docs itself is a static asset (public/docs/index.html, wrangler.jsonc "assets"): it never reaches the Worker.
   app.get("/", (c) => c.redirect("/docs"));
-  app.get("/docs", (c) => c.html(renderDocsPage(openApiDocument(app))));
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app)));
 
   app.use("/v1/*", requireApiKey);
@@ -59,6 +60,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", invoiceRoutes());
   app.route("/", testClockRoutes());
   app.route("/", stripeWebhookRoutes());
+  app.route("/", webhookEndpointRoutes());
+  app.route("/", notificationAdminRoutes());
   registerErrorSchemas(app.openAPIRegistry);
   return app;
 }

@@ -87,3 +87,11 @@ export function isCadenceAllowed(cadence: Cadence): boolean {
   const maxCount = { day: 1095, week: 156, month: 36, year: 3 }[cadence.interval];
   return cadence.intervalCount <= maxCount;
 }
+
+/**
+ * Rule 6: the period [start, anchor) before the first full period, when it is shorter than
+ * one interval (an anchor exactly one interval after the start makes a full period).
+ */
+export function isShortFirstPeriod(period: Period, anchor: Instant, cadence: Cadence): boolean {
+  return period.end === anchor && oneIntervalAfter(period.start, cadence) !== anchor;
+}

@@ -39,7 +39,8 @@ export interface EventIntent {
   extra?: Record<string, unknown>;
 }
 
-export type JobKind = "renew" | "retry_payment" | "reconcile_payment" | "expire_incomplete" | "trial_will_end";
+/** `invoice_upcoming` is kept by the actor itself after every transaction (src/actors/subscription/upcoming.ts), never by a decision. */
+export type JobKind = "renew" | "retry_payment" | "reconcile_payment" | "expire_incomplete" | "trial_will_end" | "invoice_upcoming";
 
 export type JobChange =
   | { op: "schedule"; kind: JobKind; dueAt: Instant; invoice: InvoiceRef | null }

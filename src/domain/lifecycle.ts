@@ -1,11 +1,12 @@
 import type { Decided, Decision, Ledger } from "./decision";
 import { DecisionBuilder, refuse } from "./decision";
 import type { DraftLine } from "./proration";
-import type { ChangeInput, StartInput, SubscriptionState, Transition } from "./subscription";
+import type { ChangeInput } from "./change";
+import { changeSubscription } from "./change";
+import type { StartInput, SubscriptionState, Transition } from "./subscription";
 import {
   TRIAL_WILL_END_NOTICE,
   cancelSubscription,
-  changeSubscription,
   isEnded,
   manualInvoiceRefusal,
   renew,

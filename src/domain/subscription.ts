@@ -1,9 +1,9 @@
 import type { Cadence, Period } from "./billing-period";
-import { oneIntervalAfter, oneIntervalBefore, periodAt, periodIndexAt } from "./billing-period";
+import { isShortFirstPeriod, oneIntervalAfter, oneIntervalBefore, periodAt, periodIndexAt } from "./billing-period";
 import type { BillingReason } from "./invoice";
 import { shouldInvoicePendingAtEnd } from "./invoice";
 import type { DraftLine, PricedItem } from "./proration";
-import { partialPeriodLine, prorationCharge, prorationCredit, subscriptionLine } from "./proration";
+import { partialPeriodLine, subscriptionLine } from "./proration";
 import type { Instant } from "./time";
 import { SECONDS_PER_DAY } from "./time";
 
@@ -78,7 +78,7 @@ export function isEnded(status: SubscriptionStatus): boolean {
   return ENDED.has(status);
 }
 
-function item(plan: PlanTerms, quantity: number): PricedItem {
+export function pricedItem(plan: PlanTerms, quantity: number): PricedItem {
   return { planId: plan.id, planName: plan.name, amount: plan.amount, quantity };
 }
 
@@ -100,7 +100,7 @@ export function startSubscription(input: StartInput): Transition {
   const base = { plan, quantity, cancelAtPeriodEnd: false, canceledAt: null, endedAt: null, creditBalance: 0 };
   if (trialDays > 0) {
     if (billingCycleAnchor !== null) {
-      return fail("parameter_conflict", "billing_cycle_anchor cannot be combined with a trial; pass trial_days: 0", "billing_cycle_anchor");
+      return refusal("parameter_conflict", "billing_cycle_anchor cannot be combined with a trial; pass trial_days: 0", "billing_cycle_anchor");
     }
     const trialEnd = now + trialDays * SECONDS_PER_DAY;
     return {
@@ -111,15 +111,15 @@ export function startSubscription(input: StartInput): Transition {
     };
   }
   if (billingCycleAnchor !== null) {
-    if (billingCycleAnchor <= now) return fail("parameter_invalid", "billing_cycle_anchor must be in the future", "billing_cycle_anchor");
+    if (billingCycleAnchor <= now) return refusal("parameter_invalid", "billing_cycle_anchor must be in the future", "billing_cycle_anchor");
     if (billingCycleAnchor > oneIntervalAfter(now, plan.cadence)) {
-      return fail("parameter_invalid", "billing_cycle_anchor must fall within one billing interval from now", "billing_cycle_anchor");
+      return refusal("parameter_invalid", "billing_cycle_anchor must fall within one billing interval from now", "billing_cycle_anchor");
     }
     const period = { start: now, end: billingCycleAnchor };
     // Rule 6: an anchor exactly one interval away (Jan 31 → Feb 28) is a full first period.
     const line = isShortFirstPeriod(period, billingCycleAnchor, plan.cadence)
-      ? partialPeriodLine(item(plan, quantity), period, oneIntervalBefore(billingCycleAnchor, plan.cadence))
-      : subscriptionLine(item(plan, quantity), period);
+      ? partialPeriodLine(pricedItem(plan, quantity), period, oneIntervalBefore(billingCycleAnchor, plan.cadence))
+      : subscriptionLine(pricedItem(plan, quantity), period);
     return {
       ok: true,
       state: { ...base, status: "active", anchor: billingCycleAnchor, currentPeriodStart: now, currentPeriodEnd: billingCycleAnchor, trialStart: null, trialEnd: null },
@@ -131,7 +131,7 @@ export function startSubscription(input: StartInput): Transition {
   return {
     ok: true,
     state: { ...base, status: "active", anchor: now, currentPeriodStart: period.start, currentPeriodEnd: period.end, trialStart: null, trialEnd: null },
-    invoice: { reason: "subscription_create", period, lines: [subscriptionLine(item(plan, quantity), period)], includePending: true },
+    invoice: { reason: "subscription_create", period, lines: [subscriptionLine(pricedItem(plan, quantity), period)], includePending: true },
     pending: [],
   };
 }
@@ -141,7 +141,7 @@ export function startSubscription(input: StartInput): Transition {
  * set. Periods come from the anchor, so a late alarm never shifts the cycle.
  */
 export function renew(state: SubscriptionState, pending: readonly DraftLine[] = []): Transition {
-  if (isEnded(state.status)) return fail("subscription_ended", "the subscription has ended");
+  if (isEnded(state.status)) return refusal("subscription_ended", "the subscription has ended");
   const at = state.currentPeriodEnd;
   if (state.cancelAtPeriodEnd) return end({ ...state, status: "canceled", endedAt: at }, pending, at);
   // Rule 9: while incomplete no other invoice is made; the renewal waits for the first payment.
@@ -152,94 +152,14 @@ export function renew(state: SubscriptionState, pending: readonly DraftLine[] = 
   return {
     ok: true,
     state: { ...state, status, currentPeriodStart: period.start, currentPeriodEnd: period.end },
-    invoice: { reason: "subscription_cycle", period, lines: [subscriptionLine(item(state.plan, state.quantity), period)], includePending: true },
-    pending: [],
-  };
-}
-
-/**
- * Rule 6: the period [start, anchor) before the first full period, when it is shorter than
- * one interval (an anchor exactly one interval after the start makes a full period).
- */
-export function isShortFirstPeriod(period: Period, anchor: Instant, cadence: Cadence): boolean {
-  return period.end === anchor && oneIntervalAfter(period.start, cadence) !== anchor;
-}
-
-/**
- * Rule 4's denominator: the interval the current period was charged against. A short first
- * period was charged a fraction of [anchor − 1 interval, anchor), so its credit is measured
- * against that whole interval and never exceeds what was charged.
- */
-export function chargedInterval(state: SubscriptionState): Period {
-  const current = { start: state.currentPeriodStart, end: state.currentPeriodEnd };
-  if (state.trialEnd === null && isShortFirstPeriod(current, state.anchor, state.plan.cadence)) {
-    return { start: oneIntervalBefore(state.anchor, state.plan.cadence), end: current.end };
-  }
-  return current;
-}
-
-export interface ChangeInput {
-  plan: PlanTerms | null;
-  quantity: number | null;
-  prorationBehavior: ProrationBehavior;
-  now: Instant;
-}
-
-const CHANGEABLE: ReadonlySet<SubscriptionStatus> = new Set(["trialing", "active", "past_due", "unpaid"]);
-
-/**
- * A plan or quantity change at t (rules 4, 5, 7).
- *  - in a trial: no lines; the new terms apply from the trial end;
- *  - same cadence: credit the unused old terms and charge the new ones for [t, e);
- *    left pending (create_prorations), invoiced now (always_invoice), or not at all (none);
- *  - another cadence: credit the unused time, restart the cycle at t and invoice a full
- *    new period at once.
- */
-export function changeSubscription(state: SubscriptionState, change: ChangeInput): Transition {
-  if (!CHANGEABLE.has(state.status)) {
-    return fail("invalid_status", `a ${state.status} subscription cannot change`);
-  }
-  const plan = change.plan ?? state.plan;
-  const quantity = change.quantity ?? state.quantity;
-  if (plan.currency !== state.plan.currency) {
-    return fail("currency_mismatch", `the new plan is in ${plan.currency}, the subscription in ${state.plan.currency}`, "plan");
-  }
-  const next = { ...state, plan, quantity };
-  // Nothing changes: no credit and charge that cancel out (as Stripe does).
-  if (plan.id === state.plan.id && quantity === state.quantity) return { ok: true, state, invoice: null, pending: [] };
-  if (state.status === "trialing") return { ok: true, state: next, invoice: null, pending: [] };
-
-  const t = change.now;
-  const current = chargedInterval(state);
-  const sameCadence =
-    plan.cadence.interval === state.plan.cadence.interval && plan.cadence.intervalCount === state.plan.cadence.intervalCount;
-  const credit = prorationCredit(item(state.plan, state.quantity), current, t);
-
-  if (!sameCadence) {
-    const period = periodAt(t, plan.cadence, 0);
-    const lines = change.prorationBehavior === "none" ? [] : [credit];
-    lines.push(subscriptionLine(item(plan, quantity), period));
-    return {
-      ok: true,
-      state: { ...next, anchor: t, currentPeriodStart: period.start, currentPeriodEnd: period.end },
-      invoice: { reason: "subscription_update", period, lines, includePending: true },
-      pending: [],
-    };
-  }
-  if (change.prorationBehavior === "none") return { ok: true, state: next, invoice: null, pending: [] };
-  const lines = [credit, prorationCharge(item(plan, quantity), current, t)];
-  if (change.prorationBehavior === "create_prorations") return { ok: true, state: next, invoice: null, pending: lines };
-  return {
-    ok: true,
-    state: next,
-    invoice: { reason: "subscription_update", period: { start: t, end: current.end }, lines, includePending: true },
+    invoice: { reason: "subscription_cycle", period, lines: [subscriptionLine(pricedItem(state.plan, state.quantity), period)], includePending: true },
     pending: [],
   };
 }
 
 /** Rule 10 and cancel at period end (rule 3); ending now bills what is pending (rule 12). */
 export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolean, now: Instant, pending: readonly DraftLine[] = []): Transition {
-  if (isEnded(state.status)) return fail("subscription_ended", `the subscription is already ${state.status}`);
+  if (isEnded(state.status)) return refusal("subscription_ended", `the subscription is already ${state.status}`);
   if (atPeriodEnd) {
     return { ok: true, state: { ...state, cancelAtPeriodEnd: true, canceledAt: now }, invoice: null, pending: [] };
   }
@@ -273,10 +193,10 @@ export function manualInvoiceRefusal(status: SubscriptionStatus): DomainError | 
 
 /** Clears a scheduled cancellation while the subscription has not ended. */
 export function resumeSubscription(state: SubscriptionState): Transition {
-  if (isEnded(state.status)) return fail("subscription_ended", `the subscription is already ${state.status}`);
+  if (isEnded(state.status)) return refusal("subscription_ended", `the subscription is already ${state.status}`);
   return { ok: true, state: { ...state, cancelAtPeriodEnd: false, canceledAt: null }, invoice: null, pending: [] };
 }
 
-function fail(code: string, message: string, param?: string): Transition {
+export function refusal(code: string, message: string, param?: string): Transition {
   return { ok: false, error: { code, message, ...(param ? { param } : {}) } };
 }

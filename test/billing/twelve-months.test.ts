@@ -59,5 +59,5 @@ describe("a year on a test clock with an upgrade, a quantity change and a downgr
     const counts = await Promise.all(ids.map(async (id) => (await invoicesOf(id)).length));
     // Jan 1, 8, 15, 22, 29 and Feb 5.
     expect(new Set(counts)).toEqual(new Set([6]));
-  }, 60_000);
+  }, 120_000); // 100 actors, each also mirroring to KV and its metrics shard: ~55 s on a loaded 2-core machine
 });

@@ -3,7 +3,8 @@ import fc from "fast-check";
 import type { Cadence, Interval } from "../../src/domain/billing-period";
 import { oneIntervalAfter } from "../../src/domain/billing-period";
 import type { Transition, DomainError, PlanTerms, SubscriptionState } from "../../src/domain/subscription";
-import { cancelSubscription, changeSubscription, manualInvoiceRefusal, renew, resumeSubscription, startSubscription } from "../../src/domain/subscription";
+import { changeSubscription } from "../../src/domain/change";
+import { cancelSubscription, manualInvoiceRefusal, renew, resumeSubscription, startSubscription } from "../../src/domain/subscription";
 import { creditReturnedOnClose } from "../../src/domain/invoice";
 import { parseIso } from "../../src/domain/time";
 

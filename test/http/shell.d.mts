@@ -18,3 +18,4 @@ export function readText(relativePath: string): string;
 export function pathWith(programs: string[]): { path: string; remove(): void };
 export function withTempDir<T>(fn: (dir: string) => T | Promise<T>): Promise<T>;
 export function readAbsolute(path: string): string;
+export function listFiles(relativeDir: string, suffix: string): string[];

@@ -1,6 +1,6 @@
 // Node helpers for the real-HTTP suites (plain ESM: the project has no @types/node). Types: shell.d.mts.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,4 +71,12 @@ export async function withTempDir(fn) {
 
 export function readAbsolute(path) {
   return readFileSync(path, "utf8");
+}
+
+/** Every file under `relativeDir` whose name ends with `suffix`, as paths relative to the project. */
+export function listFiles(relativeDir, suffix) {
+  return readdirSync(join(root, relativeDir), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith(suffix))
+    .map((entry) => join(entry.parentPath, entry.name).slice(root.length + 1))
+    .sort();
 }

@@ -127,6 +127,24 @@ describe("StripeGateway.charge", () => {
   });
 });
 
+describe("StripeGateway.knowsPaymentMethod (a token is refused when it is set, not at the next renewal)", () => {
+  it("knows what Stripe has, refuses what Stripe says does not exist", async () => {
+    expect(await gateway().knowsPaymentMethod("pm_card_visa")).toBe(true);
+    expect(await gateway().knowsPaymentMethod("pm_nonsense")).toBe(false);
+    const asked = (await recorded()).requests.map((r) => `${r.method} ${r.path}`);
+    expect(asked).toEqual(["GET /v1/payment_methods/pm_card_visa", "GET /v1/payment_methods/pm_nonsense"]);
+  });
+
+  it("accepts the token when Stripe cannot be reached (the charge will tell)", async () => {
+    const fetch = vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("Network connection lost."));
+    try {
+      expect(await gateway().knowsPaymentMethod("pm_anything")).toBe(true);
+    } finally {
+      fetch.mockRestore();
+    }
+  });
+});
+
 describe("faults: thrown, then reconciled under the same key", () => {
   it("a 500 after Stripe charged throws; the retry with the same key is answered from the cache, charging once", async () => {
     const charge = request();

@@ -9,6 +9,16 @@ import { bumpMirrorVersion, mirrorVersion } from "../../admin/mirror-state";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { subscriptionStub, testClockStub } from "../stubs";
+import type { ListPage } from "../../contract/common";
+import { ulid } from "ulid";
+import { parseEmailSettings } from "../../notifications/email/config";
+import type { EmailProvider } from "../../notifications/email/providers";
+import { emailProviderFor } from "../../notifications/email/providers";
+import type { EmailMessage, EventEnvelope } from "../../notifications/messages";
+import type { EventRow } from "../../notifications/outbox";
+import { Outbox, armOutboxAlarm, envelopeOf, flushOutbox } from "../../notifications/outbox";
+import type { EmailResult } from "./emails";
+import { EMAIL_TABLE, markEmailDead, sendEventEmail } from "./emails";
 
 interface CustomerRow {
   id: string;
@@ -37,7 +47,28 @@ export class CustomerActor extends Actor {
          metadata TEXT NOT NULL, created INTEGER NOT NULL)`,
       `CREATE TABLE subscription_ref (id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL)`,
     ],
+    // v2: the customer's own events (customer.created/updated), the outbox for the queue, and
+    // the emails sent to it (one row per event: what makes an email go out at most once).
+    [
+      `CREATE TABLE event (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+         created INTEGER NOT NULL, data TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0)`,
+      EMAIL_TABLE,
+    ],
   ];
+
+  /** The configured provider; tests point it at a local fake (test/notifications). */
+  emailProvider: EmailProvider = emailProviderFor(parseEmailSettings(this.env));
+  private readonly emailFrom = parseEmailSettings(this.env).from;
+
+  private readonly outbox = new Outbox(
+    (statement, ...params) => this.query(statement, ...params),
+    this.env.EVENTS_QUEUE,
+    () => {
+      const customer = this.load()!;
+      return { customer: customer.id, source: { actor: "customer", id: customer.id }, plan: null };
+    },
+  );
 
   async create(id: string, input: CustomerCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Customer>> {
     return this.once(idem, async () => {
@@ -55,7 +86,9 @@ export class CustomerActor extends Actor {
           JSON.stringify(input.metadata), Math.floor(nowMs / 1000),
         );
         this.markListingChanged();
-        return ok(this.load()!, 201);
+        const customer = this.load()!;
+        this.recordEvent("customer.created", customer, Math.floor(nowMs / 1000));
+        return ok(customer, 201);
       });
     });
   }
@@ -80,7 +113,9 @@ export class CustomerActor extends Actor {
           JSON.stringify(metadata),
         );
         this.markListingChanged();
-        return ok(this.load()!);
+        const updated = this.load()!;
+        if (JSON.stringify(updated) !== JSON.stringify(customer)) this.recordEvent("customer.updated", updated, Math.floor(Date.now() / 1000));
+        return ok(updated);
       });
       if (outcome.ok && patch.payment_method) await this.retryOpenInvoices();
       return outcome;
@@ -146,6 +181,55 @@ export class CustomerActor extends Actor {
     return mirrorCustomer(this.env, this.mirrorSql, customer, mirrorVersion(this.mirrorSql), Date.now());
   }
 
+  // ---- events and their outbox ------------------------------------------------------------
+
+  /** A page of the customer's own events, oldest first; the cursor is the last event's sequence number. */
+  async events(customerId: string, limit: number, cursor: string | null): Promise<Outcome<ListPage<EventEnvelope>>> {
+    const customer = this.load();
+    if (!customer || customer.id !== customerId) return notFound("customer", customerId);
+    const after = cursor === null ? 0 : /^\d{1,15}$/.test(cursor) ? Number(cursor) : -1;
+    if (after < 0) return failure(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page.", "cursor");
+    const rows = this.query<EventRow>("SELECT seq, id, type, created, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?", after, limit + 1);
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit);
+    return ok({ object: "list", data: page.map(envelopeOf), has_more: hasMore, next_cursor: hasMore ? String(page.at(-1)!.seq) : null });
+  }
+
+  /** In the transaction of the change it reports (API.md §6). */
+  private recordEvent(type: "customer.created" | "customer.updated", customer: Customer, at: number): void {
+    this.query("INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)", `evt_${ulid()}`, type, at, JSON.stringify({ object: customer }));
+  }
+
+  protected override transaction<T>(fn: () => T): T {
+    const result = super.transaction(fn);
+    armOutboxAlarm(this.ctx.storage, this.outbox, null);
+    return result;
+  }
+
+  protected override async flushReadModel(): Promise<void> {
+    await flushOutbox(this.outbox, this.name);
+    await super.flushReadModel();
+  }
+
+  /** No jobs of its own: only a retry of events left unsent. */
+  protected nextJobAt(): number | null {
+    return this.outbox.retryAt(Date.now());
+  }
+
+  // ---- emails (emails.ts) -----------------------------------------------------------------
+
+  /** The queue consumer's call: this customer's email for one event, at most once per event. */
+  async sendEventEmail(message: EmailMessage, nowMs: number): Promise<EmailResult> {
+    const customer = this.load();
+    if (!customer || customer.id !== message.customer) return { status: "skipped" };
+    return sendEventEmail((s, ...p) => this.query(s, ...p), this.env, { provider: this.emailProvider, from: this.emailFrom }, customer, message, nowMs);
+  }
+
+  /** The email queue gave up on this message: show it as failed. */
+  async emailDeadLettered(message: EmailMessage, nowMs: number): Promise<void> {
+    await markEmailDead((s, ...p) => this.query(s, ...p), this.env, message.customer, message, nowMs);
+  }
+
   private load(): Customer | null {
     const row = this.queryOne<CustomerRow>("SELECT * FROM customer");
     if (!row) return null;
@@ -161,11 +245,7 @@ export class CustomerActor extends Actor {
     };
   }
 
-  // ---- Actor hooks: no jobs of its own ----------------------------------------------
-
-  protected nextJobAt(): number | null {
-    return null;
-  }
+  // ---- Actor hooks: no jobs of its own; the alarm only retries the outbox and the listing ----
 
   protected async runDueJobs(): Promise<void> {}
 }

@@ -7,6 +7,7 @@ import type { RequestContext, SubscriptionContext } from "./context";
 import { deferredToGatewaySlot } from "./pacing";
 import { invoiceFacts, loadLedger, persist } from "./persist";
 import type { JobRow } from "./store";
+import { announceUpcoming } from "./upcoming";
 
 /** Runs every job due at or before `until`, in time order, each at its own due time. */
 export async function runJobsDue(ctx: SubscriptionContext, until: Instant): Promise<void> {
@@ -56,6 +57,9 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
         const invoice = ctx.store.invoice(job.invoice_id);
         persist(ctx, decideIncompleteExpiry(loadLedger(ctx), invoice && invoiceFacts(invoice), at), at);
       });
+      return;
+    case "invoice_upcoming":
+      ctx.transaction(() => announceUpcoming(ctx, at));
       return;
     case "trial_will_end":
       ctx.transaction(() => persist(ctx, decideTrialReminder(loadLedger(ctx)), at));

@@ -54,6 +54,7 @@ export async function createSubscription(ctx: RequestContext, id: string, input:
       if (ctx.store.load()) return failure<Subscription>(409, "resource_already_exists", `Subscription '${id}' already exists`);
       ctx.store.insert({ id, customer: input.customer, state: decided.decision.state, testClock, metadata: input.metadata, created: now });
       persist(ctx, decided.decision, now);
+      ctx.markChanged();
       return ok(ctx.view(), 201);
     });
     if (!committed.ok) return committed;

@@ -1,4 +1,5 @@
 import type { Decision, InvoiceFacts, InvoiceRef, Ledger } from "../../domain/decision";
+import type { SubscriptionState } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { BillingContext } from "./context";
 import type { InvoiceRow, LineRow } from "./store";
@@ -31,7 +32,10 @@ export function invoiceFacts(row: InvoiceRow): InvoiceFacts {
 /** Writes one decision, all of it (call inside a transaction). */
 export function persist(ctx: BillingContext, decision: Decision, at: Instant): Persisted {
   const { store } = ctx;
-  store.saveState(decision.state);
+  // A decision that leaves the state as it was (a renewal delivered twice, a reminder) writes
+  // no state row and no read-model flag: nothing the KV summary shows has changed.
+  const stateChanged = !sameState(store.load()!.state, decision.state);
+  if (stateChanged) store.saveState(decision.state);
   if (decision.pendingConsumed) store.clearPending();
   const pendingAdded = store.addPending(decision.pendingAdded);
   const invoiceIds = decision.issue.map((invoice) =>
@@ -59,6 +63,16 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
       "subscription" in subject ? ctx.view() : "invoice" in subject ? ctx.invoiceOf(idOf(subject.invoice), record) : paymentView(store.payment(subject.payment)!);
     store.recordEvent(event.type, object, at, event.extra);
   }
-  ctx.markChanged();
+  if (stateChanged) ctx.markChanged();
   return { invoiceIds, pendingAdded };
+}
+
+function sameState(a: SubscriptionState, b: SubscriptionState): boolean {
+  return stableJson(a) === stableJson(b);
+}
+
+function stableJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  const entries = Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
 }

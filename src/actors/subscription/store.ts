@@ -267,6 +267,19 @@ export class SubscriptionStore {
     this.query("DELETE FROM job WHERE kind = ? AND invoice_id = ?", kind, invoiceId);
   }
 
+  job(kind: JobKind, invoiceId = ""): JobRow | undefined {
+    return this.query<JobRow>("SELECT * FROM job WHERE kind = ? AND invoice_id = ?", kind, invoiceId)[0];
+  }
+
+  /** A number kept in the actor's `_meta` table (e.g. `upcoming_sent_for`). */
+  meta(key: string): number | null {
+    return this.query<{ value: number }>("SELECT value FROM _meta WHERE key = ?", key)[0]?.value ?? null;
+  }
+
+  setMeta(key: string, value: number): void {
+    this.query("INSERT INTO _meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+  }
+
   unscheduleInvoice(invoiceId: string): void {
     this.query("DELETE FROM job WHERE invoice_id = ?", invoiceId);
   }
@@ -296,17 +309,11 @@ export class SubscriptionStore {
     return this.query<PaymentRow>("SELECT * FROM payment WHERE id = ?", id)[0];
   }
 
-  paymentByGatewayReference(reference: string): PaymentRow | undefined {
-    return this.query<PaymentRow>("SELECT * FROM payment WHERE gateway_reference = ?", reference)[0];
-  }
 
   payments(invoiceId: string): PaymentRow[] {
     return this.query<PaymentRow>("SELECT * FROM payment WHERE invoice_id = ? ORDER BY created, id", invoiceId);
   }
 
-  pendingCardPayments(): PaymentRow[] {
-    return this.query<PaymentRow>("SELECT * FROM payment WHERE status = 'pending' AND method = 'card' ORDER BY id");
-  }
 
   settlePayment(id: string, fields: Pick<PaymentRow, "status" | "failure_code" | "failure_message" | "gateway_reference">): void {
     this.query(

@@ -9,6 +9,7 @@ import { instantFromMillis } from "../../domain/time";
 import type { Env } from "../../env";
 import type { Outcome } from "../../errors";
 import type { ChargeResult } from "../../payments/gateway";
+import { Outbox, armOutboxAlarm, flushOutbox } from "../../notifications/outbox";
 import type { Connection } from "partyserver";
 import { mirrorSubscription } from "../../admin/subscription-mirror";
 import type { Idempotency } from "../actor";
@@ -22,6 +23,7 @@ import * as jobs from "./jobs";
 import type { CreateSubscriptionInput } from "./lifecycle";
 import * as lifecycle from "./lifecycle";
 import * as reads from "./reads";
+import { syncUpcomingJob } from "./upcoming";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "./schema";
 import { SubscriptionStore } from "./store";
 import { invoiceView, subscriptionView } from "./views";
@@ -46,6 +48,33 @@ export class SubscriptionActor extends Actor {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = loadConfig(env);
+  }
+
+  // ---- the outbox (src/notifications/outbox.ts): events leave after each commit ------------
+
+  private readonly outbox = new Outbox(
+    (statement, ...params) => this.query(statement, ...params),
+    this.env.EVENTS_QUEUE,
+    () => {
+      const record = this.store.load()!;
+      const { plan } = record.state;
+      return {
+        customer: record.customer,
+        source: { actor: "subscription", id: record.id },
+        plan: { id: plan.id, name: plan.name, currency: plan.currency, amount: plan.amount, interval: plan.cadence.interval, interval_count: plan.cadence.intervalCount },
+      };
+    },
+  );
+
+  /** Every transaction also keeps the invoice.upcoming job in step with the state it leaves (upcoming.ts). */
+  protected override transaction<T>(fn: () => T): T {
+    const result = super.transaction(() => {
+      const value = fn();
+      syncUpcomingJob(this.context, this.config.upcomingDays);
+      return value;
+    });
+    armOutboxAlarm(this.ctx.storage, this.outbox, this.nextJobAt());
+    return result;
   }
 
   private get store(): SubscriptionStore {
@@ -182,10 +211,12 @@ export class SubscriptionActor extends Actor {
   }
 
   protected override nextJobAt(): number | null {
+    const outbox = this.outbox.retryAt(Date.now());
     const record = this.store.load();
-    if (!record || record.testClock) return null;
+    if (!record || record.testClock) return outbox;
     const job = this.store.nextJob();
-    return job ? job.due_at * 1000 : null;
+    const jobAt = job ? job.due_at * 1000 : null;
+    return jobAt === null ? outbox : outbox === null ? jobAt : Math.min(jobAt, outbox);
   }
 
   protected override async runDueJobs(): Promise<void> {
@@ -217,8 +248,12 @@ export class SubscriptionActor extends Actor {
 
   // ---- live dashboard pages (partyserver WebSockets; src/admin/live.ts authenticates) --
 
-  /** Every operation, job run and alarm ends with a flush: after it, tell open pages what changed. */
+  /**
+   * Every operation, job run and alarm ends with a flush: the events leave first (the outbox),
+   * then the read model and the alarm; after it, tell open pages what changed.
+   */
   protected override async flushReadModel(): Promise<void> {
+    await flushOutbox(this.outbox, this.name);
     await super.flushReadModel();
     this.announceChanges();
   }

@@ -278,9 +278,10 @@ export const DASHBOARD_SCRIPT = String.raw`
   function emailsPage() {
     api("GET", "/v1/admin/emails?limit=50").then(function (page) {
       var rows = page.data.map(function (e) {
-        return h("tr", null, h("td", null, when(e.created)), h("td", null, e.to), h("td", null, e.subject), h("td.mono", null, e.event && e.event.type ? e.event.type : e.event || ""));
+        return h("tr", { "data-testid": "email-row" }, h("td", null, when(e.created)), h("td", null, e.to), h("td", null, e.subject),
+          h("td.mono", null, e.event_type || e.event || ""), h("td", null, e.status ? badge(e.status) : ""));
       });
-      show(h("h1", null, "Sent emails (test mode)"), table(["Sent", "To", "Subject", "Event"], rows, "No email sent yet."));
+      show(h("h1", null, "Sent emails (test mode)"), table(["Sent", "To", "Subject", "Event", "Status"], rows, "No email sent yet."));
     }).catch(fail);
   }
 

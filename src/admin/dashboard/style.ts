@@ -25,7 +25,7 @@ tr[data-href] { cursor:pointer; } tr[data-href]:hover { background:#f1f3f9; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 .mono { font-family:ui-monospace,SFMono-Regular,Menlo,monospace; font-size:.85em; }
 .badge { display:inline-block; padding:.05rem .5rem; border-radius:999px; font-size:.8rem; background:#eef; }
-.s-active,.s-paid,.s-succeeded { background:#e6f4ea; color:var(--ok); } .s-past_due,.s-open,.s-incomplete,.s-pending { background:#fff4e6; color:var(--warn); }
+.s-active,.s-paid,.s-succeeded,.s-sent { background:#e6f4ea; color:var(--ok); } .s-past_due,.s-open,.s-incomplete,.s-pending { background:#fff4e6; color:var(--warn); }
 .s-canceled,.s-unpaid,.s-failed,.s-incomplete_expired,.s-uncollectible,.s-void { background:#fdecec; color:var(--bad); } .s-trialing { background:#e7f0ff; color:var(--accent); }
 .pager { display:flex; gap:.5rem; justify-content:flex-end; margin-top:.6rem; }
 .grid { display:grid; grid-template-columns:repeat(auto-fill,minmax(190px,1fr)); gap:.5rem 1rem; }

@@ -1,4 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { customerStub } from "../../actors/stubs";
 import { loadConfig } from "../../config";
 import type { Env } from "../../env";
@@ -10,7 +10,7 @@ import { endpoint, idempotencyOf, require, send } from "../endpoint";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
 import { Invoice } from "../../contract/invoice";
-import { Subscription } from "../../contract/subscription";
+import { Event, Subscription } from "../../contract/subscription";
 import { listCustomerInvoices, listCustomerSubscriptions } from "../customer-reads";
 
 export function customerRoutes(): OpenAPIHono<AppEnv> {
@@ -86,6 +86,22 @@ export function customerRoutes(): OpenAPIHono<AppEnv> {
       response: listOf(Invoice, "InvoiceList"),
     },
     async (c, { params, query }) => c.json(unwrap(await listCustomerInvoices(c.env, params.id, query.limit, query.cursor ?? null))),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "get",
+      path: "/v1/customers/:id/events",
+      operationId: "listCustomerEvents",
+      summary: "List a customer's own events (customer.created, customer.updated), oldest first",
+      tag: "Customers",
+      params: IdParam,
+      query: listQuery(z.string().regex(/^[1-9][0-9]{0,15}$/, "not a cursor this list issued; pass a next_cursor from a previous page")),
+      response: listOf(Event, "CustomerEventList"),
+    },
+    async (c, { params, query }) =>
+      send(c, await require(customerStub(c.env, params.id), "customer", params.id).events(params.id, query.limit, query.cursor ?? null)),
   );
   return app;
 }

@@ -1,0 +1,104 @@
+import type { Invoice } from "../../contract/invoice";
+import { upcomingRenewal } from "../../domain/lifecycle";
+import { isEnded } from "../../domain/subscription";
+import type { Instant } from "../../domain/time";
+import { toIso } from "../../domain/time";
+import { upcomingNoticeAt } from "../../domain/upcoming";
+import type { BillingContext } from "./context";
+import { loadLedger } from "./persist";
+import { lineView } from "./views";
+
+// `invoice.upcoming` (API.md §6): a job on the subscription's own alarm (or its test clock),
+// `BILLIFY_UPCOMING_DAYS` before each renewal. The job is kept in step with the state after
+// every transaction (`syncUpcomingJob`, called by the actor in the same transaction), so no
+// decision has to remember it; `_meta.upcoming_sent_for` (the period end it announced) keeps a
+// period from being announced twice.
+
+/** The preview of the invoice the next renewal will make: `data.object` of `invoice.upcoming` (reads.ts's, plus the fields an email reads). */
+export interface UpcomingInvoice {
+  object: "invoice";
+  upcoming: true;
+  number: null;
+  subscription: string;
+  customer: string;
+  status: "draft";
+  currency: string;
+  billing_reason: Invoice["billing_reason"];
+  period_start: string;
+  period_end: string;
+  lines: Invoice["lines"];
+  subtotal: number;
+  total: number;
+  credit_applied: number;
+  amount_due: number;
+  amount_paid: 0;
+  amount_remaining: number;
+  next_payment_attempt: string;
+  /** When the renewal runs and makes the invoice. */
+  created: string;
+}
+
+function sentFor(ctx: BillingContext): number | null {
+  return ctx.store.meta("upcoming_sent_for");
+}
+
+/** Inside every transaction: the job for the current period, or none. */
+export function syncUpcomingJob(ctx: BillingContext, days: number): void {
+  const record = ctx.store.load();
+  if (!record) return;
+  const { state } = record;
+  const due =
+    isEnded(state.status) || state.cancelAtPeriodEnd || sentFor(ctx) === state.currentPeriodEnd
+      ? null
+      : upcomingNoticeAt({ start: state.currentPeriodStart, end: state.currentPeriodEnd }, days);
+  const current = ctx.store.job("invoice_upcoming");
+  if (due === null) {
+    if (current) ctx.store.unschedule("invoice_upcoming");
+  } else if (current?.due_at !== due) {
+    ctx.store.schedule("invoice_upcoming", due);
+  }
+}
+
+/** The job: records `invoice.upcoming` with the renewal's own invoice (once per period). */
+export function announceUpcoming(ctx: BillingContext, at: Instant): void {
+  const record = ctx.store.load()!;
+  ctx.store.unschedule("invoice_upcoming");
+  ctx.store.setMeta("upcoming_sent_for", record.state.currentPeriodEnd);
+  const preview = upcomingInvoice(ctx);
+  if (preview) ctx.store.recordEvent("invoice.upcoming", preview, at);
+}
+
+/**
+ * The invoice the next renewal will make, from `upcomingRenewal` — the renewal decision the
+ * `renew` job itself runs (src/domain/lifecycle.ts), on the same ledger — so the reminder is
+ * that invoice line for line; null when the renewal makes none.
+ */
+export function upcomingInvoice(ctx: BillingContext): UpcomingInvoice | null {
+  const record = ctx.store.load()!;
+  const invoice = upcomingRenewal(loadLedger(ctx))?.issue[0];
+  if (!invoice) return null;
+  const renewsAt = toIso(record.state.currentPeriodEnd);
+  return {
+    object: "invoice",
+    upcoming: true,
+    number: null,
+    subscription: record.id,
+    customer: record.customer,
+    status: "draft",
+    currency: invoice.currency,
+    billing_reason: invoice.reason,
+    period_start: toIso(invoice.period.start),
+    period_end: toIso(invoice.period.end),
+    lines: invoice.lines.map((l, i) =>
+      lineView({ id: `il_upcoming_${i + 1}`, type: l.type, description: l.description, amount: l.amount, quantity: l.quantity, plan: l.plan, period_start: l.periodStart, period_end: l.periodEnd }),
+    ),
+    subtotal: invoice.totals.subtotal,
+    total: invoice.totals.total,
+    credit_applied: invoice.totals.creditApplied,
+    amount_due: invoice.totals.amountDue,
+    amount_paid: 0,
+    amount_remaining: invoice.totals.amountDue,
+    next_payment_attempt: renewsAt,
+    created: renewsAt,
+  };
+}

@@ -1,0 +1,215 @@
+import { Actor } from "../../actors/actor";
+import type { Idempotency } from "../../actors/actor";
+import type { ListPage } from "../../contract/common";
+import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
+import type { WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate } from "../../contract/webhook-endpoint";
+import { toIso } from "../../domain/time";
+import type { Outcome } from "../../errors";
+import { failure, notFound, ok } from "../../errors";
+import { routingKeyOf } from "../../ids";
+import { ENDPOINTS_KEY, type EndpointSnapshot } from "./snapshot";
+
+/** API.md §6: an endpoint whose deliveries have all failed for 3 days is disabled. */
+export const DISABLE_AFTER_MS = 3 * 86_400_000;
+
+interface EndpointRow {
+  id: string;
+  url: string;
+  enabled_events: string;
+  status: "enabled" | "disabled";
+  secret: string;
+  description: string | null;
+  metadata: string;
+  created: number;
+  failing_since_ms: number | null;
+}
+
+/**
+ * The account's webhook endpoints: one small actor (named `account`) on the write path only.
+ * Every change (and every change of failure state) is mirrored to one KV key that the queue
+ * consumer reads once per batch, so no message ever calls this actor in the healthy case; it
+ * is told of an endpoint's failures only when its state must change (first failure, recovery,
+ * 3 days of failures).
+ */
+export class WebhookEndpointsActor extends Actor {
+  protected readonly migrations = [
+    [
+      `CREATE TABLE endpoint (
+         id TEXT PRIMARY KEY, url TEXT NOT NULL, enabled_events TEXT NOT NULL, status TEXT NOT NULL,
+         secret TEXT NOT NULL, description TEXT, metadata TEXT NOT NULL, created INTEGER NOT NULL,
+         failing_since_ms INTEGER)`,
+    ],
+  ];
+
+  async create(id: string, input: WebhookEndpointCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<WebhookEndpoint>> {
+    return this.once(idem, () =>
+      this.commit(idem, () => {
+        const secret = `whsec_${randomHex(32)}`;
+        this.query(
+          `INSERT INTO endpoint (id, url, enabled_events, status, secret, description, metadata, created)
+           VALUES (?, ?, ?, 'enabled', ?, ?, ?, ?)`,
+          id, input.url, JSON.stringify(input.enabled_events), secret, input.description ?? null,
+          JSON.stringify(input.metadata), Math.floor(nowMs / 1000),
+        );
+        this.changed();
+        // The secret is shown once, here (as Stripe).
+        return ok({ ...this.view(this.row(id)!), secret }, 201);
+      }),
+    );
+  }
+
+  async get(id: string): Promise<Outcome<WebhookEndpoint>> {
+    const row = this.row(id);
+    return row ? ok(this.view(row)) : notFound("webhook endpoint", id);
+  }
+
+  /** Newest first; the cursor is the last id of the previous page. */
+  async list(limit: number, cursor: string | null): Promise<Outcome<ListPage<WebhookEndpoint>>> {
+    if (cursor !== null && !routingKeyOf(cursor, "we")) {
+      return failure(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page.", "cursor");
+    }
+    const rows = cursor
+      ? this.query<EndpointRow>("SELECT * FROM endpoint WHERE id < ? ORDER BY id DESC LIMIT ?", cursor, limit + 1)
+      : this.query<EndpointRow>("SELECT * FROM endpoint ORDER BY id DESC LIMIT ?", limit + 1);
+    const data = rows.slice(0, limit).map((row) => this.view(row));
+    const hasMore = rows.length > limit;
+    return ok({ object: "list", data, has_more: hasMore, next_cursor: hasMore ? data.at(-1)!.id : null });
+  }
+
+  async update(id: string, patch: WebhookEndpointUpdate, idem: Idempotency | null): Promise<Outcome<WebhookEndpoint>> {
+    return this.once(idem, () =>
+      this.commit(idem, () => {
+        const row = this.row(id);
+        if (!row) return notFound<WebhookEndpoint>("webhook endpoint", id);
+        const metadata = mergeMetadata(JSON.parse(row.metadata) as Record<string, string>, patch.metadata ?? {});
+        if (Object.keys(metadata).length > MAX_METADATA_KEYS) return tooManyMetadataKeys<WebhookEndpoint>();
+        const status = patch.status ?? row.status;
+        this.query(
+          `UPDATE endpoint SET url = ?, enabled_events = ?, status = ?, description = ?, metadata = ?,
+             failing_since_ms = CASE WHEN ? = 'enabled' AND status = 'disabled' THEN NULL ELSE failing_since_ms END
+           WHERE id = ?`,
+          patch.url ?? row.url,
+          patch.enabled_events ? JSON.stringify(patch.enabled_events) : row.enabled_events,
+          status,
+          patch.description !== undefined ? patch.description : row.description,
+          JSON.stringify(metadata),
+          status,
+          id,
+        );
+        this.changed();
+        return ok(this.view(this.row(id)!));
+      }),
+    );
+  }
+
+  async remove(id: string): Promise<Outcome<{ id: string; object: "webhook_endpoint"; deleted: true }>> {
+    return this.once(null, () =>
+      this.commit(null, () => {
+        if (!this.row(id)) return notFound("webhook endpoint", id);
+        this.query("DELETE FROM endpoint WHERE id = ?", id);
+        this.changed();
+        return ok({ id, object: "webhook_endpoint" as const, deleted: true as const });
+      }),
+    );
+  }
+
+  /**
+   * A delivery to `id` failed at `atMs`. The first failure after a success starts the clock;
+   * a failure 3 days after that disables the endpoint. Idempotent; returns the status.
+   */
+  async reportFailure(id: string, atMs: number): Promise<"enabled" | "disabled" | "missing"> {
+    const outcome = await this.once(null, () =>
+      this.commit(null, () => {
+        const row = this.row(id);
+        if (!row) return ok("missing" as const);
+        if (row.status === "disabled") return ok("disabled" as const);
+        if (row.failing_since_ms === null) {
+          this.query("UPDATE endpoint SET failing_since_ms = ? WHERE id = ?", atMs, id);
+          this.changed();
+          return ok("enabled" as const);
+        }
+        if (atMs - row.failing_since_ms >= DISABLE_AFTER_MS) {
+          this.query("UPDATE endpoint SET status = 'disabled' WHERE id = ?", id);
+          this.changed();
+          return ok("disabled" as const);
+        }
+        return ok("enabled" as const);
+      }),
+    );
+    return outcome.ok ? outcome.value : "missing";
+  }
+
+  /** A delivery to `id` succeeded: its failure clock stops. */
+  async reportSuccess(id: string): Promise<void> {
+    await this.once(null, () =>
+      this.commit(null, () => {
+        const row = this.row(id);
+        if (row && row.failing_since_ms !== null) {
+          this.query("UPDATE endpoint SET failing_since_ms = NULL WHERE id = ?", id);
+          this.changed();
+        }
+        return ok(null);
+      }),
+    );
+  }
+
+  /** What the consumer reads (tests call it to skip KV). */
+  async snapshot(): Promise<EndpointSnapshot[]> {
+    return this.snapshotRows();
+  }
+
+  private snapshotRows(): EndpointSnapshot[] {
+    return this.query<EndpointRow>("SELECT * FROM endpoint ORDER BY id").map((row) => ({
+      id: row.id,
+      url: row.url,
+      enabled_events: JSON.parse(row.enabled_events) as string[],
+      status: row.status,
+      secret: row.secret,
+      failing_since_ms: row.failing_since_ms,
+    }));
+  }
+
+  private row(id: string): EndpointRow | undefined {
+    return this.queryOne<EndpointRow>("SELECT * FROM endpoint WHERE id = ?", id);
+  }
+
+  private view(row: EndpointRow): WebhookEndpoint {
+    return {
+      id: row.id,
+      object: "webhook_endpoint",
+      url: row.url,
+      enabled_events: JSON.parse(row.enabled_events) as string[],
+      status: row.status,
+      description: row.description,
+      metadata: JSON.parse(row.metadata) as Record<string, string>,
+      created: toIso(row.created),
+    };
+  }
+
+  private changed(): void {
+    this.query(
+      "INSERT INTO _meta (key, value) VALUES ('endpoints_version', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1",
+    );
+    this.markReadModelDirty();
+  }
+
+  protected override readModelVersion(): number {
+    return this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'endpoints_version'")?.value ?? 0;
+  }
+
+  protected override async writeReadModel(): Promise<void> {
+    await this.env.BILLIFY_KV.put(ENDPOINTS_KEY, JSON.stringify(this.snapshotRows()));
+  }
+
+  // ---- Actor hooks: no jobs of its own (the alarm only retries the KV snapshot) ---------
+
+  protected nextJobAt(): number | null {
+    return null;
+  }
+
+  protected async runDueJobs(): Promise<void> {}
+}
+
+function randomHex(bytes: number): string {
+  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,31 @@
+import type { Env } from "../../env";
+
+/** The one KV key holding every endpoint (secrets included: KV is private to the account). */
+export const ENDPOINTS_KEY = "webhooks/endpoints";
+/** The singleton's name. It is on the write path only (routes, failure-state changes). */
+export const ENDPOINTS_ACTOR = "account";
+
+export interface EndpointSnapshot {
+  id: string;
+  url: string;
+  enabled_events: string[];
+  status: "enabled" | "disabled";
+  secret: string;
+  failing_since_ms: number | null;
+}
+
+export function endpointsStub(env: Env) {
+  return env.WEBHOOK_ENDPOINTS.getByName(ENDPOINTS_ACTOR);
+}
+
+/**
+ * Every endpoint, as of the last change: one KV read per consumer batch (edge-cached for 60 s,
+ * so an edit reaches deliveries within a minute).
+ */
+export async function readEndpoints(env: Env): Promise<EndpointSnapshot[]> {
+  return (await env.BILLIFY_KV.get<EndpointSnapshot[]>(ENDPOINTS_KEY, { type: "json", cacheTtl: 60 })) ?? [];
+}
+
+export function matches(endpoint: EndpointSnapshot, eventType: string): boolean {
+  return endpoint.status === "enabled" && (endpoint.enabled_events.includes("*") || endpoint.enabled_events.includes(eventType));
+}
