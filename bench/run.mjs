@@ -62,6 +62,8 @@ const SIZE = QUICK
 const GATEWAY_RATE = 100;
 /** What Billify is configured to use of it (BILLIFY_GATEWAY_RATE): headroom for other calls. */
 const PACED_RATE = 80;
+/** Renewal alarms of the limited herd spread over this window (BILLIFY_RENEWAL_SPREAD_SECONDS). */
+const SPREAD_SECONDS = 30;
 /**
  * Sizes can be overridden: `--herd=N` (the rate-limited herd, 10,000 by default: seeding it
  * takes minutes on a busy machine), `--alarms=N` (the unlimited herd), `--clock=N`.
@@ -479,9 +481,10 @@ async function main() {
       results.herd_unlimited = await herd(SIZE.herd, null);
     });
     // The production answer to a gateway limit: BILLIFY_GATEWAY_RATE paces charges below it.
-    await withService({ BENCH_GATEWAY_RATE: String(GATEWAY_RATE), BILLIFY_GATEWAY_RATE: String(PACED_RATE) }, async () => {
-      log(`service up (herd configuration: the bench's gateway limited to ${GATEWAY_RATE}/s, BILLIFY_GATEWAY_RATE=${PACED_RATE})`);
-      results.herd = { ...(await herd(SIZE.limitedHerd, GATEWAY_RATE)), billify_gateway_rate: PACED_RATE };
+    const paced = { BILLIFY_GATEWAY_RATE: String(PACED_RATE), BILLIFY_RENEWAL_SPREAD_SECONDS: String(SPREAD_SECONDS) };
+    await withService({ BENCH_GATEWAY_RATE: String(GATEWAY_RATE), ...paced }, async () => {
+      log(`service up (herd configuration: the bench's gateway limited to ${GATEWAY_RATE}/s, ${JSON.stringify(paced)})`);
+      results.herd = { ...(await herd(SIZE.limitedHerd, GATEWAY_RATE)), configuration: paced };
     });
   }
   if (ONLY) {

@@ -3,6 +3,7 @@ import { parseDunningPolicy } from "./domain/retry-schedule";
 import type { Env } from "./env";
 import type { Pacing } from "./payments/charge-pacing";
 import { parseGatewayRate } from "./payments/charge-pacing";
+import { parseRenewalSpread } from "./domain/spread";
 import { FakeGateway } from "./payments/fake-gateway";
 import type { PaymentGateway } from "./payments/gateway";
 import { StripeGateway } from "./payments/stripe-gateway";
@@ -22,6 +23,8 @@ export interface Config {
   upcomingDays: number;
   /** Automatic card attempts take a slot under this rate first (BILLIFY_GATEWAY_RATE); null: unpaced. */
   pacing: Pacing | null;
+  /** Renewal alarms fire a deterministic offset inside this many seconds after their due time (BILLIFY_RENEWAL_SPREAD_SECONDS). */
+  renewalSpreadSeconds: number;
 }
 
 export function loadConfig(env: Env): Config {
@@ -36,6 +39,7 @@ export function loadConfig(env: Env): Config {
     email: parseEmailSettings(env),
     upcomingDays: parseUpcomingDays(env.BILLIFY_UPCOMING_DAYS),
     pacing: parseGatewayRate(env.BILLIFY_GATEWAY_RATE),
+    renewalSpreadSeconds: parseRenewalSpread(env.BILLIFY_RENEWAL_SPREAD_SECONDS),
   });
 }
 

@@ -29,6 +29,8 @@ export interface Env {
   BILLIFY_FINAL_ACTION?: string;
   /** Card charges per second allowed to the gateway, all subscriptions together; unset: unpaced. */
   BILLIFY_GATEWAY_RATE?: string;
+  /** Renewal alarms spread over this many seconds after their due time (src/domain/spread.ts); unset: 0. */
+  BILLIFY_RENEWAL_SPREAD_SECONDS?: string;
   STRIPE_SECRET_KEY?: string;
   STRIPE_WEBHOOK_SECRET?: string;
   /** Overrides Stripe's API origin (tests point it at a local fake), e.g. http://127.0.0.1:12111 */

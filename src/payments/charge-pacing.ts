@@ -1,3 +1,5 @@
+import { fnv1a } from "../domain/spread";
+
 /**
  * Pacing card charges under a gateway's rate limit (Stripe: about 100 live requests/s for the
  * whole account). A million renewals can fall due in one minute; charged at once, all but the
@@ -11,6 +13,9 @@
  * rate + S charges (one boundary slot per shard), so the configured rate leaves headroom
  * below the gateway's limit (80 of Stripe's 100, with 8 shards: ≤ 88 in any second).
  */
+
+/** An attempt this late (ms) for its slot takes a new one: a job due at the slot rounded up to the second, and an alarm a moment late, are on time. */
+export const LATE_AFTER_MS = 2_000;
 
 /** Slots one shard hands out per second at most; the rate decides how many shards. */
 export const SHARD_RATE = 10;
@@ -35,14 +40,9 @@ export function parseGatewayRate(value: string | undefined): Pacing | null {
   return { rate, shards, spacingMs: (1000 * shards) / rate };
 }
 
-/** The shard of a subscription: a stable hash of its id (FNV-1a). */
+/** The shard of a subscription: a stable hash of its id. */
 export function shardOf(subscriptionId: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < subscriptionId.length; i++) {
-    hash ^= subscriptionId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % shards;
+  return fnv1a(subscriptionId) % shards;
 }
 
 /**
@@ -55,10 +55,14 @@ export class SlotBook {
 
   constructor(private readonly spacingMs: number) {}
 
-  /** The slot of `key`: its own if it has one, else the next free one at or after `nowMs`. */
+  /**
+   * The slot of `key`: its own if it has one and comes back on time, else the next free one at
+   * or after `nowMs`. One that comes back late (its alarm was delayed) takes a new slot: late
+   * attempts arriving together would otherwise all go through at once, over the rate.
+   */
   reserve(key: string, nowMs: number): number {
     const held = this.held.get(key);
-    if (held !== undefined) return held;
+    if (held !== undefined && held >= nowMs - LATE_AFTER_MS) return held;
     const slot = Math.max(nowMs, this.nextFreeMs);
     this.nextFreeMs = slot + this.spacingMs;
     this.held.set(key, slot);

@@ -29,6 +29,14 @@ describe("charge pacing", () => {
     expect(book.reserve("c", slot)).toBe(200);
   });
 
+  it("gives an attempt whose alarm came back late a new slot, paced behind the others", () => {
+    const book = new SlotBook(100);
+    const slots = ["a", "b", "c"].map((key) => book.reserve(key, 0));
+    expect(slots).toEqual([0, 100, 200]);
+    // All three come back together at 5 s: late for every one of them.
+    expect(["a", "b", "c"].map((key) => book.reserve(key, 5_000))).toEqual([5_000, 5_100, 5_200]);
+  });
+
   it("paces ten thousand due at once under the rate: at most rate + shards in any second", () => {
     const pacing = parseGatewayRate("80")!;
     const books = Array.from({ length: pacing.shards }, () => new SlotBook(pacing.spacingMs));

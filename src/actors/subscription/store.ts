@@ -284,6 +284,16 @@ export class SubscriptionStore {
     this.query("DELETE FROM job WHERE invoice_id = ?", invoiceId);
   }
 
+  /** When the one job of `kind` without an invoice is due (the renewal), or null. */
+  dueAt(kind: JobKind): number | null {
+    return this.query<{ due_at: number }>("SELECT due_at FROM job WHERE kind = ? AND invoice_id = ''", kind)[0]?.due_at ?? null;
+  }
+
+  /** The earliest due time among jobs of every other kind, or null. */
+  earliestDueExcept(kind: JobKind): number | null {
+    return this.query<{ t: number | null }>("SELECT MIN(due_at) AS t FROM job WHERE kind <> ?", kind)[0]?.t ?? null;
+  }
+
   /** The earliest job, due or not. Ties run renewals last so retries at the same second go first. */
   nextJob(): JobRow | undefined {
     return this.query<JobRow>(
