@@ -15,7 +15,7 @@ import { PRICES, costPerMillion, markdown } from "./report.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.argv.includes("--quick");
-/** `--only=herd` (or `--only=throughput`): one part, to debug it; writes no results. */
+/** `--only=herd` (or `--only=throughput`): one part alone, written to bench/results.<part>.json. */
 const ONLY = process.argv.find((a) => a.startsWith("--only="))?.slice(7) ?? null;
 const CONFIG = join(root, "bench", ".wrangler.bench.jsonc");
 
@@ -488,7 +488,10 @@ async function main() {
     });
   }
   if (ONLY) {
-    console.log(JSON.stringify(results, null, 2));
+    // One part alone: its own file (bench/results.herd.json for --only=herd), beside the full one.
+    const file = join(root, "bench", `results.${ONLY}.json`);
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    log(`wrote ${file}`);
     return;
   }
 
