@@ -5,7 +5,7 @@
 // runs the renewal herds; prints a markdown table and writes bench/results.json.
 //
 // Plain Node ESM (like scripts/service.mjs): the runner is a client, outside workerd.
-import { execSync } from "node:child_process";
+import { execSync, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,6 +14,14 @@ import { startService } from "../scripts/service.mjs";
 import { PRICES, costPerMillion, markdown } from "./report.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+// `npm run bench -- fuzz` (a name, not a flag) runs the in-workerd vitest benches of that name
+// (bench/*.bench.ts, e.g. the 5,000-case fuzz), as `npm run bench:micro -- fuzz` does.
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+if (positional.length > 0) {
+  const vitest = spawnSync(join(root, "node_modules", ".bin", "vitest"), ["run", "--config", "vitest.bench.config.ts", ...positional], { cwd: root, stdio: "inherit" });
+  process.exit(vitest.status ?? 1);
+}
 const QUICK = process.argv.includes("--quick");
 /** `--only=herd` (or `--only=throughput`): one part alone, written to bench/results.<part>.json. */
 const ONLY = process.argv.find((a) => a.startsWith("--only="))?.slice(7) ?? null;

@@ -20,7 +20,7 @@ import { TestClockActor as RealTestClockActor } from "../src/actors/test-clock/t
 import type { Config } from "../src/config";
 import type { Env } from "../src/env";
 import realWorker from "../src/index";
-import type { ChargeRequest, ChargeResult, PaymentGateway } from "../src/payments/gateway";
+import type { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest, RefundResult } from "../src/payments/gateway";
 import { instrumentCtx, instrumentEnv, snapshot, startProfile, timed } from "./probe";
 import { HerdGateway } from "./herd-gateway";
 
@@ -69,6 +69,10 @@ class LimitedGateway implements PaymentGateway {
   charge(request: ChargeRequest): Promise<ChargeResult> {
     return this.env.HERD_GATEWAY.getByName("gateway").charge(request);
   }
+  /** A herd is never refunded (every charge lands on an open invoice). */
+  refund(request: RefundRequest): Promise<RefundResult> {
+    return Promise.reject(new Error(`the bench gateway does not refund (${request.idempotencyKey})`));
+  }
 }
 
 /** Times every charge, whichever gateway is configured. */
@@ -79,6 +83,12 @@ class TimedGateway implements PaymentGateway {
   }
   charge(request: ChargeRequest): Promise<ChargeResult> {
     return timed("subscription gateway.charge", () => this.inner.charge(request));
+  }
+  refund(request: RefundRequest): Promise<RefundResult> {
+    return timed("subscription gateway.refund", () => this.inner.refund(request));
+  }
+  knowsPaymentMethod(token: string): Promise<boolean> {
+    return this.inner.knowsPaymentMethod ? this.inner.knowsPaymentMethod(token) : Promise.resolve(true);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
 import type { CustomerActor } from "./actors/customer/customer-actor";
+import type { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
 import type { PlanActor } from "./actors/plan/plan-actor";
 import type { SubscriptionActor } from "./actors/subscription/subscription-actor";
 import type { MetricsShard } from "./admin/metrics/metrics-shard";
@@ -16,6 +17,8 @@ export interface Env {
   /** Aggregate actors behind GET /v1/admin/metrics (src/admin/metrics). */
   METRICS: DurableObjectNamespace<MetricsShard>;
   WEBHOOK_ENDPOINTS: DurableObjectNamespace<WebhookEndpointsActor>;
+  /** One actor per Idempotency-Key: the key's account-wide scope (API.md §1). */
+  IDEMPOTENCY_KEYS: DurableObjectNamespace<IdempotencyKeyActor>;
   /** Shards pacing card charges under the gateway's rate limit (src/payments/charge-pacing.ts). */
   CHARGE_PACERS: DurableObjectNamespace<ChargePacerActor>;
   BILLIFY_KV: KVNamespace;

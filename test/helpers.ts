@@ -56,8 +56,17 @@ export async function createClock(frozenTime: string) {
   return ok("POST", "/v1/test_clocks", { frozen_time: frozenTime });
 }
 
+/**
+ * Advances a clock and waits until it is ready: an advance that did not finish within its
+ * request answers `advancing` and goes on (API.md §3), as a client would poll.
+ */
 export async function advance(clockId: string, frozenTime: string) {
-  return ok("POST", `/v1/test_clocks/${clockId}/advance`, { frozen_time: frozenTime });
+  let clock = await ok("POST", `/v1/test_clocks/${clockId}/advance`, { frozen_time: frozenTime });
+  while (clock.status === "advancing") {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    clock = await ok("GET", `/v1/test_clocks/${clockId}`);
+  }
+  return clock;
 }
 
 export async function createCustomer(fields: Record<string, unknown> = {}) {

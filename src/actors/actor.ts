@@ -15,21 +15,59 @@ export interface Idempotency {
   nowMs: number;
 }
 
-/** After a failed alarm run, the next try (jobs are idempotent, so trying again is safe). */
-const ALARM_RETRY_MS = 60_000;
+/** After a failed alarm run, the first retry; each further failure doubles it, up to the cap. */
+const ALARM_RETRY_BASE_MS = 30_000;
+const ALARM_RETRY_CAP_MS = 3_600_000;
 
 /** Keys are kept 24 hours (API.md §1). */
 const IDEMPOTENCY_TTL_MS = 24 * 3_600 * 1_000;
 
+/** The tables every actor has, created with its first write (never by a read). */
+const BASE_SCHEMA = [
+  "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+  `CREATE TABLE IF NOT EXISTS _idempotency (
+     key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, outcome TEXT NOT NULL, created_ms INTEGER NOT NULL)`,
+  // One row once an alarm run has failed: what an operator needs to see (alarmHealth()).
+  `CREATE TABLE IF NOT EXISTS _alarm_failure (
+     id INTEGER PRIMARY KEY CHECK (id = 1), failures INTEGER NOT NULL, last_error TEXT NOT NULL,
+     last_failed_ms INTEGER NOT NULL, retry_at_ms INTEGER NOT NULL)`,
+];
+
+/** What an operator sees of an actor's alarm (`GET /v1/admin/subscriptions/{id}/alarm`). */
+export interface AlarmHealth {
+  /** Epoch ms the alarm is set for, or null. */
+  armed_at: number | null;
+  /** Consecutive failed runs (0 when the last run succeeded). */
+  failures: number;
+  last_error: string | null;
+  last_failed_at: number | null;
+}
+
+/**
+ * The delay before retry number `failures` (1-based) of a failing alarm run: exponential from
+ * 30 s, capped at an hour, with "full jitter" over its upper half so that many actors failing
+ * on one cause (KV down) do not retry in lockstep. `random` is in [0, 1).
+ * NOTE: delay = min(cap, base × 2^(failures−1)) × (0.5 + random / 2)
+ */
+export function alarmRetryDelayMs(failures: number, random: number): number {
+  const exponential = Math.min(ALARM_RETRY_CAP_MS, ALARM_RETRY_BASE_MS * 2 ** Math.min(failures - 1, 20));
+  return Math.round(exponential * (0.5 + random / 2));
+}
+
 /**
  * The base of every Billify actor: a partyserver Server over SQLite storage with
  *  - versioned migrations (an ordered list; row `schema_version` remembers how far we got),
- *  - a SQL helper that rethrows the real error (partyserver's `this.sql` swallows it),
+ *    run by the first write: an actor that was never written to has no tables at all, and a
+ *    read of it (a GET of a well-formed unknown id) answers from an empty database and writes
+ *    nothing;
+ *  - a SQL helper that rethrows the real error (partyserver's `this.sql` swallows it);
  *  - idempotency records stored beside the state they describe, written in the same
- *    transaction as the change itself.
+ *    transaction as the change itself;
+ *  - the alarm set in the same atomic step as every transaction that changes the schedule.
  *
- * Migrations run in the constructor under blockConcurrencyWhile, so plain `getByName` RPC
- * stubs (no `onStart` round trip) always see a migrated schema.
+ * An existing actor migrates in its constructor under blockConcurrencyWhile, so plain
+ * `getByName` RPC stubs (no `onStart` round trip) always see a migrated schema; there it also
+ * re-checks that its alarm is set for its earliest job (it may have woken after a crash).
  */
 export abstract class Actor extends Server<Env> {
   /** Each entry is one schema version: the statements that take the schema to it. */
@@ -41,40 +79,60 @@ export abstract class Actor extends Server<Env> {
   protected readonly freshSchema: readonly string[] | null = null;
   /** Requests under an Idempotency-Key that are running now (concurrent duplicates get 409). */
   private readonly inFlight = new Set<string>();
+  /** Whether this actor's tables exist (false until its first write). */
+  private schemaReady: boolean;
+  /** The alarm as last set by this instance (epoch ms, null for none). */
+  private armedAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    void ctx.blockConcurrencyWhile(async () => this.migrate());
+    this.schemaReady =
+      ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_meta'").toArray().length > 0;
+    if (this.schemaReady) {
+      void ctx.blockConcurrencyWhile(async () => {
+        this.migrate();
+        // Woken after a crash or a deploy: make sure the alarm matches the earliest job.
+        this.armedAt = await ctx.storage.getAlarm();
+        this.armAlarm();
+      });
+    }
+  }
+
+  /** Whether anything was ever written to this actor. */
+  protected get exists(): boolean {
+    return this.schemaReady;
   }
 
   private migrate(): void {
-    this.ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-    );
-    this.ctx.storage.sql.exec(
-      `CREATE TABLE IF NOT EXISTS _idempotency (
-         key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, outcome TEXT NOT NULL, created_ms INTEGER NOT NULL)`,
-    );
-    const current = this.ctx.storage.sql
-      .exec<{ value: number }>("SELECT value FROM _meta WHERE key = 'schema_version'")
-      .toArray()[0]?.value ?? 0;
+    const sql = this.ctx.storage.sql;
+    for (const statement of BASE_SCHEMA) sql.exec(statement);
+    const current = sql.exec<{ value: number }>("SELECT value FROM _meta WHERE key = 'schema_version'").toArray()[0]?.value ?? 0;
     if (current >= this.migrations.length) return;
     // A new object is given the schema the migrations lead to in one step: replaying every
     // historical CREATE, ALTER and table rebuild would cost it rows written on its first request.
     const steps = current === 0 && this.freshSchema ? [this.freshSchema] : this.migrations.slice(current);
     this.ctx.storage.transactionSync(() => {
       for (const statements of steps) {
-        for (const statement of statements) this.ctx.storage.sql.exec(statement);
+        for (const statement of statements) sql.exec(statement);
       }
-      this.ctx.storage.sql.exec(
+      sql.exec(
         "INSERT INTO _meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         this.migrations.length,
       );
     });
   }
 
-  /** Runs a statement and reads every row before returning (no cursor crosses an await). */
+  /**
+   * Runs a statement and reads every row before returning (no cursor crosses an await).
+   * Before the actor's first write there are no tables: a SELECT finds nothing, and any
+   * other statement creates the schema first (inside the caller's transaction, if any).
+   */
   protected query<T = Row>(statement: string, ...params: SqlValue[]): T[] {
+    if (!this.schemaReady) {
+      if (/^\s*SELECT\b/i.test(statement)) return [];
+      this.migrate();
+      this.schemaReady = true;
+    }
     const cursor = this.ctx.storage.sql.exec(statement, ...params);
     const rows = cursor.toArray() as T[];
     this.usage.rowsRead += cursor.rowsRead;
@@ -89,8 +147,15 @@ export abstract class Actor extends Server<Env> {
     return this.query<T>(statement, ...params)[0];
   }
 
+  /**
+   * One atomic change: `fn` runs in a SQLite transaction, and the alarm is set for the
+   * earliest job right after it, with no await in between, so the output gate commits the
+   * rows and the alarm together. A crash can never leave a job that no alarm will run.
+   */
   protected transaction<T>(fn: () => T): T {
-    return this.ctx.storage.transactionSync(fn);
+    const result = this.ctx.storage.transactionSync(fn);
+    this.armAlarm();
+    return result;
   }
 
   // ---- The read model (KV) -------------------------------------------------------------
@@ -156,7 +221,7 @@ export abstract class Actor extends Server<Env> {
     } finally {
       this.flushing = null;
     }
-    await this.rearm();
+    this.armAlarm();
   }
 
   /** A number that grows with every change the read model shows. */
@@ -165,32 +230,90 @@ export abstract class Actor extends Server<Env> {
   /** When this actor's own work (jobs) is next due, in epoch ms; null for none. */
   protected abstract nextJobAt(): number | null;
 
-  /** Sets the single alarm to the earliest of: the next job, a pending read-model retry. */
-  protected async rearm(): Promise<void> {
+  /**
+   * When the alarm should fire: the next job or a pending read-model retry, but not before
+   * the back-off of a failing run.
+   */
+  private wantedAlarm(): number | null {
     const dirty = this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'read_model_dirty'")?.value;
-    const candidates = [this.nextJobAt(), dirty ? (this.readModelDueAt ?? Date.now() + 5_000) : null].filter((t): t is number => t !== null);
-    if (candidates.length === 0) {
-      await this.ctx.storage.deleteAlarm();
-      return;
-    }
-    await this.ctx.storage.setAlarm(Math.min(...candidates));
+    const candidates = [this.nextJobAt(), dirty ? (this.readModelDueAt ?? this.readModelRetryAt()) : null].filter((t): t is number => t !== null);
+    if (candidates.length === 0) return null;
+    const backoff = this.queryOne<{ retry_at_ms: number }>("SELECT retry_at_ms FROM _alarm_failure")?.retry_at_ms ?? 0;
+    return Math.max(Math.min(...candidates), backoff);
+  }
+
+  /** A read-model retry 5 s from now, or the alarm already set within those 5 s (no new write). */
+  private readModelRetryAt(): number {
+    const now = Date.now();
+    return this.armedAt !== null && this.armedAt > now && this.armedAt <= now + 5_000 ? this.armedAt : now + 5_000;
+  }
+
+  /**
+   * Sets the single alarm to `wantedAlarm()`, synchronously: called right after a transaction
+   * (no await between), the output gate commits the alarm with the rows. Nothing is written
+   * when the alarm is already right, so a read of an actor changes nothing.
+   */
+  protected armAlarm(): void {
+    const wanted = this.wantedAlarm();
+    if (wanted === this.armedAt) return;
+    // An alarm no longer needed is left to fire (it finds nothing to do) rather than deleted:
+    // deleting and setting it again on every change would cost a storage write each time.
+    if (wanted === null) return;
+    this.armedAt = wanted;
+    const done = wanted === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(wanted);
+    done.catch((error: unknown) => console.error(`setting the alarm of ${this.name} failed`, error));
+  }
+
+  /** Kept for callers that re-arm after their own writes; arming is synchronous now. */
+  protected async rearm(): Promise<void> {
+    this.armAlarm();
   }
 
   /** Runs this actor's due jobs (the alarm then retries the read model). At-least-once: idempotent. */
   protected abstract runDueJobs(): Promise<void>;
 
   override async onAlarm(): Promise<void> {
+    // The platform consumed the alarm that woke us.
+    this.armedAt = null;
+    if (!this.schemaReady) return;
     try {
       await this.runDueJobs();
     } catch (error) {
       // The platform retries a throwing alarm only a few times and then drops it, which
-      // would leave a renewal unrun for good. Jobs are idempotent: log, and try again in a
-      // minute for as long as it takes.
-      console.error(`alarm of ${this.name} failed; retrying in ${ALARM_RETRY_MS / 1000} s`, error);
-      await this.ctx.storage.setAlarm(Date.now() + ALARM_RETRY_MS);
+      // would leave a renewal unrun for good. Jobs are idempotent: record the failure for an
+      // operator and try again later, backing off with jitter, for as long as it takes.
+      this.recordAlarmFailure(error);
       return;
     }
+    if (this.queryOne("SELECT failures FROM _alarm_failure")) this.transaction(() => this.query("DELETE FROM _alarm_failure"));
     await this.flushReadModel();
+  }
+
+  private recordAlarmFailure(error: unknown): void {
+    const failures = (this.queryOne<{ failures: number }>("SELECT failures FROM _alarm_failure")?.failures ?? 0) + 1;
+    const now = Date.now();
+    const retryAt = now + alarmRetryDelayMs(failures, Math.random());
+    const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 1_000);
+    console.error(`alarm of ${this.name} failed (${failures} in a row); retrying at ${new Date(retryAt).toISOString()}`, error);
+    this.transaction(() =>
+      this.query(
+        `INSERT INTO _alarm_failure (id, failures, last_error, last_failed_ms, retry_at_ms) VALUES (1, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET failures = excluded.failures, last_error = excluded.last_error,
+           last_failed_ms = excluded.last_failed_ms, retry_at_ms = excluded.retry_at_ms`,
+        failures, message, now, retryAt,
+      ),
+    );
+  }
+
+  /** For an operator: the alarm, and the failures of its runs since the last success. */
+  async alarmHealth(): Promise<AlarmHealth> {
+    const row = this.queryOne<{ failures: number; last_error: string; last_failed_ms: number }>("SELECT * FROM _alarm_failure");
+    return {
+      armed_at: this.exists ? await this.ctx.storage.getAlarm() : null,
+      failures: row?.failures ?? 0,
+      last_error: row?.last_error ?? null,
+      last_failed_at: row?.last_failed_ms ?? null,
+    };
   }
 
   /**
@@ -229,7 +352,9 @@ export abstract class Actor extends Server<Env> {
       // The final answer replaces the one `commit` stored with the write: an operation may
       // do more after its write (a payment attempt), and a replay must see all of it. Should
       // the actor die in between, the committed answer stands and is still true.
-      if (outcome.status < 500) this.remember(idem, outcome);
+      // A 404 (an id never created) leaves no record: a request must not bring into being
+      // an actor that does not exist. (A replay finds the same 404.)
+      if (outcome.status < 500 && outcome.status !== 404) this.remember(idem, outcome);
       return await this.afterWrite(outcome);
     } finally {
       this.inFlight.delete(idem.key);

@@ -75,8 +75,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
  */
 async function readJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
   if (c.req.method !== "POST" && c.req.method !== "PATCH") return next();
-  // Bytes, not `text()`: workerd warns when a form body is read as text, and a form body is refused below anyway.
-  const text = new TextDecoder().decode(await c.req.arrayBuffer());
+  const text = await utf8Body(c);
   if (text.trim() === "") {
     c.set("rawBody", {});
     return next();
@@ -96,6 +95,23 @@ async function readJsonBody(c: Context<AppEnv>, next: () => Promise<void>) {
   }
   c.set("rawBody", parsed);
   return next();
+}
+
+/**
+ * The body as text, refusing bytes that are not UTF-8 (400): decoding them leniently would
+ * store U+FFFD in place of what the client sent. The text is cached for the validators.
+ */
+async function utf8Body(c: Context<AppEnv>): Promise<string> {
+  const bytes = await c.req.arrayBuffer();
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ApiError(400, "invalid_encoding", "The request body is not valid UTF-8.");
+  }
+  const cache = (c.req as unknown as { bodyCache: { text?: Promise<string> } }).bodyCache;
+  cache.text = Promise.resolve(text);
+  return text;
 }
 
 const API_DESCRIPTION = `Subscription billing on Cloudflare: plans, customers, subscriptions, invoices with proration, payments with retries.

@@ -144,9 +144,26 @@ export async function idempotencyOf(c: Context<AppEnv>): Promise<Idempotency | n
     throw new ApiError(400, "idempotency_key_invalid", "Idempotency-Key must be 1 to 255 characters.", "Idempotency-Key");
   }
   const canonical = `${c.req.method} ${c.req.path}\n${canonicalJson(c.get("rawBody") ?? {})}`;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
-  const fingerprint = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return { key, fingerprint, nowMs: Date.now() };
+  const fingerprint = await sha256Hex(canonical);
+  const nowMs = Date.now();
+  // The key's scope is the account (API.md §1): its own actor binds it to the first request.
+  // Cost per keyed request: one more actor request; one row written on first use.
+  const bound = await c.env.IDEMPOTENCY_KEYS.getByName(await sha256Hex(key)).bind(fingerprint, nowMs);
+  if (!bound.ok) {
+    throw new ApiError(
+      422,
+      "idempotency_key_reused",
+      "This Idempotency-Key was already used with another request (another endpoint, object or body) in the last 24 hours. Use a new key for a new request.",
+      undefined,
+      "idempotency_error",
+    );
+  }
+  return { key, fingerprint, nowMs };
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */

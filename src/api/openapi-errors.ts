@@ -16,6 +16,7 @@ export const ERROR_CODES: Record<number, { description: string; codes: string[] 
       "parameter_conflict",
       "invalid_json",
       "invalid_body",
+      "invalid_encoding",
       "idempotency_key_invalid",
       "resource_missing",
       "plan_inactive",

@@ -53,7 +53,7 @@ export const Payment = z
     invoice: z.string(),
     amount: z.number().int(),
     currency: z.string(),
-    status: z.enum(["succeeded", "failed", "pending"]),
+    status: z.enum(["succeeded", "failed", "pending", "refunded"]),
     method: z.enum(["card", "manual"]),
     failure_code: z.string().nullable(),
     failure_message: z.string().nullable(),

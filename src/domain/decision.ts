@@ -40,7 +40,7 @@ export interface EventIntent {
 }
 
 /** `invoice_upcoming` is kept by the actor itself after every transaction (src/actors/subscription/upcoming.ts), never by a decision. */
-export type JobKind = "renew" | "retry_payment" | "reconcile_payment" | "expire_incomplete" | "trial_will_end" | "invoice_upcoming";
+export type JobKind = "renew" | "retry_payment" | "reconcile_payment" | "expire_incomplete" | "trial_will_end" | "invoice_upcoming" | "refund_payment";
 
 export type JobChange =
   | { op: "schedule"; kind: JobKind; dueAt: Instant; invoice: InvoiceRef | null }

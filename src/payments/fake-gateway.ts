@@ -1,4 +1,4 @@
-import type { ChargeRequest, ChargeResult, PaymentGateway } from "./gateway";
+import type { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest, RefundResult } from "./gateway";
 
 /** Stripe's test tokens (API.md §5), answered deterministically and offline. */
 const DECLINES: Record<string, { code: string; message: string }> = {
@@ -29,5 +29,10 @@ export class FakeGateway implements PaymentGateway {
       message: `The test gateway does not know the payment method '${token}'.`,
       reference: null,
     };
+  }
+
+  /** Every test charge can be refunded; the key makes the refund's reference stable. */
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    return { status: "succeeded", reference: `fake_re_${request.idempotencyKey}` };
   }
 }

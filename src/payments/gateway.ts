@@ -24,9 +24,28 @@ export type ChargeResult =
   | { status: "failed"; code: string; message: string; reference: string | null }
   | { status: "pending"; reference: string | null };
 
+/** Gives back a payment the gateway took (API.md §4 rule 9: a success on a closed invoice). */
+export interface RefundRequest {
+  invoiceId: string;
+  /** The gateway's reference of the charge (Stripe: the PaymentIntent id). */
+  chargeReference: string;
+  amount: number;
+  currency: string;
+  /** One per payment: a repeated call never refunds twice. */
+  idempotencyKey: string;
+}
+
+/** `succeeded`, or `pending` while the gateway is still processing it (it will complete). */
+export interface RefundResult {
+  status: "succeeded" | "pending";
+  reference: string;
+}
+
 export interface PaymentGateway {
   readonly name: string;
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** Throws only for faults worth retrying; the caller retries under the same key. */
+  refund(request: RefundRequest): Promise<RefundResult>;
   /**
    * False only when the gateway says for certain it has no such payment method, so a bad
    * token is a 400 when it is set rather than a decline at the next renewal. A gateway that

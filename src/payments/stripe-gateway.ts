@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import type { ChargeRequest, ChargeResult, PaymentGateway } from "./gateway";
+import type { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest, RefundResult } from "./gateway";
 
 /** Metadata keys put on every PaymentIntent; the webhook routes its events back with them. */
 export const INVOICE_METADATA_KEY = "billify_invoice";
@@ -75,6 +75,26 @@ export class StripeGateway implements PaymentGateway {
       if (declined) return declined;
       throw error;
     }
+  }
+
+  /**
+   * Refunds a PaymentIntent (all of `amount`) under the payment's own key, so a retry after a
+   * lost answer is answered from Stripe's idempotency cache and never refunds twice.
+   */
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const refund = await this.stripe.refunds.create(
+      {
+        payment_intent: request.chargeReference,
+        amount: request.amount,
+        reason: "duplicate",
+        metadata: { [INVOICE_METADATA_KEY]: request.invoiceId, [ATTEMPT_METADATA_KEY]: request.idempotencyKey },
+      },
+      { idempotencyKey: request.idempotencyKey },
+    );
+    if (refund.status === "failed" || refund.status === "canceled") {
+      throw new Error(`Stripe refund ${refund.id} of ${request.chargeReference} is ${refund.status}`);
+    }
+    return { status: refund.status === "succeeded" ? "succeeded" : "pending", reference: refund.id };
   }
 }
 

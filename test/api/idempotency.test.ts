@@ -1,4 +1,7 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { routingKeyFromIdempotencyKey } from "../../src/ids";
 import type { ApiResponse } from "../helpers";
 import { api, createCustomer, createPlan, ok, uniquePlanId } from "../helpers";
 import { ABSENT, expectError } from "./expect";
@@ -70,6 +73,33 @@ describe("Idempotency-Key", () => {
     expect(item.status).toBe(201);
     expectError(await api("POST", `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: true }, withKey(key)), 422, "idempotency_error");
     expect((await ok("GET", `/v1/subscriptions/${sub.id}`)).cancel_at_period_end).toBe(false);
+  });
+
+  it("is scoped to the account: the same key on another object or another endpoint is 422 and runs nothing (API.md §1)", async () => {
+    const a = await subscription();
+    const b = await subscription();
+    const key = newKey();
+    const first = await api("POST", `/v1/subscriptions/${a.sub.id}/cancel`, { at_period_end: true }, withKey(key));
+    expect(first.status).toBe(200);
+    // Another object, same endpoint and body.
+    expectError(await api("POST", `/v1/subscriptions/${b.sub.id}/cancel`, { at_period_end: true }, withKey(key)), 422, "idempotency_error");
+    expect((await ok("GET", `/v1/subscriptions/${b.sub.id}`)).cancel_at_period_end).toBe(false);
+    // Another endpoint: a create would make a new object; it makes none.
+    expectError(await api("POST", "/v1/customers", { email: "scope@example.com" }, withKey(key)), 422, "idempotency_error");
+    expectError(await api("POST", "/v1/plans", { name: "P", currency: "usd", amount: 1, interval: "month" }, withKey(key)), 422, "idempotency_error");
+    const wouldBe = env.CUSTOMERS.getByName(await routingKeyFromIdempotencyKey("POST /v1/customers", key));
+    expect(await runInDurableObject(wouldBe, (_i, state) => state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'customer'").toArray())).toEqual([]);
+    // The first request still replays.
+    expectReplay(first, await api("POST", `/v1/subscriptions/${a.sub.id}/cancel`, { at_period_end: true }, withKey(key)));
+  });
+
+  it("lets one key through once when concurrent requests under it name different objects", async () => {
+    const subs = await Promise.all([subscription(), subscription(), subscription(), subscription()]);
+    const key = newKey();
+    const answers = await Promise.all(subs.map(({ sub }) => api("POST", `/v1/subscriptions/${sub.id}/cancel`, {}, withKey(key))));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 422, 422, 422]);
+    const states = await Promise.all(subs.map(({ sub }) => ok("GET", `/v1/subscriptions/${sub.id}`)));
+    expect(states.filter((s) => s.status === "canceled").length).toBe(1);
   });
 
   it("refuses a key longer than 255 characters with 400; 255 is accepted", async () => {

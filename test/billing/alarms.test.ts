@@ -3,6 +3,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { decideRenewal } from "../../src/domain/lifecycle";
 import { loadLedger, persist } from "../../src/actors/subscription/persist";
 import { describe, expect, it, vi } from "vitest";
+import { alarmRetryDelayMs } from "../../src/actors/actor";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { eventually, kvSummary } from "../admin/read-model";
 import { createCustomer, createPlan, invoicesOf, ok } from "../helpers";
@@ -129,22 +130,59 @@ describe("a request that arrives after the period ended, before the alarm", () =
 });
 
 describe("an alarm run that fails", () => {
-  it("is re-armed a minute later instead of being dropped after the platform's retries", async () => {
-    const { stub } = await dailySubscription();
+  it("backs off with jitter, records its failures for an operator, and clears them once a run succeeds", async () => {
+    const { subscription, stub } = await dailySubscription();
+    await backdateOneDay(stub);
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     await runInDurableObject(stub, (instance: SubscriptionActor) => {
-      (instance as unknown as { runDueJobs(): Promise<void> }).runDueJobs = async () => {
+      const held = instance as unknown as { runDueJobs(): Promise<void>; realRunDueJobs?: () => Promise<void> };
+      held.realRunDueJobs = held.runDueJobs;
+      held.runDueJobs = async () => {
         throw new Error("customer actor unreachable");
       };
     });
-    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
-    const before = Date.now();
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = Date.now();
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+      delays.push(alarm! - before);
+    }
+    // Retry n waits min(1 h, 30 s × 2^(n−1)) × [0.5, 1): 15–30 s, 30–60 s, 60–120 s.
+    expect(delays[0]).toBeGreaterThanOrEqual(15_000 - 1_000);
+    expect(delays[0]).toBeLessThan(30_000 + 1_000);
+    expect(delays[1]).toBeGreaterThanOrEqual(30_000 - 1_000);
+    expect(delays[1]).toBeLessThan(60_000 + 1_000);
+    expect(delays[2]).toBeGreaterThanOrEqual(60_000 - 1_000);
+    expect(delays[2]).toBeLessThan(120_000 + 1_000);
+    const health = await stub.alarmHealth();
+    expect(health.failures).toBe(3);
+    expect(health.last_error).toBe("Error: customer actor unreachable");
+    expect(errors).toHaveBeenCalledTimes(3);
+    errors.mockRestore();
+    // The cause goes away: the next run renews and the failure record is cleared.
+    await runInDurableObject(stub, (instance: SubscriptionActor) => {
+      const held = instance as unknown as { runDueJobs(): Promise<void>; realRunDueJobs: () => Promise<void> };
+      held.runDueJobs = held.realRunDueJobs;
+    });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(logged).toHaveBeenCalledTimes(1);
-    expect(String(logged.mock.calls[0]![0])).toMatch(/^alarm of \w+ failed; retrying in 60 s$/);
-    logged.mockRestore();
-    const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
-    expect(alarm).not.toBeNull();
-    expect(alarm! - before).toBeGreaterThanOrEqual(59_000);
-    expect(alarm! - before).toBeLessThan(61_000 + 5_000);
+    expect((await invoicesOf(subscription.id)).map((i) => i.billing_reason)).toEqual(["subscription_create", "subscription_cycle"]);
+    const after = await stub.alarmHealth();
+    expect(after.failures).toBe(0);
+    expect(after.last_error).toBeNull();
+    const sub = await ok("GET", `/v1/subscriptions/${subscription.id}`);
+    // Armed for the next renewal, or sooner for a deferred read-model write.
+    expect(after.armed_at).not.toBeNull();
+    expect(after.armed_at!).toBeLessThanOrEqual(Date.parse(sub.current_period_end));
+  });
+});
+
+describe("the retry delay of a failing alarm", () => {
+  it("doubles from 30 s to a one-hour cap, jittered over its upper half", () => {
+    expect(alarmRetryDelayMs(1, 0)).toBe(15_000);
+    expect(alarmRetryDelayMs(1, 0.999999)).toBe(30_000);
+    expect(alarmRetryDelayMs(4, 0.5)).toBe(180_000);
+    expect(alarmRetryDelayMs(8, 0)).toBe(1_800_000);
+    expect(alarmRetryDelayMs(50, 0.5)).toBe(2_700_000);
   });
 });

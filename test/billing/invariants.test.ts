@@ -149,6 +149,8 @@ interface ModelInvoice {
   amountPaid: number;
   status: "open" | "paid" | "void";
   attempts: number;
+  /** Attempts the retry schedule made (attempts on request never move it: rule 9). */
+  scheduled: number;
   nextAttempt: number | null;
   /** API.md does not say when an invoice that failed while `incomplete` is retried: not compared. */
   nextAttemptUnknown: boolean;
@@ -230,11 +232,15 @@ function endModel(m: Model, at: number, status: "canceled" | "incomplete_expired
 }
 
 /** One payment attempt with the customer's current card (rule 9). */
-function attempt(m: Model, invoice: ModelInvoice, at: number) {
+function attempt(m: Model, invoice: ModelInvoice, at: number, onRequest = false) {
   invoice.attempts += 1;
-  invoice.nextAttempt = null;
+  if (!onRequest) {
+    invoice.scheduled += 1;
+    invoice.nextAttempt = null;
+  }
   if (m.pm === "visa") {
     invoice.amountPaid = invoice.amountDue;
+    invoice.nextAttempt = null;
     invoice.status = "paid";
     invoice.paidAt = at;
     if ((m.status === "past_due" || m.status === "incomplete") && openInvoices(m).length === 0) {
@@ -259,7 +265,9 @@ function attempt(m: Model, invoice: ModelInvoice, at: number) {
     invoice.nextAttemptUnknown = true;
     return;
   }
-  const days = RETRY_DAYS[invoice.attempts - 1];
+  // Rule 9: an attempt on request counts, but never advances the schedule.
+  if (onRequest) return;
+  const days = RETRY_DAYS[invoice.scheduled - 1];
   if (days !== undefined) {
     invoice.nextAttempt = at + days * DAY;
     m.status = "past_due";
@@ -285,7 +293,7 @@ function finalize(m: Model, reason: Invoice["billing_reason"], start: number, en
   const status = amountDue === 0 ? "paid" : "open";
   const invoice: ModelInvoice = {
     reason, periodStart: start, periodEnd: end, lines, total, creditApplied, amountDue, amountPaid: 0, status,
-    attempts: 0, nextAttempt: null, nextAttemptUnknown: false, created: at, paidAt: status === "paid" ? at : null,
+    attempts: 0, scheduled: 0, nextAttempt: null, nextAttemptUnknown: false, created: at, paidAt: status === "paid" ? at : null,
   };
   m.invoices.push(invoice);
   // A final invoice is attempted once although its subscription has ended (rule 12).
@@ -801,7 +809,7 @@ async function runScenario(sc: Scenario): Promise<void> {
           m.pm = op.pm;
           if (op.pm === "declined") facts.declinedEver = true;
           if (m.status === "past_due" || m.status === "incomplete") {
-            for (const invoice of openInvoices(m)) if (invoice.status === "open") attempt(m, invoice, m.now);
+            for (const invoice of openInvoices(m)) if (invoice.status === "open") attempt(m, invoice, m.now, true);
           }
           break;
         }
@@ -860,8 +868,9 @@ const PINNED: { name: string; scenario: Scenario }[] = [
     },
   },
   {
-    // Attempts at the renewal R, R+1 d, R+4 d; a card switch makes attempt 4 at once (next
-    // R+11 d), whose failure is the last: canceled at R+11 d, the invoice left open.
+    // Attempts at the renewal R, R+1 d, R+4 d; a card switch makes attempt 4 at once, on
+    // request, which moves nothing (rule 9); the schedule's attempts at R+9 d and R+16 d
+    // follow, and the failure of the last cancels at R+16 d, the invoice left open.
     name: "a declined renewal walks the whole retry ladder, then the subscription is canceled",
     scenario: {
       start: "2027-12-29T23:59:59Z", monthly: [999, 2500, 4999], yearly: 50000, initialPlan: 0, initialQuantity: 3, initialPm: "visa",

@@ -158,27 +158,32 @@ describe("POST /v1/invoices/{id}/pay", () => {
     expect(await getInvoice(invoice.id)).toMatchObject({ status: "paid", attempt_count: 1 });
   });
 
-  it("a declined /pay counts as an attempt and the ladder continues from it", async () => {
+  it("a declined /pay counts as an attempt but never moves the retry schedule (rule 9)", async () => {
     const { clock, subscription, invoice } = await pastDue();
     await advance(clock.id, "2026-02-01T06:00:00Z");
     const paid = await api("POST", `/v1/invoices/${invoice.id}/pay`, {});
     expect(paid.status).toBe(200);
-    // Attempt 2 failed at 06:00; the next retry is 3 days after it.
-    expect(paid.body).toMatchObject({ id: invoice.id, status: "open", attempt_count: 2, next_payment_attempt: "2026-02-04T06:00:00Z" });
-    const payments = await paymentsOf(invoice.id);
-    expect(payments.map((p) => [p.attempt, p.status, p.failure_code, p.created])).toEqual([
+    // Attempt 2 (on request) failed at 06:00; the scheduled retry stays 1 day after attempt 1.
+    expect(paid.body).toMatchObject({ id: invoice.id, status: "open", attempt_count: 2, next_payment_attempt: "2026-02-02T00:00:00Z" });
+    expect((await paymentsOf(invoice.id)).map((p) => [p.attempt, p.status, p.failure_code, p.created])).toEqual([
       [1, "failed", "card_declined", "2026-02-01T00:00:00Z"],
       [2, "failed", "card_declined", "2026-02-01T06:00:00Z"],
     ]);
-    // The retry that was due 02-02 was replaced, not kept in addition.
-    await advance(clock.id, "2026-02-03T00:00:00Z");
-    expect(await paymentsOf(invoice.id)).toHaveLength(2);
-    await advance(clock.id, "2026-02-04T06:00:00Z");
+    await advance(clock.id, "2026-02-02T00:00:00Z");
+    // The second scheduled attempt ran on time; the next rung is 3 days after it.
+    expect(await getInvoice(invoice.id)).toMatchObject({ attempt_count: 3, next_payment_attempt: "2026-02-05T00:00:00Z" });
     expect((await paymentsOf(invoice.id)).map((p) => [p.attempt, p.created])).toEqual([
       [1, "2026-02-01T00:00:00Z"],
       [2, "2026-02-01T06:00:00Z"],
-      [3, "2026-02-04T06:00:00Z"],
+      [3, "2026-02-02T00:00:00Z"],
     ]);
+    expect((await getSubscription(subscription.id)).status).toBe("past_due");
+  });
+
+  it("four /pay calls in a row do not run the ladder to its final action", async () => {
+    const { subscription, invoice } = await pastDue();
+    for (let i = 0; i < 4; i++) expect((await api("POST", `/v1/invoices/${invoice.id}/pay`, {})).status).toBe(200);
+    expect(await getInvoice(invoice.id)).toMatchObject({ status: "open", attempt_count: 5, next_payment_attempt: "2026-02-02T00:00:00Z" });
     expect((await getSubscription(subscription.id)).status).toBe("past_due");
   });
 

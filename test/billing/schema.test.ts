@@ -33,6 +33,6 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([27, 18, 10, 9, 3, 15, 6]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([28, 18, 10, 9, 3, 17, 6]);
   });
 });

@@ -57,6 +57,7 @@ const DECLINES: Record<string, { decline_code: string; message: string }> = {
 class FakeStripe {
   requests: RecordedRequest[] = [];
   charges = 0;
+  refunds = 0;
   faults: Fault[] = [];
   intents = new Map<string, Json>();
   idempotent = new Map<string, Stored>();
@@ -65,6 +66,7 @@ class FakeStripe {
   reset(): void {
     this.requests = [];
     this.charges = 0;
+    this.refunds = 0;
     this.faults = [];
     this.intents.clear();
     this.idempotent.clear();
@@ -78,7 +80,7 @@ class FakeStripe {
       res.end(JSON.stringify(body));
     };
 
-    if (url.pathname === "/__requests") return send(200, { requests: this.requests, charges: this.charges });
+    if (url.pathname === "/__requests") return send(200, { requests: this.requests, charges: this.charges, refunds: this.refunds });
     if (url.pathname === "/__reset") {
       this.reset();
       return send(200, { ok: true });
@@ -109,6 +111,7 @@ class FakeStripe {
       if (intent) return send(200, intent);
       return send(404, stripeError("invalid_request_error", "resource_missing", `No such payment_intent: '${retrieve[1]}'`, "intent"));
     }
+    if (req.method === "POST" && url.pathname === "/v1/refunds") return this.refund(form, idempotencyKey, send);
     const paymentMethod = /^\/v1\/payment_methods\/([^/]+)$/.exec(url.pathname);
     if (req.method === "GET" && paymentMethod) {
       const id = decodeURIComponent(paymentMethod[1]!);
@@ -139,6 +142,28 @@ class FakeStripe {
     // Stripe stores the response as it was sent (a snapshot): a replay shows the intent as it was then.
     if (idempotencyKey) this.idempotent.set(idempotencyKey, { status, body: structuredClone(body), fingerprint });
     if (fault) return send(fault.status, stripeError("api_error", undefined, "Simulated fault after the charge was made."));
+    return send(status, body);
+  }
+
+  /** POST /v1/refunds: a full or partial refund of a succeeded PaymentIntent, once per key. */
+  private refund(form: Record<string, string>, idempotencyKey: string | null, send: (status: number, body: unknown, headers?: Record<string, string>) => void): void {
+    const previous = idempotencyKey ? this.idempotent.get(`refund:${idempotencyKey}`) : undefined;
+    if (previous) return send(previous.status, previous.body, { "Idempotent-Replayed": "true" });
+    const intent = this.intents.get(form.payment_intent ?? "");
+    let status = 200;
+    let body: Json;
+    if (!intent) {
+      status = 404;
+      body = stripeError("invalid_request_error", "resource_missing", `No such payment_intent: '${form.payment_intent}'`, "payment_intent");
+    } else if (intent.status !== "succeeded") {
+      status = 400;
+      body = stripeError("invalid_request_error", "charge_not_refundable", "This PaymentIntent has not succeeded.");
+    } else {
+      const amount = Number(form.amount ?? intent.amount);
+      this.refunds += 1;
+      body = { id: `re_fake_${++this.sequence}`, object: "refund", amount, payment_intent: intent.id, status: "succeeded", reason: form.reason ?? null };
+    }
+    if (idempotencyKey) this.idempotent.set(`refund:${idempotencyKey}`, { status, body, fingerprint: "" });
     return send(status, body);
   }
 

@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { subscriptionStub } from "../../src/actors/stubs";
 import type { Config } from "../../src/config";
-import type { PaymentGateway } from "../../src/payments/gateway";
+import type { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest, RefundResult } from "../../src/payments/gateway";
 import { createClock, createCustomer, createPlan, ok } from "../helpers";
 
 /**
@@ -47,5 +47,36 @@ export function pendingGateway(): PaymentGateway & { keys: string[] } {
       keys.push(request.idempotencyKey);
       return { status: "pending", reference: `pi_pending_${keys.length}` };
     },
+    async refund(request) {
+      return { status: "succeeded", reference: `re_${request.idempotencyKey}` };
+    },
   };
+}
+
+/**
+ * A gateway whose answer the test sets (`answer`): every charge answers it, with the same
+ * reference for the same key, as Stripe does; refunds are recorded.
+ */
+export function steerableGateway(answer: ChargeResult["status"] = "pending"): PaymentGateway & {
+  answer: ChargeResult["status"];
+  charges: ChargeRequest[];
+  refunds: RefundRequest[];
+} {
+  const gateway = {
+    name: "steerable-test",
+    answer,
+    charges: [] as ChargeRequest[],
+    refunds: [] as RefundRequest[],
+    async charge(request: ChargeRequest): Promise<ChargeResult> {
+      gateway.charges.push(request);
+      const reference = `pi_${request.idempotencyKey}`;
+      if (gateway.answer === "failed") return { status: "failed", code: "card_declined", message: "Your card was declined.", reference };
+      return { status: gateway.answer, reference };
+    },
+    async refund(request: RefundRequest): Promise<RefundResult> {
+      gateway.refunds.push(request);
+      return { status: "succeeded", reference: `re_${request.idempotencyKey}` };
+    },
+  };
+  return gateway;
 }

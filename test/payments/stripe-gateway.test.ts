@@ -127,6 +127,39 @@ describe("StripeGateway.charge", () => {
   });
 });
 
+describe("StripeGateway.refund", () => {
+  it("refunds the PaymentIntent under the payment's key, once however often it is asked", async () => {
+    const charge = request({ amount: 1200 });
+    const charged = await gateway().charge(charge);
+    expect(charged.status).toBe("succeeded");
+    const refund = { invoiceId: charge.invoiceId, chargeReference: charged.reference!, amount: 1200, currency: "usd", idempotencyKey: `${charge.idempotencyKey}:refund` };
+    const first = await gateway().refund(refund);
+    expect(first).toEqual({ status: "succeeded", reference: expect.stringMatching(/^re_fake_/) });
+    const again = await gateway().refund(refund);
+    expect(again).toEqual(first);
+    const { requests, refunds } = (await recorded()) as Awaited<ReturnType<typeof recorded>> & { refunds: number };
+    expect(refunds).toBe(1);
+    const sent = requests.filter((r) => r.path === "/v1/refunds");
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatchObject({ method: "POST", idempotencyKey: refund.idempotencyKey });
+    expect(sent[0]!.form).toEqual({
+      payment_intent: charged.reference,
+      amount: "1200",
+      reason: "duplicate",
+      "metadata[billify_invoice]": charge.invoiceId,
+      "metadata[billify_key]": refund.idempotencyKey,
+    });
+  });
+
+  it("throws when Stripe refuses (an intent that never succeeded), for the job to retry", async () => {
+    const charge = request({ paymentMethod: "pm_card_processing" });
+    const pending = await gateway().charge(charge);
+    await expect(
+      gateway().refund({ invoiceId: charge.invoiceId, chargeReference: pending.reference!, amount: 2000, currency: "usd", idempotencyKey: "k:refund" }),
+    ).rejects.toThrow(/not succeeded/);
+  });
+});
+
 describe("StripeGateway.knowsPaymentMethod (a token is refused when it is set, not at the next renewal)", () => {
   it("knows what Stripe has, refuses what Stripe says does not exist", async () => {
     expect(await gateway().knowsPaymentMethod("pm_card_visa")).toBe(true);

@@ -16,7 +16,7 @@ import type { EmailProvider } from "../../notifications/email/providers";
 import { emailProviderFor } from "../../notifications/email/providers";
 import type { EmailMessage, EventEnvelope } from "../../notifications/messages";
 import type { EventRow } from "../../notifications/outbox";
-import { Outbox, armOutboxAlarm, envelopeOf, flushOutbox } from "../../notifications/outbox";
+import { Outbox, envelopeOf, flushOutbox } from "../../notifications/outbox";
 import type { EmailResult } from "./emails";
 import { EMAIL_TABLE, markEmailDead, sendEventEmail } from "./emails";
 
@@ -198,12 +198,6 @@ export class CustomerActor extends Actor {
   /** In the transaction of the change it reports (API.md §6). */
   private recordEvent(type: "customer.created" | "customer.updated", customer: Customer, at: number): void {
     this.query("INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)", `evt_${ulid()}`, type, at, JSON.stringify({ object: customer }));
-  }
-
-  protected override transaction<T>(fn: () => T): T {
-    const result = super.transaction(fn);
-    armOutboxAlarm(this.ctx.storage, this.outbox, null);
-    return result;
   }
 
   protected override async flushReadModel(): Promise<void> {

@@ -3,6 +3,8 @@ import type { Subscription } from "../../contract/subscription";
 import { decideAttemptFailed, decidePaymentReceived } from "../../domain/collection";
 import { retriesOnNewPaymentMethod } from "../../domain/dunning";
 import { amountRemaining } from "../../domain/invoice";
+import type { PaymentFacts } from "../../domain/payment-races";
+import { decideFailureOffSchedule, decideLateSuccess, scheduledAttemptNumber, settlementOf } from "../../domain/payment-races";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
@@ -12,6 +14,7 @@ import { customerStub } from "../stubs";
 import type { CustomerPaymentDetails, RequestContext, SubscriptionContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { invoiceFacts, loadLedger, persist } from "./persist";
+import type { PaymentRow } from "./store";
 import { subscriptionView } from "./views";
 
 /** Customer metadata naming the customer at the gateway (a Stripe `cus_…` id). */
@@ -34,7 +37,7 @@ export async function pay(ctx: RequestContext, invoiceId: string, idem: Idempote
     if (invoice.status !== "open") return failure(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be paid.`);
     const seen = invoice.attempt_count;
     const now = await timeAfterDueJobs(ctx, record.testClock);
-    await attemptPayment(ctx, invoiceId, now, seen);
+    await attemptPayment(ctx, invoiceId, now, seen, true);
     // A payment may have released held renewals (rule 9): their first attempts are due now.
     await runJobsDue(ctx, now);
     return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!));
@@ -48,7 +51,7 @@ export async function retryAfterPaymentMethodUpdate(ctx: RequestContext, id: str
   if (!retriesOnNewPaymentMethod(record.state.status)) return ok(subscriptionView(record));
   const open = ctx.store.openInvoices();
   const now = await timeAfterDueJobs(ctx, record.testClock);
-  for (const invoice of open) await attemptPayment(ctx, invoice.id, now, invoice.attempt_count);
+  for (const invoice of open) await attemptPayment(ctx, invoice.id, now, invoice.attempt_count, true);
   await runJobsDue(ctx, now);
   return ok(ctx.view());
 }
@@ -76,7 +79,7 @@ export async function applyGatewayResult(ctx: RequestContext, invoiceId: string,
  * If the actor dies between 1 and 3, the reconcile job asks the gateway again under the
  * same key, which never charges twice.
  */
-export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string, at: Instant, seenAttempts?: number): Promise<void> {
+export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string, at: Instant, seenAttempts?: number, onRequest = false): Promise<void> {
   const record = ctx.store.load()!;
   // The attempt count this caller saw before any await: if another attempt ran meanwhile,
   // this one is a duplicate and is dropped (two concurrent /pay calls make one attempt).
@@ -89,17 +92,28 @@ export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string
       return null;
     }
     if (invoice.attempt_count !== expected) return null;
-    if (ctx.store.payments(invoiceId).some((p) => p.status === "pending")) return null;
-    ctx.store.unschedule("retry_payment", invoiceId);
+    if (ctx.store.payments(invoiceId).some((p) => p.status === "pending")) {
+      // A scheduled attempt finds one on request still pending: try again once it settled,
+      // never drop the rung.
+      if (!onRequest) ctx.store.schedule("retry_payment", at + RECONCILE_AFTER_SECONDS, invoiceId);
+      return null;
+    }
     const attempt = invoice.attempt_count + 1;
     const amount = amountRemaining(invoice.status, invoice.amount_due, invoice.amount_paid);
     const key = `${invoiceId}:attempt:${attempt}`;
-    ctx.store.updateInvoice(invoiceId, { attempt_count: attempt, next_payment_attempt: null });
+    if (onRequest) {
+      // Counted and listed, but the schedule (its next rung, its final action) stays as it is.
+      ctx.store.updateInvoice(invoiceId, { attempt_count: attempt });
+    } else {
+      ctx.store.unschedule("retry_payment", invoiceId);
+      ctx.store.updateInvoice(invoiceId, { attempt_count: attempt, next_payment_attempt: null });
+    }
     const paymentId = ctx.store.insertPayment({
       invoice_id: invoiceId, amount, currency: invoice.currency, status: "pending", method: "card", failure_code: null,
       failure_message: null, attempt, reference: null, gateway_key: key, gateway_reference: null, created: at,
       payment_method: paymentMethod,
       gateway_customer: gatewayCustomer,
+      on_request: onRequest ? 1 : 0,
     });
     ctx.store.schedule("reconcile_payment", at + RECONCILE_AFTER_SECONDS, invoiceId);
     return { paymentId, amount, key, currency: invoice.currency };
@@ -167,13 +181,56 @@ export function applyChargeResult(ctx: SubscriptionContext, paymentId: string, r
       return;
     }
     ctx.store.unschedule("reconcile_payment", payment.invoice_id);
-    const invoice = invoiceFacts(ctx.store.invoice(payment.invoice_id)!);
-    if (result.status === "succeeded") {
+    const row = ctx.store.invoice(payment.invoice_id)!;
+    const invoice = invoiceFacts(row);
+    const settlement = settlementOf(result.status, row.status);
+    if (settlement === "credit") {
       ctx.store.settlePayment(paymentId, { status: "succeeded", failure_code: null, failure_message: null, gateway_reference: result.reference });
       persist(ctx, decidePaymentReceived(loadLedger(ctx), invoice, paymentId, payment.amount, at), at);
       return;
     }
-    ctx.store.settlePayment(paymentId, { status: "failed", failure_code: result.code, failure_message: result.message, gateway_reference: result.reference });
-    persist(ctx, decideAttemptFailed(ctx.config.dunning, loadLedger(ctx), invoice, paymentId, payment.attempt, at), at);
+    if (settlement === "refund") {
+      // The invoice was closed meanwhile: the money goes back (refund_payment job), and the
+      // invoice is neither paid twice nor reopened.
+      ctx.store.settlePayment(paymentId, { status: "refunded", failure_code: null, failure_message: null, gateway_reference: result.reference });
+      persist(ctx, decideLateSuccess(loadLedger(ctx), payment.invoice_id, at), at);
+      return;
+    }
+    const failed = result as Extract<ChargeResult, { status: "failed" }>;
+    ctx.store.settlePayment(paymentId, { status: "failed", failure_code: failed.code, failure_message: failed.message, gateway_reference: failed.reference });
+    if (settlement === "fail_closed" || payment.on_request === 1) {
+      persist(ctx, decideFailureOffSchedule(loadLedger(ctx), payment.invoice_id, paymentId, settlement === "fail"), at);
+      return;
+    }
+    const rung = scheduledAttemptNumber(ctx.store.payments(payment.invoice_id).map(factsOf));
+    persist(ctx, decideAttemptFailed(ctx.config.dunning, loadLedger(ctx), invoice, paymentId, rung, at), at);
   });
+}
+
+function factsOf(p: PaymentRow): PaymentFacts {
+  return { status: p.status, method: p.method, onRequest: p.on_request === 1 };
+}
+
+/**
+ * Gives back, through the gateway, the payments that succeeded on an invoice already closed.
+ * Under one key per payment, so a run that dies after the gateway answered refunds once.
+ */
+export async function refundPayments(ctx: SubscriptionContext, invoiceId: string, at: Instant): Promise<void> {
+  for (const payment of ctx.store.refundsDue(invoiceId)) {
+    try {
+      const refund = await ctx.config.gateway.refund({
+        invoiceId,
+        chargeReference: payment.gateway_reference ?? payment.gateway_key!,
+        amount: payment.amount,
+        currency: payment.currency,
+        idempotencyKey: `${payment.gateway_key}:refund`,
+      });
+      ctx.transaction(() => ctx.store.recordRefund(payment.id, refund.reference));
+    } catch (error) {
+      console.warn(`gateway ${ctx.config.gateway.name} could not refund ${payment.id}; will retry`, error);
+      ctx.transaction(() => ctx.store.schedule("refund_payment", at + RECONCILE_AFTER_SECONDS, invoiceId));
+      return;
+    }
+  }
+  ctx.transaction(() => ctx.store.unschedule("refund_payment", invoiceId));
 }

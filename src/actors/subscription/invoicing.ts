@@ -2,6 +2,7 @@ import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import { decideCloseInvoice, decidePaymentReceived, manualPaymentRefusal } from "../../domain/collection";
 import type { Decided } from "../../domain/decision";
 import { decideInvoiceItem, decideInvoiceNow } from "../../domain/lifecycle";
+import { pendingAttemptRefusal } from "../../domain/payment-races";
 import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";
@@ -56,6 +57,8 @@ export async function recordManualPayment(ctx: RequestContext, invoiceId: string
     const facts = invoiceFacts(invoice);
     const refusal = manualPaymentRefusal(facts, body.amount);
     if (refusal && !refusal.ok) return refused<Payment>(refusal);
+    const pending = pendingAttemptRefusal(paymentFacts(ctx, invoiceId), "pay manually");
+    if (pending) return failure<Payment>(pending.status, pending.code, pending.message);
     const paymentId = ctx.store.insertPayment({
       invoice_id: invoiceId, amount: body.amount, currency: invoice.currency, status: "succeeded", method: "manual",
       failure_code: null, failure_message: null, attempt: invoice.attempt_count, reference: body.reference,
@@ -72,6 +75,8 @@ export async function recordManualPayment(ctx: RequestContext, invoiceId: string
  */
 export async function closeInvoice(ctx: RequestContext, invoiceId: string, to: "void" | "uncollectible", idem: Idempotency | null): Promise<Outcome<Invoice>> {
   return writeInvoice(ctx, invoiceId, idem, (invoice, now) => {
+    const pending = invoice.status === "open" ? pendingAttemptRefusal(paymentFacts(ctx, invoiceId), to === "void" ? "void" : "mark uncollectible") : null;
+    if (pending) return failure<Invoice>(pending.status, pending.code, pending.message);
     const decided = decideCloseInvoice(loadLedger(ctx), invoiceFacts(invoice), to, now);
     if (!decided.ok) return refused<Invoice>(decided);
     persist(ctx, decided.decision, now);
@@ -93,4 +98,8 @@ async function writeInvoice<T>(ctx: RequestContext, invoiceId: string, idem: Ide
     if (committed.ok) await runJobsDue(ctx, now);
     return committed;
   });
+}
+
+function paymentFacts(ctx: RequestContext, invoiceId: string) {
+  return ctx.store.payments(invoiceId).map((p) => ({ status: p.status, method: p.method, onRequest: p.on_request === 1 }));
 }

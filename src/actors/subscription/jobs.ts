@@ -2,7 +2,7 @@ import { decideIncompleteExpiry } from "../../domain/collection";
 import { shouldAttemptAutomatically } from "../../domain/dunning";
 import { decideRenewal, decideTrialReminder } from "../../domain/lifecycle";
 import type { Instant } from "../../domain/time";
-import { attemptPayment, reconcile } from "./collection";
+import { attemptPayment, reconcile, refundPayments } from "./collection";
 import type { RequestContext, SubscriptionContext } from "./context";
 import { deferredToGatewaySlot } from "./pacing";
 import { invoiceFacts, loadLedger, persist } from "./persist";
@@ -52,6 +52,8 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
       return attemptPayment(ctx, job.invoice_id, at);
     case "reconcile_payment":
       return reconcile(ctx, job.invoice_id, at);
+    case "refund_payment":
+      return refundPayments(ctx, job.invoice_id, at);
     case "expire_incomplete":
       ctx.transaction(() => {
         const invoice = ctx.store.invoice(job.invoice_id);

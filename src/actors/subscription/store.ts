@@ -58,8 +58,12 @@ export interface PaymentRow {
   invoice_id: string;
   amount: number;
   currency: string;
-  status: "succeeded" | "failed" | "pending";
+  status: "succeeded" | "failed" | "pending" | "refunded";
   method: "card" | "manual";
+  /** 1 for an attempt made on request (/pay, a new payment method): it never moves the schedule. */
+  on_request: number;
+  /** The gateway's refund of a `refunded` payment; null until the refund went through. */
+  refund_reference: string | null;
   failure_code: string | null;
   failure_message: string | null;
   attempt: number;
@@ -147,6 +151,18 @@ export class SubscriptionStore {
       s.plan.trialDays, s.quantity, s.status, s.anchor, s.currentPeriodStart, s.currentPeriodEnd,
       s.trialStart, s.trialEnd, s.cancelAtPeriodEnd ? 1 : 0, s.canceledAt, s.endedAt, s.creditBalance,
     );
+  }
+
+  /** The time its test clock last passed it (null for none: not on a clock, or not created). */
+  clockTime(): Instant | null {
+    const r = this.query<{ clock_time: number | null; created: number; test_clock: string | null }>("SELECT clock_time, created, test_clock FROM subscription")[0];
+    if (!r?.test_clock) return null;
+    return r.clock_time ?? r.created;
+  }
+
+  /** Test clocks only move forward. */
+  setClockTime(at: Instant): void {
+    this.query("UPDATE subscription SET clock_time = ? WHERE clock_time IS NULL OR clock_time < ?", at, at);
   }
 
   /**
@@ -280,8 +296,12 @@ export class SubscriptionStore {
     this.query("INSERT INTO _meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
   }
 
+  /**
+   * Stops collecting an invoice. A pending attempt is still asked after (reconcile) and a
+   * refund still goes out: money in flight is settled whatever happened to the invoice.
+   */
   unscheduleInvoice(invoiceId: string): void {
-    this.query("DELETE FROM job WHERE invoice_id = ?", invoiceId);
+    this.query("DELETE FROM job WHERE invoice_id = ? AND kind NOT IN ('reconcile_payment', 'refund_payment')", invoiceId);
   }
 
   /** When the one job of `kind` without an invoice is due (the renewal), or null. */
@@ -303,14 +323,14 @@ export class SubscriptionStore {
 
   // ---- payments ----------------------------------------------------------------------
 
-  insertPayment(p: Omit<PaymentRow, "id">): string {
+  insertPayment(p: Omit<PaymentRow, "id" | "on_request" | "refund_reference"> & { on_request?: number }): string {
     const id = `pay_${ulid()}`;
     this.query(
       `INSERT INTO payment (id, invoice_id, amount, currency, status, method, failure_code, failure_message, attempt,
-         reference, gateway_key, gateway_reference, payment_method, gateway_customer, created)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         reference, gateway_key, gateway_reference, payment_method, gateway_customer, created, on_request)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       id, p.invoice_id, p.amount, p.currency, p.status, p.method, p.failure_code, p.failure_message, p.attempt,
-      p.reference, p.gateway_key, p.gateway_reference, p.payment_method, p.gateway_customer, p.created,
+      p.reference, p.gateway_key, p.gateway_reference, p.payment_method, p.gateway_customer, p.created, p.on_request ?? 0,
     );
     return id;
   }
@@ -324,6 +344,15 @@ export class SubscriptionStore {
     return this.query<PaymentRow>("SELECT * FROM payment WHERE invoice_id = ? ORDER BY created, id", invoiceId);
   }
 
+
+  /** Refunded payments whose refund has not gone through the gateway yet. */
+  refundsDue(invoiceId: string): PaymentRow[] {
+    return this.query<PaymentRow>("SELECT * FROM payment WHERE invoice_id = ? AND status = 'refunded' AND refund_reference IS NULL ORDER BY id", invoiceId);
+  }
+
+  recordRefund(id: string, reference: string): void {
+    this.query("UPDATE payment SET refund_reference = ? WHERE id = ?", reference, id);
+  }
 
   settlePayment(id: string, fields: Pick<PaymentRow, "status" | "failure_code" | "failure_message" | "gateway_reference">): void {
     this.query(

@@ -9,7 +9,7 @@ import { instantFromMillis } from "../../domain/time";
 import type { Env } from "../../env";
 import type { Outcome } from "../../errors";
 import type { ChargeResult } from "../../payments/gateway";
-import { Outbox, armOutboxAlarm, flushOutbox } from "../../notifications/outbox";
+import { Outbox, flushOutbox } from "../../notifications/outbox";
 import type { Connection } from "partyserver";
 import { mirrorSubscription } from "../../admin/subscription-mirror";
 import type { Idempotency } from "../actor";
@@ -74,7 +74,7 @@ export class SubscriptionActor extends Actor {
       syncUpcomingJob(this.context, this.config.upcomingDays);
       return value;
     });
-    armOutboxAlarm(this.ctx.storage, this.outbox, this.nextJobAt());
+    // super.transaction has armed the alarm for nextJobAt(), which includes the outbox retry.
     return result;
   }
 
@@ -207,9 +207,25 @@ export class SubscriptionActor extends Actor {
 
   /** For the test clock: runs the jobs due at the earliest time ≤ limit; returns the next due time. */
   async runJobsUntil(limit: Instant): Promise<Instant | null> {
+    // Kept in memory during an advance (a write per step would cost a commit per step); the
+    // advance ends with clockMoved, which stores it.
+    this.clockHint = Math.max(this.clockHint ?? 0, limit);
     await jobs.runJobsDue(this.context, limit);
     return this.store.nextJob()?.due_at ?? null;
   }
+
+  /** For the test clock: its advance ended at `to`; this subscription's "now" from then on. */
+  async clockMoved(to: Instant): Promise<void> {
+    this.clockMovedTo(to);
+  }
+
+  private clockMovedTo(at: Instant): void {
+    this.clockHint = Math.max(this.clockHint ?? 0, at);
+    if (this.store.load()?.testClock) this.store.setClockTime(at);
+  }
+
+  /** The latest time the clock passed this instance during an advance (not stored). */
+  private clockHint: Instant | null = null;
 
   protected override nextJobAt(): number | null {
     const outbox = this.outbox.retryAt(Date.now());
@@ -235,6 +251,12 @@ export class SubscriptionActor extends Actor {
   /** "Now" for this subscription: its test clock's frozen time, or the platform clock. Reads only. */
   private async clockNow(testClock: string | null): Promise<Instant> {
     if (!testClock) return instantFromMillis(Date.now());
+    // A subscription on a test clock keeps the time its clock last passed it (`runJobsUntil`,
+    // `clockMoved`) and never calls the clock back: the clock awaits its subscriptions during
+    // an advance, and a call the other way would make a cycle of awaits. Only a subscription
+    // being created asks its clock (it is not yet one the clock could be waiting on).
+    const known = this.store.clockTime();
+    if (known !== null) return Math.max(known, this.clockHint ?? 0);
     const clock = await (await testClockStub(this.env, testClock))?.get(testClock);
     if (!clock?.ok) throw new Error(`test clock ${testClock} of subscription ${this.name} is missing`);
     return clock.value.frozen_time_instant;

@@ -10,10 +10,27 @@ import { subscriptionStub } from "../stubs";
 export type TestClockView = TestClock & { frozen_time_instant: Instant };
 
 /**
+ * How long an `advance` request waits for its advance before answering `advancing` (the
+ * advance goes on; `GET` shows it, and the clock's alarm sees it through after a restart).
+ */
+const ADVANCE_ANSWER_WITHIN_MS = 10_000;
+
+/** How often a running advance stores its progress and lets other events reach the clock. */
+const YIELD_EVERY_MS = 200;
+
+/**
  * A test clock (test mode only): simulated time for every subscription of its customers.
- * `advance` runs every job due up to the new time across those subscriptions, one due time
- * at a time and always the earliest first, so renewals, retries and notifications happen in
- * time order; then the clock is `ready` at the new time.
+ *
+ * `advance` is a durable job of the clock: the target time is stored with `status =
+ * advancing` in one transaction that also arms the clock's alarm, so a crash at any moment
+ * leaves an advance that the alarm resumes without another request. The advance runs every
+ * job due up to the target across the clock's subscriptions, one due time at a time and always
+ * the earliest first, so renewals, retries and notifications happen in time order; each step
+ * stores the clock's time first, so a resumed advance never runs a step at an earlier time.
+ *
+ * Calls go one way only, clock → subscription: the clock passes each subscription the time it
+ * runs at (`runJobsUntil(at)`, then `clockMoved(target)`), and a subscription never calls its
+ * clock back while the clock is waiting on it.
  */
 export class TestClockActor extends Actor {
   protected readonly migrations = [
@@ -21,7 +38,12 @@ export class TestClockActor extends Actor {
       `CREATE TABLE clock (id TEXT PRIMARY KEY, frozen_time INTEGER NOT NULL, status TEXT NOT NULL, created INTEGER NOT NULL)`,
       `CREATE TABLE member (subscription_id TEXT PRIMARY KEY)`,
     ],
+    // v2: the advance as a durable job: its target and when it was asked for (the alarm's time).
+    [`ALTER TABLE clock ADD COLUMN target INTEGER`, `ALTER TABLE clock ADD COLUMN advance_requested_ms INTEGER`],
   ];
+
+  /** The advance running in this instance, shared by the request and the alarm. */
+  private running: Promise<void> | null = null;
 
   async create(id: string, frozenTime: Instant, nowMs: number, idem: Idempotency | null): Promise<Outcome<TestClockView>> {
     return this.once(idem, () =>
@@ -33,6 +55,7 @@ export class TestClockActor extends Actor {
     );
   }
 
+  /** Never waits for an advance: it answers from storage as it is now. */
   async get(id: string): Promise<Outcome<TestClockView>> {
     const clock = this.load();
     return clock && clock.id === id ? ok(clock) : notFound("test clock", id);
@@ -45,45 +68,91 @@ export class TestClockActor extends Actor {
     return ok(clock);
   }
 
+  /**
+   * Stores the target (the durable job), then runs the advance for up to
+   * ADVANCE_ANSWER_WITHIN_MS: `ready` if it finished by then, else `advancing`.
+   */
   async advance(id: string, to: Instant, idem: Idempotency | null): Promise<Outcome<TestClockView>> {
     return this.once(idem, async () => {
-      const clock = this.load();
-      if (!clock || clock.id !== id) return notFound("test clock", id);
-      if (clock.status === "advancing") return failure(409, "clock_advancing", "The test clock is already advancing.");
-      if (to <= clock.frozen_time_instant) {
-        return failure(400, "parameter_invalid", `frozen_time must be after the clock's current time ${clock.frozen_time}`, "frozen_time");
-      }
-      this.query("UPDATE clock SET status = 'advancing'");
+      const started = this.commit(idem, () => {
+        const clock = this.load();
+        if (!clock || clock.id !== id) return notFound<TestClockView>("test clock", id);
+        if (clock.status === "advancing") return failure<TestClockView>(409, "clock_advancing", "The test clock is already advancing.");
+        if (to <= clock.frozen_time_instant) {
+          return failure<TestClockView>(400, "parameter_invalid", `frozen_time must be after the clock's current time ${clock.frozen_time}`, "frozen_time");
+        }
+        this.query("UPDATE clock SET status = 'advancing', target = ?, advance_requested_ms = ?", to, Date.now());
+        return ok(this.load()!);
+      });
+      if (!started.ok) return started;
+      let timer: number | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ADVANCE_ANSWER_WITHIN_MS) as unknown as number));
       try {
-        await this.runUntil(to);
-        this.query("UPDATE clock SET frozen_time = ?, status = 'ready'", to);
+        await Promise.race([this.resume(), deadline]);
       } catch (error) {
-        this.query("UPDATE clock SET status = 'ready'");
-        throw error;
+        // The job stays stored; the alarm retries it (with back-off) and records the error.
+        console.error(`advance of test clock ${id} failed; its alarm will resume it`, error);
+      } finally {
+        clearTimeout(timer ?? null);
       }
       return ok(this.load()!);
     });
   }
 
+  /** While an advance is stored, the alarm is due (at the time it was asked for). */
+  protected override nextJobAt(): number | null {
+    return this.queryOne<{ advance_requested_ms: number | null; target: number | null }>("SELECT target, advance_requested_ms FROM clock WHERE target IS NOT NULL")?.advance_requested_ms ?? null;
+  }
+
+  protected override async runDueJobs(): Promise<void> {
+    await this.resume();
+  }
+
+  /** Runs the stored advance, or joins the run already going on in this instance. */
+  private resume(): Promise<void> {
+    this.running ??= this.runToTarget().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
   /**
-   * Advances step by step: the clock's time moves to the earliest due job among its
-   * subscriptions, that subscription runs what is due then, and the next earliest follows.
+   * Advances step by step to the stored target: the clock's time moves to the earliest due
+   * job among its subscriptions, that subscription runs what is due then, and the next
+   * earliest follows. Then every subscription learns the final time, and the clock is ready.
+   * Every step is safe to run again: a resumed advance asks the subscriptions afresh.
    */
-  private async runUntil(to: Instant): Promise<void> {
+  private async runToTarget(): Promise<void> {
+    const target = this.queryOne<{ target: number | null }>("SELECT target FROM clock")?.target ?? null;
+    if (target === null) return;
     const members = this.query<{ subscription_id: string }>("SELECT subscription_id FROM member").map((m) => m.subscription_id);
     const due = new Map<string, Instant | null>();
     await Promise.all(members.map(async (sub) => due.set(sub, (await subscriptionStub(this.env, sub)?.nextDueAt()) ?? null)));
+    let yielded = Date.now();
+    let reached = this.load()!.frozen_time_instant;
     for (;;) {
       let earliest: { sub: string; at: Instant } | null = null;
       for (const [sub, at] of due) {
-        if (at !== null && at <= to && (!earliest || at < earliest.at)) earliest = { sub, at };
+        if (at !== null && at <= target && (!earliest || at < earliest.at)) earliest = { sub, at };
       }
-      if (!earliest) return;
-      // Subscriptions read the clock for "now" while their jobs run.
-      this.query("UPDATE clock SET frozen_time = MAX(frozen_time, ?)", earliest.at);
-      const next = await subscriptionStub(this.env, earliest.sub)!.runJobsUntil(earliest.at);
+      if (!earliest) break;
+      const at = Math.max(earliest.at, reached);
+      reached = at;
+      const next = await subscriptionStub(this.env, earliest.sub)!.runJobsUntil(at);
       due.set(earliest.sub, next);
+      // Let other events in (a GET of the clock, the request's own deadline) every
+      // YIELD_EVERY_MS: calls between objects of one process can resolve without ever
+      // yielding, so a long advance would otherwise hold the clock until it ends.
+      // The time reached is stored at the same pace (GET shows the progress; a resumed
+      // advance never runs a step before it). A write per step would cost a commit per step.
+      if (Date.now() - yielded >= YIELD_EVERY_MS) {
+        this.transaction(() => this.query("UPDATE clock SET frozen_time = MAX(frozen_time, ?)", reached));
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        yielded = Date.now();
+      }
     }
+    await Promise.all(members.map(async (sub) => subscriptionStub(this.env, sub)?.clockMoved(target)));
+    this.transaction(() => this.query("UPDATE clock SET frozen_time = ?, status = 'ready', target = NULL, advance_requested_ms = NULL", target));
   }
 
   private load(): TestClockView | null {
@@ -107,11 +176,4 @@ export class TestClockActor extends Actor {
     return 0;
   }
 
-  // ---- Actor hooks: no jobs of its own ----------------------------------------------
-
-  protected nextJobAt(): number | null {
-    return null;
-  }
-
-  protected async runDueJobs(): Promise<void> {}
 }

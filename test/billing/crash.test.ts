@@ -1,0 +1,297 @@
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
+import type { TestClockActor } from "../../src/actors/test-clock/test-clock-actor";
+import { idWithRoutingKey, routingKeyFromIdempotencyKey } from "../../src/ids";
+import { api, createCustomer, createPlan, invoicesOf, ok } from "../helpers";
+
+/**
+ * Crash injection without test hooks in production code: the test wraps the live instance's
+ * storage so that the (n+1)th transaction and everything after it throws, as if the process
+ * had died right after the nth commit; then it evicts the object (the restart). Nothing after
+ * the crash point reaches storage, exactly as after SIGKILL; the restarted instance runs
+ * with the real storage and no further request, only its alarm.
+ */
+async function crashAfterTransactions(stub: DurableObjectStub, n: number): Promise<{ crashed: () => boolean }> {
+  let crashed = false;
+  await runInDurableObject(stub, (_instance, state) => {
+    const storage = state.storage as DurableObjectStorage & { transactionSync<T>(fn: () => T): T };
+    const real = storage.transactionSync.bind(storage);
+    let commits = 0;
+    storage.transactionSync = <T>(fn: () => T): T => {
+      if (crashed || commits >= n) {
+        crashed = true;
+        throw new Error(`crash injected after ${n} transactions`);
+      }
+      commits += 1;
+      return real(fn);
+    };
+  });
+  return { crashed: () => crashed };
+}
+
+/** The restart: a new instance over the same storage (a crashed one holds no request). */
+async function restart(stub: DurableObjectStub): Promise<void> {
+  await evictDurableObject(stub).catch(() => {}); // not running: nothing to evict
+}
+
+/** The invariant after any crash: a job is never left without an alarm to run it in time. */
+async function expectAlarmForEarliestJob(stub: DurableObjectStub): Promise<number | null> {
+  const { alarm, earliest } = await runInDurableObject(stub, async (_i, state) => ({
+    alarm: await state.storage.getAlarm(),
+    earliest: state.storage.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM job").one().due,
+  }));
+  if (earliest !== null) {
+    expect(alarm).not.toBeNull();
+    // A read-model retry may come first; an alarm set for a past time is stored as "now".
+    expect(alarm!).toBeLessThanOrEqual(Math.max(earliest * 1000, Date.now()));
+  }
+  return earliest;
+}
+
+/** Lets time pass for the retry and reconcile jobs (renewals keep their time). */
+async function retryJobsDueNow(stub: DurableObjectStub): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  await runInDurableObject(stub, (_i, state) => {
+    state.storage.sql.exec("UPDATE job SET due_at = ? WHERE due_at > ? AND kind != 'renew'", now - 1, now);
+    state.storage.sql.exec("DELETE FROM _alarm_failure");
+  });
+}
+
+/** Runs the alarm until nothing but the renewal is left (each run is one restart-free pass). */
+async function runAlarmUntilSettled(stub: DurableObjectStub): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await retryJobsDueNow(stub);
+    await runDurableObjectAlarm(stub);
+    const left = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM job WHERE kind != 'renew'").one().n as number);
+    if (left === 0) return;
+  }
+}
+
+const BACKDATE = 86_400 + 60;
+
+/** Moves a daily subscription one day into the past, so its renewal is due now. */
+async function backdateOneDay(stub: DurableObjectStub): Promise<void> {
+  await runInDurableObject(stub, (_i, state) => {
+    state.storage.sql.exec(
+      "UPDATE subscription SET anchor = anchor - ?, current_period_start = current_period_start - ?, current_period_end = current_period_end - ?",
+      BACKDATE, BACKDATE, BACKDATE,
+    );
+    state.storage.sql.exec("UPDATE invoice SET period_start = period_start - ?, period_end = period_end - ?", BACKDATE, BACKDATE);
+    state.storage.sql.exec("UPDATE job SET due_at = due_at - ? WHERE kind = 'renew'", BACKDATE);
+  });
+}
+
+let errors: ReturnType<typeof vi.spyOn>;
+let warnings: ReturnType<typeof vi.spyOn>;
+beforeEach(() => {
+  // A crash surfaces as a 500 (logged) or a failed alarm run (logged): expected here.
+  errors = vi.spyOn(console, "error").mockImplementation(() => {});
+  warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+});
+afterEach(() => {
+  errors.mockRestore();
+  warnings.mockRestore();
+});
+
+describe("a crash at every step of creating a subscription", () => {
+  it("ends, after a restart and no further request, with the first invoice charged exactly once", async () => {
+    const plan = await createPlan({ amount: 1200, interval: "day" });
+    let step = 0;
+    for (; step < 12; step++) {
+      const customer = await createCustomer();
+      const key = `crash-create-${step}-${crypto.randomUUID()}`;
+      const name = await routingKeyFromIdempotencyKey("POST /v1/subscriptions", key);
+      const injected = await crashAfterTransactions(env.SUBSCRIPTIONS.getByName(name), step);
+      // The router's call, made inside the object so that the crash is caught here rather
+      // than reported by the runtime as an uncaught error of the RPC.
+      const id = idWithRoutingKey("sub", Date.now(), name);
+      const input = { customer: customer.id, plan: plan.id, quantity: 1, trialDays: null, billingCycleAnchor: null, metadata: {} };
+      const created = await runInDurableObject(env.SUBSCRIPTIONS.getByName(name), async (instance: SubscriptionActor) => {
+        try {
+          return (await instance.create(id, input, null)).status;
+        } catch {
+          return "crashed";
+        }
+      });
+      if (!injected.crashed()) {
+        expect(created).toBe(201);
+        break; // every step has been crashed at
+      }
+      expect([step, created]).toEqual([step, "crashed"]);
+      const stub = env.SUBSCRIPTIONS.getByName(name);
+      await restart(stub);
+      const subscription = await runInDurableObject(stub, (_i, state) =>
+        state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'subscription'").toArray().length
+          ? (state.storage.sql.exec("SELECT id FROM subscription").toArray()[0]?.id as string | undefined)
+          : undefined,
+      );
+      if (subscription === undefined) continue; // died before the subscription was committed: nothing to finish
+      await expectAlarmForEarliestJob(stub);
+      await runAlarmUntilSettled(stub);
+      const invoices = await invoicesOf(subscription);
+      expect([step, invoices.map((i) => [i.billing_reason, i.status, i.amount_paid])]).toEqual([step, [["subscription_create", "paid", 1200]]]);
+      const payments = (await ok("GET", `/v1/invoices/${invoices[0].id}/payments`)).data;
+      expect([step, payments.map((p: any) => [p.attempt, p.status])]).toEqual([step, [[1, "succeeded"]]]);
+      expect((await ok("GET", `/v1/subscriptions/${subscription}`)).status).toBe("active");
+      expect(await expectAlarmForEarliestJob(stub)).not.toBeNull(); // the next renewal
+    }
+    expect(step).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("a crash at every step of a renewal", () => {
+  it("invoices the period exactly once and charges it exactly once, from the alarm alone", async () => {
+    const plan = await createPlan({ amount: 300, interval: "day" });
+    let step = 0;
+    for (; step < 12; step++) {
+      const customer = await createCustomer();
+      const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+      const stub = env.SUBSCRIPTIONS.getByName(sub.id.slice(-16));
+      await backdateOneDay(stub);
+      const injected = await crashAfterTransactions(stub, step);
+      await runDurableObjectAlarm(stub).catch(() => {});
+      const crashed = injected.crashed();
+      await restart(stub);
+      await expectAlarmForEarliestJob(stub);
+      await runAlarmUntilSettled(stub);
+      await runDurableObjectAlarm(stub); // once more: at-least-once alarms change nothing
+      const invoices = await invoicesOf(sub.id);
+      expect([step, invoices.map((i) => [i.billing_reason, i.status, i.amount_paid, i.attempt_count])]).toEqual([
+        step,
+        [
+          ["subscription_create", "paid", 300, 1],
+          ["subscription_cycle", "paid", 300, 1],
+        ],
+      ]);
+      expect(invoices[1].period_start).toBe(invoices[0].period_end);
+      await expectAlarmForEarliestJob(stub);
+      if (!crashed) break;
+    }
+    expect(step).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("a crash at every step of a test clock advance", () => {
+  it("leaves the clock advancing (GET answers at once, a second advance is 409) until its alarm finishes the advance", async () => {
+    const plan = await createPlan({ amount: 100, interval: "day" });
+    let step = 0;
+    for (; step < 20; step++) {
+      const clock = await ok("POST", "/v1/test_clocks", { frozen_time: "2026-05-01T00:00:00Z" });
+      const customer = await createCustomer({ test_clock: clock.id });
+      const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+      const stub = env.TEST_CLOCKS.getByName(clock.id.slice(-16));
+      const injected = await crashAfterTransactions(stub, step);
+      const answer = await runInDurableObject(stub, async (instance: TestClockActor) => {
+        try {
+          const outcome = await instance.advance(clock.id, Date.parse("2026-05-06T00:00:00Z") / 1000, null);
+          return outcome.ok ? outcome.value.status : outcome.status;
+        } catch {
+          return "crashed";
+        }
+      });
+      await restart(stub);
+      const during = await ok("GET", `/v1/test_clocks/${clock.id}`);
+      if (injected.crashed() && during.status === "ready" && during.frozen_time === "2026-05-01T00:00:00Z") {
+        // Died before the advance was stored: the client saw an error and asks again.
+        expect(answer).toBe("crashed");
+        expect((await ok("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-05-06T00:00:00Z" })).status).toBe("ready");
+      } else if (injected.crashed() && answer !== "ready") {
+        // The stored advance: visible, never waited for, and exclusive.
+        expect(during.status).toBe("advancing");
+        const second = await api("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-05-07T00:00:00Z" });
+        expect([second.status, second.body.error.code]).toEqual([409, "clock_advancing"]);
+        expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).not.toBeNull();
+        expect(await runDurableObjectAlarm(stub)).toBe(true);
+      }
+      const after = await ok("GET", `/v1/test_clocks/${clock.id}`);
+      expect([step, after.status, after.frozen_time]).toEqual([step, "ready", "2026-05-06T00:00:00Z"]);
+      const invoices = await invoicesOf(sub.id);
+      expect([step, invoices.map((i) => [i.period_start, i.status, i.amount_paid])]).toEqual([
+        step,
+        ["01", "02", "03", "04", "05", "06"].map((d) => [`2026-05-${d}T00:00:00Z`, "paid", 100]),
+      ]);
+      expect((await ok("GET", `/v1/subscriptions/${sub.id}`)).current_period_end).toBe("2026-05-07T00:00:00Z");
+      if (!injected.crashed()) break;
+    }
+    // Crashed before the advance was stored, while it ran (progress), and before it was ready.
+    expect(step).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("a crash at every step of a change that invoices at once", () => {
+  it("issues the change's invoice once and charges it once, from the alarm alone", async () => {
+    const basic = await createPlan({ amount: 1000, interval: "month" });
+    const pro = await createPlan({ amount: 3000, interval: "month" });
+    let step = 0;
+    for (; step < 12; step++) {
+      const customer = await createCustomer();
+      const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: basic.id });
+      const stub = env.SUBSCRIPTIONS.getByName(sub.id.slice(-16));
+      const injected = await crashAfterTransactions(stub, step);
+      const answer = await runInDurableObject(stub, async (instance: SubscriptionActor) => {
+        try {
+          return (await instance.change(sub.id, { plan: pro.id, proration_behavior: "always_invoice" }, null)).status;
+        } catch {
+          return "crashed";
+        }
+      });
+      await restart(stub);
+      await expectAlarmForEarliestJob(stub);
+      await runAlarmUntilSettled(stub);
+      const state = await ok("GET", `/v1/subscriptions/${sub.id}`);
+      const invoices = await invoicesOf(sub.id);
+      if (state.plan === basic.id) {
+        // Died before the change was committed: nothing changed, the client saw an error.
+        expect([step, answer, invoices.length]).toEqual([step, "crashed", 1]);
+        continue;
+      }
+      expect([step, invoices.map((i) => [i.billing_reason, i.status, i.attempt_count, i.amount_paid === i.amount_due])]).toEqual([
+        step,
+        [
+          ["subscription_create", "paid", 1, true],
+          ["subscription_update", "paid", 1, true],
+        ],
+      ]);
+      if (!injected.crashed()) break;
+    }
+    expect(step).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("a crash at every step of a scheduled retry", () => {
+  it("makes the attempt once and settles it once, from the alarm alone", async () => {
+    const plan = await createPlan({ amount: 700, interval: "month" });
+    let step = 0;
+    for (; step < 12; step++) {
+      const customer = await createCustomer();
+      const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+      const stub = env.SUBSCRIPTIONS.getByName(sub.id.slice(-16));
+      // A renewal invoice that failed once (declined card): its retry is due now.
+      await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_chargeDeclined" });
+      const item = await ok("POST", `/v1/subscriptions/${sub.id}/invoice_items`, { amount: 500, description: "extra" });
+      expect(item.amount).toBe(500);
+      const invoice = await ok("POST", `/v1/subscriptions/${sub.id}/invoices`);
+      expect([invoice.status, invoice.attempt_count]).toEqual(["open", 1]);
+      // The card is fixed behind the API's back (a PATCH would retry at once, on request).
+      await runInDurableObject(env.CUSTOMERS.getByName(customer.id.slice(-16)), (_i, state) => {
+        state.storage.sql.exec("UPDATE customer SET payment_method = 'pm_card_visa'");
+      });
+      await retryJobsDueNow(stub);
+      const injected = await crashAfterTransactions(stub, step);
+      await runDurableObjectAlarm(stub).catch(() => {});
+      const crashed = injected.crashed();
+      await restart(stub);
+      await expectAlarmForEarliestJob(stub);
+      await runAlarmUntilSettled(stub);
+      const after = await ok("GET", `/v1/invoices/${invoice.id}`);
+      expect([step, after.status, after.amount_paid, after.attempt_count]).toEqual([step, "paid", 500, 2]);
+      const payments = (await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data;
+      expect(payments.filter((p: any) => p.status === "succeeded").length).toBe(1);
+      expect(payments.some((p: any) => p.status === "pending")).toBe(false);
+      if (!crashed) break;
+    }
+    expect(step).toBeGreaterThanOrEqual(1);
+  });
+});
