@@ -9,6 +9,8 @@ export interface ServiceOptions {
   port?: number;
   /** Capture wrangler's output instead of printing it (default true). */
   quiet?: boolean;
+  /** Another wrangler configuration file (e.g. the bench's `bench/wrangler.bench.jsonc`). */
+  config?: string;
 }
 
 export interface Service {

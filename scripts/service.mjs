@@ -39,7 +39,8 @@ export function freePort() {
 
 /**
  * Start `wrangler dev` for this project and wait until `GET /v1/openapi.json` answers 200.
- * @param {{ vars?: Record<string, string>, persistTo?: string, port?: number, quiet?: boolean }} [options]
+ * `config` picks another wrangler configuration (the bench's, bench/wrangler.bench.jsonc).
+ * @param {{ vars?: Record<string, string>, persistTo?: string, port?: number, quiet?: boolean, config?: string }} [options]
  * @returns {Promise<{ url: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>, log: () => string }>}
  */
 export async function startService(options = {}) {
@@ -55,7 +56,7 @@ export async function startService(options = {}) {
 
 class PortTaken extends Error {}
 
-async function startOnce({ vars = {}, persistTo, port, quiet = true }) {
+async function startOnce({ vars = {}, persistTo, port, quiet = true, config }) {
   const listen = port ?? (await freePort());
   const inspector = await freePort();
   const ownState = persistTo === undefined;
@@ -64,6 +65,7 @@ async function startOnce({ vars = {}, persistTo, port, quiet = true }) {
   const args = [
     wranglerEntry(),
     "dev",
+    ...(config ? ["--config", config] : []),
     "--ip",
     "127.0.0.1",
     "--port",

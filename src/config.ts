@@ -1,6 +1,9 @@
 import type { DunningPolicy } from "./domain/retry-schedule";
 import { parseDunningPolicy } from "./domain/retry-schedule";
 import type { Env } from "./env";
+import type { Pacing } from "./payments/charge-pacing";
+import { parseGatewayRate } from "./payments/charge-pacing";
+import { parseRenewalSpread } from "./domain/spread";
 import { FakeGateway } from "./payments/fake-gateway";
 import type { PaymentGateway } from "./payments/gateway";
 import { StripeGateway } from "./payments/stripe-gateway";
@@ -18,6 +21,10 @@ export interface Config {
   email: EmailSettings;
   /** BILLIFY_UPCOMING_DAYS: days before a renewal that invoice.upcoming is sent; 0 = never. */
   upcomingDays: number;
+  /** Automatic card attempts take a slot under this rate first (BILLIFY_GATEWAY_RATE); null: unpaced. */
+  pacing: Pacing | null;
+  /** Renewal alarms fire a deterministic offset inside this many seconds after their due time (BILLIFY_RENEWAL_SPREAD_SECONDS). */
+  renewalSpreadSeconds: number;
 }
 
 export function loadConfig(env: Env): Config {
@@ -26,7 +33,14 @@ export function loadConfig(env: Env): Config {
     throw new Error(`BILLIFY_MODE must be "test" or "live"; got "${mode}"`);
   }
   const dunning = parseDunningPolicy(env.BILLIFY_RETRY_DAYS, env.BILLIFY_FINAL_ACTION);
-  return Object.freeze({ dunning, gateway: gatewayFor(env, mode), email: parseEmailSettings(env), upcomingDays: parseUpcomingDays(env.BILLIFY_UPCOMING_DAYS) });
+  return Object.freeze({
+    dunning,
+    gateway: gatewayFor(env, mode),
+    email: parseEmailSettings(env),
+    upcomingDays: parseUpcomingDays(env.BILLIFY_UPCOMING_DAYS),
+    pacing: parseGatewayRate(env.BILLIFY_GATEWAY_RATE),
+    renewalSpreadSeconds: parseRenewalSpread(env.BILLIFY_RENEWAL_SPREAD_SECONDS),
+  });
 }
 
 function gatewayFor(env: Env, mode: "test" | "live"): PaymentGateway {

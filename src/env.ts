@@ -1,3 +1,4 @@
+import type { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
 import type { CustomerActor } from "./actors/customer/customer-actor";
 import type { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
 import type { PlanActor } from "./actors/plan/plan-actor";
@@ -18,6 +19,8 @@ export interface Env {
   WEBHOOK_ENDPOINTS: DurableObjectNamespace<WebhookEndpointsActor>;
   /** One actor per Idempotency-Key: the key's account-wide scope (API.md §1). */
   IDEMPOTENCY_KEYS: DurableObjectNamespace<IdempotencyKeyActor>;
+  /** Shards pacing card charges under the gateway's rate limit (src/payments/charge-pacing.ts). */
+  CHARGE_PACERS: DurableObjectNamespace<ChargePacerActor>;
   BILLIFY_KV: KVNamespace;
   EVENTS_QUEUE: Queue<EventMessage>;
   WEBHOOKS_QUEUE: Queue<WebhookMessage>;
@@ -27,6 +30,10 @@ export interface Env {
   BILLIFY_MODE?: string;
   BILLIFY_RETRY_DAYS?: string;
   BILLIFY_FINAL_ACTION?: string;
+  /** Card charges per second allowed to the gateway, all subscriptions together; unset: unpaced. */
+  BILLIFY_GATEWAY_RATE?: string;
+  /** Renewal alarms spread over this many seconds after their due time (src/domain/spread.ts); unset: 0. */
+  BILLIFY_RENEWAL_SPREAD_SECONDS?: string;
   STRIPE_SECRET_KEY?: string;
   STRIPE_WEBHOOK_SECRET?: string;
   /** Overrides Stripe's API origin (tests point it at a local fake), e.g. http://127.0.0.1:12111 */

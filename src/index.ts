@@ -5,6 +5,7 @@ import type { Env } from "./env";
 import { handleQueue } from "./notifications/consumer";
 
 export { MetricsShard } from "./admin/metrics/metrics-shard";
+export { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
 export { CustomerActor } from "./actors/customer/customer-actor";
 export { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
 export { PlanActor } from "./actors/plan/plan-actor";

@@ -11,7 +11,7 @@ import { failure, notFound, ok } from "../../errors";
 import type { ChargeRequest, ChargeResult } from "../../payments/gateway";
 import type { Idempotency } from "../actor";
 import { customerStub } from "../stubs";
-import type { RequestContext, SubscriptionContext } from "./context";
+import type { CustomerPaymentDetails, RequestContext, SubscriptionContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { invoiceFacts, loadLedger, persist } from "./persist";
 import type { PaymentRow } from "./store";
@@ -84,9 +84,7 @@ export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string
   // The attempt count this caller saw before any await: if another attempt ran meanwhile,
   // this one is a duplicate and is dropped (two concurrent /pay calls make one attempt).
   const expected = seenAttempts ?? ctx.store.invoice(invoiceId)?.attempt_count;
-  const customer = await customerStub(ctx.env, record.customer)?.get(record.customer);
-  const paymentMethod = customer?.ok ? customer.value.payment_method : null;
-  const gatewayCustomer = customer?.ok ? (customer.value.metadata[GATEWAY_CUSTOMER_METADATA_KEY] ?? null) : null;
+  const { paymentMethod, gatewayCustomer } = ctx.customerRead ?? (await readCustomerPaymentDetails(ctx, record.customer));
   const prepared = ctx.transaction(() => {
     const invoice = ctx.store.invoice(invoiceId);
     if (!invoice || invoice.status !== "open") {
@@ -131,6 +129,13 @@ export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string
     idempotencyKey: prepared.key,
   });
   applyChargeResult(ctx, prepared.paymentId, result, at);
+}
+
+/** The customer's payment method and gateway id, read from its actor now. */
+export async function readCustomerPaymentDetails(ctx: SubscriptionContext, customerId: string): Promise<CustomerPaymentDetails> {
+  const customer = await customerStub(ctx.env, customerId)?.get(customerId);
+  if (!customer?.ok) return { paymentMethod: null, gatewayCustomer: null };
+  return { paymentMethod: customer.value.payment_method, gatewayCustomer: customer.value.metadata[GATEWAY_CUSTOMER_METADATA_KEY] ?? null };
 }
 
 /** A gateway call that throws leaves the attempt pending, for the reconcile job to ask again. */

@@ -34,6 +34,18 @@ export interface SubscriptionContext extends BillingContext {
   transaction<T>(fn: () => T): T;
   /** Mirrors the current summary to KV and re-arms the alarm. */
   flushReadModel(): Promise<void>;
+  /**
+   * The customer's payment method as this very request already read it (a create reads the
+   * customer anyway): its first attempt charges that instead of asking the customer again.
+   */
+  customerRead?: CustomerPaymentDetails;
+}
+
+/** What a card attempt needs of the customer. */
+export interface CustomerPaymentDetails {
+  paymentMethod: string | null;
+  /** The customer's id at the gateway (its `stripe_customer` metadata), if any. */
+  gatewayCustomer: string | null;
 }
 
 /**

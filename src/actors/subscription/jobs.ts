@@ -4,6 +4,7 @@ import { decideRenewal, decideTrialReminder } from "../../domain/lifecycle";
 import type { Instant } from "../../domain/time";
 import { attemptPayment, reconcile, refundPayments } from "./collection";
 import type { RequestContext, SubscriptionContext } from "./context";
+import { deferredToGatewaySlot } from "./pacing";
 import { invoiceFacts, loadLedger, persist } from "./persist";
 import type { JobRow } from "./store";
 import { announceUpcoming } from "./upcoming";
@@ -47,6 +48,7 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
         ctx.transaction(() => ctx.store.unschedule("retry_payment", job.invoice_id));
         return;
       }
+      if (await deferredToGatewaySlot(ctx, job.invoice_id)) return;
       return attemptPayment(ctx, job.invoice_id, at);
     case "reconcile_payment":
       return reconcile(ctx, job.invoice_id, at);

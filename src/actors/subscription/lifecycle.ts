@@ -5,6 +5,7 @@ import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
 import type { Idempotency } from "../actor";
 import { customerStub, testClockStub } from "../stubs";
+import { GATEWAY_CUSTOMER_METADATA_KEY } from "./collection";
 import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { loadLedger, persist } from "./persist";
@@ -29,6 +30,10 @@ export async function createSubscription(ctx: RequestContext, id: string, input:
     if (ctx.store.load()) return failure(409, "resource_already_exists", `Subscription '${id}' already exists`);
     const customer = await customerStub(ctx.env, input.customer)?.get(input.customer);
     if (!customer?.ok) return failure(400, "resource_missing", `No such customer: '${input.customer}'`, "customer");
+    ctx.customerRead = {
+      paymentMethod: customer.value.payment_method,
+      gatewayCustomer: customer.value.metadata[GATEWAY_CUSTOMER_METADATA_KEY] ?? null,
+    };
     const plan = await activePlan(ctx.env, input.plan);
     if (!plan.ok) return plan;
     const testClock = customer.value.test_clock;

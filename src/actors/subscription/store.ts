@@ -165,12 +165,17 @@ export class SubscriptionStore {
     this.query("UPDATE subscription SET clock_time = ? WHERE clock_time IS NULL OR clock_time < ?", at, at);
   }
 
-  /** An id whose time part only grows within this actor (ULID order = creation order). */
-  private nextIdMs(): number {
-    const last = (this.query<{ last_id_ms: number }>("SELECT last_id_ms FROM subscription")[0]?.last_id_ms ?? 0);
-    const ms = Math.max(Date.now(), last + 1);
-    this.query("UPDATE subscription SET last_id_ms = ?", ms);
-    return ms;
+  /**
+   * The next invoice's id (its time part only grows within this actor: ULID order = creation
+   * order) and sequence number, reserved with one write of the subscription row.
+   */
+  private nextInvoiceId(): { id: string; seq: number } {
+    const row = this.query<{ last_id_ms: number; invoice_seq: number }>("SELECT last_id_ms, invoice_seq FROM subscription")[0]!;
+    const ms = Math.max(Date.now(), row.last_id_ms + 1);
+    const id = `in_${encodeTime(ms, 10)}${this.routingKey}`;
+    const seq = row.invoice_seq + 1;
+    this.query("UPDATE subscription SET last_id_ms = ?, invoice_seq = ?, latest_invoice = ?", ms, seq, id);
+    return { id, seq };
   }
 
   // ---- invoices ----------------------------------------------------------------------
@@ -184,9 +189,7 @@ export class SubscriptionStore {
     period: { start: Instant; end: Instant };
     at: Instant;
   }): string {
-    const id = `in_${encodeTime(this.nextIdMs(), 10)}${this.routingKey}`;
-    this.query("UPDATE subscription SET invoice_seq = invoice_seq + 1, latest_invoice = ?", id);
-    const seq = this.query<{ invoice_seq: number }>("SELECT invoice_seq FROM subscription")[0]!.invoice_seq;
+    const { id, seq } = this.nextInvoiceId();
     const number = invoiceNumber(this.routingKey, seq);
     const { totals, at } = args;
     this.query(
@@ -299,6 +302,16 @@ export class SubscriptionStore {
    */
   unscheduleInvoice(invoiceId: string): void {
     this.query("DELETE FROM job WHERE invoice_id = ? AND kind NOT IN ('reconcile_payment', 'refund_payment')", invoiceId);
+  }
+
+  /** When the one job of `kind` without an invoice is due (the renewal), or null. */
+  dueAt(kind: JobKind): number | null {
+    return this.query<{ due_at: number }>("SELECT due_at FROM job WHERE kind = ? AND invoice_id = ''", kind)[0]?.due_at ?? null;
+  }
+
+  /** The earliest due time among jobs of every other kind, or null. */
+  earliestDueExcept(kind: JobKind): number | null {
+    return this.query<{ t: number | null }>("SELECT MIN(due_at) AS t FROM job WHERE kind <> ?", kind)[0]?.t ?? null;
   }
 
   /** The earliest job, due or not. Ties run renewals last so retries at the same second go first. */

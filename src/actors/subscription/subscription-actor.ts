@@ -24,7 +24,8 @@ import type { CreateSubscriptionInput } from "./lifecycle";
 import * as lifecycle from "./lifecycle";
 import * as reads from "./reads";
 import { syncUpcomingJob } from "./upcoming";
-import { SUBSCRIPTION_MIGRATIONS } from "./schema";
+import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "./schema";
+import { renewalOffsetMs } from "../../domain/spread";
 import { SubscriptionStore } from "./store";
 import { invoiceView, subscriptionView } from "./views";
 
@@ -41,6 +42,7 @@ export type { CreateSubscriptionInput } from "./lifecycle";
  */
 export class SubscriptionActor extends Actor {
   protected readonly migrations = SUBSCRIPTION_MIGRATIONS;
+  protected override readonly freshSchema = SUBSCRIPTION_SCHEMA;
   /** The environment's configuration, validated when the actor starts (frozen). */
   private readonly config: Config;
 
@@ -229,9 +231,15 @@ export class SubscriptionActor extends Actor {
     const outbox = this.outbox.retryAt(Date.now());
     const record = this.store.load();
     if (!record || record.testClock) return outbox;
-    const job = this.store.nextJob();
-    const jobAt = job ? job.due_at * 1000 : null;
-    return jobAt === null ? outbox : outbox === null ? jobAt : Math.min(jobAt, outbox);
+    // A renewal's alarm fires its herd-spreading offset after its due time; other jobs at theirs.
+    const renewal = this.store.dueAt("renew");
+    const other = this.store.earliestDueExcept("renew");
+    const candidates = [
+      renewal === null ? null : renewal * 1000 + renewalOffsetMs(record.id, this.config.renewalSpreadSeconds),
+      other === null ? null : other * 1000,
+      outbox,
+    ].filter((t): t is number => t !== null);
+    return candidates.length ? Math.min(...candidates) : null;
   }
 
   protected override async runDueJobs(): Promise<void> {
