@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, createClock, createCustomer, createPlan, ok } from "../helpers";
+import { ADMIN_KEY, api, createClock, createCustomer, createPlan, ok } from "../helpers";
 
 /** The tables of an actor's database (the platform's own `_cf_` tables aside). */
 async function tablesOf(stub: DurableObjectStub): Promise<string[]> {
@@ -33,9 +33,10 @@ describe("a read of a well-formed unknown id", () => {
       [`/v1/plans/plan_01JD0000000000${KEY}`, env.PLANS.getByName(KEY)],
       ["/v1/plans/never-created-plan", env.PLANS.getByName("custom:never-created-plan")],
       [`/v1/test_clocks/clock_01JD0000000000${KEY}`, env.TEST_CLOCKS.getByName(KEY)],
+      [`/v1/admin/subscriptions/sub_01JD0000000000${KEY}/alarm`, env.SUBSCRIPTIONS.getByName(KEY)],
     ];
     for (const [path, stub] of cases) {
-      const response = await api("GET", path);
+      const response = await api("GET", path, undefined, path.startsWith("/v1/admin/") ? { key: ADMIN_KEY } : {});
       expect([path, response.status, response.body.error?.type]).toEqual([path, 404, "not_found"]);
       expect([path, await tablesOf(stub)]).toEqual([path, []]);
       expect(await alarmOf(stub)).toBeNull();
