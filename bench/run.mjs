@@ -216,7 +216,9 @@ async function throughput() {
     for (const c of SIZE.concurrency) {
       for (const [name, request] of Object.entries(targets)) {
         const r = await load(c, SIZE.seconds, request);
-        ((samples[name] ??= {})[c] ??= []).push(r);
+        samples[name] ??= {};
+        samples[name][c] ??= [];
+        samples[name][c].push(r);
         done += 1;
         log(`throughput ${done}/${total}: ${name} c=${c} rep ${rep + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99?.toFixed(0)} ms${r.errors ? `, ${r.errors} errors` : ""}`);
       }

@@ -14,12 +14,12 @@ try {
   const sub = await post("/v1/subscriptions", { customer: cus.id, plan: basic.id, quantity: 3 });
   await post(`/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-02-24T09:00:00Z" });
   await post(`/v1/subscriptions/${sub.id}/change`, { plan: team.id });
-  await fetch(svc.url + `/v1/customers/${cus.id}`, { method: "PATCH", headers: h(), body: JSON.stringify({ payment_method: "pm_card_chargeDeclined" }) });
+  await fetch(`${svc.url}/v1/customers/${cus.id}`, { method: "PATCH", headers: h(), body: JSON.stringify({ payment_method: "pm_card_chargeDeclined" }) });
   await post(`/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-03-10T09:00:01Z" });
   let mail;
   for (let i = 0; i < 60 && !mail; i++) {
     await new Promise((r) => setTimeout(r, 500));
-    const list = await (await fetch(svc.url + "/v1/admin/emails?limit=100", { headers: h("sk_admin_local") })).json();
+    const list = await (await fetch(`${svc.url}/v1/admin/emails?limit=100`, { headers: h("sk_admin_local") })).json();
     mail = list.data.find((m) => m.event_type === "invoice.payment_failed");
   }
   const out = process.argv[2] ?? "email";

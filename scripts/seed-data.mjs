@@ -56,7 +56,10 @@ function stories(count, rand) {
   const total = kinds.reduce((s, [, w]) => s + w, 0);
   const pick = () => {
     let r = rand() * total;
-    for (const [kind, weight] of kinds) if ((r -= weight) < 0) return kind;
+    for (const [kind, weight] of kinds) {
+      r -= weight;
+      if (r < 0) return kind;
+    }
     return "steady";
   };
   return Array.from({ length: count }, (_, i) => {

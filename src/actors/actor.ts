@@ -169,7 +169,7 @@ export abstract class Actor extends Server<Env> {
    * per key): the flag stays set and the alarm writes the then-current state at that time, so
    * bursts of changes coalesce.
    */
-  protected abstract writeReadModel(): Promise<number | void>;
+  protected abstract writeReadModel(): Promise<number | undefined>;
 
   /** When a deferred read-model write is due (in memory: after an eviction the 5 s retry applies). */
   private readModelDueAt: number | null = null;

@@ -24,7 +24,7 @@ async function customerKeys(customer: Customer): Promise<string[]> {
   return keys;
 }
 
-export async function mirrorCustomer(env: Env, query: Query, customer: Customer, version: number, nowMs: number): Promise<number | void> {
+export async function mirrorCustomer(env: Env, query: Query, customer: Customer, version: number, nowMs: number): Promise<number | undefined> {
   const value = JSON.stringify({ ...customer, version });
   const metadata = new TextEncoder().encode(value).byteLength <= MAX_METADATA_BYTES ? { ...customer, version } : { id: customer.id, version };
   const entries = (await customerKeys(customer)).map((key) => ({ key, value, metadata }));

@@ -87,7 +87,7 @@ export async function writeKeys(
   version: number,
   entries: { key: string; value: string; metadata: unknown }[],
   nowMs: number,
-): Promise<number | void> {
+): Promise<number | undefined> {
   const state = loadMirrorState(query);
   const keys = entries.map((e) => e.key);
   if (state.kvVersion >= version && sameKeys(state.keys, keys)) return;

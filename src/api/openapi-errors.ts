@@ -68,8 +68,8 @@ export function errorResponses(shape: Shape) {
   const statuses = new Set<number>([401, 500, ...shape.extra]);
   if (shape.body || shape.query || shape.params) statuses.add(400);
   if (shape.params) statuses.add(404);
-  if (shape.body) (statuses.add(413), statuses.add(415));
-  if (shape.idempotent) (statuses.add(409), statuses.add(422));
+  if (shape.body) for (const status of [413, 415]) statuses.add(status);
+  if (shape.idempotent) for (const status of [409, 422]) statuses.add(status);
   return Object.fromEntries([...statuses].sort().map((status) => [String(status), errorResponse(status)]));
 }
 

@@ -83,7 +83,7 @@ async function deliverWebhooks(messages: readonly Message<WebhookMessage>[], env
       const { endpoint: endpointId, event } = message.body;
       const endpoint = endpoints.get(endpointId);
       // Deleted or disabled since the fan-out: nothing more is sent to it.
-      if (!endpoint || endpoint.status !== "enabled") return message.ack();
+      if (endpoint?.status !== "enabled") return message.ack();
       const now = deps.now();
       const result = await deliverEvent(endpoint, event, now, deps.fetch);
       if (result.ok) {

@@ -116,8 +116,8 @@ describe("GET /v1/openapi.json", () => {
       if (authenticated) expected.add("401");
       if ((op.parameters ?? []).some((p) => p.in !== "header") || op.requestBody !== undefined) expected.add("400");
       if (name.includes("{")) expected.add("404");
-      if (op.requestBody && authenticated) (expected.add("413"), expected.add("415"));
-      if (name.startsWith("post ") && authenticated) (expected.add("409"), expected.add("422"));
+      if (op.requestBody && authenticated) for (const status of ["413", "415"]) expected.add(status);
+      if (name.startsWith("post ") && authenticated) for (const status of ["409", "422"]) expected.add(status);
       for (const status of expected) expect(statuses, `${name} answers ${status}`).toContain(status);
       expect(statuses.some((s) => /^2\d\d$/.test(s)), `${name} has a success response`).toBe(true);
       for (const status of statuses.filter((s) => /^[45]\d\d$/.test(s))) {

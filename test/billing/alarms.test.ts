@@ -90,6 +90,7 @@ describe("renewal from the actor's own alarm", () => {
     await runInDurableObject(stub, (instance: SubscriptionActor, state) => {
       const end = state.storage.sql.exec<{ e: number }>("SELECT current_period_end AS e FROM subscription").one().e;
       // The renew job's own transaction, as runJobsDue runs it, without the payment after it.
+      // biome-ignore lint/complexity/useLiteralKeys: a test reaching the actor's private context
       const ctx = instance["context"];
       ctx.transaction(() => persist(ctx, decideRenewal(loadLedger(ctx), end), end));
     });

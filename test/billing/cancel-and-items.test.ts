@@ -1,4 +1,4 @@
-import type { Invoice, InvoiceLine } from "../../src/contract/invoice";
+import type { InvoiceLine } from "../../src/contract/invoice";
 import { describe, expect, it } from "vitest";
 import { advance, api, invoicesOf, ok, subscribeOnClock } from "../helpers";
 

@@ -1,4 +1,4 @@
-import type { Invoice, InvoiceLine } from "../../src/contract/invoice";
+import type { InvoiceLine } from "../../src/contract/invoice";
 import { describe, expect, it } from "vitest";
 import { advance, createPlan, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
@@ -47,7 +47,7 @@ describe("a year on a test clock with an upgrade, a quantity change and a downgr
       expect(invoice.amount_paid).toBe(invoice.amount_due);
     }
     const cycles = invoices.filter((i) => i.billing_reason !== "subscription_update");
-    cycles.slice(1).forEach((invoice, k) => expect(invoice.period_start).toBe(cycles[k].period_end));
+    for (const [k, invoice] of cycles.slice(1).entries()) expect(invoice.period_start).toBe(cycles[k].period_end);
   });
 
   it("advances 100 subscriptions on one clock in time order", async () => {

@@ -148,7 +148,10 @@ class FakeStripe {
   /** POST /v1/refunds: a full or partial refund of a succeeded PaymentIntent, once per key. */
   private refund(form: Record<string, string>, idempotencyKey: string | null, send: (status: number, body: unknown, headers?: Record<string, string>) => void): void {
     const previous = idempotencyKey ? this.idempotent.get(`refund:${idempotencyKey}`) : undefined;
-    if (previous) return send(previous.status, previous.body, { "Idempotent-Replayed": "true" });
+    if (previous) {
+      send(previous.status, previous.body, { "Idempotent-Replayed": "true" });
+      return;
+    }
     const intent = this.intents.get(form.payment_intent ?? "");
     let status = 200;
     let body: Json;
@@ -164,7 +167,7 @@ class FakeStripe {
       body = { id: `re_fake_${++this.sequence}`, object: "refund", amount, payment_intent: intent.id, status: "succeeded", reason: form.reason ?? null };
     }
     if (idempotencyKey) this.idempotent.set(`refund:${idempotencyKey}`, { status, body, fingerprint: "" });
-    return send(status, body);
+    send(status, body);
   }
 
   private createIntent(form: Record<string, string>): { status: number; body: Json } {

@@ -175,7 +175,7 @@ export class CustomerActor extends Actor {
     return mirrorVersion(this.mirrorSql);
   }
 
-  protected override async writeReadModel(): Promise<number | void> {
+  protected override async writeReadModel(): Promise<number | undefined> {
     const customer = this.load();
     if (!customer) return;
     return mirrorCustomer(this.env, this.mirrorSql, customer, mirrorVersion(this.mirrorSql), Date.now());

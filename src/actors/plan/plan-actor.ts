@@ -81,7 +81,7 @@ export class PlanActor extends Actor {
     });
   }
 
-  protected override async writeReadModel(): Promise<void> {
+  protected override async writeReadModel(): Promise<number | undefined> {
     const plan = this.load();
     const createdMs = this.queryOne<{ created_ms: number }>("SELECT created_ms FROM plan")?.created_ms;
     if (!plan || createdMs === undefined) return;

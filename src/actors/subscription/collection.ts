@@ -87,7 +87,7 @@ export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string
   const { paymentMethod, gatewayCustomer } = ctx.customerRead ?? (await readCustomerPaymentDetails(ctx, record.customer));
   const prepared = ctx.transaction(() => {
     const invoice = ctx.store.invoice(invoiceId);
-    if (!invoice || invoice.status !== "open") {
+    if (invoice?.status !== "open") {
       ctx.store.unschedule("retry_payment", invoiceId);
       return null;
     }
@@ -175,7 +175,7 @@ export async function reconcile(ctx: SubscriptionContext, invoiceId: string, at:
 export function applyChargeResult(ctx: SubscriptionContext, paymentId: string, result: ChargeResult, at: Instant): void {
   ctx.transaction(() => {
     const payment = ctx.store.payment(paymentId);
-    if (!payment || payment.status !== "pending") return;
+    if (payment?.status !== "pending") return;
     if (result.status === "pending") {
       ctx.store.schedule("reconcile_payment", at + RECONCILE_AFTER_SECONDS, payment.invoice_id);
       return;

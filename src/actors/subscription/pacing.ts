@@ -33,7 +33,7 @@ export async function deferredToGatewaySlot(ctx: SubscriptionContext, invoiceId:
     // Another attempt, a payment or a void may have happened while we asked: then the
     // job loop finds whatever is left to do, and this slot goes unused.
     const now = ctx.store.invoice(invoiceId);
-    if (!now || now.status !== "open" || now.attempt_count !== seen) return;
+    if (now?.status !== "open" || now.attempt_count !== seen) return;
     ctx.store.schedule("retry_payment", slot, invoiceId);
     ctx.store.updateInvoice(invoiceId, { next_payment_attempt: slot });
   });

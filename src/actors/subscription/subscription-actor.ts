@@ -269,7 +269,7 @@ export class SubscriptionActor extends Actor {
   }
 
   /** The admin read model (src/admin): metrics and the KV index. */
-  protected override async writeReadModel(): Promise<number | void> {
+  protected override async writeReadModel(): Promise<number | undefined> {
     const record = this.store.load();
     if (!record) return;
     return mirrorSubscription(this.env, (statement, ...params) => this.query(statement, ...params), record, Date.now());

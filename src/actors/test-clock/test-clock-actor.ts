@@ -170,7 +170,9 @@ export class TestClockActor extends Actor {
 
   // ---- Actor hooks: no read model --------------------------------------------------
 
-  protected async writeReadModel(): Promise<void> {}
+  protected async writeReadModel(): Promise<number | undefined> {
+    return undefined;
+  }
 
   protected readModelVersion(): number {
     return 0;

@@ -64,7 +64,9 @@ export class MetricsShard extends Actor {
 
   // ---- Actor hooks: no read model of its own, no jobs ---------------------------------
 
-  protected async writeReadModel(): Promise<void> {}
+  protected async writeReadModel(): Promise<number | undefined> {
+    return undefined;
+  }
 
   protected readModelVersion(): number {
     return 0;

@@ -126,13 +126,13 @@ function compose(subject: string, greeting: string, paragraphs: string[], invoic
   const table = invoice ? invoiceTable(invoice) : null;
   const text = [greeting, "", ...paragraphs.flatMap((p) => [p, ""]), ...(table ? [table.text, ""] : []), "— Billify"].join("\n");
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escape(subject)}</title></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(subject)}</title></head>
 <body style="margin:0;padding:0;background:#f4f5f7;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f5f7;padding:24px 0;">
 <tr><td align="center">
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" style="max-width:600px;width:100%;background:#ffffff;border-radius:8px;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f2933;font-size:15px;line-height:1.5;">
-<tr><td style="padding:28px 32px 8px;"><p style="margin:0 0 16px;">${escape(greeting)}</p>
-${paragraphs.map((p) => `<p style="margin:0 0 16px;">${escape(p)}</p>`).join("\n")}
+<tr><td style="padding:28px 32px 8px;"><p style="margin:0 0 16px;">${escapeHtml(greeting)}</p>
+${paragraphs.map((p) => `<p style="margin:0 0 16px;">${escapeHtml(p)}</p>`).join("\n")}
 </td></tr>
 ${table ? `<tr><td style="padding:0 32px 8px;">${table.html}</td></tr>` : ""}
 <tr><td style="padding:16px 32px 28px;color:#7b8794;font-size:13px;">Billify</td></tr>
@@ -157,14 +157,14 @@ function invoiceTable(invoice: InvoiceData): { text: string; html: string } {
   const width = Math.max(...[...rows, ...totals].map(([, amount]) => amount.length));
   const text = [header, ...rows.map(([d, a]) => `  ${d}  ${a.padStart(width)}`), ...totals.map(([d, a]) => `  ${d}: ${a}`)].join("\n");
   const cell = "padding:8px 0;border-bottom:1px solid #e4e7eb;";
-  const html = `<p style="margin:0 0 8px;font-weight:600;">${escape(header)}</p>
+  const html = `<p style="margin:0 0 8px;font-weight:600;">${escapeHtml(header)}</p>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-size:14px;">
-${rows.map(([d, a]) => `<tr><td style="${cell}">${escape(d)}</td><td align="right" style="${cell}white-space:nowrap;">${escape(a)}</td></tr>`).join("\n")}
-${totals.map(([d, a], i) => `<tr><td style="padding:6px 0;${i === totals.length - 1 ? "" : "color:#52606d;"}">${escape(d)}</td><td align="right" style="padding:6px 0;white-space:nowrap;${d === "Amount due" ? "font-weight:600;" : ""}">${escape(a)}</td></tr>`).join("\n")}
+${rows.map(([d, a]) => `<tr><td style="${cell}">${escapeHtml(d)}</td><td align="right" style="${cell}white-space:nowrap;">${escapeHtml(a)}</td></tr>`).join("\n")}
+${totals.map(([d, a], i) => `<tr><td style="padding:6px 0;${i === totals.length - 1 ? "" : "color:#52606d;"}">${escapeHtml(d)}</td><td align="right" style="padding:6px 0;white-space:nowrap;${d === "Amount due" ? "font-weight:600;" : ""}">${escapeHtml(a)}</td></tr>`).join("\n")}
 </table>`;
   return { text, html };
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }

@@ -197,8 +197,9 @@ export class WebhookEndpointsActor extends Actor {
     return this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'endpoints_version'")?.value ?? 0;
   }
 
-  protected override async writeReadModel(): Promise<void> {
+  protected override async writeReadModel(): Promise<number | undefined> {
     await this.env.BILLIFY_KV.put(ENDPOINTS_KEY, JSON.stringify(this.snapshotRows()));
+    return undefined;
   }
 
   // ---- Actor hooks: no jobs of its own (the alarm only retries the KV snapshot) ---------
