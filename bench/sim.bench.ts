@@ -6,7 +6,9 @@ describe("sim", () => {
   it("100 two-year random simulations keep every invariant after every step", { timeout: 3_600_000 }, async () => {
     const started = Date.now();
     const made = await simulateTwoYears(100);
-    console.log(`100 simulations, ${made.reduce((a, b) => a + b, 0)} invoices, ${Math.round((Date.now() - started) / 1000)} s`);
+    console.log(
+      `100 simulations, ${made.reduce((a, b) => a + b, 0)} invoices, ${Math.round((Date.now() - started) / 1000)} s`,
+    );
     expect(made.length).toBe(100);
   });
 });

@@ -14,7 +14,11 @@ const change = (id: string, body: Record<string, unknown>, key?: string) =>
 describe("a storm of changes on one subscription", () => {
   it("applies each change once or refuses it, and its proration lines chain from the plan it found", async () => {
     // Basic 1000 from April 1; at April 16 00:00 exactly half of the 30-day period remains.
-    const { clock, subscription, plan: basic } = await subscribeOnClock("2026-04-01T00:00:00Z", { name: "Basic", amount: 1000 });
+    const {
+      clock,
+      subscription,
+      plan: basic,
+    } = await subscribeOnClock("2026-04-01T00:00:00Z", { name: "Basic", amount: 1000 });
     const pro = await createPlan({ name: "Pro", amount: 4000 });
     const max = await createPlan({ name: "Max", amount: 9000 });
     await advance(clock.id, "2026-04-16T00:00:00Z");
@@ -33,7 +37,12 @@ describe("a storm of changes on one subscription", () => {
       change(id, { quantity: 1 }, "storm-c"),
       change(id, { plan: max.id, quantity: 2 }),
     ]);
-    const outcome = (a: (typeof answers)[number]) => (a.status === 200 ? (a.headers.get("idempotent-replayed") === "true" ? "replayed" : "applied") : `${a.status} ${a.body.error.code}`);
+    const outcome = (a: (typeof answers)[number]) =>
+      a.status === 200
+        ? a.headers.get("idempotent-replayed") === "true"
+          ? "replayed"
+          : "applied"
+        : `${a.status} ${a.body.error.code}`;
     const outcomes = answers.map(outcome);
     // Without a key every change applies; a key applies once, its duplicates replay or wait.
     for (const i of [3, 4, 5, 6, 9]) expect(outcomes[i]).toBe("applied");
@@ -63,7 +72,9 @@ describe("a storm of changes on one subscription", () => {
     expect(prorations.every((l) => l.type === "proration")).toBe(true);
     const pairs = prorations.length / 2;
     expect(Number.isInteger(pairs) && pairs >= 2 && pairs <= applied).toBe(true);
-    expect(prorations.map((l) => Math.sign(l.amount))).toEqual(Array.from({ length: 2 * pairs }, (_, i) => (i % 2 === 0 ? -1 : 1)));
+    expect(prorations.map((l) => Math.sign(l.amount))).toEqual(
+      Array.from({ length: 2 * pairs }, (_, i) => (i % 2 === 0 ? -1 : 1)),
+    );
     const credits = prorations.filter((l) => l.amount < 0).map((l) => -l.amount);
     const charges = prorations.filter((l) => l.amount > 0).map((l) => l.amount);
     expect(credits[0]).toBe(500);
@@ -81,7 +92,12 @@ describe("writes racing a test clock advance", () => {
       api("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-07-01T00:00:00Z" }),
       api("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-05-01T00:00:00Z" }),
       api("POST", `/v1/subscriptions/${id}/invoice_items`, { amount: 777, description: "Setup" }),
-      api("POST", `/v1/subscriptions/${id}/invoice_items`, { amount: 333, description: "Support" }, { headers: { "Idempotency-Key": "race-item" } }),
+      api(
+        "POST",
+        `/v1/subscriptions/${id}/invoice_items`,
+        { amount: 333, description: "Support" },
+        { headers: { "Idempotency-Key": "race-item" } },
+      ),
       api("POST", `/v1/subscriptions/${id}/change`, { quantity: 2, proration_behavior: "none" }),
     ]);
     const advances = [first, second].map((a) => (a.status === 200 ? "ok" : `${a.status} ${a.body.error.code}`));
@@ -100,11 +116,27 @@ describe("writes racing a test clock advance", () => {
     expect([sub.status, sub.quantity, sub.current_period_start]).toEqual(["active", 2, "2026-08-01T00:00:00Z"]);
     const invoices = await invoicesOf(id);
     // Jan … Aug: one invoice per month, no gap, each paid once.
-    expect(invoices.map((i) => i.period_start.slice(0, 7))).toEqual(["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08"]);
-    expect(invoices.every((i) => i.status === "paid" && i.amount_paid === i.amount_due && i.attempt_count === 1)).toBe(true);
+    expect(invoices.map((i) => i.period_start.slice(0, 7))).toEqual([
+      "2026-01",
+      "2026-02",
+      "2026-03",
+      "2026-04",
+      "2026-05",
+      "2026-06",
+      "2026-07",
+      "2026-08",
+    ]);
+    expect(invoices.every((i) => i.status === "paid" && i.amount_paid === i.amount_due && i.attempt_count === 1)).toBe(
+      true,
+    );
     const lines = invoices.flatMap((i) => i.lines as InvoiceLine[]);
     // Each item billed once; the quantity applies from the period after it was made.
-    expect(lines.filter((l) => l.type !== "subscription").map((l) => l.amount).sort()).toEqual([333, 777]);
+    expect(
+      lines
+        .filter((l) => l.type !== "subscription")
+        .map((l) => l.amount)
+        .sort(),
+    ).toEqual([333, 777]);
     const perMonth = invoices.map((i) => (i.lines as InvoiceLine[]).find((l) => l.type === "subscription")!.amount);
     expect(perMonth.at(-1)).toBe(2000);
     const switched = perMonth.indexOf(2000);

@@ -31,7 +31,10 @@ function create(url: string, body: Record<string, unknown>): Promise<number | nu
     headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
     body: JSON.stringify(body),
   })
-    .then(async (r) => (await r.arrayBuffer(), r.status))
+    .then(async (r) => {
+      await r.arrayBuffer();
+      return r.status;
+    })
     .catch(() => null); // cut before its headers or in its body
 }
 
@@ -63,7 +66,10 @@ function bodies(f: Fixture) {
 async function subscriptionsOf(url: string, customer: string) {
   const page = (await call(url, "GET", `/v1/customers/${customer}/subscriptions?limit=100`)).json;
   return Promise.all(
-    page.data.map(async (sub: any) => ({ sub, invoices: (await call(url, "GET", `/v1/subscriptions/${sub.id}/invoices?limit=100`)).json.data as any[] })),
+    page.data.map(async (sub: any) => ({
+      sub,
+      invoices: (await call(url, "GET", `/v1/subscriptions/${sub.id}/invoices?limit=100`)).json.data as any[],
+    })),
   );
 }
 
@@ -71,7 +77,10 @@ async function subscriptionsOf(url: string, customer: string) {
 async function settled(url: string, f: Fixture) {
   for (let i = 0; ; i++) {
     const all = [...(await subscriptionsOf(url, f.visa)), ...(await subscriptionsOf(url, f.declined))];
-    const pending = all.filter(({ sub, invoices }) => sub.trial_end === null && (invoices.length === 0 || invoices.some((inv: any) => inv.attempt_count === 0)));
+    const pending = all.filter(
+      ({ sub, invoices }) =>
+        sub.trial_end === null && (invoices.length === 0 || invoices.some((inv: any) => inv.attempt_count === 0)),
+    );
     if (i === 0) unattemptedAtRestart += pending.length;
     if (pending.length === 0 || i >= 180) return all;
     await sleep(500);
@@ -104,12 +113,24 @@ async function expectEveryFirstInvoiceAttemptedOnce(url: string, f: Fixture) {
       sub.current_period_start,
     ]);
     if (card === "visa") {
-      expect([sub.status, first.status, first.amount_paid, first.amount_remaining]).toEqual(["active", "paid", amount, 0]);
+      expect([sub.status, first.status, first.amount_paid, first.amount_remaining]).toEqual([
+        "active",
+        "paid",
+        amount,
+        0,
+      ]);
       expect(health.next_alarm <= sub.current_period_end).toBe(true);
     } else {
       // Rule 9, first invoice: incomplete, not retried on a schedule, void at 23 hours.
-      expect([sub.status, first.status, first.amount_paid, first.amount_remaining]).toEqual(["incomplete", "open", 0, amount]);
-      expect(health.next_alarm <= new Date(Date.parse(sub.created) + 23 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z")).toBe(true);
+      expect([sub.status, first.status, first.amount_paid, first.amount_remaining]).toEqual([
+        "incomplete",
+        "open",
+        0,
+        amount,
+      ]);
+      expect(
+        health.next_alarm <= new Date(Date.parse(sub.created) + 23 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      ).toBe(true);
     }
     const payments = (await call(url, "GET", `/v1/invoices/${first.id}/payments`)).json.data;
     expect(payments.map((p: any) => p.status)).toEqual([card === "visa" ? "succeeded" : "failed"]);
@@ -119,11 +140,15 @@ async function expectEveryFirstInvoiceAttemptedOnce(url: string, f: Fixture) {
 }
 
 describe("a kill during subscription creates", () => {
-  it("ends, after a restart and no further write, with every committed first invoice attempted once", { timeout: 900_000 }, async () => {
+  it("ends, after a restart and no further write, with every committed first invoice attempted once", {
+    timeout: 900_000,
+  }, async () => {
     let service: Service = await startService({ persistTo: state });
     const url0 = service.url;
-    const plan = async (fields: Record<string, unknown>) => (await call(url0, "POST", "/v1/plans", { currency: "usd", amount: 1500, interval: "month", ...fields })).json.id;
-    const customer = async (pm: string) => (await call(url0, "POST", "/v1/customers", { email: `${pm}@example.com`, payment_method: pm })).json.id;
+    const plan = async (fields: Record<string, unknown>) =>
+      (await call(url0, "POST", "/v1/plans", { currency: "usd", amount: 1500, interval: "month", ...fields })).json.id;
+    const customer = async (pm: string) =>
+      (await call(url0, "POST", "/v1/customers", { email: `${pm}@example.com`, payment_method: pm })).json.id;
     const f: Fixture = {
       visa: await customer("pm_card_visa"),
       declined: await customer("pm_card_chargeDeclined"),
@@ -168,7 +193,9 @@ describe("a kill during subscription creates", () => {
         before = after;
       }
       if (process.env.BILLIFY_KILL_REPORT) {
-        console.info(`one create ${Math.round(oneCreateMs)} ms; committed per kill ${counts.join(", ")}; unattempted at restart ${unattemptedAtRestart}`);
+        console.info(
+          `one create ${Math.round(oneCreateMs)} ms; committed per kill ${counts.join(", ")}; unattempted at restart ${unattemptedAtRestart}`,
+        );
       }
     } finally {
       await service.stop();

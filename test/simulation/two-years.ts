@@ -37,27 +37,54 @@ interface Scenario {
 }
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("change" as const), plan: fc.integer({ min: 0, max: 2 }), quantity: fc.integer({ min: 1, max: 3 }), behavior: fc.constantFrom("create_prorations" as const, "always_invoice" as const, "none" as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("change" as const),
+      plan: fc.integer({ min: 0, max: 2 }),
+      quantity: fc.integer({ min: 1, max: 3 }),
+      behavior: fc.constantFrom("create_prorations" as const, "always_invoice" as const, "none" as const),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: "cancel" as const }) }, // at period end; a later resume undoes it
   { weight: 2, arbitrary: fc.constant({ kind: "resume" as const }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("item" as const), amount: fc.integer({ min: 1, max: 3_000 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("pm" as const), pm: fc.constantFrom("visa" as const, "declined" as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("item" as const), amount: fc.integer({ min: 1, max: 3_000 }) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("pm" as const),
+      pm: fc.constantFrom("visa" as const, "declined" as const),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("manual" as const), fraction: fc.constantFrom(0.5, 1) }) },
   { weight: 1, arbitrary: fc.constant({ kind: "void" as const }) },
 );
 
 export const scenario: fc.Arbitrary<Scenario> = fc.record({
   interval: fc.constantFrom<Interval>("day", "week", "month"),
-  amounts: fc.tuple(fc.integer({ min: 100, max: 5_000 }), fc.integer({ min: 100, max: 5_000 }), fc.integer({ min: 100, max: 5_000 })),
+  amounts: fc.tuple(
+    fc.integer({ min: 100, max: 5_000 }),
+    fc.integer({ min: 100, max: 5_000 }),
+    fc.integer({ min: 100, max: 5_000 }),
+  ),
   pm: fc.constantFrom<keyof typeof PM>("visa", "visa", "declined"),
-  steps: fc.array(fc.record({ op: fc.option(op, { nil: null, freq: 4 }), hours: fc.integer({ min: 6, max: 70 * 24 }) }), { minLength: 8, maxLength: 24 }),
+  steps: fc.array(
+    fc.record({ op: fc.option(op, { nil: null, freq: 4 }), hours: fc.integer({ min: 6, max: 70 * 24 }) }),
+    { minLength: 8, maxLength: 24 },
+  ),
 });
 
 async function allInvoices(id: string): Promise<Invoice[]> {
   const all: Invoice[] = [];
   let cursor = "";
   for (;;) {
-    const page = await ok<{ data: Invoice[]; has_more: boolean; next_cursor: string | null }>("GET", `/v1/subscriptions/${id}/invoices?limit=100${cursor}`);
+    const page = await ok<{ data: Invoice[]; has_more: boolean; next_cursor: string | null }>(
+      "GET",
+      `/v1/subscriptions/${id}/invoices?limit=100${cursor}`,
+    );
     all.push(...page.data);
     if (!page.has_more) return all.reverse();
     cursor = `&cursor=${page.next_cursor}`;
@@ -71,17 +98,26 @@ async function checkInvariants(id: string, clockTime: number, seen: Seen, where:
   const [sub, invoices] = await Promise.all([ok<Subscription>("GET", `/v1/subscriptions/${id}`), allInvoices(id)]);
   const say = (what: string) => `${where}: ${what}`;
   // 1. No period invoiced twice; 2. no gap: the cycle invoices tile time from the start.
-  const cycle = invoices.filter((i) => i.billing_reason === "subscription_create" || i.billing_reason === "subscription_cycle");
+  const cycle = invoices.filter(
+    (i) => i.billing_reason === "subscription_create" || i.billing_reason === "subscription_cycle",
+  );
   const starts = cycle.map((i) => i.period_start);
   expect(new Set(starts).size, say("a period invoiced twice")).toBe(starts.length);
-  for (let k = 1; k < cycle.length; k++) expect(cycle[k]!.period_start, say("a gap between periods")).toBe(cycle[k - 1]!.period_end);
+  for (let k = 1; k < cycle.length; k++)
+    expect(cycle[k]!.period_start, say("a gap between periods")).toBe(cycle[k - 1]!.period_end);
   if (sub.status === "active" || sub.status === "past_due") {
     expect(cycle.at(-1)!.period_start, say("the current period is not invoiced")).toBe(sub.current_period_start);
   }
   const open = invoices.filter((i) => i.status === "open");
   for (const invoice of invoices) {
     // 4. What remains is what is due less what is paid; nothing is paid beyond what is due.
-    expect(invoice.amount_remaining, say(`amount_remaining of ${invoice.id}`)).toBe(invoice.status === "open" ? invoice.amount_due - invoice.amount_paid : invoice.status === "paid" ? 0 : invoice.amount_remaining);
+    expect(invoice.amount_remaining, say(`amount_remaining of ${invoice.id}`)).toBe(
+      invoice.status === "open"
+        ? invoice.amount_due - invoice.amount_paid
+        : invoice.status === "paid"
+          ? 0
+          : invoice.amount_remaining,
+    );
     expect(invoice.amount_paid <= invoice.amount_due, say(`${invoice.id} paid beyond its amount`)).toBe(true);
     if (invoice.status === "paid") expect(invoice.amount_paid, say(`${invoice.id} paid`)).toBe(invoice.amount_due);
     // 3. No invoice paid twice: succeeded payments never exceed what is due (late ones are refunded).
@@ -90,14 +126,21 @@ async function checkInvariants(id: string, clockTime: number, seen: Seen, where:
     seen.set(invoice.id, fingerprint);
     const payments = (await ok<{ data: Payment[] }>("GET", `/v1/invoices/${invoice.id}/payments?limit=100`)).data;
     const succeeded = payments.filter((p) => p.status === "succeeded").reduce((sum, p) => sum + p.amount, 0);
-    expect(succeeded <= invoice.amount_due, say(`${invoice.id} charged ${succeeded} on ${invoice.amount_due}`)).toBe(true);
+    expect(succeeded <= invoice.amount_due, say(`${invoice.id} charged ${succeeded} on ${invoice.amount_due}`)).toBe(
+      true,
+    );
     expect(succeeded, say(`${invoice.id} amount_paid`)).toBe(invoice.amount_paid);
   }
   // 6. Status against open invoices (rule 9).
-  if (sub.status === "active") expect(open.map((i) => i.id), say("active with an open invoice")).toEqual([]);
+  if (sub.status === "active")
+    expect(
+      open.map((i) => i.id),
+      say("active with an open invoice"),
+    ).toEqual([]);
   if (sub.status === "past_due") expect(open.length > 0, say("past_due with nothing open")).toBe(true);
   if (sub.status === "incomplete") expect(cycle[0]!.status, say("incomplete, first invoice not open")).toBe("open");
-  if (sub.status === "incomplete_expired") expect(cycle[0]!.status, say("expired, first invoice not void")).toBe("void");
+  if (sub.status === "incomplete_expired")
+    expect(cycle[0]!.status, say("expired, first invoice not void")).toBe("void");
   // 5. No job due at or before the clock's time is left behind: the clock's next advance, or
   // the alarm for work not on the clock, has the earliest one.
   const jobs = await runInDurableObject(env.SUBSCRIPTIONS.getByName(id.slice(-16)), (_instance, state) =>
@@ -112,8 +155,14 @@ async function checkInvariants(id: string, clockTime: number, seen: Seen, where:
 export async function simulate(s: Scenario): Promise<number> {
   const start = Date.parse("2026-01-31T10:00:00Z") / 1000;
   const clock = await createClock(new Date(start * 1000).toISOString().replace(".000Z", "Z"));
-  const plans = await Promise.all(s.amounts.map((amount, k) => createPlan({ name: `P${k}`, amount, interval: s.interval })));
-  const customer = await ok("POST", "/v1/customers", { email: "sim@example.com", payment_method: PM[s.pm], test_clock: clock.id });
+  const plans = await Promise.all(
+    s.amounts.map((amount, k) => createPlan({ name: `P${k}`, amount, interval: s.interval })),
+  );
+  const customer = await ok("POST", "/v1/customers", {
+    email: "sim@example.com",
+    payment_method: PM[s.pm],
+    test_clock: clock.id,
+  });
   const created = await api("POST", "/v1/subscriptions", { customer: customer.id, plan: plans[0]!.id });
   expect(created.status).toBe(201);
   const id: string = created.body.id;
@@ -127,10 +176,19 @@ export async function simulate(s: Scenario): Promise<number> {
       const o = step.op;
       const invoice = open[0];
       let response: { status: number; body: any } | null = null;
-      if (o.kind === "change") response = await api("POST", `/v1/subscriptions/${id}/change`, { plan: plans[o.plan]!.id, quantity: o.quantity, proration_behavior: o.behavior });
+      if (o.kind === "change")
+        response = await api("POST", `/v1/subscriptions/${id}/change`, {
+          plan: plans[o.plan]!.id,
+          quantity: o.quantity,
+          proration_behavior: o.behavior,
+        });
       if (o.kind === "cancel") response = await api("POST", `/v1/subscriptions/${id}/cancel`, { at_period_end: true });
       if (o.kind === "resume") response = await api("POST", `/v1/subscriptions/${id}/resume`, {});
-      if (o.kind === "item") response = await api("POST", `/v1/subscriptions/${id}/invoice_items`, { amount: o.amount, description: "Extra" });
+      if (o.kind === "item")
+        response = await api("POST", `/v1/subscriptions/${id}/invoice_items`, {
+          amount: o.amount,
+          description: "Extra",
+        });
       if (o.kind === "pm") response = await api("PATCH", `/v1/customers/${customer.id}`, { payment_method: PM[o.pm] });
       if (o.kind === "manual" && invoice) {
         const amount = Math.max(1, Math.floor(invoice.amount_remaining * o.fraction));
