@@ -322,7 +322,7 @@ export abstract class Actor extends Server<Env> {
    * while the first is still running is 409. The operation must call `this.commit(idem, …)`
    * for its final write, which stores the outcome in the same transaction.
    */
-  protected async once<T>(
+  protected async idempotently<T>(
     idem: Idempotency | null,
     operation: () => Promise<Outcome<T>> | Outcome<T>,
   ): Promise<Outcome<T> & { replayed?: boolean }> {

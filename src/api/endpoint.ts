@@ -177,7 +177,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** Unwraps a stub that may be null (an id of the wrong shape): 404 in the envelope. */
-export function require<T>(stub: T | null, what: string, id: string, param = "id"): T {
+export function orNotFound<T>(stub: T | null, what: string, id: string, param = "id"): T {
   if (!stub) throw new ApiError(404, "resource_missing", `No such ${what}: '${id}'`, param);
   return stub;
 }

@@ -64,7 +64,7 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
     return {
       ok: true,
       state: { ...next, anchor: t, currentPeriodStart: period.start, currentPeriodEnd: period.end },
-      invoice: { reason: "subscription_update", period, lines, includePending: true },
+      invoice: { reason: "subscription_update", period, lines },
       pending: [],
     };
   }
@@ -74,7 +74,7 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
   return {
     ok: true,
     state: next,
-    invoice: { reason: "subscription_update", period: { start: t, end: current.end }, lines, includePending: true },
+    invoice: { reason: "subscription_update", period: { start: t, end: current.end }, lines },
     pending: [],
   };
 }

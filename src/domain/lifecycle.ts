@@ -119,7 +119,7 @@ export function decideInvoiceNow(ledger: Ledger, now: Instant): Decided {
   if (refusal) return { ok: false, error: refusal };
   if (ledger.pending.length === 0) return refuse("nothing_to_invoice", "There are no pending lines to invoice.");
   const b = new DecisionBuilder(ledger);
-  b.issueInvoice({ reason: "manual", period: { start: now, end: now }, lines: [], includePending: true }, now);
+  b.issueInvoice({ reason: "manual", period: { start: now, end: now }, lines: [] }, now);
   return { ok: true, decision: b.decision };
 }
 

@@ -49,8 +49,6 @@ export interface InvoiceDraft {
   period: Period;
   /** Lines made by this decision; the actor adds every pending line to them. */
   lines: DraftLine[];
-  /** Whether pending lines are swept into this invoice (always, per rules 2 and 4). */
-  includePending: true;
 }
 
 export type DomainError = { code: string; message: string; param?: string };
@@ -123,7 +121,7 @@ export function startSubscription(input: StartInput): Transition {
     return {
       ok: true,
       state: { ...base, status: "active", anchor: billingCycleAnchor, currentPeriodStart: now, currentPeriodEnd: billingCycleAnchor, trialStart: null, trialEnd: null },
-      invoice: { reason: "subscription_create", period, lines: [line], includePending: true },
+      invoice: { reason: "subscription_create", period, lines: [line] },
       pending: [],
     };
   }
@@ -131,7 +129,7 @@ export function startSubscription(input: StartInput): Transition {
   return {
     ok: true,
     state: { ...base, status: "active", anchor: now, currentPeriodStart: period.start, currentPeriodEnd: period.end, trialStart: null, trialEnd: null },
-    invoice: { reason: "subscription_create", period, lines: [subscriptionLine(pricedItem(plan, quantity), period)], includePending: true },
+    invoice: { reason: "subscription_create", period, lines: [subscriptionLine(pricedItem(plan, quantity), period)] },
     pending: [],
   };
 }
@@ -152,7 +150,7 @@ export function renew(state: SubscriptionState, pending: readonly DraftLine[] = 
   return {
     ok: true,
     state: { ...state, status, currentPeriodStart: period.start, currentPeriodEnd: period.end },
-    invoice: { reason: "subscription_cycle", period, lines: [subscriptionLine(pricedItem(state.plan, state.quantity), period)], includePending: true },
+    invoice: { reason: "subscription_cycle", period, lines: [subscriptionLine(pricedItem(state.plan, state.quantity), period)] },
     pending: [],
   };
 }
@@ -173,7 +171,7 @@ export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolea
  */
 function end(ended: SubscriptionState, pending: readonly DraftLine[], at: Instant): Transition {
   if (pending.length > 0 && shouldInvoicePendingAtEnd(pending)) {
-    return { ok: true, state: ended, invoice: { reason: "subscription_final", period: { start: at, end: at }, lines: [], includePending: true }, pending: [] };
+    return { ok: true, state: ended, invoice: { reason: "subscription_final", period: { start: at, end: at }, lines: [] }, pending: [] };
   }
   return { ok: true, state: ended, invoice: null, pending: [], dropped: [...pending] };
 }

@@ -51,7 +51,7 @@ describe("starting a subscription", () => {
     const unset = { trialStart: null, trialEnd: null, cancelAtPeriodEnd: false, canceledAt: null, endedAt: null, creditBalance: 0 };
     expect(state).toEqual({ plan: pro, quantity: 3, status: "active", anchor: now, currentPeriodStart: now, currentPeriodEnd: end, ...unset });
     const line = { type: "subscription", description: "3 × Pro (2026-01-31 – 2026-02-28)", amount: 6000, quantity: 3, plan: "plan_pro", periodStart: now, periodEnd: end };
-    expect(invoice).toEqual({ reason: "subscription_create", period: { start: now, end }, lines: [line], includePending: true });
+    expect(invoice).toEqual({ reason: "subscription_create", period: { start: now, end }, lines: [line] });
     expect(pending).toEqual([]);
   });
 
@@ -71,7 +71,7 @@ describe("starting a subscription", () => {
     expect(state).toMatchObject({ status: "active", anchor, currentPeriodStart: now, currentPeriodEnd: anchor, trialEnd: null });
     // round(3000 × 22 days / 31 days) = round(2129.03) = 2129
     expect(invoice).toEqual({
-      reason: "subscription_create", period: { start: now, end: anchor }, includePending: true,
+      reason: "subscription_create", period: { start: now, end: anchor },
       lines: [expect.objectContaining({ type: "subscription", amount: 2129, quantity: 1, periodStart: now, periodEnd: anchor })],
     });
     const renewal = accepted(renew(state));
@@ -121,7 +121,7 @@ describe("renewal", () => {
       const previousEnd = state.currentPeriodEnd;
       const { state: next, invoice, pending } = accepted(renew(state));
       expect(next).toMatchObject({ status: "active", currentPeriodStart: previousEnd, currentPeriodEnd: end });
-      expect(invoice).toMatchObject({ reason: "subscription_cycle", period: { start: previousEnd, end }, includePending: true });
+      expect(invoice).toMatchObject({ reason: "subscription_cycle", period: { start: previousEnd, end } });
       expect(invoice?.lines).toEqual([expect.objectContaining({ type: "subscription", amount: 2000, quantity: 2, periodStart: previousEnd, periodEnd: end })]);
       expect(pending).toEqual([]);
       state = next;
@@ -179,7 +179,7 @@ describe("changing a subscription", () => {
   it("invoices the prorations at once for [t, period end) with always_invoice", () => {
     const { invoice, pending } = accepted(changeSubscription(aprilBasic(), { plan: pro, quantity: null, prorationBehavior: "always_invoice", now: midApril }));
     expect(pending).toEqual([]);
-    expect(invoice).toMatchObject({ reason: "subscription_update", period: { start: midApril, end: may1 }, includePending: true });
+    expect(invoice).toMatchObject({ reason: "subscription_update", period: { start: midApril, end: may1 } });
     expect(invoice?.lines.map((l) => l.amount)).toEqual([-500, 1000]);
   });
 
@@ -351,7 +351,7 @@ describe("pending lines at the end (rule 12)", () => {
   it("invoices a positive sum at once on a final invoice when canceled now", () => {
     const decision = accepted(cancelSubscription(aprilBasic(), false, midApril, [item(700), item(-200)]));
     expect(decision.state).toMatchObject({ status: "canceled", endedAt: midApril, canceledAt: midApril });
-    expect(decision.invoice).toEqual({ reason: "subscription_final", period: { start: midApril, end: midApril }, lines: [], includePending: true });
+    expect(decision.invoice).toEqual({ reason: "subscription_final", period: { start: midApril, end: midApril }, lines: [] });
     expect(decision.dropped).toBeUndefined();
   });
 
@@ -360,7 +360,7 @@ describe("pending lines at the end (rule 12)", () => {
     expect(accepted(cancelSubscription(aprilBasic(), true, midApril, [item(300)])).invoice).toBeNull();
     const ended = accepted(renew(scheduled, [item(300)]));
     expect(ended.state).toMatchObject({ status: "canceled", endedAt: may1 });
-    expect(ended.invoice).toEqual({ reason: "subscription_final", period: { start: may1, end: may1 }, lines: [], includePending: true });
+    expect(ended.invoice).toEqual({ reason: "subscription_final", period: { start: may1, end: may1 }, lines: [] });
   });
 
   it("drops a zero or negative sum, and says which lines it dropped", () => {

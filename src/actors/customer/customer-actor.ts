@@ -71,7 +71,7 @@ export class CustomerActor extends Actor {
   );
 
   async create(id: string, input: CustomerCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Customer>> {
-    return this.once(idem, async () => {
+    return this.idempotently(idem, async () => {
       const clockId = input.test_clock ?? null;
       if (clockId) {
         const clock = await (await testClockStub(this.env, clockId))?.get(clockId);
@@ -99,7 +99,7 @@ export class CustomerActor extends Actor {
   }
 
   async update(id: string, patch: CustomerUpdate, idem: Idempotency | null): Promise<Outcome<Customer>> {
-    return this.once(idem, async () => {
+    return this.idempotently(idem, async () => {
       const outcome = this.commit(idem, () => {
         const customer = this.load();
         if (!customer || customer.id !== id) return notFound<Customer>("customer", id);

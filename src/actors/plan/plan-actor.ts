@@ -38,7 +38,7 @@ export class PlanActor extends Actor {
   ];
 
   async create(id: string, input: PlanCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Plan>> {
-    return this.once(idem, async () => {
+    return this.idempotently(idem, async () => {
       const outcome = this.commit(idem, () => {
         if (this.load()) return failure<Plan>(409, "resource_already_exists", `A plan with id '${id}' already exists`, "id");
         this.query(
@@ -61,7 +61,7 @@ export class PlanActor extends Actor {
   }
 
   async update(id: string, patch: PlanUpdate, idem: Idempotency | null): Promise<Outcome<Plan>> {
-    return this.once(idem, async () => {
+    return this.idempotently(idem, async () => {
       const outcome = this.commit(idem, () => {
         const plan = this.load();
         if (!plan || plan.id !== id) return notFound<Plan>("plan", id);

@@ -94,7 +94,7 @@ export class SubscriptionActor extends Actor {
       markChanged: () => this.markReadModelDirty(),
       transaction: (fn) => this.transaction(fn),
       flushReadModel: () => this.flushReadModel(),
-      idempotent: (idem, operation) => this.once(idem, operation),
+      idempotent: (idem, operation) => this.idempotently(idem, operation),
       commit: (idem, write) => this.commit(idem, write),
       clockNow: (testClock) => this.clockNow(testClock),
       loadFor: (id) => {

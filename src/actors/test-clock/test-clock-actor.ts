@@ -46,7 +46,7 @@ export class TestClockActor extends Actor {
   private running: Promise<void> | null = null;
 
   async create(id: string, frozenTime: Instant, nowMs: number, idem: Idempotency | null): Promise<Outcome<TestClockView>> {
-    return this.once(idem, () =>
+    return this.idempotently(idem, () =>
       this.commit(idem, () => {
         if (this.load()) return failure<TestClockView>(409, "resource_already_exists", `Test clock '${id}' already exists`);
         this.query("INSERT INTO clock (id, frozen_time, status, created) VALUES (?, ?, 'ready', ?)", id, frozenTime, Math.floor(nowMs / 1000));
@@ -73,7 +73,7 @@ export class TestClockActor extends Actor {
    * ADVANCE_ANSWER_WITHIN_MS: `ready` if it finished by then, else `advancing`.
    */
   async advance(id: string, to: Instant, idem: Idempotency | null): Promise<Outcome<TestClockView>> {
-    return this.once(idem, async () => {
+    return this.idempotently(idem, async () => {
       const started = this.commit(idem, () => {
         const clock = this.load();
         if (!clock || clock.id !== id) return notFound<TestClockView>("test clock", id);

@@ -20,7 +20,7 @@ import { toIso } from "../../domain/time";
 import { modeOf } from "../../env";
 import { ApiError } from "../../errors";
 import type { AppEnv } from "../context";
-import { endpoint, require } from "../endpoint";
+import { endpoint, orNotFound } from "../endpoint";
 
 /** The admin read model (KV), metrics, live-page tokens, the dashboard, and the customer listing. */
 export function adminRoutes(): OpenAPIHono<AppEnv> {
@@ -102,7 +102,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       response: AlarmHealth,
     },
     async (c, { params }) => {
-      const stub = require(subscriptionStub(c.env, params.id), "subscription", params.id);
+      const stub = orNotFound(subscriptionStub(c.env, params.id), "subscription", params.id);
       // The read first: an id never created is 404 and creates nothing (alarmHealth would not either).
       const found = await stub.get(params.id);
       if (!found.ok) throw new ApiError(404, "resource_missing", `No such subscription: '${params.id}'`, "id");

@@ -6,7 +6,7 @@ import { modeOf } from "../../env";
 import { ApiError, unwrap } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
 import type { AppEnv } from "../context";
-import { endpoint, idempotencyOf, require, send } from "../endpoint";
+import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
 import { Invoice } from "../../contract/invoice";
@@ -27,7 +27,7 @@ export function customerRoutes(): OpenAPIHono<AppEnv> {
       const nowMs = Date.now();
       const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/customers", idem.key) : randomRoutingKey();
       const id = idWithRoutingKey("cus", nowMs, key);
-      const stub = require(customerStub(c.env, id), "customer", id);
+      const stub = orNotFound(customerStub(c.env, id), "customer", id);
       return send(c, await stub.create(id, body, nowMs, idem));
     },
   );
@@ -35,7 +35,7 @@ export function customerRoutes(): OpenAPIHono<AppEnv> {
   endpoint(
     app,
     { method: "get", path: "/v1/customers/:id", operationId: "getCustomer", summary: "Retrieve a customer", tag: "Customers", params: IdParam, response: Customer },
-    async (c, { params }) => send(c, await require(customerStub(c.env, params.id), "customer", params.id).get(params.id)),
+    async (c, { params }) => send(c, await orNotFound(customerStub(c.env, params.id), "customer", params.id).get(params.id)),
   );
 
   endpoint(
@@ -54,7 +54,7 @@ export function customerRoutes(): OpenAPIHono<AppEnv> {
     },
     async (c, { params, body }) => {
       await requireKnownPaymentMethod(c.env, body.payment_method);
-      return send(c, await require(customerStub(c.env, params.id), "customer", params.id).update(params.id, body, null));
+      return send(c, await orNotFound(customerStub(c.env, params.id), "customer", params.id).update(params.id, body, null));
     },
   );
 
@@ -101,7 +101,7 @@ export function customerRoutes(): OpenAPIHono<AppEnv> {
       response: listOf(Event, "CustomerEventList"),
     },
     async (c, { params, query }) =>
-      send(c, await require(customerStub(c.env, params.id), "customer", params.id).events(params.id, query.limit, query.cursor ?? null)),
+      send(c, await orNotFound(customerStub(c.env, params.id), "customer", params.id).events(params.id, query.limit, query.cursor ?? null)),
   );
   return app;
 }

@@ -2,12 +2,12 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { invoiceStub } from "../../actors/stubs";
 import { ApiError } from "../../errors";
 import type { AppEnv } from "../context";
-import { endpoint, idempotencyOf, require, send } from "../endpoint";
+import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import type { ListPage } from "../../contract/common";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { EmptyBody, Invoice, ManualPaymentCreate, Payment } from "../../contract/invoice";
 
-const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => require(invoiceStub(c.env, id), "invoice", id);
+const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => orNotFound(invoiceStub(c.env, id), "invoice", id);
 
 export function invoiceRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();

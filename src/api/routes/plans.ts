@@ -4,7 +4,7 @@ import { planStub } from "../../actors/stubs";
 import { ApiError } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
 import type { AppEnv } from "../context";
-import { endpoint, idempotencyOf, require, send } from "../endpoint";
+import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import type { ListPage } from "../../contract/common";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
 import type { Plan as PlanType } from "../../contract/plan";
@@ -23,7 +23,7 @@ export function planRoutes(): OpenAPIHono<AppEnv> {
         const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/plans", idem.key) : randomRoutingKey();
         id = idWithRoutingKey("plan", nowMs, key);
       }
-      const stub = require(planStub(c.env, id), "plan", id);
+      const stub = orNotFound(planStub(c.env, id), "plan", id);
       return send(c, await stub.create(id, body, nowMs, idem));
     },
   );
@@ -70,7 +70,7 @@ export function planRoutes(): OpenAPIHono<AppEnv> {
   endpoint(
     app,
     { method: "get", path: "/v1/plans/:id", operationId: "getPlan", summary: "Retrieve a plan", tag: "Plans", params: IdParam, response: Plan },
-    async (c, { params }) => send(c, await require(planStub(c.env, params.id), "plan", params.id).get(params.id)),
+    async (c, { params }) => send(c, await orNotFound(planStub(c.env, params.id), "plan", params.id).get(params.id)),
   );
 
   app.on("PATCH", "/v1/plans/:id", async (c, next) => {
@@ -91,7 +91,7 @@ export function planRoutes(): OpenAPIHono<AppEnv> {
       response: Plan,
     },
     async (c, { params, body }) => {
-      return send(c, await require(planStub(c.env, params.id), "plan", params.id).update(params.id, body, null));
+      return send(c, await orNotFound(planStub(c.env, params.id), "plan", params.id).update(params.id, body, null));
     },
   );
   return app;

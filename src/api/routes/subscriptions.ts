@@ -5,7 +5,7 @@ import { parseIso } from "../../domain/time";
 import { ApiError } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey, routingKeyOf } from "../../ids";
 import type { AppEnv } from "../context";
-import { endpoint, idempotencyOf, require, send } from "../endpoint";
+import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { EmptyBody, Invoice, InvoiceLine } from "../../contract/invoice";
 import {
@@ -18,7 +18,7 @@ import {
   SubscriptionCreate,
 } from "../../contract/subscription";
 
-const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => require(subscriptionStub(c.env, id), "subscription", id);
+const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => orNotFound(subscriptionStub(c.env, id), "subscription", id);
 
 export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();

@@ -7,7 +7,7 @@ import type { Outcome } from "../../errors";
 import { ApiError } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
 import type { AppEnv } from "../context";
-import { endpoint, idempotencyOf, require, send } from "../endpoint";
+import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import { IdParam } from "../../contract/common";
 import { TestClock, TestClockAdvance, TestClockCreate } from "../../contract/test-clock";
 
@@ -45,7 +45,7 @@ export function testClockRoutes(): OpenAPIHono<AppEnv> {
       const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/test_clocks", idem.key) : randomRoutingKey();
       const nowMs = Date.now();
       const id = idWithRoutingKey("clock", nowMs, key);
-      const stub = require(await testClockStub(c.env, id), "test clock", id);
+      const stub = orNotFound(await testClockStub(c.env, id), "test clock", id);
       return send(c, publicView(await stub.create(id, frozen, nowMs, idem)));
     },
   );
@@ -53,7 +53,7 @@ export function testClockRoutes(): OpenAPIHono<AppEnv> {
   endpoint(
     app,
     { method: "get", path: "/v1/test_clocks/:id", operationId: "getTestClock", summary: "Retrieve a test clock", tag: "Test clocks", params: IdParam, response: TestClock },
-    async (c, { params }) => send(c, publicView(await require(await testClockStub(c.env, params.id), "test clock", params.id).get(params.id))),
+    async (c, { params }) => send(c, publicView(await orNotFound(await testClockStub(c.env, params.id), "test clock", params.id).get(params.id))),
   );
 
   endpoint(
@@ -71,7 +71,7 @@ export function testClockRoutes(): OpenAPIHono<AppEnv> {
     },
     async (c, { params, body }) => {
       const to = parseFrozenTime(body.frozen_time);
-      const stub = require(await testClockStub(c.env, params.id), "test clock", params.id);
+      const stub = orNotFound(await testClockStub(c.env, params.id), "test clock", params.id);
       return send(c, publicView(await stub.advance(params.id, to, await idempotencyOf(c))));
     },
   );

@@ -42,7 +42,7 @@ export class WebhookEndpointsActor extends Actor {
   ];
 
   async create(id: string, input: WebhookEndpointCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<WebhookEndpoint>> {
-    return this.once(idem, () =>
+    return this.idempotently(idem, () =>
       this.commit(idem, () => {
         const secret = `whsec_${randomHex(32)}`;
         this.query(
@@ -77,7 +77,7 @@ export class WebhookEndpointsActor extends Actor {
   }
 
   async update(id: string, patch: WebhookEndpointUpdate, idem: Idempotency | null): Promise<Outcome<WebhookEndpoint>> {
-    return this.once(idem, () =>
+    return this.idempotently(idem, () =>
       this.commit(idem, () => {
         const row = this.row(id);
         if (!row) return notFound<WebhookEndpoint>("webhook endpoint", id);
@@ -103,7 +103,7 @@ export class WebhookEndpointsActor extends Actor {
   }
 
   async remove(id: string): Promise<Outcome<{ id: string; object: "webhook_endpoint"; deleted: true }>> {
-    return this.once(null, () =>
+    return this.idempotently(null, () =>
       this.commit(null, () => {
         if (!this.row(id)) return notFound("webhook endpoint", id);
         this.query("DELETE FROM endpoint WHERE id = ?", id);
@@ -118,7 +118,7 @@ export class WebhookEndpointsActor extends Actor {
    * a failure 3 days after that disables the endpoint. Idempotent; returns the status.
    */
   async reportFailure(id: string, atMs: number): Promise<"enabled" | "disabled" | "missing"> {
-    const outcome = await this.once(null, () =>
+    const outcome = await this.idempotently(null, () =>
       this.commit(null, () => {
         const row = this.row(id);
         if (!row) return ok("missing" as const);
@@ -141,7 +141,7 @@ export class WebhookEndpointsActor extends Actor {
 
   /** A delivery to `id` succeeded: its failure clock stops. */
   async reportSuccess(id: string): Promise<void> {
-    await this.once(null, () =>
+    await this.idempotently(null, () =>
       this.commit(null, () => {
         const row = this.row(id);
         if (row && row.failing_since_ms !== null) {
