@@ -6,7 +6,9 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
-      miniflare: { bindings: { BILLIFY_API_KEY: "sk_test_local", BILLIFY_ADMIN_KEY: "sk_admin_local", BILLIFY_MODE: "test" } },
+      miniflare: {
+        bindings: { BILLIFY_API_KEY: "sk_test_local", BILLIFY_ADMIN_KEY: "sk_admin_local", BILLIFY_MODE: "test" },
+      },
     }),
   ],
   test: { include: ["bench/**/*.bench.ts"], testTimeout: 120_000 },

@@ -15,7 +15,8 @@ const HTTP_FILES = "test/http/**/*.test.ts";
 const quietDependencySourcemaps: Plugin = {
   name: "billify:quiet-dependency-sourcemaps",
   configResolved(config) {
-    const noise = (message: string) => /^Sourcemap for ".*\/node_modules\/.*" points to missing source files$/.test(message);
+    const noise = (message: string) =>
+      /^Sourcemap for ".*\/node_modules\/.*" points to missing source files$/.test(message);
     const { warn, warnOnce } = config.logger;
     config.logger.warn = (message, options) => (noise(message) ? undefined : warn(message, options));
     config.logger.warnOnce = (message, options) => (noise(message) ? undefined : warnOnce(message, options));
@@ -28,9 +29,21 @@ const quietDependencySourcemaps: Plugin = {
  */
 function project(name: string, include: string[], bindings: Record<string, string>, exclude: string[] = []) {
   return {
-    plugins: [quietDependencySourcemaps, cloudflareTest({ wrangler: { configPath: "./wrangler.jsonc" }, miniflare: { bindings: { ...LOCAL_KEYS, ...bindings } } })],
+    plugins: [
+      quietDependencySourcemaps,
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.jsonc" },
+        miniflare: { bindings: { ...LOCAL_KEYS, ...bindings } },
+      }),
+    ],
     // 20 s: the machines that run this are shared; a test that needs more is a bug, not load.
-    test: { name, include, exclude, globalSetup: ["./test/global-setup/fake-stripe.ts", "./test/global-setup/fake-receiver.ts"], testTimeout: 20_000 },
+    test: {
+      name,
+      include,
+      exclude,
+      globalSetup: ["./test/global-setup/fake-stripe.ts", "./test/global-setup/fake-receiver.ts"],
+      testTimeout: 20_000,
+    },
   };
 }
 
@@ -39,7 +52,9 @@ export default defineConfig({
     projects: [
       project("default", ["test/**/*.test.ts"], {}, [FINAL_ACTION_FILES, HTTP_FILES]),
       project("final-action-unpaid", ["test/billing/final-action-unpaid.test.ts"], { BILLIFY_FINAL_ACTION: "unpaid" }),
-      project("final-action-past-due", ["test/billing/final-action-past-due.test.ts"], { BILLIFY_FINAL_ACTION: "past_due" }),
+      project("final-action-past-due", ["test/billing/final-action-past-due.test.ts"], {
+        BILLIFY_FINAL_ACTION: "past_due",
+      }),
       // One `wrangler dev` on a free port with fresh storage for all of them (scripts/service.mjs).
       {
         plugins: [quietDependencySourcemaps],

@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import type { SubscriptionActor } from "../src/actors/subscription/subscription-actor";
 import { periodIndexAt, periodStart } from "../src/domain/billing-period";
@@ -28,7 +28,10 @@ it("domain: proration and periods", async () => {
   const item = { planId: "pro", planName: "Pro", amount: 1999, quantity: 3 };
   const period = { start: anchor, end: periodStart(anchor, monthly, 1) };
   const proration = await time(20_000, () =>
-    finalizeTotals([prorationCredit(item, period, anchor + 1_234_567), prorationCharge(item, period, anchor + 1_234_567)], 500),
+    finalizeTotals(
+      [prorationCredit(item, period, anchor + 1_234_567), prorationCharge(item, period, anchor + 1_234_567)],
+      500,
+    ),
   );
   const index = await time(20_000, () => periodIndexAt(anchor, monthly, anchor + 50 * 31_556_952));
   results.push(["proration credit + charge + totals", `${(proration * 1000).toFixed(2)} µs`, "-", "-"]);
@@ -49,11 +52,24 @@ it("actor: create, renew and change a subscription", async () => {
     await advance(clock.id, `${y}-${String(m).padStart(2, "0")}-01T00:00:00Z`);
   });
   const renewed = await usageOf(stub);
-  const perRenewal = { w: (renewed.rowsWritten - created.rowsWritten) / 24, r: (renewed.rowsRead - created.rowsRead) / 24 };
+  const perRenewal = {
+    w: (renewed.rowsWritten - created.rowsWritten) / 24,
+    r: (renewed.rowsRead - created.rowsRead) / 24,
+  };
 
   const createMs = await time(20, () => ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id }));
-  results.push(["create subscription (invoice + paid)", `${createMs.toFixed(1)} ms`, String(created.rowsWritten), String(created.rowsRead)]);
-  results.push(["renewal via test clock (invoice + paid)", `${renewMs.toFixed(1)} ms`, perRenewal.w.toFixed(1), perRenewal.r.toFixed(1)]);
+  results.push([
+    "create subscription (invoice + paid)",
+    `${createMs.toFixed(1)} ms`,
+    String(created.rowsWritten),
+    String(created.rowsRead),
+  ]);
+  results.push([
+    "renewal via test clock (invoice + paid)",
+    `${renewMs.toFixed(1)} ms`,
+    perRenewal.w.toFixed(1),
+    perRenewal.r.toFixed(1),
+  ]);
   // NOTE: Cloudflare's prices (paid plan): rows written $1.00/M, rows read $0.001/M, KV writes
   // $5/M, DO requests $0.15/M. A production renewal is one alarm, one customer read (the
   // payment method) and one KV write of the summary.

@@ -18,7 +18,9 @@ export class HerdGateway extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql("CREATE TABLE IF NOT EXISTS charge (key TEXT PRIMARY KEY, invoice_id TEXT NOT NULL, at_ms INTEGER NOT NULL, result TEXT NOT NULL)");
+    this.sql(
+      "CREATE TABLE IF NOT EXISTS charge (key TEXT PRIMARY KEY, invoice_id TEXT NOT NULL, at_ms INTEGER NOT NULL, result TEXT NOT NULL)",
+    );
     this.sql("CREATE TABLE IF NOT EXISTS setting (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
   }
 
@@ -31,7 +33,11 @@ export class HerdGateway extends DurableObject<Env> {
   }
 
   private set(name: string, value: number): void {
-    this.sql("INSERT INTO setting (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", name, value);
+    this.sql(
+      "INSERT INTO setting (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+      name,
+      value,
+    );
   }
 
   charge(request: ChargeRequest): ChargeResult {
@@ -46,10 +52,17 @@ export class HerdGateway extends DurableObject<Env> {
     this.tokens -= 1;
     const replay = this.sql<{ result: string }>("SELECT result FROM charge WHERE key = ?", request.idempotencyKey)[0];
     if (replay) return JSON.parse(replay.result) as ChargeResult;
-    const result: ChargeResult = request.paymentMethod === "pm_card_visa"
-      ? { status: "succeeded", reference: `herd_${request.idempotencyKey}` }
-      : { status: "failed", code: "card_declined", message: "Your card was declined.", reference: null };
-    this.sql("INSERT INTO charge (key, invoice_id, at_ms, result) VALUES (?, ?, ?, ?)", request.idempotencyKey, request.invoiceId, now, JSON.stringify(result));
+    const result: ChargeResult =
+      request.paymentMethod === "pm_card_visa"
+        ? { status: "succeeded", reference: `herd_${request.idempotencyKey}` }
+        : { status: "failed", code: "card_declined", message: "Your card was declined.", reference: null };
+    this.sql(
+      "INSERT INTO charge (key, invoice_id, at_ms, result) VALUES (?, ?, ?, ?)",
+      request.idempotencyKey,
+      request.invoiceId,
+      now,
+      JSON.stringify(result),
+    );
     return result;
   }
 
@@ -69,10 +82,14 @@ export class HerdGateway extends DurableObject<Env> {
       charges: one<{ n: number }>("SELECT COUNT(*) AS n FROM charge").n,
       rejected: this.setting("rejected", 0),
       invoices_paid: one<{ n: number }>(`SELECT COUNT(DISTINCT invoice_id) AS n FROM charge WHERE ${succeeded}`).n,
-      invoices_paid_twice: one<{ n: number }>(`SELECT COUNT(*) AS n FROM (SELECT invoice_id FROM charge WHERE ${succeeded} GROUP BY invoice_id HAVING COUNT(*) > 1)`).n,
+      invoices_paid_twice: one<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM (SELECT invoice_id FROM charge WHERE ${succeeded} GROUP BY invoice_id HAVING COUNT(*) > 1)`,
+      ).n,
       first_charge_ms: one<{ t: number | null }>("SELECT MIN(at_ms) AS t FROM charge").t,
       last_charge_ms: one<{ t: number | null }>("SELECT MAX(at_ms) AS t FROM charge").t,
-      max_charges_in_one_second: one<{ n: number | null }>("SELECT MAX(n) AS n FROM (SELECT COUNT(*) AS n FROM charge GROUP BY at_ms / 1000)").n ?? 0,
+      max_charges_in_one_second:
+        one<{ n: number | null }>("SELECT MAX(n) AS n FROM (SELECT COUNT(*) AS n FROM charge GROUP BY at_ms / 1000)")
+          .n ?? 0,
     };
   }
 }

@@ -108,7 +108,8 @@ export function instrumentCtx(ctx: DurableObjectState, who: string): void {
   patch(storage.sql, "exec", (exec) => (query: unknown, ...bindings: unknown[]) => {
     const cursor = exec(query, ...bindings) as PendingCursor["cursor"];
     // Miniflare's own bookkeeping (the object's name) does not exist in production.
-    if (state.on && !String(query).includes("__miniflare")) state.pending.push({ key: `${who} sql ${statementKey(String(query))}`, cursor });
+    if (state.on && !String(query).includes("__miniflare"))
+      state.pending.push({ key: `${who} sql ${statementKey(String(query))}`, cursor });
     return cursor;
   });
   patch(storage, "transactionSync", (transactionSync) => (fn: unknown) => {
@@ -133,7 +134,13 @@ export function instrumentCtx(ctx: DurableObjectState, who: string): void {
     });
   }
   for (const name of ["setAlarm", "deleteAlarm", "getAlarm"]) {
-    patch(storage, name, (call) => (...args: unknown[]) => timed(`${who} ${name}`, () => call(...args) as Promise<unknown>));
+    patch(
+      storage,
+      name,
+      (call) =>
+        (...args: unknown[]) =>
+          timed(`${who} ${name}`, () => call(...args) as Promise<unknown>),
+    );
   }
 }
 
@@ -142,7 +149,8 @@ function instrumentStub(stub: object, label: string): object {
     get(t, prop) {
       const value = Reflect.get(t, prop, t) as unknown;
       if (typeof value !== "function" || typeof prop !== "string") return value;
-      return (...args: unknown[]) => timed(`${label}.${prop}`, async () => Reflect.apply(value as AnyFunction, t, args) as unknown);
+      return (...args: unknown[]) =>
+        timed(`${label}.${prop}`, async () => Reflect.apply(value as AnyFunction, t, args) as unknown);
     },
   });
 }
@@ -160,7 +168,10 @@ function instrumentKv(kv: KVNamespace, who: string): KVNamespace {
     if (prop !== "put" && prop !== "get" && prop !== "list" && prop !== "delete") return undefined;
     return (...args: unknown[]) => {
       if (state.on && prop === "put") state.kvWrites += 1;
-      return timed(`${who} kv.${prop}`, () => Reflect.apply(Reflect.get(kv, prop) as AnyFunction, kv, args) as Promise<unknown>);
+      return timed(
+        `${who} kv.${prop}`,
+        () => Reflect.apply(Reflect.get(kv, prop) as AnyFunction, kv, args) as Promise<unknown>,
+      );
     };
   });
 }

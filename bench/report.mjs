@@ -21,8 +21,14 @@ export function costPerMillion(profile) {
   return Number(dollars.toFixed(2));
 }
 
-const ratios = (byC, key) => Object.values(byC).map((r) => r[key].toFixed(2)).join("/");
-const rps = (byC) => Object.values(byC).map((r) => r.rps.toFixed(0)).join("/");
+const ratios = (byC, key) =>
+  Object.values(byC)
+    .map((r) => r[key].toFixed(2))
+    .join("/");
+const rps = (byC) =>
+  Object.values(byC)
+    .map((r) => r.rps.toFixed(0))
+    .join("/");
 const mark = (okay) => (okay ? "✓" : "✗");
 
 /** A narrow markdown table of every measure against its target (issue 12). */
@@ -37,20 +43,52 @@ export function markdown(r) {
   const rows = [
     ["measure", "measured", "target", ""],
     ["---", "---", "---", "---"],
-    ["GET subscription c=1/8/32 (× warm echo)", ratios(t.get_subscription, "x_warm_echo"), "≥ 0.8×", mark(min("get_subscription", "x_warm_echo") >= 0.8)],
-    ["GET customer c=1/8/32 (× warm echo)", ratios(t.get_customer, "x_warm_echo"), "≥ 0.8×", mark(min("get_customer", "x_warm_echo") >= 0.8)],
+    [
+      "GET subscription c=1/8/32 (× warm echo)",
+      ratios(t.get_subscription, "x_warm_echo"),
+      "≥ 0.8×",
+      mark(min("get_subscription", "x_warm_echo") >= 0.8),
+    ],
+    [
+      "GET customer c=1/8/32 (× warm echo)",
+      ratios(t.get_customer, "x_warm_echo"),
+      "≥ 0.8×",
+      mark(min("get_customer", "x_warm_echo") >= 0.8),
+    ],
     ["warm echo c=1/8/32 (req/s)", rps(t.echo_warm), "the floor", ""],
     ["new-object echo c=1/8/32 (req/s)", rps(t.echo_new), "the floor of a create", ""],
-    [`customer's invoices, ${Object.keys(inv).join(" / ")} others (p50 ms)`, `${invP50.join(" / ")}${Object.values(inv).every((x) => x.exact) ? ", exact" : ", NOT exact"}`, "flat", mark(flat)],
-    ["POST customer c=1/8/32 (× new-object echo)", ratios(t.post_customer, "x_new_object_echo"), "≥ 0.9×", mark(min("post_customer", "x_new_object_echo") >= 0.9)],
-    ["POST subscription c=1/8/32 (× new-object echo)", ratios(t.post_subscription, "x_new_object_echo"), "≥ 0.6×", mark(min("post_subscription", "x_new_object_echo") >= 0.6)],
+    [
+      `customer's invoices, ${Object.keys(inv).join(" / ")} others (p50 ms)`,
+      `${invP50.join(" / ")}${Object.values(inv).every((x) => x.exact) ? ", exact" : ", NOT exact"}`,
+      "flat",
+      mark(flat),
+    ],
+    [
+      "POST customer c=1/8/32 (× new-object echo)",
+      ratios(t.post_customer, "x_new_object_echo"),
+      "≥ 0.9×",
+      mark(min("post_customer", "x_new_object_echo") >= 0.9),
+    ],
+    [
+      "POST subscription c=1/8/32 (× new-object echo)",
+      ratios(t.post_subscription, "x_new_object_echo"),
+      "≥ 0.6×",
+      mark(min("post_subscription", "x_new_object_echo") >= 0.6),
+    ],
     ["POST subscription c=1/8/32 (req/s)", rps(t.post_subscription), "", ""],
-    [`${r.renewal.subscriptions} subscriptions on one clock, a month`, `${r.renewal.renewals_per_second} renewals/s`, "≥ 500/s", mark(r.renewal.renewals_per_second >= 500)],
+    [
+      `${r.renewal.subscriptions} subscriptions on one clock, a month`,
+      `${r.renewal.renewals_per_second} renewals/s`,
+      "≥ 500/s",
+      mark(r.renewal.renewals_per_second >= 500),
+    ],
     [
       `${h1.subscriptions} real alarms at one instant`,
       `${h1.paid} paid, ${h1.paid_twice} twice; last ${h1.last_charge_s_after_due} s after; API p99 ${h1.api_p99_ms} ms`,
       "all within 5 s; p99 ≤ 500 ms",
-      mark(h1.paid === h1.subscriptions && h1.paid_twice === 0 && h1.last_charge_s_after_due <= 5 && h1.api_p99_ms <= 500),
+      mark(
+        h1.paid === h1.subscriptions && h1.paid_twice === 0 && h1.last_charge_s_after_due <= 5 && h1.api_p99_ms <= 500,
+      ),
     ],
     [
       `${h.subscriptions} at one instant, gateway ${h.gateway_rate_limit_per_second}/s`,
@@ -64,14 +102,43 @@ export function markdown(r) {
       "≤ 12 / ≤ 15",
       mark(r.renewal.rows_written_per_renewal <= 12 && r.create.subscription.rows_written_per_op <= 15),
     ],
-    ["KV writes per renewal", String(r.renewal.kv_writes_per_renewal), "≤ 1", mark(r.renewal.kv_writes_per_renewal <= 1)],
-    ["$ per 1M renewals / 1M creates", `$${r.renewal.dollars_per_million_renewals} / $${r.create.subscription.dollars_per_million}`, "", ""],
+    [
+      "KV writes per renewal",
+      String(r.renewal.kv_writes_per_renewal),
+      "≤ 1",
+      mark(r.renewal.kv_writes_per_renewal <= 1),
+    ],
+    [
+      "$ per 1M renewals / 1M creates",
+      `$${r.renewal.dollars_per_million_renewals} / $${r.create.subscription.dollars_per_million}`,
+      "",
+      "",
+    ],
   ];
   const table = rows.map((row) => `| ${row.join(" | ")} |`).join("\n");
   const p = r.prices;
   const prices = `Prices assumed (Workers Paid, per million): DO requests $${p.do_requests_per_million}, rows written $${p.rows_written_per_million}, rows read $${p.rows_read_per_million}, KV writes $${p.kv_writes_per_million}, KV reads $${p.kv_reads_per_million}, queue operations $${p.queue_operations_per_million}.`;
   const steps = (title, profile) =>
-    [`${title} (per operation):`, ...profile.steps.slice(0, 14).map((s) => `  ${s.step.padEnd(48)} ×${String(s.per_op).padEnd(5)} ${String(s.ms_per_op).padStart(7)} ms${s.rows_written_per_op !== undefined ? `  ${s.rows_written_per_op} rows written` : ""}`)].join("\n");
+    [
+      `${title} (per operation):`,
+      ...profile.steps
+        .slice(0, 14)
+        .map(
+          (s) =>
+            `  ${s.step.padEnd(48)} ×${String(s.per_op).padEnd(5)} ${String(s.ms_per_op).padStart(7)} ms${s.rows_written_per_op !== undefined ? `  ${s.rows_written_per_op} rows written` : ""}`,
+        ),
+    ].join("\n");
   const machine = `Machine: ${r.machine.cpus} cores, ${r.machine.memory_gib} GiB, load ${r.machine.load_average_at_start.join(" ")} at start (shared: ${r.machine.note}).`;
-  return [table, "", prices, machine, "", "```", steps("Create subscription", r.create.subscription), "", steps("Renewal (test clock)", r.renewal.profile), "```"].join("\n");
+  return [
+    table,
+    "",
+    prices,
+    machine,
+    "",
+    "```",
+    steps("Create subscription", r.create.subscription),
+    "",
+    steps("Renewal (test clock)", r.renewal.profile),
+    "```",
+  ].join("\n");
 }

@@ -21,11 +21,11 @@ import type { Config } from "../src/config";
 import type { Env } from "../src/env";
 import realWorker from "../src/index";
 import type { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest, RefundResult } from "../src/payments/gateway";
-import { instrumentCtx, instrumentEnv, snapshot, startProfile, timed } from "./probe";
 import { HerdGateway } from "./herd-gateway";
+import { instrumentCtx, instrumentEnv, snapshot, startProfile, timed } from "./probe";
 
-export { HerdGateway };
 export { ChargePacerActor, MetricsShard, WebhookEndpointsActor } from "../src/index";
+export { HerdGateway };
 
 interface BenchEnv extends Env {
   ECHO: DurableObjectNamespace<Echo>;
@@ -161,8 +161,14 @@ export default {
       case "/bench/profile":
         return Response.json(snapshot(url.searchParams.get("stop") === "1"));
       case "/bench/seed-invoices": {
-        const { subscription, count, from } = (await request.json()) as { subscription: string; count: number; from: number };
-        const stub = env.SUBSCRIPTIONS.getByName(subscription.slice(-16)) as unknown as DurableObjectStub<SubscriptionActor>;
+        const { subscription, count, from } = (await request.json()) as {
+          subscription: string;
+          count: number;
+          from: number;
+        };
+        const stub = env.SUBSCRIPTIONS.getByName(
+          subscription.slice(-16),
+        ) as unknown as DurableObjectStub<SubscriptionActor>;
         return Response.json({ seeded: await stub.benchSeedInvoices(count, from) });
       }
       case "/bench/gateway":

@@ -16,11 +16,14 @@ export const TOLERANCE_SECONDS = 300;
  */
 export function verifyBillifySignature(rawBody, header, secret, nowSeconds = Math.floor(Date.now() / 1000)) {
   const body = typeof rawBody === "string" ? rawBody : rawBody.toString("utf8");
-  const items = String(header ?? "").split(",").map((part) => part.trim().split("="));
+  const items = String(header ?? "")
+    .split(",")
+    .map((part) => part.trim().split("="));
   const t = Number(items.find(([key]) => key === "t")?.[1]);
   const signatures = items.filter(([key, value]) => key === "v1" && value).map(([, value]) => value);
   if (!Number.isInteger(t) || signatures.length === 0) throw new Error("Billify-Signature is missing or malformed");
-  if (Math.abs(nowSeconds - t) > TOLERANCE_SECONDS) throw new Error("Billify-Signature timestamp is outside the 300 s tolerance");
+  if (Math.abs(nowSeconds - t) > TOLERANCE_SECONDS)
+    throw new Error("Billify-Signature timestamp is outside the 300 s tolerance");
   const expected = Buffer.from(createHmac("sha256", secret).update(`${t}.${body}`).digest("hex"));
   const valid = signatures.some((signature) => {
     const given = Buffer.from(signature);

@@ -31,9 +31,16 @@ export async function subscribe(email: string): Promise<Subscription> {
   const subscription = await client.POST("/v1/subscriptions", {
     body: { customer: customer.data.id, plan: plan.data.id, quantity: 2 },
   });
-  if (subscription.error) throw new Error(`subscription: ${subscription.error.error.code} (${subscription.error.error.param ?? "-"})`);
+  if (subscription.error)
+    throw new Error(`subscription: ${subscription.error.error.code} (${subscription.error.error.param ?? "-"})`);
   return subscription.data;
 }
 
 const subscription = await subscribe(`ada+${Date.now()}@example.com`);
-console.log(JSON.stringify({ status: subscription.status, quantity: subscription.quantity, latest_invoice: subscription.latest_invoice !== null }));
+console.log(
+  JSON.stringify({
+    status: subscription.status,
+    quantity: subscription.quantity,
+    latest_invoice: subscription.latest_invoice !== null,
+  }),
+);

@@ -21,7 +21,10 @@ export function documentText(document) {
 export function generateTypes(input, output) {
   const bin = join(root, "node_modules", ".bin", "openapi-typescript");
   // Defaults do not make a request field required: a client may leave interval_count out.
-  const result = spawnSync(bin, [input, "--default-non-nullable", "false", "--output", output], { cwd: root, encoding: "utf8" });
+  const result = spawnSync(bin, [input, "--default-non-nullable", "false", "--output", output], {
+    cwd: root,
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`openapi-typescript failed:\n${result.stdout}${result.stderr}`);
 }
 

@@ -2,9 +2,8 @@
 // `npm run docs:screenshot`: starts the service, opens /docs in headless Chromium (Debian's
 // `chromium`, driven by playwright-core: no browser download) and saves docs/api-reference.png.
 // Offline by construction: every request to another origin is refused and reported.
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
 import { chromium } from "playwright-core";
 import { startService } from "./service.mjs";
 
@@ -28,7 +27,10 @@ try {
   await page.waitForTimeout(1_500);
   await page.screenshot({ path: output });
   console.log(`wrote ${output}`);
-  if (foreign.length > 0) console.log(`refused requests to other origins (the page worked without them):\n  ${[...new Set(foreign)].join("\n  ")}`);
+  if (foreign.length > 0)
+    console.log(
+      `refused requests to other origins (the page worked without them):\n  ${[...new Set(foreign)].join("\n  ")}`,
+    );
 } finally {
   await browser.close();
   await service.stop();

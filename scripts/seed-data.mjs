@@ -11,8 +11,50 @@ export const PLANS = [
   { id: "starter-jp", name: "Starter (Japan)", currency: "jpy", amount: 1500, interval: "month" },
 ];
 
-const FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia", "Margaret", "Leslie", "Hedy", "Tim", "Katherine", "Dennis", "Sophie", "Linus", "Annie", "Guido", "Joan"];
-const LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Perlman", "Hamilton", "Lamport", "Lamarr", "Berners-Lee", "Johnson", "Ritchie", "Wilson", "Torvalds", "Easley", "van Rossum", "Clarke"];
+const FIRST = [
+  "Ada",
+  "Grace",
+  "Alan",
+  "Edsger",
+  "Barbara",
+  "Donald",
+  "Frances",
+  "Ken",
+  "Radia",
+  "Margaret",
+  "Leslie",
+  "Hedy",
+  "Tim",
+  "Katherine",
+  "Dennis",
+  "Sophie",
+  "Linus",
+  "Annie",
+  "Guido",
+  "Joan",
+];
+const LAST = [
+  "Lovelace",
+  "Hopper",
+  "Turing",
+  "Dijkstra",
+  "Liskov",
+  "Knuth",
+  "Allen",
+  "Thompson",
+  "Perlman",
+  "Hamilton",
+  "Lamport",
+  "Lamarr",
+  "Berners-Lee",
+  "Johnson",
+  "Ritchie",
+  "Wilson",
+  "Torvalds",
+  "Easley",
+  "van Rossum",
+  "Clarke",
+];
 
 const START_MS = Date.UTC(2025, 10, 29, 10, 0, 0); // a year before 2026-11-29, 10:00 UTC
 const MONTHS = 12;
@@ -50,8 +92,15 @@ const addMonths = (ms, n) => {
  */
 function stories(count, rand) {
   const kinds = [
-    ["steady", 38], ["upgrade", 12], ["downgrade", 8], ["recovers", 10], ["churns", 6],
-    ["late-failure", 8], ["cancels", 10], ["trial", 5], ["abandoned", 3],
+    ["steady", 38],
+    ["upgrade", 12],
+    ["downgrade", 8],
+    ["recovers", 10],
+    ["churns", 6],
+    ["late-failure", 8],
+    ["cancels", 10],
+    ["trial", 5],
+    ["abandoned", 3],
   ];
   const total = kinds.reduce((s, [, w]) => s + w, 0);
   const pick = () => {
@@ -64,7 +113,12 @@ function stories(count, rand) {
   };
   return Array.from({ length: count }, (_, i) => {
     const kind = pick();
-    const plan = kind === "upgrade" ? "basic" : kind === "downgrade" ? "pro" : ["basic", "pro", "team", "pro-annual", "starter-jp"][Math.floor(rand() * 5)];
+    const plan =
+      kind === "upgrade"
+        ? "basic"
+        : kind === "downgrade"
+          ? "pro"
+          : ["basic", "pro", "team", "pro-annual", "starter-jp"][Math.floor(rand() * 5)];
     return {
       i,
       kind,
@@ -82,7 +136,14 @@ function stories(count, rand) {
  * Returns what it made: { plans, customers, subscriptions, clocks }.
  * @param {{ url: string, adminKey?: string, customers?: number, clocks?: number, seed?: number, onProgress?: (done: number, total: number, label: string) => void }} options
  */
-export async function seed({ url, adminKey = "sk_admin_local", customers = 200, clocks = 40, seed: seedValue = 42, onProgress = () => {} }) {
+export async function seed({
+  url,
+  adminKey = "sk_admin_local",
+  customers = 200,
+  clocks = 40,
+  seed: seedValue = 42,
+  onProgress = () => {},
+}) {
   const rand = random(seedValue);
   const call = async (method, path, body) => {
     for (let attempt = 0; ; attempt++) {
@@ -137,7 +198,12 @@ export async function seed({ url, adminKey = "sk_admin_local", customers = 200, 
       person.customer = customer.id;
       if (joinsLate) late.push(person);
       else {
-        const sub = await call("POST", "/v1/subscriptions", { customer: customer.id, plan: person.plan, quantity: person.quantity, metadata: { story: person.kind } });
+        const sub = await call("POST", "/v1/subscriptions", {
+          customer: customer.id,
+          plan: person.plan,
+          quantity: person.quantity,
+          metadata: { story: person.kind },
+        });
         person.subscription = sub.id;
         made.subscriptions.push(sub.id);
       }
@@ -149,15 +215,20 @@ export async function seed({ url, adminKey = "sk_admin_local", customers = 200, 
         if (!p.subscription) return;
         const sub = `/v1/subscriptions/${p.subscription}`;
         if (p.kind === "upgrade" && p.month === month) await call("POST", `${sub}/change`, { plan: "pro" });
-        if (p.kind === "downgrade" && p.month === month) await call("POST", `${sub}/change`, { plan: "basic", proration_behavior: "none" });
+        if (p.kind === "downgrade" && p.month === month)
+          await call("POST", `${sub}/change`, { plan: "basic", proration_behavior: "none" });
         if ((p.kind === "recovers" || p.kind === "churns") && p.month === month) {
           await call("PATCH", `/v1/customers/${p.customer}`, { payment_method: "pm_card_chargeDeclined" });
         }
-        if (p.kind === "recovers" && p.month + 1 === month) await call("PATCH", `/v1/customers/${p.customer}`, { payment_method: "pm_card_visa" });
+        if (p.kind === "recovers" && p.month + 1 === month)
+          await call("PATCH", `/v1/customers/${p.customer}`, { payment_method: "pm_card_visa" });
         if (p.kind === "late-failure" && month === MONTHS) {
-          await call("PATCH", `/v1/customers/${p.customer}`, { payment_method: "pm_card_chargeDeclinedInsufficientFunds" });
+          await call("PATCH", `/v1/customers/${p.customer}`, {
+            payment_method: "pm_card_chargeDeclinedInsufficientFunds",
+          });
         }
-        if (p.kind === "cancels" && p.month === month) await call("POST", `${sub}/cancel`, { at_period_end: p.i % 2 === 0 });
+        if (p.kind === "cancels" && p.month === month)
+          await call("POST", `${sub}/cancel`, { at_period_end: p.i % 2 === 0 });
       });
       // Just past the renewal: a declined card shows as past_due, not yet canceled.
       const advanced = await call("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: iso(at + 3_600_000) });
@@ -170,7 +241,13 @@ export async function seed({ url, adminKey = "sk_admin_local", customers = 200, 
     }
     // Newcomers of today: a trial, or a signup without a card (incomplete for 23 hours).
     await inBatches(late, async (p) => {
-      const body = { customer: p.customer, plan: p.plan, quantity: p.quantity, metadata: { story: p.kind }, ...(p.kind === "trial" ? { trial_days: 14 } : {}) };
+      const body = {
+        customer: p.customer,
+        plan: p.plan,
+        quantity: p.quantity,
+        metadata: { story: p.kind },
+        ...(p.kind === "trial" ? { trial_days: 14 } : {}),
+      };
       const sub = await call("POST", "/v1/subscriptions", body);
       p.subscription = sub.id;
       made.subscriptions.push(sub.id);

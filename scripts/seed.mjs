@@ -18,7 +18,10 @@ function bar(done, total, label) {
   const width = 30;
   const filled = Math.round((done / total) * width);
   const line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${String(Math.round((100 * done) / total)).padStart(3)}%  ${label}`;
-  if (process.stderr.isTTY) process.stderr.write(`\r${line.slice(0, process.stderr.columns - 1 || 100).padEnd(Math.min(100, (process.stderr.columns || 100) - 1))}`);
+  if (process.stderr.isTTY)
+    process.stderr.write(
+      `\r${line.slice(0, process.stderr.columns - 1 || 100).padEnd(Math.min(100, (process.stderr.columns || 100) - 1))}`,
+    );
   else if (done === total || done % 25 === 0) process.stderr.write(`${line}\n`);
 }
 
@@ -29,7 +32,9 @@ try {
   const made = await seed({ url, adminKey, customers, onProgress: bar });
   if (process.stderr.isTTY) process.stderr.write("\n");
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`Seeded ${made.plans.length} plans, ${made.customers.length} customers, ${made.subscriptions.length} subscriptions on ${made.clocks.length} test clocks in ${seconds} s.`);
+  console.log(
+    `Seeded ${made.plans.length} plans, ${made.customers.length} customers, ${made.subscriptions.length} subscriptions on ${made.clocks.length} test clocks in ${seconds} s.`,
+  );
   console.log(`Open ${url}/admin and sign in with the admin key.`);
 } catch (error) {
   if (process.stderr.isTTY) process.stderr.write("\n");

@@ -17,7 +17,11 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The local keys of API.md §1; `vars` given to startService override them. */
-export const LOCAL_VARS = { BILLIFY_API_KEY: "sk_test_local", BILLIFY_ADMIN_KEY: "sk_admin_local", BILLIFY_MODE: "test" };
+export const LOCAL_VARS = {
+  BILLIFY_API_KEY: "sk_test_local",
+  BILLIFY_ADMIN_KEY: "sk_admin_local",
+  BILLIFY_MODE: "test",
+};
 
 const READY_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -137,7 +141,9 @@ async function startOnce({ vars = {}, persistTo, port, quiet = true, config }) {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`wrangler dev did not answer GET ${url}/v1/openapi.json within ${READY_TIMEOUT_MS} ms:\n${output}`);
+      throw new Error(
+        `wrangler dev did not answer GET ${url}/v1/openapi.json within ${READY_TIMEOUT_MS} ms:\n${output}`,
+      );
     }
     const ready = /Ready on (http:\/\/[\w.:[\]-]+)/.exec(output);
     if (ready === null) {

@@ -3,10 +3,10 @@ import type { CustomerActor } from "./actors/customer/customer-actor";
 import type { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
 import type { PlanActor } from "./actors/plan/plan-actor";
 import type { SubscriptionActor } from "./actors/subscription/subscription-actor";
-import type { MetricsShard } from "./admin/metrics/metrics-shard";
 import type { TestClockActor } from "./actors/test-clock/test-clock-actor";
-import type { WebhookEndpointsActor } from "./notifications/webhooks/endpoints-actor";
+import type { MetricsShard } from "./admin/metrics/metrics-shard";
 import type { EmailMessage, EventMessage, WebhookMessage } from "./notifications/messages";
+import type { WebhookEndpointsActor } from "./notifications/webhooks/endpoints-actor";
 
 /** The Worker's bindings, vars and secrets (README "Configuration" lists each). */
 export interface Env {

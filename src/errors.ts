@@ -52,7 +52,13 @@ export function ok<T>(value: T, status = 200): Outcome<T> {
   return { ok: true, status, value };
 }
 
-export function failure<T = never>(status: number, code: string, message: string, param?: string, type?: ErrorType): Outcome<T> {
+export function failure<T = never>(
+  status: number,
+  code: string,
+  message: string,
+  param?: string,
+  type?: ErrorType,
+): Outcome<T> {
   return { ok: false, status, error: new ApiError(status, code, message, param, type).body };
 }
 

@@ -4,13 +4,13 @@ import { loadConfig } from "./config";
 import type { Env } from "./env";
 import { handleQueue } from "./notifications/consumer";
 
-export { MetricsShard } from "./admin/metrics/metrics-shard";
 export { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
 export { CustomerActor } from "./actors/customer/customer-actor";
 export { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
 export { PlanActor } from "./actors/plan/plan-actor";
 export { SubscriptionActor } from "./actors/subscription/subscription-actor";
 export { TestClockActor } from "./actors/test-clock/test-clock-actor";
+export { MetricsShard } from "./admin/metrics/metrics-shard";
 export { WebhookEndpointsActor } from "./notifications/webhooks/endpoints-actor";
 
 const app = createApp();

@@ -24,7 +24,9 @@ export async function api<T = any>(
   if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) {
     headers["Content-Type"] = "application/json";
   }
-  const response = await exports.default.fetch(new Request(`http://billify.test${path}`, { method, headers, body: payload }));
+  const response = await exports.default.fetch(
+    new Request(`http://billify.test${path}`, { method, headers, body: payload }),
+  );
   const text = await response.text();
   let parsed: unknown = text;
   try {
@@ -36,9 +38,15 @@ export async function api<T = any>(
 }
 
 /** Asserts a 2xx and returns the body. */
-export async function ok<T = any>(method: string, path: string, body?: unknown, options?: Parameters<typeof api>[3]): Promise<T> {
+export async function ok<T = any>(
+  method: string,
+  path: string,
+  body?: unknown,
+  options?: Parameters<typeof api>[3],
+): Promise<T> {
   const response = await api<T>(method, path, body, options);
-  if (response.status >= 300) throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status >= 300)
+    throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }
 
@@ -49,7 +57,14 @@ export function uniquePlanId(prefix = "plan"): string {
 }
 
 export async function createPlan(fields: Record<string, unknown> = {}) {
-  return ok("POST", "/v1/plans", { id: uniquePlanId(), name: "Basic", currency: "usd", amount: 1000, interval: "month", ...fields });
+  return ok("POST", "/v1/plans", {
+    id: uniquePlanId(),
+    name: "Basic",
+    currency: "usd",
+    amount: 1000,
+    interval: "month",
+    ...fields,
+  });
 }
 
 export async function createClock(frozenTime: string) {
@@ -74,7 +89,12 @@ export async function createCustomer(fields: Record<string, unknown> = {}) {
 }
 
 /** A customer on a new clock frozen at `start`, with a subscription to `plan`. */
-export async function subscribeOnClock(start: string, plan: Record<string, unknown> = {}, sub: Record<string, unknown> = {}, customer: Record<string, unknown> = {}) {
+export async function subscribeOnClock(
+  start: string,
+  plan: Record<string, unknown> = {},
+  sub: Record<string, unknown> = {},
+  customer: Record<string, unknown> = {},
+) {
   const clock = await createClock(start);
   const cus = await createCustomer({ test_clock: clock.id, ...customer });
   const p = await createPlan(plan);

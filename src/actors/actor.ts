@@ -87,7 +87,8 @@ export abstract class Actor extends Server<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.schemaReady =
-      ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_meta'").toArray().length > 0;
+      ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_meta'").toArray().length >
+      0;
     if (this.schemaReady) {
       void ctx.blockConcurrencyWhile(async () => {
         this.migrate();
@@ -106,7 +107,8 @@ export abstract class Actor extends Server<Env> {
   private migrate(): void {
     const sql = this.ctx.storage.sql;
     for (const statement of BASE_SCHEMA) sql.exec(statement);
-    const current = sql.exec<{ value: number }>("SELECT value FROM _meta WHERE key = 'schema_version'").toArray()[0]?.value ?? 0;
+    const current =
+      sql.exec<{ value: number }>("SELECT value FROM _meta WHERE key = 'schema_version'").toArray()[0]?.value ?? 0;
     if (current >= this.migrations.length) return;
     // A new object is given the schema the migrations lead to in one step: replaying every
     // historical CREATE, ALTER and table rebuild would cost it rows written on its first request.
@@ -209,7 +211,8 @@ export abstract class Actor extends Server<Env> {
           }
           this.readModelDueAt = null;
           // Clear the flag only if nothing changed while we wrote.
-          if (this.readModelVersion() === version) this.query("UPDATE _meta SET value = 0 WHERE key = 'read_model_dirty'");
+          if (this.readModelVersion() === version)
+            this.query("UPDATE _meta SET value = 0 WHERE key = 'read_model_dirty'");
           else this.flushAgain = true;
         } catch (error) {
           console.warn(`read model write failed for ${this.name}; the alarm will retry`, error);
@@ -236,7 +239,9 @@ export abstract class Actor extends Server<Env> {
    */
   private wantedAlarm(): number | null {
     const dirty = this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'read_model_dirty'")?.value;
-    const candidates = [this.nextJobAt(), dirty ? (this.readModelDueAt ?? this.readModelRetryAt()) : null].filter((t): t is number => t !== null);
+    const candidates = [this.nextJobAt(), dirty ? (this.readModelDueAt ?? this.readModelRetryAt()) : null].filter(
+      (t): t is number => t !== null,
+    );
     if (candidates.length === 0) return null;
     const backoff = this.queryOne<{ retry_at_ms: number }>("SELECT retry_at_ms FROM _alarm_failure")?.retry_at_ms ?? 0;
     return Math.max(Math.min(...candidates), backoff);
@@ -285,7 +290,8 @@ export abstract class Actor extends Server<Env> {
       this.recordAlarmFailure(error);
       return;
     }
-    if (this.queryOne("SELECT failures FROM _alarm_failure")) this.transaction(() => this.query("DELETE FROM _alarm_failure"));
+    if (this.queryOne("SELECT failures FROM _alarm_failure"))
+      this.transaction(() => this.query("DELETE FROM _alarm_failure"));
     await this.flushReadModel();
   }
 
@@ -294,20 +300,28 @@ export abstract class Actor extends Server<Env> {
     const now = Date.now();
     const retryAt = now + alarmRetryDelayMs(failures, Math.random());
     const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 1_000);
-    console.error(`alarm of ${this.name} failed (${failures} in a row); retrying at ${new Date(retryAt).toISOString()}`, error);
+    console.error(
+      `alarm of ${this.name} failed (${failures} in a row); retrying at ${new Date(retryAt).toISOString()}`,
+      error,
+    );
     this.transaction(() =>
       this.query(
         `INSERT INTO _alarm_failure (id, failures, last_error, last_failed_ms, retry_at_ms) VALUES (1, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET failures = excluded.failures, last_error = excluded.last_error,
            last_failed_ms = excluded.last_failed_ms, retry_at_ms = excluded.retry_at_ms`,
-        failures, message, now, retryAt,
+        failures,
+        message,
+        now,
+        retryAt,
       ),
     );
   }
 
   /** For an operator: the alarm, and the failures of its runs since the last success. */
   async alarmHealth(): Promise<AlarmHealth> {
-    const row = this.queryOne<{ failures: number; last_error: string; last_failed_ms: number }>("SELECT * FROM _alarm_failure");
+    const row = this.queryOne<{ failures: number; last_error: string; last_failed_ms: number }>(
+      "SELECT * FROM _alarm_failure",
+    );
     return {
       armed_at: this.exists ? await this.ctx.storage.getAlarm() : null,
       failures: row?.failures ?? 0,
@@ -344,7 +358,11 @@ export abstract class Actor extends Server<Env> {
       return { ...(JSON.parse(stored.outcome) as Outcome<T>), replayed: true };
     }
     if (this.inFlight.has(idem.key)) {
-      return failure(409, "idempotency_request_in_progress", "A request with this Idempotency-Key is still running; retry later.");
+      return failure(
+        409,
+        "idempotency_request_in_progress",
+        "A request with this Idempotency-Key is still running; retry later.",
+      );
     }
     this.inFlight.add(idem.key);
     try {

@@ -1,5 +1,5 @@
-import type { Customer } from "../contract/customer";
 import type { ListPage } from "../contract/common";
+import type { Customer } from "../contract/customer";
 import type { Env } from "../env";
 import { invertedTimeOf, sha256Hex } from "./keys";
 import { listIndexPage } from "./kv-listing";
@@ -24,9 +24,18 @@ async function customerKeys(customer: Customer): Promise<string[]> {
   return keys;
 }
 
-export async function mirrorCustomer(env: Env, query: Query, customer: Customer, version: number, nowMs: number): Promise<number | undefined> {
+export async function mirrorCustomer(
+  env: Env,
+  query: Query,
+  customer: Customer,
+  version: number,
+  nowMs: number,
+): Promise<number | undefined> {
   const value = JSON.stringify({ ...customer, version });
-  const metadata = new TextEncoder().encode(value).byteLength <= MAX_METADATA_BYTES ? { ...customer, version } : { id: customer.id, version };
+  const metadata =
+    new TextEncoder().encode(value).byteLength <= MAX_METADATA_BYTES
+      ? { ...customer, version }
+      : { id: customer.id, version };
   const entries = (await customerKeys(customer)).map((key) => ({ key, value, metadata }));
   return writeKeys(env.BILLIFY_KV, query, version, entries, nowMs);
 }
@@ -37,7 +46,8 @@ export async function listCustomers(
   kv: KVNamespace,
   query: { email?: string; limit: number; cursor?: string },
 ): Promise<ListPage<Customer>> {
-  const prefix = query.email === undefined ? `${CUSTOMER_INDEX}all/` : `${CUSTOMER_INDEX}email/${await sha256Hex(query.email)}/`;
+  const prefix =
+    query.email === undefined ? `${CUSTOMER_INDEX}all/` : `${CUSTOMER_INDEX}email/${await sha256Hex(query.email)}/`;
   const page = await listIndexPage<Listed | { id: string; version: number }>(kv, prefix, query.limit, query.cursor);
   const customers = await Promise.all(
     page.keys.map(async (key) => {

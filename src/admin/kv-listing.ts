@@ -30,14 +30,22 @@ export async function listIndexPage<M>(
 
 function wrapCursor(cursor: { p: string; c: string; a: string }): string {
   const bytes = new TextEncoder().encode(JSON.stringify(cursor));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 function unwrapCursor(cursor: string, prefix: string): { kv: string; after: string } {
   try {
     const binary = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    const decoded = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)))) as { p?: unknown; c?: unknown; a?: unknown };
-    if (decoded.p === prefix && typeof decoded.c === "string" && decoded.c !== "" && typeof decoded.a === "string") return { kv: decoded.c, after: decoded.a };
+    const decoded = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)))) as {
+      p?: unknown;
+      c?: unknown;
+      a?: unknown;
+    };
+    if (decoded.p === prefix && typeof decoded.c === "string" && decoded.c !== "" && typeof decoded.a === "string")
+      return { kv: decoded.c, after: decoded.a };
   } catch {
     // fall through: not one of ours
   }
@@ -45,5 +53,10 @@ function unwrapCursor(cursor: string, prefix: string): { kv: string; after: stri
 }
 
 function invalidCursor(): ApiError {
-  return new ApiError(400, "parameter_invalid", "Invalid cursor: pass the next_cursor of a previous page of this same listing (same filters).", "cursor");
+  return new ApiError(
+    400,
+    "parameter_invalid",
+    "Invalid cursor: pass the next_cursor of a previous page of this same listing (same filters).",
+    "cursor",
+  );
 }

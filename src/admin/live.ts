@@ -39,7 +39,9 @@ export async function verifyLiveToken(adminKey: string, token: string, nowMs: nu
   } catch {
     return null;
   }
-  return typeof claims.sub === "string" && typeof claims.exp === "number" && claims.exp * 1000 > nowMs ? claims.sub : null;
+  return typeof claims.sub === "string" && typeof claims.exp === "number" && claims.exp * 1000 > nowMs
+    ? claims.sub
+    : null;
 }
 
 /**
@@ -57,7 +59,8 @@ export async function routeLiveRequest(request: Request, env: Env): Promise<Resp
       if (lobby.className !== "SUBSCRIPTIONS" || !env.BILLIFY_ADMIN_KEY) return refuse(403, "forbidden");
       const token = new URL(req.url).searchParams.get("token") ?? "";
       const subscription = await verifyLiveToken(env.BILLIFY_ADMIN_KEY, token, Date.now());
-      if (!subscription || routingKeyOf(subscription, "sub") !== lobby.name) return refuse(401, "invalid or expired live token");
+      if (!subscription || routingKeyOf(subscription, "sub") !== lobby.name)
+        return refuse(401, "invalid or expired live token");
       return undefined;
     },
   });
@@ -65,7 +68,13 @@ export async function routeLiveRequest(request: Request, env: Env): Promise<Resp
 }
 
 async function sign(secret: string, payload: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(`billify-live:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(`billify-live:${secret}`),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(payload));
   return base64url(new Uint8Array(mac));
 }

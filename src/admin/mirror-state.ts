@@ -31,9 +31,14 @@ function ensureTable(query: Query): void {
 
 export function loadMirrorState(query: Query): MirrorState {
   ensureTable(query);
-  const row = query<{ keys: string; kv_version: number; written_ms: number; metrics_version: number; metrics: string; version: number }>(
-    "SELECT * FROM _admin_mirror",
-  )[0];
+  const row = query<{
+    keys: string;
+    kv_version: number;
+    written_ms: number;
+    metrics_version: number;
+    metrics: string;
+    version: number;
+  }>("SELECT * FROM _admin_mirror")[0];
   if (!row) return { ...EMPTY };
   return {
     keys: JSON.parse(row.keys) as string[],

@@ -18,7 +18,10 @@ export type ListedSummary = SubscriptionSummary & { object: "subscription_summar
  * (customer, then plan, then status, else all) and applies any other filter to each row's
  * metadata. A page therefore holds at most `limit` rows, fewer when filters are combined.
  */
-export async function listSubscriptionSummaries(kv: KVNamespace, filters: SubscriptionFilters): Promise<ListPage<ListedSummary>> {
+export async function listSubscriptionSummaries(
+  kv: KVNamespace,
+  filters: SubscriptionFilters,
+): Promise<ListPage<ListedSummary>> {
   const prefix = filters.customer
     ? subscriptionIndexPrefix("customer", filters.customer)
     : filters.plan

@@ -11,7 +11,12 @@ import { subscriptionIndexKeys, summaryOf } from "./subscription-summary";
  * its former status or plan. Returns a retry time when KV's one-write-per-second-per-key
  * limit makes the write wait; the alarm then writes whatever is current by then.
  */
-export async function mirrorSubscription(env: Env, query: Query, record: SubscriptionRecord, nowMs: number): Promise<number | undefined> {
+export async function mirrorSubscription(
+  env: Env,
+  query: Query,
+  record: SubscriptionRecord,
+  nowMs: number,
+): Promise<number | undefined> {
   const sent = loadMirrorState(query);
   if (sent.metricsVersion < record.version) {
     const contribution = contributionOf(record);

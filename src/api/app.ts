@@ -6,16 +6,16 @@ import { ApiError } from "../errors";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { registerErrorSchemas } from "./openapi-errors";
-import { validationError } from "./validation";
 import { adminRoutes } from "./routes/admin";
 import { customerRoutes } from "./routes/customers";
 import { invoiceRoutes } from "./routes/invoices";
-import { planRoutes } from "./routes/plans";
-import { subscriptionRoutes } from "./routes/subscriptions";
-import { stripeWebhookRoutes } from "./routes/stripe-webhook";
-import { testClockRoutes } from "./routes/test-clocks";
 import { notificationAdminRoutes } from "./routes/notifications-admin";
+import { planRoutes } from "./routes/plans";
+import { stripeWebhookRoutes } from "./routes/stripe-webhook";
+import { subscriptionRoutes } from "./routes/subscriptions";
+import { testClockRoutes } from "./routes/test-clocks";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints";
+import { validationError } from "./validation";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 const JSON_MEDIA_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
@@ -141,13 +141,24 @@ function errorResponse(c: Context<AppEnv>, error: unknown): Response {
   if (error instanceof HTTPException) {
     const status = error.status;
     const code =
-      status === 400 ? "invalid_json" : status === 413 ? "body_too_large" : status === 415 ? "unsupported_media_type" : "http_error";
+      status === 400
+        ? "invalid_json"
+        : status === 413
+          ? "body_too_large"
+          : status === 415
+            ? "unsupported_media_type"
+            : "http_error";
     const message =
-      status === 415 ? "Send JSON with 'Content-Type: application/json'." : error.message || "The request could not be read.";
+      status === 415
+        ? "Send JSON with 'Content-Type: application/json'."
+        : error.message || "The request could not be read.";
     return c.json({ error: new ApiError(status, code, message).body }, status);
   }
   console.error("unhandled error", error);
-  return c.json({ error: new ApiError(500, "internal_error", "An internal error occurred. It has been logged.").body }, 500);
+  return c.json(
+    { error: new ApiError(500, "internal_error", "An internal error occurred. It has been logged.").body },
+    500,
+  );
 }
 
 function notFoundOrWrongMethod(c: Context<AppEnv>, app: OpenAPIHono<AppEnv>): Response {
@@ -161,7 +172,10 @@ function notFoundOrWrongMethod(c: Context<AppEnv>, app: OpenAPIHono<AppEnv>): Re
   if (allowed.size > 0) {
     const methods = [...allowed].sort().join(", ");
     return c.json(
-      { error: new ApiError(405, "method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${methods}.`).body },
+      {
+        error: new ApiError(405, "method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${methods}.`)
+          .body,
+      },
       405,
       { Allow: methods },
     );

@@ -1,16 +1,21 @@
 import { customerStub, invoiceStub, subscriptionStub } from "../actors/stubs";
-import type { Env } from "../env";
-import type { Outcome } from "../errors";
-import { ApiError, notFound, ok } from "../errors";
 import type { ListPage } from "../contract/common";
 import type { Invoice } from "../contract/invoice";
 import type { Subscription } from "../contract/subscription";
+import type { Env } from "../env";
+import type { Outcome } from "../errors";
+import { ApiError, notFound, ok } from "../errors";
 
 /**
  * A customer's subscriptions: ids from the customer's own index (strongly consistent), each
  * read from its actor. The cursor is the last subscription id of the previous page.
  */
-export async function listCustomerSubscriptions(env: Env, customerId: string, limit: number, cursor: string | null): Promise<Outcome<ListPage<Subscription>>> {
+export async function listCustomerSubscriptions(
+  env: Env,
+  customerId: string,
+  limit: number,
+  cursor: string | null,
+): Promise<Outcome<ListPage<Subscription>>> {
   const customer = customerStub(env, customerId);
   if (!customer) return notFound("customer", customerId);
   if (cursor !== null) {
@@ -21,14 +26,24 @@ export async function listCustomerSubscriptions(env: Env, customerId: string, li
   if (!page.ok) return page;
   const subs = await Promise.all(page.value.ids.map(async (id) => subscriptionStub(env, id)?.get(id)));
   const data = subs.flatMap((s) => (s?.ok ? [s.value] : []));
-  return ok({ object: "list", data, has_more: page.value.hasMore, next_cursor: page.value.hasMore ? page.value.ids.at(-1)! : null });
+  return ok({
+    object: "list",
+    data,
+    has_more: page.value.hasMore,
+    next_cursor: page.value.hasMore ? page.value.ids.at(-1)! : null,
+  });
 }
 
 /**
  * All invoices of a customer's subscriptions, newest first: each subscription gives its
  * newest `limit` before the cursor and the pages are merged. Invoice ids sort by creation.
  */
-export async function listCustomerInvoices(env: Env, customerId: string, limit: number, cursor: string | null): Promise<Outcome<ListPage<Invoice>>> {
+export async function listCustomerInvoices(
+  env: Env,
+  customerId: string,
+  limit: number,
+  cursor: string | null,
+): Promise<Outcome<ListPage<Invoice>>> {
   const customer = customerStub(env, customerId);
   if (!customer) return notFound("customer", customerId);
   if (cursor !== null) {
@@ -49,8 +64,12 @@ export async function listCustomerInvoices(env: Env, customerId: string, limit: 
   return ok({ object: "list", data, has_more: hasMore, next_cursor: hasMore ? data.at(-1)!.id : null });
 }
 
-
 /** A cursor is the last id of the previous page: an object of another customer was never one of this list's. */
 function foreignCursor(): ApiError {
-  return new ApiError(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page of this list.", "cursor");
+  return new ApiError(
+    400,
+    "parameter_invalid",
+    "Invalid cursor: pass a next_cursor from a previous page of this list.",
+    "cursor",
+  );
 }

@@ -76,7 +76,9 @@ export function endpoint<B extends Schema | undefined, Q extends Schema | undefi
     tags: [spec.tag],
     security: [{ bearerAuth: [] }],
     request: {
-      ...(spec.body ? { body: { required: bodyRequired, content: { "application/json": { schema: spec.body } } } } : {}),
+      ...(spec.body
+        ? { body: { required: bodyRequired, content: { "application/json": { schema: spec.body } } } }
+        : {}),
       ...(spec.query ? { query: spec.query } : {}),
       ...(spec.params ? { params: spec.params } : {}),
       ...(spec.method === "post" ? { headers: IdempotencyKeyHeader } : {}),
@@ -141,7 +143,12 @@ export async function idempotencyOf(c: Context<AppEnv>): Promise<Idempotency | n
   const key = c.req.header("Idempotency-Key");
   if (key === undefined) return null;
   if (key.length === 0 || key.length > 255) {
-    throw new ApiError(400, "idempotency_key_invalid", "Idempotency-Key must be 1 to 255 characters.", "Idempotency-Key");
+    throw new ApiError(
+      400,
+      "idempotency_key_invalid",
+      "Idempotency-Key must be 1 to 255 characters.",
+      "Idempotency-Key",
+    );
   }
   const canonical = `${c.req.method} ${c.req.path}\n${canonicalJson(c.get("rawBody") ?? {})}`;
   const fingerprint = await sha256Hex(canonical);

@@ -41,7 +41,10 @@ export const ERROR_CODES: Record<number, { description: string; codes: string[] 
   413: { description: "Body over 64 KiB", codes: ["body_too_large"] },
   415: { description: "Body is not JSON", codes: ["unsupported_media_type"] },
   422: { description: "Idempotency-Key reused with a different request", codes: ["idempotency_key_reused"] },
-  500: { description: "Internal or configuration error (logged; no detail is returned)", codes: ["internal_error", "configuration_error"] },
+  500: {
+    description: "Internal or configuration error (logged; no detail is returned)",
+    codes: ["internal_error", "configuration_error"],
+  },
 };
 
 export const ERROR_TYPES: readonly ErrorType[] = [
@@ -87,7 +90,9 @@ export function errorResponse(status: number) {
 }
 
 /** Registers `Error<status>` for every status an operation referenced: the envelope with its type and codes. */
-export function registerErrorSchemas(registry: { registerComponent(type: "schemas", name: string, component: object): unknown }): void {
+export function registerErrorSchemas(registry: {
+  registerComponent(type: "schemas", name: string, component: object): unknown;
+}): void {
   for (const status of [...referenced].sort()) {
     const entry = ERROR_CODES[status] ?? { description: "Error", codes: [] };
     const type = status === 422 ? "idempotency_error" : errorTypeFor(status);

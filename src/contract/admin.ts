@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Timestamp, listQuery } from "./common";
+import { listQuery, Timestamp } from "./common";
 import { SubscriptionStatus } from "./subscription";
 
 /** A row of the admin read model (KV): what the dashboard's table shows, without the actor. */
@@ -28,8 +28,20 @@ const KvListQuery = listQuery(z.string().min(1).max(2048));
 
 export const AdminSubscriptionQuery = KvListQuery.extend({
   status: SubscriptionStatus.optional().openapi({ param: { name: "status", in: "query" } }),
-  plan: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).optional().openapi({ param: { name: "plan", in: "query" } }),
-  customer: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).optional().openapi({ param: { name: "customer", in: "query" } }),
+  plan: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional()
+    .openapi({ param: { name: "plan", in: "query" } }),
+  customer: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional()
+    .openapi({ param: { name: "customer", in: "query" } }),
 });
 
 export const Metrics = z
@@ -39,7 +51,9 @@ export const Metrics = z
       description: "Monthly recurring revenue per currency, in minor units (active and past_due subscriptions).",
       example: { usd: 123_400 },
     }),
-    counts: z.record(SubscriptionStatus, z.number().int()).openapi({ description: "Subscriptions per status (every status listed)." }),
+    counts: z
+      .record(SubscriptionStatus, z.number().int())
+      .openapi({ description: "Subscriptions per status (every status listed)." }),
     subscriptions: z.number().int(),
   })
   .openapi("Metrics");
@@ -58,7 +72,12 @@ export const LiveToken = z
   .openapi("LiveToken");
 
 export const CustomerListQuery = KvListQuery.extend({
-  email: z.string().min(1).max(320).optional().openapi({ param: { name: "email", in: "query" } }),
+  email: z
+    .string()
+    .min(1)
+    .max(320)
+    .optional()
+    .openapi({ param: { name: "email", in: "query" } }),
 });
 
 /** What an operator sees of one subscription's alarm: when it fires next, and whether its runs fail. */
@@ -68,7 +87,10 @@ export const AlarmHealth = z
     subscription: z.string(),
     next_alarm: Timestamp.nullable().openapi({ description: "When the alarm fires next (null: no job is due)." }),
     failures: z.number().int().openapi({ description: "Alarm runs that failed in a row (0 after a successful run)." }),
-    last_error: z.string().nullable().openapi({ description: "The error of the last failed run, while `failures` > 0." }),
+    last_error: z
+      .string()
+      .nullable()
+      .openapi({ description: "The error of the last failed run, while `failures` > 0." }),
     last_failure_at: Timestamp.nullable(),
   })
   .openapi("AlarmHealth");

@@ -31,7 +31,12 @@ export function mergeMetadata(current: Record<string, string>, patch: Record<str
 
 /** The 400 for a PATCH whose merged metadata would exceed MAX_METADATA_KEYS. */
 export function tooManyMetadataKeys<T>(): Outcome<T> {
-  return failure(400, "parameter_invalid", `metadata holds at most ${MAX_METADATA_KEYS} keys, counting the keys already set.`, "metadata");
+  return failure(
+    400,
+    "parameter_invalid",
+    `metadata holds at most ${MAX_METADATA_KEYS} keys, counting the keys already set.`,
+    "metadata",
+  );
 }
 
 export const Timestamp = z
@@ -42,7 +47,10 @@ export const Currency = z
   .string()
   .regex(/^[a-z]{3}$/, "a lowercase ISO 4217 code, e.g. usd")
   .refine(isKnownCurrency, "not an ISO 4217 currency code")
-  .openapi({ description: "Lowercase ISO 4217 code; amounts are in its minor unit (cents for usd, yen for jpy).", example: "usd" });
+  .openapi({
+    description: "Lowercase ISO 4217 code; amounts are in its minor unit (cents for usd, yen for jpy).",
+    example: "usd",
+  });
 
 /** An amount in the currency's minor unit. Bounded so amount × quantity stays exact. */
 export const MinorUnits = z.number().int().min(0).max(100_000_000_000).openapi({ example: 2000 });
@@ -71,10 +79,21 @@ const ULID_TAIL = "[0-9A-HJKMNP-TV-Z]{26}";
 
 /** A cursor that is an object id of the given prefix (the last id of the previous page). */
 export function idCursor(prefix: string) {
-  return z.string().regex(new RegExp(`^${prefix}_${ULID_TAIL}$`), "not a cursor this list issued; pass a next_cursor from a previous page");
+  return z
+    .string()
+    .regex(
+      new RegExp(`^${prefix}_${ULID_TAIL}$`),
+      "not a cursor this list issued; pass a next_cursor from a previous page",
+    );
 }
 
-export const IdParam = z.object({ id: z.string().min(1).max(128).openapi({ param: { name: "id", in: "path" } }) });
+export const IdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
 
 export function listOf<T extends z.ZodType>(item: T, name: string) {
   return z

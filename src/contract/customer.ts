@@ -25,7 +25,12 @@ export const CustomerCreate = z
     email: z.email().max(320).nullable().optional().openapi({ example: "ada@example.com" }),
     name: z.string().min(1).max(200).nullable().optional().openapi({ example: "Ada Lovelace" }),
     payment_method: PaymentMethodToken.nullable().optional(),
-    test_clock: z.string().max(64).nullable().optional().openapi({ description: "Test mode only: the clock this customer lives on." }),
+    test_clock: z
+      .string()
+      .max(64)
+      .nullable()
+      .optional()
+      .openapi({ description: "Test mode only: the clock this customer lives on." }),
     metadata: Metadata.default({}),
   })
   .openapi("CustomerCreate");
@@ -36,7 +41,8 @@ export const CustomerUpdate = z
     email: z.email().max(320).nullable().optional(),
     name: z.string().min(1).max(200).nullable().optional(),
     payment_method: PaymentMethodToken.nullable().optional().openapi({
-      description: "Setting it retries at once the open invoices of this customer's past_due, unpaid or incomplete subscriptions.",
+      description:
+        "Setting it retries at once the open invoices of this customer's past_due, unpaid or incomplete subscriptions.",
     }),
     metadata: Metadata.optional(),
   })

@@ -2,7 +2,15 @@ import { z } from "@hono/zod-openapi";
 import { Metadata, Timestamp } from "./common";
 import { Invoice, InvoiceLine } from "./invoice";
 
-export const SubscriptionStatus = z.enum(["trialing", "active", "incomplete", "incomplete_expired", "past_due", "unpaid", "canceled"]);
+export const SubscriptionStatus = z.enum([
+  "trialing",
+  "active",
+  "incomplete",
+  "incomplete_expired",
+  "past_due",
+  "unpaid",
+  "canceled",
+]);
 
 export const Subscription = z
   .object({
@@ -38,7 +46,13 @@ export const SubscriptionCreate = z
     customer: z.string().min(1).max(64),
     plan: z.string().min(1).max(64),
     quantity: Quantity.default(1),
-    trial_days: z.number().int().min(0).max(730).optional().openapi({ description: "Overrides the plan's trial_days." }),
+    trial_days: z
+      .number()
+      .int()
+      .min(0)
+      .max(730)
+      .optional()
+      .openapi({ description: "Overrides the plan's trial_days." }),
     billing_cycle_anchor: Timestamp.optional().openapi({
       description: "A future time within one interval; the first period runs from now to it, prorated.",
     }),
@@ -53,7 +67,10 @@ export const SubscriptionChange = z
     quantity: Quantity.optional(),
     proration_behavior: z.enum(["create_prorations", "always_invoice", "none"]).default("create_prorations"),
   })
-  .refine((b) => b.plan !== undefined || b.quantity !== undefined, { message: "give plan, quantity or both", path: ["plan"] })
+  .refine((b) => b.plan !== undefined || b.quantity !== undefined, {
+    message: "give plan, quantity or both",
+    path: ["plan"],
+  })
   .openapi("SubscriptionChange");
 export type SubscriptionChange = z.infer<typeof SubscriptionChange>;
 
@@ -75,7 +92,12 @@ export const SubscriptionCancel = z
 
 export const InvoiceItemCreate = z
   .strictObject({
-    amount: z.number().int().min(-100_000_000_000).max(100_000_000_000).refine((n) => n !== 0, "must not be zero"),
+    amount: z
+      .number()
+      .int()
+      .min(-100_000_000_000)
+      .max(100_000_000_000)
+      .refine((n) => n !== 0, "must not be zero"),
     description: z.string().min(1).max(500),
   })
   .openapi("InvoiceItemCreate");

@@ -24,7 +24,10 @@ const EnabledEvents = z
   .array(z.enum(["*", ...EVENT_TYPES]))
   .min(1)
   .max(EVENT_TYPES.length + 1)
-  .openapi({ description: 'Event types to send, or ["*"] for all.', example: ["invoice.paid", "invoice.payment_failed"] });
+  .openapi({
+    description: 'Event types to send, or ["*"] for all.',
+    example: ["invoice.paid", "invoice.payment_failed"],
+  });
 
 const Url = z.string().url().max(2048).openapi({ example: "https://example.com/billify/webhooks" });
 

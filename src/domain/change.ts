@@ -44,7 +44,11 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
   const plan = change.plan ?? state.plan;
   const quantity = change.quantity ?? state.quantity;
   if (plan.currency !== state.plan.currency) {
-    return refusal("currency_mismatch", `the new plan is in ${plan.currency}, the subscription in ${state.plan.currency}`, "plan");
+    return refusal(
+      "currency_mismatch",
+      `the new plan is in ${plan.currency}, the subscription in ${state.plan.currency}`,
+      "plan",
+    );
   }
   const next = { ...state, plan, quantity };
   // Nothing changes: no credit and charge that cancel out (as Stripe does).
@@ -54,7 +58,8 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
   const t = change.now;
   const current = chargedInterval(state);
   const sameCadence =
-    plan.cadence.interval === state.plan.cadence.interval && plan.cadence.intervalCount === state.plan.cadence.intervalCount;
+    plan.cadence.interval === state.plan.cadence.interval &&
+    plan.cadence.intervalCount === state.plan.cadence.intervalCount;
   const credit = prorationCredit(pricedItem(state.plan, state.quantity), current, t);
 
   if (!sameCadence) {

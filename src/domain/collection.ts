@@ -17,9 +17,15 @@ export function isFirstInvoice(invoice: Pick<InvoiceFacts, "billingReason">): bo
 
 /** A manual payment may settle at most what remains (API.md §3: more is a 400). */
 export function manualPaymentRefusal(invoice: InvoiceFacts, amount: number): Decided | null {
-  if (invoice.status !== "open") return refuse("invoice_not_open", `The invoice is ${invoice.status}; only an open invoice takes payments.`);
+  if (invoice.status !== "open")
+    return refuse("invoice_not_open", `The invoice is ${invoice.status}; only an open invoice takes payments.`);
   const remaining = amountRemaining(invoice.status, invoice.amountDue, invoice.amountPaid);
-  if (amount > remaining) return refuse("amount_too_large", `The payment (${amount}) is more than the amount remaining (${remaining}).`, "amount");
+  if (amount > remaining)
+    return refuse(
+      "amount_too_large",
+      `The payment (${amount}) is more than the amount remaining (${remaining}).`,
+      "amount",
+    );
   return null;
 }
 
@@ -29,7 +35,13 @@ export function manualPaymentRefusal(invoice: InvoiceFacts, amount: number): Dec
  * subscription active once nothing is left open; an incomplete one then makes its held
  * renewals at once (rule 9). payment.succeeded < invoice.paid < subscription.updated.
  */
-export function decidePaymentReceived(ledger: Ledger, invoice: InvoiceFacts, paymentId: string, amount: number, at: Instant): Decision {
+export function decidePaymentReceived(
+  ledger: Ledger,
+  invoice: InvoiceFacts,
+  paymentId: string,
+  amount: number,
+  at: Instant,
+): Decision {
   const b = new DecisionBuilder(ledger);
   b.emit("payment.succeeded", { payment: paymentId });
   const paid = invoice.amountPaid + amount;
@@ -37,7 +49,13 @@ export function decidePaymentReceived(ledger: Ledger, invoice: InvoiceFacts, pay
     b.updateInvoice({ invoice: { id: invoice.id }, amountPaid: paid });
     return b.decision;
   }
-  b.updateInvoice({ invoice: { id: invoice.id }, amountPaid: paid, status: "paid", paidAt: at, nextPaymentAttempt: null });
+  b.updateInvoice({
+    invoice: { id: invoice.id },
+    amountPaid: paid,
+    status: "paid",
+    paidAt: at,
+    nextPaymentAttempt: null,
+  });
   b.closed(invoice.id);
   b.emit("invoice.paid", { invoice: { id: invoice.id } });
   settleStatus(b, at);
@@ -59,11 +77,24 @@ function settleStatus(b: DecisionBuilder, at: Instant): void {
  * expiry for a first invoice, or the final action. payment.failed < invoice.payment_failed
  * < subscription.*.
  */
-export function decideAttemptFailed(policy: DunningPolicy, ledger: Ledger, invoice: InvoiceFacts, paymentId: string, attempt: number, at: Instant): Decision {
+export function decideAttemptFailed(
+  policy: DunningPolicy,
+  ledger: Ledger,
+  invoice: InvoiceFacts,
+  paymentId: string,
+  attempt: number,
+  at: Instant,
+): Decision {
   const b = new DecisionBuilder(ledger);
   b.emit("payment.failed", { payment: paymentId });
   const before = ledger.state.status;
-  const step = afterFailedAttempt(policy, { status: before, isFirstInvoice: isFirstInvoice(invoice), invoiceCreated: invoice.created, attempt, failedAt: at });
+  const step = afterFailedAttempt(policy, {
+    status: before,
+    isFirstInvoice: isFirstInvoice(invoice),
+    invoiceCreated: invoice.created,
+    attempt,
+    failedAt: at,
+  });
   b.updateInvoice({ invoice: { id: invoice.id }, nextPaymentAttempt: step.nextAttemptAt });
   if (step.nextAttemptAt !== null) b.schedule("retry_payment", step.nextAttemptAt, { id: invoice.id });
   if (step.expireAt !== null) b.schedule("expire_incomplete", step.expireAt, { id: invoice.id });
@@ -83,12 +114,25 @@ export function decideAttemptFailed(policy: DunningPolicy, ledger: Ledger, invoi
  * credit_applied back (rule 8). Closing the first invoice of an incomplete subscription ends
  * it (`incomplete_expired`); otherwise the status is as after a payment.
  */
-export function decideCloseInvoice(ledger: Ledger, invoice: InvoiceFacts, to: "void" | "uncollectible", at: Instant): Decided {
+export function decideCloseInvoice(
+  ledger: Ledger,
+  invoice: InvoiceFacts,
+  to: "void" | "uncollectible",
+  at: Instant,
+): Decided {
   if (invoice.status !== "open") {
-    return refuse("invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be ${to === "void" ? "voided" : "marked uncollectible"}.`);
+    return refuse(
+      "invoice_not_open",
+      `The invoice is ${invoice.status}; only an open invoice can be ${to === "void" ? "voided" : "marked uncollectible"}.`,
+    );
   }
   const b = new DecisionBuilder(ledger);
-  b.updateInvoice({ invoice: { id: invoice.id }, status: to, nextPaymentAttempt: null, ...(to === "void" ? { voidedAt: at } : {}) });
+  b.updateInvoice({
+    invoice: { id: invoice.id },
+    status: to,
+    nextPaymentAttempt: null,
+    ...(to === "void" ? { voidedAt: at } : {}),
+  });
   b.closed(invoice.id);
   b.state = { ...b.state, creditBalance: b.state.creditBalance + creditReturnedOnClose(to, invoice.creditApplied) };
   b.emit(to === "void" ? "invoice.voided" : "invoice.marked_uncollectible", { invoice: { id: invoice.id } });

@@ -1,7 +1,7 @@
+import type { Period } from "./billing-period";
+import { shouldAttemptAutomatically } from "./dunning";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
 import { finalizeTotals } from "./invoice";
-import { shouldAttemptAutomatically } from "./dunning";
-import type { Period } from "./billing-period";
 import type { DraftLine } from "./proration";
 import type { DomainError, InvoiceDraft, SubscriptionState, SubscriptionStatus } from "./subscription";
 import type { Instant } from "./time";
@@ -40,7 +40,14 @@ export interface EventIntent {
 }
 
 /** `invoice_upcoming` is kept by the actor itself after every transaction (src/actors/subscription/upcoming.ts), never by a decision. */
-export type JobKind = "renew" | "retry_payment" | "reconcile_payment" | "expire_incomplete" | "trial_will_end" | "invoice_upcoming" | "refund_payment";
+export type JobKind =
+  | "renew"
+  | "retry_payment"
+  | "reconcile_payment"
+  | "expire_incomplete"
+  | "trial_will_end"
+  | "invoice_upcoming"
+  | "refund_payment";
 
 export type JobChange =
   | { op: "schedule"; kind: JobKind; dueAt: Instant; invoice: InvoiceRef | null }
@@ -111,7 +118,15 @@ export class DecisionBuilder {
   private readonly open: InvoiceFacts[];
 
   constructor(ledger: Ledger) {
-    this.decision = { state: ledger.state, issue: [], invoiceUpdates: [], pendingConsumed: false, pendingAdded: [], events: [], jobs: [] };
+    this.decision = {
+      state: ledger.state,
+      issue: [],
+      invoiceUpdates: [],
+      pendingConsumed: false,
+      pendingAdded: [],
+      events: [],
+      jobs: [],
+    };
     this.pending = [...ledger.pending];
     this.open = [...ledger.openInvoices];
   }
@@ -184,11 +199,18 @@ export class DecisionBuilder {
     const totals = finalizeTotals(lines, this.state.creditBalance);
     this.state = { ...this.state, creditBalance: totals.creditBalanceAfter };
     const ref = { issued: this.decision.issue.length };
-    this.decision.issue.push({ reason: draft.reason, period: draft.period, currency: this.state.plan.currency, lines, totals });
+    this.decision.issue.push({
+      reason: draft.reason,
+      period: draft.period,
+      currency: this.state.plan.currency,
+      lines,
+      totals,
+    });
     this.emit("invoice.created", { invoice: ref });
     this.emit("invoice.finalized", { invoice: ref });
     if (totals.status === "paid") this.emit("invoice.paid", { invoice: ref });
-    else if (shouldAttemptAutomatically(this.state.status, { billingReason: draft.reason, attemptCount: 0 })) this.schedule("retry_payment", at, ref);
+    else if (shouldAttemptAutomatically(this.state.status, { billingReason: draft.reason, attemptCount: 0 }))
+      this.schedule("retry_payment", at, ref);
     return ref;
   }
 
@@ -198,7 +220,12 @@ export class DecisionBuilder {
    */
   end(status: SubscriptionStatus, at: Instant): void {
     const s = this.state;
-    this.state = { ...s, status, endedAt: s.endedAt ?? at, canceledAt: status === "canceled" ? (s.canceledAt ?? at) : s.canceledAt };
+    this.state = {
+      ...s,
+      status,
+      endedAt: s.endedAt ?? at,
+      canceledAt: status === "canceled" ? (s.canceledAt ?? at) : s.canceledAt,
+    };
     this.cancel("renew");
     this.cancel("trial_will_end");
     for (const invoice of this.open) {

@@ -33,7 +33,12 @@ export interface DunningStep {
 export function afterFailedAttempt(policy: DunningPolicy, failure: FailedAttempt): DunningStep {
   if (isEnded(failure.status)) return { status: failure.status, nextAttemptAt: null, expireAt: null, ends: false };
   if (failure.isFirstInvoice && (failure.status === "active" || failure.status === "incomplete")) {
-    return { status: "incomplete", nextAttemptAt: null, expireAt: failure.invoiceCreated + INCOMPLETE_EXPIRY_SECONDS, ends: false };
+    return {
+      status: "incomplete",
+      nextAttemptAt: null,
+      expireAt: failure.invoiceCreated + INCOMPLETE_EXPIRY_SECONDS,
+      ends: false,
+    };
   }
   // While unpaid (the final action), nothing is attempted automatically until the customer pays.
   if (failure.status === "unpaid") return { status: "unpaid", nextAttemptAt: null, expireAt: null, ends: false };
@@ -62,7 +67,11 @@ export function statusAfterPayment(status: SubscriptionStatus, openInvoicesLeft:
  * incomplete subscription ends it (`incomplete_expired`: that invoice was all it owed);
  * otherwise it is as after a payment.
  */
-export function statusAfterClosing(status: SubscriptionStatus, isFirstInvoice: boolean, openInvoicesLeft: number): SubscriptionStatus {
+export function statusAfterClosing(
+  status: SubscriptionStatus,
+  isFirstInvoice: boolean,
+  openInvoicesLeft: number,
+): SubscriptionStatus {
   if (status === "incomplete" && isFirstInvoice) return "incomplete_expired";
   return statusAfterPayment(status, openInvoicesLeft);
 }
@@ -76,7 +85,10 @@ export function retriesOnNewPaymentMethod(status: SubscriptionStatus): boolean {
  * No automatic attempt while unpaid (final action `unpaid`) or once ended, except the one
  * attempt a final invoice gets (rule 12: attempted once, never retried).
  */
-export function shouldAttemptAutomatically(status: SubscriptionStatus, invoice?: { billingReason: BillingReason; attemptCount: number }): boolean {
+export function shouldAttemptAutomatically(
+  status: SubscriptionStatus,
+  invoice?: { billingReason: BillingReason; attemptCount: number },
+): boolean {
   if (invoice?.billingReason === "subscription_final") return invoice.attemptCount === 0;
   return status !== "unpaid" && !isEnded(status);
 }

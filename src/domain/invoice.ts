@@ -2,7 +2,12 @@ import { sumAmounts } from "./money";
 import type { DraftLine } from "./proration";
 
 export type InvoiceStatus = "draft" | "open" | "paid" | "void" | "uncollectible";
-export type BillingReason = "subscription_create" | "subscription_cycle" | "subscription_update" | "subscription_final" | "manual";
+export type BillingReason =
+  | "subscription_create"
+  | "subscription_cycle"
+  | "subscription_update"
+  | "subscription_final"
+  | "manual";
 
 export interface InvoiceTotals {
   subtotal: number;
@@ -23,7 +28,14 @@ export function finalizeTotals(lines: readonly DraftLine[], creditBalance: numbe
   const subtotal = sumAmounts(lines.map((line) => line.amount));
   const total = subtotal;
   if (total < 0) {
-    return { subtotal, total, creditApplied: 0, amountDue: 0, creditBalanceAfter: creditBalance - total, status: "paid" };
+    return {
+      subtotal,
+      total,
+      creditApplied: 0,
+      amountDue: 0,
+      creditBalanceAfter: creditBalance - total,
+      status: "paid",
+    };
   }
   const creditApplied = Math.min(creditBalance, total);
   const amountDue = total - creditApplied;

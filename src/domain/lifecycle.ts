@@ -1,17 +1,17 @@
+import type { ChangeInput } from "./change";
+import { changeSubscription } from "./change";
 import type { Decided, Decision, Ledger } from "./decision";
 import { DecisionBuilder, refuse } from "./decision";
 import type { DraftLine } from "./proration";
-import type { ChangeInput } from "./change";
-import { changeSubscription } from "./change";
 import type { StartInput, SubscriptionState, Transition } from "./subscription";
 import {
-  TRIAL_WILL_END_NOTICE,
   cancelSubscription,
   isEnded,
   manualInvoiceRefusal,
   renew,
   resumeSubscription,
   startSubscription,
+  TRIAL_WILL_END_NOTICE,
 } from "./subscription";
 import type { Instant } from "./time";
 import { toIso } from "./time";
@@ -25,7 +25,12 @@ type Accepted = Extract<Transition, { ok: true }>;
  * Writes a transition into the builder: the state, its subscription event first (API.md §6),
  * then its invoice (with every pending line) and the renewal job, or the end (rule 12).
  */
-function applyTransition(b: DecisionBuilder, t: Accepted, at: Instant, event: "subscription.created" | "subscription.updated" | "subscription.canceled"): void {
+function applyTransition(
+  b: DecisionBuilder,
+  t: Accepted,
+  at: Instant,
+  event: "subscription.created" | "subscription.updated" | "subscription.canceled",
+): void {
   if (t.held) {
     b.cancel("renew");
     return;
@@ -43,19 +48,30 @@ function applyTransition(b: DecisionBuilder, t: Accepted, at: Instant, event: "s
 /** Rule 12: what a subscription.canceled event shows of the pending lines it dropped. */
 function droppedLineView(line: DraftLine) {
   return {
-    type: line.type, description: line.description, amount: line.amount, quantity: line.quantity, plan: line.plan,
-    period_start: toIso(line.periodStart), period_end: toIso(line.periodEnd),
+    type: line.type,
+    description: line.description,
+    amount: line.amount,
+    quantity: line.quantity,
+    plan: line.plan,
+    period_start: toIso(line.periodStart),
+    period_end: toIso(line.periodEnd),
   };
 }
 
-function decided(t: Transition, ledger: Ledger, at: Instant, event: (t: Accepted) => Parameters<typeof applyTransition>[3]): Decided {
+function decided(
+  t: Transition,
+  ledger: Ledger,
+  at: Instant,
+  event: (t: Accepted) => Parameters<typeof applyTransition>[3],
+): Decided {
   if (!t.ok) return { ok: false, error: t.error };
   const b = new DecisionBuilder(ledger);
   applyTransition(b, t, at, event(t));
   return { ok: true, decision: b.decision };
 }
 
-const endedOrUpdated = (t: Accepted) => (t.state.status === "canceled" ? "subscription.canceled" : "subscription.updated");
+const endedOrUpdated = (t: Accepted) =>
+  t.state.status === "canceled" ? "subscription.canceled" : "subscription.updated";
 
 /** A new subscription (rules 1, 2, 6, 7), its first invoice, and the trial reminder 3 days before the trial ends. */
 export function decideStart(input: StartInput): Decided {
@@ -64,7 +80,8 @@ export function decideStart(input: StartInput): Decided {
   const b = new DecisionBuilder({ state: t.state, pending: [], openInvoices: [] });
   applyTransition(b, t, input.now, "subscription.created");
   const trialEnd = t.state.trialEnd;
-  if (trialEnd !== null && trialEnd - TRIAL_WILL_END_NOTICE > input.now) b.schedule("trial_will_end", trialEnd - TRIAL_WILL_END_NOTICE);
+  if (trialEnd !== null && trialEnd - TRIAL_WILL_END_NOTICE > input.now)
+    b.schedule("trial_will_end", trialEnd - TRIAL_WILL_END_NOTICE);
   return { ok: true, decision: b.decision };
 }
 
@@ -106,10 +123,24 @@ export function decideResume(ledger: Ledger, now: Instant): Decided {
 }
 
 /** A one-off line left pending for the next invoice. */
-export function decideInvoiceItem(ledger: Ledger, item: { amount: number; description: string }, now: Instant): Decided {
+export function decideInvoiceItem(
+  ledger: Ledger,
+  item: { amount: number; description: string },
+  now: Instant,
+): Decided {
   if (isEnded(ledger.state.status)) return refuse("subscription_ended", `the subscription is ${ledger.state.status}`);
   const b = new DecisionBuilder(ledger);
-  b.addPending([{ type: "invoice_item", description: item.description, amount: item.amount, quantity: 1, plan: null, periodStart: now, periodEnd: now }]);
+  b.addPending([
+    {
+      type: "invoice_item",
+      description: item.description,
+      amount: item.amount,
+      quantity: 1,
+      plan: null,
+      periodStart: now,
+      periodEnd: now,
+    },
+  ]);
   return { ok: true, decision: b.decision };
 }
 

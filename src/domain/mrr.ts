@@ -20,6 +20,12 @@ export function monthlyRecurringRevenue(
   if (!MRR_STATUSES.includes(status)) return 0;
   const n = BigInt(cadence.intervalCount);
   const [numerator, denominator] =
-    cadence.interval === "month" ? [1n, n] : cadence.interval === "year" ? [1n, 12n * n] : cadence.interval === "week" ? [52n, 12n * n] : [365n, 12n * n];
+    cadence.interval === "month"
+      ? [1n, n]
+      : cadence.interval === "year"
+        ? [1n, 12n * n]
+        : cadence.interval === "week"
+          ? [52n, 12n * n]
+          : [365n, 12n * n];
   return roundHalfAwayFromZero(BigInt(amount) * BigInt(quantity) * numerator, denominator);
 }

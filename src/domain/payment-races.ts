@@ -27,7 +27,10 @@ export interface Refusal {
  * waits until it settles (otherwise the attempt could succeed on an invoice already paid or
  * closed).
  */
-export function pendingAttemptRefusal(payments: readonly PaymentFacts[], action: "pay manually" | "void" | "mark uncollectible"): Refusal | null {
+export function pendingAttemptRefusal(
+  payments: readonly PaymentFacts[],
+  action: "pay manually" | "void" | "mark uncollectible",
+): Refusal | null {
   if (!payments.some((p) => p.status === "pending")) return null;
   return {
     status: 409,
@@ -66,7 +69,12 @@ export function scheduledAttemptNumber(payments: readonly PaymentFacts[]): numbe
  * an invoice already closed: recorded and reported, and nothing else moves — no rung of the
  * ladder, no final action, no status change.
  */
-export function decideFailureOffSchedule(ledger: Ledger, invoiceId: string, paymentId: string, invoiceOpen: boolean): Decision {
+export function decideFailureOffSchedule(
+  ledger: Ledger,
+  invoiceId: string,
+  paymentId: string,
+  invoiceOpen: boolean,
+): Decision {
   const b = new DecisionBuilder(ledger);
   b.emit("payment.failed", { payment: paymentId });
   if (invoiceOpen) b.emit("invoice.payment_failed", { invoice: { id: invoiceId } });

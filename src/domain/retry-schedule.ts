@@ -24,7 +24,8 @@ export function parseDunningPolicy(retryDays: string | undefined, finalAction: s
   if (retryDays !== undefined) {
     const trimmed = retryDays.trim();
     // Plain digits only: Number() alone would read "0x10" as 16 days and "1e1" as 10.
-    days = trimmed === "" ? [] : trimmed.split(",").map((part) => (/^\d+$/.test(part.trim()) ? Number(part) : Number.NaN));
+    days =
+      trimmed === "" ? [] : trimmed.split(",").map((part) => (/^\d+$/.test(part.trim()) ? Number(part) : Number.NaN));
     if (days.some((d) => !Number.isInteger(d) || d < 1 || d > 365) || days.length > 20) {
       throw new Error(
         `BILLIFY_RETRY_DAYS must be a comma-separated list of whole days between 1 and 365 (at most 20), e.g. "1,3,5,7"; got "${retryDays}"`,

@@ -23,7 +23,9 @@ export function parseRenewalSpread(value: string | undefined): number {
   if (!trimmed) return 0;
   const seconds = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isInteger(seconds) || seconds > 3_600) {
-    throw new Error(`BILLIFY_RENEWAL_SPREAD_SECONDS must be whole seconds between 0 and 3600, e.g. "60"; got "${value}"`);
+    throw new Error(
+      `BILLIFY_RENEWAL_SPREAD_SECONDS must be whole seconds between 0 and 3600, e.g. "60"; got "${value}"`,
+    );
   }
   return seconds;
 }

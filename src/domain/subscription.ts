@@ -98,20 +98,37 @@ export function startSubscription(input: StartInput): Transition {
   const base = { plan, quantity, cancelAtPeriodEnd: false, canceledAt: null, endedAt: null, creditBalance: 0 };
   if (trialDays > 0) {
     if (billingCycleAnchor !== null) {
-      return refusal("parameter_conflict", "billing_cycle_anchor cannot be combined with a trial; pass trial_days: 0", "billing_cycle_anchor");
+      return refusal(
+        "parameter_conflict",
+        "billing_cycle_anchor cannot be combined with a trial; pass trial_days: 0",
+        "billing_cycle_anchor",
+      );
     }
     const trialEnd = now + trialDays * SECONDS_PER_DAY;
     return {
       ok: true,
-      state: { ...base, status: "trialing", anchor: trialEnd, currentPeriodStart: now, currentPeriodEnd: trialEnd, trialStart: now, trialEnd },
+      state: {
+        ...base,
+        status: "trialing",
+        anchor: trialEnd,
+        currentPeriodStart: now,
+        currentPeriodEnd: trialEnd,
+        trialStart: now,
+        trialEnd,
+      },
       invoice: null,
       pending: [],
     };
   }
   if (billingCycleAnchor !== null) {
-    if (billingCycleAnchor <= now) return refusal("parameter_invalid", "billing_cycle_anchor must be in the future", "billing_cycle_anchor");
+    if (billingCycleAnchor <= now)
+      return refusal("parameter_invalid", "billing_cycle_anchor must be in the future", "billing_cycle_anchor");
     if (billingCycleAnchor > oneIntervalAfter(now, plan.cadence)) {
-      return refusal("parameter_invalid", "billing_cycle_anchor must fall within one billing interval from now", "billing_cycle_anchor");
+      return refusal(
+        "parameter_invalid",
+        "billing_cycle_anchor must fall within one billing interval from now",
+        "billing_cycle_anchor",
+      );
     }
     const period = { start: now, end: billingCycleAnchor };
     // Rule 6: an anchor exactly one interval away (Jan 31 → Feb 28) is a full first period.
@@ -120,7 +137,15 @@ export function startSubscription(input: StartInput): Transition {
       : subscriptionLine(pricedItem(plan, quantity), period);
     return {
       ok: true,
-      state: { ...base, status: "active", anchor: billingCycleAnchor, currentPeriodStart: now, currentPeriodEnd: billingCycleAnchor, trialStart: null, trialEnd: null },
+      state: {
+        ...base,
+        status: "active",
+        anchor: billingCycleAnchor,
+        currentPeriodStart: now,
+        currentPeriodEnd: billingCycleAnchor,
+        trialStart: null,
+        trialEnd: null,
+      },
       invoice: { reason: "subscription_create", period, lines: [line] },
       pending: [],
     };
@@ -128,7 +153,15 @@ export function startSubscription(input: StartInput): Transition {
   const period = periodAt(now, plan.cadence, 0);
   return {
     ok: true,
-    state: { ...base, status: "active", anchor: now, currentPeriodStart: period.start, currentPeriodEnd: period.end, trialStart: null, trialEnd: null },
+    state: {
+      ...base,
+      status: "active",
+      anchor: now,
+      currentPeriodStart: period.start,
+      currentPeriodEnd: period.end,
+      trialStart: null,
+      trialEnd: null,
+    },
     invoice: { reason: "subscription_create", period, lines: [subscriptionLine(pricedItem(plan, quantity), period)] },
     pending: [],
   };
@@ -150,13 +183,22 @@ export function renew(state: SubscriptionState, pending: readonly DraftLine[] = 
   return {
     ok: true,
     state: { ...state, status, currentPeriodStart: period.start, currentPeriodEnd: period.end },
-    invoice: { reason: "subscription_cycle", period, lines: [subscriptionLine(pricedItem(state.plan, state.quantity), period)] },
+    invoice: {
+      reason: "subscription_cycle",
+      period,
+      lines: [subscriptionLine(pricedItem(state.plan, state.quantity), period)],
+    },
     pending: [],
   };
 }
 
 /** Rule 10 and cancel at period end (rule 3); ending now bills what is pending (rule 12). */
-export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolean, now: Instant, pending: readonly DraftLine[] = []): Transition {
+export function cancelSubscription(
+  state: SubscriptionState,
+  atPeriodEnd: boolean,
+  now: Instant,
+  pending: readonly DraftLine[] = [],
+): Transition {
   if (isEnded(state.status)) return refusal("subscription_ended", `the subscription is already ${state.status}`);
   if (atPeriodEnd) {
     return { ok: true, state: { ...state, cancelAtPeriodEnd: true, canceledAt: now }, invoice: null, pending: [] };
@@ -171,7 +213,12 @@ export function cancelSubscription(state: SubscriptionState, atPeriodEnd: boolea
  */
 function end(ended: SubscriptionState, pending: readonly DraftLine[], at: Instant): Transition {
   if (pending.length > 0 && shouldInvoicePendingAtEnd(pending)) {
-    return { ok: true, state: ended, invoice: { reason: "subscription_final", period: { start: at, end: at }, lines: [] }, pending: [] };
+    return {
+      ok: true,
+      state: ended,
+      invoice: { reason: "subscription_final", period: { start: at, end: at }, lines: [] },
+      pending: [],
+    };
   }
   return { ok: true, state: ended, invoice: null, pending: [], dropped: [...pending] };
 }
@@ -184,7 +231,10 @@ function end(ended: SubscriptionState, pending: readonly DraftLine[], at: Instan
 export function manualInvoiceRefusal(status: SubscriptionStatus): DomainError | null {
   if (isEnded(status)) return { code: "subscription_ended", message: `the subscription is ${status}` };
   if (status === "incomplete") {
-    return { code: "invalid_status", message: "an incomplete subscription can be invoiced only once its first invoice is paid" };
+    return {
+      code: "invalid_status",
+      message: "an incomplete subscription can be invoiced only once its first invoice is paid",
+    };
   }
   return null;
 }

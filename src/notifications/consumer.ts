@@ -1,9 +1,9 @@
 import { customerStub } from "../actors/stubs";
 import type { Env } from "../env";
+import { recordDeadLetter } from "./dead-letters";
 import { wantsEmail } from "./email/templates";
 import type { EmailMessage, EventMessage, QueueMessage, WebhookMessage } from "./messages";
 import { QUEUES } from "./messages";
-import { recordDeadLetter } from "./dead-letters";
 import { backoffSeconds, deliverEvent } from "./webhooks/deliver";
 import { DISABLE_AFTER_MS } from "./webhooks/endpoints-actor";
 import { endpointsStub, matches, readEndpoints } from "./webhooks/snapshot";
@@ -15,7 +15,11 @@ export interface ConsumerDeps {
   random(): number;
 }
 
-const realDeps: ConsumerDeps = { now: () => Date.now(), fetch: (input, init) => fetch(input, init), random: Math.random };
+const realDeps: ConsumerDeps = {
+  now: () => Date.now(),
+  fetch: (input, init) => fetch(input, init),
+  random: Math.random,
+};
 
 /** A fresh `sending` claim elsewhere: look again in a minute. */
 const IN_PROGRESS_DELAY_SECONDS = 60;
@@ -24,7 +28,11 @@ const IN_PROGRESS_DELAY_SECONDS = 60;
  * The Worker's `queue` handler: one function per queue of wrangler.jsonc. Every message is
  * acked or retried on its own, so one failure never re-runs its neighbours.
  */
-export async function handleQueue(batch: MessageBatch<unknown>, env: Env, deps: ConsumerDeps = realDeps): Promise<void> {
+export async function handleQueue(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  deps: ConsumerDeps = realDeps,
+): Promise<void> {
   const messages = batch.messages as readonly Message<QueueMessage>[];
   switch (batch.queue) {
     case QUEUES.events:
@@ -34,10 +42,12 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, deps: 
     case QUEUES.emails:
       return sendEmails(messages as readonly Message<EmailMessage>[], env, deps);
     case QUEUES.deadLetters:
-      await Promise.all(messages.map(async (message) => {
-        await recordDeadLetter(env, message, deps.now());
-        message.ack();
-      }));
+      await Promise.all(
+        messages.map(async (message) => {
+          await recordDeadLetter(env, message, deps.now());
+          message.ack();
+        }),
+      );
       return;
     default:
       throw new Error(`no consumer for queue ${batch.queue}`);
@@ -59,7 +69,8 @@ async function fanOut(messages: readonly Message<EventMessage>[], env: Env): Pro
       try {
         // ≤ 100 messages and ≤ 256 KB per sendBatch; each message carries the whole event.
         const perBatch = Math.max(1, Math.min(100, Math.floor(240_000 / (JSON.stringify(event).length + 200))));
-        for (let i = 0; i < webhooks.length; i += perBatch) await env.WEBHOOKS_QUEUE.sendBatch(webhooks.slice(i, i + perBatch));
+        for (let i = 0; i < webhooks.length; i += perBatch)
+          await env.WEBHOOKS_QUEUE.sendBatch(webhooks.slice(i, i + perBatch));
         if (customer && wantsEmail(event, plan)) await env.EMAILS_QUEUE.send({ kind: "email", customer, event, plan });
         message.ack();
       } catch (error) {
@@ -76,7 +87,11 @@ async function fanOut(messages: readonly Message<EventMessage>[], env: Env): Pro
  * and backoff. The endpoints actor hears only of state changes: the first failure after a
  * success, a failure 3 days after that (it disables), and the first success after failures.
  */
-async function deliverWebhooks(messages: readonly Message<WebhookMessage>[], env: Env, deps: ConsumerDeps): Promise<void> {
+async function deliverWebhooks(
+  messages: readonly Message<WebhookMessage>[],
+  env: Env,
+  deps: ConsumerDeps,
+): Promise<void> {
   const endpoints = new Map((await readEndpoints(env)).map((e) => [e.id, e]));
   await Promise.all(
     messages.map(async (message) => {
@@ -105,7 +120,8 @@ async function sendEmails(messages: readonly Message<EmailMessage>[], env: Env, 
       const stub = customerStub(env, message.body.customer);
       if (!stub) return message.ack();
       const result = await stub.sendEventEmail(message.body, deps.now());
-      if (result.status === "failed") return message.retry({ delaySeconds: backoffSeconds(message.attempts, deps.random) });
+      if (result.status === "failed")
+        return message.retry({ delaySeconds: backoffSeconds(message.attempts, deps.random) });
       if (result.status === "in_progress") return message.retry({ delaySeconds: IN_PROGRESS_DELAY_SECONDS });
       message.ack();
     }),

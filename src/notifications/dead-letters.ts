@@ -23,7 +23,10 @@ export const DEAD_LETTER_PREFIX = "dead_letters/";
  */
 export async function recordDeadLetter(env: Env, message: Message<unknown>, nowMs: number): Promise<void> {
   const body = message.body as Partial<QueueMessage> | null;
-  const kind = body && typeof body === "object" && (body.kind === "event" || body.kind === "webhook" || body.kind === "email") ? body.kind : "unknown";
+  const kind =
+    body && typeof body === "object" && (body.kind === "event" || body.kind === "webhook" || body.kind === "email")
+      ? body.kind
+      : "unknown";
   const event = body && typeof body === "object" && "event" in body ? body.event : undefined;
   const view: DeadLetterView = {
     object: "dead_letter",
@@ -35,7 +38,10 @@ export async function recordDeadLetter(env: Env, message: Message<unknown>, nowM
     attempts: message.attempts,
     created: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, "Z"),
   };
-  await env.BILLIFY_KV.put(`${DEAD_LETTER_PREFIX}${String(9_999_999_999_999 - nowMs).padStart(13, "0")}/${message.id}`, JSON.stringify(view));
+  await env.BILLIFY_KV.put(
+    `${DEAD_LETTER_PREFIX}${String(9_999_999_999_999 - nowMs).padStart(13, "0")}/${message.id}`,
+    JSON.stringify(view),
+  );
   if (body?.kind === "email" && body.customer) {
     await customerStub(env, body.customer)?.emailDeadLettered(body as QueueMessage & { kind: "email" }, nowMs);
   }

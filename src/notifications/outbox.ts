@@ -22,7 +22,13 @@ export const OUTBOX_RETRY_MS = 10_000;
 
 /** The stored row as the API and the queue show it. */
 export function envelopeOf(row: EventRow): EventEnvelope {
-  return { id: row.id, object: "event", type: row.type, created: toIso(row.created), data: JSON.parse(row.data) as EventEnvelope["data"] };
+  return {
+    id: row.id,
+    object: "event",
+    type: row.type,
+    created: toIso(row.created),
+    data: JSON.parse(row.data) as EventEnvelope["data"],
+  };
 }
 
 /**
@@ -103,7 +109,10 @@ export function messageOf(row: EventRow, context: Omit<EventMessage, "kind" | "e
   const message: EventMessage = { kind: "event", event: envelopeOf(row), ...context };
   if (byteLength(message) <= MAX_MESSAGE_BYTES) return message;
   const { id, object } = message.event.data.object as { id?: unknown; object?: unknown };
-  return { ...message, event: { ...message.event, data: { object: { id, object }, truncated: true } as EventMessage["event"]["data"] } };
+  return {
+    ...message,
+    event: { ...message.event, data: { object: { id, object }, truncated: true } as EventMessage["event"]["data"] },
+  };
 }
 
 /** The longest prefix that fits one sendBatch (at least one message), and the seq of its last. */

@@ -34,7 +34,9 @@ export function parseGatewayRate(value: string | undefined): Pacing | null {
   if (!trimmed) return null;
   const rate = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isInteger(rate) || rate < 1 || rate > 10_000) {
-    throw new Error(`BILLIFY_GATEWAY_RATE must be whole requests per second between 1 and 10000, e.g. "80"; got "${value}"`);
+    throw new Error(
+      `BILLIFY_GATEWAY_RATE must be whole requests per second between 1 and 10000, e.g. "80"; got "${value}"`,
+    );
   }
   const shards = Math.max(1, Math.ceil(rate / SHARD_RATE));
   return { rate, shards, spacingMs: (1000 * shards) / rate };

@@ -18,7 +18,12 @@ export class FakeGateway implements PaymentGateway {
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const token = request.paymentMethod;
     if (!token) {
-      return { status: "failed", code: "no_payment_method", message: "The customer has no payment method.", reference: null };
+      return {
+        status: "failed",
+        code: "no_payment_method",
+        message: "The customer has no payment method.",
+        reference: null,
+      };
     }
     const decline = DECLINES[token];
     if (decline) return { status: "failed", ...decline, reference: `fake_${request.idempotencyKey}` };

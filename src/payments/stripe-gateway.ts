@@ -46,7 +46,12 @@ export class StripeGateway implements PaymentGateway {
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     if (!request.paymentMethod) {
-      return { status: "failed", code: "no_payment_method", message: "The customer has no payment method.", reference: null };
+      return {
+        status: "failed",
+        code: "no_payment_method",
+        message: "The customer has no payment method.",
+        reference: null,
+      };
     }
     try {
       let intent = await this.stripe.paymentIntents.create(
@@ -68,7 +73,8 @@ export class StripeGateway implements PaymentGateway {
         { idempotencyKey: request.idempotencyKey },
       );
       // A replayed create returns the intent as it was then; a reconcile wants it as it is now.
-      if (resultOfPaymentIntent(intent).status === "pending") intent = await this.stripe.paymentIntents.retrieve(intent.id);
+      if (resultOfPaymentIntent(intent).status === "pending")
+        intent = await this.stripe.paymentIntents.retrieve(intent.id);
       return resultOfPaymentIntent(intent);
     } catch (error) {
       const declined = declineOf(error);
@@ -111,7 +117,12 @@ export function resultOfPaymentIntent(intent: Stripe.PaymentIntent): ChargeResul
       return { status: "failed", code: failureCode(error), message: error.message ?? "The payment failed.", reference };
     }
     case "canceled":
-      return { status: "failed", code: "payment_intent_canceled", message: `The PaymentIntent was canceled (${intent.cancellation_reason ?? "no reason"}).`, reference };
+      return {
+        status: "failed",
+        code: "payment_intent_canceled",
+        message: `The PaymentIntent was canceled (${intent.cancellation_reason ?? "no reason"}).`,
+        reference,
+      };
     default:
       // processing, requires_action, requires_confirmation, requires_capture: not settled yet.
       return { status: "pending", reference };
@@ -157,7 +168,9 @@ function apiOrigin(apiBase: string): { host: string; port: string; protocol: "ht
     throw new Error(`STRIPE_API_BASE must be an origin such as https://api.stripe.com; got "${apiBase}"`);
   }
   if ((url.protocol !== "http:" && url.protocol !== "https:") || (url.pathname !== "/" && url.pathname !== "")) {
-    throw new Error(`STRIPE_API_BASE must be an http(s) origin without a path, such as https://api.stripe.com; got "${apiBase}"`);
+    throw new Error(
+      `STRIPE_API_BASE must be an http(s) origin without a path, such as https://api.stripe.com; got "${apiBase}"`,
+    );
   }
   const protocol = url.protocol === "http:" ? "http" : "https";
   return { host: url.hostname, port: url.port || (protocol === "http" ? "80" : "443"), protocol };

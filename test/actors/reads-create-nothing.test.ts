@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN_KEY, api, createClock, createCustomer, createPlan, ok } from "../helpers";
 
@@ -7,7 +7,9 @@ import { ADMIN_KEY, api, createClock, createCustomer, createPlan, ok } from "../
 async function tablesOf(stub: DurableObjectStub): Promise<string[]> {
   return runInDurableObject(stub, (_instance, state) =>
     state.storage.sql
-      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name")
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name",
+      )
       .toArray()
       .map((r) => r.name),
   );
@@ -59,7 +61,9 @@ describe("a read of a well-formed unknown id", () => {
     const plan = await createPlan();
     const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
     const tables = await tablesOf(env.SUBSCRIPTIONS.getByName(sub.id.slice(-16)));
-    expect(tables).toEqual(expect.arrayContaining(["_alarm_failure", "_idempotency", "_meta", "event", "invoice", "job", "subscription"]));
+    expect(tables).toEqual(
+      expect.arrayContaining(["_alarm_failure", "_idempotency", "_meta", "event", "invoice", "job", "subscription"]),
+    );
     expect((await ok("GET", `/v1/subscriptions/${sub.id}`)).id).toBe(sub.id);
   });
 });

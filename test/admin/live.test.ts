@@ -38,7 +38,11 @@ describe("live subscription pages (partyserver WebSocket to the subscription's a
   it("opens with a token minted by the admin API and receives every committed change", async () => {
     const sub = await subscription();
     const minted = await ok("POST", "/v1/admin/live_tokens", { subscription: sub.id }, admin);
-    expect(minted).toMatchObject({ object: "live_token", subscription: sub.id, url: expect.stringMatching(/^\/parties\/subscriptions\/[0-9A-Z]{16}\?token=/) });
+    expect(minted).toMatchObject({
+      object: "live_token",
+      subscription: sub.id,
+      url: expect.stringMatching(/^\/parties\/subscriptions\/[0-9A-Z]{16}\?token=/),
+    });
     expect(minted.url).not.toContain(ADMIN_KEY);
     const response = await connect(minted.url);
     expect(response.status).toBe(101);
@@ -47,7 +51,10 @@ describe("live subscription pages (partyserver WebSocket to the subscription's a
     expect(received[0]).toMatchObject({ type: "hello", subscription: sub.id });
     await ok("POST", `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: true });
     await until(() => received.some((m) => m.type === "subscription.changed"));
-    expect(received.find((m) => m.type === "subscription.changed")).toMatchObject({ subscription: sub.id, version: received[0].version + 1 });
+    expect(received.find((m) => m.type === "subscription.changed")).toMatchObject({
+      subscription: sub.id,
+      version: received[0].version + 1,
+    });
     response.webSocket!.close();
   }, 30_000);
 
@@ -61,7 +68,9 @@ describe("live subscription pages (partyserver WebSocket to the subscription's a
     const expired = await mintLiveToken(ADMIN_KEY, sub.id, Date.now() - 120_000);
     expect((await connect(expired.path)).status).toBe(401);
     const otherToken = await ok("POST", "/v1/admin/live_tokens", { subscription: other.id }, admin);
-    expect((await connect(`/parties/subscriptions/${key}?token=${encodeURIComponent(otherToken.token)}`)).status).toBe(401);
+    expect((await connect(`/parties/subscriptions/${key}?token=${encodeURIComponent(otherToken.token)}`)).status).toBe(
+      401,
+    );
     expect((await connect(`/parties/customers/${key}?token=${encodeURIComponent(otherToken.token)}`)).status).toBe(404);
     const plain = await exports.default.fetch(new Request(`http://billify.test${otherToken.url}`));
     expect(plain.status).toBe(426);
@@ -70,7 +79,12 @@ describe("live subscription pages (partyserver WebSocket to the subscription's a
   it("mints tokens for admins only, for subscriptions that exist", async () => {
     const sub = await subscription();
     expectError(await api("POST", "/v1/admin/live_tokens", { subscription: sub.id }), 403, "permission_error");
-    expectError(await api("POST", "/v1/admin/live_tokens", { subscription: "sub_01KZZZZZZZZZZZZZZZZZZZZZZZ" }, admin), 404, "not_found", "subscription");
+    expectError(
+      await api("POST", "/v1/admin/live_tokens", { subscription: "sub_01KZZZZZZZZZZZZZZZZZZZZZZZ" }, admin),
+      404,
+      "not_found",
+      "subscription",
+    );
     expectError(await api("POST", "/v1/admin/live_tokens", {}, admin), 400, "invalid_request_error", "subscription");
   }, 30_000);
 });

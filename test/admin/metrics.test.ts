@@ -16,7 +16,12 @@ function recount(subscriptions: { status: string; quantity: number }[], plans: M
     counts[status]! += 1;
     if (status !== "active" && status !== "past_due") return;
     const plan = plans.get(sub.plan);
-    const perMonth = { month: 1 / plan.interval_count, year: 1 / (12 * plan.interval_count), week: 52 / 12 / plan.interval_count, day: 365 / 12 / plan.interval_count }[plan.interval as string]!;
+    const perMonth = {
+      month: 1 / plan.interval_count,
+      year: 1 / (12 * plan.interval_count),
+      week: 52 / 12 / plan.interval_count,
+      day: 365 / 12 / plan.interval_count,
+    }[plan.interval as string]!;
     const exact = plan.amount * quantity * perMonth;
     mrr[plan.currency] = (mrr[plan.currency] ?? 0) + Math.sign(exact) * Math.round(Math.abs(exact) + 1e-9);
   });
@@ -53,11 +58,28 @@ describe("GET /v1/admin/metrics", () => {
 
     const metrics = await ok("GET", "/v1/admin/metrics", undefined, admin);
     const now = await Promise.all(made.map((s) => ok("GET", `/v1/subscriptions/${s.id}`)));
-    expect(now.map((s) => s.status)).toEqual(["active", "active", "active", "past_due", "active", "trialing", "canceled", "incomplete"]);
+    expect(now.map((s) => s.status)).toEqual([
+      "active",
+      "active",
+      "active",
+      "past_due",
+      "active",
+      "trialing",
+      "canceled",
+      "incomplete",
+    ]);
     const expected = recount(now, new Map(plans.map((p) => [p.id, p])), now);
     expect(metrics).toEqual({ object: "metrics", mrr: expected.mrr, counts: expected.counts, subscriptions: 8 });
     expect(metrics.mrr).toEqual({ jpy: 1000, usd: 3000 + 333 + 4338 + 10129 });
-    expect(metrics.counts).toEqual({ trialing: 1, active: 4, incomplete: 1, incomplete_expired: 0, past_due: 1, unpaid: 0, canceled: 1 });
+    expect(metrics.counts).toEqual({
+      trialing: 1,
+      active: 4,
+      incomplete: 1,
+      incomplete_expired: 0,
+      past_due: 1,
+      unpaid: 0,
+      canceled: 1,
+    });
 
     // Transitions move the totals: the past-due one recovers; the quantity of the first drops.
     await ok("PATCH", `/v1/customers/${bad.id}`, { payment_method: "pm_card_visa" });
@@ -72,11 +94,19 @@ describe("GET /v1/admin/metrics", () => {
     const shard = env.METRICS.getByName(metricsShardOf(id));
     const before = await shard.totals();
     const base = (n: string) => before.mrr[n] ?? 0;
-    expect(await shard.apply({ subscription: id, version: 3, status: "active", currency: "eur", mrr: 500 })).toEqual({ applied: true });
-    expect(await shard.apply({ subscription: id, version: 3, status: "active", currency: "eur", mrr: 500 })).toEqual({ applied: false });
-    expect(await shard.apply({ subscription: id, version: 2, status: "past_due", currency: "eur", mrr: 999 })).toEqual({ applied: false });
+    expect(await shard.apply({ subscription: id, version: 3, status: "active", currency: "eur", mrr: 500 })).toEqual({
+      applied: true,
+    });
+    expect(await shard.apply({ subscription: id, version: 3, status: "active", currency: "eur", mrr: 500 })).toEqual({
+      applied: false,
+    });
+    expect(await shard.apply({ subscription: id, version: 2, status: "past_due", currency: "eur", mrr: 999 })).toEqual({
+      applied: false,
+    });
     expect((await shard.totals()).mrr.eur).toBe(base("eur") + 500);
-    expect(await shard.apply({ subscription: id, version: 4, status: "canceled", currency: "eur", mrr: 0 })).toEqual({ applied: true });
+    expect(await shard.apply({ subscription: id, version: 4, status: "canceled", currency: "eur", mrr: 0 })).toEqual({
+      applied: true,
+    });
     const totals = await shard.totals();
     expect(totals.mrr.eur ?? 0).toBe(base("eur"));
     expect(totals.counts.active ?? 0).toBe(before.counts.active ?? 0);

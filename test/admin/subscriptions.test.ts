@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { expectError } from "../api/expect";
@@ -24,7 +24,11 @@ async function fleet() {
   const clock = await createClock(START);
   const plan = await createPlan({ amount: 1500, interval: "month" });
   const good = await createCustomer({ test_clock: clock.id, email: "good@example.com" });
-  const bad = await createCustomer({ test_clock: clock.id, email: "bad@example.com", payment_method: "pm_card_chargeDeclined" });
+  const bad = await createCustomer({
+    test_clock: clock.id,
+    email: "bad@example.com",
+    payment_method: "pm_card_chargeDeclined",
+  });
   const active = await ok("POST", "/v1/subscriptions", { customer: good.id, plan: plan.id });
   const pastDue = await ok("POST", "/v1/subscriptions", { customer: bad.id, plan: plan.id, trial_days: 2 });
   const canceled = await ok("POST", "/v1/subscriptions", { customer: good.id, plan: plan.id });
@@ -48,18 +52,36 @@ describe("GET /v1/admin/subscriptions (the KV read model)", () => {
       (page) => page.data.length === 1,
     );
     expect(pastDue.data).toEqual([
-      expect.objectContaining({ id: f.pastDue.id, object: "subscription_summary", status: "past_due", plan: f.plan.id, customer: f.bad.id, amount: 1500, quantity: 1, currency: "usd" }),
+      expect.objectContaining({
+        id: f.pastDue.id,
+        object: "subscription_summary",
+        status: "past_due",
+        plan: f.plan.id,
+        customer: f.bad.id,
+        amount: 1500,
+        quantity: 1,
+        currency: "usd",
+      }),
     ]);
     // It was trialing first: that status key is gone, not left behind.
     const same = (want: string[]) => (ids: string[]) => JSON.stringify(ids) === JSON.stringify(want);
-    expect(await eventually(() => idsOf(`status=trialing&plan=${f.plan.id}`), same([f.trialing.id]))).toEqual([f.trialing.id]);
-    expect(await eventually(() => idsOf(`status=canceled&customer=${f.good.id}`), same([f.canceled.id]))).toEqual([f.canceled.id]);
-    expect(await eventually(() => idsOf(`status=active&plan=${f.plan.id}`), same([f.active.id]))).toEqual([f.active.id]);
+    expect(await eventually(() => idsOf(`status=trialing&plan=${f.plan.id}`), same([f.trialing.id]))).toEqual([
+      f.trialing.id,
+    ]);
+    expect(await eventually(() => idsOf(`status=canceled&customer=${f.good.id}`), same([f.canceled.id]))).toEqual([
+      f.canceled.id,
+    ]);
+    expect(await eventually(() => idsOf(`status=active&plan=${f.plan.id}`), same([f.active.id]))).toEqual([
+      f.active.id,
+    ]);
     expect(await idsOf(`customer=${f.bad.id}`)).toEqual([f.pastDue.id]);
 
     // Recovery: a working card pays the open invoice, and the row moves to active.
     await ok("PATCH", `/v1/customers/${f.bad.id}`, { payment_method: "pm_card_visa" });
-    await eventually(() => idsOf(`status=past_due&plan=${f.plan.id}`), (ids) => ids.length === 0);
+    await eventually(
+      () => idsOf(`status=past_due&plan=${f.plan.id}`),
+      (ids) => ids.length === 0,
+    );
     const recovered = [f.pastDue.id, f.active.id];
     expect(await eventually(() => idsOf(`status=active&plan=${f.plan.id}`), same(recovered))).toEqual(recovered);
   }, 30_000);
@@ -68,10 +90,15 @@ describe("GET /v1/admin/subscriptions (the KV read model)", () => {
     const planId = `p-${"x".repeat(60)}`; // the longest client-chosen plan id is 64 characters
     const plan = await createPlan({ id: planId, amount: 700 });
     const customer = await createCustomer();
-    const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id, metadata: { note: "y".repeat(500) } });
+    const sub = await ok("POST", "/v1/subscriptions", {
+      customer: customer.id,
+      plan: plan.id,
+      metadata: { note: "y".repeat(500) },
+    });
     const summary = (await kvSummary(sub.id))!;
-    const version = await runInDurableObject(env.SUBSCRIPTIONS.getByName(sub.id.slice(-16)), (_i, state) =>
-      state.storage.sql.exec<{ version: number }>("SELECT version FROM subscription").one().version,
+    const version = await runInDurableObject(
+      env.SUBSCRIPTIONS.getByName(sub.id.slice(-16)),
+      (_i, state) => state.storage.sql.exec<{ version: number }>("SELECT version FROM subscription").one().version,
     );
     expect(summary.version).toBe(version);
     expect(new TextEncoder().encode(JSON.stringify(summary)).byteLength).toBeLessThan(600);
@@ -101,7 +128,11 @@ describe("GET /v1/admin/subscriptions (the KV read model)", () => {
       await ok("POST", `/v1/subscriptions/${sub.id}/change`, { quantity, proration_behavior: "none" });
     }
     const final = await ok("GET", `/v1/subscriptions/${sub.id}`);
-    const last = await eventually(() => kvSummary(sub.id), (s) => s?.quantity === 6, 15_000);
+    const last = await eventually(
+      () => kvSummary(sub.id),
+      (s) => s?.quantity === 6,
+      15_000,
+    );
     expect(last!.quantity).toBe(final.quantity);
     const allKey = puts.filter((p) => p.key.startsWith("admin/subs/all/"));
     expect(allKey.length).toBeLessThan(5); // five changes, fewer writes
@@ -115,27 +146,56 @@ describe("GET /v1/admin/subscriptions (the KV read model)", () => {
     const plan = await createPlan();
     const customer = await createCustomer();
     const created: string[] = [];
-    for (let i = 0; i < 3; i++) created.push((await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id })).id);
-    const first = await eventually(() => listAdmin(`plan=${plan.id}&limit=2`), (p) => p.data.length === 2);
+    for (let i = 0; i < 3; i++)
+      created.push((await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id })).id);
+    const first = await eventually(
+      () => listAdmin(`plan=${plan.id}&limit=2`),
+      (p) => p.data.length === 2,
+    );
     expect(first.has_more).toBe(true);
     const second = await listAdmin(`plan=${plan.id}&limit=2&cursor=${encodeURIComponent(first.next_cursor)}`);
     expect([...first.data, ...second.data].map((s: { id: string }) => s.id)).toEqual(created.reverse());
     expect(second).toMatchObject({ has_more: false, next_cursor: null });
 
     // A cursor of another filter, of another listing, or made up: 400 naming cursor.
-    const otherPlan = await api("GET", `/v1/admin/subscriptions?status=active&limit=2&cursor=${encodeURIComponent(first.next_cursor)}`, undefined, admin);
+    const otherPlan = await api(
+      "GET",
+      `/v1/admin/subscriptions?status=active&limit=2&cursor=${encodeURIComponent(first.next_cursor)}`,
+      undefined,
+      admin,
+    );
     expectError(otherPlan, 400, "invalid_request_error", "cursor");
     await createPlan();
     await createPlan();
     const plans = await ok("GET", "/v1/plans?limit=1");
-    const foreign = await api("GET", `/v1/admin/subscriptions?cursor=${encodeURIComponent(plans.next_cursor)}`, undefined, admin);
+    const foreign = await api(
+      "GET",
+      `/v1/admin/subscriptions?cursor=${encodeURIComponent(plans.next_cursor)}`,
+      undefined,
+      admin,
+    );
     expectError(foreign, 400, "invalid_request_error", "cursor");
-    expectError(await api("GET", "/v1/admin/subscriptions?cursor=bm90LW91cnM", undefined, admin), 400, "invalid_request_error", "cursor");
+    expectError(
+      await api("GET", "/v1/admin/subscriptions?cursor=bm90LW91cnM", undefined, admin),
+      400,
+      "invalid_request_error",
+      "cursor",
+    );
   });
 
   it("is for admins: 403 with the API key, 400 for an unknown status", async () => {
     expectError(await api("GET", "/v1/admin/subscriptions"), 403, "permission_error");
-    expectError(await api("GET", "/v1/admin/subscriptions?status=sleeping", undefined, admin), 400, "invalid_request_error", "status");
-    expectError(await api("GET", "/v1/admin/subscriptions?limit=0", undefined, admin), 400, "invalid_request_error", "limit");
+    expectError(
+      await api("GET", "/v1/admin/subscriptions?status=sleeping", undefined, admin),
+      400,
+      "invalid_request_error",
+      "status",
+    );
+    expectError(
+      await api("GET", "/v1/admin/subscriptions?limit=0", undefined, admin),
+      400,
+      "invalid_request_error",
+      "limit",
+    );
   });
 });

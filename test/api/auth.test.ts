@@ -9,7 +9,11 @@ import { expectError } from "./expect";
 /** Calls a fresh app directly with the given environment (to test configuration). */
 async function callWithEnv(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
   const ctx = createExecutionContext();
-  const response = await createApp().fetch(new Request(`http://billify.test${path}`, init), { ...env, ...overrides }, ctx);
+  const response = await createApp().fetch(
+    new Request(`http://billify.test${path}`, init),
+    { ...env, ...overrides },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   const text = await response.text();
   let body: unknown = text;
@@ -44,7 +48,10 @@ describe("authentication", () => {
 
   it("refuses a scheme other than Bearer, and an empty bearer token", async () => {
     expectError(
-      await api("GET", "/v1/plans", undefined, { key: null, headers: { Authorization: `Basic ${btoa(`${API_KEY}:`)}` } }),
+      await api("GET", "/v1/plans", undefined, {
+        key: null,
+        headers: { Authorization: `Basic ${btoa(`${API_KEY}:`)}` },
+      }),
       401,
       "authentication_error",
     );
@@ -53,7 +60,11 @@ describe("authentication", () => {
       401,
       "authentication_error",
     );
-    expectError(await api("GET", "/v1/plans", undefined, { key: null, headers: { Authorization: "Bearer " } }), 401, "authentication_error");
+    expectError(
+      await api("GET", "/v1/plans", undefined, { key: null, headers: { Authorization: "Bearer " } }),
+      401,
+      "authentication_error",
+    );
   });
 
   it("accepts the API key on normal routes", async () => {
@@ -75,7 +86,11 @@ describe("authentication", () => {
 
   it("refuses /v1/admin/* without a key or with a wrong key with 401, not 403", async () => {
     expectError(await api("GET", "/v1/admin/anything", undefined, { key: null }), 401, "authentication_error");
-    expectError(await api("GET", "/v1/admin/anything", undefined, { key: "sk_admin_wrong" }), 401, "authentication_error");
+    expectError(
+      await api("GET", "/v1/admin/anything", undefined, { key: "sk_admin_wrong" }),
+      401,
+      "authentication_error",
+    );
   });
 
   it("lets the admin key through to admin routes (an unknown one is then 404)", async () => {
@@ -95,7 +110,10 @@ describe("authentication", () => {
   });
 
   it("accepts the scheme name in any case", async () => {
-    const res = await api("GET", "/v1/plans", undefined, { key: null, headers: { Authorization: `bearer ${API_KEY}` } });
+    const res = await api("GET", "/v1/plans", undefined, {
+      key: null,
+      headers: { Authorization: `bearer ${API_KEY}` },
+    });
     expect(res.status).toBe(200);
   });
 
@@ -115,7 +133,9 @@ describe("no key configured: fail closed", () => {
       expect(res.status, key).toBe(401);
       expect((res.body as { error: { type: string } }).error.type).toBe("authentication_error");
     }
-    const admin = await callWithEnv(noKeys, "/v1/admin/subscriptions", { headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
+    const admin = await callWithEnv(noKeys, "/v1/admin/subscriptions", {
+      headers: { Authorization: `Bearer ${ADMIN_KEY}` },
+    });
     expect(admin.status).toBe(401);
     expect((admin.body as { error: { type: string } }).error.type).toBe("authentication_error");
     const post = await callWithEnv(noKeys, "/v1/customers", {
@@ -129,17 +149,25 @@ describe("no key configured: fail closed", () => {
   });
 
   it("treats keys set to the empty string as not configured", async () => {
-    const res = await callWithEnv({ BILLIFY_API_KEY: "", BILLIFY_ADMIN_KEY: "" }, "/v1/plans", { headers: { Authorization: "Bearer " } });
+    const res = await callWithEnv({ BILLIFY_API_KEY: "", BILLIFY_ADMIN_KEY: "" }, "/v1/plans", {
+      headers: { Authorization: "Bearer " },
+    });
     expect(res.status).toBe(401);
-    const res2 = await callWithEnv({ BILLIFY_API_KEY: "", BILLIFY_ADMIN_KEY: "" }, "/v1/plans", { headers: { Authorization: "Bearer x" } });
+    const res2 = await callWithEnv({ BILLIFY_API_KEY: "", BILLIFY_ADMIN_KEY: "" }, "/v1/plans", {
+      headers: { Authorization: "Bearer x" },
+    });
     expect(res2.status).toBe(401);
     expect((res2.body as { error: { type: string } }).error.type).toBe("authentication_error");
   });
 
   it("with only the admin key configured, the admin key works and nothing else does", async () => {
     const onlyAdmin = { BILLIFY_API_KEY: undefined };
-    expect((await callWithEnv(onlyAdmin, "/v1/plans", { headers: { Authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(200);
-    expect((await callWithEnv(onlyAdmin, "/v1/plans", { headers: { Authorization: `Bearer ${API_KEY}` } })).status).toBe(401);
+    expect(
+      (await callWithEnv(onlyAdmin, "/v1/plans", { headers: { Authorization: `Bearer ${ADMIN_KEY}` } })).status,
+    ).toBe(200);
+    expect(
+      (await callWithEnv(onlyAdmin, "/v1/plans", { headers: { Authorization: `Bearer ${API_KEY}` } })).status,
+    ).toBe(401);
   });
 
   it("still serves the OpenAPI document, which holds no data", async () => {

@@ -1,15 +1,21 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/api/app";
 import { API_KEY, api, createCustomer, createPlan, ok, uniquePlanId } from "../helpers";
 import { expectError } from "./expect";
 
-const validPlan = () => ({ id: uniquePlanId("bodies"), name: "Basic", currency: "usd", amount: 1000, interval: "month" });
+const validPlan = () => ({
+  id: uniquePlanId("bodies"),
+  name: "Basic",
+  currency: "usd",
+  amount: 1000,
+  interval: "month",
+});
 
 describe("request bodies", () => {
   it("answers malformed JSON with 400 invalid_request_error", async () => {
-    for (const raw of ["{", "{\"name\": }", "not json", "{'single': 'quotes'}", "{\"a\":1,}"]) {
+    for (const raw of ["{", '{"name": }', "not json", "{'single': 'quotes'}", '{"a":1,}']) {
       const res = await api("POST", "/v1/plans", undefined, { raw });
       expectError(res, 400, "invalid_request_error");
     }
@@ -17,13 +23,27 @@ describe("request bodies", () => {
 
   it("answers malformed JSON on PATCH with 400", async () => {
     const plan = await createPlan();
-    expectError(await api("PATCH", `/v1/plans/${plan.id}`, undefined, { raw: "{\"name\":" }), 400, "invalid_request_error");
+    expectError(
+      await api("PATCH", `/v1/plans/${plan.id}`, undefined, { raw: '{"name":' }),
+      400,
+      "invalid_request_error",
+    );
   });
 
   it("answers an unknown field with 400 naming it", async () => {
-    const err = expectError(await api("POST", "/v1/plans", { ...validPlan(), colour: "red" }), 400, "invalid_request_error", "colour");
+    const err = expectError(
+      await api("POST", "/v1/plans", { ...validPlan(), colour: "red" }),
+      400,
+      "invalid_request_error",
+      "colour",
+    );
     expect(err.message).toContain("colour");
-    expectError(await api("POST", "/v1/customers", { email: "a@example.com", nickname: "A" }), 400, "invalid_request_error", "nickname");
+    expectError(
+      await api("POST", "/v1/customers", { email: "a@example.com", nickname: "A" }),
+      400,
+      "invalid_request_error",
+      "nickname",
+    );
   });
 
   it("answers a missing required field with 400 naming it", async () => {
@@ -35,17 +55,47 @@ describe("request bodies", () => {
   });
 
   it("answers a wrong type with 400 naming the field", async () => {
-    expectError(await api("POST", "/v1/plans", { ...validPlan(), amount: "1000" }), 400, "invalid_request_error", "amount");
-    expectError(await api("POST", "/v1/plans", { ...validPlan(), amount: 10.5 }), 400, "invalid_request_error", "amount");
-    expectError(await api("POST", "/v1/plans", { ...validPlan(), active: "yes" }), 400, "invalid_request_error", "active");
-    expectError(await api("POST", "/v1/plans", { ...validPlan(), interval: "fortnight" }), 400, "invalid_request_error", "interval");
+    expectError(
+      await api("POST", "/v1/plans", { ...validPlan(), amount: "1000" }),
+      400,
+      "invalid_request_error",
+      "amount",
+    );
+    expectError(
+      await api("POST", "/v1/plans", { ...validPlan(), amount: 10.5 }),
+      400,
+      "invalid_request_error",
+      "amount",
+    );
+    expectError(
+      await api("POST", "/v1/plans", { ...validPlan(), active: "yes" }),
+      400,
+      "invalid_request_error",
+      "active",
+    );
+    expectError(
+      await api("POST", "/v1/plans", { ...validPlan(), interval: "fortnight" }),
+      400,
+      "invalid_request_error",
+      "interval",
+    );
     expectError(await api("POST", "/v1/plans", { ...validPlan(), name: 42 }), 400, "invalid_request_error", "name");
-    expectError(await api("POST", "/v1/plans", { ...validPlan(), metadata: { a: 1 } }), 400, "invalid_request_error", "metadata.a");
-    expectError(await api("POST", "/v1/plans", { ...validPlan(), currency: "USD" }), 400, "invalid_request_error", "currency");
+    expectError(
+      await api("POST", "/v1/plans", { ...validPlan(), metadata: { a: 1 } }),
+      400,
+      "invalid_request_error",
+      "metadata.a",
+    );
+    expectError(
+      await api("POST", "/v1/plans", { ...validPlan(), currency: "USD" }),
+      400,
+      "invalid_request_error",
+      "currency",
+    );
   });
 
   it("answers a JSON array, a string, a number or null as the body with 400", async () => {
-    for (const raw of [JSON.stringify([validPlan()]), "[]", "\"plan\"", "42", "null", "true"]) {
+    for (const raw of [JSON.stringify([validPlan()]), "[]", '"plan"', "42", "null", "true"]) {
       const res = await api("POST", "/v1/plans", undefined, { raw });
       expect(res.status, raw).toBe(400);
       expect(res.body.error.type, raw).toBe("invalid_request_error");
@@ -59,7 +109,11 @@ describe("request bodies", () => {
     expect(new TextEncoder().encode(raw).length).toBe(65_537);
     expectError(await api("POST", "/v1/plans", undefined, { raw }), 413, "invalid_request_error");
     // Much larger too.
-    expectError(await api("POST", "/v1/customers", undefined, { raw: JSON.stringify({ name: "y".repeat(300_000) }) }), 413, "invalid_request_error");
+    expectError(
+      await api("POST", "/v1/customers", undefined, { raw: JSON.stringify({ name: "y".repeat(300_000) }) }),
+      413,
+      "invalid_request_error",
+    );
   });
 
   it("reads a body of exactly 64 KiB (then validates it: the name is too long, 400)", async () => {
@@ -83,7 +137,10 @@ describe("request bodies", () => {
       expectError(res, 415, "invalid_request_error", undefined, "unsupported_media_type");
     }
     // A form body (what `curl -d` sends) is 415 too, not a JSON parse error.
-    const form = await api("POST", "/v1/plans", undefined, { raw: "name=x&amount=1", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    const form = await api("POST", "/v1/plans", undefined, {
+      raw: "name=x&amount=1",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
     expectError(form, 415, "invalid_request_error", undefined, "unsupported_media_type");
     expectError(await api("GET", `/v1/plans/${id}`), 404, "not_found", "id");
   });
@@ -145,7 +202,10 @@ describe("request bodies", () => {
     const plan = await createPlan();
     const customer = await createCustomer();
     const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
-    const res = await api("POST", `/v1/subscriptions/${sub.id}/cancel`, undefined, { raw: "", headers: { "Content-Type": "application/json" } });
+    const res = await api("POST", `/v1/subscriptions/${sub.id}/cancel`, undefined, {
+      raw: "",
+      headers: { "Content-Type": "application/json" },
+    });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("canceled");
   });
@@ -154,8 +214,18 @@ describe("request bodies", () => {
     const plan = await createPlan();
     const customer = await createCustomer();
     const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
-    expectError(await api("POST", `/v1/subscriptions/${sub.id}/cancel`, { now: true }), 400, "invalid_request_error", "now");
-    expectError(await api("POST", `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: "yes" }), 400, "invalid_request_error", "at_period_end");
+    expectError(
+      await api("POST", `/v1/subscriptions/${sub.id}/cancel`, { now: true }),
+      400,
+      "invalid_request_error",
+      "now",
+    );
+    expectError(
+      await api("POST", `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: "yes" }),
+      400,
+      "invalid_request_error",
+      "at_period_end",
+    );
     const res = await api("POST", `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: true });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe("active");

@@ -1,12 +1,15 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker, { CONFIGURATION_ERROR } from "../../src/index";
 
 async function callWith(overrides: Record<string, string>) {
   const request = new Request("http://billify.test/v1/plans", { headers: { Authorization: "Bearer sk_test_local" } });
   const response = await worker.fetch(request, { ...env, ...overrides }, createExecutionContext());
-  return { status: response.status, body: (await response.json()) as { error: { type: string; code: string; message: string } } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { error: { type: string; code: string; message: string } },
+  };
 }
 
 describe("configuration is checked when the Worker starts", () => {

@@ -12,13 +12,7 @@ export interface ErrorBody {
  * Asserts the exact error envelope of API.md §1: the status, `type`, and `param` (exactly:
  * absent when `param` is undefined), with a non-empty `code` and `message` and nothing else.
  */
-export function expectError(
-  res: ApiResponse,
-  status: number,
-  type: string,
-  param?: string,
-  code?: string,
-): ErrorBody {
+export function expectError(res: ApiResponse, status: number, type: string, param?: string, code?: string): ErrorBody {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(res.headers.get("Content-Type") ?? "").toMatch(/^application\/json/);
   const body: unknown = res.body;

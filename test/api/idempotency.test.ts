@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { routingKeyFromIdempotencyKey } from "../../src/ids";
 import type { ApiResponse } from "../helpers";
@@ -59,7 +59,11 @@ describe("Idempotency-Key", () => {
     const key = newKey();
     const first = await api("POST", "/v1/customers", { email: "one@example.com" }, withKey(key));
     expect(first.status).toBe(201);
-    expectError(await api("POST", "/v1/customers", { email: "two@example.com" }, withKey(key)), 422, "idempotency_error");
+    expectError(
+      await api("POST", "/v1/customers", { email: "two@example.com" }, withKey(key)),
+      422,
+      "idempotency_error",
+    );
     expectError(await api("POST", "/v1/customers", {}, withKey(key)), 422, "idempotency_error");
     expect((await ok("GET", `/v1/customers/${first.body.id}`)).email).toBe("one@example.com");
     // The original request still replays.
@@ -69,9 +73,18 @@ describe("Idempotency-Key", () => {
   it("answers the same key on another route of the same subscription with 422", async () => {
     const { sub } = await subscription();
     const key = newKey();
-    const item = await api("POST", `/v1/subscriptions/${sub.id}/invoice_items`, { amount: 100, description: "x" }, withKey(key));
+    const item = await api(
+      "POST",
+      `/v1/subscriptions/${sub.id}/invoice_items`,
+      { amount: 100, description: "x" },
+      withKey(key),
+    );
     expect(item.status).toBe(201);
-    expectError(await api("POST", `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: true }, withKey(key)), 422, "idempotency_error");
+    expectError(
+      await api("POST", `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: true }, withKey(key)),
+      422,
+      "idempotency_error",
+    );
     expect((await ok("GET", `/v1/subscriptions/${sub.id}`)).cancel_at_period_end).toBe(false);
   });
 
@@ -82,21 +95,42 @@ describe("Idempotency-Key", () => {
     const first = await api("POST", `/v1/subscriptions/${a.sub.id}/cancel`, { at_period_end: true }, withKey(key));
     expect(first.status).toBe(200);
     // Another object, same endpoint and body.
-    expectError(await api("POST", `/v1/subscriptions/${b.sub.id}/cancel`, { at_period_end: true }, withKey(key)), 422, "idempotency_error");
+    expectError(
+      await api("POST", `/v1/subscriptions/${b.sub.id}/cancel`, { at_period_end: true }, withKey(key)),
+      422,
+      "idempotency_error",
+    );
     expect((await ok("GET", `/v1/subscriptions/${b.sub.id}`)).cancel_at_period_end).toBe(false);
     // Another endpoint: a create would make a new object; it makes none.
-    expectError(await api("POST", "/v1/customers", { email: "scope@example.com" }, withKey(key)), 422, "idempotency_error");
-    expectError(await api("POST", "/v1/plans", { name: "P", currency: "usd", amount: 1, interval: "month" }, withKey(key)), 422, "idempotency_error");
+    expectError(
+      await api("POST", "/v1/customers", { email: "scope@example.com" }, withKey(key)),
+      422,
+      "idempotency_error",
+    );
+    expectError(
+      await api("POST", "/v1/plans", { name: "P", currency: "usd", amount: 1, interval: "month" }, withKey(key)),
+      422,
+      "idempotency_error",
+    );
     const wouldBe = env.CUSTOMERS.getByName(await routingKeyFromIdempotencyKey("POST /v1/customers", key));
-    expect(await runInDurableObject(wouldBe, (_i, state) => state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'customer'").toArray())).toEqual([]);
+    expect(
+      await runInDurableObject(wouldBe, (_i, state) =>
+        state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'customer'").toArray(),
+      ),
+    ).toEqual([]);
     // The first request still replays.
-    expectReplay(first, await api("POST", `/v1/subscriptions/${a.sub.id}/cancel`, { at_period_end: true }, withKey(key)));
+    expectReplay(
+      first,
+      await api("POST", `/v1/subscriptions/${a.sub.id}/cancel`, { at_period_end: true }, withKey(key)),
+    );
   });
 
   it("lets one key through once when concurrent requests under it name different objects", async () => {
     const subs = await Promise.all([subscription(), subscription(), subscription(), subscription()]);
     const key = newKey();
-    const answers = await Promise.all(subs.map(({ sub }) => api("POST", `/v1/subscriptions/${sub.id}/cancel`, {}, withKey(key))));
+    const answers = await Promise.all(
+      subs.map(({ sub }) => api("POST", `/v1/subscriptions/${sub.id}/cancel`, {}, withKey(key))),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([200, 422, 422, 422]);
     const states = await Promise.all(subs.map(({ sub }) => ok("GET", `/v1/subscriptions/${sub.id}`)));
     expect(states.filter((s) => s.status === "canceled").length).toBe(1);
@@ -150,7 +184,12 @@ describe("Idempotency-Key", () => {
     const first = await api("POST", "/v1/subscriptions", body, withKey(key));
     expect(first.status).toBe(201);
     expect(first.body.status).toBe("active");
-    const second = await api("POST", "/v1/subscriptions", { quantity: 2, plan: plan.id, customer: customer.id }, withKey(key));
+    const second = await api(
+      "POST",
+      "/v1/subscriptions",
+      { quantity: 2, plan: plan.id, customer: customer.id },
+      withKey(key),
+    );
     expectReplay(first, second);
     const subs = await ok("GET", `/v1/customers/${customer.id}/subscriptions`);
     expect(subs.data.map((s: { id: string }) => s.id)).toEqual([first.body.id]);
@@ -218,7 +257,12 @@ describe("Idempotency-Key", () => {
 
   it("does not store a request refused by validation: a corrected retry under the same key runs", async () => {
     const key = newKey();
-    expectError(await api("POST", "/v1/customers", { email: "bad" }, withKey(key)), 400, "invalid_request_error", "email");
+    expectError(
+      await api("POST", "/v1/customers", { email: "bad" }, withKey(key)),
+      400,
+      "invalid_request_error",
+      "email",
+    );
     const fixed = await api("POST", "/v1/customers", { email: "good@example.com" }, withKey(key));
     expect(fixed.status).toBe(201);
     expect(fixed.headers.get("Idempotent-Replayed")).toBeNull();
@@ -254,7 +298,9 @@ describe("concurrent requests with one Idempotency-Key", () => {
   it("POST /v1/customers ×5: one customer", async () => {
     const key = newKey();
     const body = { email: "race@example.com" };
-    const responses = await Promise.all(Array.from({ length: 5 }, () => api("POST", "/v1/customers", body, withKey(key))));
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => api("POST", "/v1/customers", body, withKey(key))),
+    );
     const customer = checkConcurrent(responses, 201);
     expectReplayOf(customer, await api("POST", "/v1/customers", body, withKey(key)));
   });
@@ -264,7 +310,9 @@ describe("concurrent requests with one Idempotency-Key", () => {
     const customer = await createCustomer();
     const key = newKey();
     const body = { customer: customer.id, plan: plan.id };
-    const responses = await Promise.all(Array.from({ length: 5 }, () => api("POST", "/v1/subscriptions", body, withKey(key))));
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => api("POST", "/v1/subscriptions", body, withKey(key))),
+    );
     const sub = checkConcurrent(responses, 201);
     const subs = await ok("GET", `/v1/customers/${customer.id}/subscriptions`);
     expect(subs.data.map((s: { id: string }) => s.id)).toEqual([sub.id]);
@@ -282,9 +330,13 @@ describe("concurrent requests with one Idempotency-Key", () => {
     const line = checkConcurrent(responses, 201);
     expect(line.amount).toBe(250);
     const invoice = await ok("POST", `/v1/subscriptions/${sub.id}/invoices`, {});
-    expect(invoice.lines.map((l: { type: string; amount: number; description: string }) => [l.type, l.amount, l.description])).toEqual([
-      ["invoice_item", 250, "race"],
-    ]);
+    expect(
+      invoice.lines.map((l: { type: string; amount: number; description: string }) => [
+        l.type,
+        l.amount,
+        l.description,
+      ]),
+    ).toEqual([["invoice_item", 250, "race"]]);
     expect(invoice.total).toBe(250);
   });
 

@@ -21,14 +21,23 @@ interface OpenApiDoc {
   openapi: string;
   info: { title: string; version: string };
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, { type?: string; properties?: Record<string, unknown>; required?: string[] }>; securitySchemes?: Record<string, { type: string; scheme?: string }> };
+  components: {
+    schemas: Record<string, { type?: string; properties?: Record<string, unknown>; required?: string[] }>;
+    securitySchemes?: Record<string, { type: string; scheme?: string }>;
+  };
 }
 
 /** Every operation the router serves under /v1 (middleware and the document itself aside), as `method {path}`. */
 function servedOperations(): string[] {
   const served = new Set<string>();
   for (const route of createApp().routes) {
-    if (route.method === "ALL" || route.path.endsWith("*") || !route.path.startsWith("/v1/") || route.path === "/v1/openapi.json") continue;
+    if (
+      route.method === "ALL" ||
+      route.path.endsWith("*") ||
+      !route.path.startsWith("/v1/") ||
+      route.path === "/v1/openapi.json"
+    )
+      continue;
     served.add(`${route.method.toLowerCase()} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
   }
   return [...served].sort();
@@ -92,7 +101,11 @@ describe("GET /v1/openapi.json", () => {
 
   it("documents exactly the operations the router serves", async () => {
     const doc = await document();
-    expect(documentedOperations(doc).map(([op]) => op).sort()).toEqual(servedOperations());
+    expect(
+      documentedOperations(doc)
+        .map(([op]) => op)
+        .sort(),
+    ).toEqual(servedOperations());
   });
 
   it("gives every operation a unique, URL-safe operationId, a summary and a tag", async () => {
@@ -119,7 +132,10 @@ describe("GET /v1/openapi.json", () => {
       if (op.requestBody && authenticated) for (const status of ["413", "415"]) expected.add(status);
       if (name.startsWith("post ") && authenticated) for (const status of ["409", "422"]) expected.add(status);
       for (const status of expected) expect(statuses, `${name} answers ${status}`).toContain(status);
-      expect(statuses.some((s) => /^2\d\d$/.test(s)), `${name} has a success response`).toBe(true);
+      expect(
+        statuses.some((s) => /^2\d\d$/.test(s)),
+        `${name} has a success response`,
+      ).toBe(true);
       for (const status of statuses.filter((s) => /^[45]\d\d$/.test(s))) {
         const ref = op.responses![status]!.content?.["application/json"]?.schema?.$ref;
         expect(ref, `${name} ${status}`).toBe(`#/components/schemas/Error${status}`);
@@ -138,7 +154,9 @@ describe("GET /v1/openapi.json", () => {
       if (!name.startsWith("post ") || (op.security ?? []).length === 0) continue;
       const header = op.parameters?.find((p) => p.in === "header" && p.name === "Idempotency-Key");
       expect(header, name).toMatchObject({ required: false, schema: { maxLength: 255 } });
-      const success = Object.entries(op.responses ?? {}).find(([s]) => /^2\d\d$/.test(s))![1] as { headers?: Record<string, unknown> };
+      const success = Object.entries(op.responses ?? {}).find(([s]) => /^2\d\d$/.test(s))![1] as {
+        headers?: Record<string, unknown>;
+      };
       expect(success.headers?.["Idempotent-Replayed"], name).toBeDefined();
     }
   });
@@ -156,7 +174,13 @@ describe("GET /v1/openapi.json", () => {
       "patch /v1/plans/{id}",
       "patch /v1/customers/{id}",
     ];
-    const required = ["post /v1/plans", "post /v1/subscriptions", "post /v1/subscriptions/{id}/change", "post /v1/test_clocks", "post /v1/invoices/{id}/payments"];
+    const required = [
+      "post /v1/plans",
+      "post /v1/subscriptions",
+      "post /v1/subscriptions/{id}/change",
+      "post /v1/test_clocks",
+      "post /v1/invoices/{id}/payments",
+    ];
     const ops = new Map(documentedOperations(doc));
     for (const name of optional) expect(ops.get(name)?.requestBody?.required, name).toBe(false);
     for (const name of required) expect(ops.get(name)?.requestBody?.required, name).toBe(true);
@@ -167,9 +191,15 @@ describe("GET /v1/openapi.json", () => {
     let times = 0;
     for (const [schemaName, schema] of Object.entries(doc.components.schemas)) {
       for (const [field, property] of Object.entries(schema.properties ?? {})) {
-        const variants = ((property as { anyOf?: unknown[] }).anyOf ?? [property]) as { type?: string; format?: string }[];
+        const variants = ((property as { anyOf?: unknown[] }).anyOf ?? [property]) as {
+          type?: string;
+          format?: string;
+        }[];
         const strings = variants.filter((v) => v.type === "string");
-        if (strings.length > 0 && /^(created|frozen_time|next_payment_attempt|billing_cycle_anchor)$|_(at|start|end)$/.test(field)) {
+        if (
+          strings.length > 0 &&
+          /^(created|frozen_time|next_payment_attempt|billing_cycle_anchor)$|_(at|start|end)$/.test(field)
+        ) {
           times += 1;
           for (const v of strings) expect(v.format, `${schemaName}.${field}`).toBe("date-time");
         }
@@ -194,8 +224,12 @@ describe("GET /v1/openapi.json", () => {
         expect(op.requestBody?.content?.["application/json"]?.schema, name).toBeDefined();
       }
     }
-    expect(doc.paths["/v1/plans"]!.post!.responses?.["201"]?.content?.["application/json"]?.schema?.$ref).toBe("#/components/schemas/Plan");
-    expect(doc.paths["/v1/plans/{id}"]!.get!.responses?.["200"]?.content?.["application/json"]?.schema?.$ref).toBe("#/components/schemas/Plan");
+    expect(doc.paths["/v1/plans"]!.post!.responses?.["201"]?.content?.["application/json"]?.schema?.$ref).toBe(
+      "#/components/schemas/Plan",
+    );
+    expect(doc.paths["/v1/plans/{id}"]!.get!.responses?.["200"]?.content?.["application/json"]?.schema?.$ref).toBe(
+      "#/components/schemas/Plan",
+    );
     expect(doc.paths["/v1/subscriptions"]!.post!.responses?.["201"]?.content?.["application/json"]?.schema?.$ref).toBe(
       "#/components/schemas/Subscription",
     );
@@ -208,7 +242,8 @@ describe("GET /v1/openapi.json", () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         for (const requirement of op.security ?? []) {
-          for (const name of Object.keys(requirement)) expect(schemes[name], `${method} ${path} names ${name}`).toBeDefined();
+          for (const name of Object.keys(requirement))
+            expect(schemes[name], `${method} ${path} names ${name}`).toBeDefined();
         }
       }
     }
@@ -219,17 +254,64 @@ describe("GET /v1/openapi.json", () => {
     const doc = await document();
     const schemas = doc.components.schemas;
     const fields: Record<string, string[]> = {
-      Plan: ["id", "object", "name", "currency", "amount", "interval", "interval_count", "trial_days", "active", "metadata", "created"],
+      Plan: [
+        "id",
+        "object",
+        "name",
+        "currency",
+        "amount",
+        "interval",
+        "interval_count",
+        "trial_days",
+        "active",
+        "metadata",
+        "created",
+      ],
       Customer: ["id", "object", "email", "name", "payment_method", "test_clock", "metadata", "created"],
       Subscription: [
-        "id", "object", "customer", "plan", "quantity", "status", "current_period_start", "current_period_end",
-        "billing_cycle_anchor", "trial_start", "trial_end", "cancel_at_period_end", "canceled_at", "ended_at",
-        "credit_balance", "latest_invoice", "test_clock", "metadata", "created",
+        "id",
+        "object",
+        "customer",
+        "plan",
+        "quantity",
+        "status",
+        "current_period_start",
+        "current_period_end",
+        "billing_cycle_anchor",
+        "trial_start",
+        "trial_end",
+        "cancel_at_period_end",
+        "canceled_at",
+        "ended_at",
+        "credit_balance",
+        "latest_invoice",
+        "test_clock",
+        "metadata",
+        "created",
       ],
       Invoice: [
-        "id", "object", "number", "subscription", "customer", "status", "currency", "lines", "subtotal", "total",
-        "credit_applied", "amount_due", "amount_paid", "amount_remaining", "attempt_count", "next_payment_attempt",
-        "period_start", "period_end", "billing_reason", "created", "finalized_at", "paid_at",
+        "id",
+        "object",
+        "number",
+        "subscription",
+        "customer",
+        "status",
+        "currency",
+        "lines",
+        "subtotal",
+        "total",
+        "credit_applied",
+        "amount_due",
+        "amount_paid",
+        "amount_remaining",
+        "attempt_count",
+        "next_payment_attempt",
+        "period_start",
+        "period_end",
+        "billing_reason",
+        "created",
+        "finalized_at",
+        "paid_at",
       ],
     };
     for (const [name, required] of Object.entries(fields)) {

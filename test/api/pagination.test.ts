@@ -18,7 +18,15 @@ describe("GET /v1/plans pagination", () => {
   it("pages 25 plans by 10: 10, 10, 5, newest first, no duplicates", async () => {
     const created: PlanLike[] = [];
     for (let i = 0; i < 25; i++) {
-      created.push(await ok("POST", "/v1/plans", { id: uniquePlanId("page"), name: `Plan ${i}`, currency: "usd", amount: 100 + i, interval: "month" }));
+      created.push(
+        await ok("POST", "/v1/plans", {
+          id: uniquePlanId("page"),
+          name: `Plan ${i}`,
+          currency: "usd",
+          amount: 100 + i,
+          interval: "month",
+        }),
+      );
     }
     const pages: Page<PlanLike>[] = [];
     let cursor: string | null = null;
@@ -78,7 +86,13 @@ describe("GET /v1/plans pagination", () => {
 
 describe("GET /v1/customers/{id}/subscriptions pagination", () => {
   it("pages 5 subscriptions by 2: all 5 seen once, newest first", async () => {
-    const plan = await ok("POST", "/v1/plans", { id: uniquePlanId("subs"), name: "Subs", currency: "usd", amount: 500, interval: "month" });
+    const plan = await ok("POST", "/v1/plans", {
+      id: uniquePlanId("subs"),
+      name: "Subs",
+      currency: "usd",
+      amount: 500,
+      interval: "month",
+    });
     const customer = await createCustomer({ payment_method: "pm_card_visa" });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -106,15 +120,36 @@ describe("GET /v1/customers/{id}/subscriptions pagination", () => {
 
   it("refuses limit 0 and 101 with 400 param limit, and a foreign cursor with 400 param cursor", async () => {
     const customer = await createCustomer();
-    expectError(await api("GET", `/v1/customers/${customer.id}/subscriptions?cursor=garbage`), 400, "invalid_request_error", "cursor");
-    expectError(await api("GET", `/v1/customers/${customer.id}/subscriptions?limit=0`), 400, "invalid_request_error", "limit");
-    expectError(await api("GET", `/v1/customers/${customer.id}/subscriptions?limit=101`), 400, "invalid_request_error", "limit");
+    expectError(
+      await api("GET", `/v1/customers/${customer.id}/subscriptions?cursor=garbage`),
+      400,
+      "invalid_request_error",
+      "cursor",
+    );
+    expectError(
+      await api("GET", `/v1/customers/${customer.id}/subscriptions?limit=0`),
+      400,
+      "invalid_request_error",
+      "limit",
+    );
+    expectError(
+      await api("GET", `/v1/customers/${customer.id}/subscriptions?limit=101`),
+      400,
+      "invalid_request_error",
+      "limit",
+    );
   });
 });
 
 describe("GET /v1/customers/{id}/invoices pagination", () => {
   it("pages the invoices of 3 subscriptions by 2: all seen once, newest first", async () => {
-    const plan = await ok("POST", "/v1/plans", { id: uniquePlanId("inv"), name: "Inv", currency: "usd", amount: 300, interval: "month" });
+    const plan = await ok("POST", "/v1/plans", {
+      id: uniquePlanId("inv"),
+      name: "Inv",
+      currency: "usd",
+      amount: 300,
+      interval: "month",
+    });
     const customer = await createCustomer({ payment_method: "pm_card_visa" });
     const invoiceIds: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -128,7 +163,10 @@ describe("GET /v1/customers/{id}/invoices pagination", () => {
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `?limit=2&cursor=${encodeURIComponent(cursor)}` : "?limit=2";
-      const page: Page<{ id: string; customer: string }> = await ok("GET", `/v1/customers/${customer.id}/invoices${query}`);
+      const page: Page<{ id: string; customer: string }> = await ok(
+        "GET",
+        `/v1/customers/${customer.id}/invoices${query}`,
+      );
       sizes.push(page.data.length);
       for (const invoice of page.data) expect(invoice.customer).toBe(customer.id);
       seen.push(...page.data.map((i) => i.id));
@@ -142,10 +180,23 @@ describe("GET /v1/customers/{id}/invoices pagination", () => {
 });
 
 describe("every list refuses a cursor it did not issue (400 param cursor) and pages by limit", () => {
-  const foreign = ["garbage", "sub_01ARZ3NDEKTSV4RRFFQ69G5FAV", "in_01ARZ3NDEKTSV4RRFFQ69G5FAV", "pay_01ARZ3NDEKTSV4RRFFQ69G5FAV", "0", "eyJhIjoxfQ"];
+  const foreign = [
+    "garbage",
+    "sub_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+    "in_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+    "pay_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+    "0",
+    "eyJhIjoxfQ",
+  ];
 
   async function setup() {
-    const plan = await ok("POST", "/v1/plans", { id: uniquePlanId("cur"), name: "Cur", currency: "usd", amount: 300, interval: "month" });
+    const plan = await ok("POST", "/v1/plans", {
+      id: uniquePlanId("cur"),
+      name: "Cur",
+      currency: "usd",
+      amount: 300,
+      interval: "month",
+    });
     const customer = await createCustomer({ payment_method: "pm_card_chargeDeclined" });
     const first = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
     const second = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
@@ -165,11 +216,18 @@ describe("every list refuses a cursor it did not issue (400 param cursor) and pa
     for (const list of lists) {
       for (const cursor of foreign) {
         const res = await api("GET", `${list}?cursor=${encodeURIComponent(cursor)}`);
-        expect(`${list} ${cursor}: ${res.status} ${res.body?.error?.code} ${res.body?.error?.param}`).toBe(`${list} ${cursor}: 400 parameter_invalid cursor`);
+        expect(`${list} ${cursor}: ${res.status} ${res.body?.error?.code} ${res.body?.error?.param}`).toBe(
+          `${list} ${cursor}: 400 parameter_invalid cursor`,
+        );
       }
     }
     // An id of the right kind from another subscription is not a cursor of this one's invoices.
-    expectError(await api("GET", `/v1/subscriptions/${first.id}/invoices?cursor=${second.latest_invoice}`), 400, "invalid_request_error", "cursor");
+    expectError(
+      await api("GET", `/v1/subscriptions/${first.id}/invoices?cursor=${second.latest_invoice}`),
+      400,
+      "invalid_request_error",
+      "cursor",
+    );
   });
 
   it("a plans cursor that KV would take for the first page is refused too", async () => {
@@ -180,7 +238,12 @@ describe("every list refuses a cursor it did not issue (400 param cursor) and pa
     // A cursor of the right shape whose last key is behind the page KV returns: not one the service issued.
     const [kv] = JSON.parse(atob(page.next_cursor.replace(/-/g, "+").replace(/_/g, "/"))) as [string, string];
     const forged = btoa(JSON.stringify([kv, "plans/99999999999999/zzz"])).replace(/=+$/, "");
-    expectError(await api("GET", `/v1/plans?cursor=${encodeURIComponent(forged)}`), 400, "invalid_request_error", "cursor");
+    expectError(
+      await api("GET", `/v1/plans?cursor=${encodeURIComponent(forged)}`),
+      400,
+      "invalid_request_error",
+      "cursor",
+    );
   });
 
   it("pages an invoice's payments oldest first, by limit and cursor", async () => {
@@ -212,5 +275,11 @@ describe("every list refuses a cursor it did not issue (400 param cursor) and pa
 });
 
 async function createPlan2() {
-  return ok("POST", "/v1/plans", { id: uniquePlanId("cur2"), name: "Cur2", currency: "usd", amount: 300, interval: "month" });
+  return ok("POST", "/v1/plans", {
+    id: uniquePlanId("cur2"),
+    name: "Cur2",
+    currency: "usd",
+    amount: 300,
+    interval: "month",
+  });
 }

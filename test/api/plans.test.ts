@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, createCustomer, ok, uniquePlanId } from "../helpers";
-import { ISO_SECOND, expectError, ulidId } from "./expect";
+import { expectError, ISO_SECOND, ulidId } from "./expect";
 
 const fields = { name: "Pro", currency: "usd", amount: 2500, interval: "month" } as const;
 
@@ -28,7 +28,14 @@ describe("POST /v1/plans", () => {
   });
 
   it("generates plan_<ULID> when no id is given", async () => {
-    const res = await api("POST", "/v1/plans", { ...fields, interval: "year", interval_count: 2, trial_days: 14, active: false, metadata: { tier: "gold" } });
+    const res = await api("POST", "/v1/plans", {
+      ...fields,
+      interval: "year",
+      interval_count: 2,
+      trial_days: 14,
+      active: false,
+      metadata: { tier: "gold" },
+    });
     expect(res.status).toBe(201);
     expect(res.body.id).toMatch(ulidId("plan"));
     expect(res.body.id).toHaveLength(31);
@@ -61,22 +68,57 @@ describe("POST /v1/plans", () => {
   });
 
   it("answers an interval longer than 3 years with 400 param interval_count", async () => {
-    for (const [interval, over] of [["year", 4], ["month", 37], ["week", 157], ["day", 1096]] as const) {
-      expectError(await api("POST", "/v1/plans", { ...fields, interval, interval_count: over }), 400, "invalid_request_error", "interval_count");
+    for (const [interval, over] of [
+      ["year", 4],
+      ["month", 37],
+      ["week", 157],
+      ["day", 1096],
+    ] as const) {
+      expectError(
+        await api("POST", "/v1/plans", { ...fields, interval, interval_count: over }),
+        400,
+        "invalid_request_error",
+        "interval_count",
+      );
     }
-    for (const [interval, max] of [["year", 3], ["month", 36], ["week", 156], ["day", 1095]] as const) {
+    for (const [interval, max] of [
+      ["year", 3],
+      ["month", 36],
+      ["week", 156],
+      ["day", 1095],
+    ] as const) {
       const res = await api("POST", "/v1/plans", { ...fields, interval, interval_count: max });
       expect(res.status, `${interval} × ${max}`).toBe(201);
       expect(res.body.interval_count).toBe(max);
     }
-    expectError(await api("POST", "/v1/plans", { ...fields, interval_count: 0 }), 400, "invalid_request_error", "interval_count");
-    expectError(await api("POST", "/v1/plans", { ...fields, interval_count: 1.5 }), 400, "invalid_request_error", "interval_count");
+    expectError(
+      await api("POST", "/v1/plans", { ...fields, interval_count: 0 }),
+      400,
+      "invalid_request_error",
+      "interval_count",
+    );
+    expectError(
+      await api("POST", "/v1/plans", { ...fields, interval_count: 1.5 }),
+      400,
+      "invalid_request_error",
+      "interval_count",
+    );
   });
 
   it("validates amount and currency", async () => {
     expectError(await api("POST", "/v1/plans", { ...fields, amount: -1 }), 400, "invalid_request_error", "amount");
-    expectError(await api("POST", "/v1/plans", { ...fields, currency: "dollars" }), 400, "invalid_request_error", "currency");
-    expectError(await api("POST", "/v1/plans", { ...fields, trial_days: -1 }), 400, "invalid_request_error", "trial_days");
+    expectError(
+      await api("POST", "/v1/plans", { ...fields, currency: "dollars" }),
+      400,
+      "invalid_request_error",
+      "currency",
+    );
+    expectError(
+      await api("POST", "/v1/plans", { ...fields, trial_days: -1 }),
+      400,
+      "invalid_request_error",
+      "trial_days",
+    );
   });
 });
 
@@ -97,9 +139,16 @@ describe("PATCH /v1/plans/{id}", () => {
 
   it("merges metadata; an empty string deletes a key", async () => {
     const p = await plan({ metadata: { a: "1", b: "2" } });
-    expect((await ok("PATCH", `/v1/plans/${p.id}`, { metadata: { b: "3", c: "4" } })).metadata).toEqual({ a: "1", b: "3", c: "4" });
+    expect((await ok("PATCH", `/v1/plans/${p.id}`, { metadata: { b: "3", c: "4" } })).metadata).toEqual({
+      a: "1",
+      b: "3",
+      c: "4",
+    });
     expect((await ok("PATCH", `/v1/plans/${p.id}`, { metadata: { a: "" } })).metadata).toEqual({ b: "3", c: "4" });
-    expect((await ok("PATCH", `/v1/plans/${p.id}`, { metadata: { missing: "" } })).metadata).toEqual({ b: "3", c: "4" });
+    expect((await ok("PATCH", `/v1/plans/${p.id}`, { metadata: { missing: "" } })).metadata).toEqual({
+      b: "3",
+      c: "4",
+    });
     expect((await ok("GET", `/v1/plans/${p.id}`)).metadata).toEqual({ b: "3", c: "4" });
   });
 
@@ -121,7 +170,12 @@ describe("PATCH /v1/plans/{id}", () => {
     for (const [field, value] of attempts) {
       expectError(await api("PATCH", `/v1/plans/${p.id}`, { [field]: value }), 400, "invalid_request_error", field);
       // Together with an allowed change, nothing at all changes.
-      expectError(await api("PATCH", `/v1/plans/${p.id}`, { name: "Sneaky", [field]: value }), 400, "invalid_request_error", field);
+      expectError(
+        await api("PATCH", `/v1/plans/${p.id}`, { name: "Sneaky", [field]: value }),
+        400,
+        "invalid_request_error",
+        field,
+      );
       // Even the same value is refused: price terms are not part of a PATCH.
       expectError(await api("PATCH", `/v1/plans/${p.id}`, { [field]: p[field] }), 400, "invalid_request_error", field);
     }
@@ -140,12 +194,19 @@ describe("PATCH /v1/plans/{id}", () => {
     const forty = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, "v"]));
     const p = await plan({ metadata: forty });
     const twenty = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`n${i}`, "v"]));
-    expectError(await api("PATCH", `/v1/plans/${p.id}`, { metadata: twenty }), 400, "invalid_request_error", "metadata");
+    expectError(
+      await api("PATCH", `/v1/plans/${p.id}`, { metadata: twenty }),
+      400,
+      "invalid_request_error",
+      "metadata",
+    );
     expect(Object.keys((await ok("GET", `/v1/plans/${p.id}`)).metadata)).toHaveLength(40);
     // Replacing and deleting keys within the limit is fine.
     const ten = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`n${i}`, "v"]));
     expect(Object.keys((await ok("PATCH", `/v1/plans/${p.id}`, { metadata: ten })).metadata)).toHaveLength(50);
-    expect(Object.keys((await ok("PATCH", `/v1/plans/${p.id}`, { metadata: { k0: "", n10: "v" } })).metadata)).toHaveLength(50);
+    expect(
+      Object.keys((await ok("PATCH", `/v1/plans/${p.id}`, { metadata: { k0: "", n10: "v" } })).metadata),
+    ).toHaveLength(50);
   });
 });
 
@@ -153,7 +214,12 @@ describe("inactive plans", () => {
   it("cannot be given to a new subscription (400 param plan)", async () => {
     const p = await ok("POST", "/v1/plans", { id: uniquePlanId("inactive"), ...fields, active: false });
     const customer = await createCustomer();
-    expectError(await api("POST", "/v1/subscriptions", { customer: customer.id, plan: p.id }), 400, "invalid_request_error", "plan");
+    expectError(
+      await api("POST", "/v1/subscriptions", { customer: customer.id, plan: p.id }),
+      400,
+      "invalid_request_error",
+      "plan",
+    );
     expect((await ok("GET", `/v1/customers/${customer.id}/subscriptions`)).data).toEqual([]);
   });
 
@@ -161,7 +227,12 @@ describe("inactive plans", () => {
     const p = await ok("POST", "/v1/plans", { id: uniquePlanId("toggle"), ...fields });
     await ok("PATCH", `/v1/plans/${p.id}`, { active: false });
     const customer = await createCustomer();
-    expectError(await api("POST", "/v1/subscriptions", { customer: customer.id, plan: p.id }), 400, "invalid_request_error", "plan");
+    expectError(
+      await api("POST", "/v1/subscriptions", { customer: customer.id, plan: p.id }),
+      400,
+      "invalid_request_error",
+      "plan",
+    );
     await ok("PATCH", `/v1/plans/${p.id}`, { active: true });
     const res = await api("POST", "/v1/subscriptions", { customer: customer.id, plan: p.id });
     expect(res.status).toBe(201);
@@ -173,8 +244,18 @@ describe("inactive plans", () => {
     const target = await ok("POST", "/v1/plans", { id: uniquePlanId("to"), ...fields, amount: 5000, active: false });
     const customer = await createCustomer();
     const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: p.id });
-    expectError(await api("POST", `/v1/subscriptions/${sub.id}/change`, { plan: target.id }), 400, "invalid_request_error", "plan");
-    expectError(await api("POST", `/v1/subscriptions/${sub.id}/preview_change`, { plan: target.id }), 400, "invalid_request_error", "plan");
+    expectError(
+      await api("POST", `/v1/subscriptions/${sub.id}/change`, { plan: target.id }),
+      400,
+      "invalid_request_error",
+      "plan",
+    );
+    expectError(
+      await api("POST", `/v1/subscriptions/${sub.id}/preview_change`, { plan: target.id }),
+      400,
+      "invalid_request_error",
+      "plan",
+    );
     expect((await ok("GET", `/v1/subscriptions/${sub.id}`)).plan).toBe(p.id);
   });
 });

@@ -77,7 +77,12 @@ describe("unknown ids are 404 not_found", () => {
       expectError(await api("POST", `/v1/subscriptions/${id}/resume`, {}), 404, "not_found", "id");
       expectError(await api("POST", `/v1/subscriptions/${id}/change`, { quantity: 2 }), 404, "not_found", "id");
       expectError(await api("POST", `/v1/subscriptions/${id}/preview_change`, { quantity: 2 }), 404, "not_found", "id");
-      expectError(await api("POST", `/v1/subscriptions/${id}/invoice_items`, { amount: 100, description: "x" }), 404, "not_found", "id");
+      expectError(
+        await api("POST", `/v1/subscriptions/${id}/invoice_items`, { amount: 100, description: "x" }),
+        404,
+        "not_found",
+        "id",
+      );
       expectError(await api("POST", `/v1/subscriptions/${id}/invoices`, {}), 404, "not_found", "id");
     }
   });
@@ -97,7 +102,12 @@ describe("unknown ids are 404 not_found", () => {
       expectError(await api("GET", `/v1/invoices/${id}`), 404, "not_found", "id");
       expectError(await api("GET", `/v1/invoices/${id}/payments`), 404, "not_found", "id");
       expectError(await api("POST", `/v1/invoices/${id}/pay`, {}), 404, "not_found", "id");
-      expectError(await api("POST", `/v1/invoices/${id}/payments`, { amount: 1, reference: "x" }), 404, "not_found", "id");
+      expectError(
+        await api("POST", `/v1/invoices/${id}/payments`, { amount: 1, reference: "x" }),
+        404,
+        "not_found",
+        "id",
+      );
       expectError(await api("POST", `/v1/invoices/${id}/void`, {}), 404, "not_found", "id");
       expectError(await api("POST", `/v1/invoices/${id}/mark_uncollectible`, {}), 404, "not_found", "id");
     }
@@ -116,12 +126,22 @@ describe("unknown ids are 404 not_found", () => {
   it("test clocks: malformed and well-formed-but-absent ids", async () => {
     for (const id of [ABSENT.clock, ...malformed]) {
       expectError(await api("GET", `/v1/test_clocks/${id}`), 404, "not_found", "id");
-      expectError(await api("POST", `/v1/test_clocks/${id}/advance`, { frozen_time: "2030-01-01T00:00:00Z" }), 404, "not_found", "id");
+      expectError(
+        await api("POST", `/v1/test_clocks/${id}/advance`, { frozen_time: "2030-01-01T00:00:00Z" }),
+        404,
+        "not_found",
+        "id",
+      );
     }
   });
 
   it("the admin key sees the same 404s", async () => {
-    expectError(await api("GET", `/v1/subscriptions/${ABSENT.subscription}`, undefined, { key: ADMIN_KEY }), 404, "not_found", "id");
+    expectError(
+      await api("GET", `/v1/subscriptions/${ABSENT.subscription}`, undefined, { key: ADMIN_KEY }),
+      404,
+      "not_found",
+      "id",
+    );
   });
 });
 
@@ -129,10 +149,30 @@ describe("a subscription's references are validated", () => {
   it("an unknown customer or plan is 400 naming the field", async () => {
     const plan = await createPlan();
     const customer = await createCustomer();
-    expectError(await api("POST", "/v1/subscriptions", { customer: ABSENT.customer, plan: plan.id }), 400, "invalid_request_error", "customer");
-    expectError(await api("POST", "/v1/subscriptions", { customer: "nope", plan: plan.id }), 400, "invalid_request_error", "customer");
-    expectError(await api("POST", "/v1/subscriptions", { customer: customer.id, plan: ABSENT.plan }), 400, "invalid_request_error", "plan");
-    expectError(await api("POST", "/v1/subscriptions", { customer: customer.id, plan: "no-such-plan" }), 400, "invalid_request_error", "plan");
+    expectError(
+      await api("POST", "/v1/subscriptions", { customer: ABSENT.customer, plan: plan.id }),
+      400,
+      "invalid_request_error",
+      "customer",
+    );
+    expectError(
+      await api("POST", "/v1/subscriptions", { customer: "nope", plan: plan.id }),
+      400,
+      "invalid_request_error",
+      "customer",
+    );
+    expectError(
+      await api("POST", "/v1/subscriptions", { customer: customer.id, plan: ABSENT.plan }),
+      400,
+      "invalid_request_error",
+      "plan",
+    );
+    expectError(
+      await api("POST", "/v1/subscriptions", { customer: customer.id, plan: "no-such-plan" }),
+      400,
+      "invalid_request_error",
+      "plan",
+    );
     const subs = await ok("GET", `/v1/customers/${customer.id}/subscriptions`);
     expect(subs.data).toEqual([]);
   });

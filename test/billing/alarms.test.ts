@@ -1,10 +1,10 @@
-import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { decideRenewal } from "../../src/domain/lifecycle";
-import { loadLedger, persist } from "../../src/actors/subscription/persist";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { alarmRetryDelayMs } from "../../src/actors/actor";
+import { loadLedger, persist } from "../../src/actors/subscription/persist";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
+import { decideRenewal } from "../../src/domain/lifecycle";
 import { eventually, kvSummary } from "../admin/read-model";
 import { ADMIN_KEY, api, createCustomer, createPlan, invoicesOf, ok } from "../helpers";
 
@@ -28,9 +28,15 @@ async function backdateOneDay(stub: DurableObjectStub<SubscriptionActor>) {
   await runInDurableObject(stub, (_instance, state) => {
     state.storage.sql.exec(
       "UPDATE subscription SET anchor = anchor - ?, current_period_start = current_period_start - ?, current_period_end = current_period_end - ?",
-      shift, shift, shift,
+      shift,
+      shift,
+      shift,
     );
-    state.storage.sql.exec("UPDATE invoice SET period_start = period_start - ?, period_end = period_end - ?", shift, shift);
+    state.storage.sql.exec(
+      "UPDATE invoice SET period_start = period_start - ?, period_end = period_end - ?",
+      shift,
+      shift,
+    );
     state.storage.sql.exec("UPDATE job SET due_at = due_at - ? WHERE kind = 'renew'", shift);
   });
 }
@@ -40,20 +46,40 @@ describe("reads never run due jobs", () => {
     const { subscription, stub } = await dailySubscription();
     await backdateOneDay(stub);
     const other = await createPlan({ amount: 600, interval: "day" });
-    const versionOf = () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ v: number }>("SELECT version AS v FROM subscription").one().v);
+    const versionOf = () =>
+      runInDurableObject(
+        stub,
+        (_i, state) => state.storage.sql.exec<{ v: number }>("SELECT version AS v FROM subscription").one().v,
+      );
     const before = await versionOf();
-    const preview = await ok("POST", `/v1/subscriptions/${subscription.id}/preview_change`, { plan: other.id, proration_behavior: "always_invoice" });
+    const preview = await ok("POST", `/v1/subscriptions/${subscription.id}/preview_change`, {
+      plan: other.id,
+      proration_behavior: "always_invoice",
+    });
     // Priced in the period that began a minute ago: both lines run to its end.
-    const periodEnd = new Date((Date.parse(subscription.current_period_end) / 1000 - 60) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const periodEnd = new Date((Date.parse(subscription.current_period_end) / 1000 - 60) * 1000)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, "Z");
     expect(preview.lines.map((l: { period_end: string }) => l.period_end)).toEqual([periodEnd, periodEnd]);
     expect(await versionOf()).toBe(before);
     expect(await invoicesOf(subscription.id)).toHaveLength(1);
     expect((await ok("GET", `/v1/subscriptions/${subscription.id}/events`)).data).toHaveLength(5);
     const upcoming = await stub.upcomingInvoice(subscription.id);
-    expect(upcoming.ok && upcoming.value).toMatchObject({ billing_reason: "subscription_cycle", total: 300, amount_due: 300 });
+    expect(upcoming.ok && upcoming.value).toMatchObject({
+      billing_reason: "subscription_cycle",
+      total: 300,
+      amount_due: 300,
+    });
     expect(await versionOf()).toBe(before);
-    await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: other.id, proration_behavior: "always_invoice" });
-    expect((await invoicesOf(subscription.id)).map((i) => i.billing_reason)).toEqual(["subscription_create", "subscription_cycle", "subscription_update"]);
+    await ok("POST", `/v1/subscriptions/${subscription.id}/change`, {
+      plan: other.id,
+      proration_behavior: "always_invoice",
+    });
+    expect((await invoicesOf(subscription.id)).map((i) => i.billing_reason)).toEqual([
+      "subscription_create",
+      "subscription_cycle",
+      "subscription_update",
+    ]);
   });
 });
 
@@ -80,7 +106,10 @@ describe("renewal from the actor's own alarm", () => {
     await runDurableObjectAlarm(stub);
     await evictDurableObject(stub);
     await runDurableObjectAlarm(stub);
-    expect((await invoicesOf(subscription.id)).map((i) => i.billing_reason)).toEqual(["subscription_create", "subscription_cycle"]);
+    expect((await invoicesOf(subscription.id)).map((i) => i.billing_reason)).toEqual([
+      "subscription_create",
+      "subscription_cycle",
+    ]);
   });
 
   it("finishes the payment of a renewal whose run died after invoicing", async () => {
@@ -108,10 +137,19 @@ describe("renewal from the actor's own alarm", () => {
   it("keeps the read model in KV with a version that only grows", async () => {
     const { subscription, stub } = await dailySubscription();
     const first = (await kvSummary(subscription.id))!;
-    expect(first).toMatchObject({ id: subscription.id, status: "active", amount: 300, currency: "usd", interval: "day" });
+    expect(first).toMatchObject({
+      id: subscription.id,
+      status: "active",
+      amount: 300,
+      currency: "usd",
+      interval: "day",
+    });
     await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, { at_period_end: true });
     await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, {});
-    const last = await eventually(() => kvSummary(subscription.id), (s) => s?.status === "canceled");
+    const last = await eventually(
+      () => kvSummary(subscription.id),
+      (s) => s?.status === "canceled",
+    );
     expect(last!.version).toBeGreaterThan(first.version);
     await runDurableObjectAlarm(stub);
     expect((await kvSummary(subscription.id))!.status).toBe("canceled");
@@ -162,7 +200,8 @@ describe("an alarm run that fails", () => {
     // The operator's view over the API, admin key only, in seconds.
     const route = `/v1/admin/subscriptions/${subscription.id}/alarm`;
     const failing = await ok("GET", route, undefined, { key: ADMIN_KEY });
-    const iso = (ms: number, round: (x: number) => number) => new Date(round(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+    const iso = (ms: number, round: (x: number) => number) =>
+      new Date(round(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
     expect(failing).toEqual({
       object: "alarm_health",
       subscription: subscription.id,
@@ -173,7 +212,9 @@ describe("an alarm run that fails", () => {
     });
     const refused = await api("GET", route);
     expect([refused.status, refused.body.error.code]).toEqual([403, "admin_key_required"]);
-    const unknown = await api("GET", "/v1/admin/subscriptions/sub_01JD00000000000000000000AL/alarm", undefined, { key: ADMIN_KEY });
+    const unknown = await api("GET", "/v1/admin/subscriptions/sub_01JD00000000000000000000AL/alarm", undefined, {
+      key: ADMIN_KEY,
+    });
     expect([unknown.status, unknown.body.error.code]).toEqual([404, "resource_missing"]);
     expect(errors).toHaveBeenCalledTimes(3);
     errors.mockRestore();
@@ -183,7 +224,10 @@ describe("an alarm run that fails", () => {
       held.runDueJobs = held.realRunDueJobs;
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect((await invoicesOf(subscription.id)).map((i) => i.billing_reason)).toEqual(["subscription_create", "subscription_cycle"]);
+    expect((await invoicesOf(subscription.id)).map((i) => i.billing_reason)).toEqual([
+      "subscription_create",
+      "subscription_cycle",
+    ]);
     const after = await stub.alarmHealth();
     expect(after.failures).toBe(0);
     expect(after.last_error).toBeNull();
@@ -192,7 +236,14 @@ describe("an alarm run that fails", () => {
     expect(after.armed_at).not.toBeNull();
     expect(after.armed_at!).toBeLessThanOrEqual(Date.parse(sub.current_period_end));
     const healthy = await ok("GET", route, undefined, { key: ADMIN_KEY });
-    expect(healthy).toEqual({ object: "alarm_health", subscription: subscription.id, next_alarm: iso(after.armed_at!, Math.ceil), failures: 0, last_error: null, last_failure_at: null });
+    expect(healthy).toEqual({
+      object: "alarm_health",
+      subscription: subscription.id,
+      next_alarm: iso(after.armed_at!, Math.ceil),
+      failures: 0,
+      last_error: null,
+      last_failure_at: null,
+    });
   });
 });
 

@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import type { TestClockActor } from "../../src/actors/test-clock/test-clock-actor";
@@ -64,7 +64,10 @@ async function runAlarmUntilSettled(stub: DurableObjectStub): Promise<void> {
   for (let i = 0; i < 5; i++) {
     await retryJobsDueNow(stub);
     await runDurableObjectAlarm(stub);
-    const left = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM job WHERE kind != 'renew'").one().n as number);
+    const left = await runInDurableObject(
+      stub,
+      (_i, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM job WHERE kind != 'renew'").one().n as number,
+    );
     if (left === 0) return;
   }
 }
@@ -76,9 +79,15 @@ async function backdateOneDay(stub: DurableObjectStub): Promise<void> {
   await runInDurableObject(stub, (_i, state) => {
     state.storage.sql.exec(
       "UPDATE subscription SET anchor = anchor - ?, current_period_start = current_period_start - ?, current_period_end = current_period_end - ?",
-      BACKDATE, BACKDATE, BACKDATE,
+      BACKDATE,
+      BACKDATE,
+      BACKDATE,
     );
-    state.storage.sql.exec("UPDATE invoice SET period_start = period_start - ?, period_end = period_end - ?", BACKDATE, BACKDATE);
+    state.storage.sql.exec(
+      "UPDATE invoice SET period_start = period_start - ?, period_end = period_end - ?",
+      BACKDATE,
+      BACKDATE,
+    );
     state.storage.sql.exec("UPDATE job SET due_at = due_at - ? WHERE kind = 'renew'", BACKDATE);
   });
 }
@@ -107,14 +116,24 @@ describe("a crash at every step of creating a subscription", () => {
       // The router's call, made inside the object so that the crash is caught here rather
       // than reported by the runtime as an uncaught error of the RPC.
       const id = idWithRoutingKey("sub", Date.now(), name);
-      const input = { customer: customer.id, plan: plan.id, quantity: 1, trialDays: null, billingCycleAnchor: null, metadata: {} };
-      const created = await runInDurableObject(env.SUBSCRIPTIONS.getByName(name), async (instance: SubscriptionActor) => {
-        try {
-          return (await instance.create(id, input, null)).status;
-        } catch {
-          return "crashed";
-        }
-      });
+      const input = {
+        customer: customer.id,
+        plan: plan.id,
+        quantity: 1,
+        trialDays: null,
+        billingCycleAnchor: null,
+        metadata: {},
+      };
+      const created = await runInDurableObject(
+        env.SUBSCRIPTIONS.getByName(name),
+        async (instance: SubscriptionActor) => {
+          try {
+            return (await instance.create(id, input, null)).status;
+          } catch {
+            return "crashed";
+          }
+        },
+      );
       if (!injected.crashed()) {
         expect(created).toBe(201);
         break; // every step has been crashed at
@@ -131,7 +150,10 @@ describe("a crash at every step of creating a subscription", () => {
       await expectAlarmForEarliestJob(stub);
       await runAlarmUntilSettled(stub);
       const invoices = await invoicesOf(subscription);
-      expect([step, invoices.map((i) => [i.billing_reason, i.status, i.amount_paid])]).toEqual([step, [["subscription_create", "paid", 1200]]]);
+      expect([step, invoices.map((i) => [i.billing_reason, i.status, i.amount_paid])]).toEqual([
+        step,
+        [["subscription_create", "paid", 1200]],
+      ]);
       const payments = (await ok("GET", `/v1/invoices/${invoices[0].id}/payments`)).data;
       expect([step, payments.map((p: any) => [p.attempt, p.status])]).toEqual([step, [[1, "succeeded"]]]);
       expect((await ok("GET", `/v1/subscriptions/${subscription}`)).status).toBe("active");
@@ -196,11 +218,15 @@ describe("a crash at every step of a test clock advance", () => {
       if (injected.crashed() && during.status === "ready" && during.frozen_time === "2026-05-01T00:00:00Z") {
         // Died before the advance was stored: the client saw an error and asks again.
         expect(answer).toBe("crashed");
-        expect((await ok("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-05-06T00:00:00Z" })).status).toBe("ready");
+        expect(
+          (await ok("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-05-06T00:00:00Z" })).status,
+        ).toBe("ready");
       } else if (injected.crashed() && answer !== "ready") {
         // The stored advance: visible, never waited for, and exclusive.
         expect(during.status).toBe("advancing");
-        const second = await api("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-05-07T00:00:00Z" });
+        const second = await api("POST", `/v1/test_clocks/${clock.id}/advance`, {
+          frozen_time: "2026-05-07T00:00:00Z",
+        });
         expect([second.status, second.body.error.code]).toEqual([409, "clock_advancing"]);
         expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).not.toBeNull();
         expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -247,7 +273,10 @@ describe("a crash at every step of a change that invoices at once", () => {
         expect([step, answer, invoices.length]).toEqual([step, "crashed", 1]);
         continue;
       }
-      expect([step, invoices.map((i) => [i.billing_reason, i.status, i.attempt_count, i.amount_paid === i.amount_due])]).toEqual([
+      expect([
+        step,
+        invoices.map((i) => [i.billing_reason, i.status, i.attempt_count, i.amount_paid === i.amount_due]),
+      ]).toEqual([
         step,
         [
           ["subscription_create", "paid", 1, true],

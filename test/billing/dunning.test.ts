@@ -19,7 +19,10 @@ const getInvoice = (id: string) => ok("GET", `/v1/invoices/${id}`);
  * pm_card_visa at 2026-01-01T00:00:00Z; then the customer's payment method becomes
  * `paymentMethod`, so its first renewal will fail. The clock is left at 2026-01-01.
  */
-async function failedRenewal(paymentMethod: string | null = "pm_card_chargeDeclined", plan: Record<string, unknown> = {}) {
+async function failedRenewal(
+  paymentMethod: string | null = "pm_card_chargeDeclined",
+  plan: Record<string, unknown> = {},
+) {
   const ctx = await subscribeOnClock("2026-01-01T00:00:00Z", { amount: 1000, ...plan });
   expect(ctx.subscription.status).toBe("active");
   await ok("PATCH", `/v1/customers/${ctx.customer.id}`, { payment_method: paymentMethod });
@@ -106,9 +109,20 @@ describe("the retry ladder (default 1,3,5,7 days, final action cancel)", () => {
     expect((await getSubscription(subscription.id)).status).toBe("past_due");
     await advance(clock.id, "2026-02-17T00:00:00Z");
     const canceled = await getSubscription(subscription.id);
-    expect(canceled).toMatchObject({ status: "canceled", ended_at: "2026-02-17T00:00:00Z", canceled_at: "2026-02-17T00:00:00Z" });
+    expect(canceled).toMatchObject({
+      status: "canceled",
+      ended_at: "2026-02-17T00:00:00Z",
+      canceled_at: "2026-02-17T00:00:00Z",
+    });
     const last = await getInvoice(invoice.id);
-    expect(last).toMatchObject({ status: "open", attempt_count: 5, next_payment_attempt: null, amount_paid: 0, amount_remaining: 1000, paid_at: null });
+    expect(last).toMatchObject({
+      status: "open",
+      attempt_count: 5,
+      next_payment_attempt: null,
+      amount_paid: 0,
+      amount_remaining: 1000,
+      paid_at: null,
+    });
 
     const payments = await paymentsOf(invoice.id);
     expect(payments.map((p) => [p.attempt, p.status, p.failure_code, p.method, p.amount, p.created])).toEqual([
@@ -128,7 +142,10 @@ describe("the retry ladder (default 1,3,5,7 days, final action cancel)", () => {
       [invoice.id, "open"],
     ]);
     expect(await getInvoice(invoice.id)).toMatchObject({ attempt_count: 5, next_payment_attempt: null });
-    expect(await getSubscription(subscription.id)).toMatchObject({ status: "canceled", ended_at: "2026-02-17T00:00:00Z" });
+    expect(await getSubscription(subscription.id)).toMatchObject({
+      status: "canceled",
+      ended_at: "2026-02-17T00:00:00Z",
+    });
   });
 
   it("jumping over the whole ladder in one advance runs every attempt at its own time", async () => {
@@ -144,7 +161,10 @@ describe("the retry ladder (default 1,3,5,7 days, final action cancel)", () => {
       [4, "2026-02-10T00:00:00Z"],
       [5, "2026-02-17T00:00:00Z"],
     ]);
-    expect(await getSubscription(subscription.id)).toMatchObject({ status: "canceled", ended_at: "2026-02-17T00:00:00Z" });
+    expect(await getSubscription(subscription.id)).toMatchObject({
+      status: "canceled",
+      ended_at: "2026-02-17T00:00:00Z",
+    });
     expect(invoices[1]).toMatchObject({ status: "open", attempt_count: 5, next_payment_attempt: null });
   });
 });
@@ -164,7 +184,13 @@ describe("decline codes of the fake gateway (API.md §5)", () => {
       expect(invoice).toMatchObject({ status: "open", attempt_count: 1, next_payment_attempt: "2026-02-02T00:00:00Z" });
       const payments = await paymentsOf(invoice.id);
       expect(payments).toHaveLength(1);
-      expect(payments[0]).toMatchObject({ status: "failed", method: "card", failure_code: code, attempt: 1, amount: 1000 });
+      expect(payments[0]).toMatchObject({
+        status: "failed",
+        method: "card",
+        failure_code: code,
+        attempt: 1,
+        amount: 1000,
+      });
       expect(typeof payments[0].failure_message).toBe("string");
       expect(payments[0].failure_message.length).toBeGreaterThan(0);
       expect((await getSubscription(subscription.id)).status).toBe("past_due");
@@ -198,12 +224,20 @@ describe("recovery", () => {
       [2, "failed", "card_declined", 1000, "2026-02-02T00:00:00Z"],
       [3, "succeeded", null, 1000, "2026-02-03T12:00:00Z"],
     ]);
-    expect(await getSubscription(subscription.id)).toMatchObject({ status: "active", ended_at: null, canceled_at: null });
+    expect(await getSubscription(subscription.id)).toMatchObject({
+      status: "active",
+      ended_at: null,
+      canceled_at: null,
+    });
 
     // The remaining ladder dates (02-05, 02-10, 02-17) pass without another attempt.
     await advance(clock.id, "2026-02-20T00:00:00Z");
     expect(await paymentsOf(invoice.id)).toHaveLength(3);
-    expect(await getInvoice(invoice.id)).toMatchObject({ status: "paid", attempt_count: 3, next_payment_attempt: null });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      status: "paid",
+      attempt_count: 3,
+      next_payment_attempt: null,
+    });
     expect((await getSubscription(subscription.id)).status).toBe("active");
 
     // And billing goes on normally with the new card.
@@ -222,7 +256,11 @@ describe("recovery", () => {
     const { clock, subscription } = await failedRenewal("pm_card_chargeDeclined", { interval: "week", amount: 700 });
     await advance(clock.id, "2026-01-08T00:00:00Z");
     const [, second] = await invoicesOf(subscription.id);
-    expect(second).toMatchObject({ period_start: "2026-01-08T00:00:00Z", attempt_count: 1, next_payment_attempt: "2026-01-09T00:00:00Z" });
+    expect(second).toMatchObject({
+      period_start: "2026-01-08T00:00:00Z",
+      attempt_count: 1,
+      next_payment_attempt: "2026-01-09T00:00:00Z",
+    });
     expect((await getSubscription(subscription.id)).status).toBe("past_due");
 
     await advance(clock.id, "2026-01-15T00:00:00Z");
@@ -238,11 +276,15 @@ describe("recovery", () => {
       attempt_count: 1,
       next_payment_attempt: "2026-01-16T00:00:00Z",
     });
-    expect((await paymentsOf(third.id)).map((p) => [p.attempt, p.status, p.failure_code, p.amount, p.created])).toEqual([
-      [1, "failed", "card_declined", 700, "2026-01-15T00:00:00Z"],
-    ]);
+    expect((await paymentsOf(third.id)).map((p) => [p.attempt, p.status, p.failure_code, p.amount, p.created])).toEqual(
+      [[1, "failed", "card_declined", 700, "2026-01-15T00:00:00Z"]],
+    );
     // The older invoice is on its own ladder: 01-08, 01-09, 01-12, next 01-17.
-    expect(await getInvoice(second.id)).toMatchObject({ status: "open", attempt_count: 3, next_payment_attempt: "2026-01-17T00:00:00Z" });
+    expect(await getInvoice(second.id)).toMatchObject({
+      status: "open",
+      attempt_count: 3,
+      next_payment_attempt: "2026-01-17T00:00:00Z",
+    });
     expect((await paymentsOf(second.id)).map((p) => p.created)).toEqual([
       "2026-01-08T00:00:00Z",
       "2026-01-09T00:00:00Z",
@@ -274,11 +316,23 @@ describe("recovery", () => {
   });
 
   it("a new payment method pays every open invoice of a past_due subscription at once", async () => {
-    const { clock, customer, subscription } = await failedRenewal("pm_card_chargeDeclined", { interval: "week", amount: 700 });
+    const { clock, customer, subscription } = await failedRenewal("pm_card_chargeDeclined", {
+      interval: "week",
+      amount: 700,
+    });
     await advance(clock.id, "2026-01-15T06:00:00Z");
     await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" });
     const invoices = await invoicesOf(subscription.id);
-    expect(invoices.map((i) => [i.period_start, i.status, i.attempt_count, i.amount_paid, i.paid_at, i.next_payment_attempt])).toEqual([
+    expect(
+      invoices.map((i) => [
+        i.period_start,
+        i.status,
+        i.attempt_count,
+        i.amount_paid,
+        i.paid_at,
+        i.next_payment_attempt,
+      ]),
+    ).toEqual([
       ["2026-01-01T00:00:00Z", "paid", 1, 700, "2026-01-01T00:00:00Z", null],
       ["2026-01-08T00:00:00Z", "paid", 4, 700, "2026-01-15T06:00:00Z", null],
       ["2026-01-15T00:00:00Z", "paid", 2, 700, "2026-01-15T06:00:00Z", null],
@@ -314,10 +368,17 @@ describe("recovery", () => {
 
     // Not the 23-hour incomplete rule: nothing is voided; the ladder goes on.
     await advance(clock.id, "2026-01-09T00:00:00Z");
-    expect(await getInvoice(invoices[0].id)).toMatchObject({ status: "open", attempt_count: 2, next_payment_attempt: "2026-01-12T00:00:00Z" });
+    expect(await getInvoice(invoices[0].id)).toMatchObject({
+      status: "open",
+      attempt_count: 2,
+      next_payment_attempt: "2026-01-12T00:00:00Z",
+    });
     expect((await getSubscription(subscription.id)).status).toBe("past_due");
     await advance(clock.id, "2026-01-25T00:00:00Z");
-    expect(await getSubscription(subscription.id)).toMatchObject({ status: "canceled", ended_at: "2026-01-24T00:00:00Z" });
+    expect(await getSubscription(subscription.id)).toMatchObject({
+      status: "canceled",
+      ended_at: "2026-01-24T00:00:00Z",
+    });
     expect((await paymentsOf(invoices[0].id)).map((p) => p.created)).toEqual([
       "2026-01-08T00:00:00Z",
       "2026-01-09T00:00:00Z",
@@ -336,7 +397,11 @@ describe("immediate cancel while past_due (rule 10)", () => {
     expect(invoice).toMatchObject({ attempt_count: 2, next_payment_attempt: "2026-02-05T00:00:00Z" });
 
     const canceled = await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, {});
-    expect(canceled).toMatchObject({ status: "canceled", canceled_at: "2026-02-03T09:30:00Z", ended_at: "2026-02-03T09:30:00Z" });
+    expect(canceled).toMatchObject({
+      status: "canceled",
+      canceled_at: "2026-02-03T09:30:00Z",
+      ended_at: "2026-02-03T09:30:00Z",
+    });
     expect(await getInvoice(invoice.id)).toMatchObject({
       status: "open",
       attempt_count: 2,
@@ -346,11 +411,19 @@ describe("immediate cancel while past_due (rule 10)", () => {
 
     await advance(clock.id, "2026-05-01T00:00:00Z");
     expect(await paymentsOf(invoice.id)).toHaveLength(2);
-    expect(await getInvoice(invoice.id)).toMatchObject({ status: "open", attempt_count: 2, next_payment_attempt: null });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      status: "open",
+      attempt_count: 2,
+      next_payment_attempt: null,
+    });
     // No credit and no invoice for the cancel, and no renewals after it.
     const invoices = await invoicesOf(subscription.id);
     expect(invoices.map((i) => i.id)).toEqual([invoices[0].id, invoice.id]);
-    expect(await getSubscription(subscription.id)).toMatchObject({ status: "canceled", credit_balance: 0, ended_at: "2026-02-03T09:30:00Z" });
+    expect(await getSubscription(subscription.id)).toMatchObject({
+      status: "canceled",
+      credit_balance: 0,
+      ended_at: "2026-02-03T09:30:00Z",
+    });
   });
 });
 
@@ -370,6 +443,9 @@ describe("exactly once on the clock (rule 11)", () => {
       [2, "2026-02-02T00:00:00Z"],
       [3, "2026-02-05T00:00:00Z"],
     ]);
-    expect(await getInvoice(invoice.id)).toMatchObject({ attempt_count: 3, next_payment_attempt: "2026-02-10T00:00:00Z" });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      attempt_count: 3,
+      next_payment_attempt: "2026-02-10T00:00:00Z",
+    });
   });
 });

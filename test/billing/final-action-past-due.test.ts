@@ -28,8 +28,17 @@ describe("final action past_due", () => {
     const { clock, subscription } = await declinedFromFebruary();
     await advance(clock.id, "2026-02-17T00:00:00Z");
     const [, invoice] = await invoicesOf(subscription.id);
-    expect(await getSubscription(subscription.id)).toMatchObject({ status: "past_due", canceled_at: null, ended_at: null });
-    expect(invoice).toMatchObject({ status: "open", attempt_count: 5, next_payment_attempt: null, amount_remaining: 1000 });
+    expect(await getSubscription(subscription.id)).toMatchObject({
+      status: "past_due",
+      canceled_at: null,
+      ended_at: null,
+    });
+    expect(invoice).toMatchObject({
+      status: "open",
+      attempt_count: 5,
+      next_payment_attempt: null,
+      amount_remaining: 1000,
+    });
     expect((await paymentsOf(invoice.id)).map((p) => [p.attempt, p.status, p.failure_code, p.created])).toEqual([
       [1, "failed", "card_declined", "2026-02-01T00:00:00Z"],
       [2, "failed", "card_declined", "2026-02-02T00:00:00Z"],
@@ -56,7 +65,11 @@ describe("final action past_due", () => {
       attempt_count: 1,
       next_payment_attempt: "2026-03-02T00:00:00Z",
     });
-    expect(await getSubscription(subscription.id)).toMatchObject({ status: "past_due", latest_invoice: march.id, ended_at: null });
+    expect(await getSubscription(subscription.id)).toMatchObject({
+      status: "past_due",
+      latest_invoice: march.id,
+      ended_at: null,
+    });
 
     await advance(clock.id, "2026-03-20T00:00:00Z");
     expect((await paymentsOf(march.id)).map((p) => p.created)).toEqual([
@@ -76,11 +89,13 @@ describe("final action past_due", () => {
     await advance(clock.id, "2026-03-03T12:00:00Z");
     await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" });
     const invoices = await invoicesOf(subscription.id);
-    expect(invoices.map((i) => [i.period_start, i.status, i.attempt_count, i.paid_at, i.next_payment_attempt])).toEqual([
-      ["2026-01-01T00:00:00Z", "paid", 1, "2026-01-01T00:00:00Z", null],
-      ["2026-02-01T00:00:00Z", "paid", 6, "2026-03-03T12:00:00Z", null],
-      ["2026-03-01T00:00:00Z", "paid", 3, "2026-03-03T12:00:00Z", null],
-    ]);
+    expect(invoices.map((i) => [i.period_start, i.status, i.attempt_count, i.paid_at, i.next_payment_attempt])).toEqual(
+      [
+        ["2026-01-01T00:00:00Z", "paid", 1, "2026-01-01T00:00:00Z", null],
+        ["2026-02-01T00:00:00Z", "paid", 6, "2026-03-03T12:00:00Z", null],
+        ["2026-03-01T00:00:00Z", "paid", 3, "2026-03-03T12:00:00Z", null],
+      ],
+    );
     expect((await getSubscription(subscription.id)).status).toBe("active");
     await advance(clock.id, "2026-03-25T00:00:00Z");
     expect(await paymentsOf(invoices[2].id)).toHaveLength(3);

@@ -34,8 +34,17 @@ describe("final action unpaid", () => {
 
   it("after the fifth failed attempt the subscription is unpaid, not ended, and the invoice stays open", async () => {
     const { clock, subscription, invoice } = await unpaid();
-    expect(await getSubscription(subscription.id)).toMatchObject({ status: "unpaid", canceled_at: null, ended_at: null });
-    expect(await getInvoice(invoice.id)).toMatchObject({ status: "open", attempt_count: 5, next_payment_attempt: null, amount_remaining: 1000 });
+    expect(await getSubscription(subscription.id)).toMatchObject({
+      status: "unpaid",
+      canceled_at: null,
+      ended_at: null,
+    });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      status: "open",
+      attempt_count: 5,
+      next_payment_attempt: null,
+      amount_remaining: 1000,
+    });
     expect((await paymentsOf(invoice.id)).map((p) => [p.attempt, p.status, p.created])).toEqual([
       [1, "failed", "2026-02-01T00:00:00Z"],
       [2, "failed", "2026-02-02T00:00:00Z"],
@@ -52,7 +61,16 @@ describe("final action unpaid", () => {
     const { clock, subscription, invoice } = await unpaid();
     await advance(clock.id, "2026-04-15T00:00:00Z");
     const invoices = await invoicesOf(subscription.id);
-    expect(invoices.map((i) => [i.billing_reason, i.period_start, i.status, i.amount_due, i.attempt_count, i.next_payment_attempt])).toEqual([
+    expect(
+      invoices.map((i) => [
+        i.billing_reason,
+        i.period_start,
+        i.status,
+        i.amount_due,
+        i.attempt_count,
+        i.next_payment_attempt,
+      ]),
+    ).toEqual([
       ["subscription_create", "2026-01-01T00:00:00Z", "paid", 1000, 1, null],
       ["subscription_cycle", "2026-02-01T00:00:00Z", "open", 1000, 5, null],
       ["subscription_cycle", "2026-03-01T00:00:00Z", "open", 1000, 0, null],
@@ -83,7 +101,12 @@ describe("final action unpaid", () => {
 
     await advance(clock.id, "2026-04-01T00:00:00Z");
     const [, , , april] = await invoicesOf(subscription.id);
-    expect(april).toMatchObject({ period_start: "2026-04-01T00:00:00Z", status: "paid", attempt_count: 1, paid_at: "2026-04-01T00:00:00Z" });
+    expect(april).toMatchObject({
+      period_start: "2026-04-01T00:00:00Z",
+      status: "paid",
+      attempt_count: 1,
+      paid_at: "2026-04-01T00:00:00Z",
+    });
     expect((await getSubscription(subscription.id)).status).toBe("active");
   });
 
@@ -93,11 +116,15 @@ describe("final action unpaid", () => {
     const [, , march] = await invoicesOf(subscription.id);
     expect(march.status).toBe("open");
 
-    expect((await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 1000, reference: "r1" })).status).toBe(201);
+    expect((await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 1000, reference: "r1" })).status).toBe(
+      201,
+    );
     expect((await getInvoice(invoice.id)).status).toBe("paid");
     expect((await getSubscription(subscription.id)).status).toBe("unpaid");
 
-    expect((await api("POST", `/v1/invoices/${march.id}/payments`, { amount: 1000, reference: "r2" })).status).toBe(201);
+    expect((await api("POST", `/v1/invoices/${march.id}/payments`, { amount: 1000, reference: "r2" })).status).toBe(
+      201,
+    );
     expect((await getInvoice(march.id)).status).toBe("paid");
     expect((await getSubscription(subscription.id)).status).toBe("active");
   });
@@ -120,7 +147,11 @@ describe("final action unpaid", () => {
     await advance(clock.id, "2026-03-02T00:00:00Z");
     await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_chargeDeclinedInsufficientFunds" });
     const [, feb, march] = await invoicesOf(subscription.id);
-    expect((await paymentsOf(feb.id)).at(-1)).toMatchObject({ attempt: 6, failure_code: "insufficient_funds", created: "2026-03-02T00:00:00Z" });
+    expect((await paymentsOf(feb.id)).at(-1)).toMatchObject({
+      attempt: 6,
+      failure_code: "insufficient_funds",
+      created: "2026-03-02T00:00:00Z",
+    });
     expect((await paymentsOf(march.id)).map((p) => [p.attempt, p.failure_code])).toEqual([[1, "insufficient_funds"]]);
     await advance(clock.id, "2026-03-25T00:00:00Z");
     expect(await paymentsOf(feb.id)).toHaveLength(6);

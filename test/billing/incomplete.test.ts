@@ -47,9 +47,9 @@ describe("a first invoice that fails", () => {
       next_payment_attempt: null,
       voided_at: null,
     });
-    expect((await paymentsOf(invoice.id)).map((p) => [p.attempt, p.status, p.method, p.failure_code, p.amount, p.created])).toEqual([
-      [1, "failed", "card", "card_declined", 1000, START],
-    ]);
+    expect(
+      (await paymentsOf(invoice.id)).map((p) => [p.attempt, p.status, p.method, p.failure_code, p.amount, p.created]),
+    ).toEqual([[1, "failed", "card", "card_declined", 1000, START]]);
   });
 
   for (const [paymentMethod, code] of [
@@ -67,7 +67,11 @@ describe("a first invoice that fails", () => {
     const { clock, subscription, invoice } = await incomplete();
     await advance(clock.id, "2026-03-11T06:59:59Z");
     expect(await paymentsOf(invoice.id)).toHaveLength(1);
-    expect(await getInvoice(invoice.id)).toMatchObject({ status: "open", attempt_count: 1, next_payment_attempt: null });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      status: "open",
+      attempt_count: 1,
+      next_payment_attempt: null,
+    });
     expect((await getSubscription(subscription.id)).status).toBe("incomplete");
   });
 });
@@ -114,7 +118,11 @@ describe("paying within 23 hours makes it active", () => {
     await advance(clock.id, "2026-03-11T06:00:00Z");
     expect(await paymentsOf(invoice.id)).toHaveLength(2);
     await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" });
-    expect(await getInvoice(invoice.id)).toMatchObject({ status: "paid", attempt_count: 3, paid_at: "2026-03-11T06:00:00Z" });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      status: "paid",
+      attempt_count: 3,
+      paid_at: "2026-03-11T06:00:00Z",
+    });
     expect((await getSubscription(subscription.id)).status).toBe("active");
     // Never charged again.
     const again = await api("POST", `/v1/invoices/${invoice.id}/pay`, {});
@@ -129,10 +137,24 @@ describe("paying within 23 hours makes it active", () => {
   it("by a manual payment of the full amount one second before the deadline", async () => {
     const { clock, subscription, invoice } = await incomplete();
     await advance(clock.id, "2026-03-11T06:59:59Z");
-    const payment = await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 1000, reference: "bank transfer 778" });
+    const payment = await api("POST", `/v1/invoices/${invoice.id}/payments`, {
+      amount: 1000,
+      reference: "bank transfer 778",
+    });
     expect(payment.status).toBe(201);
-    expect(payment.body).toMatchObject({ method: "manual", status: "succeeded", amount: 1000, reference: "bank transfer 778", created: "2026-03-11T06:59:59Z" });
-    expect(await getInvoice(invoice.id)).toMatchObject({ status: "paid", amount_paid: 1000, amount_remaining: 0, paid_at: "2026-03-11T06:59:59Z" });
+    expect(payment.body).toMatchObject({
+      method: "manual",
+      status: "succeeded",
+      amount: 1000,
+      reference: "bank transfer 778",
+      created: "2026-03-11T06:59:59Z",
+    });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      status: "paid",
+      amount_paid: 1000,
+      amount_remaining: 0,
+      paid_at: "2026-03-11T06:59:59Z",
+    });
     expect((await getSubscription(subscription.id)).status).toBe("active");
 
     await advance(clock.id, "2026-03-11T08:00:00Z");
@@ -143,7 +165,9 @@ describe("paying within 23 hours makes it active", () => {
   it("a partial manual payment is not enough: it stays incomplete", async () => {
     const { clock, subscription, invoice } = await incomplete();
     await advance(clock.id, "2026-03-10T12:00:00Z");
-    expect((await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 999, reference: "almost" })).status).toBe(201);
+    expect(
+      (await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 999, reference: "almost" })).status,
+    ).toBe(201);
     expect(await getInvoice(invoice.id)).toMatchObject({ status: "open", amount_paid: 999, amount_remaining: 1 });
     expect((await getSubscription(subscription.id)).status).toBe("incomplete");
   });
@@ -173,7 +197,9 @@ describe("not paid within 23 hours", () => {
     expect(cancel.status).toBe(400);
     expect(cancel.body.error.type).toBe("invalid_request_error");
     expect((await api("POST", `/v1/invoices/${invoice.id}/pay`, {})).status).toBe(400);
-    expect((await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 1000, reference: "late" })).status).toBe(400);
+    expect((await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 1000, reference: "late" })).status).toBe(
+      400,
+    );
     await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" });
     expect(await paymentsOf(invoice.id)).toHaveLength(1);
 
@@ -194,9 +220,17 @@ describe("not paid within 23 hours", () => {
 
 describe("the read model follows the expiry", () => {
   it("shows incomplete_expired in KV once the first invoice expires", async () => {
-    const { clock, subscription } = await subscribeOnClock("2026-03-10T08:00:00Z", { amount: 1000 }, {}, { payment_method: "pm_card_chargeDeclined" });
+    const { clock, subscription } = await subscribeOnClock(
+      "2026-03-10T08:00:00Z",
+      { amount: 1000 },
+      {},
+      { payment_method: "pm_card_chargeDeclined" },
+    );
     await advance(clock.id, "2026-03-11T08:00:00Z");
-    const summary = await eventually(() => kvSummary(subscription.id), (s) => s?.status === "incomplete_expired");
+    const summary = await eventually(
+      () => kvSummary(subscription.id),
+      (s) => s?.status === "incomplete_expired",
+    );
     expect(summary).toMatchObject({ status: "incomplete_expired", id: subscription.id });
   });
 });
@@ -206,7 +240,12 @@ describe("a renewal that falls due while incomplete (rule 9)", () => {
   // 28-day interval [Feb 10 20:00, Mar 10 20:00), charged round(1000 × 12 / 672) = 18.
   const ANCHOR = "2026-03-10T20:00:00Z";
   async function incompleteNearAnchor() {
-    const ctx = await subscribeOnClock(START, { amount: 1000 }, { billing_cycle_anchor: ANCHOR }, { payment_method: "pm_card_chargeDeclined" });
+    const ctx = await subscribeOnClock(
+      START,
+      { amount: 1000 },
+      { billing_cycle_anchor: ANCHOR },
+      { payment_method: "pm_card_chargeDeclined" },
+    );
     expect(ctx.subscription).toMatchObject({ status: "incomplete", current_period_end: ANCHOR });
     const [first] = await invoicesOf(ctx.subscription.id);
     expect(first).toMatchObject({ total: 18, amount_due: 18, status: "open" });
@@ -220,7 +259,9 @@ describe("a renewal that falls due while incomplete (rule 9)", () => {
     expect(await getSubscription(subscription.id)).toMatchObject({ status: "incomplete", current_period_end: ANCHOR });
     await advance(clock.id, "2026-03-12T00:00:00Z");
     const invoices = await invoicesOf(subscription.id);
-    expect(invoices.map((i) => [i.id, i.status, i.voided_at, i.attempt_count])).toEqual([[first.id, "void", EXPIRES, 1]]);
+    expect(invoices.map((i) => [i.id, i.status, i.voided_at, i.attempt_count])).toEqual([
+      [first.id, "void", EXPIRES, 1],
+    ]);
     expect(await getSubscription(subscription.id)).toMatchObject({ status: "incomplete_expired", ended_at: EXPIRES });
     expect(await paymentsOf(first.id)).toHaveLength(1);
   });
@@ -230,17 +271,32 @@ describe("a renewal that falls due while incomplete (rule 9)", () => {
     await advance(clock.id, "2026-03-10T22:00:00Z");
     await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" });
     const invoices = await invoicesOf(subscription.id);
-    expect(invoices.map((i) => [i.billing_reason, i.status, i.total, i.period_start, i.period_end, i.created, i.paid_at])).toEqual([
+    expect(
+      invoices.map((i) => [i.billing_reason, i.status, i.total, i.period_start, i.period_end, i.created, i.paid_at]),
+    ).toEqual([
       ["subscription_create", "paid", 18, START, ANCHOR, START, "2026-03-10T22:00:00Z"],
-      ["subscription_cycle", "paid", 1000, ANCHOR, "2026-04-10T20:00:00Z", "2026-03-10T22:00:00Z", "2026-03-10T22:00:00Z"],
+      [
+        "subscription_cycle",
+        "paid",
+        1000,
+        ANCHOR,
+        "2026-04-10T20:00:00Z",
+        "2026-03-10T22:00:00Z",
+        "2026-03-10T22:00:00Z",
+      ],
     ]);
     expect(await getSubscription(subscription.id)).toMatchObject({
-      status: "active", current_period_start: ANCHOR, current_period_end: "2026-04-10T20:00:00Z", latest_invoice: invoices[1].id,
+      status: "active",
+      current_period_start: ANCHOR,
+      current_period_end: "2026-04-10T20:00:00Z",
+      latest_invoice: invoices[1].id,
     });
     // The cycle goes on from the anchor.
     await advance(clock.id, "2026-04-10T20:00:00Z");
     expect((await invoicesOf(subscription.id)).map((i) => [i.period_start, i.total])).toEqual([
-      [START, 18], [ANCHOR, 1000], ["2026-04-10T20:00:00Z", 1000],
+      [START, 18],
+      [ANCHOR, 1000],
+      ["2026-04-10T20:00:00Z", 1000],
     ]);
     expect(first.number.endsWith("-0001")).toBe(true);
   });
@@ -251,9 +307,16 @@ describe("a renewal that falls due while incomplete (rule 9)", () => {
     await ok("POST", `/v1/invoices/${first.id}/payments`, { amount: 18, reference: "wire-1" });
     const [, renewal] = await invoicesOf(subscription.id);
     expect(renewal).toMatchObject({
-      billing_reason: "subscription_cycle", status: "open", total: 1000, attempt_count: 1,
-      created: "2026-03-10T21:00:00Z", next_payment_attempt: "2026-03-11T21:00:00Z",
+      billing_reason: "subscription_cycle",
+      status: "open",
+      total: 1000,
+      attempt_count: 1,
+      created: "2026-03-10T21:00:00Z",
+      next_payment_attempt: "2026-03-11T21:00:00Z",
     });
-    expect(await getSubscription(subscription.id)).toMatchObject({ status: "past_due", current_period_end: "2026-04-10T20:00:00Z" });
+    expect(await getSubscription(subscription.id)).toMatchObject({
+      status: "past_due",
+      current_period_end: "2026-04-10T20:00:00Z",
+    });
   });
 });

@@ -58,19 +58,31 @@ const PM_TOKEN: Record<Pm, string> = { visa: "pm_card_visa", declined: "pm_card_
 const advanceOp = fc.record({
   kind: fc.constant("advance" as const),
   // Often short (inside a retry ladder or the 23-hour window), else up to 70 days.
-  seconds: fc.oneof({ weight: 1, arbitrary: fc.integer({ min: HOUR, max: 3 * DAY }) }, { weight: 2, arbitrary: fc.integer({ min: HOUR, max: 70 * DAY }) }),
+  seconds: fc.oneof(
+    { weight: 1, arbitrary: fc.integer({ min: HOUR, max: 3 * DAY }) },
+    { weight: 2, arbitrary: fc.integer({ min: HOUR, max: 70 * DAY }) },
+  ),
 });
-const advanceToEndOp = fc.record({ kind: fc.constant("advanceToPeriodEnd" as const), offset: fc.constantFrom<0 | -1>(0, -1) });
+const advanceToEndOp = fc.record({
+  kind: fc.constant("advanceToPeriodEnd" as const),
+  offset: fc.constantFrom<0 | -1>(0, -1),
+});
 const changeOp = fc
   .record({
     kind: fc.constant("change" as const),
     // 0..2: the monthly plans; 3: the yearly plan (an interval change, rule 5), less often.
-    plan: fc.option(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 2 }) }, { weight: 1, arbitrary: fc.constant(3) }), { nil: null }),
+    plan: fc.option(
+      fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 2 }) }, { weight: 1, arbitrary: fc.constant(3) }),
+      { nil: null },
+    ),
     quantity: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }),
     behavior: fc.constantFrom<Behavior>("create_prorations", "always_invoice", "none"),
   })
   .filter((c) => c.plan !== null || c.quantity !== null);
-const itemOp = fc.record({ kind: fc.constant("item" as const), amount: fc.integer({ min: -500, max: 5000 }).filter((n) => n !== 0) });
+const itemOp = fc.record({
+  kind: fc.constant("item" as const),
+  amount: fc.integer({ min: -500, max: 5000 }).filter((n) => n !== 0),
+});
 const invoiceOp = fc.constant({ kind: "invoice" as const });
 const cancelOp = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: "cancel" as const, atPeriodEnd: true }) },
@@ -100,7 +112,12 @@ const scenarioArbitrary: fc.Arbitrary<Scenario> = fc
   .chain((withDeclines) =>
     fc.record({
       // Month ends (clamping), a leap February, odd seconds (rounding), a plain mid-month.
-      start: fc.constantFrom("2026-01-31T10:17:23Z", "2027-12-29T23:59:59Z", "2026-03-30T06:00:07Z", "2026-05-15T00:00:00Z"),
+      start: fc.constantFrom(
+        "2026-01-31T10:17:23Z",
+        "2027-12-29T23:59:59Z",
+        "2026-03-30T06:00:07Z",
+        "2026-05-15T00:00:00Z",
+      ),
       monthly: fc.uniqueArray(fc.integer({ min: 1, max: 99_999 }), { minLength: 3, maxLength: 3 }),
       yearly: fc.integer({ min: 1, max: 999_999 }),
       initialPlan: fc.integer({ min: 0, max: 2 }),
@@ -191,7 +208,10 @@ function addMonths(anchor: number, months: number): number {
   const year = Math.floor(total / 12);
   const month = total - year * 12;
   const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  return Date.UTC(year, month, Math.min(a.getUTCDate(), lastDay), a.getUTCHours(), a.getUTCMinutes(), a.getUTCSeconds()) / 1000;
+  return (
+    Date.UTC(year, month, Math.min(a.getUTCDate(), lastDay), a.getUTCHours(), a.getUTCMinutes(), a.getUTCSeconds()) /
+    1000
+  );
 }
 
 function periodStartOf(anchor: number, plan: PlanDef, k: number): number {
@@ -214,7 +234,15 @@ function prorate(unit: number, quantity: number, s: number, e: number, t: number
 }
 
 function subscriptionLine(plan: PlanDef, quantity: number, start: number, end: number): ExpLine {
-  return { type: "subscription", amount: plan.amount * quantity, quantity, plan: plan.id, periodStart: start, periodEnd: end, description: null };
+  return {
+    type: "subscription",
+    amount: plan.amount * quantity,
+    quantity,
+    plan: plan.id,
+    periodStart: start,
+    periodEnd: end,
+    description: null,
+  };
 }
 
 const openInvoices = (m: Model) => m.invoices.filter((i) => i.status === "open");
@@ -277,7 +305,14 @@ function attempt(m: Model, invoice: ModelInvoice, at: number, onRequest = false)
 }
 
 /** Rules 2 and 8: draft lines plus every pending line, credit applied, finalized, attempted. */
-function finalize(m: Model, reason: Invoice["billing_reason"], start: number, end: number, draft: ExpLine[], at: number) {
+function finalize(
+  m: Model,
+  reason: Invoice["billing_reason"],
+  start: number,
+  end: number,
+  draft: ExpLine[],
+  at: number,
+) {
   const lines = [...draft, ...m.pending];
   m.pending = [];
   const total = lines.reduce((sum, l) => sum + l.amount, 0);
@@ -292,8 +327,21 @@ function finalize(m: Model, reason: Invoice["billing_reason"], start: number, en
   }
   const status = amountDue === 0 ? "paid" : "open";
   const invoice: ModelInvoice = {
-    reason, periodStart: start, periodEnd: end, lines, total, creditApplied, amountDue, amountPaid: 0, status,
-    attempts: 0, scheduled: 0, nextAttempt: null, nextAttemptUnknown: false, created: at, paidAt: status === "paid" ? at : null,
+    reason,
+    periodStart: start,
+    periodEnd: end,
+    lines,
+    total,
+    creditApplied,
+    amountDue,
+    amountPaid: 0,
+    status,
+    attempts: 0,
+    scheduled: 0,
+    nextAttempt: null,
+    nextAttemptUnknown: false,
+    created: at,
+    paidAt: status === "paid" ? at : null,
   };
   m.invoices.push(invoice);
   // A final invoice is attempted once although its subscription has ended (rule 12).
@@ -303,7 +351,8 @@ function finalize(m: Model, reason: Invoice["billing_reason"], start: number, en
 /** Rule 12: what is pending at the end goes on a final invoice when its sum is positive, else is dropped. */
 function endWithPending(m: Model, at: number) {
   endModel(m, at);
-  if (m.pending.length > 0 && m.pending.reduce((sum, l) => sum + l.amount, 0) > 0) finalize(m, "subscription_final", at, at, [], at);
+  if (m.pending.length > 0 && m.pending.reduce((sum, l) => sum + l.amount, 0) > 0)
+    finalize(m, "subscription_final", at, at, [], at);
   m.pending = [];
 }
 
@@ -318,7 +367,14 @@ function renew(m: Model, createdAt = m.periodEnd) {
   m.periodStart = periodStartOf(m.anchor, m.plan, m.k);
   m.periodEnd = periodStartOf(m.anchor, m.plan, m.k + 1);
   expect(m.periodStart).toBe(at);
-  finalize(m, "subscription_cycle", m.periodStart, m.periodEnd, [subscriptionLine(m.plan, m.quantity, m.periodStart, m.periodEnd)], createdAt);
+  finalize(
+    m,
+    "subscription_cycle",
+    m.periodStart,
+    m.periodEnd,
+    [subscriptionLine(m.plan, m.quantity, m.periodStart, m.periodEnd)],
+    createdAt,
+  );
 }
 
 /**
@@ -440,7 +496,13 @@ function differences(actual: unknown, expected: unknown, path = "", out: string[
   if (typeof actual === "object" && actual !== null && typeof expected === "object" && expected !== null) {
     const keys = new Set([...Object.keys(actual), ...Object.keys(expected)]);
     for (const key of keys) {
-      differences((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key], `${path}.${key}`, out, limit);
+      differences(
+        (actual as Record<string, unknown>)[key],
+        (expected as Record<string, unknown>)[key],
+        `${path}.${key}`,
+        out,
+        limit,
+      );
     }
   } else if (!Object.is(actual, expected)) {
     out.push(`${path || "value"}: actual ${JSON.stringify(actual)} ≠ expected ${JSON.stringify(expected)}`);
@@ -587,10 +649,19 @@ async function checkInvariants(sub: Subscription, invoices: Invoice[], facts: Ru
   const cycleReasons = new Set(["subscription_create", "subscription_cycle"]);
   for (const inv of invoices.filter((i) => cycleReasons.has(i.billing_reason))) {
     const subLines = inv.lines.filter((l) => l.type === "subscription");
-    expect(subLines.map((l) => [l.period_start, l.period_end]), `invoice ${inv.number}`).toEqual([[inv.period_start, inv.period_end]]);
+    expect(
+      subLines.map((l) => [l.period_start, l.period_end]),
+      `invoice ${inv.number}`,
+    ).toEqual([[inv.period_start, inv.period_end]]);
   }
   const periods = invoices.flatMap((inv) =>
-    inv.lines.filter((l) => l.type === "subscription").map((l) => ({ start: toSec(l.period_start), end: toSec(l.period_end), restart: inv.billing_reason === "subscription_update" })),
+    inv.lines
+      .filter((l) => l.type === "subscription")
+      .map((l) => ({
+        start: toSec(l.period_start),
+        end: toSec(l.period_end),
+        restart: inv.billing_reason === "subscription_update",
+      })),
   );
   for (let n = 1; n < periods.length; n++) {
     const prev = periods[n - 1]!;
@@ -634,14 +705,22 @@ async function checkInvariants(sub: Subscription, invoices: Invoice[], facts: Ru
     const payments = await paymentsOf(inv.id);
     const where = `invoice ${inv.number}`;
     const succeeded = payments.filter((p) => p.status === "succeeded");
-    expect(succeeded.filter((p) => p.method === "card").length, `${where}: charged at most once`).toBeLessThanOrEqual(1);
+    expect(succeeded.filter((p) => p.method === "card").length, `${where}: charged at most once`).toBeLessThanOrEqual(
+      1,
+    );
     expect(sum(succeeded.map((p) => p.amount)), `${where}: amount_paid = succeeded payments`).toBe(inv.amount_paid);
     expect(payments.length, `${where}: one payment per attempt`).toBe(inv.attempt_count);
-    expect(payments.some((p) => p.status === "pending"), where).toBe(false);
+    expect(
+      payments.some((p) => p.status === "pending"),
+      where,
+    ).toBe(false);
     if (inv.amount_due === 0) expect(payments, `${where}: nothing due, no attempt`).toEqual([]);
     if (!facts.declinedEver) {
       expect(inv.status, where).toBe("paid");
-      expect(payments.map((p) => [p.status, p.amount]), where).toEqual(inv.amount_due > 0 ? [["succeeded", inv.amount_due]] : []);
+      expect(
+        payments.map((p) => [p.status, p.amount]),
+        where,
+      ).toEqual(inv.amount_due > 0 ? [["succeeded", inv.amount_due]] : []);
     }
   }
   if (!facts.declinedEver) {
@@ -651,12 +730,20 @@ async function checkInvariants(sub: Subscription, invoices: Invoice[], facts: Ru
   }
 
   // 7. Causal order (API.md §6): subscription.created first; each invoice created < finalized.
-  const events = (await ok<ListPage<{ type: string; data: { object: { id: string } } }>>("GET", `/v1/subscriptions/${sub.id}/events?limit=100`)).data;
+  const events = (
+    await ok<ListPage<{ type: string; data: { object: { id: string } } }>>(
+      "GET",
+      `/v1/subscriptions/${sub.id}/events?limit=100`,
+    )
+  ).data;
   expect(events[0]?.type).toBe("subscription.created");
   for (const inv of invoices) {
     const of = events.map((e, n) => ({ n, type: e.type, id: e.data.object.id })).filter((e) => e.id === inv.id);
     if (of.length === 0) continue; // beyond the first page
-    expect(of.slice(0, 2).map((e) => e.type), `events of invoice ${inv.number}`).toEqual(["invoice.created", "invoice.finalized"]);
+    expect(
+      of.slice(0, 2).map((e) => e.type),
+      `events of invoice ${inv.number}`,
+    ).toEqual(["invoice.created", "invoice.finalized"]);
   }
 
   // 6. Proration lines: what each change made, as rule 4's formula gives it.
@@ -664,7 +751,11 @@ async function checkInvariants(sub: Subscription, invoices: Invoice[], facts: Ru
   const expected = facts.prorations.filter((_, n) => facts.prorationInvoiced[n]);
   // As multisets: lines left pending reach an invoice after the lines of a later change.
   const sorted = (views: object[]) => views.map((v) => JSON.stringify(v)).sort();
-  expectSame(sorted(prorationLines.map((l) => actualLineView(l, true))), sorted(expected.map(expectedLineView)), "proration lines vs rule 4");
+  expectSame(
+    sorted(prorationLines.map((l) => actualLineView(l, true))),
+    sorted(expected.map(expectedLineView)),
+    "proration lines vs rule 4",
+  );
 }
 
 // ───────────────────────────── one run ─────────────────────────────
@@ -672,33 +763,70 @@ async function checkInvariants(sub: Subscription, invoices: Invoice[], facts: Ru
 async function runScenario(sc: Scenario): Promise<void> {
   const trace: string[] = [];
   const clock = await ok<TestClock>("POST", "/v1/test_clocks", { frozen_time: sc.start });
-  const customer = await ok<Customer>("POST", "/v1/customers", { email: "prop@example.com", payment_method: PM_TOKEN[sc.initialPm], test_clock: clock.id });
+  const customer = await ok<Customer>("POST", "/v1/customers", {
+    email: "prop@example.com",
+    payment_method: PM_TOKEN[sc.initialPm],
+    test_clock: clock.id,
+  });
   const names = ["Basic", "Plus", "Pro"];
   const plans: PlanDef[] = [];
   for (const [n, amount] of sc.monthly.entries()) {
-    const plan = await ok<Plan>("POST", "/v1/plans", { id: uniquePlanId("inv"), name: names[n], currency: "usd", amount, interval: "month" });
+    const plan = await ok<Plan>("POST", "/v1/plans", {
+      id: uniquePlanId("inv"),
+      name: names[n],
+      currency: "usd",
+      amount,
+      interval: "month",
+    });
     plans.push({ id: plan.id, name: plan.name, amount, interval: "month" });
   }
-  const yearly = await ok<Plan>("POST", "/v1/plans", { id: uniquePlanId("inv"), name: "Annual", currency: "usd", amount: sc.yearly, interval: "year" });
+  const yearly = await ok<Plan>("POST", "/v1/plans", {
+    id: uniquePlanId("inv"),
+    name: "Annual",
+    currency: "usd",
+    amount: sc.yearly,
+    interval: "year",
+  });
   plans.push({ id: yearly.id, name: yearly.name, amount: sc.yearly, interval: "year" });
 
   const initial = plans[sc.initialPlan]!;
   const start = toSec(sc.start);
   const anchor = sc.anchor == null ? null : sc.anchor === "interval" ? addMonths(start, 1) : start + sc.anchor;
   const created = await ok<Subscription>("POST", "/v1/subscriptions", {
-    customer: customer.id, plan: initial.id, quantity: sc.initialQuantity, ...(anchor === null ? {} : { billing_cycle_anchor: iso(anchor) }),
+    customer: customer.id,
+    plan: initial.id,
+    quantity: sc.initialQuantity,
+    ...(anchor === null ? {} : { billing_cycle_anchor: iso(anchor) }),
   });
   const sid = created.id;
   // With an anchor, period −1 is [start, anchor): rule 6 prices it against [anchor − 1 month, anchor).
   const m: Model = {
-    now: start, plan: initial, quantity: sc.initialQuantity, anchor: anchor ?? start, k: anchor === null ? 0 : -1,
-    periodStart: start, periodEnd: anchor ?? periodStartOf(start, initial, 1), status: "active",
-    cancelAtPeriodEnd: false, endedAt: null, expireAt: null, credit: 0, pending: [], invoices: [], pm: sc.initialPm,
+    now: start,
+    plan: initial,
+    quantity: sc.initialQuantity,
+    anchor: anchor ?? start,
+    k: anchor === null ? 0 : -1,
+    periodStart: start,
+    periodEnd: anchor ?? periodStartOf(start, initial, 1),
+    status: "active",
+    cancelAtPeriodEnd: false,
+    endedAt: null,
+    expireAt: null,
+    credit: 0,
+    pending: [],
+    invoices: [],
+    pm: sc.initialPm,
   };
   const firstLine = subscriptionLine(initial, sc.initialQuantity, m.periodStart, m.periodEnd);
-  if (anchor !== null && addMonths(start, 1) !== anchor) firstLine.amount = prorate(initial.amount, sc.initialQuantity, addMonths(anchor, -1), anchor, start);
+  if (anchor !== null && addMonths(start, 1) !== anchor)
+    firstLine.amount = prorate(initial.amount, sc.initialQuantity, addMonths(anchor, -1), anchor, start);
   finalize(m, "subscription_create", m.periodStart, m.periodEnd, [firstLine], start);
-  const facts: RunFacts = { declinedEver: sc.initialPm === "declined", cancelRequested: false, prorations: [], prorationInvoiced: [] };
+  const facts: RunFacts = {
+    declinedEver: sc.initialPm === "declined",
+    cancelRequested: false,
+    prorations: [],
+    prorationInvoiced: [],
+  };
   /** For each pending proration fact: its index, so it can be marked invoiced when swept. */
   let pendingProrations: number[] = [];
   const sweep = (before: number) => {
@@ -715,20 +843,26 @@ async function runScenario(sc: Scenario): Promise<void> {
       switch (op.kind) {
         case "advance": {
           const target = m.now + op.seconds;
-          const ready = await ok<TestClock>("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: iso(target) });
+          const ready = await ok<TestClock>("POST", `/v1/test_clocks/${clock.id}/advance`, {
+            frozen_time: iso(target),
+          });
           expect(ready).toMatchObject({ status: "ready", frozen_time: iso(target) });
           advanceModel(m, target);
           break;
         }
         case "advanceToPeriodEnd": {
           const target = isEnded(m.status) ? m.now + HOUR : Math.max(m.now + 1, m.periodEnd + op.offset);
-          const ready = await ok<TestClock>("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: iso(target) });
+          const ready = await ok<TestClock>("POST", `/v1/test_clocks/${clock.id}/advance`, {
+            frozen_time: iso(target),
+          });
           expect(ready).toMatchObject({ status: "ready", frozen_time: iso(target) });
           advanceModel(m, target);
           break;
         }
         case "change": {
-          const body: { plan?: string; quantity?: number; proration_behavior: Behavior } = { proration_behavior: op.behavior };
+          const body: { plan?: string; quantity?: number; proration_behavior: Behavior } = {
+            proration_behavior: op.behavior,
+          };
           if (op.plan !== null) body.plan = plans[op.plan]!.id;
           if (op.quantity !== null) body.quantity = op.quantity;
           if (m.status !== "active" && m.status !== "past_due") {
@@ -737,12 +871,20 @@ async function runScenario(sc: Scenario): Promise<void> {
           }
           const preview = expectOk<ChangePreview>(await sub("preview_change", body), 200);
           const changed = expectOk<Subscription>(await sub("change", body), 200);
-          const made = changeModel(m, op.plan !== null ? plans[op.plan]! : m.plan, op.quantity ?? m.quantity, op.behavior);
+          const made = changeModel(
+            m,
+            op.plan !== null ? plans[op.plan]! : m.plan,
+            op.quantity ?? m.quantity,
+            op.behavior,
+          );
           // Invariant 6 at once, even for lines left pending: the preview shows the lines the
           // change makes (with the pending ones when it invoices at once), by rule 4's formula.
           const issued = m.invoices.length > before ? m.invoices[m.invoices.length - 1]! : null;
           expectSame(
-            { invoiced_now: preview.invoiced_now, lines: preview.lines.map((l) => actualLineView(l, l.type !== "subscription")) },
+            {
+              invoiced_now: preview.invoiced_now,
+              lines: preview.lines.map((l) => actualLineView(l, l.type !== "subscription")),
+            },
             { invoiced_now: issued !== null, lines: (issued ? issued.lines : made).map(expectedLineView) },
             "preview_change",
           );
@@ -753,7 +895,9 @@ async function runScenario(sc: Scenario): Promise<void> {
             facts.prorationInvoiced[first + n] = invoiced;
             if (!invoiced) pendingProrations.push(first + n);
           });
-          expect(changed.invoice ? changed.invoice.id : null, "the change's invoice").toBe(invoiced ? changed.latest_invoice : null);
+          expect(changed.invoice ? changed.invoice.id : null, "the change's invoice").toBe(
+            invoiced ? changed.latest_invoice : null,
+          );
           break;
         }
         case "item": {
@@ -763,7 +907,15 @@ async function runScenario(sc: Scenario): Promise<void> {
             break;
           }
           expectOk<InvoiceLine>(res, 201);
-          m.pending.push({ type: "invoice_item", amount: op.amount, quantity: 1, plan: null, periodStart: m.now, periodEnd: m.now, description: `Item ${step}` });
+          m.pending.push({
+            type: "invoice_item",
+            amount: op.amount,
+            quantity: 1,
+            plan: null,
+            periodStart: m.now,
+            periodEnd: m.now,
+            description: `Item ${step}`,
+          });
           break;
         }
         case "invoice": {
@@ -815,12 +967,19 @@ async function runScenario(sc: Scenario): Promise<void> {
         }
       }
       sweep(before);
-      const [invoices, current] = await Promise.all([allInvoices(sid), ok<Subscription>("GET", `/v1/subscriptions/${sid}`)]);
-      trace.push(`${step}: ${JSON.stringify(op)} → ${current.status}, ${invoices.length} invoices, credit ${current.credit_balance}`);
+      const [invoices, current] = await Promise.all([
+        allInvoices(sid),
+        ok<Subscription>("GET", `/v1/subscriptions/${sid}`),
+      ]);
+      trace.push(
+        `${step}: ${JSON.stringify(op)} → ${current.status}, ${invoices.length} invoices, credit ${current.credit_balance}`,
+      );
       compareWithModel(m, invoices, current);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      throw new Error(`step ${step} ${JSON.stringify(op)} failed: ${message}\nsubscription ${sid}\ntrace:\n${trace.join("\n")}`);
+      throw new Error(
+        `step ${step} ${JSON.stringify(op)} failed: ${message}\nsubscription ${sid}\ntrace:\n${trace.join("\n")}`,
+      );
     }
   }
 
@@ -844,21 +1003,42 @@ const PINNED: { name: string; scenario: Scenario }[] = [
     // past_due, and then it never expired. Invoicing now is refused while incomplete.
     name: "an incomplete subscription cannot be invoiced now and stays incomplete (rule 9)",
     scenario: {
-      start: "2026-01-31T10:17:23Z", monthly: [1, 2, 3], yearly: 1, initialPlan: 0, initialQuantity: 1, initialPm: "declined",
+      start: "2026-01-31T10:17:23Z",
+      monthly: [1, 2, 3],
+      yearly: 1,
+      initialPlan: 0,
+      initialQuantity: 1,
+      initialPm: "declined",
       ops: [{ kind: "item", amount: 1 }, { kind: "invoice" }],
     },
   },
   {
     name: "an incomplete subscription expires at 23 hours; a card added later pays nothing",
     scenario: {
-      start: "2026-05-15T00:00:00Z", monthly: [1000, 2000, 3000], yearly: 10000, initialPlan: 1, initialQuantity: 2, initialPm: "declined",
-      ops: [{ kind: "advance", seconds: 22 * HOUR }, { kind: "item", amount: 300 }, { kind: "advance", seconds: HOUR }, { kind: "pm", pm: "visa" }, { kind: "invoice" }],
+      start: "2026-05-15T00:00:00Z",
+      monthly: [1000, 2000, 3000],
+      yearly: 10000,
+      initialPlan: 1,
+      initialQuantity: 2,
+      initialPm: "declined",
+      ops: [
+        { kind: "advance", seconds: 22 * HOUR },
+        { kind: "item", amount: 300 },
+        { kind: "advance", seconds: HOUR },
+        { kind: "pm", pm: "visa" },
+        { kind: "invoice" },
+      ],
     },
   },
   {
     name: "interval changes at the very start of a period: month → year → month",
     scenario: {
-      start: "2026-01-31T10:17:23Z", monthly: [1, 2, 3], yearly: 1, initialPlan: 0, initialQuantity: 1, initialPm: "visa",
+      start: "2026-01-31T10:17:23Z",
+      monthly: [1, 2, 3],
+      yearly: 1,
+      initialPlan: 0,
+      initialQuantity: 1,
+      initialPm: "visa",
       ops: [
         { kind: "change", plan: 3, quantity: null, behavior: "create_prorations" },
         { kind: "change", plan: 0, quantity: null, behavior: "create_prorations" },
@@ -873,7 +1053,12 @@ const PINNED: { name: string; scenario: Scenario }[] = [
     // follow, and the failure of the last cancels at R+16 d, the invoice left open.
     name: "a declined renewal walks the whole retry ladder, then the subscription is canceled",
     scenario: {
-      start: "2027-12-29T23:59:59Z", monthly: [999, 2500, 4999], yearly: 50000, initialPlan: 0, initialQuantity: 3, initialPm: "visa",
+      start: "2027-12-29T23:59:59Z",
+      monthly: [999, 2500, 4999],
+      yearly: 50000,
+      initialPlan: 0,
+      initialQuantity: 3,
+      initialPm: "visa",
       ops: [
         { kind: "change", plan: 2, quantity: null, behavior: "create_prorations" },
         { kind: "pm", pm: "declined" },
@@ -889,29 +1074,70 @@ const PINNED: { name: string; scenario: Scenario }[] = [
   {
     name: "a renewal held while incomplete is invoiced when a new card pays the first invoice (rule 9)",
     scenario: {
-      start: "2026-03-30T06:00:07Z", monthly: [1000, 2000, 3000], yearly: 10000, initialPlan: 0, initialQuantity: 1, initialPm: "declined", anchor: 2 * HOUR,
-      ops: [{ kind: "advance", seconds: 3 * HOUR }, { kind: "item", amount: 250 }, { kind: "pm", pm: "visa" }, { kind: "advanceToPeriodEnd", offset: 0 }],
+      start: "2026-03-30T06:00:07Z",
+      monthly: [1000, 2000, 3000],
+      yearly: 10000,
+      initialPlan: 0,
+      initialQuantity: 1,
+      initialPm: "declined",
+      anchor: 2 * HOUR,
+      ops: [
+        { kind: "advance", seconds: 3 * HOUR },
+        { kind: "item", amount: 250 },
+        { kind: "pm", pm: "visa" },
+        { kind: "advanceToPeriodEnd", offset: 0 },
+      ],
     },
   },
   {
     name: "a renewal held while incomplete is never invoiced when the first invoice expires (rule 9)",
     scenario: {
-      start: "2026-01-31T10:17:23Z", monthly: [1000, 2000, 3000], yearly: 10000, initialPlan: 2, initialQuantity: 2, initialPm: "declined", anchor: 5 * HOUR,
-      ops: [{ kind: "advance", seconds: 30 * HOUR }, { kind: "pm", pm: "visa" }, { kind: "advance", seconds: 40 * DAY }],
+      start: "2026-01-31T10:17:23Z",
+      monthly: [1000, 2000, 3000],
+      yearly: 10000,
+      initialPlan: 2,
+      initialQuantity: 2,
+      initialPm: "declined",
+      anchor: 5 * HOUR,
+      ops: [
+        { kind: "advance", seconds: 30 * HOUR },
+        { kind: "pm", pm: "visa" },
+        { kind: "advance", seconds: 40 * DAY },
+      ],
     },
   },
   {
     name: "an upgrade's prorations reach a final invoice at an immediate cancel (rule 12), in a short first period (rule 4)",
     scenario: {
-      start: "2026-05-15T00:00:00Z", monthly: [1000, 2000, 3000], yearly: 10000, initialPlan: 0, initialQuantity: 1, initialPm: "visa", anchor: 10 * DAY,
-      ops: [{ kind: "advance", seconds: 5 * DAY }, { kind: "change", plan: 2, quantity: null, behavior: "create_prorations" }, { kind: "cancel", atPeriodEnd: false }],
+      start: "2026-05-15T00:00:00Z",
+      monthly: [1000, 2000, 3000],
+      yearly: 10000,
+      initialPlan: 0,
+      initialQuantity: 1,
+      initialPm: "visa",
+      anchor: 10 * DAY,
+      ops: [
+        { kind: "advance", seconds: 5 * DAY },
+        { kind: "change", plan: 2, quantity: null, behavior: "create_prorations" },
+        { kind: "cancel", atPeriodEnd: false },
+      ],
     },
   },
   {
     name: "an anchor exactly one month away is a full first period; items left at a period-end cancel are billed (rules 6, 12)",
     scenario: {
-      start: "2026-01-31T10:17:23Z", monthly: [1000, 2000, 3000], yearly: 10000, initialPlan: 1, initialQuantity: 1, initialPm: "visa", anchor: "interval",
-      ops: [{ kind: "item", amount: 700 }, { kind: "cancel", atPeriodEnd: true }, { kind: "advance", seconds: 40 * DAY }],
+      start: "2026-01-31T10:17:23Z",
+      monthly: [1000, 2000, 3000],
+      yearly: 10000,
+      initialPlan: 1,
+      initialQuantity: 1,
+      initialPm: "visa",
+      anchor: "interval",
+      ops: [
+        { kind: "item", amount: 700 },
+        { kind: "cancel", atPeriodEnd: true },
+        { kind: "advance", seconds: 40 * DAY },
+      ],
     },
   },
 ];
@@ -919,14 +1145,21 @@ const PINNED: { name: string; scenario: Scenario }[] = [
 describe("billing invariants under random operation sequences (model-based)", () => {
   it("keeps every invoice, period, credit and payment exact", async () => {
     // ~0.1 s per run here; a failure prints the shrunk scenario (its ops) and the seed.
-    await fc.assert(fc.asyncProperty(scenarioArbitrary, (scenario) => runScenario(scenario)), {
-      numRuns: 50,
-      interruptAfterTimeLimit: 100_000,
-      markInterruptAsFailure: false,
-    });
+    await fc.assert(
+      fc.asyncProperty(scenarioArbitrary, (scenario) => runScenario(scenario)),
+      {
+        numRuns: 50,
+        interruptAfterTimeLimit: 100_000,
+        markInterruptAsFailure: false,
+      },
+    );
   }, 120_000);
 
-  it.each(PINNED)("pinned: $name", async ({ scenario }) => {
-    await runScenario(scenario);
-  }, 30_000);
+  it.each(PINNED)(
+    "pinned: $name",
+    async ({ scenario }) => {
+      await runScenario(scenario);
+    },
+    30_000,
+  );
 });

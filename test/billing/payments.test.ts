@@ -14,7 +14,10 @@ const getInvoice = (id: string) => ok("GET", `/v1/invoices/${id}`);
 let keys = 0;
 const uniqueKey = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++keys}`;
 
-function expect400(response: { status: number; body: { error: { type: string; code: string; message: string; param?: string } } }, param?: string) {
+function expect400(
+  response: { status: number; body: { error: { type: string; code: string; message: string; param?: string } } },
+  param?: string,
+) {
   expect(response.status).toBe(400);
   expect(response.body.error.type).toBe("invalid_request_error");
   expect(typeof response.body.error.code).toBe("string");
@@ -40,7 +43,10 @@ describe("manual payments: POST /v1/invoices/{id}/payments", () => {
     const { clock, subscription, invoice } = await pastDue();
     await advance(clock.id, "2026-02-01T12:00:00Z");
 
-    const partial = await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 400, reference: "wire 2026-02-01 #4411" });
+    const partial = await api("POST", `/v1/invoices/${invoice.id}/payments`, {
+      amount: 400,
+      reference: "wire 2026-02-01 #4411",
+    });
     expect(partial.status).toBe(201);
     expect(partial.body).toMatchObject({
       object: "payment",
@@ -66,16 +72,30 @@ describe("manual payments: POST /v1/invoices/{id}/payments", () => {
 
     // The scheduled card retry charges only what remains.
     await advance(clock.id, "2026-02-02T00:00:00Z");
-    expect(await getInvoice(invoice.id)).toMatchObject({ status: "open", attempt_count: 2, amount_paid: 400, amount_remaining: 600 });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      status: "open",
+      attempt_count: 2,
+      amount_paid: 400,
+      amount_remaining: 600,
+    });
 
     // More than what remains: 400 on `amount`, and nothing recorded.
     await advance(clock.id, "2026-02-03T08:00:00Z");
-    expect400(await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 601, reference: "too much" }), "amount");
+    expect400(
+      await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 601, reference: "too much" }),
+      "amount",
+    );
     expect(await getInvoice(invoice.id)).toMatchObject({ status: "open", amount_paid: 400, amount_remaining: 600 });
 
     const rest = await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 600, reference: "wire #2" });
     expect(rest.status).toBe(201);
-    expect(rest.body).toMatchObject({ amount: 600, method: "manual", status: "succeeded", reference: "wire #2", created: "2026-02-03T08:00:00Z" });
+    expect(rest.body).toMatchObject({
+      amount: 600,
+      method: "manual",
+      status: "succeeded",
+      reference: "wire #2",
+      created: "2026-02-03T08:00:00Z",
+    });
     expect(await getInvoice(invoice.id)).toMatchObject({
       status: "paid",
       amount_paid: 1000,
@@ -104,13 +124,28 @@ describe("manual payments: POST /v1/invoices/{id}/payments", () => {
   it("an idempotent replay records the payment once; another body under the same key is 422", async () => {
     const { invoice } = await pastDue();
     const key = uniqueKey("manual");
-    const first = await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 300, reference: "cash" }, { headers: { "Idempotency-Key": key } });
+    const first = await api(
+      "POST",
+      `/v1/invoices/${invoice.id}/payments`,
+      { amount: 300, reference: "cash" },
+      { headers: { "Idempotency-Key": key } },
+    );
     expect(first.status).toBe(201);
-    const replay = await api("POST", `/v1/invoices/${invoice.id}/payments`, { reference: "cash", amount: 300 }, { headers: { "Idempotency-Key": key } });
+    const replay = await api(
+      "POST",
+      `/v1/invoices/${invoice.id}/payments`,
+      { reference: "cash", amount: 300 },
+      { headers: { "Idempotency-Key": key } },
+    );
     expect(replay.status).toBe(201);
     expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
     expect(replay.body).toEqual(first.body);
-    const other = await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 301, reference: "cash" }, { headers: { "Idempotency-Key": key } });
+    const other = await api(
+      "POST",
+      `/v1/invoices/${invoice.id}/payments`,
+      { amount: 301, reference: "cash" },
+      { headers: { "Idempotency-Key": key } },
+    );
     expect(other.status).toBe(422);
     expect(other.body.error.type).toBe("idempotency_error");
     expect(await getInvoice(invoice.id)).toMatchObject({ amount_paid: 300, amount_remaining: 700 });
@@ -139,7 +174,14 @@ describe("manual payments: POST /v1/invoices/{id}/payments", () => {
 
   it("validates the body: amount is a positive integer, reference is required", async () => {
     const { invoice } = await pastDue();
-    for (const body of [{ amount: 0, reference: "x" }, { amount: -5, reference: "x" }, { amount: 10.5, reference: "x" }, { amount: 100 }, { reference: "x" }, { amount: 100, reference: "x", extra: 1 }]) {
+    for (const body of [
+      { amount: 0, reference: "x" },
+      { amount: -5, reference: "x" },
+      { amount: 10.5, reference: "x" },
+      { amount: 100 },
+      { reference: "x" },
+      { amount: 100, reference: "x", extra: 1 },
+    ]) {
       const response = await api("POST", `/v1/invoices/${invoice.id}/payments`, body);
       expect(response.status, JSON.stringify(body)).toBe(400);
     }
@@ -164,14 +206,22 @@ describe("POST /v1/invoices/{id}/pay", () => {
     const paid = await api("POST", `/v1/invoices/${invoice.id}/pay`, {});
     expect(paid.status).toBe(200);
     // Attempt 2 (on request) failed at 06:00; the scheduled retry stays 1 day after attempt 1.
-    expect(paid.body).toMatchObject({ id: invoice.id, status: "open", attempt_count: 2, next_payment_attempt: "2026-02-02T00:00:00Z" });
+    expect(paid.body).toMatchObject({
+      id: invoice.id,
+      status: "open",
+      attempt_count: 2,
+      next_payment_attempt: "2026-02-02T00:00:00Z",
+    });
     expect((await paymentsOf(invoice.id)).map((p) => [p.attempt, p.status, p.failure_code, p.created])).toEqual([
       [1, "failed", "card_declined", "2026-02-01T00:00:00Z"],
       [2, "failed", "card_declined", "2026-02-01T06:00:00Z"],
     ]);
     await advance(clock.id, "2026-02-02T00:00:00Z");
     // The second scheduled attempt ran on time; the next rung is 3 days after it.
-    expect(await getInvoice(invoice.id)).toMatchObject({ attempt_count: 3, next_payment_attempt: "2026-02-05T00:00:00Z" });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      attempt_count: 3,
+      next_payment_attempt: "2026-02-05T00:00:00Z",
+    });
     expect((await paymentsOf(invoice.id)).map((p) => [p.attempt, p.created])).toEqual([
       [1, "2026-02-01T00:00:00Z"],
       [2, "2026-02-01T06:00:00Z"],
@@ -183,15 +233,26 @@ describe("POST /v1/invoices/{id}/pay", () => {
   it("four /pay calls in a row do not run the ladder to its final action", async () => {
     const { subscription, invoice } = await pastDue();
     for (let i = 0; i < 4; i++) expect((await api("POST", `/v1/invoices/${invoice.id}/pay`, {})).status).toBe(200);
-    expect(await getInvoice(invoice.id)).toMatchObject({ status: "open", attempt_count: 5, next_payment_attempt: "2026-02-02T00:00:00Z" });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      status: "open",
+      attempt_count: 5,
+      next_payment_attempt: "2026-02-02T00:00:00Z",
+    });
     expect((await getSubscription(subscription.id)).status).toBe("past_due");
   });
 
   it("succeeds after a card update on the open invoice of a canceled subscription (which the PATCH does not retry)", async () => {
     const { clock, customer, subscription, invoice } = await pastDue();
     await advance(clock.id, "2026-02-20T00:00:00Z");
-    expect(await getSubscription(subscription.id)).toMatchObject({ status: "canceled", ended_at: "2026-02-17T00:00:00Z" });
-    expect(await getInvoice(invoice.id)).toMatchObject({ status: "open", attempt_count: 5, next_payment_attempt: null });
+    expect(await getSubscription(subscription.id)).toMatchObject({
+      status: "canceled",
+      ended_at: "2026-02-17T00:00:00Z",
+    });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      status: "open",
+      attempt_count: 5,
+      next_payment_attempt: null,
+    });
 
     await advance(clock.id, "2026-02-21T15:00:00Z");
     await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" });
@@ -212,9 +273,19 @@ describe("POST /v1/invoices/{id}/pay", () => {
     });
     const payments = await paymentsOf(invoice.id);
     expect(payments).toHaveLength(6);
-    expect(payments[5]).toMatchObject({ attempt: 6, status: "succeeded", method: "card", amount: 1000, failure_code: null, created: "2026-02-21T15:00:00Z" });
+    expect(payments[5]).toMatchObject({
+      attempt: 6,
+      status: "succeeded",
+      method: "card",
+      amount: 1000,
+      failure_code: null,
+      created: "2026-02-21T15:00:00Z",
+    });
     // Paying an old invoice does not bring a canceled subscription back.
-    expect(await getSubscription(subscription.id)).toMatchObject({ status: "canceled", ended_at: "2026-02-17T00:00:00Z" });
+    expect(await getSubscription(subscription.id)).toMatchObject({
+      status: "canceled",
+      ended_at: "2026-02-17T00:00:00Z",
+    });
 
     expect400(await api("POST", `/v1/invoices/${invoice.id}/pay`, {}));
     expect(await paymentsOf(invoice.id)).toHaveLength(6);
@@ -234,11 +305,21 @@ describe("void and mark_uncollectible", () => {
     it(`${action} closes an open invoice as ${status} and stops its retries`, async () => {
       const { clock, subscription, invoice } = await pastDue();
       await advance(clock.id, "2026-02-02T10:00:00Z");
-      expect(await getInvoice(invoice.id)).toMatchObject({ attempt_count: 2, next_payment_attempt: "2026-02-05T00:00:00Z" });
+      expect(await getInvoice(invoice.id)).toMatchObject({
+        attempt_count: 2,
+        next_payment_attempt: "2026-02-05T00:00:00Z",
+      });
 
       const closed = await api("POST", `/v1/invoices/${invoice.id}/${action}`, {});
       expect(closed.status).toBe(200);
-      expect(closed.body).toMatchObject({ id: invoice.id, status, next_payment_attempt: null, attempt_count: 2, amount_paid: 0, paid_at: null });
+      expect(closed.body).toMatchObject({
+        id: invoice.id,
+        status,
+        next_payment_attempt: null,
+        attempt_count: 2,
+        amount_paid: 0,
+        paid_at: null,
+      });
       if (action === "void") expect(closed.body.voided_at).toBe("2026-02-02T10:00:00Z");
       // Void owes nothing; uncollectible still shows the debt (as Stripe).
       expect(closed.body.amount_remaining).toBe(action === "void" ? 0 : closed.body.amount_due);
@@ -310,13 +391,19 @@ describe("exactly once (rule 11)", () => {
   it("two concurrent PATCHes of the payment method charge an open invoice exactly once", async () => {
     const { clock, customer, subscription, invoice } = await pastDue();
     await advance(clock.id, "2026-02-01T07:00:00Z");
-    await Promise.all([1, 2].map(() => ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" })));
+    await Promise.all(
+      [1, 2].map(() => ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" })),
+    );
     const payments = await paymentsOf(invoice.id);
     expect(payments.map((p) => [p.attempt, p.status])).toEqual([
       [1, "failed"],
       [2, "succeeded"],
     ]);
-    expect(await getInvoice(invoice.id)).toMatchObject({ status: "paid", attempt_count: 2, paid_at: "2026-02-01T07:00:00Z" });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      status: "paid",
+      attempt_count: 2,
+      paid_at: "2026-02-01T07:00:00Z",
+    });
     expect((await getSubscription(subscription.id)).status).toBe("active");
   });
 
@@ -333,6 +420,11 @@ describe("exactly once (rule 11)", () => {
     const payments = await paymentsOf(invoice.id);
     expect(payments.filter((p) => p.status === "succeeded")).toHaveLength(1);
     expect(payments).toHaveLength(2);
-    expect(await getInvoice(invoice.id)).toMatchObject({ status: "paid", amount_paid: 1000, attempt_count: 2, paid_at: "2026-02-01T05:00:00Z" });
+    expect(await getInvoice(invoice.id)).toMatchObject({
+      status: "paid",
+      amount_paid: 1000,
+      attempt_count: 2,
+      paid_at: "2026-02-01T05:00:00Z",
+    });
   });
 });

@@ -1,5 +1,5 @@
-import type { Invoice, InvoiceLine } from "../../src/contract/invoice";
 import { describe, expect, it } from "vitest";
+import type { Invoice, InvoiceLine } from "../../src/contract/invoice";
 import { advance, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
 const periods = (invoices: Invoice[]) => invoices.map((i) => [i.period_start, i.period_end]);
@@ -25,7 +25,10 @@ describe("billing periods from the anchor (rule 1)", () => {
       ["2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z"],
     ]);
     expect(invoices.every((i) => i.total === 1000 && i.status === "paid")).toBe(true);
-    expect(invoices.map((i) => i.billing_reason)).toEqual(["subscription_create", ...Array(12).fill("subscription_cycle")]);
+    expect(invoices.map((i) => i.billing_reason)).toEqual([
+      "subscription_create",
+      ...Array(12).fill("subscription_cycle"),
+    ]);
     expect(invoices.map((i) => i.number.split("-")[1])).toEqual(
       Array.from({ length: 13 }, (_, k) => String(k + 1).padStart(4, "0")),
     );
@@ -52,7 +55,11 @@ describe("billing periods from the anchor (rule 1)", () => {
       ["2026-03-16T09:30:00Z", "2026-03-23T09:30:00Z"],
       ["2026-03-23T09:30:00Z", "2026-03-30T09:30:00Z"],
     ]);
-    const fortnightly = await subscribeOnClock("2026-03-02T00:00:00Z", { amount: 900, interval: "week", interval_count: 2 });
+    const fortnightly = await subscribeOnClock("2026-03-02T00:00:00Z", {
+      amount: 900,
+      interval: "week",
+      interval_count: 2,
+    });
     await advance(fortnightly.clock.id, "2026-03-20T00:00:00Z");
     expect(periods(await invoicesOf(fortnightly.subscription.id))).toEqual([
       ["2026-03-02T00:00:00Z", "2026-03-16T00:00:00Z"],
@@ -79,7 +86,11 @@ describe("billing periods from the anchor (rule 1)", () => {
   });
 
   it("charges in full a first period whose billing_cycle_anchor is exactly one interval away (rule 6)", async () => {
-    const { clock, subscription } = await subscribeOnClock("2026-01-31T10:00:00Z", { amount: 1000 }, { billing_cycle_anchor: "2026-02-28T10:00:00Z" });
+    const { clock, subscription } = await subscribeOnClock(
+      "2026-01-31T10:00:00Z",
+      { amount: 1000 },
+      { billing_cycle_anchor: "2026-02-28T10:00:00Z" },
+    );
     await advance(clock.id, "2026-03-28T10:00:00Z");
     const invoices = await invoicesOf(subscription.id);
     expect(invoices.map((i) => [i.period_start, i.period_end, i.total, i.billing_reason])).toEqual([
@@ -92,7 +103,11 @@ describe("billing periods from the anchor (rule 1)", () => {
   it("rejects a billing_cycle_anchor in the past or more than one interval away", async () => {
     const { customer, plan } = await subscribeOnClock("2026-01-10T00:00:00Z");
     for (const anchor of ["2026-01-09T00:00:00Z", "2026-02-11T00:00:00Z"]) {
-      const res = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id, billing_cycle_anchor: anchor }).catch((e: Error) => e.message);
+      const res = await ok("POST", "/v1/subscriptions", {
+        customer: customer.id,
+        plan: plan.id,
+        billing_cycle_anchor: anchor,
+      }).catch((e: Error) => e.message);
       expect(res).toMatch(/400 .*"param":"billing_cycle_anchor"/);
     }
   });
@@ -115,19 +130,34 @@ describe("trials (rules 2 and 7)", () => {
     expect(notice.created).toBe("2026-06-12T00:00:00Z");
     await advance(clock.id, "2026-06-15T00:00:00Z");
     const sub = await ok("GET", `/v1/subscriptions/${subscription.id}`);
-    expect(sub).toMatchObject({ status: "active", billing_cycle_anchor: "2026-06-15T00:00:00Z", current_period_end: "2026-07-15T00:00:00Z" });
+    expect(sub).toMatchObject({
+      status: "active",
+      billing_cycle_anchor: "2026-06-15T00:00:00Z",
+      current_period_end: "2026-07-15T00:00:00Z",
+    });
     const [first] = await invoicesOf(subscription.id);
-    expect(first).toMatchObject({ total: 1500, status: "paid", period_start: "2026-06-15T00:00:00Z", billing_reason: "subscription_cycle" });
+    expect(first).toMatchObject({
+      total: 1500,
+      status: "paid",
+      period_start: "2026-06-15T00:00:00Z",
+      billing_reason: "subscription_cycle",
+    });
   });
 
   it("applies a plan change made during the trial from the trial end, with no lines", async () => {
-    const { clock, subscription } = await subscribeOnClock("2026-06-01T00:00:00Z", { amount: 1000 }, { trial_days: 10 });
+    const { clock, subscription } = await subscribeOnClock(
+      "2026-06-01T00:00:00Z",
+      { amount: 1000 },
+      { trial_days: 10 },
+    );
     const pro = await ok("POST", "/v1/plans", { name: "Pro", currency: "usd", amount: 4000, interval: "month" });
     const changed = await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: pro.id, quantity: 2 });
     expect(changed).toMatchObject({ status: "trialing", plan: pro.id, quantity: 2, invoice: null });
     await advance(clock.id, "2026-06-11T00:00:00Z");
     const invoices = await invoicesOf(subscription.id);
     expect(invoices).toHaveLength(1);
-    expect(invoices[0].lines.map((l: InvoiceLine) => [l.type, l.amount, l.quantity])).toEqual([["subscription", 8000, 2]]);
+    expect(invoices[0].lines.map((l: InvoiceLine) => [l.type, l.amount, l.quantity])).toEqual([
+      ["subscription", 8000, 2],
+    ]);
   });
 });

@@ -1,5 +1,5 @@
-import type { Invoice, InvoiceLine } from "../../src/contract/invoice";
 import { describe, expect, it } from "vitest";
+import type { Invoice, InvoiceLine } from "../../src/contract/invoice";
 import { advance, api, createPlan, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
 const lines = (invoice: Invoice) => invoice.lines.map((l: InvoiceLine) => [l.type, l.amount, l.description]);
@@ -24,14 +24,27 @@ describe("proration (rule 4)", () => {
       ["proration", -500, "Unused time on Basic after 2026-04-16"],
       ["proration", 1000, "Remaining time on Pro after 2026-04-16"],
     ]);
-    expect(next).toMatchObject({ subtotal: 2500, total: 2500, amount_due: 2500, status: "paid", billing_reason: "subscription_cycle" });
+    expect(next).toMatchObject({
+      subtotal: 2500,
+      total: 2500,
+      amount_due: 2500,
+      status: "paid",
+      billing_reason: "subscription_cycle",
+    });
   });
 
   it("credits a short first period against its whole interval: paid 323, credited 161 (rules 4 and 6)", async () => {
-    const { clock, subscription } = await subscribeOnClock("2026-01-22T00:00:00Z", { name: "Basic", amount: 1000 }, { billing_cycle_anchor: "2026-02-01T00:00:00Z" });
+    const { clock, subscription } = await subscribeOnClock(
+      "2026-01-22T00:00:00Z",
+      { name: "Basic", amount: 1000 },
+      { billing_cycle_anchor: "2026-02-01T00:00:00Z" },
+    );
     const pro = await createPlan({ name: "Pro", amount: 2000 });
     await advance(clock.id, "2026-01-27T00:00:00Z");
-    const changed = await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: pro.id, proration_behavior: "always_invoice" });
+    const changed = await ok("POST", `/v1/subscriptions/${subscription.id}/change`, {
+      plan: pro.id,
+      proration_behavior: "always_invoice",
+    });
     const [first, update] = await invoicesOf(subscription.id);
     // NOTE: first = round(1000 × 10 d / 31 d) = 323; f = 5 d / 31 d: −round(1000 f) = −161, +round(2000 f) = +323.
     expect(first.total).toBe(323);
@@ -40,15 +53,27 @@ describe("proration (rule 4)", () => {
       ["proration", -161, "Unused time on Basic after 2026-01-27"],
       ["proration", 323, "Remaining time on Pro after 2026-01-27"],
     ]);
-    expect(update).toMatchObject({ total: 162, period_start: "2026-01-27T00:00:00Z", period_end: "2026-02-01T00:00:00Z", billing_reason: "subscription_update" });
+    expect(update).toMatchObject({
+      total: 162,
+      period_start: "2026-01-27T00:00:00Z",
+      period_end: "2026-02-01T00:00:00Z",
+      billing_reason: "subscription_update",
+    });
   });
 
   it("prorates to the second for an odd-second change against the formula", async () => {
-    const { clock, subscription, customer } = await subscribeOnClock("2026-05-01T00:00:00Z", { name: "Seat", amount: 1999 }, { quantity: 3 });
+    const { clock, subscription, customer } = await subscribeOnClock(
+      "2026-05-01T00:00:00Z",
+      { name: "Seat", amount: 1999 },
+      { quantity: 3 },
+    );
     const big = await createPlan({ name: "Big", amount: 4999 });
     // t − s = 1,234,567 s into a 31-day period (2,678,400 s): e − t = 1,443,833 s.
     await advance(clock.id, "2026-05-15T06:56:07Z");
-    const preview = await ok("POST", `/v1/subscriptions/${subscription.id}/preview_change`, { plan: big.id, quantity: 2 });
+    const preview = await ok("POST", `/v1/subscriptions/${subscription.id}/preview_change`, {
+      plan: big.id,
+      quantity: 2,
+    });
     // NOTE: −round(1999 × 3 × 1443833 / 2678400) = −3233; +round(4999 × 2 × 1443833 / 2678400) = +5390
     expect(preview.lines.map((l: InvoiceLine) => l.amount)).toEqual([-3233, 5390]);
     expect(preview).toMatchObject({ invoiced_now: false, total: 2157 });
@@ -66,7 +91,10 @@ describe("proration (rule 4)", () => {
     const { clock, subscription, pro } = await aprilSubscription();
     await advance(clock.id, "2026-04-16T00:00:00Z");
     await ok("POST", `/v1/subscriptions/${subscription.id}/invoice_items`, { amount: 250, description: "Setup" });
-    const changed = await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: pro.id, proration_behavior: "always_invoice" });
+    const changed = await ok("POST", `/v1/subscriptions/${subscription.id}/change`, {
+      plan: pro.id,
+      proration_behavior: "always_invoice",
+    });
     expect(changed.invoice).toMatchObject({
       billing_reason: "subscription_update",
       total: 750,
@@ -85,7 +113,10 @@ describe("proration (rule 4)", () => {
   it("makes no lines with proration_behavior none; the new price applies from the next period", async () => {
     const { clock, subscription, pro } = await aprilSubscription();
     await advance(clock.id, "2026-04-16T00:00:00Z");
-    const preview = await ok("POST", `/v1/subscriptions/${subscription.id}/preview_change`, { plan: pro.id, proration_behavior: "none" });
+    const preview = await ok("POST", `/v1/subscriptions/${subscription.id}/preview_change`, {
+      plan: pro.id,
+      proration_behavior: "none",
+    });
     expect(preview.lines).toEqual([]);
     await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: pro.id, proration_behavior: "none" });
     await advance(clock.id, "2026-05-01T00:00:00Z");
@@ -96,13 +127,22 @@ describe("proration (rule 4)", () => {
     const { clock, subscription } = await subscribeOnClock("2026-04-01T00:00:00Z", { name: "Pro", amount: 2000 });
     const basic = await createPlan({ name: "Basic", amount: 1000 });
     await advance(clock.id, "2026-04-16T00:00:00Z");
-    const changed = await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: basic.id, proration_behavior: "always_invoice" });
+    const changed = await ok("POST", `/v1/subscriptions/${subscription.id}/change`, {
+      plan: basic.id,
+      proration_behavior: "always_invoice",
+    });
     // −1000 (unused Pro) + 500 (remaining Basic) = −500: paid at once, 500 becomes credit.
     expect(changed.invoice).toMatchObject({ total: -500, amount_due: 0, credit_applied: 0, status: "paid" });
     expect(changed.credit_balance).toBe(500);
     await advance(clock.id, "2026-05-01T00:00:00Z");
     const [, , renewal] = await invoicesOf(subscription.id);
-    expect(renewal).toMatchObject({ total: 1000, credit_applied: 500, amount_due: 500, amount_paid: 500, status: "paid" });
+    expect(renewal).toMatchObject({
+      total: 1000,
+      credit_applied: 500,
+      amount_due: 500,
+      amount_paid: 500,
+      status: "paid",
+    });
     expect((await ok("GET", `/v1/subscriptions/${subscription.id}`)).credit_balance).toBe(0);
   });
 
@@ -117,7 +157,10 @@ describe("proration (rule 4)", () => {
       current_period_end: "2027-04-16T00:00:00Z",
     });
     expect(changed.invoice).toMatchObject({ billing_reason: "subscription_update", total: 9500, status: "paid" });
-    expect(changed.invoice.lines.map((l: InvoiceLine) => [l.type, l.amount])).toEqual([["proration", -500], ["subscription", 10000]]);
+    expect(changed.invoice.lines.map((l: InvoiceLine) => [l.type, l.amount])).toEqual([
+      ["proration", -500],
+      ["subscription", 10000],
+    ]);
     await advance(clock.id, "2027-04-16T00:00:00Z");
     const invoices = await invoicesOf(subscription.id);
     expect(invoices.map((i) => [i.period_start, i.total])).toEqual([
@@ -131,7 +174,10 @@ describe("proration (rule 4)", () => {
     const { clock, subscription } = await aprilSubscription();
     const yearly = await createPlan({ name: "Annual", amount: 10000, interval: "year" });
     await advance(clock.id, "2026-04-16T00:00:00Z");
-    const changed = await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: yearly.id, proration_behavior: "none" });
+    const changed = await ok("POST", `/v1/subscriptions/${subscription.id}/change`, {
+      plan: yearly.id,
+      proration_behavior: "none",
+    });
     expect(changed.invoice.lines.map((l: InvoiceLine) => [l.type, l.amount])).toEqual([["subscription", 10000]]);
   });
 

@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "../../src/actors/subscription/schema";
 
@@ -9,9 +9,13 @@ type Sql = DurableObjectStorage["sql"];
 
 /** What a table is, independent of how its CREATE text was spelled: columns, keys, indexes, rowid. */
 function shape(sql: Sql, table: string) {
-  const columns = sql.exec(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info('${table}') ORDER BY cid`).toArray();
+  const columns = sql
+    .exec(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info('${table}') ORDER BY cid`)
+    .toArray();
   const indexes = sql
-    .exec(`SELECT "unique", origin, partial, (SELECT group_concat(name) FROM pragma_index_info(il.name)) AS cols FROM pragma_index_list('${table}') AS il ORDER BY cols`)
+    .exec(
+      `SELECT "unique", origin, partial, (SELECT group_concat(name) FROM pragma_index_info(il.name)) AS cols FROM pragma_index_list('${table}') AS il ORDER BY cols`,
+    )
     .toArray();
   const ddl = String(sql.exec("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", table).one().sql);
   return { columns, indexes, withoutRowid: /WITHOUT ROWID/i.test(ddl), autoincrement: /AUTOINCREMENT/i.test(ddl) };

@@ -1,5 +1,5 @@
-import type { InvoiceLine } from "../../src/contract/invoice";
 import { describe, expect, it } from "vitest";
+import type { InvoiceLine } from "../../src/contract/invoice";
 import { advance, createPlan, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
 describe("a year on a test clock with an upgrade, a quantity change and a downgrade", () => {
@@ -53,7 +53,8 @@ describe("a year on a test clock with an upgrade, a quantity change and a downgr
   it("advances 100 subscriptions on one clock in time order", async () => {
     const { clock, customer, plan } = await subscribeOnClock("2026-01-01T00:00:00Z", { amount: 100, interval: "week" });
     const ids: string[] = [];
-    for (let k = 0; k < 99; k++) ids.push((await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id })).id);
+    for (let k = 0; k < 99; k++)
+      ids.push((await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id })).id);
     const ready = await advance(clock.id, "2026-02-05T00:00:00Z");
     expect(ready).toMatchObject({ status: "ready", frozen_time: "2026-02-05T00:00:00Z" });
     const counts = await Promise.all(ids.map(async (id) => (await invoicesOf(id)).length));

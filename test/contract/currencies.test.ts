@@ -1,16 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { CURRENCY_CODES, currencyExponent, formatAmount, isKnownCurrency, minorToDecimal } from "../../src/contract/currencies";
+import {
+  CURRENCY_CODES,
+  currencyExponent,
+  formatAmount,
+  isKnownCurrency,
+  minorToDecimal,
+} from "../../src/contract/currencies";
 
 describe("ISO 4217 currencies", () => {
   it("knows the codes in circulation, lowercase, and no funds or metals", () => {
-    for (const code of ["usd", "eur", "gbp", "jpy", "chf", "kwd", "clf", "inr", "xof"]) expect(isKnownCurrency(code), code).toBe(true);
+    for (const code of ["usd", "eur", "gbp", "jpy", "chf", "kwd", "clf", "inr", "xof"])
+      expect(isKnownCurrency(code), code).toBe(true);
     for (const code of ["USD", "xyz", "xau", "xts", "hrk", "", "us"]) expect(isKnownCurrency(code), code).toBe(false);
     expect(CURRENCY_CODES.length).toBeGreaterThan(150);
     expect(new Set(CURRENCY_CODES).size).toBe(CURRENCY_CODES.length);
   });
 
   it("gives each currency its minor-unit exponent", () => {
-    expect([currencyExponent("usd"), currencyExponent("jpy"), currencyExponent("krw"), currencyExponent("kwd"), currencyExponent("bhd"), currencyExponent("clf")]).toEqual([2, 0, 0, 3, 3, 4]);
+    expect([
+      currencyExponent("usd"),
+      currencyExponent("jpy"),
+      currencyExponent("krw"),
+      currencyExponent("kwd"),
+      currencyExponent("bhd"),
+      currencyExponent("clf"),
+    ]).toEqual([2, 0, 0, 3, 3, 4]);
     expect(currencyExponent("JPY")).toBe(0);
   });
 

@@ -1,5 +1,5 @@
-import { describe, it, expect } from "vitest";
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import type { Cadence, Interval } from "../../src/domain/billing-period";
 import {
   isCadenceAllowed,
@@ -18,7 +18,8 @@ const at = (iso: string): number => {
 };
 const monthly: Cadence = { interval: "month", intervalCount: 1 };
 const yearly: Cadence = { interval: "year", intervalCount: 1 };
-const startsIso = (anchor: number, cadence: Cadence, ks: number[]) => ks.map((k) => toIso(periodStart(anchor, cadence, k)));
+const startsIso = (anchor: number, cadence: Cadence, ks: number[]) =>
+  ks.map((k) => toIso(periodStart(anchor, cadence, k)));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe("billing periods", () => {
@@ -41,7 +42,10 @@ describe("billing periods", () => {
   });
 
   it("clamps a Jan 31 anchor to Feb 29 in a leap year", () => {
-    expect(startsIso(at("2028-01-31T00:00:00Z"), monthly, [1, 2])).toEqual(["2028-02-29T00:00:00Z", "2028-03-31T00:00:00Z"]);
+    expect(startsIso(at("2028-01-31T00:00:00Z"), monthly, [1, 2])).toEqual([
+      "2028-02-29T00:00:00Z",
+      "2028-03-31T00:00:00Z",
+    ]);
   });
 
   it("clamps a yearly Feb 29 anchor to Feb 28 and returns to Feb 29 in the next leap year", () => {
@@ -69,13 +73,22 @@ describe("billing periods", () => {
 
   it("makes a week exactly 7 days and a day exactly 24 hours", () => {
     const anchor = at("2026-03-05T17:45:00Z");
-    expect(periodAt(anchor, { interval: "week", intervalCount: 1 }, 0)).toEqual({ start: anchor, end: anchor + 604_800 });
+    expect(periodAt(anchor, { interval: "week", intervalCount: 1 }, 0)).toEqual({
+      start: anchor,
+      end: anchor + 604_800,
+    });
     expect(periodAt(anchor, { interval: "week", intervalCount: 2 }, 3)).toEqual({
       start: anchor + 6 * 604_800,
       end: anchor + 8 * 604_800,
     });
-    expect(periodAt(anchor, { interval: "day", intervalCount: 1 }, 10)).toEqual({ start: anchor + 864_000, end: anchor + 950_400 });
-    expect(startsIso(anchor, { interval: "week", intervalCount: 1 }, [1, 4])).toEqual(["2026-03-12T17:45:00Z", "2026-04-02T17:45:00Z"]);
+    expect(periodAt(anchor, { interval: "day", intervalCount: 1 }, 10)).toEqual({
+      start: anchor + 864_000,
+      end: anchor + 950_400,
+    });
+    expect(startsIso(anchor, { interval: "week", intervalCount: 1 }, [1, 4])).toEqual([
+      "2026-03-12T17:45:00Z",
+      "2026-04-02T17:45:00Z",
+    ]);
   });
 
   it("gives the period before the anchor by the same calendar rule", () => {
@@ -83,7 +96,9 @@ describe("billing periods", () => {
     expect(toIso(oneIntervalBefore(at("2028-03-31T10:00:00Z"), monthly))).toBe("2028-02-29T10:00:00Z");
     expect(toIso(oneIntervalBefore(at("2026-01-15T00:00:00Z"), monthly))).toBe("2025-12-15T00:00:00Z");
     expect(toIso(oneIntervalBefore(at("2029-02-28T00:00:00Z"), yearly))).toBe("2028-02-28T00:00:00Z");
-    expect(toIso(oneIntervalBefore(at("2026-02-01T00:00:00Z"), { interval: "week", intervalCount: 1 }))).toBe("2026-01-25T00:00:00Z");
+    expect(toIso(oneIntervalBefore(at("2026-02-01T00:00:00Z"), { interval: "week", intervalCount: 1 }))).toBe(
+      "2026-01-25T00:00:00Z",
+    );
     expect(periodAt(at("2026-03-31T10:00:00Z"), monthly, -1)).toEqual({
       start: at("2026-02-28T10:00:00Z"),
       end: at("2026-03-31T10:00:00Z"),
@@ -93,7 +108,9 @@ describe("billing periods", () => {
   it("restarts a cycle at t for one interval", () => {
     expect(toIso(oneIntervalAfter(at("2026-01-31T10:00:00Z"), monthly))).toBe("2026-02-28T10:00:00Z");
     expect(toIso(oneIntervalAfter(at("2026-05-10T12:00:00Z"), yearly))).toBe("2027-05-10T12:00:00Z");
-    expect(toIso(oneIntervalAfter(at("2026-05-10T12:00:00Z"), { interval: "day", intervalCount: 3 }))).toBe("2026-05-13T12:00:00Z");
+    expect(toIso(oneIntervalAfter(at("2026-05-10T12:00:00Z"), { interval: "day", intervalCount: 3 }))).toBe(
+      "2026-05-13T12:00:00Z",
+    );
   });
 
   it("finds the period that contains an instant, in agreement with periodStart", () => {
@@ -131,7 +148,9 @@ const MAX_COUNT: Record<Interval, number> = { day: 1095, week: 156, month: 36, y
 const anchorArb = fc.integer({ min: at("1970-01-01T00:00:00Z"), max: at("2200-12-31T23:59:59Z") });
 const cadenceArb = fc
   .constantFrom<Interval>("day", "week", "month", "year")
-  .chain((interval) => fc.integer({ min: 1, max: MAX_COUNT[interval] }).map((intervalCount): Cadence => ({ interval, intervalCount })));
+  .chain((interval) =>
+    fc.integer({ min: 1, max: MAX_COUNT[interval] }).map((intervalCount): Cadence => ({ interval, intervalCount })),
+  );
 const kArb = fc.integer({ min: -50, max: 500 });
 
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
@@ -144,7 +163,8 @@ function expectedStartIso(anchor: number, cadence: Cadence, k: number): string {
   if (cadence.interval === "day") return toIso(anchor + steps * 86_400);
   if (cadence.interval === "week") return toIso(anchor + steps * 604_800);
   const a = toIso(anchor); // YYYY-MM-DDTHH:MM:SSZ
-  const months = Number(a.slice(0, 4)) * 12 + Number(a.slice(5, 7)) - 1 + steps * (cadence.interval === "year" ? 12 : 1);
+  const months =
+    Number(a.slice(0, 4)) * 12 + Number(a.slice(5, 7)) - 1 + steps * (cadence.interval === "year" ? 12 : 1);
   const year = Math.floor(months / 12);
   const month = months % 12;
   const day = Math.min(Number(a.slice(8, 10)), daysIn(year, month));
@@ -187,14 +207,20 @@ describe("billing periods, for any anchor and cadence", () => {
 
   it("periodIndexAt returns the k whose period contains t", () => {
     fc.assert(
-      fc.property(anchorArb, cadenceArb, kArb, fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (anchor, cadence, k, frac) => {
-        const p = periodAt(anchor, cadence, k);
-        const t = p.start + Math.floor(frac * (p.end - p.start));
-        const found = periodIndexAt(anchor, cadence, t);
-        expect(found).toBe(k);
-        expect(periodStart(anchor, cadence, found)).toBeLessThanOrEqual(t);
-        expect(periodStart(anchor, cadence, found + 1)).toBeGreaterThan(t);
-      }),
+      fc.property(
+        anchorArb,
+        cadenceArb,
+        kArb,
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (anchor, cadence, k, frac) => {
+          const p = periodAt(anchor, cadence, k);
+          const t = p.start + Math.floor(frac * (p.end - p.start));
+          const found = periodIndexAt(anchor, cadence, t);
+          expect(found).toBe(k);
+          expect(periodStart(anchor, cadence, found)).toBeLessThanOrEqual(t);
+          expect(periodStart(anchor, cadence, found + 1)).toBeGreaterThan(t);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

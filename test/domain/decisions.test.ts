@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Cadence } from "../../src/domain/billing-period";
-import { decideAttemptFailed, decideCloseInvoice, decideIncompleteExpiry, decidePaymentReceived } from "../../src/domain/collection";
+import {
+  decideAttemptFailed,
+  decideCloseInvoice,
+  decideIncompleteExpiry,
+  decidePaymentReceived,
+} from "../../src/domain/collection";
 import type { Decided, Decision, InvoiceFacts, Ledger } from "../../src/domain/decision";
 import {
   decideCancel,
@@ -23,7 +28,14 @@ import { parseIso } from "../../src/domain/time";
 const at = (iso: string): number => parseIso(iso)!;
 const HOUR = 3_600;
 const monthly: Cadence = { interval: "month", intervalCount: 1 };
-const plan = (name: string, amount: number, trialDays = 0): PlanTerms => ({ id: `plan_${name.toLowerCase()}`, name, currency: "usd", amount, cadence: monthly, trialDays });
+const plan = (name: string, amount: number, trialDays = 0): PlanTerms => ({
+  id: `plan_${name.toLowerCase()}`,
+  name,
+  currency: "usd",
+  amount,
+  cadence: monthly,
+  trialDays,
+});
 const basic = plan("Basic", 1000);
 const pro = plan("Pro", 2000);
 
@@ -34,11 +46,31 @@ function accepted(decided: Decided): Decision {
 const types = (d: Decision) => d.events.map((e) => e.type);
 const start = (now: number, anchor: number | null = null, p = basic, trialDays = 0) =>
   accepted(decideStart({ plan: p, quantity: 1, now, trialDays, billingCycleAnchor: anchor }));
-const ledger = (state: SubscriptionState, pending: DraftLine[] = [], openInvoices: InvoiceFacts[] = []): Ledger => ({ state, pending, openInvoices });
-const facts = (fields: Partial<InvoiceFacts> = {}): InvoiceFacts => ({
-  id: "in_1", status: "open", billingReason: "subscription_create", created: april1, amountDue: 1000, amountPaid: 0, creditApplied: 0, attemptCount: 1, ...fields,
+const ledger = (state: SubscriptionState, pending: DraftLine[] = [], openInvoices: InvoiceFacts[] = []): Ledger => ({
+  state,
+  pending,
+  openInvoices,
 });
-const item = (amount: number): DraftLine => ({ type: "invoice_item", description: `item ${amount}`, amount, quantity: 1, plan: null, periodStart: april1, periodEnd: april1 });
+const facts = (fields: Partial<InvoiceFacts> = {}): InvoiceFacts => ({
+  id: "in_1",
+  status: "open",
+  billingReason: "subscription_create",
+  created: april1,
+  amountDue: 1000,
+  amountPaid: 0,
+  creditApplied: 0,
+  attemptCount: 1,
+  ...fields,
+});
+const item = (amount: number): DraftLine => ({
+  type: "invoice_item",
+  description: `item ${amount}`,
+  amount,
+  quantity: 1,
+  plan: null,
+  periodStart: april1,
+  periodEnd: april1,
+});
 
 const april1 = at("2026-04-01T00:00:00Z");
 const may1 = at("2026-05-01T00:00:00Z");
@@ -48,8 +80,14 @@ describe("starting (the decision)", () => {
   it("emits subscription.created before its first invoice's events, and schedules the renewal and the first attempt", () => {
     const d = start(april1);
     expect(types(d)).toEqual(["subscription.created", "invoice.created", "invoice.finalized"]);
-    expect(d.events.map((e) => e.subject)).toEqual([{ subscription: true }, { invoice: { issued: 0 } }, { invoice: { issued: 0 } }]);
-    expect(d.issue.map((i) => [i.reason, i.totals.amountDue, i.totals.status])).toEqual([["subscription_create", 1000, "open"]]);
+    expect(d.events.map((e) => e.subject)).toEqual([
+      { subscription: true },
+      { invoice: { issued: 0 } },
+      { invoice: { issued: 0 } },
+    ]);
+    expect(d.issue.map((i) => [i.reason, i.totals.amountDue, i.totals.status])).toEqual([
+      ["subscription_create", 1000, "open"],
+    ]);
     expect(d.jobs).toEqual([
       { op: "schedule", kind: "renew", dueAt: may1, invoice: null },
       { op: "schedule", kind: "retry_payment", dueAt: april1, invoice: { issued: 0 } },
@@ -88,15 +126,24 @@ describe("renewing (the decision)", () => {
 
   it("holds the renewal while incomplete (rule 9): no invoice, no event", () => {
     const state: SubscriptionState = { ...start(april1).state, status: "incomplete" };
-    expect(decideRenewal(ledger(state), may1)).toMatchObject({ issue: [], events: [], jobs: [{ op: "cancel", kind: "renew", invoice: null }] });
+    expect(decideRenewal(ledger(state), may1)).toMatchObject({
+      issue: [],
+      events: [],
+      jobs: [{ op: "cancel", kind: "renew", invoice: null }],
+    });
   });
 
   it("ends at a cancel_at_period_end with a final invoice for positive pending lines, attempted once (rule 12)", () => {
     const state: SubscriptionState = { ...start(april1).state, cancelAtPeriodEnd: true, canceledAt: midApril };
-    const d = decideRenewal(ledger(state, [item(400)], [facts({ id: "in_old", billingReason: "subscription_cycle" })]), may1);
+    const d = decideRenewal(
+      ledger(state, [item(400)], [facts({ id: "in_old", billingReason: "subscription_cycle" })]),
+      may1,
+    );
     expect(d.state).toMatchObject({ status: "canceled", endedAt: may1 });
     expect(types(d)).toEqual(["subscription.canceled", "invoice.created", "invoice.finalized"]);
-    expect(d.issue.map((i) => [i.reason, i.totals.amountDue, i.period])).toEqual([["subscription_final", 400, { start: may1, end: may1 }]]);
+    expect(d.issue.map((i) => [i.reason, i.totals.amountDue, i.period])).toEqual([
+      ["subscription_final", 400, { start: may1, end: may1 }],
+    ]);
     expect(d.jobs).toContainEqual({ op: "cancel", kind: "retry_payment", invoice: { id: "in_old" } });
     expect(d.jobs.at(-1)).toEqual({ op: "schedule", kind: "retry_payment", dueAt: may1, invoice: { issued: 0 } });
   });
@@ -105,13 +152,23 @@ describe("renewing (the decision)", () => {
     const state = start(april1).state;
     expect(upcomingRenewal(ledger(state, [item(250)]))!.issue[0]!.totals.total).toBe(1250);
     expect(upcomingRenewal(ledger({ ...state, status: "canceled" }))).toBeNull();
-    expect(rolledForward(ledger(state, [item(250)]), may1 + HOUR)).toMatchObject({ state: { currentPeriodStart: may1 }, pending: [] });
+    expect(rolledForward(ledger(state, [item(250)]), may1 + HOUR)).toMatchObject({
+      state: { currentPeriodStart: may1 },
+      pending: [],
+    });
   });
 });
 
 describe("changing and cancelling (the decision)", () => {
   it("an always_invoice upgrade sweeps pending lines with its prorations into one invoice", () => {
-    const d = accepted(decideChange(ledger(start(april1).state, [item(100)]), { plan: pro, quantity: null, prorationBehavior: "always_invoice", now: midApril }));
+    const d = accepted(
+      decideChange(ledger(start(april1).state, [item(100)]), {
+        plan: pro,
+        quantity: null,
+        prorationBehavior: "always_invoice",
+        now: midApril,
+      }),
+    );
     expect(d.issue[0]!.lines.map((l) => l.amount)).toEqual([-500, 1000, 100]);
     expect(types(d)).toEqual(["subscription.updated", "invoice.created", "invoice.finalized"]);
   });
@@ -121,12 +178,19 @@ describe("changing and cancelling (the decision)", () => {
     expect(d.issue).toEqual([]);
     expect(d.pendingConsumed).toBe(true);
     expect(d.events).toEqual([
-      { type: "subscription.canceled", subject: { subscription: true }, extra: { pending_lines_dropped: [expect.objectContaining({ amount: -300, type: "invoice_item" })] } },
+      {
+        type: "subscription.canceled",
+        subject: { subscription: true },
+        extra: { pending_lines_dropped: [expect.objectContaining({ amount: -300, type: "invoice_item" })] },
+      },
     ]);
   });
 
   it("invoicing now is refused with nothing pending", () => {
-    expect(decideInvoiceNow(ledger(start(april1).state), midApril)).toMatchObject({ ok: false, error: { code: "nothing_to_invoice" } });
+    expect(decideInvoiceNow(ledger(start(april1).state), midApril)).toMatchObject({
+      ok: false,
+      error: { code: "nothing_to_invoice" },
+    });
   });
 });
 
@@ -138,15 +202,30 @@ describe("collecting (the decision)", () => {
     const invoice = facts({ amountDue: 16, created: at("2026-03-31T12:00:00Z") });
     const paidAt = april1 + 2 * HOUR;
     const d = decidePaymentReceived(ledger(state, [], [invoice]), invoice, "pay_1", 16, paidAt);
-    expect(types(d)).toEqual(["payment.succeeded", "invoice.paid", "subscription.updated", "subscription.updated", "invoice.created", "invoice.finalized"]);
-    expect(d.issue.map((i) => [i.reason, i.period, i.totals.amountDue])).toEqual([["subscription_cycle", { start: april1, end: may1 }, 1000]]);
+    expect(types(d)).toEqual([
+      "payment.succeeded",
+      "invoice.paid",
+      "subscription.updated",
+      "subscription.updated",
+      "invoice.created",
+      "invoice.finalized",
+    ]);
+    expect(d.issue.map((i) => [i.reason, i.period, i.totals.amountDue])).toEqual([
+      ["subscription_cycle", { start: april1, end: may1 }, 1000],
+    ]);
     expect(d.state).toMatchObject({ status: "active", currentPeriodStart: april1, currentPeriodEnd: may1 });
     expect(d.jobs).toContainEqual({ op: "schedule", kind: "retry_payment", dueAt: paidAt, invoice: { issued: 0 } });
   });
 
   it("a partial payment only adds up", () => {
     const invoice = facts({ billingReason: "subscription_cycle" });
-    const d = decidePaymentReceived(ledger({ ...start(april1).state, status: "past_due" }, [], [invoice]), invoice, "pay_1", 400, midApril);
+    const d = decidePaymentReceived(
+      ledger({ ...start(april1).state, status: "past_due" }, [], [invoice]),
+      invoice,
+      "pay_1",
+      400,
+      midApril,
+    );
     expect(d.invoiceUpdates).toEqual([{ invoice: { id: "in_1" }, amountPaid: 400 }]);
     expect(types(d)).toEqual(["payment.succeeded"]);
     expect(d.state.status).toBe("past_due");
@@ -154,10 +233,19 @@ describe("collecting (the decision)", () => {
 
   it("a failed first invoice makes it incomplete with its 23-hour expiry, and no retry", () => {
     const invoice = facts();
-    const d = decideAttemptFailed(DEFAULT_DUNNING, ledger(start(april1).state, [], [invoice]), invoice, "pay_1", 1, april1);
+    const d = decideAttemptFailed(
+      DEFAULT_DUNNING,
+      ledger(start(april1).state, [], [invoice]),
+      invoice,
+      "pay_1",
+      1,
+      april1,
+    );
     expect(types(d)).toEqual(["payment.failed", "invoice.payment_failed", "subscription.updated"]);
     expect(d.state.status).toBe("incomplete");
-    expect(d.jobs).toEqual([{ op: "schedule", kind: "expire_incomplete", dueAt: april1 + 23 * HOUR, invoice: { id: "in_1" } }]);
+    expect(d.jobs).toEqual([
+      { op: "schedule", kind: "expire_incomplete", dueAt: april1 + 23 * HOUR, invoice: { id: "in_1" } },
+    ]);
   });
 
   it("voiding gives credit_applied back (rule 8) and a last open invoice closed makes it active again", () => {
@@ -166,7 +254,9 @@ describe("collecting (the decision)", () => {
     const d = accepted(decideCloseInvoice(ledger(state, [], [invoice]), invoice, "void", midApril));
     expect(d.state).toMatchObject({ creditBalance: 400, status: "active" });
     expect(types(d)).toEqual(["invoice.voided", "subscription.updated"]);
-    const uncollectible = accepted(decideCloseInvoice(ledger(state, [], [invoice]), invoice, "uncollectible", midApril));
+    const uncollectible = accepted(
+      decideCloseInvoice(ledger(state, [], [invoice]), invoice, "uncollectible", midApril),
+    );
     expect(uncollectible.state.creditBalance).toBe(0);
   });
 
@@ -176,8 +266,15 @@ describe("collecting (the decision)", () => {
     const d = decideIncompleteExpiry(ledger(state, [], [invoice]), invoice, april1 + 23 * HOUR);
     expect(d.state).toMatchObject({ status: "incomplete_expired", endedAt: april1 + 23 * HOUR });
     expect(types(d)).toEqual(["invoice.voided", "subscription.updated"]);
-    expect(decideIncompleteExpiry(ledger({ ...state, status: "active" }), { ...invoice, status: "paid" }, april1 + 23 * HOUR)).toMatchObject({
-      events: [], jobs: [{ op: "cancel", kind: "expire_incomplete", invoice: { id: "in_1" } }],
+    expect(
+      decideIncompleteExpiry(
+        ledger({ ...state, status: "active" }),
+        { ...invoice, status: "paid" },
+        april1 + 23 * HOUR,
+      ),
+    ).toMatchObject({
+      events: [],
+      jobs: [{ op: "cancel", kind: "expire_incomplete", invoice: { id: "in_1" } }],
     });
   });
 });

@@ -1,9 +1,15 @@
-import { describe, it, expect } from "vitest";
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { FailedAttempt } from "../../src/domain/dunning";
+import {
+  afterFailedAttempt,
+  retriesOnNewPaymentMethod,
+  shouldAttemptAutomatically,
+  statusAfterClosing,
+  statusAfterPayment,
+} from "../../src/domain/dunning";
 import type { DunningPolicy } from "../../src/domain/retry-schedule";
 import { DEFAULT_DUNNING } from "../../src/domain/retry-schedule";
-import type { FailedAttempt } from "../../src/domain/dunning";
-import { afterFailedAttempt, retriesOnNewPaymentMethod, shouldAttemptAutomatically, statusAfterClosing, statusAfterPayment } from "../../src/domain/dunning";
 import type { SubscriptionStatus } from "../../src/domain/subscription";
 import { parseIso, toIso } from "../../src/domain/time";
 
@@ -23,7 +29,15 @@ const failure = (overrides: Partial<FailedAttempt>): FailedAttempt => ({
   failedAt: CREATED,
   ...overrides,
 });
-const ALL: readonly SubscriptionStatus[] = ["trialing", "active", "incomplete", "incomplete_expired", "past_due", "unpaid", "canceled"];
+const ALL: readonly SubscriptionStatus[] = [
+  "trialing",
+  "active",
+  "incomplete",
+  "incomplete_expired",
+  "past_due",
+  "unpaid",
+  "canceled",
+];
 
 describe("dunning after a failed renewal attempt", () => {
   it("retries 1, 3, 5 and 7 days after attempts 1 to 4 fail, past_due meanwhile", () => {
@@ -49,39 +63,67 @@ describe("dunning after a failed renewal attempt", () => {
   });
 
   it("cancels after the fifth attempt fails under the default final action", () => {
-    expect(afterFailedAttempt(DEFAULT_DUNNING, failure({ status: "past_due", attempt: 5, failedAt: at("2026-02-16T10:00:00Z") }))).toEqual({
-      status: "canceled", nextAttemptAt: null, expireAt: null, ends: true,
+    expect(
+      afterFailedAttempt(
+        DEFAULT_DUNNING,
+        failure({ status: "past_due", attempt: 5, failedAt: at("2026-02-16T10:00:00Z") }),
+      ),
+    ).toEqual({
+      status: "canceled",
+      nextAttemptAt: null,
+      expireAt: null,
+      ends: true,
     });
   });
 
   it("makes the subscription unpaid, not ended, with final action unpaid", () => {
     const policy: DunningPolicy = { ...DEFAULT_DUNNING, finalAction: "unpaid" };
     expect(afterFailedAttempt(policy, failure({ status: "past_due", attempt: 5 }))).toEqual({
-      status: "unpaid", nextAttemptAt: null, expireAt: null, ends: false,
+      status: "unpaid",
+      nextAttemptAt: null,
+      expireAt: null,
+      ends: false,
     });
   });
 
   it("leaves the subscription past_due with final action past_due", () => {
     const policy: DunningPolicy = { ...DEFAULT_DUNNING, finalAction: "past_due" };
     expect(afterFailedAttempt(policy, failure({ status: "past_due", attempt: 5 }))).toEqual({
-      status: "past_due", nextAttemptAt: null, expireAt: null, ends: false,
+      status: "past_due",
+      nextAttemptAt: null,
+      expireAt: null,
+      ends: false,
     });
   });
 
   it("applies the final action after the only attempt when there are no retry days", () => {
     const policy: DunningPolicy = { retryDays: [], finalAction: "cancel" };
-    expect(afterFailedAttempt(policy, failure({ attempt: 1 }))).toMatchObject({ status: "canceled", nextAttemptAt: null, ends: true });
+    expect(afterFailedAttempt(policy, failure({ attempt: 1 }))).toMatchObject({
+      status: "canceled",
+      nextAttemptAt: null,
+      ends: true,
+    });
   });
 
   it("schedules nothing for an unpaid subscription whose invoice fails again", () => {
-    expect(afterFailedAttempt({ ...DEFAULT_DUNNING, finalAction: "unpaid" }, failure({ status: "unpaid", attempt: 1 }))).toEqual({
-      status: "unpaid", nextAttemptAt: null, expireAt: null, ends: false,
+    expect(
+      afterFailedAttempt({ ...DEFAULT_DUNNING, finalAction: "unpaid" }, failure({ status: "unpaid", attempt: 1 })),
+    ).toEqual({
+      status: "unpaid",
+      nextAttemptAt: null,
+      expireAt: null,
+      ends: false,
     });
   });
 
   it("leaves an ended subscription as it is", () => {
     for (const status of ["canceled", "incomplete_expired"] as const) {
-      expect(afterFailedAttempt(DEFAULT_DUNNING, failure({ status, attempt: 2 }))).toEqual({ status, nextAttemptAt: null, expireAt: null, ends: false });
+      expect(afterFailedAttempt(DEFAULT_DUNNING, failure({ status, attempt: 2 }))).toEqual({
+        status,
+        nextAttemptAt: null,
+        expireAt: null,
+        ends: false,
+      });
     }
   });
 });
@@ -94,14 +136,20 @@ describe("dunning after the first invoice fails", () => {
   });
 
   it("keeps the original expiry when a later attempt on the first invoice fails", () => {
-    const step = afterFailedAttempt(DEFAULT_DUNNING, failure({ status: "incomplete", isFirstInvoice: true, attempt: 3, failedAt: CREATED + 20 * HOUR }));
+    const step = afterFailedAttempt(
+      DEFAULT_DUNNING,
+      failure({ status: "incomplete", isFirstInvoice: true, attempt: 3, failedAt: CREATED + 20 * HOUR }),
+    );
     expect(step).toEqual({ status: "incomplete", nextAttemptAt: null, expireAt: CREATED + 23 * HOUR, ends: false });
   });
 
   it("marks an incomplete subscription incomplete whatever the attempt number", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 23 * HOUR }), (attempt, delay) => {
-        const step = afterFailedAttempt(DEFAULT_DUNNING, failure({ status: "incomplete", isFirstInvoice: true, attempt, failedAt: CREATED + delay }));
+        const step = afterFailedAttempt(
+          DEFAULT_DUNNING,
+          failure({ status: "incomplete", isFirstInvoice: true, attempt, failedAt: CREATED + delay }),
+        );
         expect(step).toEqual({ status: "incomplete", nextAttemptAt: null, expireAt: CREATED + 82_800, ends: false });
       }),
     );
@@ -127,7 +175,12 @@ describe("status after a payment", () => {
 
 describe("automatic payment attempts", () => {
   it("attempts automatically only while the subscription is live and not unpaid", () => {
-    expect(ALL.filter((status) => shouldAttemptAutomatically(status))).toEqual(["trialing", "active", "incomplete", "past_due"]);
+    expect(ALL.filter((status) => shouldAttemptAutomatically(status))).toEqual([
+      "trialing",
+      "active",
+      "incomplete",
+      "past_due",
+    ]);
     for (const status of ["unpaid", "canceled", "incomplete_expired"] as const) {
       expect(shouldAttemptAutomatically(status)).toBe(false);
     }
@@ -135,8 +188,12 @@ describe("automatic payment attempts", () => {
 
   it("attempts a final invoice exactly once, even though its subscription has ended (rule 12)", () => {
     expect(shouldAttemptAutomatically("canceled", { billingReason: "subscription_final", attemptCount: 0 })).toBe(true);
-    expect(shouldAttemptAutomatically("canceled", { billingReason: "subscription_final", attemptCount: 1 })).toBe(false);
-    expect(shouldAttemptAutomatically("canceled", { billingReason: "subscription_cycle", attemptCount: 0 })).toBe(false);
+    expect(shouldAttemptAutomatically("canceled", { billingReason: "subscription_final", attemptCount: 1 })).toBe(
+      false,
+    );
+    expect(shouldAttemptAutomatically("canceled", { billingReason: "subscription_cycle", attemptCount: 0 })).toBe(
+      false,
+    );
   });
 });
 
@@ -155,7 +212,15 @@ describe("closing an invoice (void, uncollectible)", () => {
 
 describe("a new payment method", () => {
   it("retries the open invoices of past_due, unpaid and incomplete subscriptions only", () => {
-    const statuses = ["trialing", "active", "incomplete", "incomplete_expired", "past_due", "unpaid", "canceled"] as const;
+    const statuses = [
+      "trialing",
+      "active",
+      "incomplete",
+      "incomplete_expired",
+      "past_due",
+      "unpaid",
+      "canceled",
+    ] as const;
     expect(statuses.filter(retriesOnNewPaymentMethod)).toEqual(["incomplete", "past_due", "unpaid"]);
   });
 });

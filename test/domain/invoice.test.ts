@@ -1,5 +1,5 @@
-import { describe, it, expect } from "vitest";
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import { finalizeTotals } from "../../src/domain/invoice";
 import type { DraftLine } from "../../src/domain/proration";
 
@@ -91,7 +91,10 @@ describe("invoice totals, for any lines and credit balance", () => {
   it("makes the subtotal and total the sum of the lines", () => {
     fc.assert(
       fc.property(amounts, credit, (xs, c) => {
-        const totals = finalizeTotals(xs.map((x) => line(x)), c);
+        const totals = finalizeTotals(
+          xs.map((x) => line(x)),
+          c,
+        );
         const sum = xs.reduce((a, b) => a + b, 0);
         expect(totals.subtotal).toBe(sum);
         expect(totals.total).toBe(sum);
@@ -102,7 +105,10 @@ describe("invoice totals, for any lines and credit balance", () => {
   it("never applies more credit than the total or the balance, and never asks for a negative amount", () => {
     fc.assert(
       fc.property(amounts, credit, (xs, c) => {
-        const t = finalizeTotals(xs.map((x) => line(x)), c);
+        const t = finalizeTotals(
+          xs.map((x) => line(x)),
+          c,
+        );
         expect(t.creditApplied).toBeGreaterThanOrEqual(0);
         expect(t.creditApplied).toBeLessThanOrEqual(c);
         expect(t.creditApplied).toBeLessThanOrEqual(Math.max(t.total, 0));
@@ -118,7 +124,10 @@ describe("invoice totals, for any lines and credit balance", () => {
   it("conserves money: balance before + amount due = balance after + total", () => {
     fc.assert(
       fc.property(amounts, credit, (xs, c) => {
-        const t = finalizeTotals(xs.map((x) => line(x)), c);
+        const t = finalizeTotals(
+          xs.map((x) => line(x)),
+          c,
+        );
         expect(c + t.amountDue).toBe(t.creditBalanceAfter + t.total);
       }),
     );

@@ -1,5 +1,5 @@
-import { describe, it, expect } from "vitest";
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import { roundHalfAwayFromZero, scaleAmount, sumAmounts } from "../../src/domain/money";
 
 /** Independent oracle: rounds num/den (den > 0) half away from zero, via floor and remainder. */
@@ -64,7 +64,11 @@ describe("rounding to the minor unit, halves away from zero", () => {
   it("differs from the exact rational by at most one half", () => {
     // num = q·den + r with |q| < 2^52, so the rounded result is a safe integer.
     const fraction = fc
-      .record({ q: fc.bigInt({ min: -(2n ** 52n), max: 2n ** 52n }), den: fc.bigInt({ min: 1n, max: 10n ** 15n }), r: fc.bigInt({ min: 0n, max: 10n ** 15n }) })
+      .record({
+        q: fc.bigInt({ min: -(2n ** 52n), max: 2n ** 52n }),
+        den: fc.bigInt({ min: 1n, max: 10n ** 15n }),
+        r: fc.bigInt({ min: 0n, max: 10n ** 15n }),
+      })
       .map(({ q, den, r }) => ({ num: q * den + (r % den), den }));
     fc.assert(
       fc.property(fraction, ({ num, den }) => {
@@ -78,9 +82,13 @@ describe("rounding to the minor unit, halves away from zero", () => {
 
   it("matches the floor-and-remainder oracle on safe-integer results", () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }), fc.bigInt({ min: 1n, max: 10n ** 6n }), (num, den) => {
-        expect(roundHalfAwayFromZero(num, den)).toBe(Number(roundOracle(num, den)));
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }),
+        fc.bigInt({ min: 1n, max: 10n ** 6n }),
+        (num, den) => {
+          expect(roundHalfAwayFromZero(num, den)).toBe(Number(roundOracle(num, den)));
+        },
+      ),
     );
   });
 

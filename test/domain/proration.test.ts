@@ -1,8 +1,14 @@
-import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import type { PricedItem } from "../../src/domain/proration";
-import { partialPeriodLine, prorationCharge, prorationCredit, subscriptionLine, unusedFraction } from "../../src/domain/proration";
+import { describe, expect, it } from "vitest";
 import { oneIntervalBefore } from "../../src/domain/billing-period";
+import type { PricedItem } from "../../src/domain/proration";
+import {
+  partialPeriodLine,
+  prorationCharge,
+  prorationCredit,
+  subscriptionLine,
+  unusedFraction,
+} from "../../src/domain/proration";
 import { parseIso } from "../../src/domain/time";
 
 const at = (iso: string): number => {
@@ -10,7 +16,12 @@ const at = (iso: string): number => {
   if (instant === null) throw new Error(`bad test timestamp ${iso}`);
   return instant;
 };
-const item = (planName: string, amount: number, quantity = 1): PricedItem => ({ planId: `plan_${planName.toLowerCase()}`, planName, amount, quantity });
+const item = (planName: string, amount: number, quantity = 1): PricedItem => ({
+  planId: `plan_${planName.toLowerCase()}`,
+  planName,
+  amount,
+  quantity,
+});
 const DAY = 86_400;
 
 describe("proration on a plan change", () => {
@@ -135,17 +146,27 @@ function roundOracle(num: bigint, den: bigint): bigint {
   return num < 0n ? -q : q;
 }
 
-const itemArb = fc.record({ amount: fc.integer({ min: 0, max: 1_000_000 }), quantity: fc.integer({ min: 1, max: 1_000 }) });
+const itemArb = fc.record({
+  amount: fc.integer({ min: 0, max: 1_000_000 }),
+  quantity: fc.integer({ min: 1, max: 1_000 }),
+});
 const scenarioArb = fc
   .record({
     start: fc.integer({ min: 0, max: 7_000_000_000 }),
     length: fc.integer({ min: 1, max: 94_694_400 }),
     initial: itemArb,
-    changes: fc.array(fc.record({ offset: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), to: itemArb }), { maxLength: 8 }),
+    changes: fc.array(
+      fc.record({ offset: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), to: itemArb }),
+      { maxLength: 8 },
+    ),
   })
   .map(({ start, length, initial, changes }) => {
     const times = [...new Set(changes.map((c) => start + Math.floor(c.offset * length)))].sort((a, b) => a - b);
-    return { period: { start, end: start + length }, initial, changes: times.map((t, i) => ({ t, to: changes[i]!.to })) };
+    return {
+      period: { start, end: start + length },
+      initial,
+      changes: times.map((t, i) => ({ t, to: changes[i]!.to })),
+    };
   });
 
 describe("proration over any sequence of changes in one period", () => {

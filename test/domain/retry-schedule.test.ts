@@ -1,7 +1,12 @@
-import { describe, it, expect } from "vitest";
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import type { DunningPolicy } from "../../src/domain/retry-schedule";
-import { DEFAULT_DUNNING, INCOMPLETE_EXPIRY_SECONDS, nextAttemptAt, parseDunningPolicy } from "../../src/domain/retry-schedule";
+import {
+  DEFAULT_DUNNING,
+  INCOMPLETE_EXPIRY_SECONDS,
+  nextAttemptAt,
+  parseDunningPolicy,
+} from "../../src/domain/retry-schedule";
 import { parseIso, toIso } from "../../src/domain/time";
 
 const DAY = 86_400;
@@ -52,11 +57,15 @@ describe("payment retry schedule", () => {
 
   it("makes as many attempts as retry days plus one, each after the last", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 365 }), { maxLength: 20 }), fc.integer({ min: 0, max: 7_000_000_000 }), (days, t0) => {
-        const times = attemptTimes({ retryDays: days, finalAction: "cancel" }, t0);
-        expect(times).toHaveLength(days.length + 1);
-        for (const [i, d] of days.entries()) expect(times[i + 1]! - times[i]!).toBe(d * DAY);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 365 }), { maxLength: 20 }),
+        fc.integer({ min: 0, max: 7_000_000_000 }),
+        (days, t0) => {
+          const times = attemptTimes({ retryDays: days, finalAction: "cancel" }, t0);
+          expect(times).toHaveLength(days.length + 1);
+          for (const [i, d] of days.entries()) expect(times[i + 1]! - times[i]!).toBe(d * DAY);
+        },
+      ),
     );
   });
 });
@@ -96,7 +105,9 @@ describe("dunning policy from the environment", () => {
   });
 
   it("rejects an unknown final action, naming the allowed ones", () => {
-    expect(() => parseDunningPolicy("1,3", "explode")).toThrow('BILLIFY_FINAL_ACTION must be one of cancel, unpaid, past_due; got "explode"');
+    expect(() => parseDunningPolicy("1,3", "explode")).toThrow(
+      'BILLIFY_FINAL_ACTION must be one of cancel, unpaid, past_due; got "explode"',
+    );
     expect(() => parseDunningPolicy(undefined, "CANCEL")).toThrow(/BILLIFY_FINAL_ACTION/);
   });
 });

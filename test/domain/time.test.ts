@@ -1,5 +1,5 @@
-import { describe, it, expect } from "vitest";
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import { instantFromMillis, parseIso, toIso, toIsoDate } from "../../src/domain/time";
 
 // 2026-01-31T10:00:00Z as epoch seconds, worked out by hand: 20_484 days × 86_400 + 10 h.

@@ -39,16 +39,40 @@ const pathValue = fc.oneof(
 
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.constantFrom(-1, 0, 1e308, -0, 2 ** 53 + 1, "", " ", "\u0000", "2026-02-30T00:00:00Z", "9999-12-31T23:59:59Z", "pm_card_visa", "usd", "USD", [], {}, null, true),
+  fc.constantFrom(
+    -1,
+    0,
+    1e308,
+    -0,
+    2 ** 53 + 1,
+    "",
+    " ",
+    "\u0000",
+    "2026-02-30T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "pm_card_visa",
+    "usd",
+    "USD",
+    [],
+    {},
+    null,
+    true,
+  ),
   fc.string({ maxLength: 300 }),
   fc.integer(),
   fc.double(),
 );
 
 /** Bodies: objects of the route's own fields with hostile values, other JSON, and raw bytes. */
-function bodyFor(route: Route): fc.Arbitrary<{ bytes: Uint8Array | string | undefined; contentType: string | undefined }> {
+function bodyFor(
+  route: Route,
+): fc.Arbitrary<{ bytes: Uint8Array | string | undefined; contentType: string | undefined }> {
   const fieldsBody = route.fields.length
-    ? fc.dictionary(fc.oneof(fc.constantFrom(...route.fields), fc.string({ maxLength: 12 })), hostileValue, { maxKeys: 6 }).map((o) => JSON.stringify(o))
+    ? fc
+        .dictionary(fc.oneof(fc.constantFrom(...route.fields), fc.string({ maxLength: 12 })), hostileValue, {
+          maxKeys: 6,
+        })
+        .map((o) => JSON.stringify(o))
     : fc.constant("{}");
   const text = fc.oneof(
     fieldsBody,
@@ -57,16 +81,38 @@ function bodyFor(route: Route): fc.Arbitrary<{ bytes: Uint8Array | string | unde
     fc.constantFrom("", "{", "{}", "[]", "null", '{"__proto__":{"x":1}}', '{"metadata":{"constructor":"x"}}'),
   );
   const bytes = fc.uint8Array({ maxLength: 64 });
-  const contentType = fc.option(fc.constantFrom("application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/vnd.api+json", "*/*"), { nil: undefined });
-  return fc.record({ bytes: fc.option(fc.oneof({ weight: 4, arbitrary: text }, { weight: 1, arbitrary: bytes }), { nil: undefined }), contentType });
+  const contentType = fc.option(
+    fc.constantFrom(
+      "application/json",
+      "application/json; charset=utf-8",
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      "application/vnd.api+json",
+      "*/*",
+    ),
+    { nil: undefined },
+  );
+  return fc.record({
+    bytes: fc.option(fc.oneof({ weight: 4, arbitrary: text }, { weight: 1, arbitrary: bytes }), { nil: undefined }),
+    contentType,
+  });
 }
 
-const query = fc.array(
-  fc.tuple(fc.oneof(fc.constantFrom("limit", "cursor", "email", "status", "plan", "customer"), fc.string({ maxLength: 8 })), fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("0", "-1", "101", "1e3", "NaN", "10", "%", "%ZZ"))),
-  { maxLength: 3 },
-).map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&"));
+const query = fc
+  .array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom("limit", "cursor", "email", "status", "plan", "customer"), fc.string({ maxLength: 8 })),
+      fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("0", "-1", "101", "1e3", "NaN", "10", "%", "%ZZ")),
+    ),
+    { maxLength: 3 },
+  )
+  .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&"));
 
-const headerText = fc.string({ unit: fc.constantFrom(..." !#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), maxLength: 300 });
+const headerText = fc.string({
+  unit: fc.constantFrom(..." !#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+  maxLength: 300,
+});
 
 const auth = fc.oneof(
   { weight: 8, arbitrary: fc.constant(`Bearer ${API_KEY}`) },
@@ -83,9 +129,16 @@ export async function sendHostileRequests(numRuns: number, seed?: number): Promi
   const routes = await documentedRoutes();
   expect(routes.length).toBeGreaterThan(20);
   const statuses = new Map<number, number>();
-  const request = fc
-    .constantFrom(...routes)
-    .chain((route) => fc.record({ route: fc.constant(route), params: fc.array(pathValue, { minLength: 4, maxLength: 4 }), body: bodyFor(route), query, auth, key: fc.option(headerText, { nil: undefined }) }));
+  const request = fc.constantFrom(...routes).chain((route) =>
+    fc.record({
+      route: fc.constant(route),
+      params: fc.array(pathValue, { minLength: 4, maxLength: 4 }),
+      body: bodyFor(route),
+      query,
+      auth,
+      key: fc.option(headerText, { nil: undefined }),
+    }),
+  );
   await fc.assert(
     fc.asyncProperty(request, async ({ route, params, body, query: q, auth: authorization, key }) => {
       let i = 0;
@@ -95,7 +148,11 @@ export async function sendHostileRequests(numRuns: number, seed?: number): Promi
       if (key !== undefined && route.method === "POST") headers["Idempotency-Key"] = key;
       const hasBody = route.method !== "GET" && route.method !== "DELETE" && body.bytes !== undefined;
       const response = await exports.default.fetch(
-        new Request(`http://billify.test${path}${q ? `?${q}` : ""}`, { method: route.method, headers, body: hasBody ? body.bytes : undefined }),
+        new Request(`http://billify.test${path}${q ? `?${q}` : ""}`, {
+          method: route.method,
+          headers,
+          body: hasBody ? body.bytes : undefined,
+        }),
       );
       const text = await response.text();
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);

@@ -8,8 +8,9 @@
  * (consumed one per request; afterwards 200), `GET /__requests?path=/hooks/a` (the recorded
  * requests, oldest first), `POST /__reset`.
  */
-import { createServer } from "node:http";
+
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 

@@ -17,8 +17,9 @@
  * (consumed one per create: `after_charge` records the charge and its idempotent response, then
  * answers the status as if the response were lost), `POST /__intents/:id` `{"status":"succeeded"}`.
  */
-import { createServer } from "node:http";
+
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 
@@ -51,7 +52,10 @@ interface Stored {
 
 const DECLINES: Record<string, { decline_code: string; message: string }> = {
   pm_card_chargeDeclined: { decline_code: "generic_decline", message: "Your card was declined." },
-  pm_card_chargeDeclinedInsufficientFunds: { decline_code: "insufficient_funds", message: "Your card has insufficient funds." },
+  pm_card_chargeDeclinedInsufficientFunds: {
+    decline_code: "insufficient_funds",
+    message: "Your card has insufficient funds.",
+  },
 };
 
 class FakeStripe {
@@ -80,7 +84,8 @@ class FakeStripe {
       res.end(JSON.stringify(body));
     };
 
-    if (url.pathname === "/__requests") return send(200, { requests: this.requests, charges: this.charges, refunds: this.refunds });
+    if (url.pathname === "/__requests")
+      return send(200, { requests: this.requests, charges: this.charges, refunds: this.refunds });
     if (url.pathname === "/__reset") {
       this.reset();
       return send(200, { ok: true });
@@ -109,17 +114,30 @@ class FakeStripe {
     if (req.method === "GET" && retrieve) {
       const intent = this.intents.get(retrieve[1]!);
       if (intent) return send(200, intent);
-      return send(404, stripeError("invalid_request_error", "resource_missing", `No such payment_intent: '${retrieve[1]}'`, "intent"));
+      return send(
+        404,
+        stripeError("invalid_request_error", "resource_missing", `No such payment_intent: '${retrieve[1]}'`, "intent"),
+      );
     }
     if (req.method === "POST" && url.pathname === "/v1/refunds") return this.refund(form, idempotencyKey, send);
     const paymentMethod = /^\/v1\/payment_methods\/([^/]+)$/.exec(url.pathname);
     if (req.method === "GET" && paymentMethod) {
       const id = decodeURIComponent(paymentMethod[1]!);
       if (id.startsWith("pm_card_")) return send(200, { id, object: "payment_method", type: "card", livemode: false });
-      return send(404, stripeError("invalid_request_error", "resource_missing", `No such PaymentMethod: '${id}'`, "payment_method"));
+      return send(
+        404,
+        stripeError("invalid_request_error", "resource_missing", `No such PaymentMethod: '${id}'`, "payment_method"),
+      );
     }
     if (req.method !== "POST" || url.pathname !== "/v1/payment_intents") {
-      return send(404, stripeError("invalid_request_error", "resource_missing", `Unrecognized request URL (${req.method}: ${url.pathname}).`));
+      return send(
+        404,
+        stripeError(
+          "invalid_request_error",
+          "resource_missing",
+          `Unrecognized request URL (${req.method}: ${url.pathname}).`,
+        ),
+      );
     }
 
     const fingerprint = JSON.stringify(Object.entries(form).sort());
@@ -137,16 +155,29 @@ class FakeStripe {
     }
 
     const fault = this.faults.shift();
-    if (fault && !fault.after_charge) return send(fault.status, stripeError(fault.status === 429 ? "invalid_request_error" : "api_error", fault.status === 429 ? "rate_limit" : undefined, "Simulated fault."));
+    if (fault && !fault.after_charge)
+      return send(
+        fault.status,
+        stripeError(
+          fault.status === 429 ? "invalid_request_error" : "api_error",
+          fault.status === 429 ? "rate_limit" : undefined,
+          "Simulated fault.",
+        ),
+      );
     const { status, body } = this.createIntent(form);
     // Stripe stores the response as it was sent (a snapshot): a replay shows the intent as it was then.
     if (idempotencyKey) this.idempotent.set(idempotencyKey, { status, body: structuredClone(body), fingerprint });
-    if (fault) return send(fault.status, stripeError("api_error", undefined, "Simulated fault after the charge was made."));
+    if (fault)
+      return send(fault.status, stripeError("api_error", undefined, "Simulated fault after the charge was made."));
     return send(status, body);
   }
 
   /** POST /v1/refunds: a full or partial refund of a succeeded PaymentIntent, once per key. */
-  private refund(form: Record<string, string>, idempotencyKey: string | null, send: (status: number, body: unknown, headers?: Record<string, string>) => void): void {
+  private refund(
+    form: Record<string, string>,
+    idempotencyKey: string | null,
+    send: (status: number, body: unknown, headers?: Record<string, string>) => void,
+  ): void {
     const previous = idempotencyKey ? this.idempotent.get(`refund:${idempotencyKey}`) : undefined;
     if (previous) {
       send(previous.status, previous.body, { "Idempotent-Replayed": "true" });
@@ -157,14 +188,26 @@ class FakeStripe {
     let body: Json;
     if (!intent) {
       status = 404;
-      body = stripeError("invalid_request_error", "resource_missing", `No such payment_intent: '${form.payment_intent}'`, "payment_intent");
+      body = stripeError(
+        "invalid_request_error",
+        "resource_missing",
+        `No such payment_intent: '${form.payment_intent}'`,
+        "payment_intent",
+      );
     } else if (intent.status !== "succeeded") {
       status = 400;
       body = stripeError("invalid_request_error", "charge_not_refundable", "This PaymentIntent has not succeeded.");
     } else {
       const amount = Number(form.amount ?? intent.amount);
       this.refunds += 1;
-      body = { id: `re_fake_${++this.sequence}`, object: "refund", amount, payment_intent: intent.id, status: "succeeded", reason: form.reason ?? null };
+      body = {
+        id: `re_fake_${++this.sequence}`,
+        object: "refund",
+        amount,
+        payment_intent: intent.id,
+        status: "succeeded",
+        reason: form.reason ?? null,
+      };
     }
     if (idempotencyKey) this.idempotent.set(`refund:${idempotencyKey}`, { status, body, fingerprint: "" });
     send(status, body);
@@ -173,7 +216,15 @@ class FakeStripe {
   private createIntent(form: Record<string, string>): { status: number; body: Json } {
     const paymentMethod = form.payment_method ?? "";
     if (!paymentMethod.startsWith("pm_card_")) {
-      return { status: 400, body: stripeError("invalid_request_error", "resource_missing", `No such PaymentMethod: '${paymentMethod}'`, "payment_method") };
+      return {
+        status: 400,
+        body: stripeError(
+          "invalid_request_error",
+          "resource_missing",
+          `No such PaymentMethod: '${paymentMethod}'`,
+          "payment_method",
+        ),
+      };
     }
     const id = `pi_fake_${++this.sequence}`;
     const metadata: Record<string, string> = {};
@@ -197,9 +248,20 @@ class FakeStripe {
     this.charges += 1;
     const decline = DECLINES[paymentMethod];
     if (decline) {
-      const error = { type: "card_error", code: "card_declined", decline_code: decline.decline_code, message: decline.message, charge: `ch_fake_${this.sequence}` };
+      const error = {
+        type: "card_error",
+        code: "card_declined",
+        decline_code: decline.decline_code,
+        message: decline.message,
+        charge: `ch_fake_${this.sequence}`,
+      };
       Object.assign(intent, { status: "requires_payment_method", last_payment_error: error });
-      return { status: 402, body: { error: { ...error, payment_intent: intent, doc_url: "https://stripe.com/docs/error-codes/card-declined" } } };
+      return {
+        status: 402,
+        body: {
+          error: { ...error, payment_intent: intent, doc_url: "https://stripe.com/docs/error-codes/card-declined" },
+        },
+      };
     }
     if (paymentMethod === "pm_card_processing") intent.status = "processing";
     return { status: 200, body: intent };

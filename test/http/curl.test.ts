@@ -19,7 +19,11 @@ async function post(path: string, json: unknown, extra: string[] = []) {
 }
 
 function expectError(res: { status: number; json: any }, status: number, code: string, param?: string) {
-  expect({ status: res.status, code: res.json?.error?.code, param: res.json?.error?.param }).toEqual({ status, code, param });
+  expect({ status: res.status, code: res.json?.error?.code, param: res.json?.error?.param }).toEqual({
+    status,
+    code,
+    param,
+  });
   expect(res.json.error.message).toEqual(expect.any(String));
 }
 
@@ -40,7 +44,12 @@ describe("POSTs whose fields are all optional take no body, over real HTTP", () 
     await post(`/v1/subscriptions/${sub.id}/cancel`, { at_period_end: true });
     const resumed = await curl(["-XPOST", `${B}/v1/subscriptions/${sub.id}/resume`, "-H", K]);
     expect(resumed.status).toBe(200);
-    expect(resumed.json).toMatchObject({ id: sub.id, status: "active", cancel_at_period_end: false, canceled_at: null });
+    expect(resumed.json).toMatchObject({
+      id: sub.id,
+      status: "active",
+      cancel_at_period_end: false,
+      canceled_at: null,
+    });
     await post(`/v1/subscriptions/${sub.id}/cancel`, { at_period_end: true });
     const again = await curl(["-XPOST", `${B}/v1/subscriptions/${sub.id}/resume`, "-H", K, "-H", J]);
     expect(again.status).toBe(200);
@@ -52,7 +61,11 @@ describe("POSTs whose fields are all optional take no body, over real HTTP", () 
   });
 
   it("pay, void and mark_uncollectible on an open invoice", async () => {
-    for (const [action, status] of [["pay", "open"], ["void", "void"], ["mark_uncollectible", "uncollectible"]] as const) {
+    for (const [action, status] of [
+      ["pay", "open"],
+      ["void", "void"],
+      ["mark_uncollectible", "uncollectible"],
+    ] as const) {
       const sub = await subscription("pm_card_chargeDeclined");
       expect(sub.status).toBe("incomplete");
       const res = await curl(["-XPOST", `${B}/v1/invoices/${sub.latest_invoice}/${action}`, "-H", K]);
@@ -87,7 +100,13 @@ describe("bodies that are not what the API takes", () => {
   });
 
   it("a JSON body that is not an object is 400 invalid_body", async () => {
-    for (const [body, got] of [["[]", "an array"], ['"x"', "a string"], ["3", "a number"], ["null", "null"], ["true", "a boolean"]]) {
+    for (const [body, got] of [
+      ["[]", "an array"],
+      ['"x"', "a string"],
+      ["3", "a number"],
+      ["null", "null"],
+      ["true", "a boolean"],
+    ]) {
       const res = await curl(["-XPOST", `${B}/v1/plans`, "-H", K, "-H", J, "-d", body!]);
       expectError(res, 400, "invalid_body");
       expect(res.json.error.message).toBe(`The request body must be a JSON object, like {"name":"Pro"}; got ${got}.`);
@@ -112,19 +131,63 @@ describe("bodies that are not what the API takes", () => {
     ];
     for (const [body, code, param] of cases) {
       const res = await curl(["-XPOST", `${B}/v1/plans`, "-H", K, "-H", J, "-d", JSON.stringify(body)]);
-      expect(`${JSON.stringify(body)} → ${res.status} ${res.json.error.code} ${res.json.error.param}`).toBe(`${JSON.stringify(body)} → 400 ${code} ${param}`);
+      expect(`${JSON.stringify(body)} → ${res.status} ${res.json.error.code} ${res.json.error.param}`).toBe(
+        `${JSON.stringify(body)} → 400 ${code} ${param}`,
+      );
     }
     const sub = await subscription();
-    expectError(await curl(["-XPOST", `${B}/v1/subscriptions/${sub.id}/cancel`, "-H", K, "-H", J, "-d", '{"at_period_end":"yes"}']), 400, "parameter_invalid", "at_period_end");
-    expectError(await curl(["-XPOST", `${B}/v1/test_clocks`, "-H", K, "-H", J, "-d", '{"frozen_time":1780000000}']), 400, "parameter_invalid", "frozen_time");
-    expectError(await curl(["-XPOST", `${B}/v1/test_clocks`, "-H", K, "-H", J, "-d", "{}"]), 400, "parameter_missing", "frozen_time");
+    expectError(
+      await curl([
+        "-XPOST",
+        `${B}/v1/subscriptions/${sub.id}/cancel`,
+        "-H",
+        K,
+        "-H",
+        J,
+        "-d",
+        '{"at_period_end":"yes"}',
+      ]),
+      400,
+      "parameter_invalid",
+      "at_period_end",
+    );
+    expectError(
+      await curl(["-XPOST", `${B}/v1/test_clocks`, "-H", K, "-H", J, "-d", '{"frozen_time":1780000000}']),
+      400,
+      "parameter_invalid",
+      "frozen_time",
+    );
+    expectError(
+      await curl(["-XPOST", `${B}/v1/test_clocks`, "-H", K, "-H", J, "-d", "{}"]),
+      400,
+      "parameter_missing",
+      "frozen_time",
+    );
   });
 
   it("a payment method the test gateway cannot know is 400 when it is set", async () => {
-    const res = await curl(["-XPOST", `${B}/v1/customers`, "-H", K, "-H", J, "-d", '{"payment_method":"pm_card_bogus"}']);
+    const res = await curl([
+      "-XPOST",
+      `${B}/v1/customers`,
+      "-H",
+      K,
+      "-H",
+      J,
+      "-d",
+      '{"payment_method":"pm_card_bogus"}',
+    ]);
     expectError(res, 400, "resource_missing", "payment_method");
     const customer = await post("/v1/customers", { payment_method: "pm_card_visa" });
-    const patch = await curl(["-XPATCH", `${B}/v1/customers/${customer.id}`, "-H", K, "-H", J, "-d", '{"payment_method":"pm_typo"}']);
+    const patch = await curl([
+      "-XPATCH",
+      `${B}/v1/customers/${customer.id}`,
+      "-H",
+      K,
+      "-H",
+      J,
+      "-d",
+      '{"payment_method":"pm_typo"}',
+    ]);
     expectError(patch, 400, "resource_missing", "payment_method");
   });
 
@@ -136,7 +199,18 @@ describe("bodies that are not what the API takes", () => {
 
 describe("the rest of the envelope over real HTTP", () => {
   it("replays a POST with the same Idempotency-Key and says so", async () => {
-    const args = (key: string) => ["-XPOST", `${B}/v1/customers`, "-H", K, "-H", J, "-H", `Idempotency-Key: ${key}`, "-d", '{"name":"Replay"}'];
+    const args = (key: string) => [
+      "-XPOST",
+      `${B}/v1/customers`,
+      "-H",
+      K,
+      "-H",
+      J,
+      "-H",
+      `Idempotency-Key: ${key}`,
+      "-d",
+      '{"name":"Replay"}',
+    ];
     const key = `curl-${Date.now()}`;
     const first = await curl(args(key));
     const second = await curl(args(key));

@@ -5,13 +5,13 @@
  * browser fails the run.
  */
 import { existsSync, mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed } from "../../scripts/seed-data.mjs";
 import type { Seeded } from "../../scripts/seed-data.mjs";
-import { startService } from "../../scripts/service.mjs";
+import { seed } from "../../scripts/seed-data.mjs";
 import type { Service } from "../../scripts/service.mjs";
+import { startService } from "../../scripts/service.mjs";
 
 declare const process: { env: Record<string, string | undefined> };
 
@@ -23,7 +23,9 @@ const ADMIN = "sk_admin_local";
 const SCREENSHOTS = process.env.BILLIFY_SCREENSHOTS ?? ".screenshots";
 
 if (!HAVE_BROWSER && !IN_CI) {
-  console.info(`Browser test skipped: no Chromium at ${CHROMIUM}. Enable it with 'apt-get install -y chromium' (or set CHROMIUM_PATH).`);
+  console.info(
+    `Browser test skipped: no Chromium at ${CHROMIUM}. Enable it with 'apt-get install -y chromium' (or set CHROMIUM_PATH).`,
+  );
 }
 
 // With CI=true a missing browser fails the file outright (no skipped test to count as passing).
@@ -60,7 +62,10 @@ async function allAdminRows(query: string): Promise<any[]> {
   const rows: any[] = [];
   let cursor: string | null = null;
   do {
-    const page: any = await admin("GET", `/v1/admin/subscriptions?limit=100&${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const page: any = await admin(
+      "GET",
+      `/v1/admin/subscriptions?limit=100&${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    );
     rows.push(...page.data);
     cursor = page.next_cursor;
   } while (cursor);
@@ -79,7 +84,10 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)("after npm run seed (real HTTP)", () =>
   it("lists exactly the past_due subscriptions, and metrics match a recount from the actors", async () => {
     const truth = await Promise.all(seeded.subscriptions.map((id) => admin("GET", `/v1/subscriptions/${id}`)));
     const plans = new Map((await admin("GET", "/v1/plans?limit=100")).data.map((p: any) => [p.id, p]));
-    const pastDue = truth.filter((s) => s.status === "past_due").map((s) => s.id).sort();
+    const pastDue = truth
+      .filter((s) => s.status === "past_due")
+      .map((s) => s.id)
+      .sort();
     expect(pastDue.length).toBeGreaterThan(0);
     const listed = await eventually(
       async () => (await allAdminRows("status=past_due")).map((s) => s.id).sort(),
@@ -87,13 +95,22 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)("after npm run seed (real HTTP)", () =>
     );
     expect(listed).toEqual(pastDue);
 
-    const counts: Record<string, number> = { trialing: 0, active: 0, incomplete: 0, incomplete_expired: 0, past_due: 0, unpaid: 0, canceled: 0 };
+    const counts: Record<string, number> = {
+      trialing: 0,
+      active: 0,
+      incomplete: 0,
+      incomplete_expired: 0,
+      past_due: 0,
+      unpaid: 0,
+      canceled: 0,
+    };
     const mrr: Record<string, number> = {};
     for (const s of truth) {
       counts[s.status]! += 1;
       if (s.status !== "active" && s.status !== "past_due") continue;
       const plan: any = plans.get(s.plan);
-      const perMonth = { month: 1, year: 1 / 12, week: 52 / 12, day: 365 / 12 }[plan.interval as string]! / plan.interval_count;
+      const perMonth =
+        { month: 1, year: 1 / 12, week: 52 / 12, day: 365 / 12 }[plan.interval as string]! / plan.interval_count;
       mrr[plan.currency] = (mrr[plan.currency] ?? 0) + Math.round(plan.amount * s.quantity * perMonth + 1e-9);
     }
     const metrics = await admin("GET", "/v1/admin/metrics");
@@ -115,8 +132,12 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)("after npm run seed (real HTTP)", () =>
       const pastDue = await allAdminRows("status=past_due");
       await page.selectOption("[data-testid=filter-status]", "past_due");
       await page.waitForFunction(`location.hash.includes("status=past_due")`);
-      await page.waitForFunction(`document.querySelectorAll("[data-testid=subscription-row]").length === ${Math.min(pastDue.length, 20)}`);
-      const statuses = await page.$$eval("[data-testid=subscription-row] [data-status]", (els) => els.map((e) => e.getAttribute("data-status")));
+      await page.waitForFunction(
+        `document.querySelectorAll("[data-testid=subscription-row]").length === ${Math.min(pastDue.length, 20)}`,
+      );
+      const statuses = await page.$$eval("[data-testid=subscription-row] [data-status]", (els) =>
+        els.map((e) => e.getAttribute("data-status")),
+      );
       expect(statuses.length).toBe(Math.min(pastDue.length, 20));
       expect(new Set(statuses)).toEqual(new Set(["past_due"]));
       mkdirSync(SCREENSHOTS, { recursive: true });
@@ -136,7 +157,11 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)("after npm run seed (real HTTP)", () =>
       const clock = await admin("GET", `/v1/test_clocks/${first.test_clock}`);
       const to = new Date(Date.parse(clock.frozen_time) + 7 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
       await admin("POST", `/v1/test_clocks/${first.test_clock}/advance`, { frozen_time: to });
-      await page.waitForFunction(`document.querySelectorAll("[data-testid=event-row]").length > ${eventsBefore}`, undefined, { timeout: 20_000 });
+      await page.waitForFunction(
+        `document.querySelectorAll("[data-testid=event-row]").length > ${eventsBefore}`,
+        undefined,
+        { timeout: 20_000 },
+      );
       expect(await page.locator("[data-testid=payment-row]").count()).toBeGreaterThan(paymentsBefore);
       expect(await page.evaluate(`window.sameDocument === true`)).toBe(true); // updated in place, never reloaded
       await page.screenshot({ path: `${SCREENSHOTS}/subscription-live.png`, fullPage: true });
@@ -144,7 +169,9 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)("after npm run seed (real HTTP)", () =>
       // Test mode: the emails the service sent (GET /v1/admin/emails), in their own tab.
       await page.click("[data-testid=nav-emails]");
       await page.waitForSelector("[data-testid=email-row]");
-      const shown = await page.$$eval("[data-testid=email-row] td:nth-child(3)", (cells) => cells.map((c) => c.textContent));
+      const shown = await page.$$eval("[data-testid=email-row] td:nth-child(3)", (cells) =>
+        cells.map((c) => c.textContent),
+      );
       const sent = await admin("GET", "/v1/admin/emails?limit=100");
       expect(shown.length).toBeGreaterThan(0);
       expect(sent.data.map((e: { subject: string }) => e.subject)).toContain(shown[0]);

@@ -23,7 +23,13 @@ function codesInSource(): { status: number; code: string; file: string }[] {
 describe("error codes", () => {
   it("finds the codes the source answers with", () => {
     const codes = codesInSource().map((c) => `${c.status} ${c.code}`);
-    for (const known of ["400 parameter_invalid", "400 nothing_to_invoice", "401 missing_api_key", "409 resource_already_exists", "422 idempotency_key_reused"]) {
+    for (const known of [
+      "400 parameter_invalid",
+      "400 nothing_to_invoice",
+      "401 missing_api_key",
+      "409 resource_already_exists",
+      "422 idempotency_key_reused",
+    ]) {
       expect(codes).toContain(known);
     }
   });

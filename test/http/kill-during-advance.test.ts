@@ -22,11 +22,21 @@ async function call(url: string, method: string, path: string, body?: unknown) {
 }
 
 describe("a kill during a test clock advance", () => {
-  it("ends, after a restart and no further request, with the clock ready and every period invoiced once", { timeout: 600_000 }, async () => {
+  it("ends, after a restart and no further request, with the clock ready and every period invoiced once", {
+    timeout: 600_000,
+  }, async () => {
     let service = await startService({ persistTo: state });
     const clock = (await call(service.url, "POST", "/v1/test_clocks", { frozen_time: "2026-01-01T00:00:00Z" })).json;
-    const customer = (await call(service.url, "POST", "/v1/customers", { email: "kill@example.com", payment_method: "pm_card_visa", test_clock: clock.id })).json;
-    const plan = (await call(service.url, "POST", "/v1/plans", { name: "Daily", currency: "usd", amount: 100, interval: "day" })).json;
+    const customer = (
+      await call(service.url, "POST", "/v1/customers", {
+        email: "kill@example.com",
+        payment_method: "pm_card_visa",
+        test_clock: clock.id,
+      })
+    ).json;
+    const plan = (
+      await call(service.url, "POST", "/v1/plans", { name: "Daily", currency: "usd", amount: 100, interval: "day" })
+    ).json;
     const sub = (await call(service.url, "POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id })).json;
     expect(sub.status).toBe("active");
 
@@ -55,12 +65,23 @@ describe("a kill during a test clock advance", () => {
       }
       expect([after.status, after.frozen_time]).toEqual(["ready", "2028-01-01T00:00:00Z"]);
       const now = (await call(service.url, "GET", `/v1/subscriptions/${sub.id}`)).json;
-      expect([now.status, now.current_period_start, now.current_period_end]).toEqual(["active", "2028-01-01T00:00:00Z", "2028-01-02T00:00:00Z"]);
+      expect([now.status, now.current_period_start, now.current_period_end]).toEqual([
+        "active",
+        "2028-01-01T00:00:00Z",
+        "2028-01-02T00:00:00Z",
+      ]);
       // 2026-01-01 … 2028-01-01 is 731 daily periods: invoice numbers 1…731, each paid once.
       const latest = (await call(service.url, "GET", `/v1/invoices/${now.latest_invoice}`)).json;
-      expect([latest.number.slice(-4), latest.status, latest.amount_paid, latest.period_start]).toEqual(["0731", "paid", 100, "2028-01-01T00:00:00Z"]);
+      expect([latest.number.slice(-4), latest.status, latest.amount_paid, latest.period_start]).toEqual([
+        "0731",
+        "paid",
+        100,
+        "2028-01-01T00:00:00Z",
+      ]);
       const page = (await call(service.url, "GET", `/v1/subscriptions/${sub.id}/invoices?limit=100`)).json;
-      expect(page.data.every((i: any) => i.status === "paid" && i.amount_paid === 100 && i.attempt_count === 1)).toBe(true);
+      expect(page.data.every((i: any) => i.status === "paid" && i.amount_paid === 100 && i.attempt_count === 1)).toBe(
+        true,
+      );
     } finally {
       await service.stop();
     }

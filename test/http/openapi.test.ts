@@ -3,7 +3,7 @@
  * it (clients/), redocly's recommended rules, and the example program run over real HTTP.
  */
 import { describe, expect, it } from "vitest";
-import { DOCUMENT, TYPES, documentText, generateTypes } from "../../scripts/client.mjs";
+import { DOCUMENT, documentText, generateTypes, TYPES } from "../../scripts/client.mjs";
 import { api, serviceUrl } from "./client";
 import { readAbsolute, readText, run, withTempDir } from "./shell.mjs";
 
@@ -28,14 +28,19 @@ describe("the OpenAPI document and the generated client", () => {
     const { status, stdout } = await run("node_modules/.bin/redocly", ["lint", DOCUMENT, "--format=json"], {
       env: { REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
     });
-    const report = JSON.parse(stdout) as { totals: Record<string, number>; problems: { ruleId: string; message: string }[] };
+    const report = JSON.parse(stdout) as {
+      totals: Record<string, number>;
+      problems: { ruleId: string; message: string }[];
+    };
     expect(report.problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
     expect(report.totals).toEqual({ errors: 0, warnings: 0, ignored: 0 });
     expect(status).toBe(0);
   });
 
   it("runs the example program (plan, customer, subscription) through the typed client", async () => {
-    const { status, stdout, stderr } = await run("node_modules/.bin/node", ["clients/example.ts"], { env: { BILLIFY_URL: serviceUrl() } });
+    const { status, stdout, stderr } = await run("node_modules/.bin/node", ["clients/example.ts"], {
+      env: { BILLIFY_URL: serviceUrl() },
+    });
     expect(stderr).toBe("");
     expect(status).toBe(0);
     expect(JSON.parse(stdout)).toEqual({ status: "active", quantity: 2, latest_invoice: true });

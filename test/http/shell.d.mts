@@ -5,7 +5,11 @@ export interface RunResult {
   stdout: string;
   stderr: string;
 }
-export function run(command: string, args: string[], options?: { env?: Record<string, string>; input?: string }): Promise<RunResult>;
+export function run(
+  command: string,
+  args: string[],
+  options?: { env?: Record<string, string>; input?: string },
+): Promise<RunResult>;
 export interface CurlResult {
   status: number;
   /** Lowercase names. */

@@ -31,13 +31,19 @@ describe("the README walk-through, run over real HTTP", () => {
   it("works without jq, printing raw JSON and checking each captured id", async () => {
     const bin = pathWith(["curl", "sed", "cat"]);
     try {
-      const { status, stdout, stderr } = await run("/usr/bin/bash", [SCRIPT], { env: { B: serviceUrl(), PATH: bin.path } });
+      const { status, stdout, stderr } = await run("/usr/bin/bash", [SCRIPT], {
+        env: { B: serviceUrl(), PATH: bin.path },
+      });
       expect(stderr).toBe("");
       expect(status).toBe(0);
       const lines = stdout.trimEnd().split("\n");
       expect(lines).toHaveLength(11);
       for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
-      expect(JSON.parse(lines[2]!)).toMatchObject({ object: "subscription", status: "active", current_period_end: "2026-02-28T10:00:00Z" });
+      expect(JSON.parse(lines[2]!)).toMatchObject({
+        object: "subscription",
+        status: "active",
+        current_period_end: "2026-02-28T10:00:00Z",
+      });
     } finally {
       bin.remove();
     }
@@ -52,7 +58,15 @@ describe("the README walk-through, run over real HTTP", () => {
 
   it("is what the README shows, line for line", () => {
     const readme = readText("README.md");
-    const body = readText(SCRIPT).split("\n").slice(readText(SCRIPT).split("\n").findIndex((l) => l.startsWith("B="))).join("\n").trimEnd();
+    const body = readText(SCRIPT)
+      .split("\n")
+      .slice(
+        readText(SCRIPT)
+          .split("\n")
+          .findIndex((l) => l.startsWith("B=")),
+      )
+      .join("\n")
+      .trimEnd();
     expect(readme).toContain(body);
   });
 });

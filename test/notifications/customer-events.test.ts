@@ -8,7 +8,11 @@ describe("a customer's own events", () => {
     await ok("PATCH", `/v1/customers/${customer.id}`, { metadata: { crm: "42" } });
     const page = await ok("GET", `/v1/customers/${customer.id}/events`);
     expect(page).toMatchObject({ object: "list", has_more: false, next_cursor: null });
-    expect(page.data.map((e: { type: string }) => e.type)).toEqual(["customer.created", "customer.updated", "customer.updated"]);
+    expect(page.data.map((e: { type: string }) => e.type)).toEqual([
+      "customer.created",
+      "customer.updated",
+      "customer.updated",
+    ]);
     expect(page.data[0].data.object).toEqual(customer);
     expect(page.data[1].data.object).toMatchObject({ id: customer.id, name: "Ada Lovelace", metadata: {} });
     expect(page.data[2].data.object).toMatchObject({ name: "Ada Lovelace", metadata: { crm: "42" } });
@@ -33,7 +37,10 @@ describe("a customer's own events", () => {
     expect(first.data).toHaveLength(10);
     expect(first.has_more).toBe(true);
     const second = await ok("GET", `/v1/customers/${customer.id}/events?cursor=${first.next_cursor}`);
-    expect(second.data.map((e: { data: { object: { name: string } } }) => e.data.object.name)).toEqual(["Name 10", "Name 11"]);
+    expect(second.data.map((e: { data: { object: { name: string } } }) => e.data.object.name)).toEqual([
+      "Name 10",
+      "Name 11",
+    ]);
     expect(second).toMatchObject({ has_more: false, next_cursor: null });
     const small = await ok("GET", `/v1/customers/${customer.id}/events?limit=1`);
     expect(small.data.map((e: { type: string }) => e.type)).toEqual(["customer.created"]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EventRow } from "../../src/notifications/outbox";
-import { MAX_MESSAGE_BYTES, fitBatch, messageOf } from "../../src/notifications/outbox";
+import { fitBatch, MAX_MESSAGE_BYTES, messageOf } from "../../src/notifications/outbox";
 
 const context = { customer: "cus_1", source: { actor: "subscription" as const, id: "sub_1" }, plan: null };
 
@@ -27,7 +27,13 @@ describe("outbox batches (Queues: ≤ 100 messages and ≤ 256 KB a sendBatch, �
 
   it("sends an event too large for one message without its object's body, flagged truncated", () => {
     const huge = messageOf(row(7, MAX_MESSAGE_BYTES), context);
-    expect(huge.event).toEqual({ id: "evt_7", object: "event", type: "invoice.finalized", created: "2026-05-28T20:26:40Z", data: { object: { id: "in_7", object: "invoice" }, truncated: true } });
+    expect(huge.event).toEqual({
+      id: "evt_7",
+      object: "event",
+      type: "invoice.finalized",
+      created: "2026-05-28T20:26:40Z",
+      data: { object: { id: "in_7", object: "invoice" }, truncated: true },
+    });
     expect(huge.customer).toBe("cus_1");
     const normal = messageOf(row(8, 1000), context);
     expect((normal.event.data.object as { padding: string }).padding).toHaveLength(1000);

@@ -1,5 +1,5 @@
-import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { subscriptionStub } from "../../src/actors/stubs";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
@@ -20,13 +20,18 @@ async function registerHook(events: string[] = ["*"]): Promise<Hook> {
 }
 
 async function eventTypesAt(path: string, count: number): Promise<string[]> {
-  const requests = await eventually(() => received(path), (r) => r.length >= count);
+  const requests = await eventually(
+    () => received(path),
+    (r) => r.length >= count,
+  );
   return requests.map((r) => (JSON.parse(r.body) as { type: string }).type);
 }
 
 async function outboxRows(subscriptionId: string) {
   return runInDurableObject(subscriptionStub(env, subscriptionId)!, (_instance: SubscriptionActor, state) =>
-    state.storage.sql.exec<{ type: string; delivered: number }>("SELECT type, delivered FROM event ORDER BY seq").toArray(),
+    state.storage.sql
+      .exec<{ type: string; delivered: number }>("SELECT type, delivered FROM event ORDER BY seq")
+      .toArray(),
   );
 }
 
@@ -40,26 +45,55 @@ describe("outbox → queue → consumer → webhook", { timeout: 30_000 }, () =>
     expect((await received(hook.path)).length).toBe(6);
     // Each delivery is its own message, so receivers see them in any order (API.md §6)...
     expect([...types].sort()).toEqual(
-      ["customer.created", "subscription.created", "invoice.created", "invoice.finalized", "payment.succeeded", "invoice.paid"].sort(),
+      [
+        "customer.created",
+        "subscription.created",
+        "invoice.created",
+        "invoice.finalized",
+        "payment.succeeded",
+        "invoice.paid",
+      ].sort(),
     );
 
     for (const request of await received(hook.path)) {
       expect(request.method).toBe("POST");
       expect(request.headers["content-type"]).toBe("application/json");
-      const verified = await verifySignature(request.headers["billify-signature"] ?? null, request.body, hook.secret, Math.floor(Date.now() / 1000));
+      const verified = await verifySignature(
+        request.headers["billify-signature"] ?? null,
+        request.body,
+        hook.secret,
+        Math.floor(Date.now() / 1000),
+      );
       expect(verified.ok).toBe(true);
-      const event = JSON.parse(request.body) as { id: string; object: string; data: { object: { customer?: string; id: string } } };
+      const event = JSON.parse(request.body) as {
+        id: string;
+        object: string;
+        data: { object: { customer?: string; id: string } };
+      };
       expect(event.object).toBe("event");
       expect(request.headers["billify-event-id"]).toBe(event.id);
     }
-    const invoicePaid = (await received(hook.path)).map((r) => JSON.parse(r.body)).find((e) => e.type === "invoice.paid");
-    expect(invoicePaid.data.object).toMatchObject({ subscription: subscription.id, customer: customer.id, amount_paid: 2000, status: "paid" });
+    const invoicePaid = (await received(hook.path))
+      .map((r) => JSON.parse(r.body))
+      .find((e) => e.type === "invoice.paid");
+    expect(invoicePaid.data.object).toMatchObject({
+      subscription: subscription.id,
+      customer: customer.id,
+      amount_paid: 2000,
+      status: "paid",
+    });
 
     // ...while the actor sent them in the order it recorded them (its events list), each once.
     const rows = await outboxRows(subscription.id);
     const listed = await ok("GET", `/v1/subscriptions/${subscription.id}/events`);
     expect(rows.map((r) => r.type)).toEqual(listed.data.map((e: { type: string }) => e.type));
-    expect(rows.map((r) => r.type)).toEqual(["subscription.created", "invoice.created", "invoice.finalized", "payment.succeeded", "invoice.paid"]);
+    expect(rows.map((r) => r.type)).toEqual([
+      "subscription.created",
+      "invoice.created",
+      "invoice.finalized",
+      "payment.succeeded",
+      "invoice.paid",
+    ]);
     expect(rows.map((r) => r.delivered)).toEqual([1, 1, 1, 1, 1]);
   });
 
@@ -77,12 +111,22 @@ describe("outbox → queue → consumer → webhook", { timeout: 30_000 }, () =>
     const hook = await registerHook(["subscription.canceled"]);
     const { subscription } = await subscribeOnClock("2026-03-01T00:00:00Z");
     const stub = subscriptionStub(env, subscription.id)!;
-    await eventually(() => outboxRows(subscription.id), (rows) => rows.every((r) => r.delivered === 1));
+    await eventually(
+      () => outboxRows(subscription.id),
+      (rows) => rows.every((r) => r.delivered === 1),
+    );
 
     // The queue is unreachable for this instance: the commit happens, the send fails.
     await runInDurableObject(stub, (instance: SubscriptionActor) => {
       const outbox = (instance as unknown as { outbox: { queue: Queue } }).outbox;
-      outbox.queue = { send: async () => { throw new Error("network lost"); }, sendBatch: async () => { throw new Error("network lost"); } } as unknown as Queue;
+      outbox.queue = {
+        send: async () => {
+          throw new Error("network lost");
+        },
+        sendBatch: async () => {
+          throw new Error("network lost");
+        },
+      } as unknown as Queue;
     });
     const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
     const canceled = await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, {});

@@ -13,7 +13,10 @@ export function uniquePath(prefix = "/hooks"): string {
   return `${prefix}/${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-${counter}`;
 }
 
-export async function script(path: string, responses: { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }[]): Promise<void> {
+export async function script(
+  path: string,
+  responses: { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }[],
+): Promise<void> {
   await fetch(`${receiverBase()}/__script`, { method: "POST", body: JSON.stringify({ path, responses }) });
 }
 
@@ -23,7 +26,11 @@ export async function received(path: string): Promise<ReceivedRequest[]> {
 }
 
 /** Polls `probe` until it returns a value that `done` accepts (queues deliver in the background). */
-export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

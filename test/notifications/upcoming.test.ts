@@ -47,10 +47,17 @@ describe("invoice.upcoming", () => {
 
     await advance(clock.id, "2027-03-10T09:00:00Z");
     const renewal = (await invoicesOf(subscription.id)).at(-1);
-    expect(renewal).toMatchObject({ billing_reason: "subscription_cycle", subtotal: 13500, amount_due: 13500, period_start: "2027-03-10T09:00:00Z" });
+    expect(renewal).toMatchObject({
+      billing_reason: "subscription_cycle",
+      subtotal: 13500,
+      amount_due: 13500,
+      period_start: "2027-03-10T09:00:00Z",
+    });
     const strip = ({ id: _id, ...line }: Record<string, unknown>) => line;
     expect(renewal.lines.map(strip)).toEqual(upcoming!.data.object.lines.map(strip));
-    expect(upcoming!.data.object.lines.map((l: { description: string; amount: number }) => [l.description, l.amount])).toEqual([
+    expect(
+      upcoming!.data.object.lines.map((l: { description: string; amount: number }) => [l.description, l.amount]),
+    ).toEqual([
       [renewal.lines[0].description, 12000],
       ["Onboarding", 1500],
     ]);
@@ -64,7 +71,9 @@ describe("invoice.upcoming", () => {
   it("is recorded for a monthly plan too (webhooks), and not for a weekly one (7 days is not more than twice 7)", async () => {
     const monthly = await subscribeOnClock("2026-01-01T00:00:00Z", { amount: 1000, interval: "month" });
     await advance(monthly.clock.id, "2026-02-01T00:00:00Z");
-    expect((await eventsOf(monthly.subscription.id)).filter((e) => e.type === "invoice.upcoming").map((e) => e.created)).toEqual(["2026-01-25T00:00:00Z"]);
+    expect(
+      (await eventsOf(monthly.subscription.id)).filter((e) => e.type === "invoice.upcoming").map((e) => e.created),
+    ).toEqual(["2026-01-25T00:00:00Z"]);
 
     const weekly = await subscribeOnClock("2026-01-01T00:00:00Z", { amount: 300, interval: "week" });
     await advance(weekly.clock.id, "2026-01-29T00:00:00Z");

@@ -1,11 +1,11 @@
-import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { handleQueue } from "../../src/notifications/consumer";
+import { createApp } from "../../src/api/app";
 import type { ConsumerDeps } from "../../src/notifications/consumer";
+import { handleQueue } from "../../src/notifications/consumer";
 import type { EventEnvelope, WebhookMessage } from "../../src/notifications/messages";
 import { backoffSeconds } from "../../src/notifications/webhooks/deliver";
-import { createApp } from "../../src/api/app";
 import { API_KEY, api, ok } from "../helpers";
 import { received, receiverBase, script, uniquePath } from "./receiver";
 
@@ -13,7 +13,13 @@ const DAY_MS = 86_400_000;
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
 
 function event(id = `evt_01KTEST${Math.random().toString(36).slice(2, 10).toUpperCase()}`): EventEnvelope {
-  return { id, object: "event", type: "invoice.paid", created: "2026-06-01T12:00:00Z", data: { object: { id: "in_1", object: "invoice", amount_paid: 2000 } } };
+  return {
+    id,
+    object: "event",
+    type: "invoice.paid",
+    created: "2026-06-01T12:00:00Z",
+    data: { object: { id: "in_1", object: "invoice", amount_paid: 2000 } },
+  };
 }
 
 async function endpointAt(path: string, events: string[] = ["*"]) {
@@ -22,7 +28,9 @@ async function endpointAt(path: string, events: string[] = ["*"]) {
 
 /** Runs one delivery attempt through the consumer, as the queue would with `attempts`. */
 async function deliverOnce(message: WebhookMessage, attempts: number, nowMs: number, random = 0) {
-  const batch = createMessageBatch<WebhookMessage>("billify-webhooks", [{ id: `msg-${attempts}`, timestamp: nowMs, attempts, body: message }]);
+  const batch = createMessageBatch<WebhookMessage>("billify-webhooks", [
+    { id: `msg-${attempts}`, timestamp: nowMs, attempts, body: message },
+  ]);
   const ctx = createExecutionContext();
   const deps: ConsumerDeps = { now: () => nowMs, fetch: (input, init) => fetch(input, init), random: () => random };
   await handleQueue(batch as MessageBatch<unknown>, env, deps);
@@ -46,7 +54,11 @@ describe("webhook delivery", { timeout: 30_000 }, () => {
     expect(third.explicitAcks).toEqual(["msg-3"]);
 
     const requests = await received(path);
-    expect(requests.map((r) => r.headers["billify-event-id"])).toEqual([message.event.id, message.event.id, message.event.id]);
+    expect(requests.map((r) => r.headers["billify-event-id"])).toEqual([
+      message.event.id,
+      message.event.id,
+      message.event.id,
+    ]);
     const distinct = new Set(requests.map((r) => (JSON.parse(r.body) as EventEnvelope).id));
     expect(distinct.size).toBe(1);
     // The first failure started the endpoint's failure clock; the success stopped it.
@@ -57,7 +69,10 @@ describe("webhook delivery", { timeout: 30_000 }, () => {
   it("disables an endpoint whose deliveries have all failed for 3 days (simulated time), and re-enables on request", async () => {
     const path = uniquePath();
     const hook = await endpointAt(path);
-    await script(path, Array.from({ length: 4 }, () => ({ status: 500 })));
+    await script(
+      path,
+      Array.from({ length: 4 }, () => ({ status: 500 })),
+    );
     const message: WebhookMessage = { kind: "webhook", endpoint: hook.id, event: event() };
 
     expect((await deliverOnce(message, 1, T0)).retryMessages).toHaveLength(1);
@@ -72,7 +87,9 @@ describe("webhook delivery", { timeout: 30_000 }, () => {
     expect(await received(path)).toHaveLength(4);
 
     // Disabled: a new delivery is dropped without a request.
-    expect((await deliverOnce({ ...message, event: event() }, 1, T0 + 3 * DAY_MS + 1000)).explicitAcks).toEqual(["msg-1"]);
+    expect((await deliverOnce({ ...message, event: event() }, 1, T0 + 3 * DAY_MS + 1000)).explicitAcks).toEqual([
+      "msg-1",
+    ]);
     expect(await received(path)).toHaveLength(4);
 
     // Re-enabled: the failure clock starts over and deliveries flow again.
@@ -120,14 +137,20 @@ describe("webhook delivery", { timeout: 30_000 }, () => {
   it("drops deliveries to an endpoint deleted since the fan-out", async () => {
     const path = uniquePath();
     const hook = await endpointAt(path);
-    expect(await ok("DELETE", `/v1/webhook_endpoints/${hook.id}`)).toEqual({ id: hook.id, object: "webhook_endpoint", deleted: true });
+    expect(await ok("DELETE", `/v1/webhook_endpoints/${hook.id}`)).toEqual({
+      id: hook.id,
+      object: "webhook_endpoint",
+      deleted: true,
+    });
     const result = await deliverOnce({ kind: "webhook", endpoint: hook.id, event: event() }, 1, T0);
     expect(result.explicitAcks).toEqual(["msg-1"]);
     expect(await received(path)).toEqual([]);
   });
 
   it("backs off exponentially from 30 s to the 12-hour cap, with up to a quarter of jitter, spanning more than 3 days", () => {
-    expect([1, 2, 3, 4, 11, 12, 24].map((n) => backoffSeconds(n, () => 0))).toEqual([30, 60, 120, 240, 30_720, 43_200, 43_200]);
+    expect([1, 2, 3, 4, 11, 12, 24].map((n) => backoffSeconds(n, () => 0))).toEqual([
+      30, 60, 120, 240, 30_720, 43_200, 43_200,
+    ]);
     expect(backoffSeconds(1, () => 1)).toBe(23);
     expect(backoffSeconds(12, () => 0.999_999)).toBe(32_401);
     let least = 0;
@@ -138,9 +161,18 @@ describe("webhook delivery", { timeout: 30_000 }, () => {
 
 describe("webhook endpoint routes", () => {
   it("creates with a whsec_ secret shown once, lists newest first with cursors, updates and deletes", async () => {
-    const created = await api("POST", "/v1/webhook_endpoints", { url: "https://example.com/a", enabled_events: ["invoice.paid"] });
+    const created = await api("POST", "/v1/webhook_endpoints", {
+      url: "https://example.com/a",
+      enabled_events: ["invoice.paid"],
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ object: "webhook_endpoint", url: "https://example.com/a", enabled_events: ["invoice.paid"], status: "enabled", metadata: {} });
+    expect(created.body).toMatchObject({
+      object: "webhook_endpoint",
+      url: "https://example.com/a",
+      enabled_events: ["invoice.paid"],
+      status: "enabled",
+      metadata: {},
+    });
     expect(created.body.id).toMatch(/^we_[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(created.body.secret).toMatch(/^whsec_[0-9a-f]{64}$/);
     const fetched = await ok("GET", `/v1/webhook_endpoints/${created.body.id}`);
@@ -155,9 +187,17 @@ describe("webhook endpoint routes", () => {
     expect(page2.data.map((e: { id: string }) => e.id)).toContain(created.body.id);
     expect(page2.data.every((e: { secret?: string }) => e.secret === undefined)).toBe(true);
 
-    const updated = await ok("POST", `/v1/webhook_endpoints/${created.body.id}`, { url: "https://example.com/c", enabled_events: ["*"], status: "disabled" });
+    const updated = await ok("POST", `/v1/webhook_endpoints/${created.body.id}`, {
+      url: "https://example.com/c",
+      enabled_events: ["*"],
+      status: "disabled",
+    });
     expect(updated).toMatchObject({ url: "https://example.com/c", enabled_events: ["*"], status: "disabled" });
-    expect(await ok("DELETE", `/v1/webhook_endpoints/${created.body.id}`)).toEqual({ id: created.body.id, object: "webhook_endpoint", deleted: true });
+    expect(await ok("DELETE", `/v1/webhook_endpoints/${created.body.id}`)).toEqual({
+      id: created.body.id,
+      object: "webhook_endpoint",
+      deleted: true,
+    });
     expect((await api("GET", `/v1/webhook_endpoints/${created.body.id}`)).status).toBe(404);
   });
 
@@ -165,7 +205,10 @@ describe("webhook endpoint routes", () => {
     const ftp = await api("POST", "/v1/webhook_endpoints", { url: "ftp://example.com/x", enabled_events: ["*"] });
     expect(ftp.status).toBe(400);
     expect(ftp.body.error).toMatchObject({ type: "invalid_request_error", code: "parameter_invalid", param: "url" });
-    const unknownType = await api("POST", "/v1/webhook_endpoints", { url: "https://example.com/x", enabled_events: ["invoice.exploded"] });
+    const unknownType = await api("POST", "/v1/webhook_endpoints", {
+      url: "https://example.com/x",
+      enabled_events: ["invoice.exploded"],
+    });
     expect(unknownType.status).toBe(400);
     expect(unknownType.body.error.param).toMatch(/^enabled_events/);
     const missing = await api("POST", "/v1/webhook_endpoints", { url: "https://example.com/x" });
@@ -195,7 +238,11 @@ describe("webhook endpoint routes", () => {
       );
     const plain = await post("http://example.com/hooks");
     expect(plain.status).toBe(400);
-    expect(((await plain.json()) as { error: unknown }).error).toMatchObject({ code: "parameter_invalid", param: "url", message: "url must be an https:// URL in live mode." });
+    expect(((await plain.json()) as { error: unknown }).error).toMatchObject({
+      code: "parameter_invalid",
+      param: "url",
+      message: "url must be an https:// URL in live mode.",
+    });
     const secure = await post("https://example.com/hooks");
     expect(secure.status).toBe(201);
   });

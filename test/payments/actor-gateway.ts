@@ -1,10 +1,16 @@
-import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { subscriptionStub } from "../../src/actors/stubs";
+import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import type { Config } from "../../src/config";
-import type { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest, RefundResult } from "../../src/payments/gateway";
+import type {
+  ChargeRequest,
+  ChargeResult,
+  PaymentGateway,
+  RefundRequest,
+  RefundResult,
+} from "../../src/payments/gateway";
 import { createClock, createCustomer, createPlan, ok } from "../helpers";
 
 /**
@@ -17,7 +23,8 @@ export async function useGateway(subscriptionId: string, gateway: PaymentGateway
   const stub = subscriptionStub(env, subscriptionId)!;
   await runInDurableObject(stub, (instance: SubscriptionActor) => {
     const held = instance as unknown as { config?: Config };
-    if (!held.config?.gateway) throw new Error("SubscriptionActor no longer keeps its configuration at this.config; update useGateway");
+    if (!held.config?.gateway)
+      throw new Error("SubscriptionActor no longer keeps its configuration at this.config; update useGateway");
     held.config = Object.freeze({ ...held.config, gateway });
   });
 }
@@ -70,7 +77,8 @@ export function steerableGateway(answer: ChargeResult["status"] = "pending"): Pa
     async charge(request: ChargeRequest): Promise<ChargeResult> {
       gateway.charges.push(request);
       const reference = `pi_${request.idempotencyKey}`;
-      if (gateway.answer === "failed") return { status: "failed", code: "card_declined", message: "Your card was declined.", reference };
+      if (gateway.answer === "failed")
+        return { status: "failed", code: "card_declined", message: "Your card was declined.", reference };
       return { status: gateway.answer, reference };
     },
     async refund(request: RefundRequest): Promise<RefundResult> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SlotBook, parseGatewayRate, shardOf } from "../../src/payments/charge-pacing";
+import { parseGatewayRate, SlotBook, shardOf } from "../../src/payments/charge-pacing";
 
 describe("charge pacing", () => {
   it("splits a gateway rate into shards of at most ten slots a second", () => {
@@ -17,7 +17,9 @@ describe("charge pacing", () => {
 
   it("hands one shard's slots out spacing apart, from now when it is idle", () => {
     const book = new SlotBook(100);
-    expect([book.reserve("a", 1_000), book.reserve("b", 1_000), book.reserve("c", 1_050)]).toEqual([1_000, 1_100, 1_200]);
+    expect([book.reserve("a", 1_000), book.reserve("b", 1_000), book.reserve("c", 1_050)]).toEqual([
+      1_000, 1_100, 1_200,
+    ]);
     expect(book.reserve("d", 5_000)).toBe(5_000);
   });
 

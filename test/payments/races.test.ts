@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, advance, ok } from "../helpers";
+import { advance, api, ok } from "../helpers";
 import { incompleteSubscription, steerableGateway, useGateway } from "./actor-gateway";
 
 const paymentsOf = async (invoiceId: string) => (await ok("GET", `/v1/invoices/${invoiceId}/payments`)).data as any[];
@@ -42,7 +42,11 @@ describe("a pending attempt holds its invoice (API.md §4 rule 9)", () => {
     expect((await paymentsOf(invoice.id)).map((p) => p.status)).toEqual(["failed", "failed"]);
     const manual = await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 2500, reference: "wire-1" });
     expect(manual.status).toBe(201);
-    expect(await ok("GET", `/v1/invoices/${invoice.id}`)).toMatchObject({ status: "paid", amount_paid: 2500, amount_due: 2500 });
+    expect(await ok("GET", `/v1/invoices/${invoice.id}`)).toMatchObject({
+      status: "paid",
+      amount_paid: 2500,
+      amount_due: 2500,
+    });
   });
 });
 
@@ -55,7 +59,11 @@ describe("a success that arrives after the invoice closed", () => {
     expect((await ok("GET", `/v1/subscriptions/${subscription.id}`)).status).toBe("incomplete_expired");
     gateway.answer = "succeeded";
     await advance(clock.id, "2026-03-01T23:10:00Z");
-    expect(await ok("GET", `/v1/invoices/${invoice.id}`)).toMatchObject({ status: "void", amount_paid: 0, paid_at: null });
+    expect(await ok("GET", `/v1/invoices/${invoice.id}`)).toMatchObject({
+      status: "void",
+      amount_paid: 0,
+      paid_at: null,
+    });
     const payments = await paymentsOf(invoice.id);
     expect(payments.map((p) => [p.attempt, p.status, p.amount])).toEqual([
       [1, "failed", 2500],
@@ -78,10 +86,17 @@ describe("a storm of concurrent payments and closes on one invoice", () => {
       await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_chargeDeclined" });
       const requests = [
         ...Array.from({ length: 6 }, () => api("POST", `/v1/invoices/${invoice.id}/pay`, {})),
-        ...Array.from({ length: 3 }, (_, i) => api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 2500, reference: `wire-${round}-${i}` })),
+        ...Array.from({ length: 3 }, (_, i) =>
+          api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 2500, reference: `wire-${round}-${i}` }),
+        ),
         api("POST", `/v1/invoices/${invoice.id}/payments`, { amount: 1000, reference: `part-${round}` }),
-        round === 0 ? api("POST", `/v1/invoices/${invoice.id}/void`, {}) : api("POST", `/v1/invoices/${invoice.id}/mark_uncollectible`, {}),
-        ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" }).then(() => ({ status: 200, body: {} })),
+        round === 0
+          ? api("POST", `/v1/invoices/${invoice.id}/void`, {})
+          : api("POST", `/v1/invoices/${invoice.id}/mark_uncollectible`, {}),
+        ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" }).then(() => ({
+          status: 200,
+          body: {},
+        })),
       ];
       const answers = await Promise.all(requests);
       for (const answer of answers) expect([200, 201, 400, 409]).toContain(answer.status);

@@ -2,14 +2,17 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import { loadConfig } from "../../src/config";
 import type { ChargeRequest } from "../../src/payments/gateway";
-import { StripeGateway, failureCode } from "../../src/payments/stripe-gateway";
+import { failureCode, StripeGateway } from "../../src/payments/stripe-gateway";
 import type { RecordedRequest } from "../global-setup/fake-stripe";
 import { advance, ok } from "../helpers";
 import { incompleteSubscription, useGateway } from "./actor-gateway";
 
 /** The fake Stripe of test/global-setup/fake-stripe.ts, on 127.0.0.1: never the internet. */
 const port = inject("stripePort");
-if (!port) throw new Error("inject('stripePort') is unset: this vitest project needs globalSetup ./test/global-setup/fake-stripe.ts");
+if (!port)
+  throw new Error(
+    "inject('stripePort') is unset: this vitest project needs globalSetup ./test/global-setup/fake-stripe.ts",
+  );
 const base = `http://127.0.0.1:${port}`;
 
 async function control(path: string, body?: unknown): Promise<void> {
@@ -38,7 +41,8 @@ function request(fields: Partial<ChargeRequest> = {}): ChargeRequest {
 }
 
 /** No SDK-side retries, so one call is one HTTP request (unless a test says otherwise). */
-const gateway = (maxNetworkRetries = 0) => new StripeGateway("sk_test_billify", base, { maxNetworkRetries, timeoutMs: 5_000 });
+const gateway = (maxNetworkRetries = 0) =>
+  new StripeGateway("sk_test_billify", base, { maxNetworkRetries, timeoutMs: 5_000 });
 
 beforeEach(async () => {
   await control("/__reset");
@@ -77,7 +81,11 @@ describe("StripeGateway.charge", () => {
   it("sends the Stripe customer with the payment method when the customer has one", async () => {
     await gateway().charge(request({ gatewayCustomer: "cus_StripeAbc" }));
     const { requests } = await recorded();
-    expect(requests[0]!.form).toMatchObject({ customer: "cus_StripeAbc", payment_method: "pm_card_visa", off_session: "true" });
+    expect(requests[0]!.form).toMatchObject({
+      customer: "cus_StripeAbc",
+      payment_method: "pm_card_visa",
+      off_session: "true",
+    });
   });
 
   it("maps a generic decline to card_declined, with Stripe's message and the PaymentIntent id", async () => {
@@ -92,18 +100,32 @@ describe("StripeGateway.charge", () => {
 
   it("maps an issuer's specific decline code (insufficient_funds)", async () => {
     const result = await gateway().charge(request({ paymentMethod: "pm_card_chargeDeclinedInsufficientFunds" }));
-    expect(result).toMatchObject({ status: "failed", code: "insufficient_funds", message: "Your card has insufficient funds." });
+    expect(result).toMatchObject({
+      status: "failed",
+      code: "insufficient_funds",
+      message: "Your card has insufficient funds.",
+    });
   });
 
   it("fails no_payment_method without calling Stripe", async () => {
     const result = await gateway().charge(request({ paymentMethod: null }));
-    expect(result).toEqual({ status: "failed", code: "no_payment_method", message: "The customer has no payment method.", reference: null });
+    expect(result).toEqual({
+      status: "failed",
+      code: "no_payment_method",
+      message: "The customer has no payment method.",
+      reference: null,
+    });
     expect((await recorded()).requests).toHaveLength(0);
   });
 
   it("fails a payment method Stripe does not know (a permanent 400, not a fault to retry)", async () => {
     const result = await gateway().charge(request({ paymentMethod: "pm_nonsense" }));
-    expect(result).toEqual({ status: "failed", code: "resource_missing", message: "No such PaymentMethod: 'pm_nonsense'", reference: null });
+    expect(result).toEqual({
+      status: "failed",
+      code: "resource_missing",
+      message: "No such PaymentMethod: 'pm_nonsense'",
+      reference: null,
+    });
   });
 
   it("leaves a processing intent pending, and a later call with the same key reads its current state", async () => {
@@ -132,7 +154,13 @@ describe("StripeGateway.refund", () => {
     const charge = request({ amount: 1200 });
     const charged = await gateway().charge(charge);
     expect(charged.status).toBe("succeeded");
-    const refund = { invoiceId: charge.invoiceId, chargeReference: charged.reference!, amount: 1200, currency: "usd", idempotencyKey: `${charge.idempotencyKey}:refund` };
+    const refund = {
+      invoiceId: charge.invoiceId,
+      chargeReference: charged.reference!,
+      amount: 1200,
+      currency: "usd",
+      idempotencyKey: `${charge.idempotencyKey}:refund`,
+    };
     const first = await gateway().refund(refund);
     expect(first).toEqual({ status: "succeeded", reference: expect.stringMatching(/^re_fake_/) });
     const again = await gateway().refund(refund);
@@ -155,7 +183,13 @@ describe("StripeGateway.refund", () => {
     const charge = request({ paymentMethod: "pm_card_processing" });
     const pending = await gateway().charge(charge);
     await expect(
-      gateway().refund({ invoiceId: charge.invoiceId, chargeReference: pending.reference!, amount: 2000, currency: "usd", idempotencyKey: "k:refund" }),
+      gateway().refund({
+        invoiceId: charge.invoiceId,
+        chargeReference: pending.reference!,
+        amount: 2000,
+        currency: "usd",
+        idempotencyKey: "k:refund",
+      }),
     ).rejects.toThrow(/not succeeded/);
   });
 });
@@ -217,7 +251,10 @@ describe("faults: thrown, then reconciled under the same key", () => {
     // The network fails as fetch does when nothing listens (a real refused port makes workerd log an uncaught exception).
     const fetch = vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("Network connection lost."));
     try {
-      const unreachable = new StripeGateway("sk_test_billify", "http://127.0.0.1:9", { maxNetworkRetries: 0, timeoutMs: 2_000 });
+      const unreachable = new StripeGateway("sk_test_billify", "http://127.0.0.1:9", {
+        maxNetworkRetries: 0,
+        timeoutMs: 2_000,
+      });
       await expect(unreachable.charge(request())).rejects.toThrow();
       expect(fetch).toHaveBeenCalledTimes(1);
     } finally {
@@ -247,8 +284,12 @@ describe("through the subscription actor", () => {
     await control("/__faults", { faults: [{ status: 500, after_charge: true }] });
 
     // A new payment method retries the open invoice at once: Stripe charges, the answer is lost.
-    await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa", metadata: { stripe_customer: "cus_StripeAda" } });
-    const statuses = async () => (await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data.map((p: { status: string }) => p.status);
+    await ok("PATCH", `/v1/customers/${customer.id}`, {
+      payment_method: "pm_card_visa",
+      metadata: { stripe_customer: "cus_StripeAda" },
+    });
+    const statuses = async () =>
+      (await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data.map((p: { status: string }) => p.status);
     expect(await statuses()).toEqual(["failed", "pending"]);
     expect((await ok("GET", `/v1/invoices/${invoice.id}`)).status).toBe("open");
     expect((await recorded()).charges).toBe(1);
@@ -262,7 +303,9 @@ describe("through the subscription actor", () => {
     expect(charges).toBe(1);
     const key = `${invoice.id}:attempt:2`;
     // The reconcile resends exactly the first request, Stripe customer included.
-    expect(requests.map((r) => [r.path, r.idempotencyKey, r.form["metadata[billify_key]"], r.form.amount, r.form.customer])).toEqual([
+    expect(
+      requests.map((r) => [r.path, r.idempotencyKey, r.form["metadata[billify_key]"], r.form.amount, r.form.customer]),
+    ).toEqual([
       ["/v1/payment_intents", key, key, "2500", "cus_StripeAda"],
       ["/v1/payment_intents", key, key, "2500", "cus_StripeAda"],
     ]);
@@ -278,8 +321,12 @@ describe("configuration", () => {
   });
 
   it("a malformed STRIPE_API_BASE fails at start, naming the variable", () => {
-    expect(() => loadConfig({ ...env, STRIPE_SECRET_KEY: "sk_test_billify", STRIPE_API_BASE: "127.0.0.1:12111" })).toThrow(/STRIPE_API_BASE/);
-    expect(() => loadConfig({ ...env, STRIPE_SECRET_KEY: "sk_test_billify", STRIPE_API_BASE: "http://127.0.0.1:1/v1" })).toThrow(/STRIPE_API_BASE/);
+    expect(() =>
+      loadConfig({ ...env, STRIPE_SECRET_KEY: "sk_test_billify", STRIPE_API_BASE: "127.0.0.1:12111" }),
+    ).toThrow(/STRIPE_API_BASE/);
+    expect(() =>
+      loadConfig({ ...env, STRIPE_SECRET_KEY: "sk_test_billify", STRIPE_API_BASE: "http://127.0.0.1:1/v1" }),
+    ).toThrow(/STRIPE_API_BASE/);
   });
 
   it("failureCode prefers a specific decline code over Stripe's generic one", () => {

@@ -1,5 +1,5 @@
-import { env, exports } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
 import { ok } from "../helpers";
@@ -11,7 +11,13 @@ const app = createApp();
 
 /** `t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, as Stripe signs. */
 async function sign(body: string, secret = SECRET, t = Math.floor(Date.now() / 1000)): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${t}.${body}`));
   const hex = [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `t=${t},v1=${hex}`;
@@ -28,7 +34,14 @@ async function deliver(body: string, signature: string | null, secret: string | 
     ctx,
   );
   await waitOnExecutionContext(ctx);
-  return { status: response.status, body: (await response.json()) as { received?: boolean; applied?: boolean; error?: { type: string; code: string; message: string } } };
+  return {
+    status: response.status,
+    body: (await response.json()) as {
+      received?: boolean;
+      applied?: boolean;
+      error?: { type: string; code: string; message: string };
+    },
+  };
 }
 
 let sequence = 0;
@@ -42,7 +55,16 @@ function event(type: string, intent: Record<string, unknown>): string {
     created: Math.floor(Date.now() / 1000),
     livemode: false,
     type,
-    data: { object: { object: "payment_intent", amount: 2500, currency: "usd", last_payment_error: null, metadata: {}, ...intent } },
+    data: {
+      object: {
+        object: "payment_intent",
+        amount: 2500,
+        currency: "usd",
+        last_payment_error: null,
+        metadata: {},
+        ...intent,
+      },
+    },
   };
   return JSON.stringify(payload, null, 2);
 }
@@ -111,7 +133,11 @@ describe("Stripe-Signature verification", () => {
 
   it("is public on the Worker (no 401) and fails closed with the default bindings", async () => {
     const response = await exports.default.fetch(
-      new Request(`http://billify.test${PATH}`, { method: "POST", headers: { "Content-Type": "application/json", "Stripe-Signature": await sign(body) }, body }),
+      new Request(`http://billify.test${PATH}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Stripe-Signature": await sign(body) },
+        body,
+      }),
     );
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: unknown }).error).toMatchObject(signatureInvalid);
@@ -135,7 +161,11 @@ describe("payment_intent events settle the pending attempt they name", () => {
 
   it("payment_intent.succeeded pays the invoice once; a redelivery is acknowledged and changes nothing", async () => {
     const { subscription, invoice, key } = await pendingAttempt();
-    const body = event("payment_intent.succeeded", { id: "pi_test_ok", status: "succeeded", metadata: metadataFor(invoice.id, key) });
+    const body = event("payment_intent.succeeded", {
+      id: "pi_test_ok",
+      status: "succeeded",
+      metadata: metadataFor(invoice.id, key),
+    });
 
     expect(await deliver(body, await sign(body))).toEqual({ status: 200, body: { received: true, applied: true } });
     const paid = await ok("GET", `/v1/invoices/${invoice.id}`);
@@ -155,15 +185,28 @@ describe("payment_intent events settle the pending attempt they name", () => {
       id: "pi_test_declined",
       status: "requires_payment_method",
       metadata: metadataFor(invoice.id, key),
-      last_payment_error: { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." },
+      last_payment_error: {
+        type: "card_error",
+        code: "card_declined",
+        decline_code: "insufficient_funds",
+        message: "Your card has insufficient funds.",
+      },
     });
     expect(await deliver(failed, await sign(failed))).toEqual({ status: 200, body: { received: true, applied: true } });
     const payments = (await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data;
-    expect(payments[1]).toMatchObject({ status: "failed", failure_code: "insufficient_funds", failure_message: "Your card has insufficient funds." });
+    expect(payments[1]).toMatchObject({
+      status: "failed",
+      failure_code: "insufficient_funds",
+      failure_message: "Your card has insufficient funds.",
+    });
     expect((await ok("GET", `/v1/invoices/${invoice.id}`)).status).toBe("open");
 
     // Out of order: a success for the same attempt, after its failure, is left alone.
-    const late = event("payment_intent.succeeded", { id: "pi_test_declined", status: "succeeded", metadata: metadataFor(invoice.id, key) });
+    const late = event("payment_intent.succeeded", {
+      id: "pi_test_declined",
+      status: "succeeded",
+      metadata: metadataFor(invoice.id, key),
+    });
     expect(await deliver(late, await sign(late))).toEqual({ status: 200, body: { received: true, applied: false } });
     expect((await ok("GET", `/v1/invoices/${invoice.id}`)).status).toBe("open");
   });
@@ -171,11 +214,27 @@ describe("payment_intent events settle the pending attempt they name", () => {
   it("payment_intent.processing, events without billify metadata and unknown invoices are acknowledged and ignored", async () => {
     const { invoice, key } = await pendingAttempt();
     const bodies = [
-      event("payment_intent.processing", { id: "pi_test_proc", status: "processing", metadata: metadataFor(invoice.id, key) }),
+      event("payment_intent.processing", {
+        id: "pi_test_proc",
+        status: "processing",
+        metadata: metadataFor(invoice.id, key),
+      }),
       event("payment_intent.succeeded", { id: "pi_someone_elses", status: "succeeded", metadata: { order: "42" } }),
-      event("payment_intent.succeeded", { id: "pi_test_x", status: "succeeded", metadata: metadataFor("in_01KZZZZZZZZZZZZZZZZZZZZZZZ", "in_01KZZZZZZZZZZZZZZZZZZZZZZZ:attempt:1") }),
-      event("payment_intent.succeeded", { id: "pi_test_y", status: "succeeded", metadata: metadataFor("not-an-invoice", "k") }),
-      event("payment_intent.succeeded", { id: "pi_test_z", status: "succeeded", metadata: metadataFor(invoice.id, `${invoice.id}:attempt:99`) }),
+      event("payment_intent.succeeded", {
+        id: "pi_test_x",
+        status: "succeeded",
+        metadata: metadataFor("in_01KZZZZZZZZZZZZZZZZZZZZZZZ", "in_01KZZZZZZZZZZZZZZZZZZZZZZZ:attempt:1"),
+      }),
+      event("payment_intent.succeeded", {
+        id: "pi_test_y",
+        status: "succeeded",
+        metadata: metadataFor("not-an-invoice", "k"),
+      }),
+      event("payment_intent.succeeded", {
+        id: "pi_test_z",
+        status: "succeeded",
+        metadata: metadataFor(invoice.id, `${invoice.id}:attempt:99`),
+      }),
     ];
     for (const body of bodies) {
       expect(await deliver(body, await sign(body))).toEqual({ status: 200, body: { received: true, applied: false } });

@@ -1,22 +1,22 @@
-import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
-import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
-import { toIso } from "../../domain/time";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
+import { ulid } from "ulid";
 import { mirrorCustomer } from "../../admin/customer-index";
 import type { Query } from "../../admin/mirror-state";
 import { bumpMirrorVersion, mirrorVersion } from "../../admin/mirror-state";
-import type { Idempotency } from "../actor";
-import { Actor } from "../actor";
-import { subscriptionStub, testClockStub } from "../stubs";
 import type { ListPage } from "../../contract/common";
-import { ulid } from "ulid";
+import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
+import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
+import { toIso } from "../../domain/time";
+import type { Outcome } from "../../errors";
+import { failure, notFound, ok } from "../../errors";
 import { parseEmailSettings } from "../../notifications/email/config";
 import type { EmailProvider } from "../../notifications/email/providers";
 import { emailProviderFor } from "../../notifications/email/providers";
 import type { EmailMessage, EventEnvelope } from "../../notifications/messages";
 import type { EventRow } from "../../notifications/outbox";
-import { Outbox, envelopeOf, flushOutbox } from "../../notifications/outbox";
+import { envelopeOf, flushOutbox, Outbox } from "../../notifications/outbox";
+import type { Idempotency } from "../actor";
+import { Actor } from "../actor";
+import { subscriptionStub, testClockStub } from "../stubs";
 import type { EmailResult } from "./emails";
 import { EMAIL_TABLE, markEmailDead, sendEventEmail } from "./emails";
 
@@ -82,8 +82,13 @@ export class CustomerActor extends Actor {
         this.query(
           `INSERT INTO customer (id, email, name, payment_method, test_clock, metadata, created)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          id, input.email ?? null, input.name ?? null, input.payment_method ?? null, clockId,
-          JSON.stringify(input.metadata), Math.floor(nowMs / 1000),
+          id,
+          input.email ?? null,
+          input.name ?? null,
+          input.payment_method ?? null,
+          clockId,
+          JSON.stringify(input.metadata),
+          Math.floor(nowMs / 1000),
         );
         this.markListingChanged();
         const customer = this.load()!;
@@ -114,7 +119,8 @@ export class CustomerActor extends Actor {
         );
         this.markListingChanged();
         const updated = this.load()!;
-        if (JSON.stringify(updated) !== JSON.stringify(customer)) this.recordEvent("customer.updated", updated, Math.floor(Date.now() / 1000));
+        if (JSON.stringify(updated) !== JSON.stringify(customer))
+          this.recordEvent("customer.updated", updated, Math.floor(Date.now() / 1000));
         return ok(updated);
       });
       if (outcome.ok && patch.payment_method) await this.retryOpenInvoices();
@@ -145,11 +151,19 @@ export class CustomerActor extends Actor {
   }
 
   /** A page of this customer's subscription ids, newest first; the cursor is the last id seen. */
-  async subscriptionIds(customerId: string, limit: number, after: string | null): Promise<Outcome<{ ids: string[]; hasMore: boolean }>> {
+  async subscriptionIds(
+    customerId: string,
+    limit: number,
+    after: string | null,
+  ): Promise<Outcome<{ ids: string[]; hasMore: boolean }>> {
     const customer = this.load();
     if (!customer || customer.id !== customerId) return notFound("customer", customerId);
     const rows = after
-      ? this.query<{ id: string }>("SELECT id FROM subscription_ref WHERE id < ? ORDER BY id DESC LIMIT ?", after, limit + 1)
+      ? this.query<{ id: string }>(
+          "SELECT id FROM subscription_ref WHERE id < ? ORDER BY id DESC LIMIT ?",
+          after,
+          limit + 1,
+        )
       : this.query<{ id: string }>("SELECT id FROM subscription_ref ORDER BY id DESC LIMIT ?", limit + 1);
     return ok({ ids: rows.slice(0, limit).map((r) => r.id), hasMore: rows.length > limit });
   }
@@ -188,16 +202,32 @@ export class CustomerActor extends Actor {
     const customer = this.load();
     if (!customer || customer.id !== customerId) return notFound("customer", customerId);
     const after = cursor === null ? 0 : /^\d{1,15}$/.test(cursor) ? Number(cursor) : -1;
-    if (after < 0) return failure(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page.", "cursor");
-    const rows = this.query<EventRow>("SELECT seq, id, type, created, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?", after, limit + 1);
+    if (after < 0)
+      return failure(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page.", "cursor");
+    const rows = this.query<EventRow>(
+      "SELECT seq, id, type, created, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?",
+      after,
+      limit + 1,
+    );
     const hasMore = rows.length > limit;
     const page = rows.slice(0, limit);
-    return ok({ object: "list", data: page.map(envelopeOf), has_more: hasMore, next_cursor: hasMore ? String(page.at(-1)!.seq) : null });
+    return ok({
+      object: "list",
+      data: page.map(envelopeOf),
+      has_more: hasMore,
+      next_cursor: hasMore ? String(page.at(-1)!.seq) : null,
+    });
   }
 
   /** In the transaction of the change it reports (API.md §6). */
   private recordEvent(type: "customer.created" | "customer.updated", customer: Customer, at: number): void {
-    this.query("INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)", `evt_${ulid()}`, type, at, JSON.stringify({ object: customer }));
+    this.query(
+      "INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)",
+      `evt_${ulid()}`,
+      type,
+      at,
+      JSON.stringify({ object: customer }),
+    );
   }
 
   protected override async flushReadModel(): Promise<void> {
@@ -216,7 +246,14 @@ export class CustomerActor extends Actor {
   async sendEventEmail(message: EmailMessage, nowMs: number): Promise<EmailResult> {
     const customer = this.load();
     if (!customer || customer.id !== message.customer) return { status: "skipped" };
-    return sendEventEmail((s, ...p) => this.query(s, ...p), this.env, { provider: this.emailProvider, from: this.emailFrom }, customer, message, nowMs);
+    return sendEventEmail(
+      (s, ...p) => this.query(s, ...p),
+      this.env,
+      { provider: this.emailProvider, from: this.emailFrom },
+      customer,
+      message,
+      nowMs,
+    );
   }
 
   /** The email queue gave up on this message: show it as failed. */

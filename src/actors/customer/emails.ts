@@ -1,7 +1,7 @@
 import type { Customer } from "../../contract/customer";
 import { toIso } from "../../domain/time";
 import type { Env } from "../../env";
-import { logEmail, type EmailView } from "../../notifications/email/log";
+import { type EmailView, logEmail } from "../../notifications/email/log";
 import type { EmailProvider } from "../../notifications/email/providers";
 import { EmailSendError } from "../../notifications/email/providers";
 import { renderEmail } from "../../notifications/email/templates";
@@ -44,7 +44,14 @@ export const EMAIL_TABLE = `CREATE TABLE email (
  * fresh `sending` and waits. Only a crash between the provider's answer and the `sent` write can
  * send twice; Resend then drops the second under the same Idempotency-Key.
  */
-export async function sendEventEmail(query: Query, env: Env, mail: { provider: EmailProvider; from: string }, customer: Customer, message: EmailMessage, nowMs: number): Promise<EmailResult> {
+export async function sendEventEmail(
+  query: Query,
+  env: Env,
+  mail: { provider: EmailProvider; from: string },
+  customer: Customer,
+  message: EmailMessage,
+  nowMs: number,
+): Promise<EmailResult> {
   const { event } = message;
   const row = query<EmailRow>("SELECT * FROM email WHERE event_id = ?", event.id)[0];
   if (row?.status === "sent" || row?.status === "dead") {
@@ -60,29 +67,69 @@ export async function sendEventEmail(query: Query, env: Env, mail: { provider: E
      VALUES (?, ?, 'sending', ?, ?, ?, ?, ?, 1, ?)
      ON CONFLICT(event_id) DO UPDATE SET status = 'sending', attempts = attempts + 1, updated_ms = excluded.updated_ms,
        to_address = excluded.to_address, subject = excluded.subject, text = excluded.text, html = excluded.html`,
-    event.id, event.type, customer.email, rendered.subject, rendered.text, rendered.html, mail.provider.name, nowMs,
+    event.id,
+    event.type,
+    customer.email,
+    rendered.subject,
+    rendered.text,
+    rendered.html,
+    mail.provider.name,
+    nowMs,
   );
   try {
-    const providerId = await mail.provider.send({ from: mail.from, to: customer.email, ...rendered }, `${event.id}:email`);
-    query("UPDATE email SET status = 'sent', provider_id = ?, error = NULL, updated_ms = ? WHERE event_id = ?", providerId, nowMs, event.id);
+    const providerId = await mail.provider.send(
+      { from: mail.from, to: customer.email, ...rendered },
+      `${event.id}:email`,
+    );
+    query(
+      "UPDATE email SET status = 'sent', provider_id = ?, error = NULL, updated_ms = ? WHERE event_id = ?",
+      providerId,
+      nowMs,
+      event.id,
+    );
   } catch (error) {
     if (!(error instanceof EmailSendError)) throw error;
-    query("UPDATE email SET status = 'failed', error = ?, updated_ms = ? WHERE event_id = ?", error.message, nowMs, event.id);
+    query(
+      "UPDATE email SET status = 'failed', error = ?, updated_ms = ? WHERE event_id = ?",
+      error.message,
+      nowMs,
+      event.id,
+    );
     return { status: "failed", error: error.message };
   }
-  await writeLog(query, env, customer.id, event.type, query<EmailRow>("SELECT * FROM email WHERE event_id = ?", event.id)[0]!, nowMs);
+  await writeLog(
+    query,
+    env,
+    customer.id,
+    event.type,
+    query<EmailRow>("SELECT * FROM email WHERE event_id = ?", event.id)[0]!,
+    nowMs,
+  );
   return { status: "sent" };
 }
 
 /** The queue gave up on this email (dead-lettered): it shows as `failed` in the admin list. */
-export async function markEmailDead(query: Query, env: Env, customerId: string, message: EmailMessage, nowMs: number): Promise<void> {
+export async function markEmailDead(
+  query: Query,
+  env: Env,
+  customerId: string,
+  message: EmailMessage,
+  nowMs: number,
+): Promise<void> {
   const row = query<EmailRow>("SELECT * FROM email WHERE event_id = ?", message.event.id)[0];
   if (!row || row.status === "sent" || row.status === "dead") return;
   query("UPDATE email SET status = 'dead', logged = 0 WHERE event_id = ?", message.event.id);
   await writeLog(query, env, customerId, message.event.type, { ...row, status: "dead" }, nowMs);
 }
 
-async function writeLog(query: Query, env: Env, customerId: string, eventType: string, row: EmailRow, nowMs: number): Promise<void> {
+async function writeLog(
+  query: Query,
+  env: Env,
+  customerId: string,
+  eventType: string,
+  row: EmailRow,
+  nowMs: number,
+): Promise<void> {
   const view: EmailView = {
     object: "email",
     to: row.to_address,

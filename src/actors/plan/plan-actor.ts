@@ -1,5 +1,5 @@
-import type { Plan, PlanCreate, PlanUpdate } from "../../contract/plan";
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
+import type { Plan, PlanCreate, PlanUpdate } from "../../contract/plan";
 import { toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
@@ -40,12 +40,22 @@ export class PlanActor extends Actor {
   async create(id: string, input: PlanCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Plan>> {
     return this.idempotently(idem, async () => {
       const outcome = this.commit(idem, () => {
-        if (this.load()) return failure<Plan>(409, "resource_already_exists", `A plan with id '${id}' already exists`, "id");
+        if (this.load())
+          return failure<Plan>(409, "resource_already_exists", `A plan with id '${id}' already exists`, "id");
         this.query(
           `INSERT INTO plan (id, name, currency, amount, interval, interval_count, trial_days, active, metadata, created, created_ms)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          id, input.name, input.currency, input.amount, input.interval, input.interval_count,
-          input.trial_days, input.active ? 1 : 0, JSON.stringify(input.metadata), Math.floor(nowMs / 1000), nowMs,
+          id,
+          input.name,
+          input.currency,
+          input.amount,
+          input.interval,
+          input.interval_count,
+          input.trial_days,
+          input.active ? 1 : 0,
+          JSON.stringify(input.metadata),
+          Math.floor(nowMs / 1000),
+          nowMs,
         );
         this.markReadModelDirty();
         return ok(this.load()!, 201);

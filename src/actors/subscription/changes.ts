@@ -16,7 +16,12 @@ import { lineView, subscriptionView } from "./views";
  * Changes plan or quantity. The answer carries `invoice` when the change issued one, as it
  * stands after the jobs due then (its payment among them) have run.
  */
-export async function change(ctx: RequestContext, id: string, body: SubscriptionChange, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+export async function change(
+  ctx: RequestContext,
+  id: string,
+  body: SubscriptionChange,
+  idem: Idempotency | null,
+): Promise<Outcome<Subscription>> {
   return ctx.idempotent(idem, async () => {
     const record = ctx.loadFor(id);
     if (!record) return notFound("subscription", id);
@@ -28,7 +33,8 @@ export async function change(ctx: RequestContext, id: string, body: Subscription
       // Decided on the state as it is now, inside the transaction: a concurrent change
       // that ran while we awaited the plan is never overwritten.
       const decided = decide(loadLedger(ctx), body, plan.value, now);
-      if (!decided.ok) return failure<Subscription>(400, decided.error.code, decided.error.message, decided.error.param);
+      if (!decided.ok)
+        return failure<Subscription>(400, decided.error.code, decided.error.message, decided.error.param);
       issued = persist(ctx, decided.decision, now).invoiceIds[0] ?? null;
       return ok(ctx.view());
     });
@@ -44,7 +50,11 @@ export async function change(ctx: RequestContext, id: string, body: Subscription
  * on the state as it will be at that time (renewals already due rolled forward, in memory).
  * Writes nothing and runs no job.
  */
-export async function previewChange(ctx: RequestContext, id: string, body: SubscriptionChange): Promise<Outcome<ChangePreview>> {
+export async function previewChange(
+  ctx: RequestContext,
+  id: string,
+  body: SubscriptionChange,
+): Promise<Outcome<ChangePreview>> {
   const record = ctx.loadFor(id);
   if (!record) return notFound("subscription", id);
   const plan = await newPlan(ctx, body);
@@ -60,7 +70,16 @@ export async function previewChange(ctx: RequestContext, id: string, body: Subsc
     subscription: id,
     currency: record.state.plan.currency,
     lines: lines.map((l, i) =>
-      lineView({ id: `il_preview_${i + 1}`, type: l.type, description: l.description, amount: l.amount, quantity: l.quantity, plan: l.plan, period_start: l.periodStart, period_end: l.periodEnd }),
+      lineView({
+        id: `il_preview_${i + 1}`,
+        type: l.type,
+        description: l.description,
+        amount: l.amount,
+        quantity: l.quantity,
+        plan: l.plan,
+        period_start: l.periodStart,
+        period_end: l.periodEnd,
+      }),
     ),
     invoiced_now: invoice !== undefined,
     total: lines.reduce((sum, l) => sum + l.amount, 0),
@@ -75,5 +94,10 @@ async function newPlan(ctx: RequestContext, body: SubscriptionChange): Promise<O
 
 function decide(ledger: Ledger, body: SubscriptionChange, plan: PlanTerms | null, now: Instant): Decided {
   const newPlan = plan && plan.id !== ledger.state.plan.id ? plan : null;
-  return decideChange(ledger, { plan: newPlan, quantity: body.quantity ?? null, prorationBehavior: body.proration_behavior, now });
+  return decideChange(ledger, {
+    plan: newPlan,
+    quantity: body.quantity ?? null,
+    prorationBehavior: body.proration_behavior,
+    now,
+  });
 }

@@ -4,7 +4,12 @@ import { decideAttemptFailed, decidePaymentReceived } from "../../domain/collect
 import { retriesOnNewPaymentMethod } from "../../domain/dunning";
 import { amountRemaining } from "../../domain/invoice";
 import type { PaymentFacts } from "../../domain/payment-races";
-import { decideFailureOffSchedule, decideLateSuccess, scheduledAttemptNumber, settlementOf } from "../../domain/payment-races";
+import {
+  decideFailureOffSchedule,
+  decideLateSuccess,
+  scheduledAttemptNumber,
+  settlementOf,
+} from "../../domain/payment-races";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
@@ -34,7 +39,8 @@ export async function pay(ctx: RequestContext, invoiceId: string, idem: Idempote
     const record = ctx.store.load();
     const invoice = ctx.store.invoice(invoiceId);
     if (!record || !invoice) return notFound("invoice", invoiceId);
-    if (invoice.status !== "open") return failure(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be paid.`);
+    if (invoice.status !== "open")
+      return failure(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be paid.`);
     const seen = invoice.attempt_count;
     const now = await timeAfterDueJobs(ctx, record.testClock);
     await attemptPayment(ctx, invoiceId, now, seen, true);
@@ -60,7 +66,12 @@ export async function retryAfterPaymentMethodUpdate(ctx: RequestContext, id: str
  * An asynchronous gateway result (a Stripe webhook) for the attempt made under
  * `gatewayKey`. Applied once: duplicates and late, out-of-order deliveries change nothing.
  */
-export async function applyGatewayResult(ctx: RequestContext, invoiceId: string, gatewayKey: string, result: ChargeResult): Promise<Outcome<{ applied: boolean }>> {
+export async function applyGatewayResult(
+  ctx: RequestContext,
+  invoiceId: string,
+  gatewayKey: string,
+  result: ChargeResult,
+): Promise<Outcome<{ applied: boolean }>> {
   const record = ctx.store.load();
   const find = () => (record ? ctx.store.payments(invoiceId).find((p) => p.gateway_key === gatewayKey) : undefined);
   if (!record || !find()) return notFound("payment", gatewayKey);
@@ -79,12 +90,19 @@ export async function applyGatewayResult(ctx: RequestContext, invoiceId: string,
  * If the actor dies between 1 and 3, the reconcile job asks the gateway again under the
  * same key, which never charges twice.
  */
-export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string, at: Instant, seenAttempts?: number, onRequest = false): Promise<void> {
+export async function attemptPayment(
+  ctx: SubscriptionContext,
+  invoiceId: string,
+  at: Instant,
+  seenAttempts?: number,
+  onRequest = false,
+): Promise<void> {
   const record = ctx.store.load()!;
   // The attempt count this caller saw before any await: if another attempt ran meanwhile,
   // this one is a duplicate and is dropped (two concurrent /pay calls make one attempt).
   const expected = seenAttempts ?? ctx.store.invoice(invoiceId)?.attempt_count;
-  const { paymentMethod, gatewayCustomer } = ctx.customerRead ?? (await readCustomerPaymentDetails(ctx, record.customer));
+  const { paymentMethod, gatewayCustomer } =
+    ctx.customerRead ?? (await readCustomerPaymentDetails(ctx, record.customer));
   const prepared = ctx.transaction(() => {
     const invoice = ctx.store.invoice(invoiceId);
     if (invoice?.status !== "open") {
@@ -109,8 +127,18 @@ export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string
       ctx.store.updateInvoice(invoiceId, { attempt_count: attempt, next_payment_attempt: null });
     }
     const paymentId = ctx.store.insertPayment({
-      invoice_id: invoiceId, amount, currency: invoice.currency, status: "pending", method: "card", failure_code: null,
-      failure_message: null, attempt, reference: null, gateway_key: key, gateway_reference: null, created: at,
+      invoice_id: invoiceId,
+      amount,
+      currency: invoice.currency,
+      status: "pending",
+      method: "card",
+      failure_code: null,
+      failure_message: null,
+      attempt,
+      reference: null,
+      gateway_key: key,
+      gateway_reference: null,
+      created: at,
       payment_method: paymentMethod,
       gateway_customer: gatewayCustomer,
       on_request: onRequest ? 1 : 0,
@@ -132,10 +160,16 @@ export async function attemptPayment(ctx: SubscriptionContext, invoiceId: string
 }
 
 /** The customer's payment method and gateway id, read from its actor now. */
-export async function readCustomerPaymentDetails(ctx: SubscriptionContext, customerId: string): Promise<CustomerPaymentDetails> {
+export async function readCustomerPaymentDetails(
+  ctx: SubscriptionContext,
+  customerId: string,
+): Promise<CustomerPaymentDetails> {
   const customer = await customerStub(ctx.env, customerId)?.get(customerId);
   if (!customer?.ok) return { paymentMethod: null, gatewayCustomer: null };
-  return { paymentMethod: customer.value.payment_method, gatewayCustomer: customer.value.metadata[GATEWAY_CUSTOMER_METADATA_KEY] ?? null };
+  return {
+    paymentMethod: customer.value.payment_method,
+    gatewayCustomer: customer.value.metadata[GATEWAY_CUSTOMER_METADATA_KEY] ?? null,
+  };
 }
 
 /** A gateway call that throws leaves the attempt pending, for the reconcile job to ask again. */
@@ -156,7 +190,9 @@ async function chargeOrPending(ctx: SubscriptionContext, request: ChargeRequest)
  * payment pending for the webhook, or for an operator to void or settle the invoice.
  */
 export async function reconcile(ctx: SubscriptionContext, invoiceId: string, at: Instant): Promise<void> {
-  const pending = ctx.store.payments(invoiceId).filter((p) => p.status === "pending" && p.method === "card" && at - p.created < RECONCILE_WINDOW_SECONDS);
+  const pending = ctx.store
+    .payments(invoiceId)
+    .filter((p) => p.status === "pending" && p.method === "card" && at - p.created < RECONCILE_WINDOW_SECONDS);
   if (pending.length === 0) {
     ctx.transaction(() => ctx.store.unschedule("reconcile_payment", invoiceId));
     return;
@@ -164,15 +200,25 @@ export async function reconcile(ctx: SubscriptionContext, invoiceId: string, at:
   const record = ctx.store.load()!;
   for (const payment of pending) {
     const result = await chargeOrPending(ctx, {
-      invoiceId, customerId: record.customer, paymentMethod: payment.payment_method, gatewayCustomer: payment.gateway_customer,
-      amount: payment.amount, currency: payment.currency, idempotencyKey: payment.gateway_key!,
+      invoiceId,
+      customerId: record.customer,
+      paymentMethod: payment.payment_method,
+      gatewayCustomer: payment.gateway_customer,
+      amount: payment.amount,
+      currency: payment.currency,
+      idempotencyKey: payment.gateway_key!,
     });
     applyChargeResult(ctx, payment.id, result, at);
   }
 }
 
 /** Records a gateway result exactly once: a payment that is no longer pending is left alone. */
-export function applyChargeResult(ctx: SubscriptionContext, paymentId: string, result: ChargeResult, at: Instant): void {
+export function applyChargeResult(
+  ctx: SubscriptionContext,
+  paymentId: string,
+  result: ChargeResult,
+  at: Instant,
+): void {
   ctx.transaction(() => {
     const payment = ctx.store.payment(paymentId);
     if (payment?.status !== "pending") return;
@@ -185,19 +231,34 @@ export function applyChargeResult(ctx: SubscriptionContext, paymentId: string, r
     const invoice = invoiceFacts(row);
     const settlement = settlementOf(result.status, row.status);
     if (settlement === "credit") {
-      ctx.store.settlePayment(paymentId, { status: "succeeded", failure_code: null, failure_message: null, gateway_reference: result.reference });
+      ctx.store.settlePayment(paymentId, {
+        status: "succeeded",
+        failure_code: null,
+        failure_message: null,
+        gateway_reference: result.reference,
+      });
       persist(ctx, decidePaymentReceived(loadLedger(ctx), invoice, paymentId, payment.amount, at), at);
       return;
     }
     if (settlement === "refund") {
       // The invoice was closed meanwhile: the money goes back (refund_payment job), and the
       // invoice is neither paid twice nor reopened.
-      ctx.store.settlePayment(paymentId, { status: "refunded", failure_code: null, failure_message: null, gateway_reference: result.reference });
+      ctx.store.settlePayment(paymentId, {
+        status: "refunded",
+        failure_code: null,
+        failure_message: null,
+        gateway_reference: result.reference,
+      });
       persist(ctx, decideLateSuccess(loadLedger(ctx), payment.invoice_id, at), at);
       return;
     }
     const failed = result as Extract<ChargeResult, { status: "failed" }>;
-    ctx.store.settlePayment(paymentId, { status: "failed", failure_code: failed.code, failure_message: failed.message, gateway_reference: failed.reference });
+    ctx.store.settlePayment(paymentId, {
+      status: "failed",
+      failure_code: failed.code,
+      failure_message: failed.message,
+      gateway_reference: failed.reference,
+    });
     if (settlement === "fail_closed" || payment.on_request === 1) {
       persist(ctx, decideFailureOffSchedule(loadLedger(ctx), payment.invoice_id, paymentId, settlement === "fail"), at);
       return;

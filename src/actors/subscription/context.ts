@@ -1,6 +1,6 @@
+import type { Config } from "../../config";
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
-import type { Config } from "../../config";
 import type { Instant } from "../../domain/time";
 import type { Env } from "../../env";
 import type { Outcome } from "../../errors";
@@ -53,7 +53,10 @@ export interface CustomerPaymentDetails {
  * request, `commit` for its final write), "now", and the subscription the request names.
  */
 export interface RequestContext extends SubscriptionContext {
-  idempotent<T>(idem: Idempotency | null, operation: () => Promise<Outcome<T>> | Outcome<T>): Promise<Outcome<T> & { replayed?: boolean }>;
+  idempotent<T>(
+    idem: Idempotency | null,
+    operation: () => Promise<Outcome<T>> | Outcome<T>,
+  ): Promise<Outcome<T> & { replayed?: boolean }>;
   commit<T>(idem: Idempotency | null, write: () => Outcome<T>): Outcome<T>;
   /** The subscription's time (its test clock's, or the platform's). Reads only. */
   clockNow(testClock: string | null): Promise<Instant>;

@@ -14,14 +14,21 @@ import { invoiceFacts, loadLedger, persist } from "./persist";
 import type { InvoiceRow } from "./store";
 import { lineView, paymentView } from "./views";
 
-const refused = <T>(decided: Extract<Decided, { ok: false }>) => failure<T>(400, decided.error.code, decided.error.message, decided.error.param);
+const refused = <T>(decided: Extract<Decided, { ok: false }>) =>
+  failure<T>(400, decided.error.code, decided.error.message, decided.error.param);
 
 /** A one-off line, left pending for the next invoice. */
-export async function addInvoiceItem(ctx: RequestContext, id: string, item: { amount: number; description: string }, idem: Idempotency | null) {
+export async function addInvoiceItem(
+  ctx: RequestContext,
+  id: string,
+  item: { amount: number; description: string },
+  idem: Idempotency | null,
+) {
   return ctx.idempotent(idem, async () => {
     const record = ctx.loadFor(id);
     if (!record) return notFound("subscription", id);
-    if (isEnded(record.state.status)) return failure(400, "subscription_ended", `the subscription is ${record.state.status}`);
+    if (isEnded(record.state.status))
+      return failure(400, "subscription_ended", `the subscription is ${record.state.status}`);
     const now = await timeAfterDueJobs(ctx, record.testClock);
     return ctx.commit(idem, () => {
       const decided = decideInvoiceItem(loadLedger(ctx), item, now);
@@ -52,7 +59,12 @@ export async function invoiceNow(ctx: RequestContext, id: string, idem: Idempote
 }
 
 /** A payment made outside the gateway (method: manual); partial payments allowed. */
-export async function recordManualPayment(ctx: RequestContext, invoiceId: string, body: { amount: number; reference: string }, idem: Idempotency | null): Promise<Outcome<Payment>> {
+export async function recordManualPayment(
+  ctx: RequestContext,
+  invoiceId: string,
+  body: { amount: number; reference: string },
+  idem: Idempotency | null,
+): Promise<Outcome<Payment>> {
   return writeInvoice(ctx, invoiceId, idem, (invoice, now) => {
     const facts = invoiceFacts(invoice);
     const refusal = manualPaymentRefusal(facts, body.amount);
@@ -60,9 +72,20 @@ export async function recordManualPayment(ctx: RequestContext, invoiceId: string
     const pending = pendingAttemptRefusal(paymentFacts(ctx, invoiceId), "pay manually");
     if (pending) return failure<Payment>(pending.status, pending.code, pending.message);
     const paymentId = ctx.store.insertPayment({
-      invoice_id: invoiceId, amount: body.amount, currency: invoice.currency, status: "succeeded", method: "manual",
-      failure_code: null, failure_message: null, attempt: invoice.attempt_count, reference: body.reference,
-      gateway_key: null, gateway_reference: null, created: now, payment_method: null, gateway_customer: null,
+      invoice_id: invoiceId,
+      amount: body.amount,
+      currency: invoice.currency,
+      status: "succeeded",
+      method: "manual",
+      failure_code: null,
+      failure_message: null,
+      attempt: invoice.attempt_count,
+      reference: body.reference,
+      gateway_key: null,
+      gateway_reference: null,
+      created: now,
+      payment_method: null,
+      gateway_customer: null,
     });
     persist(ctx, decidePaymentReceived(loadLedger(ctx), facts, paymentId, body.amount, now), now);
     return ok(paymentView(ctx.store.payment(paymentId)!), 201);
@@ -73,9 +96,17 @@ export async function recordManualPayment(ctx: RequestContext, invoiceId: string
  * Voids an open invoice or marks it uncollectible, and stops collecting it. Closing the first
  * invoice of an incomplete subscription ends it (`incomplete_expired`).
  */
-export async function closeInvoice(ctx: RequestContext, invoiceId: string, to: "void" | "uncollectible", idem: Idempotency | null): Promise<Outcome<Invoice>> {
+export async function closeInvoice(
+  ctx: RequestContext,
+  invoiceId: string,
+  to: "void" | "uncollectible",
+  idem: Idempotency | null,
+): Promise<Outcome<Invoice>> {
   return writeInvoice(ctx, invoiceId, idem, (invoice, now) => {
-    const pending = invoice.status === "open" ? pendingAttemptRefusal(paymentFacts(ctx, invoiceId), to === "void" ? "void" : "mark uncollectible") : null;
+    const pending =
+      invoice.status === "open"
+        ? pendingAttemptRefusal(paymentFacts(ctx, invoiceId), to === "void" ? "void" : "mark uncollectible")
+        : null;
     if (pending) return failure<Invoice>(pending.status, pending.code, pending.message);
     const decided = decideCloseInvoice(loadLedger(ctx), invoiceFacts(invoice), to, now);
     if (!decided.ok) return refused<Invoice>(decided);
@@ -89,7 +120,12 @@ export async function closeInvoice(ctx: RequestContext, invoiceId: string, to: "
  * before the transaction, then `write` inside it on the invoice as it is at that moment.
  * A payment may release renewals held while incomplete (rule 9): their attempts run after.
  */
-async function writeInvoice<T>(ctx: RequestContext, invoiceId: string, idem: Idempotency | null, write: (invoice: InvoiceRow, now: Instant) => Outcome<T>): Promise<Outcome<T>> {
+async function writeInvoice<T>(
+  ctx: RequestContext,
+  invoiceId: string,
+  idem: Idempotency | null,
+  write: (invoice: InvoiceRow, now: Instant) => Outcome<T>,
+): Promise<Outcome<T>> {
   return ctx.idempotent(idem, async () => {
     const record = ctx.store.load();
     if (!record || !ctx.store.invoice(invoiceId)) return notFound("invoice", invoiceId);
@@ -101,5 +137,7 @@ async function writeInvoice<T>(ctx: RequestContext, invoiceId: string, idem: Ide
 }
 
 function paymentFacts(ctx: RequestContext, invoiceId: string) {
-  return ctx.store.payments(invoiceId).map((p) => ({ status: p.status, method: p.method, onRequest: p.on_request === 1 }));
+  return ctx.store
+    .payments(invoiceId)
+    .map((p) => ({ status: p.status, method: p.method, onRequest: p.on_request === 1 }));
 }

@@ -78,5 +78,8 @@ function runRenewal(ctx: SubscriptionContext, at: Instant): void {
 function attemptsNow(ctx: SubscriptionContext, invoiceId: string): boolean {
   const invoice = ctx.store.invoice(invoiceId);
   if (!invoice) return false;
-  return shouldAttemptAutomatically(ctx.store.load()!.state.status, { billingReason: invoice.billing_reason, attemptCount: invoice.attempt_count });
+  return shouldAttemptAutomatically(ctx.store.load()!.state.status, {
+    billingReason: invoice.billing_reason,
+    attemptCount: invoice.attempt_count,
+  });
 }

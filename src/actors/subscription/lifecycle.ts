@@ -25,7 +25,12 @@ export interface CreateSubscriptionInput {
  * clock), then persists the start decision (state, first invoice, jobs, events) in one
  * transaction and runs what is due (the first payment attempt).
  */
-export async function createSubscription(ctx: RequestContext, id: string, input: CreateSubscriptionInput, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+export async function createSubscription(
+  ctx: RequestContext,
+  id: string,
+  input: CreateSubscriptionInput,
+  idem: Idempotency | null,
+): Promise<Outcome<Subscription>> {
   return ctx.idempotent(idem, async () => {
     if (ctx.store.load()) return failure(409, "resource_already_exists", `Subscription '${id}' already exists`);
     const customer = await customerStub(ctx.env, input.customer)?.get(input.customer);
@@ -47,12 +52,23 @@ export async function createSubscription(ctx: RequestContext, id: string, input:
     });
     if (!decided.ok) return failure(400, decided.error.code, decided.error.message, decided.error.param);
     // The customer's index first: a subscription is never invisible to its customer.
-    const added = await customerStub(ctx.env, input.customer)!.addSubscription(input.customer, { id, created_ms: Date.now() });
+    const added = await customerStub(ctx.env, input.customer)!.addSubscription(input.customer, {
+      id,
+      created_ms: Date.now(),
+    });
     if (!added.ok) return failure(400, "resource_missing", `No such customer: '${input.customer}'`, "customer");
     if (testClock) await (await testClockStub(ctx.env, testClock))?.register(testClock, id);
     const committed = ctx.commit(idem, () => {
-      if (ctx.store.load()) return failure<Subscription>(409, "resource_already_exists", `Subscription '${id}' already exists`);
-      ctx.store.insert({ id, customer: input.customer, state: decided.decision.state, testClock, metadata: input.metadata, created: now });
+      if (ctx.store.load())
+        return failure<Subscription>(409, "resource_already_exists", `Subscription '${id}' already exists`);
+      ctx.store.insert({
+        id,
+        customer: input.customer,
+        state: decided.decision.state,
+        testClock,
+        metadata: input.metadata,
+        created: now,
+      });
       persist(ctx, decided.decision, now);
       ctx.markChanged();
       return ok(ctx.view(), 201);
@@ -64,7 +80,12 @@ export async function createSubscription(ctx: RequestContext, id: string, input:
 }
 
 /** Cancels now (with rule 12's final invoice, whose one attempt runs at once), or at the period end. */
-export async function cancel(ctx: RequestContext, id: string, atPeriodEnd: boolean, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+export async function cancel(
+  ctx: RequestContext,
+  id: string,
+  atPeriodEnd: boolean,
+  idem: Idempotency | null,
+): Promise<Outcome<Subscription>> {
   return ctx.idempotent(idem, async () => {
     const record = ctx.loadFor(id);
     if (!record) return notFound("subscription", id);
@@ -82,7 +103,11 @@ export async function cancel(ctx: RequestContext, id: string, atPeriodEnd: boole
 }
 
 /** Undoes a cancellation at the period end. */
-export async function resume(ctx: RequestContext, id: string, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+export async function resume(
+  ctx: RequestContext,
+  id: string,
+  idem: Idempotency | null,
+): Promise<Outcome<Subscription>> {
   return ctx.idempotent(idem, async () => {
     const record = ctx.loadFor(id);
     if (!record) return notFound("subscription", id);

@@ -1,5 +1,5 @@
-import { shardOf } from "../../payments/charge-pacing";
 import type { Instant } from "../../domain/time";
+import { shardOf } from "../../payments/charge-pacing";
 import type { SubscriptionContext } from "./context";
 
 /** A slot this close (ms) counts as now: the attempt goes at once. */
@@ -22,7 +22,11 @@ export async function deferredToGatewaySlot(ctx: SubscriptionContext, invoiceId:
   const key = `${invoiceId}:attempt:${seen + 1}`;
   let slotMs: number;
   try {
-    slotMs = await ctx.env.CHARGE_PACERS.getByName(`shard-${shardOf(record.id, pacing.shards)}`).reserve(key, Date.now(), pacing.spacingMs);
+    slotMs = await ctx.env.CHARGE_PACERS.getByName(`shard-${shardOf(record.id, pacing.shards)}`).reserve(
+      key,
+      Date.now(),
+      pacing.spacingMs,
+    );
   } catch (error) {
     console.warn(`charge pacer unreachable for ${key}; attempting now`, error);
     return false;

@@ -19,13 +19,23 @@ export interface Persisted {
 
 /** What a decision reads from storage: the state, the pending lines and the open invoices. */
 export function loadLedger(ctx: BillingContext): Ledger {
-  return { state: ctx.store.load()!.state, pending: ctx.store.pending(), openInvoices: ctx.store.openInvoices().map(invoiceFacts) };
+  return {
+    state: ctx.store.load()!.state,
+    pending: ctx.store.pending(),
+    openInvoices: ctx.store.openInvoices().map(invoiceFacts),
+  };
 }
 
 export function invoiceFacts(row: InvoiceRow): InvoiceFacts {
   return {
-    id: row.id, status: row.status, billingReason: row.billing_reason, created: row.created, amountDue: row.amount_due,
-    amountPaid: row.amount_paid, creditApplied: row.credit_applied, attemptCount: row.attempt_count,
+    id: row.id,
+    status: row.status,
+    billingReason: row.billing_reason,
+    created: row.created,
+    amountDue: row.amount_due,
+    amountPaid: row.amount_paid,
+    creditApplied: row.credit_applied,
+    attemptCount: row.attempt_count,
   };
 }
 
@@ -39,7 +49,14 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
   if (decision.pendingConsumed) store.clearPending();
   const pendingAdded = store.addPending(decision.pendingAdded);
   const invoiceIds = decision.issue.map((invoice) =>
-    store.insertInvoice({ lines: invoice.lines, totals: invoice.totals, currency: invoice.currency, reason: invoice.reason, period: invoice.period, at }),
+    store.insertInvoice({
+      lines: invoice.lines,
+      totals: invoice.totals,
+      currency: invoice.currency,
+      reason: invoice.reason,
+      period: invoice.period,
+      at,
+    }),
   );
   const idOf = (ref: InvoiceRef) => ("issued" in ref ? invoiceIds[ref.issued]! : ref.id);
   for (const u of decision.invoiceUpdates) {
@@ -60,7 +77,11 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
   for (const event of decision.events) {
     const { subject } = event;
     const object =
-      "subscription" in subject ? ctx.view() : "invoice" in subject ? ctx.invoiceOf(idOf(subject.invoice), record) : paymentView(store.payment(subject.payment)!);
+      "subscription" in subject
+        ? ctx.view()
+        : "invoice" in subject
+          ? ctx.invoiceOf(idOf(subject.invoice), record)
+          : paymentView(store.payment(subject.payment)!);
     store.recordEvent(event.type, object, at, event.extra);
   }
   if (stateChanged) ctx.markChanged();

@@ -11,7 +11,20 @@ import { planStub } from "../stubs";
 export async function activePlan(env: Env, planId: string): Promise<Outcome<PlanTerms>> {
   const plan = await planStub(env, planId)?.get(planId);
   if (!plan?.ok) return failure(400, "resource_missing", `No such plan: '${planId}'`, "plan");
-  if (!plan.value.active) return failure(400, "plan_inactive", `The plan '${planId}' is inactive and cannot be given to subscriptions.`, "plan");
+  if (!plan.value.active)
+    return failure(
+      400,
+      "plan_inactive",
+      `The plan '${planId}' is inactive and cannot be given to subscriptions.`,
+      "plan",
+    );
   const p = plan.value;
-  return ok({ id: p.id, name: p.name, currency: p.currency, amount: p.amount, cadence: { interval: p.interval, intervalCount: p.interval_count }, trialDays: p.trial_days });
+  return ok({
+    id: p.id,
+    name: p.name,
+    currency: p.currency,
+    amount: p.amount,
+    cadence: { interval: p.interval, intervalCount: p.interval_count },
+    trialDays: p.trial_days,
+  });
 }

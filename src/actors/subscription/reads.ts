@@ -25,12 +25,22 @@ export function getSubscription(ctx: RequestContext, id: string): Outcome<Subscr
 }
 
 /** A page of the subscription's invoices, newest first; `before` is an invoice id cursor. */
-export function listInvoices(ctx: RequestContext, id: string, limit: number, before: string | null): Outcome<ListPage<Invoice>> {
+export function listInvoices(
+  ctx: RequestContext,
+  id: string,
+  limit: number,
+  before: string | null,
+): Outcome<ListPage<Invoice>> {
   const record = ctx.loadFor(id);
   if (!record) return notFound("subscription", id);
   const rows = ctx.store.invoices(limit + 1, before);
   const page = rows.slice(0, limit).map((row) => invoiceView(row, ctx.store.lines(row.id), record));
-  return ok({ object: "list", data: page, has_more: rows.length > limit, next_cursor: rows.length > limit ? page.at(-1)!.id : null });
+  return ok({
+    object: "list",
+    data: page,
+    has_more: rows.length > limit,
+    next_cursor: rows.length > limit ? page.at(-1)!.id : null,
+  });
 }
 
 /** One of the subscription's invoices, with its lines. */
@@ -48,14 +58,30 @@ export function listPayments(ctx: RequestContext, invoiceId: string): Outcome<Li
 }
 
 /** A page of the subscription's events, oldest first; the cursor is an event's sequence number. */
-export function listEvents(ctx: RequestContext, id: string, limit: number, cursor: string | null): Outcome<ListPage<EventView>> {
+export function listEvents(
+  ctx: RequestContext,
+  id: string,
+  limit: number,
+  cursor: string | null,
+): Outcome<ListPage<EventView>> {
   if (!ctx.loadFor(id)) return notFound("subscription", id);
   const after = cursor ? Number(cursor) : 0;
   if (!Number.isInteger(after) || after < 0) return failure(400, "parameter_invalid", "Invalid cursor.", "cursor");
   const rows = ctx.store.events(limit + 1, after);
-  const data = rows.slice(0, limit).map((e) => ({ id: e.id, object: "event" as const, type: e.type, created: toIso(e.created), data: JSON.parse(e.data) as { object: Record<string, unknown> } }));
+  const data = rows.slice(0, limit).map((e) => ({
+    id: e.id,
+    object: "event" as const,
+    type: e.type,
+    created: toIso(e.created),
+    data: JSON.parse(e.data) as { object: Record<string, unknown> },
+  }));
   const hasMore = rows.length > limit;
-  return ok({ object: "list" as const, data, has_more: hasMore, next_cursor: hasMore ? String(rows[limit - 1]!.seq) : null });
+  return ok({
+    object: "list" as const,
+    data,
+    has_more: hasMore,
+    next_cursor: hasMore ? String(rows[limit - 1]!.seq) : null,
+  });
 }
 
 /** The preview of the invoice the next renewal will make (the `invoice.upcoming` object). */
@@ -93,7 +119,16 @@ export function upcomingInvoice(ctx: RequestContext, id: string): Outcome<Upcomi
     period_start: toIso(invoice.period.start),
     period_end: toIso(invoice.period.end),
     lines: invoice.lines.map((l, i) =>
-      lineView({ id: `il_upcoming_${i + 1}`, type: l.type, description: l.description, amount: l.amount, quantity: l.quantity, plan: l.plan, period_start: l.periodStart, period_end: l.periodEnd }),
+      lineView({
+        id: `il_upcoming_${i + 1}`,
+        type: l.type,
+        description: l.description,
+        amount: l.amount,
+        quantity: l.quantity,
+        plan: l.plan,
+        period_start: l.periodStart,
+        period_end: l.periodEnd,
+      }),
     ),
     subtotal: invoice.totals.subtotal,
     total: invoice.totals.total,

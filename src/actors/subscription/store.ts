@@ -135,7 +135,11 @@ export class SubscriptionStore {
          cancel_at_period_end, canceled_at, ended_at, credit_balance, latest_invoice, test_clock, metadata, created,
          version, invoice_seq, last_id_ms)
        VALUES (?, ?, '', '', '', 0, 'month', 1, 0, 0, '', 0, 0, 0, NULL, NULL, 0, NULL, NULL, 0, NULL, ?, ?, ?, 0, 0, 0)`,
-      record.id, record.customer, record.testClock, JSON.stringify(record.metadata), record.created,
+      record.id,
+      record.customer,
+      record.testClock,
+      JSON.stringify(record.metadata),
+      record.created,
     );
     this.saveState(record.state);
   }
@@ -147,15 +151,32 @@ export class SubscriptionStore {
          trial_days = ?, quantity = ?, status = ?, anchor = ?, current_period_start = ?, current_period_end = ?,
          trial_start = ?, trial_end = ?, cancel_at_period_end = ?, canceled_at = ?, ended_at = ?, credit_balance = ?,
          version = version + 1`,
-      s.plan.id, s.plan.name, s.plan.currency, s.plan.amount, s.plan.cadence.interval, s.plan.cadence.intervalCount,
-      s.plan.trialDays, s.quantity, s.status, s.anchor, s.currentPeriodStart, s.currentPeriodEnd,
-      s.trialStart, s.trialEnd, s.cancelAtPeriodEnd ? 1 : 0, s.canceledAt, s.endedAt, s.creditBalance,
+      s.plan.id,
+      s.plan.name,
+      s.plan.currency,
+      s.plan.amount,
+      s.plan.cadence.interval,
+      s.plan.cadence.intervalCount,
+      s.plan.trialDays,
+      s.quantity,
+      s.status,
+      s.anchor,
+      s.currentPeriodStart,
+      s.currentPeriodEnd,
+      s.trialStart,
+      s.trialEnd,
+      s.cancelAtPeriodEnd ? 1 : 0,
+      s.canceledAt,
+      s.endedAt,
+      s.creditBalance,
     );
   }
 
   /** The time its test clock last passed it (null for none: not on a clock, or not created). */
   clockTime(): Instant | null {
-    const r = this.query<{ clock_time: number | null; created: number; test_clock: string | null }>("SELECT clock_time, created, test_clock FROM subscription")[0];
+    const r = this.query<{ clock_time: number | null; created: number; test_clock: string | null }>(
+      "SELECT clock_time, created, test_clock FROM subscription",
+    )[0];
     if (!r?.test_clock) return null;
     return r.clock_time ?? r.created;
   }
@@ -170,7 +191,9 @@ export class SubscriptionStore {
    * order) and sequence number, reserved with one write of the subscription row.
    */
   private nextInvoiceId(): { id: string; seq: number } {
-    const row = this.query<{ last_id_ms: number; invoice_seq: number }>("SELECT last_id_ms, invoice_seq FROM subscription")[0]!;
+    const row = this.query<{ last_id_ms: number; invoice_seq: number }>(
+      "SELECT last_id_ms, invoice_seq FROM subscription",
+    )[0]!;
     const ms = Math.max(Date.now(), row.last_id_ms + 1);
     const id = `in_${encodeTime(ms, 10)}${this.routingKey}`;
     const seq = row.invoice_seq + 1;
@@ -196,15 +219,35 @@ export class SubscriptionStore {
       `INSERT INTO invoice (id, number, status, currency, subtotal, total, credit_applied, amount_due, amount_paid,
          attempt_count, next_payment_attempt, period_start, period_end, billing_reason, created, finalized_at, paid_at, voided_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, ?, ?, ?, ?, NULL)`,
-      id, number, totals.status, args.currency, totals.subtotal, totals.total, totals.creditApplied, totals.amountDue,
-      args.period.start, args.period.end, args.reason, at, at, totals.status === "paid" ? at : null,
+      id,
+      number,
+      totals.status,
+      args.currency,
+      totals.subtotal,
+      totals.total,
+      totals.creditApplied,
+      totals.amountDue,
+      args.period.start,
+      args.period.end,
+      args.reason,
+      at,
+      at,
+      totals.status === "paid" ? at : null,
     );
     args.lines.forEach((line, position) => {
       this.query(
         `INSERT INTO invoice_line (id, invoice_id, position, type, description, amount, quantity, plan, period_start, period_end)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        `il_${ulid()}`, id, position, line.type, line.description, line.amount, line.quantity, line.plan,
-        line.periodStart, line.periodEnd,
+        `il_${ulid()}`,
+        id,
+        position,
+        line.type,
+        line.description,
+        line.amount,
+        line.quantity,
+        line.plan,
+        line.periodStart,
+        line.periodEnd,
       );
     });
     return id;
@@ -229,7 +272,12 @@ export class SubscriptionStore {
     return this.query<InvoiceRow>("SELECT * FROM invoice WHERE status = 'open' ORDER BY id");
   }
 
-  updateInvoice(id: string, fields: Partial<Pick<InvoiceRow, "status" | "amount_paid" | "attempt_count" | "next_payment_attempt" | "paid_at" | "voided_at">>): void {
+  updateInvoice(
+    id: string,
+    fields: Partial<
+      Pick<InvoiceRow, "status" | "amount_paid" | "attempt_count" | "next_payment_attempt" | "paid_at" | "voided_at">
+    >,
+  ): void {
     const entries = Object.entries(fields);
     if (entries.length === 0) return;
     this.query(
@@ -248,7 +296,15 @@ export class SubscriptionStore {
       this.query(
         `INSERT INTO pending_line (id, seq, type, description, amount, quantity, plan, period_start, period_end)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        id, seq + i + 1, line.type, line.description, line.amount, line.quantity, line.plan, line.periodStart, line.periodEnd,
+        id,
+        seq + i + 1,
+        line.type,
+        line.description,
+        line.amount,
+        line.quantity,
+        line.plan,
+        line.periodStart,
+        line.periodEnd,
       );
       return { id, ...toRowFields(line) };
     });
@@ -275,7 +331,9 @@ export class SubscriptionStore {
   schedule(kind: JobKind, dueAt: Instant, invoiceId = ""): void {
     this.query(
       "INSERT INTO job (kind, invoice_id, due_at) VALUES (?, ?, ?) ON CONFLICT(kind, invoice_id) DO UPDATE SET due_at = excluded.due_at",
-      kind, invoiceId, dueAt,
+      kind,
+      invoiceId,
+      dueAt,
     );
   }
 
@@ -293,7 +351,11 @@ export class SubscriptionStore {
   }
 
   setMeta(key: string, value: number): void {
-    this.query("INSERT INTO _meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+    this.query(
+      "INSERT INTO _meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      key,
+      value,
+    );
   }
 
   /**
@@ -301,12 +363,18 @@ export class SubscriptionStore {
    * refund still goes out: money in flight is settled whatever happened to the invoice.
    */
   unscheduleInvoice(invoiceId: string): void {
-    this.query("DELETE FROM job WHERE invoice_id = ? AND kind NOT IN ('reconcile_payment', 'refund_payment')", invoiceId);
+    this.query(
+      "DELETE FROM job WHERE invoice_id = ? AND kind NOT IN ('reconcile_payment', 'refund_payment')",
+      invoiceId,
+    );
   }
 
   /** When the one job of `kind` without an invoice is due (the renewal), or null. */
   dueAt(kind: JobKind): number | null {
-    return this.query<{ due_at: number }>("SELECT due_at FROM job WHERE kind = ? AND invoice_id = ''", kind)[0]?.due_at ?? null;
+    return (
+      this.query<{ due_at: number }>("SELECT due_at FROM job WHERE kind = ? AND invoice_id = ''", kind)[0]?.due_at ??
+      null
+    );
   }
 
   /** The earliest due time among jobs of every other kind, or null. */
@@ -329,8 +397,22 @@ export class SubscriptionStore {
       `INSERT INTO payment (id, invoice_id, amount, currency, status, method, failure_code, failure_message, attempt,
          reference, gateway_key, gateway_reference, payment_method, gateway_customer, created, on_request)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      id, p.invoice_id, p.amount, p.currency, p.status, p.method, p.failure_code, p.failure_message, p.attempt,
-      p.reference, p.gateway_key, p.gateway_reference, p.payment_method, p.gateway_customer, p.created, p.on_request ?? 0,
+      id,
+      p.invoice_id,
+      p.amount,
+      p.currency,
+      p.status,
+      p.method,
+      p.failure_code,
+      p.failure_message,
+      p.attempt,
+      p.reference,
+      p.gateway_key,
+      p.gateway_reference,
+      p.payment_method,
+      p.gateway_customer,
+      p.created,
+      p.on_request ?? 0,
     );
     return id;
   }
@@ -339,25 +421,33 @@ export class SubscriptionStore {
     return this.query<PaymentRow>("SELECT * FROM payment WHERE id = ?", id)[0];
   }
 
-
   payments(invoiceId: string): PaymentRow[] {
     return this.query<PaymentRow>("SELECT * FROM payment WHERE invoice_id = ? ORDER BY created, id", invoiceId);
   }
 
-
   /** Refunded payments whose refund has not gone through the gateway yet. */
   refundsDue(invoiceId: string): PaymentRow[] {
-    return this.query<PaymentRow>("SELECT * FROM payment WHERE invoice_id = ? AND status = 'refunded' AND refund_reference IS NULL ORDER BY id", invoiceId);
+    return this.query<PaymentRow>(
+      "SELECT * FROM payment WHERE invoice_id = ? AND status = 'refunded' AND refund_reference IS NULL ORDER BY id",
+      invoiceId,
+    );
   }
 
   recordRefund(id: string, reference: string): void {
     this.query("UPDATE payment SET refund_reference = ? WHERE id = ?", reference, id);
   }
 
-  settlePayment(id: string, fields: Pick<PaymentRow, "status" | "failure_code" | "failure_message" | "gateway_reference">): void {
+  settlePayment(
+    id: string,
+    fields: Pick<PaymentRow, "status" | "failure_code" | "failure_message" | "gateway_reference">,
+  ): void {
     this.query(
       "UPDATE payment SET status = ?, failure_code = ?, failure_message = ?, gateway_reference = COALESCE(?, gateway_reference) WHERE id = ?",
-      fields.status, fields.failure_code, fields.failure_message, fields.gateway_reference, id,
+      fields.status,
+      fields.failure_code,
+      fields.failure_message,
+      fields.gateway_reference,
+      id,
     );
   }
 
@@ -366,14 +456,18 @@ export class SubscriptionStore {
   recordEvent(type: string, object: unknown, at: Instant, extra: Record<string, unknown> = {}): void {
     this.query(
       "INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)",
-      `evt_${ulid()}`, type, at, JSON.stringify({ object, ...extra }),
+      `evt_${ulid()}`,
+      type,
+      at,
+      JSON.stringify({ object, ...extra }),
     );
   }
 
   events(limit: number, afterSeq: number): { seq: number; id: string; type: string; created: number; data: string }[] {
     return this.query<{ seq: number; id: string; type: string; created: number; data: string }>(
       "SELECT seq, id, type, created, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?",
-      afterSeq, limit,
+      afterSeq,
+      limit,
     );
   }
 }

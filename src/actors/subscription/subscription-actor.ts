@@ -1,17 +1,17 @@
-import type { ListPage } from "../../contract/common";
-import type { Invoice, Payment } from "../../contract/invoice";
-import type { UpcomingInvoice } from "./reads";
-import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
+import type { Connection } from "partyserver";
+import { mirrorSubscription } from "../../admin/subscription-mirror";
 import type { Config } from "../../config";
 import { loadConfig } from "../../config";
+import type { ListPage } from "../../contract/common";
+import type { Invoice, Payment } from "../../contract/invoice";
+import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
+import { renewalOffsetMs } from "../../domain/spread";
 import type { Instant } from "../../domain/time";
 import { instantFromMillis } from "../../domain/time";
 import type { Env } from "../../env";
 import type { Outcome } from "../../errors";
+import { flushOutbox, Outbox } from "../../notifications/outbox";
 import type { ChargeResult } from "../../payments/gateway";
-import { Outbox, flushOutbox } from "../../notifications/outbox";
-import type { Connection } from "partyserver";
-import { mirrorSubscription } from "../../admin/subscription-mirror";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { testClockStub } from "../stubs";
@@ -22,11 +22,11 @@ import * as invoicing from "./invoicing";
 import * as jobs from "./jobs";
 import type { CreateSubscriptionInput } from "./lifecycle";
 import * as lifecycle from "./lifecycle";
+import type { UpcomingInvoice } from "./reads";
 import * as reads from "./reads";
-import { syncUpcomingJob } from "./upcoming";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "./schema";
-import { renewalOffsetMs } from "../../domain/spread";
 import { SubscriptionStore } from "./store";
+import { syncUpcomingJob } from "./upcoming";
 import { invoiceView, subscriptionView } from "./views";
 
 export type { CreateSubscriptionInput } from "./lifecycle";
@@ -62,7 +62,14 @@ export class SubscriptionActor extends Actor {
       return {
         customer: record.customer,
         source: { actor: "subscription", id: record.id },
-        plan: { id: plan.id, name: plan.name, currency: plan.currency, amount: plan.amount, interval: plan.cadence.interval, interval_count: plan.cadence.intervalCount },
+        plan: {
+          id: plan.id,
+          name: plan.name,
+          currency: plan.currency,
+          amount: plan.amount,
+          interval: plan.cadence.interval,
+          interval_count: plan.cadence.intervalCount,
+        },
       };
     },
   );
@@ -139,7 +146,11 @@ export class SubscriptionActor extends Actor {
   }
 
   /** A payment made outside the gateway (method: manual); partial payments allowed. */
-  async recordManualPayment(invoiceId: string, body: { amount: number; reference: string }, idem: Idempotency | null): Promise<Outcome<Payment>> {
+  async recordManualPayment(
+    invoiceId: string,
+    body: { amount: number; reference: string },
+    idem: Idempotency | null,
+  ): Promise<Outcome<Payment>> {
     return invoicing.recordManualPayment(this.context, invoiceId, body, idem);
   }
 
@@ -194,7 +205,11 @@ export class SubscriptionActor extends Actor {
   }
 
   /** An asynchronous gateway result (a Stripe webhook), applied once. */
-  async applyGatewayResult(invoiceId: string, gatewayKey: string, result: ChargeResult): Promise<Outcome<{ applied: boolean }>> {
+  async applyGatewayResult(
+    invoiceId: string,
+    gatewayKey: string,
+    result: ChargeResult,
+  ): Promise<Outcome<{ applied: boolean }>> {
     return collection.applyGatewayResult(this.context, invoiceId, gatewayKey, result);
   }
 

@@ -90,7 +90,16 @@ export function upcomingInvoice(ctx: BillingContext): UpcomingInvoice | null {
     period_start: toIso(invoice.period.start),
     period_end: toIso(invoice.period.end),
     lines: invoice.lines.map((l, i) =>
-      lineView({ id: `il_upcoming_${i + 1}`, type: l.type, description: l.description, amount: l.amount, quantity: l.quantity, plan: l.plan, period_start: l.periodStart, period_end: l.periodEnd }),
+      lineView({
+        id: `il_upcoming_${i + 1}`,
+        type: l.type,
+        description: l.description,
+        amount: l.amount,
+        quantity: l.quantity,
+        plan: l.plan,
+        period_start: l.periodStart,
+        period_end: l.periodEnd,
+      }),
     ),
     subtotal: invoice.totals.subtotal,
     total: invoice.totals.total,

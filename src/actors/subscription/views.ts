@@ -1,7 +1,7 @@
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
-import type { Instant } from "../../domain/time";
 import { amountRemaining } from "../../domain/invoice";
+import type { Instant } from "../../domain/time";
 import { toIso } from "../../domain/time";
 import type { InvoiceRow, LineRow, PaymentRow, SubscriptionRecord } from "./store";
 

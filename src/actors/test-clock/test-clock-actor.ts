@@ -45,11 +45,22 @@ export class TestClockActor extends Actor {
   /** The advance running in this instance, shared by the request and the alarm. */
   private running: Promise<void> | null = null;
 
-  async create(id: string, frozenTime: Instant, nowMs: number, idem: Idempotency | null): Promise<Outcome<TestClockView>> {
+  async create(
+    id: string,
+    frozenTime: Instant,
+    nowMs: number,
+    idem: Idempotency | null,
+  ): Promise<Outcome<TestClockView>> {
     return this.idempotently(idem, () =>
       this.commit(idem, () => {
-        if (this.load()) return failure<TestClockView>(409, "resource_already_exists", `Test clock '${id}' already exists`);
-        this.query("INSERT INTO clock (id, frozen_time, status, created) VALUES (?, ?, 'ready', ?)", id, frozenTime, Math.floor(nowMs / 1000));
+        if (this.load())
+          return failure<TestClockView>(409, "resource_already_exists", `Test clock '${id}' already exists`);
+        this.query(
+          "INSERT INTO clock (id, frozen_time, status, created) VALUES (?, ?, 'ready', ?)",
+          id,
+          frozenTime,
+          Math.floor(nowMs / 1000),
+        );
         return ok(this.load()!, 201);
       }),
     );
@@ -77,16 +88,24 @@ export class TestClockActor extends Actor {
       const started = this.commit(idem, () => {
         const clock = this.load();
         if (!clock || clock.id !== id) return notFound<TestClockView>("test clock", id);
-        if (clock.status === "advancing") return failure<TestClockView>(409, "clock_advancing", "The test clock is already advancing.");
+        if (clock.status === "advancing")
+          return failure<TestClockView>(409, "clock_advancing", "The test clock is already advancing.");
         if (to <= clock.frozen_time_instant) {
-          return failure<TestClockView>(400, "parameter_invalid", `frozen_time must be after the clock's current time ${clock.frozen_time}`, "frozen_time");
+          return failure<TestClockView>(
+            400,
+            "parameter_invalid",
+            `frozen_time must be after the clock's current time ${clock.frozen_time}`,
+            "frozen_time",
+          );
         }
         this.query("UPDATE clock SET status = 'advancing', target = ?, advance_requested_ms = ?", to, Date.now());
         return ok(this.load()!);
       });
       if (!started.ok) return started;
       let timer: number | undefined;
-      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ADVANCE_ANSWER_WITHIN_MS) as unknown as number));
+      const deadline = new Promise<void>(
+        (resolve) => (timer = setTimeout(resolve, ADVANCE_ANSWER_WITHIN_MS) as unknown as number),
+      );
       try {
         await Promise.race([this.resume(), deadline]);
       } catch (error) {
@@ -101,7 +120,11 @@ export class TestClockActor extends Actor {
 
   /** While an advance is stored, the alarm is due (at the time it was asked for). */
   protected override nextJobAt(): number | null {
-    return this.queryOne<{ advance_requested_ms: number | null; target: number | null }>("SELECT target, advance_requested_ms FROM clock WHERE target IS NOT NULL")?.advance_requested_ms ?? null;
+    return (
+      this.queryOne<{ advance_requested_ms: number | null; target: number | null }>(
+        "SELECT target, advance_requested_ms FROM clock WHERE target IS NOT NULL",
+      )?.advance_requested_ms ?? null
+    );
   }
 
   protected override async runDueJobs(): Promise<void> {
@@ -125,9 +148,13 @@ export class TestClockActor extends Actor {
   private async runToTarget(): Promise<void> {
     const target = this.queryOne<{ target: number | null }>("SELECT target FROM clock")?.target ?? null;
     if (target === null) return;
-    const members = this.query<{ subscription_id: string }>("SELECT subscription_id FROM member").map((m) => m.subscription_id);
+    const members = this.query<{ subscription_id: string }>("SELECT subscription_id FROM member").map(
+      (m) => m.subscription_id,
+    );
     const due = new Map<string, Instant | null>();
-    await Promise.all(members.map(async (sub) => due.set(sub, (await subscriptionStub(this.env, sub)?.nextDueAt()) ?? null)));
+    await Promise.all(
+      members.map(async (sub) => due.set(sub, (await subscriptionStub(this.env, sub)?.nextDueAt()) ?? null)),
+    );
     let yielded = Date.now();
     let reached = this.load()!.frozen_time_instant;
     for (;;) {
@@ -152,11 +179,18 @@ export class TestClockActor extends Actor {
       }
     }
     await Promise.all(members.map(async (sub) => subscriptionStub(this.env, sub)?.clockMoved(target)));
-    this.transaction(() => this.query("UPDATE clock SET frozen_time = ?, status = 'ready', target = NULL, advance_requested_ms = NULL", target));
+    this.transaction(() =>
+      this.query(
+        "UPDATE clock SET frozen_time = ?, status = 'ready', target = NULL, advance_requested_ms = NULL",
+        target,
+      ),
+    );
   }
 
   private load(): TestClockView | null {
-    const row = this.queryOne<{ id: string; frozen_time: number; status: string; created: number }>("SELECT * FROM clock");
+    const row = this.queryOne<{ id: string; frozen_time: number; status: string; created: number }>(
+      "SELECT * FROM clock",
+    );
     if (!row) return null;
     return {
       id: row.id,
@@ -177,5 +211,4 @@ export class TestClockActor extends Actor {
   protected readModelVersion(): number {
     return 0;
   }
-
 }

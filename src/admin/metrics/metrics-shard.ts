@@ -36,7 +36,11 @@ export class MetricsShard extends Actor {
         `INSERT INTO contribution (subscription, version, status, currency, mrr) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(subscription) DO UPDATE SET version = excluded.version, status = excluded.status,
            currency = excluded.currency, mrr = excluded.mrr`,
-        next.subscription, next.version, next.status, next.currency, next.mrr,
+        next.subscription,
+        next.version,
+        next.status,
+        next.currency,
+        next.mrr,
       );
       return { applied: true };
     });
@@ -47,7 +51,9 @@ export class MetricsShard extends Actor {
     this.query(
       `INSERT INTO total (kind, key, value) VALUES (?, ?, ?)
        ON CONFLICT(kind, key) DO UPDATE SET value = value + excluded.value`,
-      kind, key, delta,
+      kind,
+      key,
+      delta,
     );
   }
 

@@ -75,12 +75,20 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     },
     async (c, { body }) => {
       const stub = subscriptionStub(c.env, body.subscription);
-      if (!stub) throw new ApiError(404, "resource_missing", `No such subscription: '${body.subscription}'`, "subscription");
+      if (!stub)
+        throw new ApiError(404, "resource_missing", `No such subscription: '${body.subscription}'`, "subscription");
       const found = await stub.get(body.subscription);
-      if (!found.ok) throw new ApiError(404, "resource_missing", `No such subscription: '${body.subscription}'`, "subscription");
+      if (!found.ok)
+        throw new ApiError(404, "resource_missing", `No such subscription: '${body.subscription}'`, "subscription");
       const minted = await mintLiveToken(c.env.BILLIFY_ADMIN_KEY!, body.subscription, Date.now());
       return c.json(
-        { object: "live_token", subscription: body.subscription, token: minted.token, url: minted.path, expires_at: toIso(minted.expires) },
+        {
+          object: "live_token",
+          subscription: body.subscription,
+          token: minted.token,
+          url: minted.path,
+          expires_at: toIso(minted.expires),
+        },
         201,
       );
     },
@@ -127,7 +135,8 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       path: "/v1/customers",
       operationId: "listCustomers",
       summary: "List customers, newest first",
-      description: "From the KV read model kept by each customer's actor: eventually consistent. `email` matches exactly.",
+      description:
+        "From the KV read model kept by each customer's actor: eventually consistent. `email` matches exactly.",
       tag: "Customers",
       query: CustomerListQuery,
       response: listOf(Customer, "CustomerList"),

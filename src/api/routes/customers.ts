@@ -1,23 +1,32 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { customerStub } from "../../actors/stubs";
 import { loadConfig } from "../../config";
+import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
+import { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
+import { Invoice } from "../../contract/invoice";
+import { Event, Subscription } from "../../contract/subscription";
 import type { Env } from "../../env";
 import { modeOf } from "../../env";
 import { ApiError, unwrap } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
 import type { AppEnv } from "../context";
-import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
-import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
-import { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
-import { Invoice } from "../../contract/invoice";
-import { Event, Subscription } from "../../contract/subscription";
 import { listCustomerInvoices, listCustomerSubscriptions } from "../customer-reads";
+import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 
 export function customerRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
-    { method: "post", path: "/v1/customers", operationId: "createCustomer", summary: "Create a customer", tag: "Customers", body: CustomerCreate, response: Customer, status: 201 },
+    {
+      method: "post",
+      path: "/v1/customers",
+      operationId: "createCustomer",
+      summary: "Create a customer",
+      tag: "Customers",
+      body: CustomerCreate,
+      response: Customer,
+      status: 201,
+    },
     async (c, { body }) => {
       if (body.test_clock && modeOf(c.env) !== "test") {
         throw new ApiError(400, "test_clocks_unavailable", "Test clocks exist only in test mode.", "test_clock");
@@ -34,8 +43,17 @@ export function customerRoutes(): OpenAPIHono<AppEnv> {
 
   endpoint(
     app,
-    { method: "get", path: "/v1/customers/:id", operationId: "getCustomer", summary: "Retrieve a customer", tag: "Customers", params: IdParam, response: Customer },
-    async (c, { params }) => send(c, await orNotFound(customerStub(c.env, params.id), "customer", params.id).get(params.id)),
+    {
+      method: "get",
+      path: "/v1/customers/:id",
+      operationId: "getCustomer",
+      summary: "Retrieve a customer",
+      tag: "Customers",
+      params: IdParam,
+      response: Customer,
+    },
+    async (c, { params }) =>
+      send(c, await orNotFound(customerStub(c.env, params.id), "customer", params.id).get(params.id)),
   );
 
   endpoint(
@@ -54,7 +72,10 @@ export function customerRoutes(): OpenAPIHono<AppEnv> {
     },
     async (c, { params, body }) => {
       await requireKnownPaymentMethod(c.env, body.payment_method);
-      return send(c, await orNotFound(customerStub(c.env, params.id), "customer", params.id).update(params.id, body, null));
+      return send(
+        c,
+        await orNotFound(customerStub(c.env, params.id), "customer", params.id).update(params.id, body, null),
+      );
     },
   );
 
@@ -70,7 +91,8 @@ export function customerRoutes(): OpenAPIHono<AppEnv> {
       query: listQuery(idCursor("sub")),
       response: listOf(Subscription, "SubscriptionList"),
     },
-    async (c, { params, query }) => c.json(unwrap(await listCustomerSubscriptions(c.env, params.id, query.limit, query.cursor ?? null))),
+    async (c, { params, query }) =>
+      c.json(unwrap(await listCustomerSubscriptions(c.env, params.id, query.limit, query.cursor ?? null))),
   );
 
   endpoint(
@@ -85,7 +107,8 @@ export function customerRoutes(): OpenAPIHono<AppEnv> {
       query: listQuery(idCursor("in")),
       response: listOf(Invoice, "InvoiceList"),
     },
-    async (c, { params, query }) => c.json(unwrap(await listCustomerInvoices(c.env, params.id, query.limit, query.cursor ?? null))),
+    async (c, { params, query }) =>
+      c.json(unwrap(await listCustomerInvoices(c.env, params.id, query.limit, query.cursor ?? null))),
   );
 
   endpoint(
@@ -97,11 +120,22 @@ export function customerRoutes(): OpenAPIHono<AppEnv> {
       summary: "List a customer's own events (customer.created, customer.updated), oldest first",
       tag: "Customers",
       params: IdParam,
-      query: listQuery(z.string().regex(/^[1-9][0-9]{0,15}$/, "not a cursor this list issued; pass a next_cursor from a previous page")),
+      query: listQuery(
+        z
+          .string()
+          .regex(/^[1-9][0-9]{0,15}$/, "not a cursor this list issued; pass a next_cursor from a previous page"),
+      ),
       response: listOf(Event, "CustomerEventList"),
     },
     async (c, { params, query }) =>
-      send(c, await orNotFound(customerStub(c.env, params.id), "customer", params.id).events(params.id, query.limit, query.cursor ?? null)),
+      send(
+        c,
+        await orNotFound(customerStub(c.env, params.id), "customer", params.id).events(
+          params.id,
+          query.limit,
+          query.cursor ?? null,
+        ),
+      ),
   );
   return app;
 }
@@ -110,5 +144,10 @@ export function customerRoutes(): OpenAPIHono<AppEnv> {
 async function requireKnownPaymentMethod(env: Env, token: string | null | undefined): Promise<void> {
   if (!token) return;
   if ((await loadConfig(env).gateway.knowsPaymentMethod?.(token)) ?? true) return;
-  throw new ApiError(400, "resource_missing", `No such payment method: '${token}'. In test mode use pm_card_visa, pm_card_chargeDeclined or pm_card_chargeDeclinedInsufficientFunds.`, "payment_method");
+  throw new ApiError(
+    400,
+    "resource_missing",
+    `No such payment method: '${token}'. In test mode use pm_card_visa, pm_card_chargeDeclined or pm_card_chargeDeclinedInsufficientFunds.`,
+    "payment_method",
+  );
 }

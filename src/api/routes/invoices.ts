@@ -1,11 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { invoiceStub } from "../../actors/stubs";
-import { ApiError } from "../../errors";
-import type { AppEnv } from "../context";
-import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import type { ListPage } from "../../contract/common";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { EmptyBody, Invoice, ManualPaymentCreate, Payment } from "../../contract/invoice";
+import { ApiError } from "../../errors";
+import type { AppEnv } from "../context";
+import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 
 const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => orNotFound(invoiceStub(c.env, id), "invoice", id);
 
@@ -13,13 +13,30 @@ export function invoiceRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
-    { method: "get", path: "/v1/invoices/:id", operationId: "getInvoice", summary: "Retrieve an invoice", tag: "Invoices", params: IdParam, response: Invoice },
+    {
+      method: "get",
+      path: "/v1/invoices/:id",
+      operationId: "getInvoice",
+      summary: "Retrieve an invoice",
+      tag: "Invoices",
+      params: IdParam,
+      response: Invoice,
+    },
     async (c, { params }) => send(c, await stubFor(c, params.id).invoice(params.id)),
   );
 
   endpoint(
     app,
-    { method: "get", path: "/v1/invoices/:id/payments", operationId: "listInvoicePayments", summary: "List an invoice's payment attempts, oldest first", tag: "Invoices", params: IdParam, query: listQuery(idCursor("pay")), response: listOf(Payment, "PaymentList") },
+    {
+      method: "get",
+      path: "/v1/invoices/:id/payments",
+      operationId: "listInvoicePayments",
+      summary: "List an invoice's payment attempts, oldest first",
+      tag: "Invoices",
+      params: IdParam,
+      query: listQuery(idCursor("pay")),
+      response: listOf(Payment, "PaymentList"),
+    },
     async (c, { params, query }) => {
       const all = await stubFor(c, params.id).payments(params.id);
       if (!all.ok) return send(c, all);
@@ -29,7 +46,16 @@ export function invoiceRoutes(): OpenAPIHono<AppEnv> {
 
   endpoint(
     app,
-    { method: "post", path: "/v1/invoices/:id/pay", operationId: "payInvoice", summary: "Attempt payment now with the customer's payment method", tag: "Invoices", params: IdParam, body: EmptyBody, response: Invoice },
+    {
+      method: "post",
+      path: "/v1/invoices/:id/pay",
+      operationId: "payInvoice",
+      summary: "Attempt payment now with the customer's payment method",
+      tag: "Invoices",
+      params: IdParam,
+      body: EmptyBody,
+      response: Invoice,
+    },
     async (c, { params }) => send(c, await stubFor(c, params.id).pay(params.id, await idempotencyOf(c))),
   );
 
@@ -46,18 +72,37 @@ export function invoiceRoutes(): OpenAPIHono<AppEnv> {
       response: Payment,
       status: 201,
     },
-    async (c, { params, body }) => send(c, await stubFor(c, params.id).recordManualPayment(params.id, body, await idempotencyOf(c))),
+    async (c, { params, body }) =>
+      send(c, await stubFor(c, params.id).recordManualPayment(params.id, body, await idempotencyOf(c))),
   );
 
   endpoint(
     app,
-    { method: "post", path: "/v1/invoices/:id/void", operationId: "voidInvoice", summary: "Void an open invoice; stops its retries", tag: "Invoices", params: IdParam, body: EmptyBody, response: Invoice },
+    {
+      method: "post",
+      path: "/v1/invoices/:id/void",
+      operationId: "voidInvoice",
+      summary: "Void an open invoice; stops its retries",
+      tag: "Invoices",
+      params: IdParam,
+      body: EmptyBody,
+      response: Invoice,
+    },
     async (c, { params }) => send(c, await stubFor(c, params.id).voidInvoice(params.id, await idempotencyOf(c))),
   );
 
   endpoint(
     app,
-    { method: "post", path: "/v1/invoices/:id/mark_uncollectible", operationId: "markInvoiceUncollectible", summary: "Mark an open invoice uncollectible; stops its retries", tag: "Invoices", params: IdParam, body: EmptyBody, response: Invoice },
+    {
+      method: "post",
+      path: "/v1/invoices/:id/mark_uncollectible",
+      operationId: "markInvoiceUncollectible",
+      summary: "Mark an open invoice uncollectible; stops its retries",
+      tag: "Invoices",
+      params: IdParam,
+      body: EmptyBody,
+      response: Invoice,
+    },
     async (c, { params }) => send(c, await stubFor(c, params.id).markUncollectible(params.id, await idempotencyOf(c))),
   );
   return app;
@@ -67,11 +112,21 @@ export function invoiceRoutes(): OpenAPIHono<AppEnv> {
  * One page of a short list held whole (an invoice has a handful of attempts), oldest first:
  * the items after the cursor's id. A cursor that is not in the list was not issued by it.
  */
-export function pageAfter<T extends { id: string }>(items: T[], limit: number, cursor: string | undefined): ListPage<T> {
+export function pageAfter<T extends { id: string }>(
+  items: T[],
+  limit: number,
+  cursor: string | undefined,
+): ListPage<T> {
   let start = 0;
   if (cursor !== undefined) {
     const at = items.findIndex((item) => item.id === cursor);
-    if (at < 0) throw new ApiError(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page of this list.", "cursor");
+    if (at < 0)
+      throw new ApiError(
+        400,
+        "parameter_invalid",
+        "Invalid cursor: pass a next_cursor from a previous page of this list.",
+        "cursor",
+      );
     start = at + 1;
   }
   const data = items.slice(start, start + limit);

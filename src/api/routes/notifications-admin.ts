@@ -1,13 +1,12 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import { z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { ListPage } from "../../contract/common";
-import { ListQuery, Timestamp, listOf } from "../../contract/common";
+import { ListQuery, listOf, Timestamp } from "../../contract/common";
 import { ApiError } from "../../errors";
-import { EMAIL_LOG_PREFIX } from "../../notifications/email/log";
 import { DEAD_LETTER_PREFIX } from "../../notifications/dead-letters";
+import { EMAIL_LOG_PREFIX } from "../../notifications/email/log";
 import type { AppEnv } from "../context";
 import { endpoint } from "../endpoint";
-import type { Context } from "hono";
 
 const Email = z
   .object({
@@ -40,7 +39,12 @@ const DeadLetter = z
   .openapi("DeadLetter");
 
 /** A newest-first page of JSON values kept under `prefix` in KV (inverted-time keys). */
-async function kvPage<T>(c: Context<AppEnv>, prefix: string, limit: number, cursor: string | undefined): Promise<ListPage<T>> {
+async function kvPage<T>(
+  c: Context<AppEnv>,
+  prefix: string,
+  limit: number,
+  cursor: string | undefined,
+): Promise<ListPage<T>> {
   let listed: KVNamespaceListResult<unknown, string>;
   try {
     listed = await c.env.BILLIFY_KV.list({ prefix, limit, cursor });
@@ -66,7 +70,8 @@ export function notificationAdminRoutes(): OpenAPIHono<AppEnv> {
       path: "/v1/admin/emails",
       operationId: "listAdminEmails",
       summary: "The emails the service sent (newest first)",
-      description: "Every provider's emails are kept; with the `log` provider (the local default) this is the only place they go. Emails whose retries ran out show status `failed`. Eventually consistent (KV).",
+      description:
+        "Every provider's emails are kept; with the `log` provider (the local default) this is the only place they go. Emails whose retries ran out show status `failed`. Eventually consistent (KV).",
       tag: "Admin",
       query: ListQuery,
       response: listOf(Email, "EmailList"),

@@ -1,20 +1,29 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { PLAN_LIST_PREFIX } from "../../actors/plan/plan-catalog";
 import { planStub } from "../../actors/stubs";
+import type { ListPage } from "../../contract/common";
+import { IdParam, ListQuery, listOf } from "../../contract/common";
+import type { Plan as PlanType } from "../../contract/plan";
+import { Plan, PlanCreate, PlanUpdate, PRICE_TERMS } from "../../contract/plan";
 import { ApiError } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
-import type { ListPage } from "../../contract/common";
-import { IdParam, ListQuery, listOf } from "../../contract/common";
-import type { Plan as PlanType } from "../../contract/plan";
-import { PRICE_TERMS, Plan, PlanCreate, PlanUpdate } from "../../contract/plan";
 
 export function planRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   endpoint(
     app,
-    { method: "post", path: "/v1/plans", operationId: "createPlan", summary: "Create a plan", tag: "Plans", body: PlanCreate, response: Plan, status: 201 },
+    {
+      method: "post",
+      path: "/v1/plans",
+      operationId: "createPlan",
+      summary: "Create a plan",
+      tag: "Plans",
+      body: PlanCreate,
+      response: Plan,
+      status: 201,
+    },
     async (c, { body }) => {
       const idem = await idempotencyOf(c);
       const nowMs = Date.now();
@@ -56,7 +65,8 @@ export function planRoutes(): OpenAPIHono<AppEnv> {
       if (from !== null && first !== undefined && first.name <= from.after) throw invalidCursor();
       const plans = await Promise.all(listed.keys.map((k) => c.env.BILLIFY_KV.get<PlanType>(k.name, "json")));
       const last = listed.keys.at(-1);
-      const next = !listed.list_complete && last !== undefined ? encodePlanCursor({ kv: listed.cursor, after: last.name }) : null;
+      const next =
+        !listed.list_complete && last !== undefined ? encodePlanCursor({ kv: listed.cursor, after: last.name }) : null;
       const page: ListPage<PlanType> = {
         object: "list",
         data: plans.filter((p): p is PlanType => p !== null),
@@ -69,7 +79,15 @@ export function planRoutes(): OpenAPIHono<AppEnv> {
 
   endpoint(
     app,
-    { method: "get", path: "/v1/plans/:id", operationId: "getPlan", summary: "Retrieve a plan", tag: "Plans", params: IdParam, response: Plan },
+    {
+      method: "get",
+      path: "/v1/plans/:id",
+      operationId: "getPlan",
+      summary: "Retrieve a plan",
+      tag: "Plans",
+      params: IdParam,
+      response: Plan,
+    },
     async (c, { params }) => send(c, await orNotFound(planStub(c.env, params.id), "plan", params.id).get(params.id)),
   );
 
@@ -120,14 +138,23 @@ interface PlanCursor {
 
 /** `next_cursor` of the plan list: KV's cursor and the page's last key, base64url JSON. */
 export function encodePlanCursor(cursor: PlanCursor): string {
-  return btoa(JSON.stringify([cursor.kv, cursor.after])).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(JSON.stringify([cursor.kv, cursor.after]))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 /** The cursor, or a 400 naming `cursor` when it is not one this list issued. */
 export function decodePlanCursor(text: string): PlanCursor {
   try {
     const parsed: unknown = JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/")));
-    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === "string" && typeof parsed[1] === "string" && parsed[1].startsWith(PLAN_LIST_PREFIX)) {
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      typeof parsed[0] === "string" &&
+      typeof parsed[1] === "string" &&
+      parsed[1].startsWith(PLAN_LIST_PREFIX)
+    ) {
       return { kv: parsed[0], after: parsed[1] };
     }
   } catch {
@@ -137,5 +164,10 @@ export function decodePlanCursor(text: string): PlanCursor {
 }
 
 function invalidCursor(): ApiError {
-  return new ApiError(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page of this list.", "cursor");
+  return new ApiError(
+    400,
+    "parameter_invalid",
+    "Invalid cursor: pass a next_cursor from a previous page of this list.",
+    "cursor",
+  );
 }

@@ -1,11 +1,11 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import Stripe from "stripe";
 import { invoiceStub } from "../../actors/stubs";
 import { ApiError } from "../../errors";
 import type { ChargeResult } from "../../payments/gateway";
-import { ATTEMPT_METADATA_KEY, INVOICE_METADATA_KEY, failureCode } from "../../payments/stripe-gateway";
+import { ATTEMPT_METADATA_KEY, failureCode, INVOICE_METADATA_KEY } from "../../payments/stripe-gateway";
 import type { AppEnv } from "../context";
 import { errorResponse } from "../openapi-errors";
 
@@ -15,7 +15,10 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 const Receipt = z
   .object({
     received: z.literal(true),
-    applied: z.boolean().openapi({ description: "Whether this event settled a pending payment (false for duplicates and events Billify does not act on)." }),
+    applied: z.boolean().openapi({
+      description:
+        "Whether this event settled a pending payment (false for duplicates and events Billify does not act on).",
+    }),
   })
   .openapi("StripeWebhookReceipt");
 
@@ -63,16 +66,29 @@ async function verifiedEvent(c: Context<AppEnv>): Promise<Stripe.Event> {
   const secret = c.env.STRIPE_WEBHOOK_SECRET;
   if (!secret) {
     // Fail closed: without a secret nothing can be verified, so nothing is accepted.
-    throw new ApiError(400, "signature_invalid", "Stripe webhooks are not configured on this server (STRIPE_WEBHOOK_SECRET is not set).");
+    throw new ApiError(
+      400,
+      "signature_invalid",
+      "Stripe webhooks are not configured on this server (STRIPE_WEBHOOK_SECRET is not set).",
+    );
   }
   const header = c.req.header("Stripe-Signature");
   if (!header) throw new ApiError(400, "signature_invalid", "Missing Stripe-Signature header.", "Stripe-Signature");
   // The raw text, cached by the body reader in app.ts: a re-serialized body would not verify.
   const body = await c.req.text();
   try {
-    return await Stripe.webhooks.constructEventAsync(body, header, secret, SIGNATURE_TOLERANCE_SECONDS, Stripe.createSubtleCryptoProvider());
+    return await Stripe.webhooks.constructEventAsync(
+      body,
+      header,
+      secret,
+      SIGNATURE_TOLERANCE_SECONDS,
+      Stripe.createSubtleCryptoProvider(),
+    );
   } catch (error) {
-    const reason = error instanceof Stripe.errors.StripeSignatureVerificationError ? error.message : "the payload is not a Stripe event";
+    const reason =
+      error instanceof Stripe.errors.StripeSignatureVerificationError
+        ? error.message
+        : "the payload is not a Stripe event";
     throw new ApiError(400, "signature_invalid", `Stripe-Signature verification failed: ${reason}`, "Stripe-Signature");
   }
 }

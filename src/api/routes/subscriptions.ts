@@ -1,11 +1,5 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import { z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { subscriptionStub } from "../../actors/stubs";
-import { parseIso } from "../../domain/time";
-import { ApiError } from "../../errors";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey, routingKeyOf } from "../../ids";
-import type { AppEnv } from "../context";
-import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { EmptyBody, Invoice, InvoiceLine } from "../../contract/invoice";
 import {
@@ -17,8 +11,14 @@ import {
   SubscriptionChange,
   SubscriptionCreate,
 } from "../../contract/subscription";
+import { parseIso } from "../../domain/time";
+import { ApiError } from "../../errors";
+import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey, routingKeyOf } from "../../ids";
+import type { AppEnv } from "../context";
+import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 
-const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) => orNotFound(subscriptionStub(c.env, id), "subscription", id);
+const stubFor = (c: { env: AppEnv["Bindings"] }, id: string) =>
+  orNotFound(subscriptionStub(c.env, id), "subscription", id);
 
 export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -39,7 +39,13 @@ export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
       let anchor: number | null = null;
       if (body.billing_cycle_anchor !== undefined) {
         anchor = parseIso(body.billing_cycle_anchor);
-        if (anchor === null) throw new ApiError(400, "parameter_invalid", "billing_cycle_anchor must be an ISO 8601 UTC time", "billing_cycle_anchor");
+        if (anchor === null)
+          throw new ApiError(
+            400,
+            "parameter_invalid",
+            "billing_cycle_anchor must be an ISO 8601 UTC time",
+            "billing_cycle_anchor",
+          );
       }
       const idem = await idempotencyOf(c);
       const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/subscriptions", idem.key) : randomRoutingKey();
@@ -58,7 +64,15 @@ export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
 
   endpoint(
     app,
-    { method: "get", path: "/v1/subscriptions/:id", operationId: "getSubscription", summary: "Retrieve a subscription", tag: "Subscriptions", params: IdParam, response: Subscription },
+    {
+      method: "get",
+      path: "/v1/subscriptions/:id",
+      operationId: "getSubscription",
+      summary: "Retrieve a subscription",
+      tag: "Subscriptions",
+      params: IdParam,
+      response: Subscription,
+    },
     async (c, { params }) => send(c, await stubFor(c, params.id).get(params.id)),
   );
 
@@ -94,13 +108,32 @@ export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
 
   endpoint(
     app,
-    { method: "post", path: "/v1/subscriptions/:id/cancel", operationId: "cancelSubscription", summary: "Cancel now or at period end", tag: "Subscriptions", params: IdParam, body: SubscriptionCancel, response: Subscription },
-    async (c, { params, body }) => send(c, await stubFor(c, params.id).cancel(params.id, body.at_period_end, await idempotencyOf(c))),
+    {
+      method: "post",
+      path: "/v1/subscriptions/:id/cancel",
+      operationId: "cancelSubscription",
+      summary: "Cancel now or at period end",
+      tag: "Subscriptions",
+      params: IdParam,
+      body: SubscriptionCancel,
+      response: Subscription,
+    },
+    async (c, { params, body }) =>
+      send(c, await stubFor(c, params.id).cancel(params.id, body.at_period_end, await idempotencyOf(c))),
   );
 
   endpoint(
     app,
-    { method: "post", path: "/v1/subscriptions/:id/resume", operationId: "resumeSubscription", summary: "Clear cancel_at_period_end", tag: "Subscriptions", params: IdParam, body: EmptyBody, response: Subscription },
+    {
+      method: "post",
+      path: "/v1/subscriptions/:id/resume",
+      operationId: "resumeSubscription",
+      summary: "Clear cancel_at_period_end",
+      tag: "Subscriptions",
+      params: IdParam,
+      body: EmptyBody,
+      response: Subscription,
+    },
     async (c, { params }) => send(c, await stubFor(c, params.id).resume(params.id, await idempotencyOf(c))),
   );
 
@@ -117,7 +150,8 @@ export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
       response: InvoiceLine,
       status: 201,
     },
-    async (c, { params, body }) => send(c, await stubFor(c, params.id).addInvoiceItem(params.id, body, await idempotencyOf(c))),
+    async (c, { params, body }) =>
+      send(c, await stubFor(c, params.id).addInvoiceItem(params.id, body, await idempotencyOf(c))),
   );
 
   endpoint(
@@ -151,7 +185,12 @@ export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
     async (c, { params, query }) => {
       // A subscription's invoice ids carry its routing key: any other invoice id was not issued by this list.
       if (query.cursor !== undefined && routingKeyOf(query.cursor, "in") !== routingKeyOf(params.id, "sub")) {
-        throw new ApiError(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page of this list.", "cursor");
+        throw new ApiError(
+          400,
+          "parameter_invalid",
+          "Invalid cursor: pass a next_cursor from a previous page of this list.",
+          "cursor",
+        );
       }
       return send(c, await stubFor(c, params.id).invoices(params.id, query.limit, query.cursor ?? null));
     },
@@ -166,10 +205,15 @@ export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
       summary: "List a subscription's events, oldest first",
       tag: "Subscriptions",
       params: IdParam,
-      query: listQuery(z.string().regex(/^[1-9][0-9]{0,15}$/, "not a cursor this list issued; pass a next_cursor from a previous page")),
+      query: listQuery(
+        z
+          .string()
+          .regex(/^[1-9][0-9]{0,15}$/, "not a cursor this list issued; pass a next_cursor from a previous page"),
+      ),
       response: listOf(Event, "EventList"),
     },
-    async (c, { params, query }) => send(c, await stubFor(c, params.id).events(params.id, query.limit, query.cursor ?? null)),
+    async (c, { params, query }) =>
+      send(c, await stubFor(c, params.id).events(params.id, query.limit, query.cursor ?? null)),
   );
   return app;
 }

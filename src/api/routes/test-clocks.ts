@@ -1,6 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { TestClockView } from "../../actors/test-clock/test-clock-actor";
 import { testClockStub } from "../../actors/stubs";
+import type { TestClockView } from "../../actors/test-clock/test-clock-actor";
+import { IdParam } from "../../contract/common";
+import { TestClock, TestClockAdvance, TestClockCreate } from "../../contract/test-clock";
 import { parseIso } from "../../domain/time";
 import { modeOf } from "../../env";
 import type { Outcome } from "../../errors";
@@ -8,12 +10,11 @@ import { ApiError } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
-import { IdParam } from "../../contract/common";
-import { TestClock, TestClockAdvance, TestClockCreate } from "../../contract/test-clock";
 
 function parseFrozenTime(text: string): number {
   const t = parseIso(text);
-  if (t === null) throw new ApiError(400, "parameter_invalid", "frozen_time must be an ISO 8601 UTC time", "frozen_time");
+  if (t === null)
+    throw new ApiError(400, "parameter_invalid", "frozen_time must be an ISO 8601 UTC time", "frozen_time");
   return t;
 }
 
@@ -38,7 +39,16 @@ export function testClockRoutes(): OpenAPIHono<AppEnv> {
 
   endpoint(
     app,
-    { method: "post", path: "/v1/test_clocks", operationId: "createTestClock", summary: "Create a test clock (test mode)", tag: "Test clocks", body: TestClockCreate, response: TestClock, status: 201 },
+    {
+      method: "post",
+      path: "/v1/test_clocks",
+      operationId: "createTestClock",
+      summary: "Create a test clock (test mode)",
+      tag: "Test clocks",
+      body: TestClockCreate,
+      response: TestClock,
+      status: 201,
+    },
     async (c, { body }) => {
       const frozen = parseFrozenTime(body.frozen_time);
       const idem = await idempotencyOf(c);
@@ -52,8 +62,20 @@ export function testClockRoutes(): OpenAPIHono<AppEnv> {
 
   endpoint(
     app,
-    { method: "get", path: "/v1/test_clocks/:id", operationId: "getTestClock", summary: "Retrieve a test clock", tag: "Test clocks", params: IdParam, response: TestClock },
-    async (c, { params }) => send(c, publicView(await orNotFound(await testClockStub(c.env, params.id), "test clock", params.id).get(params.id))),
+    {
+      method: "get",
+      path: "/v1/test_clocks/:id",
+      operationId: "getTestClock",
+      summary: "Retrieve a test clock",
+      tag: "Test clocks",
+      params: IdParam,
+      response: TestClock,
+    },
+    async (c, { params }) =>
+      send(
+        c,
+        publicView(await orNotFound(await testClockStub(c.env, params.id), "test clock", params.id).get(params.id)),
+      ),
   );
 
   endpoint(

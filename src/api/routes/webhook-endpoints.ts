@@ -1,13 +1,18 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
+import {
+  DeletedWebhookEndpoint,
+  WebhookEndpoint,
+  WebhookEndpointCreate,
+  WebhookEndpointUpdate,
+} from "../../contract/webhook-endpoint";
 import { modeOf } from "../../env";
 import { ApiError } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey } from "../../ids";
-import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
-import { DeletedWebhookEndpoint, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate } from "../../contract/webhook-endpoint";
 import { endpointsStub } from "../../notifications/webhooks/snapshot";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, send } from "../endpoint";
-import type { Context } from "hono";
 
 /** API.md §3: `https://` only in live mode; any http(s) URL in test mode (local receivers). */
 function checkUrl(c: Context<AppEnv>, url: string | undefined): void {
@@ -22,7 +27,8 @@ function checkUrl(c: Context<AppEnv>, url: string | undefined): void {
 
 /** Only a well-formed `we_…` id can name an endpoint; anything else is 404 without a lookup. */
 function checkId(id: string): void {
-  if (!/^we_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new ApiError(404, "resource_missing", `No such webhook endpoint: '${id}'`, "id");
+  if (!/^we_[0-9A-HJKMNP-TV-Z]{26}$/.test(id))
+    throw new ApiError(404, "resource_missing", `No such webhook endpoint: '${id}'`, "id");
 }
 
 export function webhookEndpointRoutes(): OpenAPIHono<AppEnv> {
@@ -44,19 +50,38 @@ export function webhookEndpointRoutes(): OpenAPIHono<AppEnv> {
       checkUrl(c, body.url);
       const idem = await idempotencyOf(c);
       const nowMs = Date.now();
-      return send(c, await endpointsStub(c.env).create(idWithRoutingKey("we", nowMs, randomRoutingKey()), body, nowMs, idem));
+      return send(
+        c,
+        await endpointsStub(c.env).create(idWithRoutingKey("we", nowMs, randomRoutingKey()), body, nowMs, idem),
+      );
     },
   );
 
   endpoint(
     app,
-    { method: "get", path: "/v1/webhook_endpoints", operationId: "listWebhookEndpoints", summary: "List webhook endpoints, newest first", tag: "Webhook endpoints", query: listQuery(idCursor("we")), response: listOf(WebhookEndpoint, "WebhookEndpointList") },
+    {
+      method: "get",
+      path: "/v1/webhook_endpoints",
+      operationId: "listWebhookEndpoints",
+      summary: "List webhook endpoints, newest first",
+      tag: "Webhook endpoints",
+      query: listQuery(idCursor("we")),
+      response: listOf(WebhookEndpoint, "WebhookEndpointList"),
+    },
     async (c, { query }) => send(c, await endpointsStub(c.env).list(query.limit, query.cursor ?? null)),
   );
 
   endpoint(
     app,
-    { method: "get", path: "/v1/webhook_endpoints/:id", operationId: "retrieveWebhookEndpoint", summary: "Retrieve a webhook endpoint", tag: "Webhook endpoints", params: IdParam, response: WebhookEndpoint },
+    {
+      method: "get",
+      path: "/v1/webhook_endpoints/:id",
+      operationId: "retrieveWebhookEndpoint",
+      summary: "Retrieve a webhook endpoint",
+      tag: "Webhook endpoints",
+      params: IdParam,
+      response: WebhookEndpoint,
+    },
     async (c, { params }) => {
       checkId(params.id);
       return send(c, await endpointsStub(c.env).get(params.id));
@@ -70,7 +95,8 @@ export function webhookEndpointRoutes(): OpenAPIHono<AppEnv> {
       path: "/v1/webhook_endpoints/:id",
       operationId: "updateWebhookEndpoint",
       summary: "Update a webhook endpoint",
-      description: 'Change url, enabled_events or status; {"status":"enabled"} re-enables an endpoint that was disabled after 3 days of failures.',
+      description:
+        'Change url, enabled_events or status; {"status":"enabled"} re-enables an endpoint that was disabled after 3 days of failures.',
       tag: "Webhook endpoints",
       params: IdParam,
       body: WebhookEndpointUpdate,
@@ -85,7 +111,15 @@ export function webhookEndpointRoutes(): OpenAPIHono<AppEnv> {
 
   endpoint(
     app,
-    { method: "delete", path: "/v1/webhook_endpoints/:id", operationId: "deleteWebhookEndpoint", summary: "Delete a webhook endpoint", tag: "Webhook endpoints", params: IdParam, response: DeletedWebhookEndpoint },
+    {
+      method: "delete",
+      path: "/v1/webhook_endpoints/:id",
+      operationId: "deleteWebhookEndpoint",
+      summary: "Delete a webhook endpoint",
+      tag: "Webhook endpoints",
+      params: IdParam,
+      response: DeletedWebhookEndpoint,
+    },
     async (c, { params }) => {
       checkId(params.id);
       return send(c, await endpointsStub(c.env).remove(params.id));

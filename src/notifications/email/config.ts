@@ -16,18 +16,35 @@ export function parseEmailSettings(env: Env): EmailSettings {
   const from = env.BILLIFY_EMAIL_FROM ?? DEFAULT_FROM;
   const need = (name: keyof Env): string => {
     const value = env[name];
-    if (typeof value !== "string" || value === "") throw new Error(`BILLIFY_EMAIL_PROVIDER=${provider} needs ${String(name)}`);
+    if (typeof value !== "string" || value === "")
+      throw new Error(`BILLIFY_EMAIL_PROVIDER=${provider} needs ${String(name)}`);
     return value;
   };
   switch (provider) {
     case "log":
       return { provider, from };
     case "mailgun":
-      return { provider, from, apiKey: need("MAILGUN_API_KEY"), domain: need("MAILGUN_DOMAIN"), base: baseUrl(env.MAILGUN_API_BASE, "https://api.mailgun.net", "MAILGUN_API_BASE") };
+      return {
+        provider,
+        from,
+        apiKey: need("MAILGUN_API_KEY"),
+        domain: need("MAILGUN_DOMAIN"),
+        base: baseUrl(env.MAILGUN_API_BASE, "https://api.mailgun.net", "MAILGUN_API_BASE"),
+      };
     case "sendgrid":
-      return { provider, from, apiKey: need("SENDGRID_API_KEY"), base: baseUrl(env.SENDGRID_API_BASE, "https://api.sendgrid.com", "SENDGRID_API_BASE") };
+      return {
+        provider,
+        from,
+        apiKey: need("SENDGRID_API_KEY"),
+        base: baseUrl(env.SENDGRID_API_BASE, "https://api.sendgrid.com", "SENDGRID_API_BASE"),
+      };
     case "resend":
-      return { provider, from, apiKey: need("RESEND_API_KEY"), base: baseUrl(env.RESEND_API_BASE, "https://api.resend.com", "RESEND_API_BASE") };
+      return {
+        provider,
+        from,
+        apiKey: need("RESEND_API_KEY"),
+        base: baseUrl(env.RESEND_API_BASE, "https://api.resend.com", "RESEND_API_BASE"),
+      };
     default:
       throw new Error(`BILLIFY_EMAIL_PROVIDER must be one of log, mailgun, sendgrid, resend; got "${provider}"`);
   }

@@ -5,10 +5,32 @@
 
 /** ISO 4217 minor-unit exponents that are not 2. Every other code has 2 (cents). */
 const EXPONENTS: Record<string, number> = {
-  bif: 0, clp: 0, djf: 0, gnf: 0, isk: 0, jpy: 0, kmf: 0, krw: 0, pyg: 0, rwf: 0, ugx: 0, uyi: 0,
-  vnd: 0, vuv: 0, xaf: 0, xof: 0, xpf: 0,
-  bhd: 3, iqd: 3, jod: 3, kwd: 3, lyd: 3, omr: 3, tnd: 3,
-  clf: 4, uyw: 4,
+  bif: 0,
+  clp: 0,
+  djf: 0,
+  gnf: 0,
+  isk: 0,
+  jpy: 0,
+  kmf: 0,
+  krw: 0,
+  pyg: 0,
+  rwf: 0,
+  ugx: 0,
+  uyi: 0,
+  vnd: 0,
+  vuv: 0,
+  xaf: 0,
+  xof: 0,
+  xpf: 0,
+  bhd: 3,
+  iqd: 3,
+  jod: 3,
+  kwd: 3,
+  lyd: 3,
+  omr: 3,
+  tnd: 3,
+  clf: 4,
+  uyw: 4,
 };
 
 export function minorUnitExponent(currency: string): number {
@@ -23,7 +45,12 @@ export function formatAmount(minor: number, currency: string): string {
   const decimal = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
   const code = currency.toUpperCase();
   try {
-    const format = new Intl.NumberFormat("en-US", { style: "currency", currency: code, minimumFractionDigits: exponent, maximumFractionDigits: exponent });
+    const format = new Intl.NumberFormat("en-US", {
+      style: "currency",
+      currency: code,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
+    });
     // A string keeps every digit exact (Intl formats decimal strings without a float).
     return format.format(`${negative ? "-" : ""}${decimal}` as unknown as number);
   } catch {
@@ -37,7 +64,20 @@ function groupThousands(decimal: string): string {
   return fraction === undefined ? grouped : `${grouped}.${fraction}`;
 }
 
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 /** "2026-01-31T10:00:00Z" → "January 31, 2026" (the UTC calendar date). */
 export function formatDate(iso: string): string {

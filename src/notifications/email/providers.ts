@@ -33,7 +33,10 @@ type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
 const TIMEOUT_MS = 10_000;
 
-export function emailProviderFor(settings: EmailSettings, fetcher: Fetch = (input, init) => fetch(input, init)): EmailProvider {
+export function emailProviderFor(
+  settings: EmailSettings,
+  fetcher: Fetch = (input, init) => fetch(input, init),
+): EmailProvider {
   const post = async (name: EmailProviderName, url: string, init: RequestInit): Promise<Response> => {
     let response: Response;
     try {
@@ -60,11 +63,24 @@ export function emailProviderFor(settings: EmailSettings, fetcher: Fetch = (inpu
       return {
         name: "mailgun",
         async send(email) {
-          const form = new URLSearchParams({ from: email.from, to: email.to, subject: email.subject, text: email.text, html: email.html });
-          const response = await post("mailgun", `${settings.base}/v3/${encodeURIComponent(settings.domain)}/messages`, {
-            headers: { Authorization: `Basic ${btoa(`api:${settings.apiKey}`)}`, "Content-Type": "application/x-www-form-urlencoded" },
-            body: form.toString(),
+          const form = new URLSearchParams({
+            from: email.from,
+            to: email.to,
+            subject: email.subject,
+            text: email.text,
+            html: email.html,
           });
+          const response = await post(
+            "mailgun",
+            `${settings.base}/v3/${encodeURIComponent(settings.domain)}/messages`,
+            {
+              headers: {
+                Authorization: `Basic ${btoa(`api:${settings.apiKey}`)}`,
+                "Content-Type": "application/x-www-form-urlencoded",
+              },
+              body: form.toString(),
+            },
+          );
           return idOf(response, "id");
         },
       };
@@ -93,8 +109,18 @@ export function emailProviderFor(settings: EmailSettings, fetcher: Fetch = (inpu
         name: "resend",
         async send(email, idempotencyKey) {
           const response = await post("resend", `${settings.base}/emails`, {
-            headers: { Authorization: `Bearer ${settings.apiKey}`, "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
-            body: JSON.stringify({ from: email.from, to: [email.to], subject: email.subject, html: email.html, text: email.text }),
+            headers: {
+              Authorization: `Bearer ${settings.apiKey}`,
+              "Content-Type": "application/json",
+              "Idempotency-Key": idempotencyKey,
+            },
+            body: JSON.stringify({
+              from: email.from,
+              to: [email.to],
+              subject: email.subject,
+              html: email.html,
+              text: email.text,
+            }),
           });
           return idOf(response, "id");
         },

@@ -70,16 +70,24 @@ export function renderEmail({ event, plan, customerName }: EmailContext): Render
     case "invoice.finalized": {
       const invoice = event.data.object as unknown as InvoiceData;
       const due = formatAmount(invoice.amount_due, invoice.currency);
-      return compose(`Your invoice ${invoice.number ?? ""} for ${due}`.replace("  ", " "), greeting, [
-        `Your invoice ${invoice.number ?? ""} for ${planName} is ready. ${due} is due now and will be charged to your payment method on file.`,
-      ], invoice);
+      return compose(
+        `Your invoice ${invoice.number ?? ""} for ${due}`.replace("  ", " "),
+        greeting,
+        [
+          `Your invoice ${invoice.number ?? ""} for ${planName} is ready. ${due} is due now and will be charged to your payment method on file.`,
+        ],
+        invoice,
+      );
     }
     case "invoice.paid": {
       const invoice = event.data.object as unknown as InvoiceData;
       const paid = formatAmount(invoice.amount_paid, invoice.currency);
-      return compose(`Receipt for invoice ${invoice.number ?? ""}: ${paid} paid`, greeting, [
-        `Thank you: invoice ${invoice.number ?? ""} for ${planName} is paid (${paid}).`,
-      ], invoice);
+      return compose(
+        `Receipt for invoice ${invoice.number ?? ""}: ${paid} paid`,
+        greeting,
+        [`Thank you: invoice ${invoice.number ?? ""} for ${planName} is paid (${paid}).`],
+        invoice,
+      );
     }
     case "invoice.payment_failed": {
       const invoice = event.data.object as unknown as InvoiceData;
@@ -87,31 +95,48 @@ export function renderEmail({ event, plan, customerName }: EmailContext): Render
       const next = invoice.next_payment_attempt
         ? `We will try again on ${formatDate(invoice.next_payment_attempt)}. To avoid an interruption, update your payment method before then.`
         : "We will not retry automatically. Please update your payment method to pay this invoice.";
-      return compose(`Payment failed for invoice ${invoice.number ?? ""} (${owed})`, greeting, [
-        `We could not collect ${owed} for invoice ${invoice.number ?? ""} (${planName}).`,
-        next,
-      ], invoice);
+      return compose(
+        `Payment failed for invoice ${invoice.number ?? ""} (${owed})`,
+        greeting,
+        [`We could not collect ${owed} for invoice ${invoice.number ?? ""} (${planName}).`, next],
+        invoice,
+      );
     }
     case "invoice.upcoming": {
       const invoice = event.data.object as unknown as InvoiceData;
       const due = formatAmount(invoice.amount_due, invoice.currency);
       const on = formatDate(invoice.period_start);
-      return compose(`Your ${planName} subscription renews on ${on}`, greeting, [
-        `Your ${planName} subscription renews automatically on ${on}, and ${due} will be charged to your payment method on file.`,
-        "If you do not want it to renew, cancel before that date.",
-      ], invoice);
+      return compose(
+        `Your ${planName} subscription renews on ${on}`,
+        greeting,
+        [
+          `Your ${planName} subscription renews automatically on ${on}, and ${due} will be charged to your payment method on file.`,
+          "If you do not want it to renew, cancel before that date.",
+        ],
+        invoice,
+      );
     }
     case "subscription.trial_will_end": {
       const sub = event.data.object as unknown as SubscriptionData;
-      const price = plan ? ` Your subscription then continues at ${formatAmount(plan.amount, plan.currency)} per ${cadenceOf(plan)}.` : "";
-      return compose(`Your trial of ${planName} ends on ${formatDate(sub.trial_end ?? sub.current_period_end)}`, greeting, [
-        `Your free trial of ${planName} ends on ${formatDate(sub.trial_end ?? sub.current_period_end)}.${price}`,
-      ], null);
+      const price = plan
+        ? ` Your subscription then continues at ${formatAmount(plan.amount, plan.currency)} per ${cadenceOf(plan)}.`
+        : "";
+      return compose(
+        `Your trial of ${planName} ends on ${formatDate(sub.trial_end ?? sub.current_period_end)}`,
+        greeting,
+        [`Your free trial of ${planName} ends on ${formatDate(sub.trial_end ?? sub.current_period_end)}.${price}`],
+        null,
+      );
     }
     case "subscription.canceled": {
       const sub = event.data.object as unknown as SubscriptionData;
       const ended = sub.ended_at ? ` on ${formatDate(sub.ended_at)}` : "";
-      return compose(`Your ${planName} subscription has ended`, greeting, [`Your ${planName} subscription was canceled${ended}.`], null);
+      return compose(
+        `Your ${planName} subscription has ended`,
+        greeting,
+        [`Your ${planName} subscription was canceled${ended}.`],
+        null,
+      );
     }
     default:
       return null;
@@ -124,7 +149,13 @@ function cadenceOf(plan: PlanSummary): string {
 
 function compose(subject: string, greeting: string, paragraphs: string[], invoice: InvoiceData | null): RenderedEmail {
   const table = invoice ? invoiceTable(invoice) : null;
-  const text = [greeting, "", ...paragraphs.flatMap((p) => [p, ""]), ...(table ? [table.text, ""] : []), "— Billify"].join("\n");
+  const text = [
+    greeting,
+    "",
+    ...paragraphs.flatMap((p) => [p, ""]),
+    ...(table ? [table.text, ""] : []),
+    "— Billify",
+  ].join("\n");
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(subject)}</title></head>
 <body style="margin:0;padding:0;background:#f4f5f7;">
@@ -155,7 +186,11 @@ function invoiceTable(invoice: InvoiceData): { text: string; html: string } {
   if (invoice.amount_paid > 0) totals.push(["Amount paid", money(invoice.amount_paid)]);
   const header = `Invoice ${invoice.number ?? "(upcoming)"} — period ${formatDate(invoice.period_start)} to ${formatDate(invoice.period_end)}`;
   const width = Math.max(...[...rows, ...totals].map(([, amount]) => amount.length));
-  const text = [header, ...rows.map(([d, a]) => `  ${d}  ${a.padStart(width)}`), ...totals.map(([d, a]) => `  ${d}: ${a}`)].join("\n");
+  const text = [
+    header,
+    ...rows.map(([d, a]) => `  ${d}  ${a.padStart(width)}`),
+    ...totals.map(([d, a]) => `  ${d}: ${a}`),
+  ].join("\n");
   const cell = "padding:8px 0;border-bottom:1px solid #e4e7eb;";
   const html = `<p style="margin:0 0 8px;font-weight:600;">${escapeHtml(header)}</p>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-size:14px;">
@@ -166,5 +201,10 @@ ${totals.map(([d, a], i) => `<tr><td style="padding:6px 0;${i === totals.length 
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 }

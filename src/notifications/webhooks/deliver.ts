@@ -24,13 +24,23 @@ export type DeliveryResult = { ok: true; status: number } | { ok: false; status:
 type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
 /** POSTs the event JSON, signed, to one endpoint. Only a 2xx is a success (redirects are not followed). */
-export async function deliverEvent(endpoint: EndpointSnapshot, event: EventEnvelope, nowMs: number, fetcher: Fetch): Promise<DeliveryResult> {
+export async function deliverEvent(
+  endpoint: EndpointSnapshot,
+  event: EventEnvelope,
+  nowMs: number,
+  fetcher: Fetch,
+): Promise<DeliveryResult> {
   const body = JSON.stringify(event);
   const signature = await signatureHeader(endpoint.secret, body, Math.floor(nowMs / 1000));
   try {
     const response = await fetcher(endpoint.url, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "User-Agent": "Billify-Webhooks/1.0", [SIGNATURE_HEADER]: signature, "Billify-Event-Id": event.id },
+      headers: {
+        "Content-Type": "application/json",
+        "User-Agent": "Billify-Webhooks/1.0",
+        [SIGNATURE_HEADER]: signature,
+        "Billify-Event-Id": event.id,
+      },
       body,
       redirect: "manual",
       signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),

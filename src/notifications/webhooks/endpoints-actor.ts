@@ -1,5 +1,5 @@
-import { Actor } from "../../actors/actor";
 import type { Idempotency } from "../../actors/actor";
+import { Actor } from "../../actors/actor";
 import type { ListPage } from "../../contract/common";
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
 import type { WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate } from "../../contract/webhook-endpoint";
@@ -41,15 +41,25 @@ export class WebhookEndpointsActor extends Actor {
     ],
   ];
 
-  async create(id: string, input: WebhookEndpointCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<WebhookEndpoint>> {
+  async create(
+    id: string,
+    input: WebhookEndpointCreate,
+    nowMs: number,
+    idem: Idempotency | null,
+  ): Promise<Outcome<WebhookEndpoint>> {
     return this.idempotently(idem, () =>
       this.commit(idem, () => {
         const secret = `whsec_${randomHex(32)}`;
         this.query(
           `INSERT INTO endpoint (id, url, enabled_events, status, secret, description, metadata, created)
            VALUES (?, ?, ?, 'enabled', ?, ?, ?, ?)`,
-          id, input.url, JSON.stringify(input.enabled_events), secret, input.description ?? null,
-          JSON.stringify(input.metadata), Math.floor(nowMs / 1000),
+          id,
+          input.url,
+          JSON.stringify(input.enabled_events),
+          secret,
+          input.description ?? null,
+          JSON.stringify(input.metadata),
+          Math.floor(nowMs / 1000),
         );
         this.changed();
         // The secret is shown once, here (as Stripe).

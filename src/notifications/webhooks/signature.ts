@@ -8,7 +8,9 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 async function hmacHex(secret: string, payload: string): Promise<string> {
   const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(payload));
   return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -23,7 +25,13 @@ export type Verification = { ok: true; timestamp: number } | { ok: false; reason
  * What a receiver does (README "Receiving webhooks" shows the same in Node): recompute the
  * HMAC over the raw body, compare in constant time, refuse a timestamp more than 300 s away.
  */
-export async function verifySignature(header: string | null, body: string, secret: string, nowSeconds: number, tolerance = SIGNATURE_TOLERANCE_SECONDS): Promise<Verification> {
+export async function verifySignature(
+  header: string | null,
+  body: string,
+  secret: string,
+  nowSeconds: number,
+  tolerance = SIGNATURE_TOLERANCE_SECONDS,
+): Promise<Verification> {
   if (!header) return { ok: false, reason: "malformed" };
   const parts = header.split(",").map((part) => part.trim().split("=", 2) as [string, string | undefined]);
   const t = Number(parts.find(([k]) => k === "t")?.[1]);
@@ -33,7 +41,8 @@ export async function verifySignature(header: string | null, body: string, secre
   const expected = new TextEncoder().encode(await hmacHex(secret, `${t}.${body}`));
   for (const candidate of candidates) {
     const given = new TextEncoder().encode(candidate);
-    if (given.byteLength === expected.byteLength && crypto.subtle.timingSafeEqual(given, expected)) return { ok: true, timestamp: t };
+    if (given.byteLength === expected.byteLength && crypto.subtle.timingSafeEqual(given, expected))
+      return { ok: true, timestamp: t };
   }
   return { ok: false, reason: "mismatch" };
 }

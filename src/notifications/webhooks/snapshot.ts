@@ -27,5 +27,8 @@ export async function readEndpoints(env: Env): Promise<EndpointSnapshot[]> {
 }
 
 export function matches(endpoint: EndpointSnapshot, eventType: string): boolean {
-  return endpoint.status === "enabled" && (endpoint.enabled_events.includes("*") || endpoint.enabled_events.includes(eventType));
+  return (
+    endpoint.status === "enabled" &&
+    (endpoint.enabled_events.includes("*") || endpoint.enabled_events.includes(eventType))
+  );
 }
