@@ -1,13 +1,13 @@
 import type { ListPage } from "../../contract/common";
 import type { Invoice, Payment } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
-import { upcomingRenewal } from "../../domain/lifecycle";
 import { toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
 import type { RequestContext } from "./context";
-import { loadLedger } from "./persist";
-import { invoiceView, lineView, paymentView, subscriptionView } from "./views";
+import type { UpcomingInvoice } from "./upcoming";
+import { upcomingInvoice as upcomingInvoiceOf } from "./upcoming";
+import { invoiceView, paymentView, subscriptionView } from "./views";
 
 /** One event as the API lists it. */
 export interface EventView {
@@ -84,56 +84,8 @@ export function listEvents(
   });
 }
 
-/** The preview of the invoice the next renewal will make (the `invoice.upcoming` object). */
-export interface UpcomingInvoice {
-  object: "invoice";
-  upcoming: true;
-  subscription: string;
-  customer: string;
-  currency: string;
-  billing_reason: Invoice["billing_reason"];
-  period_start: string;
-  period_end: string;
-  lines: Invoice["lines"];
-  subtotal: number;
-  total: number;
-  credit_applied: number;
-  amount_due: number;
-  /** When the renewal runs and the invoice is made. */
-  created: string;
-}
-
-/** The next renewal's invoice, from the renewal decision itself; null when there is none. */
+/** The next renewal's invoice, from the renewal decision itself (see upcoming.ts); null when there is none. */
 export function upcomingInvoice(ctx: RequestContext, id: string): Outcome<UpcomingInvoice | null> {
-  const record = ctx.loadFor(id);
-  if (!record) return notFound("subscription", id);
-  const invoice = upcomingRenewal(loadLedger(ctx))?.issue[0];
-  if (!invoice) return ok(null);
-  return ok({
-    object: "invoice",
-    upcoming: true,
-    subscription: record.id,
-    customer: record.customer,
-    currency: invoice.currency,
-    billing_reason: invoice.reason,
-    period_start: toIso(invoice.period.start),
-    period_end: toIso(invoice.period.end),
-    lines: invoice.lines.map((l, i) =>
-      lineView({
-        id: `il_upcoming_${i + 1}`,
-        type: l.type,
-        description: l.description,
-        amount: l.amount,
-        quantity: l.quantity,
-        plan: l.plan,
-        period_start: l.periodStart,
-        period_end: l.periodEnd,
-      }),
-    ),
-    subtotal: invoice.totals.subtotal,
-    total: invoice.totals.total,
-    credit_applied: invoice.totals.creditApplied,
-    amount_due: invoice.totals.amountDue,
-    created: toIso(record.state.currentPeriodEnd),
-  });
+  if (!ctx.loadFor(id)) return notFound("subscription", id);
+  return ok(upcomingInvoiceOf(ctx));
 }

@@ -22,10 +22,10 @@ import * as invoicing from "./invoicing";
 import * as jobs from "./jobs";
 import type { CreateSubscriptionInput } from "./lifecycle";
 import * as lifecycle from "./lifecycle";
-import type { UpcomingInvoice } from "./reads";
 import * as reads from "./reads";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "./schema";
 import { SubscriptionStore } from "./store";
+import type { UpcomingInvoice } from "./upcoming";
 import { syncUpcomingJob } from "./upcoming";
 import { invoiceView, subscriptionView } from "./views";
 
