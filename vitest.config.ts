@@ -24,18 +24,6 @@ const quietDependencySourcemaps: Plugin = {
 };
 
 /**
- * workerd's own diagnostics for its crash reporter (lines starting `NOSENTRY`, e.g. "alarm
- * handler canceled with requestScheduledAlarm" when an alarm is re-armed while it runs, which
- * the actors do on purpose) are not the Worker's output: drop them, print everything else as
- * Miniflare's default handler does.
- */
-function withoutRuntimeDiagnostics({ level, message }: { level: string; message: string }): void {
-  if (message.startsWith("NOSENTRY")) return;
-  if (level === "error" || level === "warn") console.error(message);
-  else console.log(message);
-}
-
-/**
  * One project per configuration: the default policy (retry days 1,3,5,7, final action cancel),
  * and one per other final action, whose suites need their own bindings.
  */
@@ -45,7 +33,7 @@ function project(name: string, include: string[], bindings: Record<string, strin
       quietDependencySourcemaps,
       cloudflareTest({
         wrangler: { configPath: "./wrangler.jsonc" },
-        miniflare: { bindings: { ...LOCAL_KEYS, ...bindings }, handleStructuredLogs: withoutRuntimeDiagnostics },
+        miniflare: { bindings: { ...LOCAL_KEYS, ...bindings } },
       }),
     ],
     // 20 s: the machines that run this are shared; a test that needs more is a bug, not load.
