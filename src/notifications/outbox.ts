@@ -134,17 +134,6 @@ function byteLength(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value)).byteLength;
 }
 
-/**
- * Right after a commit, with no await in between (so the output gate keeps both or neither):
- * if the transaction left events unsent, the alarm fires within OUTBOX_RETRY_MS (or at the
- * actor's next job, if sooner). The flush that normally follows re-arms it properly.
- */
-export function armOutboxAlarm(storage: DurableObjectStorage, outbox: Outbox, nextJobMs: number | null): void {
-  const retry = outbox.retryAt(Date.now());
-  if (retry === null) return;
-  void storage.setAlarm(Math.min(retry, nextJobMs ?? retry));
-}
-
 /** Flushes; a failed send is logged and left to the alarm, never failing the committed request. */
 export async function flushOutbox(outbox: Outbox, actorName: string): Promise<void> {
   try {
