@@ -78,7 +78,7 @@ export class SubscriptionActor extends Actor {
   protected override transaction<T>(fn: () => T): T {
     const result = super.transaction(() => {
       const value = fn();
-      syncUpcomingJob(this.context, this.config.upcomingDays);
+      syncUpcomingJob(this.context, this.config.upcomingDays, this.timeInTransaction());
       return value;
     });
     // super.transaction has armed the alarm for nextJobAt(), which includes the outbox retry.
@@ -261,6 +261,12 @@ export class SubscriptionActor extends Actor {
     const record = this.store.load();
     if (!record || record.testClock) return;
     await jobs.runJobsDue(this.context, instantFromMillis(Date.now()));
+  }
+
+  /** "Now" inside a transaction, with no await: the time its test clock last passed it, or the platform clock. */
+  private timeInTransaction(): Instant {
+    const known = this.store.clockTime();
+    return known === null ? instantFromMillis(Date.now()) : Math.max(known, this.clockHint ?? 0);
   }
 
   /** "Now" for this subscription: its test clock's frozen time, or the platform clock. Reads only. */

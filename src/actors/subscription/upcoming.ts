@@ -42,8 +42,12 @@ function sentFor(ctx: BillingContext): number | null {
   return ctx.store.meta("upcoming_sent_for");
 }
 
-/** Inside every transaction: the job for the current period, or none. */
-export function syncUpcomingJob(ctx: BillingContext, days: number): void {
+/**
+ * Inside every transaction: the job for the current period, or none. A notice whose time has
+ * already passed when the job would be written (a `cancel_at_period_end` resumed inside the
+ * notice window) is not scheduled: the reminder goes ahead of the renewal or not at all.
+ */
+export function syncUpcomingJob(ctx: BillingContext, days: number, now: Instant): void {
   const record = ctx.store.load();
   if (!record) return;
   const { state } = record;
@@ -55,7 +59,8 @@ export function syncUpcomingJob(ctx: BillingContext, days: number): void {
   if (due === null) {
     if (current) ctx.store.unschedule("invoice_upcoming");
   } else if (current?.due_at !== due) {
-    ctx.store.schedule("invoice_upcoming", due);
+    if (due > now) ctx.store.schedule("invoice_upcoming", due);
+    else if (current) ctx.store.unschedule("invoice_upcoming");
   }
 }
 
