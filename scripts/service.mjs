@@ -146,6 +146,11 @@ async function startOnce({ vars = {}, persistTo, port, quiet = true, config }) {
       );
     }
     const ready = /Ready on (http:\/\/[\w.:[\]-]+)/.exec(output);
+    // wrangler dev stays up after a build or configuration error (it waits for a file change): fail now.
+    if (ready === null && /\[ERROR\]/.test(output)) {
+      await stop();
+      throw new Error(`wrangler dev reported an error before it was ready:\n${output}`);
+    }
     if (ready === null) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       continue;
