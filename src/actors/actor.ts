@@ -24,7 +24,9 @@ const IDEMPOTENCY_TTL_MS = 24 * 3_600 * 1_000;
 
 /** The tables every actor has, created with its first write (never by a read). */
 const BASE_SCHEMA = [
-  "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+  // WITHOUT ROWID: a key is one b-tree entry, so an upsert writes one row, not two (an actor
+  // created before this keeps its rowid table; both read and write the same).
+  "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
   `CREATE TABLE IF NOT EXISTS _idempotency (
      key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, outcome TEXT NOT NULL, created_ms INTEGER NOT NULL)`,
   // One row once an alarm run has failed: what an operator needs to see (alarmHealth()).
@@ -176,12 +178,26 @@ export abstract class Actor extends Server<Env> {
   /** When a deferred read-model write is due (in memory: after an eviction the 5 s retry applies). */
   private readModelDueAt: number | null = null;
 
-  /** Call inside the transaction of any change that the read model shows. */
+  /**
+   * Call inside the transaction of any change that the read model shows. By default a flag in
+   * `_meta`; an actor whose state carries a version (the subscription) knows it is behind
+   * without one, and overrides this, `readModelDirty` and `markReadModelClean`.
+   */
   protected markReadModelDirty(): void {
     this.query(
       // Already set (two changes before one flush): no row is written.
       "INSERT INTO _meta (key, value) VALUES ('read_model_dirty', 1) ON CONFLICT(key) DO UPDATE SET value = 1 WHERE value <> 1",
     );
+  }
+
+  /** Whether the read model is behind this actor's state. */
+  protected readModelDirty(): boolean {
+    return !!this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'read_model_dirty'")?.value;
+  }
+
+  /** After a write of the read model that nothing overtook. */
+  protected markReadModelClean(): void {
+    this.query("UPDATE _meta SET value = 0 WHERE key = 'read_model_dirty'");
   }
 
   private flushing: Promise<void> | null = null;
@@ -200,8 +216,7 @@ export abstract class Actor extends Server<Env> {
     this.flushing = (async () => {
       do {
         this.flushAgain = false;
-        const dirty = this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'read_model_dirty'");
-        if (!dirty?.value) continue;
+        if (!this.readModelDirty()) continue;
         const version = this.readModelVersion();
         try {
           const deferredUntil = await this.writeReadModel();
@@ -211,8 +226,7 @@ export abstract class Actor extends Server<Env> {
           }
           this.readModelDueAt = null;
           // Clear the flag only if nothing changed while we wrote.
-          if (this.readModelVersion() === version)
-            this.query("UPDATE _meta SET value = 0 WHERE key = 'read_model_dirty'");
+          if (this.readModelVersion() === version) this.markReadModelClean();
           else this.flushAgain = true;
         } catch (error) {
           console.warn(`read model write failed for ${this.name}; the alarm will retry`, error);
@@ -238,7 +252,7 @@ export abstract class Actor extends Server<Env> {
    * the back-off of a failing run.
    */
   private wantedAlarm(): number | null {
-    const dirty = this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'read_model_dirty'")?.value;
+    const dirty = this.readModelDirty();
     const candidates = [this.nextJobAt(), dirty ? (this.readModelDueAt ?? this.readModelRetryAt()) : null].filter(
       (t): t is number => t !== null,
     );
@@ -379,10 +393,31 @@ export abstract class Actor extends Server<Env> {
     }
   }
 
-  /** After every write operation: mirror to KV and re-arm the alarm. */
+  /**
+   * Whether a write answers before its events are sent and its read model written. True for
+   * the hot write paths (subscriptions, customers): both are eventually consistent by
+   * contract (API.md §3, §6) and their retry is armed in the alarm by the transaction that
+   * made them due, so the caller never waits on a queue send or a KV write (most of a create's
+   * time: `npm run bench` profiles it). False where the read model is what others act on at
+   * once (the webhook endpoints the queue consumer reads): the answer waits for it.
+   */
+  protected readonly answersBeforeMirroring: boolean = false;
+
+  /** After every write operation: send the events, mirror to KV, re-arm the alarm. */
   private async afterWrite<T>(outcome: T): Promise<T> {
-    await this.flushReadModel();
+    if (this.answersBeforeMirroring) this.flushInBackground();
+    else await this.flushReadModel();
     return outcome;
+  }
+
+  /**
+   * Starts `flushReadModel` without awaiting it. A Durable Object runs on while it has work,
+   * and should it be evicted first, the alarm set with the change flushes again.
+   */
+  protected flushInBackground(): void {
+    this.flushReadModel().catch((error: unknown) =>
+      console.error(`flushing the events and read model of ${this.name} failed; the alarm will retry`, error),
+    );
   }
 
   /**

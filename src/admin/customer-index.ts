@@ -36,7 +36,8 @@ export async function mirrorCustomer(
     new TextEncoder().encode(value).byteLength <= MAX_METADATA_BYTES
       ? { ...customer, version }
       : { id: customer.id, version };
-  const entries = (await customerKeys(customer)).map((key) => ({ key, value, metadata }));
+  // A customer's keys all carry it (the listing reads no value when it fits), so all are rewritten.
+  const entries = (await customerKeys(customer)).map((key) => ({ key, value, metadata, refresh: true }));
   return writeKeys(env.BILLIFY_KV, query, version, entries, nowMs);
 }
 

@@ -73,6 +73,17 @@ export function bumpMirrorVersion(query: Query): number {
   return state.version;
 }
 
+/**
+ * The versions the read model holds (KV and metrics, the older of the two), without creating
+ * anything: 0 when nothing was mirrored yet.
+ */
+export function mirroredVersion(query: Query): number {
+  const exists = query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_admin_mirror'").length > 0;
+  if (!exists) return 0;
+  const state = loadMirrorState(query);
+  return Math.min(state.kvVersion, state.metricsVersion);
+}
+
 /** Reads the change counter without creating anything (0 when never bumped). */
 export function mirrorVersion(query: Query): number {
   const exists = query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_admin_mirror'").length > 0;
@@ -82,27 +93,50 @@ export function mirrorVersion(query: Query): number {
 /** KV allows one write per second per key; an actor's keys are written together, so per actor. */
 export const KV_MIN_WRITE_INTERVAL_MS = 1_000;
 
+/** One KV key of an actor's read model. */
+export interface KeyEntry {
+  key: string;
+  value: string;
+  metadata: unknown;
+  /**
+   * false for a pure index key (its name is the whole content): it is put once, when it first
+   * belongs to the actor, and not rewritten when only the summary changes. A renewal then
+   * costs one KV write (the record key) instead of one per index.
+   */
+  refresh: boolean;
+}
+
 /**
  * Puts `entries` and deletes the keys written last time that are no longer wanted, unless
- * the last write was under a second ago: then it returns when to try again.
+ * the last write was under a second ago: then it returns when to try again. `state` is what
+ * the caller loaded; the new state is saved once, with `extra` (the metrics' progress).
  */
 export async function writeKeys(
   kv: KVNamespace,
   query: Query,
   version: number,
-  entries: { key: string; value: string; metadata: unknown }[],
+  entries: KeyEntry[],
   nowMs: number,
+  state: MirrorState = loadMirrorState(query),
+  extra: Partial<MirrorState> = {},
 ): Promise<number | undefined> {
-  const state = loadMirrorState(query);
   const keys = entries.map((e) => e.key);
-  if (state.kvVersion >= version && sameKeys(state.keys, keys)) return;
-  if (nowMs - state.writtenMs < KV_MIN_WRITE_INTERVAL_MS) return state.writtenMs + KV_MIN_WRITE_INTERVAL_MS;
+  const changedExtra = Object.entries(extra).some(([k, v]) => state[k as keyof MirrorState] !== v);
+  if (state.kvVersion >= version && sameKeys(state.keys, keys)) {
+    if (changedExtra) saveMirrorState(query, { ...state, ...extra });
+    return;
+  }
+  if (nowMs - state.writtenMs < KV_MIN_WRITE_INTERVAL_MS) {
+    if (changedExtra) saveMirrorState(query, { ...state, ...extra });
+    return state.writtenMs + KV_MIN_WRITE_INTERVAL_MS;
+  }
   // New keys first, then the stale ones: a listing may briefly show a row under both
   // statuses, never under neither.
-  await Promise.all(entries.map((e) => kv.put(e.key, e.value, { metadata: e.metadata })));
+  const puts = entries.filter((e) => e.refresh || !state.keys.includes(e.key));
+  await Promise.all(puts.map((e) => kv.put(e.key, e.value, { metadata: e.metadata })));
   const stale = state.keys.filter((k) => !keys.includes(k));
   await Promise.all(stale.map((k) => kv.delete(k)));
-  saveMirrorState(query, { ...loadMirrorState(query), keys, kvVersion: version, writtenMs: nowMs });
+  saveMirrorState(query, { ...state, ...extra, keys, kvVersion: version, writtenMs: nowMs });
 }
 
 function sameKeys(a: string[], b: string[]): boolean {

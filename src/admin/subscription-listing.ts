@@ -1,7 +1,7 @@
 import type { ListPage } from "../contract/common";
 import { listIndexPage } from "./kv-listing";
 import type { SubscriptionSummary } from "./subscription-summary";
-import { subscriptionIndexPrefix } from "./subscription-summary";
+import { subscriptionIndexPrefix, subscriptionRecordKey } from "./subscription-summary";
 
 export interface SubscriptionFilters {
   status?: string;
@@ -15,8 +15,11 @@ export type ListedSummary = SubscriptionSummary & { object: "subscription_summar
 
 /**
  * GET /v1/admin/subscriptions: lists the most selective index that a filter names
- * (customer, then plan, then status, else all) and applies any other filter to each row's
- * metadata. A page therefore holds at most `limit` rows, fewer when filters are combined.
+ * (customer, then plan, then status, else all). Without a filter the page is the record keys
+ * themselves; with one, each row's record key is read (in parallel) and every filter is
+ * applied to the summary found there, so a row whose index key is stale (its status just
+ * changed) is left out rather than shown under a status it no longer has. A page therefore
+ * holds at most `limit` rows, fewer when filters are combined or a row is in transition.
  */
 export async function listSubscriptionSummaries(
   kv: KVNamespace,
@@ -29,9 +32,16 @@ export async function listSubscriptionSummaries(
       : filters.status
         ? subscriptionIndexPrefix("status", filters.status)
         : subscriptionIndexPrefix("all");
-  const page = await listIndexPage<SubscriptionSummary>(kv, prefix, filters.limit, filters.cursor);
-  const data = page.keys
-    .map((k) => k.metadata)
+  const page = await listIndexPage<SubscriptionSummary | { id: string }>(kv, prefix, filters.limit, filters.cursor);
+  const filtered = filters.status !== undefined || filters.plan !== undefined || filters.customer !== undefined;
+  const summaries = await Promise.all(
+    page.keys.map(async (k) => {
+      if (!filtered) return k.metadata as SubscriptionSummary | undefined;
+      const id = k.name.slice(k.name.lastIndexOf("/") + 1);
+      return (await kv.getWithMetadata<SubscriptionSummary>(subscriptionRecordKey(id))).metadata ?? undefined;
+    }),
+  );
+  const data = summaries
     .filter((s): s is SubscriptionSummary => s !== undefined)
     .filter(
       (s) =>

@@ -2,14 +2,17 @@ import type { SubscriptionRecord } from "../actors/subscription/store";
 import type { Env } from "../env";
 import { contributionOf, metricsShardOf } from "./metrics/contribution";
 import type { Query } from "./mirror-state";
-import { loadMirrorState, saveMirrorState, writeKeys } from "./mirror-state";
+import { loadMirrorState, writeKeys } from "./mirror-state";
 import { subscriptionIndexKeys, summaryOf } from "./subscription-summary";
 
 /**
  * After a subscription's change has committed: hand its contribution to its metrics shard
- * (once per version, and only when its status, currency or MRR moved), then write its summary under every index key and remove the keys of
- * its former status or plan. Returns a retry time when KV's one-write-per-second-per-key
- * limit makes the write wait; the alarm then writes whatever is current by then.
+ * (only when its status, currency or MRR moved), then write its summary under its record key
+ * and each index key it newly belongs to, and remove the keys of its former status or plan.
+ * A renewal that changes neither status nor plan writes one KV key and makes no call. The
+ * progress (keys, versions) is saved in one row. Returns a retry time when KV's
+ * one-write-per-second-per-key limit makes the write wait; the alarm then writes whatever is
+ * current by then.
  */
 export async function mirrorSubscription(
   env: Env,
@@ -18,15 +21,20 @@ export async function mirrorSubscription(
   nowMs: number,
 ): Promise<number | undefined> {
   const sent = loadMirrorState(query);
+  let metrics = { metricsVersion: sent.metricsVersion, metrics: sent.metrics };
   if (sent.metricsVersion < record.version) {
     const contribution = contributionOf(record);
     const content = JSON.stringify([contribution.status, contribution.currency, contribution.mrr]);
     // A renewal that changes neither status nor MRR leaves the shard's row true as it is: no call.
     if (content !== sent.metrics) await env.METRICS.getByName(metricsShardOf(record.id)).apply(contribution);
-    saveMirrorState(query, { ...loadMirrorState(query), metricsVersion: record.version, metrics: content });
+    metrics = { metricsVersion: record.version, metrics: content };
   }
   const summary = summaryOf(record);
   const value = JSON.stringify(summary);
-  const entries = subscriptionIndexKeys(summary).map((key) => ({ key, value, metadata: summary }));
-  return writeKeys(env.BILLIFY_KV, query, record.version, entries, nowMs);
+  const [recordKey, ...indexKeys] = subscriptionIndexKeys(summary);
+  const entries = [
+    { key: recordKey!, value, metadata: summary, refresh: true },
+    ...indexKeys.map((key) => ({ key, value: summary.id, metadata: { id: summary.id }, refresh: false })),
+  ];
+  return writeKeys(env.BILLIFY_KV, query, record.version, entries, nowMs, sent, metrics);
 }

@@ -3,8 +3,9 @@ import { toIso } from "../domain/time";
 import { invertedTimeOf } from "./keys";
 
 /**
- * The admin read model of one subscription. It rides in each index key's metadata
- * (≤ 1024 bytes), so a listing reads no values and no actor. `version` grows with every
+ * The admin read model of one subscription. It rides in the metadata (≤ 1024 bytes) of its
+ * record key (`all`), so the unfiltered listing reads no values and no actor; a filtered
+ * listing reads the record key of each row its index names. `version` grows with every
  * change of the subscription.
  */
 export interface SubscriptionSummary {
@@ -48,8 +49,10 @@ export function summaryOf(record: SubscriptionRecord): SubscriptionSummary {
 }
 
 /**
- * The index keys of a subscription, newest first under each prefix:
- *   admin/subs/all/<inverted ms>/<id>
+ * The keys of a subscription, newest first under each prefix: its record key, with the
+ * summary, and three pure index keys, which only name it and are written once when the
+ * subscription enters them (so a renewal rewrites the record key alone):
+ *   admin/subs/all/<inverted ms>/<id>                    (the record: the summary)
  *   admin/subs/status/<status>/<inverted ms>/<id>
  *   admin/subs/plan/<plan>/<inverted ms>/<id>
  *   admin/subs/customer/<customer>/<inverted ms>/<id>
@@ -61,6 +64,11 @@ export type SubscriptionFilter = "all" | "status" | "plan" | "customer";
 
 export function subscriptionIndexPrefix(filter: SubscriptionFilter, value?: string): string {
   return filter === "all" ? `${SUBSCRIPTION_INDEX}all/` : `${SUBSCRIPTION_INDEX}${filter}/${value}/`;
+}
+
+/** The record key of subscription `id` (the first of its `subscriptionIndexKeys`). */
+export function subscriptionRecordKey(id: string): string {
+  return `${subscriptionIndexPrefix("all")}${invertedTimeOf(id)}/${id}`;
 }
 
 export function subscriptionIndexKeys(summary: SubscriptionSummary): string[] {

@@ -33,9 +33,9 @@ export function envelopeOf(row: EventRow): EventEnvelope {
 
 /**
  * The transactional outbox of an actor's `event` table. Events are written in the same
- * transaction as the change they report (`delivered = 0`); after the commit `flush` sends them
- * to billify-events, oldest first, and marks them sent (`delivered = 1`, and the watermark
- * `_meta.outbox_seq`, so finding unsent events reads only those). A crash between the commit and the send leaves them
+ * transaction as the change they report; after the commit `flush` sends them to
+ * billify-events, oldest first, and moves the watermark `_meta.outbox_seq` past them (one row
+ * written per batch, and finding unsent events reads only those). A crash between the commit and the send leaves them
  * unsent: the actor arms its alarm for `OUTBOX_RETRY_MS` right after every commit
  * (`retryAt`), and the alarm flushes again. Delivery is at least once; the event id is the key.
  */
@@ -84,7 +84,6 @@ export class Outbox {
           const context = this.describe();
           const { messages, last } = fitBatch(rows.map((row) => ({ seq: row.seq, body: messageOf(row, context) })));
           await this.queue.sendBatch(messages.map((body) => ({ body })));
-          this.query("UPDATE event SET delivered = 1 WHERE seq > ? AND seq <= ?", this.sentUpTo(), last);
           this.query(
             "INSERT INTO _meta (key, value) VALUES ('outbox_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             last,

@@ -95,7 +95,11 @@ describe("GET /v1/admin/subscriptions (the KV read model)", () => {
       plan: plan.id,
       metadata: { note: "y".repeat(500) },
     });
-    const summary = (await kvSummary(sub.id))!;
+    // The mirror follows the answer (eventually consistent): wait for it.
+    const summary = (await eventually(
+      () => kvSummary(sub.id),
+      (found) => found !== null,
+    ))!;
     const version = await runInDurableObject(
       env.SUBSCRIPTIONS.getByName(sub.id.slice(-16)),
       (_i, state) => state.storage.sql.exec<{ version: number }>("SELECT version FROM subscription").one().version,
@@ -116,8 +120,8 @@ describe("GET /v1/admin/subscriptions (the KV read model)", () => {
       actor.env = {
         ...actor.env,
         BILLIFY_KV: {
-          put: (key: string, value: string, options: { metadata: { version: number } }) => {
-            puts.push({ key, at: Date.now(), version: options.metadata.version });
+          put: (key: string, value: string, options: { metadata: { version?: number } }) => {
+            puts.push({ key, at: Date.now(), version: options.metadata.version ?? 0 });
             return kv.put(key, value, options);
           },
           delete: (key: string) => kv.delete(key),
@@ -142,16 +146,76 @@ describe("GET /v1/admin/subscriptions (the KV read model)", () => {
     }
   }, 30_000);
 
+  it("writes one KV key for a renewal (its record), and the index keys only when status or plan change", async () => {
+    const clock = await createClock(START);
+    const plan = await createPlan({ amount: 1500, interval: "month" });
+    const customer = await createCustomer({ test_clock: clock.id });
+    const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+    await eventually(
+      () => idsOf(`status=active&plan=${plan.id}`),
+      (ids) => ids.length === 1,
+    );
+    const puts: string[] = [];
+    const deletes: string[] = [];
+    await runInDurableObject(env.SUBSCRIPTIONS.getByName(sub.id.slice(-16)), (instance: SubscriptionActor) => {
+      const actor = instance as unknown as { env: { BILLIFY_KV: KVNamespace } };
+      const kv = actor.env.BILLIFY_KV;
+      actor.env = {
+        ...actor.env,
+        BILLIFY_KV: {
+          put: (key: string, value: string, options: unknown) => {
+            puts.push(key);
+            return kv.put(key, value, options as KVNamespacePutOptions);
+          },
+          delete: (key: string) => {
+            deletes.push(key);
+            return kv.delete(key);
+          },
+        } as unknown as KVNamespace,
+      };
+    });
+
+    await advance(clock.id, "2026-04-01T10:00:00Z"); // one renewal, paid: active → active
+    const renewed = await eventually(
+      () => kvSummary(sub.id),
+      (s) => s?.current_period_end === "2026-05-01T09:00:00Z",
+    );
+    expect(renewed).toMatchObject({ status: "active", current_period_end: "2026-05-01T09:00:00Z" });
+    expect(puts).toEqual([expect.stringMatching(new RegExp(`^admin/subs/all/\\d{14}/${sub.id}$`))]);
+    expect(deletes).toEqual([]);
+    // A filtered listing reads the record: it shows the renewed period, not the one its index key was written with.
+    const [listed] = (await listAdmin(`status=active&plan=${plan.id}`)).data;
+    expect(listed).toMatchObject({ id: sub.id, current_period_end: "2026-05-01T09:00:00Z" });
+
+    // A status change writes the record and the new status key, and removes the old one.
+    await ok("POST", `/v1/subscriptions/${sub.id}/cancel`, {});
+    await eventually(
+      () => idsOf(`status=canceled&plan=${plan.id}`),
+      (ids) => ids.length === 1,
+    );
+    await eventually(
+      async () => deletes.length,
+      (n) => n === 1,
+    );
+    expect(puts.slice(1).sort()).toEqual(
+      [`admin/subs/all/`, `admin/subs/status/canceled/`].map((prefix) => expect.stringContaining(prefix)),
+    );
+    expect(deletes).toEqual([expect.stringMatching(/^admin\/subs\/status\/active\//)]);
+    expect(await idsOf(`status=active&plan=${plan.id}`)).toEqual([]);
+  }, 30_000);
+
   it("pages with limit and next_cursor, and refuses a cursor it did not issue (400, param cursor)", async () => {
     const plan = await createPlan();
     const customer = await createCustomer();
     const created: string[] = [];
     for (let i = 0; i < 3; i++)
       created.push((await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id })).id);
-    const first = await eventually(
-      () => listAdmin(`plan=${plan.id}&limit=2`),
-      (p) => p.data.length === 2,
+    // Once all three are mirrored (the mirror follows the answer), page through them two at a time.
+    await eventually(
+      () => listAdmin(`plan=${plan.id}&limit=10`),
+      (p) => p.data.length === 3,
     );
+    const first = await listAdmin(`plan=${plan.id}&limit=2`);
     expect(first.has_more).toBe(true);
     const second = await listAdmin(`plan=${plan.id}&limit=2&cursor=${encodeURIComponent(first.next_cursor)}`);
     expect([...first.data, ...second.data].map((s: { id: string }) => s.id)).toEqual(created.reverse());

@@ -136,7 +136,11 @@ describe("renewal from the actor's own alarm", () => {
 
   it("keeps the read model in KV with a version that only grows", async () => {
     const { subscription, stub } = await dailySubscription();
-    const first = (await kvSummary(subscription.id))!;
+    // The mirror follows the answer (eventually consistent).
+    const first = (await eventually(
+      () => kvSummary(subscription.id),
+      (s) => s !== null,
+    ))!;
     expect(first).toMatchObject({
       id: subscription.id,
       status: "active",

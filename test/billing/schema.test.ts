@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "../../src/actors/customer/schema";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "../../src/actors/subscription/schema";
 
 const TABLES = ["subscription", "invoice", "invoice_line", "pending_line", "job", "payment", "event"];
@@ -37,6 +38,27 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([28, 18, 10, 9, 3, 17, 6]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([28, 18, 10, 9, 3, 17, 5]);
+  });
+});
+
+describe("customer schema", () => {
+  it("creates for a new object exactly the tables that every migration in turn leads to", async () => {
+    const tables = ["customer", "subscription_ref", "event", "email"];
+    const migrated = await runInDurableObject(env.PLANS.getByName("customer-schema-migrated"), (_instance, state) => {
+      state.storage.transactionSync(() => {
+        for (const step of CUSTOMER_MIGRATIONS) for (const statement of step) state.storage.sql.exec(statement);
+      });
+      return tables.map((table) => shape(state.storage.sql, table));
+    });
+    const fresh = await runInDurableObject(env.PLANS.getByName("customer-schema-fresh"), (_instance, state) => {
+      state.storage.transactionSync(() => {
+        for (const statement of CUSTOMER_SCHEMA) state.storage.sql.exec(statement);
+      });
+      return tables.map((table) => shape(state.storage.sql, table));
+    });
+    expect(fresh).toEqual(migrated);
+    expect(fresh.map((t) => t.columns.length)).toEqual([7, 2, 5, 13]);
+    expect(fresh[2]).toMatchObject({ indexes: [], autoincrement: false });
   });
 });

@@ -29,8 +29,12 @@ async function eventTypesAt(path: string, count: number): Promise<string[]> {
 
 async function outboxRows(subscriptionId: string) {
   return runInDurableObject(subscriptionStub(env, subscriptionId)!, (_instance: SubscriptionActor, state) =>
+    // Sent: at or below the outbox's watermark.
     state.storage.sql
-      .exec<{ type: string; delivered: number }>("SELECT type, delivered FROM event ORDER BY seq")
+      .exec<{ type: string; delivered: number }>(
+        `SELECT type, seq <= COALESCE((SELECT value FROM _meta WHERE key = 'outbox_seq'), 0) AS delivered
+         FROM event ORDER BY seq`,
+      )
       .toArray(),
   );
 }

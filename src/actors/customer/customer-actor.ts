@@ -18,7 +18,8 @@ import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { subscriptionStub, testClockStub } from "../stubs";
 import type { EmailResult } from "./emails";
-import { EMAIL_TABLE, markEmailDead, sendEventEmail } from "./emails";
+import { markEmailDead, sendEventEmail } from "./emails";
+import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
 
 interface CustomerRow {
   id: string;
@@ -40,22 +41,9 @@ export interface SubscriptionRef {
  * is what makes `GET /v1/customers/{id}/subscriptions` (and `/invoices`) strongly consistent.
  */
 export class CustomerActor extends Actor {
-  protected readonly migrations = [
-    [
-      `CREATE TABLE customer (
-         id TEXT PRIMARY KEY, email TEXT, name TEXT, payment_method TEXT, test_clock TEXT,
-         metadata TEXT NOT NULL, created INTEGER NOT NULL)`,
-      `CREATE TABLE subscription_ref (id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL)`,
-    ],
-    // v2: the customer's own events (customer.created/updated), the outbox for the queue, and
-    // the emails sent to it (one row per event: what makes an email go out at most once).
-    [
-      `CREATE TABLE event (
-         seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
-         created INTEGER NOT NULL, data TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0)`,
-      EMAIL_TABLE,
-    ],
-  ];
+  protected readonly migrations = CUSTOMER_MIGRATIONS;
+  protected override readonly freshSchema = CUSTOMER_SCHEMA;
+  protected override readonly answersBeforeMirroring = true;
 
   /** The configured provider; tests point it at a local fake (test/notifications). */
   emailProvider: EmailProvider = emailProviderFor(parseEmailSettings(this.env));

@@ -80,7 +80,7 @@ export async function applyGatewayResult(
   const payment = find()!;
   const applied = payment.status === "pending" && result.status !== "pending";
   applyChargeResult(ctx, payment.id, result, at);
-  await ctx.flushReadModel();
+  ctx.publishSoon();
   return ok({ applied });
 }
 

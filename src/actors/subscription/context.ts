@@ -32,8 +32,11 @@ export interface SubscriptionContext extends BillingContext {
   readonly config: Config;
   /** One synchronous SQLite transaction: everything in `fn` commits, or none of it. */
   transaction<T>(fn: () => T): T;
-  /** Mirrors the current summary to KV and re-arms the alarm. */
-  flushReadModel(): Promise<void>;
+  /**
+   * Sends the events and mirrors the summary to KV right after this (not awaited: both are
+   * eventually consistent, and the alarm armed with the change retries them).
+   */
+  publishSoon(): void;
   /**
    * The customer's payment method as this very request already read it (a create reads the
    * customer anyway): its first attempt charges that instead of asking the customer again.

@@ -24,7 +24,7 @@ export async function runJobsDue(ctx: SubscriptionContext, until: Instant): Prom
     previous = key;
     await runJob(ctx, job);
   }
-  await ctx.flushReadModel();
+  ctx.publishSoon();
 }
 
 /**

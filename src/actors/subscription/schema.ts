@@ -108,6 +108,9 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
     `ALTER TABLE payment_v5 RENAME TO payment`,
     `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
   ],
+  // v6: the outbox's watermark (`_meta.outbox_seq`) alone says which events were sent; a
+  // per-row flag cost one more row written per event.
+  [`ALTER TABLE event DROP COLUMN delivered`],
 ];
 
 /**
@@ -154,5 +157,5 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
   `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
   `CREATE TABLE event (
      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL,
-     created INTEGER NOT NULL, data TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0)`,
+     created INTEGER NOT NULL, data TEXT NOT NULL)`,
 ];

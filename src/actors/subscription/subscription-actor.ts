@@ -1,4 +1,5 @@
 import type { Connection } from "partyserver";
+import { mirroredVersion } from "../../admin/mirror-state";
 import { mirrorSubscription } from "../../admin/subscription-mirror";
 import type { Config } from "../../config";
 import { loadConfig } from "../../config";
@@ -43,6 +44,7 @@ export type { CreateSubscriptionInput } from "./lifecycle";
 export class SubscriptionActor extends Actor {
   protected readonly migrations = SUBSCRIPTION_MIGRATIONS;
   protected override readonly freshSchema = SUBSCRIPTION_SCHEMA;
+  protected override readonly answersBeforeMirroring = true;
   /** The environment's configuration, validated when the actor starts (frozen). */
   private readonly config: Config;
 
@@ -100,7 +102,7 @@ export class SubscriptionActor extends Actor {
       invoiceOf: (invoiceId, record) => invoiceView(store.invoice(invoiceId)!, store.lines(invoiceId), record),
       markChanged: () => this.markReadModelDirty(),
       transaction: (fn) => this.transaction(fn),
-      flushReadModel: () => this.flushReadModel(),
+      publishSoon: () => this.flushInBackground(),
       idempotent: (idem, operation) => this.idempotently(idem, operation),
       commit: (idem, write) => this.commit(idem, write),
       clockNow: (testClock) => this.clockNow(testClock),
@@ -226,6 +228,11 @@ export class SubscriptionActor extends Actor {
     // advance ends with clockMoved, which stores it.
     this.clockHint = Math.max(this.clockHint ?? 0, limit);
     await jobs.runJobsDue(this.context, limit);
+    // Awaited here, unlike a request's: a step's events and KV writes are real I/O, and in one
+    // local process a clock stepping through in-process calls with none would starve every
+    // other request (reads must never wait for an advance). Production runs each object on
+    // its own, where this costs the step its KV write time and nothing else.
+    await this.flushReadModel();
     return this.store.nextJob()?.due_at ?? null;
   }
 
@@ -288,6 +295,19 @@ export class SubscriptionActor extends Actor {
   protected override readModelVersion(): number {
     return this.store.load()?.version ?? 0;
   }
+
+  // No flag row: every change the summary shows bumps the version (store.saveState), and the
+  // mirror stores the versions it wrote, so "behind" is a comparison (two rows fewer per change).
+  protected override markReadModelDirty(): void {}
+
+  protected override readModelDirty(): boolean {
+    const record = this.store.load();
+    return (
+      record !== null && mirroredVersion((statement, ...params) => this.query(statement, ...params)) < record.version
+    );
+  }
+
+  protected override markReadModelClean(): void {}
 
   /** The admin read model (src/admin): metrics and the KV index. */
   protected override async writeReadModel(): Promise<number | undefined> {

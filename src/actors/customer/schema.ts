@@ -1,0 +1,43 @@
+import { EMAIL_TABLE } from "./emails";
+
+/** The customer actor's tables. Append a new entry to change the schema; never edit one. */
+export const CUSTOMER_MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE customer (
+       id TEXT PRIMARY KEY, email TEXT, name TEXT, payment_method TEXT, test_clock TEXT,
+       metadata TEXT NOT NULL, created INTEGER NOT NULL)`,
+    `CREATE TABLE subscription_ref (id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL)`,
+  ],
+  // v2: the customer's own events (customer.created/updated), the outbox for the queue, and
+  // the emails sent to it (one row per event: what makes an email go out at most once).
+  [
+    `CREATE TABLE event (
+       seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+       created INTEGER NOT NULL, data TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0)`,
+    EMAIL_TABLE,
+  ],
+  // v3: fewer rows written per event (as the subscription's v5 and v6): the outbox's watermark
+  // (`_meta.outbox_seq`) alone says which were sent, so no per-row flag; no AUTOINCREMENT (its
+  // sqlite_sequence row) and no UNIQUE index on the id (unique by construction, never looked up).
+  [
+    `CREATE TABLE event_v3 (
+       seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, created INTEGER NOT NULL, data TEXT NOT NULL)`,
+    `INSERT INTO event_v3 (seq, id, type, created, data) SELECT seq, id, type, created, data FROM event`,
+    `DROP TABLE event`,
+    `ALTER TABLE event_v3 RENAME TO event`,
+  ],
+];
+
+/**
+ * The schema the migrations above lead to, created in one step by a new customer (see
+ * `Actor.freshSchema`; test/billing/schema.test.ts checks it equals the migrated one).
+ */
+export const CUSTOMER_SCHEMA: readonly string[] = [
+  `CREATE TABLE customer (
+     id TEXT PRIMARY KEY, email TEXT, name TEXT, payment_method TEXT, test_clock TEXT,
+     metadata TEXT NOT NULL, created INTEGER NOT NULL)`,
+  `CREATE TABLE subscription_ref (id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL)`,
+  `CREATE TABLE event (
+     seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, created INTEGER NOT NULL, data TEXT NOT NULL)`,
+  EMAIL_TABLE,
+];
