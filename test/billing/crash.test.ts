@@ -246,6 +246,53 @@ describe("a crash at every step of a test clock advance", () => {
   });
 });
 
+describe("a crash of one subscription in the middle of a test clock step", () => {
+  it("leaves the step to the clock's alarm, which renews and charges every subscription due then exactly once", async () => {
+    const plan = await createPlan({ amount: 100, interval: "day" });
+    let step = 0;
+    for (; step < 12; step++) {
+      const clock = await ok("POST", "/v1/test_clocks", { frozen_time: "2026-05-01T00:00:00Z" });
+      const customer = await createCustomer({ test_clock: clock.id });
+      const subs: { id: string }[] = [];
+      for (let i = 0; i < 5; i++)
+        subs.push(await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id }));
+      const clockStub = env.TEST_CLOCKS.getByName(clock.id.slice(-16));
+      // All five renew at 2026-05-02, in one step; the middle one dies after `step` commits of its own.
+      const victim = env.SUBSCRIPTIONS.getByName(subs[2]!.id.slice(-16));
+      const injected = await crashAfterTransactions(victim, step);
+      const answer = await ok("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-05-02T12:00:00Z" });
+      const crashed = injected.crashed();
+      await restart(victim);
+      await restart(clockStub);
+      if (crashed) {
+        // The step failed while the request waited: the advance stays stored for the alarm.
+        expect([step, answer.status]).toEqual([step, "advancing"]);
+        for (let run = 0; run < 3 && (await ok("GET", `/v1/test_clocks/${clock.id}`)).status !== "ready"; run++) {
+          await runDurableObjectAlarm(clockStub);
+        }
+      }
+      const after = await ok("GET", `/v1/test_clocks/${clock.id}`);
+      expect([step, after.status, after.frozen_time]).toEqual([step, "ready", "2026-05-02T12:00:00Z"]);
+      for (const sub of subs) {
+        const invoices = await invoicesOf(sub.id);
+        expect([step, sub.id, invoices.map((i) => [i.period_start, i.period_end, i.status, i.amount_paid])]).toEqual([
+          step,
+          sub.id,
+          [
+            ["2026-05-01T00:00:00Z", "2026-05-02T00:00:00Z", "paid", 100],
+            ["2026-05-02T00:00:00Z", "2026-05-03T00:00:00Z", "paid", 100],
+          ],
+        ]);
+        const payments = (await ok("GET", `/v1/invoices/${invoices[1].id}/payments`)).data;
+        expect([step, sub.id, payments.map((p: any) => p.status)]).toEqual([step, sub.id, ["succeeded"]]);
+      }
+      if (!crashed) break;
+    }
+    // Crashed at the renewal's first commit and at least once later in it, then not at all.
+    expect(step).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe("a crash at every step of a change that invoices at once", () => {
   it("issues the change's invoice once and charges it once, from the alarm alone", async () => {
     const basic = await createPlan({ amount: 1000, interval: "month" });

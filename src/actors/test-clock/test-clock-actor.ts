@@ -6,6 +6,7 @@ import { failure, notFound, ok } from "../../errors";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { subscriptionStub } from "../stubs";
+import { mapBounded } from "./bounded-map";
 
 export type TestClockView = TestClock & { frozen_time_instant: Instant };
 
@@ -19,14 +20,24 @@ const ADVANCE_ANSWER_WITHIN_MS = 10_000;
 const YIELD_EVERY_MS = 200;
 
 /**
+ * At most this many calls from an advance to its subscriptions are open at once: a step with
+ * every subscription of a large clock due (1,000 renewals on the 1st) must not open them all
+ * at one moment; 64 at once already overlaps each subscription's waits (its commits, KV write
+ * and events) with the others' work.
+ */
+const MAX_CALLS_IN_FLIGHT = 64;
+
+/**
  * A test clock (test mode only): simulated time for every subscription of its customers.
  *
  * `advance` is a durable job of the clock: the target time is stored with `status =
  * advancing` in one transaction that also arms the clock's alarm, so a crash at any moment
  * leaves an advance that the alarm resumes without another request. The advance runs every
- * job due up to the target across the clock's subscriptions, one due time at a time and always
- * the earliest first, so renewals, retries and notifications happen in time order; each step
- * stores the clock's time first, so a resumed advance never runs a step at an earlier time.
+ * job due up to the target across the clock's subscriptions, one due time at a time, every
+ * member due then at once: always the earliest due time first, and the next only when every
+ * subscription due at it has finished, so renewals, retries and notifications happen in time
+ * order. The time reached is stored as the advance goes, and a resumed advance never runs a
+ * step at an earlier time.
  *
  * Calls go one way only, clock → subscription: the clock passes each subscription the time it
  * runs at (`runJobsUntil(at)`, then `clockMoved(target)`), and a subscription never calls its
@@ -140,10 +151,13 @@ export class TestClockActor extends Actor {
   }
 
   /**
-   * Advances step by step to the stored target: the clock's time moves to the earliest due
-   * job among its subscriptions, that subscription runs what is due then, and the next
-   * earliest follows. Then every subscription learns the final time, and the clock is ready.
-   * Every step is safe to run again: a resumed advance asks the subscriptions afresh.
+   * Advances step by step to the stored target. Each step is one due time, the earliest
+   * among the subscriptions' next jobs: the clock's time moves to it, and every subscription
+   * with a job due then runs what is due at that instant, all at once (at most
+   * MAX_CALLS_IN_FLIGHT calls open); the next step starts when the whole step has ended, so a
+   * job never runs before one due earlier on any subscription. Then every subscription learns
+   * the final time, and the clock is ready. Every step is safe to run again: a resumed advance
+   * asks the subscriptions afresh.
    */
   private async runToTarget(): Promise<void> {
     const target = this.queryOne<{ target: number | null }>("SELECT target FROM clock")?.target ?? null;
@@ -151,40 +165,66 @@ export class TestClockActor extends Actor {
     const members = this.query<{ subscription_id: string }>("SELECT subscription_id FROM member").map(
       (m) => m.subscription_id,
     );
-    const due = new Map<string, Instant | null>();
-    await Promise.all(
-      members.map(async (sub) => due.set(sub, (await subscriptionStub(this.env, sub)?.nextDueAt()) ?? null)),
-    );
-    let yielded = Date.now();
     let reached = this.load()!.frozen_time_instant;
+    const pace = this.pacer(reached, () => reached);
+    const due = new Map<string, Instant | null>();
+    await mapBounded(members, MAX_CALLS_IN_FLIGHT, async (sub) => {
+      await pace();
+      due.set(sub, (await subscriptionStub(this.env, sub)?.nextDueAt()) ?? null);
+    });
     for (;;) {
-      let earliest: { sub: string; at: Instant } | null = null;
-      for (const [sub, at] of due) {
-        if (at !== null && at <= target && (!earliest || at < earliest.at)) earliest = { sub, at };
+      let earliest: Instant | null = null;
+      for (const at of due.values()) {
+        if (at !== null && at <= target && (earliest === null || at < earliest)) earliest = at;
       }
-      if (!earliest) break;
-      const at = Math.max(earliest.at, reached);
+      if (earliest === null) break;
+      // A resumed advance runs whatever is still due before the time it had stored at that time.
+      const at = Math.max(earliest, reached);
       reached = at;
-      const next = await subscriptionStub(this.env, earliest.sub)!.runJobsUntil(at);
-      due.set(earliest.sub, next);
-      // Let other events in (a GET of the clock, the request's own deadline) every
-      // YIELD_EVERY_MS: calls between objects of one process can resolve without ever
-      // yielding, so a long advance would otherwise hold the clock until it ends.
-      // The time reached is stored at the same pace (GET shows the progress; a resumed
-      // advance never runs a step before it). A write per step would cost a commit per step.
-      if (Date.now() - yielded >= YIELD_EVERY_MS) {
-        this.transaction(() => this.query("UPDATE clock SET frozen_time = MAX(frozen_time, ?)", reached));
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        yielded = Date.now();
-      }
+      const step = [...due].filter(([, next]) => next !== null && next <= at).map(([sub]) => sub);
+      await mapBounded(step, MAX_CALLS_IN_FLIGHT, async (sub) => {
+        await pace();
+        due.set(sub, await subscriptionStub(this.env, sub)!.runJobsUntil(at));
+      });
     }
-    await Promise.all(members.map(async (sub) => subscriptionStub(this.env, sub)?.clockMoved(target)));
+    await mapBounded(members, MAX_CALLS_IN_FLIGHT, async (sub) => {
+      await pace();
+      await subscriptionStub(this.env, sub)?.clockMoved(target);
+    });
     this.transaction(() =>
       this.query(
         "UPDATE clock SET frozen_time = ?, status = 'ready', target = NULL, advance_requested_ms = NULL",
         target,
       ),
     );
+  }
+
+  /**
+   * The advance's pause, awaited before each call to a subscription: once every
+   * YIELD_EVERY_MS it stores the time reached (`reached()`) and lets other events in (a GET of
+   * the clock, the request's own deadline), and no call starts until that has happened. Calls
+   * between objects of one process can resolve without ever yielding, so a long advance would
+   * otherwise hold the clock until it ends. The progress is stored at the same pace (GET shows
+   * it; a resumed advance never runs a step before it): a write per step would cost a commit
+   * per step.
+   */
+  private pacer(stored: Instant, reached: () => Instant): () => Promise<void> | undefined {
+    let yielded = Date.now();
+    let pause: Promise<void> | null = null;
+    return () => {
+      if (pause) return pause;
+      if (Date.now() - yielded < YIELD_EVERY_MS) return;
+      const now = reached();
+      if (now > stored) {
+        this.transaction(() => this.query("UPDATE clock SET frozen_time = MAX(frozen_time, ?)", now));
+        stored = now;
+      }
+      pause = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => {
+        yielded = Date.now();
+        pause = null;
+      });
+      return pause;
+    };
   }
 
   private load(): TestClockView | null {
