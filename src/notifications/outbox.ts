@@ -4,12 +4,54 @@ import type { EventEnvelope, EventMessage } from "./messages";
 
 type Query = <T>(statement: string, ...params: SqlValue[]) => T[];
 
+/** A row of an actor's one-row-per-event `event` table (the customer's). */
 export interface EventRow {
   seq: number;
   id: string;
   type: string;
   created: number;
   data: string;
+}
+
+/** One recorded event, its `data` parsed: what the API lists and the outbox sends. */
+export interface RecordedEvent {
+  id: string;
+  type: string;
+  created: number;
+  data: EventEnvelope["data"];
+}
+
+/** An event and its position in its actor's log: positions only grow, in causal order. */
+export interface PositionedEvent {
+  position: number;
+  event: RecordedEvent;
+}
+
+/**
+ * Where an outbox reads its actor's events. Positions are the source's own (a row's seq, or a
+ * place inside a row of several events); the outbox only compares and stores them.
+ */
+export interface EventSource {
+  /** The `_meta` key that holds the position of the last event sent (0: none). */
+  readonly watermarkKey: string;
+  /** Up to `limit` events after `position`, oldest first. */
+  after(position: number, limit: number): PositionedEvent[];
+  /** Whether any event lies after `position` (cheap: asked after every transaction). */
+  hasAfter(position: number): boolean;
+}
+
+/** A table of one row per event (the customer's): an event's position is its seq. */
+export function eventPerRow(query: Query): EventSource {
+  return {
+    watermarkKey: "outbox_seq",
+    after: (position, limit) =>
+      query<EventRow>(
+        "SELECT seq, id, type, created, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?",
+        position,
+        limit,
+      ).map((row) => ({ position: row.seq, event: recordedOf(row) })),
+    hasAfter: (position) => query("SELECT seq FROM event WHERE seq > ? LIMIT 1", position).length > 0,
+  };
 }
 
 /** A queue's `sendBatch` takes at most 100 messages, of at most 256 KB together. */
@@ -20,23 +62,28 @@ export const MAX_MESSAGE_BYTES = 120_000;
 /** While events are left unsent, the alarm tries again this soon. */
 export const OUTBOX_RETRY_MS = 10_000;
 
+function recordedOf(row: EventRow): RecordedEvent {
+  return { id: row.id, type: row.type, created: row.created, data: JSON.parse(row.data) as EventEnvelope["data"] };
+}
+
 /** The stored row as the API and the queue show it. */
 export function envelopeOf(row: EventRow): EventEnvelope {
-  return {
-    id: row.id,
-    object: "event",
-    type: row.type,
-    created: toIso(row.created),
-    data: JSON.parse(row.data) as EventEnvelope["data"],
-  };
+  return envelope(recordedOf(row));
+}
+
+/** A recorded event as the API and the queue show it. */
+export function envelope(event: RecordedEvent): EventEnvelope {
+  return { id: event.id, object: "event", type: event.type, created: toIso(event.created), data: event.data };
 }
 
 /**
- * The transactional outbox of an actor's `event` table. Events are written in the same
- * transaction as the change they report; after the commit `flush` sends them to
- * billify-events, oldest first, and moves the watermark `_meta.outbox_seq` past them (one row
- * written per batch, and finding unsent events reads only those). A crash between the commit and the send leaves them
- * unsent: the actor arms its alarm for `OUTBOX_RETRY_MS` right after every commit
+ * The transactional outbox of an actor's events. Events are written in the same transaction
+ * as the change they report; after the commit `flush` sends them to billify-events, oldest
+ * first, and moves the watermark (`_meta`, the source's `watermarkKey`) to the position of the
+ * last one sent: one row written per sendBatch, and finding unsent events reads only those.
+ * The watermark is exact to the event, so a row of several events split across two sendBatch
+ * calls is resumed where the first stopped. A crash between the commit and the send leaves
+ * them unsent: the actor arms its alarm for `OUTBOX_RETRY_MS` right after every commit
  * (`retryAt`), and the alarm flushes again. Delivery is at least once; the event id is the key.
  */
 export class Outbox {
@@ -48,16 +95,20 @@ export class Outbox {
     private readonly queue: Queue<EventMessage>,
     /** Everything of a message except the event: recipient, source, plan. */
     private readonly describe: () => Omit<EventMessage, "kind" | "event">,
+    /** The actor's events; by default its `event` table, one row per event. */
+    private readonly source: EventSource = eventPerRow(query),
   ) {}
 
-  /** Events up to this sequence number are sent (a watermark, so finding the rest reads only them). */
+  /** Events up to this position are sent (a watermark, so finding the rest reads only them). */
   private sentUpTo(): number {
-    return this.query<{ value: number }>("SELECT value FROM _meta WHERE key = 'outbox_seq'")[0]?.value ?? 0;
+    return (
+      this.query<{ value: number }>("SELECT value FROM _meta WHERE key = ?", this.source.watermarkKey)[0]?.value ?? 0
+    );
   }
 
-  /** Whether any event is left unsent (reads at most two rows). */
+  /** Whether any event is left unsent (reads at most a few rows). */
   hasUnsent(): boolean {
-    return this.query("SELECT seq FROM event WHERE seq > ? LIMIT 1", this.sentUpTo()).length > 0;
+    return this.source.hasAfter(this.sentUpTo());
   }
 
   /** When the alarm should next try, in epoch ms: soon while anything is unsent, else never. */
@@ -75,17 +126,16 @@ export class Outbox {
       do {
         this.again = false;
         for (;;) {
-          const rows = this.query<EventRow>(
-            "SELECT seq, id, type, created, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?",
-            this.sentUpTo(),
-            BATCH,
-          );
-          if (rows.length === 0) break;
+          const unsent = this.source.after(this.sentUpTo(), BATCH);
+          if (unsent.length === 0) break;
           const context = this.describe();
-          const { messages, last } = fitBatch(rows.map((row) => ({ seq: row.seq, body: messageOf(row, context) })));
+          const { messages, last } = fitBatch(
+            unsent.map(({ position, event }) => ({ position, body: messageOf(event, context) })),
+          );
           await this.queue.sendBatch(messages.map((body) => ({ body })));
           this.query(
-            "INSERT INTO _meta (key, value) VALUES ('outbox_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO _meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            this.source.watermarkKey,
             last,
           );
         }
@@ -104,8 +154,8 @@ export class Outbox {
  * of lines) keeps only its object's `id` and `object`, with `data.truncated: true`: a receiver
  * reads the rest from the API. Without this one oversized event would block its outbox for good.
  */
-export function messageOf(row: EventRow, context: Omit<EventMessage, "kind" | "event">): EventMessage {
-  const message: EventMessage = { kind: "event", event: envelopeOf(row), ...context };
+export function messageOf(event: RecordedEvent, context: Omit<EventMessage, "kind" | "event">): EventMessage {
+  const message: EventMessage = { kind: "event", event: envelope(event), ...context };
   if (byteLength(message) <= MAX_MESSAGE_BYTES) return message;
   const { id, object } = message.event.data.object as { id?: unknown; object?: unknown };
   return {
@@ -114,17 +164,20 @@ export function messageOf(row: EventRow, context: Omit<EventMessage, "kind" | "e
   };
 }
 
-/** The longest prefix that fits one sendBatch (at least one message), and the seq of its last. */
-export function fitBatch(items: { seq: number; body: EventMessage }[]): { messages: EventMessage[]; last: number } {
+/** The longest prefix that fits one sendBatch (at least one message), and the position of its last. */
+export function fitBatch(items: { position: number; body: EventMessage }[]): {
+  messages: EventMessage[];
+  last: number;
+} {
   const messages: EventMessage[] = [];
   let bytes = 0;
-  let last = items[0]!.seq;
+  let last = items[0]!.position;
   for (const item of items.slice(0, BATCH)) {
     const size = byteLength(item.body);
     if (messages.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
     messages.push(item.body);
     bytes += size;
-    last = item.seq;
+    last = item.position;
   }
   return { messages, last };
 }

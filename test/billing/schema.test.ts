@@ -2,9 +2,12 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "../../src/actors/customer/schema";
+import { EventLog } from "../../src/actors/subscription/event-log";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "../../src/actors/subscription/schema";
 
-const TABLES = ["subscription", "invoice", "invoice_line", "pending_line", "job", "payment", "event"];
+const TABLES = ["subscription", "invoice", "invoice_line", "pending_line", "job", "payment", "event_batch"];
+/** Every actor has it before its migrations run (src/actors/actor.ts); v7 moves a key in it. */
+const META = "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID";
 
 type Sql = DurableObjectStorage["sql"];
 
@@ -27,6 +30,7 @@ describe("subscription schema", () => {
     // A plan actor's database has none of the subscription's tables: replay the migrations there.
     const migrated = await runInDurableObject(env.PLANS.getByName("schema-check-migrated"), (_instance, state) => {
       state.storage.transactionSync(() => {
+        state.storage.sql.exec(META);
         for (const step of SUBSCRIPTION_MIGRATIONS) for (const statement of step) state.storage.sql.exec(statement);
       });
       return TABLES.map((table) => shape(state.storage.sql, table));
@@ -38,7 +42,56 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([28, 18, 10, 9, 3, 17, 5]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([28, 18, 10, 9, 3, 17, 3]);
+    expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
+  });
+
+  it("v7 turns each event row of v6 into a batch of one under its seq, and the outbox's seq into a position", async () => {
+    const v7 = SUBSCRIPTION_MIGRATIONS.length - 1;
+    expect(SUBSCRIPTION_MIGRATIONS[v7]!.join(" ")).toContain("event_batch");
+    const { batches, watermark, listed, afterCursor } = await runInDurableObject(
+      env.PLANS.getByName("schema-check-v7"),
+      (_instance, state) => {
+        const sql = state.storage.sql;
+        state.storage.transactionSync(() => {
+          sql.exec(META);
+          for (const step of SUBSCRIPTION_MIGRATIONS.slice(0, v7)) for (const statement of step) sql.exec(statement);
+          // v6's rows: one per event, the outbox's watermark a seq (events 1 and 2 sent).
+          const insert = "INSERT INTO event (seq, id, type, created, data) VALUES (?, ?, ?, ?, ?)";
+          sql.exec(insert, 1, "evt_A", "subscription.created", 1_780_000_000, '{"object":{"id":"sub_1"}}');
+          sql.exec(insert, 2, "evt_B", "invoice.created", 1_780_000_000, '{"object":{"id":"in_1","total":500}}');
+          sql.exec(insert, 4, "evt_C", "subscription.updated", 1_780_000_100, '{"object":{"id":"sub_1"},"x":[1]}');
+          sql.exec("INSERT INTO _meta (key, value) VALUES ('outbox_seq', 2)");
+          for (const statement of SUBSCRIPTION_MIGRATIONS[v7]!) sql.exec(statement);
+        });
+        const log = new EventLog((statement, ...params) => sql.exec(statement, ...params).toArray() as never[]);
+        return {
+          batches: sql
+            .exec("SELECT seq, created, json_array_length(events) AS n FROM event_batch ORDER BY seq")
+            .toArray(),
+          watermark: sql
+            .exec<{ key: string; value: number }>("SELECT key, value FROM _meta WHERE key LIKE 'outbox%'")
+            .toArray(),
+          listed: log.after(0, 10),
+          // A cursor issued before v7 (a seq) still points after that event.
+          afterCursor: log.after(log.positionOfCursor("1")!, 10).map((e) => e.event.id),
+        };
+      },
+    );
+    expect(batches).toEqual([
+      { seq: 1, created: 1_780_000_000, n: 1 },
+      { seq: 2, created: 1_780_000_000, n: 1 },
+      { seq: 4, created: 1_780_000_100, n: 1 },
+    ]);
+    expect(listed.map((e) => e.event)).toEqual([
+      { id: "evt_A", type: "subscription.created", created: 1_780_000_000, data: { object: { id: "sub_1" } } },
+      { id: "evt_B", type: "invoice.created", created: 1_780_000_000, data: { object: { id: "in_1", total: 500 } } },
+      { id: "evt_C", type: "subscription.updated", created: 1_780_000_100, data: { object: { id: "sub_1" }, x: [1] } },
+    ]);
+    // The watermark stands at the end of batch 2: events 1 and 2 sent, the third not.
+    expect(watermark).toEqual([{ key: "outbox_position", value: 2999 }]);
+    expect(listed.filter((e) => e.position > watermark[0]!.value).map((e) => e.event.id)).toEqual(["evt_C"]);
+    expect(afterCursor).toEqual(["evt_B", "evt_C"]);
   });
 });
 

@@ -2,6 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { subscriptionStub } from "../../src/actors/stubs";
+import { positionOf } from "../../src/actors/subscription/event-log";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { verifySignature } from "../../src/notifications/webhooks/signature";
 import { ok, subscribeOnClock } from "../helpers";
@@ -27,16 +28,25 @@ async function eventTypesAt(path: string, count: number): Promise<string[]> {
   return requests.map((r) => (JSON.parse(r.body) as { type: string }).type);
 }
 
+/** Every recorded event in log order, its batch, and whether the outbox has sent it. */
 async function outboxRows(subscriptionId: string) {
-  return runInDurableObject(subscriptionStub(env, subscriptionId)!, (_instance: SubscriptionActor, state) =>
-    // Sent: at or below the outbox's watermark.
-    state.storage.sql
-      .exec<{ type: string; delivered: number }>(
-        `SELECT type, seq <= COALESCE((SELECT value FROM _meta WHERE key = 'outbox_seq'), 0) AS delivered
-         FROM event ORDER BY seq`,
-      )
-      .toArray(),
-  );
+  return runInDurableObject(subscriptionStub(env, subscriptionId)!, (_instance: SubscriptionActor, state) => {
+    const sql = state.storage.sql;
+    const sentUpTo =
+      sql.exec<{ value: number }>("SELECT value FROM _meta WHERE key = 'outbox_position'").toArray()[0]?.value ?? 0;
+    return sql
+      .exec<{ seq: number; events: string }>("SELECT seq, events FROM event_batch ORDER BY seq")
+      .toArray()
+      .flatMap(({ seq, events }) => {
+        const batch = JSON.parse(events) as { type: string }[];
+        // Sent: at or below the outbox's watermark.
+        return batch.map(({ type }, i) => ({
+          type,
+          batch: seq,
+          delivered: positionOf(seq, i, batch.length) <= sentUpTo ? 1 : 0,
+        }));
+      });
+  });
 }
 
 describe("outbox → queue → consumer → webhook", { timeout: 30_000 }, () => {
@@ -99,6 +109,10 @@ describe("outbox → queue → consumer → webhook", { timeout: 30_000 }, () =>
       "invoice.paid",
     ]);
     expect(rows.map((r) => r.delivered)).toEqual([1, 1, 1, 1, 1]);
+    // One row per decision: the create's three events, then the payment's two.
+    const [created, paid] = [rows[0]!.batch, rows[3]!.batch];
+    expect(rows.map((r) => r.batch)).toEqual([created, created, created, paid, paid]);
+    expect(paid).toBeGreaterThan(created);
   });
 
   it("sends only the types an endpoint enabled", async () => {
@@ -138,7 +152,7 @@ describe("outbox → queue → consumer → webhook", { timeout: 30_000 }, () =>
     expect(warn).toHaveBeenCalledWith(expect.stringContaining("not sent yet; the alarm will retry"), expect.any(Error));
     warn.mockRestore();
 
-    expect((await outboxRows(subscription.id)).at(-1)).toEqual({ type: "subscription.canceled", delivered: 0 });
+    expect((await outboxRows(subscription.id)).at(-1)).toMatchObject({ type: "subscription.canceled", delivered: 0 });
     const alarm = await runInDurableObject(stub, (_i: SubscriptionActor, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     expect(alarm! - Date.now()).toBeLessThanOrEqual(10_000);
@@ -146,7 +160,7 @@ describe("outbox → queue → consumer → webhook", { timeout: 30_000 }, () =>
     // The process dies (in-memory state gone, the broken queue with it); the alarm fires.
     await evictDurableObject(stub);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect((await outboxRows(subscription.id)).at(-1)).toEqual({ type: "subscription.canceled", delivered: 1 });
+    expect((await outboxRows(subscription.id)).at(-1)).toMatchObject({ type: "subscription.canceled", delivered: 1 });
     expect(await eventTypesAt(hook.path, 1)).toEqual(["subscription.canceled"]);
   });
 });

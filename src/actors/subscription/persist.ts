@@ -7,8 +7,8 @@ import { paymentView } from "./views";
 
 // The one writer of decisions: everything a Decision says, written inside the caller's
 // transaction (a BillingContext cannot open one), in a fixed order: state, pending lines,
-// new invoices, invoice changes, jobs, then the events, each rendering its object as it
-// stands once everything else is written.
+// new invoices, invoice changes, jobs, then the events (one row for all of them), each
+// rendering its object as it stands once everything else is written.
 
 export interface Persisted {
   /** Ids of the invoices the decision issued, in its order. */
@@ -74,16 +74,20 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
     else store.schedule(job.kind, job.dueAt, job.invoice ? idOf(job.invoice) : "");
   }
   const record = store.load()!;
-  for (const event of decision.events) {
-    const { subject } = event;
-    const object =
-      "subscription" in subject
-        ? ctx.view()
-        : "invoice" in subject
-          ? ctx.invoiceOf(idOf(subject.invoice), record)
-          : paymentView(store.payment(subject.payment)!);
-    store.recordEvent(event.type, object, at, event.extra);
-  }
+  // All of the decision's events in one row (event-log.ts), in the order the decision lists them.
+  store.events.record(
+    decision.events.map(({ type, subject, extra }) => ({
+      type,
+      object:
+        "subscription" in subject
+          ? ctx.view()
+          : "invoice" in subject
+            ? ctx.invoiceOf(idOf(subject.invoice), record)
+            : paymentView(store.payment(subject.payment)!),
+      ...(extra ? { extra } : {}),
+    })),
+    at,
+  );
   if (stateChanged) ctx.markChanged();
   return { invoiceIds, pendingAdded };
 }

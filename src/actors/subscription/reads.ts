@@ -1,10 +1,11 @@
 import type { ListPage } from "../../contract/common";
 import type { Invoice, Payment } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
-import { toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
+import { envelope } from "../../notifications/outbox";
 import type { RequestContext } from "./context";
+import { cursorOf } from "./event-log";
 import type { UpcomingInvoice } from "./upcoming";
 import { upcomingInvoice as upcomingInvoiceOf } from "./upcoming";
 import { invoiceView, paymentView, subscriptionView } from "./views";
@@ -57,7 +58,10 @@ export function listPayments(ctx: RequestContext, invoiceId: string): Outcome<Li
   return ok({ object: "list", data, has_more: false, next_cursor: null });
 }
 
-/** A page of the subscription's events, oldest first; the cursor is an event's sequence number. */
+/**
+ * A page of the subscription's events, oldest first. The cursor is a place in its log (a batch
+ * and an index in it, event-log.ts), so a page may end inside a decision's batch.
+ */
 export function listEvents(
   ctx: RequestContext,
   id: string,
@@ -65,22 +69,17 @@ export function listEvents(
   cursor: string | null,
 ): Outcome<ListPage<EventView>> {
   if (!ctx.loadFor(id)) return notFound("subscription", id);
-  const after = cursor ? Number(cursor) : 0;
-  if (!Number.isInteger(after) || after < 0) return failure(400, "parameter_invalid", "Invalid cursor.", "cursor");
-  const rows = ctx.store.events(limit + 1, after);
-  const data = rows.slice(0, limit).map((e) => ({
-    id: e.id,
-    object: "event" as const,
-    type: e.type,
-    created: toIso(e.created),
-    data: JSON.parse(e.data) as { object: Record<string, unknown> },
-  }));
-  const hasMore = rows.length > limit;
+  const after = cursor === null ? 0 : ctx.store.events.positionOfCursor(cursor);
+  if (after === null)
+    return failure(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page.", "cursor");
+  const found = ctx.store.events.after(after, limit + 1);
+  const page = found.slice(0, limit);
+  const hasMore = found.length > limit;
   return ok({
     object: "list" as const,
-    data,
+    data: page.map(({ event }) => envelope(event)),
     has_more: hasMore,
-    next_cursor: hasMore ? String(rows[limit - 1]!.seq) : null,
+    next_cursor: hasMore ? cursorOf(page.at(-1)!.position) : null,
   });
 }
 

@@ -111,6 +111,18 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
   // v6: the outbox's watermark (`_meta.outbox_seq`) alone says which events were sent; a
   // per-row flag cost one more row written per event.
   [`ALTER TABLE event DROP COLUMN delivered`],
+  // v7: one row per decision rather than one per event (event-log.ts): `events` is the JSON
+  // array of the events one transaction step recorded, in causal order. Each old row becomes a
+  // batch of one under its own seq, so old list cursors (a seq) still point where they did; the
+  // outbox's watermark becomes a position (seq × 1000 + 999: all of batch seq is sent).
+  [
+    `CREATE TABLE event_batch (seq INTEGER PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL)`,
+    `INSERT INTO event_batch (seq, created, events)
+       SELECT seq, created, json_array(json_object('id', id, 'type', type, 'created', created, 'data', json(data)))
+       FROM event ORDER BY seq`,
+    `DROP TABLE event`,
+    `UPDATE _meta SET key = 'outbox_position', value = value * 1000 + 999 WHERE key = 'outbox_seq'`,
+  ],
 ];
 
 /**
@@ -155,7 +167,5 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      created INTEGER NOT NULL, payment_method TEXT, gateway_customer TEXT,
      on_request INTEGER NOT NULL DEFAULT 0, refund_reference TEXT) WITHOUT ROWID`,
   `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
-  `CREATE TABLE event (
-     seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL,
-     created INTEGER NOT NULL, data TEXT NOT NULL)`,
+  `CREATE TABLE event_batch (seq INTEGER PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL)`,
 ];

@@ -7,6 +7,7 @@ import type { DraftLine } from "../../domain/proration";
 import type { SubscriptionState, SubscriptionStatus } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { Row, SqlValue } from "../actor";
+import { EventLog } from "./event-log";
 
 type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
 
@@ -87,11 +88,16 @@ export interface JobRow {
 
 /** SQL for one subscription actor: rows in, domain values out. Every write is synchronous. */
 export class SubscriptionStore {
+  /** Its events, one row per decision (event-log.ts). */
+  readonly events: EventLog;
+
   constructor(
     private readonly query: Query,
     /** The actor's routing key: invoice ids carry it so they route here. */
     private readonly routingKey: string,
-  ) {}
+  ) {
+    this.events = new EventLog(query);
+  }
 
   load(): SubscriptionRecord | null {
     const r = this.query("SELECT * FROM subscription")[0];
@@ -448,26 +454,6 @@ export class SubscriptionStore {
       fields.failure_message,
       fields.gateway_reference,
       id,
-    );
-  }
-
-  // ---- events ------------------------------------------------------------------------
-
-  recordEvent(type: string, object: unknown, at: Instant, extra: Record<string, unknown> = {}): void {
-    this.query(
-      "INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)",
-      `evt_${ulid()}`,
-      type,
-      at,
-      JSON.stringify({ object, ...extra }),
-    );
-  }
-
-  events(limit: number, afterSeq: number): { seq: number; id: string; type: string; created: number; data: string }[] {
-    return this.query<{ seq: number; id: string; type: string; created: number; data: string }>(
-      "SELECT seq, id, type, created, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?",
-      afterSeq,
-      limit,
     );
   }
 }

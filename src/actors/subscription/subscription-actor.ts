@@ -19,6 +19,7 @@ import { testClockStub } from "../stubs";
 import * as changes from "./changes";
 import * as collection from "./collection";
 import type { RequestContext } from "./context";
+import { EventLog } from "./event-log";
 import * as invoicing from "./invoicing";
 import * as jobs from "./jobs";
 import type { CreateSubscriptionInput } from "./lifecycle";
@@ -74,6 +75,8 @@ export class SubscriptionActor extends Actor {
         },
       };
     },
+    // One row per decision: the watermark is a position inside those rows (event-log.ts).
+    new EventLog((statement, ...params) => this.query(statement, ...params)),
   );
 
   /** Every transaction also keeps the invoice.upcoming job in step with the state it leaves (upcoming.ts). */
@@ -335,7 +338,7 @@ export class SubscriptionActor extends Actor {
     if ([...this.getConnections()].length === 0) return;
     const record = this.store.load();
     if (!record) return;
-    const lastEvent = this.queryOne<{ n: number | null }>("SELECT MAX(rowid) AS n FROM event")?.n ?? 0;
+    const lastEvent = this.store.events.lastSeq();
     const marker = `${record.version}:${lastEvent}`;
     if (marker === this.announced) return;
     this.announced = marker;
@@ -344,7 +347,7 @@ export class SubscriptionActor extends Actor {
 
   override onConnect(connection: Connection): void {
     const record = this.store.load();
-    const lastEvent = this.queryOne<{ n: number | null }>("SELECT MAX(rowid) AS n FROM event")?.n ?? 0;
+    const lastEvent = this.store.events.lastSeq();
     if (record) this.announced = `${record.version}:${lastEvent}`;
     connection.send(JSON.stringify({ type: "hello", subscription: record?.id ?? null, version: record?.version ?? 0 }));
   }

@@ -70,7 +70,7 @@ export function announceUpcoming(ctx: BillingContext, at: Instant): void {
   ctx.store.unschedule("invoice_upcoming");
   ctx.store.setMeta("upcoming_sent_for", record.state.currentPeriodEnd);
   const preview = upcomingInvoice(ctx);
-  if (preview) ctx.store.recordEvent("invoice.upcoming", preview, at);
+  if (preview) ctx.store.events.record([{ type: "invoice.upcoming", object: preview }], at);
 }
 
 /**

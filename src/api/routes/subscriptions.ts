@@ -205,10 +205,14 @@ export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
       summary: "List a subscription's events, oldest first",
       tag: "Subscriptions",
       params: IdParam,
+      // A place in the subscription's event log: `<batch>` or `<batch>.<index>` (event-log.ts).
       query: listQuery(
         z
           .string()
-          .regex(/^[1-9][0-9]{0,15}$/, "not a cursor this list issued; pass a next_cursor from a previous page"),
+          .regex(
+            /^[1-9][0-9]{0,11}(\.[0-9]{1,3})?$/,
+            "not a cursor this list issued; pass a next_cursor from a previous page",
+          ),
       ),
       response: listOf(Event, "EventList"),
     },
