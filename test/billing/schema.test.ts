@@ -38,7 +38,7 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([28, 18, 10, 9, 3, 17, 5]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([31, 18, 10, 9, 3, 17, 5]);
   });
 });
 
