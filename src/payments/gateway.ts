@@ -1,3 +1,6 @@
+/** Customer metadata naming the customer at the gateway (a Stripe `cus_…` id). */
+export const GATEWAY_CUSTOMER_METADATA_KEY = "stripe_customer";
+
 /**
  * The one seam between billing and money movement. A declined card is an outcome, not an
  * exception: `charge` throws only for faults worth retrying (network, 5xx), and then the

@@ -350,9 +350,10 @@ describe("a crash at every step of a scheduled retry", () => {
       expect(item.amount).toBe(500);
       const invoice = await ok("POST", `/v1/subscriptions/${sub.id}/invoices`);
       expect([invoice.status, invoice.attempt_count]).toEqual(["open", 1]);
-      // The card is fixed behind the API's back (a PATCH would retry at once, on request).
-      await runInDurableObject(env.CUSTOMERS.getByName(customer.id.slice(-16)), (_i, state) => {
-        state.storage.sql.exec("UPDATE customer SET payment_method = 'pm_card_visa'");
+      // The card is fixed behind the API's back (a PATCH would retry at once, on request), in
+      // the copy of the payment details that the subscription charges.
+      await runInDurableObject(stub, (_i, state) => {
+        state.storage.sql.exec("UPDATE subscription SET payment_method = 'pm_card_visa'");
       });
       await retryJobsDueNow(stub);
       const injected = await crashAfterTransactions(stub, step);

@@ -6,7 +6,7 @@ import { EventLog } from "../../src/actors/subscription/event-log";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "../../src/actors/subscription/schema";
 
 const TABLES = ["subscription", "invoice", "invoice_line", "pending_line", "job", "payment", "event_batch"];
-/** Every actor has it before its migrations run (src/actors/actor.ts); v7 moves a key in it. */
+/** Every actor has it before its migrations run (src/actors/actor.ts); v8 moves a key in it. */
 const META = "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID";
 
 type Sql = DurableObjectStorage["sql"];
@@ -42,27 +42,27 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([28, 18, 10, 9, 3, 17, 3]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([31, 18, 10, 9, 3, 17, 3]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
   });
 
-  it("v7 turns each event row of v6 into a batch of one under its seq, and the outbox's seq into a position", async () => {
-    const v7 = SUBSCRIPTION_MIGRATIONS.length - 1;
-    expect(SUBSCRIPTION_MIGRATIONS[v7]!.join(" ")).toContain("event_batch");
+  it("v8 turns each event row of v7 into a batch of one under its seq, and the outbox's seq into a position", async () => {
+    const v8 = SUBSCRIPTION_MIGRATIONS.findIndex((step) => step.some((s) => s.includes("CREATE TABLE event_batch")));
+    expect(v8 + 1).toBe(8);
     const { batches, watermark, listed, afterCursor } = await runInDurableObject(
-      env.PLANS.getByName("schema-check-v7"),
+      env.PLANS.getByName("schema-check-v8"),
       (_instance, state) => {
         const sql = state.storage.sql;
         state.storage.transactionSync(() => {
           sql.exec(META);
-          for (const step of SUBSCRIPTION_MIGRATIONS.slice(0, v7)) for (const statement of step) sql.exec(statement);
-          // v6's rows: one per event, the outbox's watermark a seq (events 1 and 2 sent).
+          for (const step of SUBSCRIPTION_MIGRATIONS.slice(0, v8)) for (const statement of step) sql.exec(statement);
+          // v7's rows: one per event, the outbox's watermark a seq (events 1 and 2 sent).
           const insert = "INSERT INTO event (seq, id, type, created, data) VALUES (?, ?, ?, ?, ?)";
           sql.exec(insert, 1, "evt_A", "subscription.created", 1_780_000_000, '{"object":{"id":"sub_1"}}');
           sql.exec(insert, 2, "evt_B", "invoice.created", 1_780_000_000, '{"object":{"id":"in_1","total":500}}');
           sql.exec(insert, 4, "evt_C", "subscription.updated", 1_780_000_100, '{"object":{"id":"sub_1"},"x":[1]}');
           sql.exec("INSERT INTO _meta (key, value) VALUES ('outbox_seq', 2)");
-          for (const statement of SUBSCRIPTION_MIGRATIONS[v7]!) sql.exec(statement);
+          for (const statement of SUBSCRIPTION_MIGRATIONS[v8]!) sql.exec(statement);
         });
         const log = new EventLog((statement, ...params) => sql.exec(statement, ...params).toArray() as never[]);
         return {
@@ -73,7 +73,7 @@ describe("subscription schema", () => {
             .exec<{ key: string; value: number }>("SELECT key, value FROM _meta WHERE key LIKE 'outbox%'")
             .toArray(),
           listed: log.after(0, 10),
-          // A cursor issued before v7 (a seq) still points after that event.
+          // A cursor issued before v8 (a seq) still points after that event.
           afterCursor: log.after(log.positionOfCursor("1")!, 10).map((e) => e.event.id),
         };
       },

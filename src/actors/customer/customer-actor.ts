@@ -14,12 +14,25 @@ import { emailProviderFor } from "../../notifications/email/providers";
 import type { EmailMessage, EventEnvelope } from "../../notifications/messages";
 import type { EventRow } from "../../notifications/outbox";
 import { envelopeOf, flushOutbox, Outbox } from "../../notifications/outbox";
+import { GATEWAY_CUSTOMER_METADATA_KEY } from "../../payments/gateway";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { subscriptionStub, testClockStub } from "../stubs";
+import type { CustomerPaymentDetails, VersionedPaymentDetails } from "../subscription/context";
 import type { EmailResult } from "./emails";
 import { markEmailDead, sendEventEmail } from "./emails";
 import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
+
+/** While a payment-details push is owed, the alarm tries again this soon. */
+const PAYMENT_PUSH_RETRY_MS = 10_000;
+
+/** What a card attempt charges, as the customer holds it. */
+function paymentDetailsOf(customer: Customer): CustomerPaymentDetails {
+  return {
+    paymentMethod: customer.payment_method,
+    gatewayCustomer: customer.metadata[GATEWAY_CUSTOMER_METADATA_KEY] ?? null,
+  };
+}
 
 interface CustomerRow {
   id: string;
@@ -105,37 +118,118 @@ export class CustomerActor extends Actor {
           patch.payment_method !== undefined ? patch.payment_method : customer.payment_method,
           JSON.stringify(metadata),
         );
-        this.markListingChanged();
+        const version = this.markListingChanged();
         const updated = this.load()!;
         if (JSON.stringify(updated) !== JSON.stringify(customer))
           this.recordEvent("customer.updated", updated, Math.floor(Date.now() / 1000));
+        // A new payment method (or gateway customer) is owed to every subscription, in this same
+        // transaction: the push below, or the alarm after a crash, delivers it.
+        const before = paymentDetailsOf(customer);
+        const after = paymentDetailsOf(updated);
+        if (
+          before.paymentMethod !== after.paymentMethod ||
+          before.gatewayCustomer !== after.gatewayCustomer ||
+          patch.payment_method
+        )
+          this.owePaymentDetails(version, !!patch.payment_method);
         return ok(updated);
       });
-      if (outcome.ok && patch.payment_method) await this.retryOpenInvoices();
+      await this.pushPaymentDetails();
       return outcome;
     });
   }
 
-  /**
-   * API.md §3: a new payment method retries, at once, the open invoices of this customer's
-   * past_due, unpaid and incomplete subscriptions. Each subscription decides for itself.
-   */
-  private async retryOpenInvoices(): Promise<void> {
-    const refs = this.query<SubscriptionRef>("SELECT id, created_ms FROM subscription_ref");
-    await Promise.all(
-      refs.map(async (ref) => {
-        const stub = subscriptionStub(this.env, ref.id);
-        if (stub) await stub.retryAfterPaymentMethodUpdate(ref.id);
-      }),
-    );
+  // ---- payment details: a versioned copy on each subscription -----------------------------
+  // A renewal charges the copy its subscription holds, with no round trip here. Every change
+  // is owed to every subscription (`_meta.payment_push` = the version owed, written with the
+  // change), pushed right after the commit and again by the alarm until all have it. A copy
+  // carries the customer's version, so a late or repeated push never replaces a newer one.
+
+  /** The payment details as of now, with the version they belong to. */
+  private versionedPaymentDetails(customer: Customer): VersionedPaymentDetails {
+    return { ...paymentDetailsOf(customer), version: mirrorVersion(this.mirrorSql) };
   }
 
-  /** Records that a subscription belongs to this customer (idempotent). */
-  async addSubscription(customerId: string, ref: SubscriptionRef): Promise<Outcome<Customer>> {
+  /** For a subscription made before it had a copy: the details now, versioned. */
+  async paymentDetails(customerId: string): Promise<Outcome<VersionedPaymentDetails>> {
+    const customer = this.load();
+    if (!customer || customer.id !== customerId) return notFound("customer", customerId);
+    return ok(this.versionedPaymentDetails(customer));
+  }
+
+  /** Inside the change's transaction: `version` is owed to every subscription (`retry`: a new payment method). */
+  private owePaymentDetails(version: number, retry: boolean): void {
+    this.query(
+      "INSERT INTO _meta (key, value) VALUES ('payment_push', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      version,
+    );
+    // Kept until the push that carries it succeeds: two changes before one push retry once.
+    if (retry)
+      this.query(
+        "INSERT INTO _meta (key, value) VALUES ('payment_push_retry', 1) ON CONFLICT(key) DO UPDATE SET value = 1",
+      );
+  }
+
+  private owedPaymentPush(): { version: number; retry: boolean } | null {
+    const rows = this.query<{ key: string; value: number }>(
+      "SELECT key, value FROM _meta WHERE key IN ('payment_push', 'payment_push_retry')",
+    );
+    const version = rows.find((r) => r.key === "payment_push")?.value;
+    if (!version) return null;
+    return { version, retry: rows.some((r) => r.key === "payment_push_retry" && r.value === 1) };
+  }
+
+  private pushing: Promise<void> | null = null;
+
+  /**
+   * Pushes the current details to every subscription while a push is owed. API.md §3: after a
+   * new payment method each subscription retries its open invoices at once (it decides which).
+   * A subscription not found is done only once its reference is a minute old: a create still
+   * running stores the details it read when it registered, and this push must not be lost to it.
+   */
+  private async pushPaymentDetails(): Promise<void> {
+    if (this.pushing) await this.pushing.catch(() => undefined);
+    const owed = this.owedPaymentPush();
+    const customer = this.load();
+    if (!owed || !customer) return;
+    const details = this.versionedPaymentDetails(customer);
+    const refs = this.query<SubscriptionRef>("SELECT id, created_ms FROM subscription_ref");
+    this.pushing = (async () => {
+      const done = await Promise.all(
+        refs.map(async (ref) => {
+          try {
+            const outcome = await subscriptionStub(this.env, ref.id)?.paymentDetailsChanged(
+              ref.id,
+              details,
+              owed.retry,
+            );
+            return !!outcome && (outcome.ok || (outcome.status === 404 && ref.created_ms < Date.now() - 60_000));
+          } catch (error) {
+            console.warn(`payment details of ${customer.id} not yet pushed to ${ref.id}; the alarm will retry`, error);
+            return false;
+          }
+        }),
+      );
+      if (!done.every(Boolean)) return;
+      // Settled only if no newer change became owed meanwhile (its own push follows).
+      this.transaction(() => {
+        if (this.owedPaymentPush()?.version !== owed.version) return;
+        this.query("DELETE FROM _meta WHERE key IN ('payment_push', 'payment_push_retry')");
+      });
+    })();
+    try {
+      await this.pushing;
+    } finally {
+      this.pushing = null;
+    }
+  }
+
+  /** Records that a subscription belongs to this customer (idempotent); answers the payment details as of now. */
+  async addSubscription(customerId: string, ref: SubscriptionRef): Promise<Outcome<VersionedPaymentDetails>> {
     const customer = this.load();
     if (!customer || customer.id !== customerId) return notFound("customer", customerId, "customer");
     this.query("INSERT OR IGNORE INTO subscription_ref (id, created_ms) VALUES (?, ?)", ref.id, ref.created_ms);
-    return ok(customer);
+    return ok(this.versionedPaymentDetails(customer));
   }
 
   /** A page of this customer's subscription ids, newest first; the cursor is the last id seen. */
@@ -168,9 +262,10 @@ export class CustomerActor extends Actor {
   /** Inside the transaction of every change: the listing must show it. */
   private readonly mirrorSql: Query = (statement, ...params) => this.query(statement, ...params);
 
-  private markListingChanged(): void {
+  /** Returns the customer's new version (it also versions the payment details). */
+  private markListingChanged(): number {
     this.markReadModelDirty();
-    bumpMirrorVersion(this.mirrorSql);
+    return bumpMirrorVersion(this.mirrorSql);
   }
 
   protected override readModelVersion(): number {
@@ -223,9 +318,12 @@ export class CustomerActor extends Actor {
     await super.flushReadModel();
   }
 
-  /** No jobs of its own: only a retry of events left unsent. */
+  /** Its jobs: a retry of events left unsent, and of a payment-details push still owed. */
   protected nextJobAt(): number | null {
-    return this.outbox.retryAt(Date.now());
+    const now = Date.now();
+    const candidates = [this.outbox.retryAt(now), this.owedPaymentPush() ? now + PAYMENT_PUSH_RETRY_MS : null];
+    const due = candidates.filter((t): t is number => t !== null);
+    return due.length > 0 ? Math.min(...due) : null;
   }
 
   // ---- emails (emails.ts) -----------------------------------------------------------------
@@ -266,5 +364,7 @@ export class CustomerActor extends Actor {
 
   // ---- Actor hooks: no jobs of its own; the alarm only retries the outbox and the listing ----
 
-  protected async runDueJobs(): Promise<void> {}
+  protected async runDueJobs(): Promise<void> {
+    await this.pushPaymentDetails();
+  }
 }

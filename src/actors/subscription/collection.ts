@@ -16,14 +16,11 @@ import { failure, notFound, ok } from "../../errors";
 import type { ChargeRequest, ChargeResult } from "../../payments/gateway";
 import type { Idempotency } from "../actor";
 import { customerStub } from "../stubs";
-import type { CustomerPaymentDetails, RequestContext, SubscriptionContext } from "./context";
+import type { CustomerPaymentDetails, RequestContext, SubscriptionContext, VersionedPaymentDetails } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { invoiceFacts, loadLedger, persist } from "./persist";
 import type { PaymentRow } from "./store";
 import { subscriptionView } from "./views";
-
-/** Customer metadata naming the customer at the gateway (a Stripe `cus_…` id). */
-export const GATEWAY_CUSTOMER_METADATA_KEY = "stripe_customer";
 
 /** A pending card payment is reconciled through the gateway if its result never came back. */
 const RECONCILE_AFTER_SECONDS = 300;
@@ -50,11 +47,21 @@ export async function pay(ctx: RequestContext, invoiceId: string, idem: Idempote
   });
 }
 
-/** A new payment method on the customer: retry its open invoices at once (API.md §3). */
-export async function retryAfterPaymentMethodUpdate(ctx: RequestContext, id: string): Promise<Outcome<Subscription>> {
+/**
+ * The customer's payment details changed (pushed by the customer, at least once, newest
+ * version wins): keep the copy, and after a new payment method (`retry`) retry the open
+ * invoices at once (API.md §3).
+ */
+export async function paymentDetailsChanged(
+  ctx: RequestContext,
+  id: string,
+  details: VersionedPaymentDetails,
+  retry: boolean,
+): Promise<Outcome<Subscription>> {
   const record = ctx.loadFor(id);
   if (!record) return notFound("subscription", id);
-  if (!retriesOnNewPaymentMethod(record.state.status)) return ok(subscriptionView(record));
+  ctx.transaction(() => ctx.store.setPaymentDetails(details));
+  if (!retry || !retriesOnNewPaymentMethod(record.state.status)) return ok(subscriptionView(record));
   const open = ctx.store.openInvoices();
   const now = await timeAfterDueJobs(ctx, record.testClock);
   for (const invoice of open) await attemptPayment(ctx, invoice.id, now, invoice.attempt_count, true);
@@ -102,7 +109,7 @@ export async function attemptPayment(
   // this one is a duplicate and is dropped (two concurrent /pay calls make one attempt).
   const expected = seenAttempts ?? ctx.store.invoice(invoiceId)?.attempt_count;
   const { paymentMethod, gatewayCustomer } =
-    ctx.customerRead ?? (await readCustomerPaymentDetails(ctx, record.customer));
+    ctx.store.paymentDetails() ?? (await readCustomerPaymentDetails(ctx, record.customer));
   const prepared = ctx.transaction(() => {
     const invoice = ctx.store.invoice(invoiceId);
     if (invoice?.status !== "open") {
@@ -159,17 +166,19 @@ export async function attemptPayment(
   applyChargeResult(ctx, prepared.paymentId, result, at);
 }
 
-/** The customer's payment method and gateway id, read from its actor now. */
+/**
+ * The customer's payment method and gateway id, read from its actor now: only for a
+ * subscription created before the customer pushed copies (no copy yet). The versioned answer
+ * is kept, so this happens once; pushes newer than it replace it.
+ */
 export async function readCustomerPaymentDetails(
   ctx: SubscriptionContext,
   customerId: string,
 ): Promise<CustomerPaymentDetails> {
-  const customer = await customerStub(ctx.env, customerId)?.get(customerId);
-  if (!customer?.ok) return { paymentMethod: null, gatewayCustomer: null };
-  return {
-    paymentMethod: customer.value.payment_method,
-    gatewayCustomer: customer.value.metadata[GATEWAY_CUSTOMER_METADATA_KEY] ?? null,
-  };
+  const details = await customerStub(ctx.env, customerId)?.paymentDetails(customerId);
+  if (!details?.ok) return { paymentMethod: null, gatewayCustomer: null };
+  ctx.transaction(() => ctx.store.setPaymentDetails(details.value));
+  return details.value;
 }
 
 /** A gateway call that throws leaves the attempt pending, for the reconcile job to ask again. */

@@ -37,11 +37,6 @@ export interface SubscriptionContext extends BillingContext {
    * eventually consistent, and the alarm armed with the change retries them).
    */
   publishSoon(): void;
-  /**
-   * The customer's payment method as this very request already read it (a create reads the
-   * customer anyway): its first attempt charges that instead of asking the customer again.
-   */
-  customerRead?: CustomerPaymentDetails;
 }
 
 /** What a card attempt needs of the customer. */
@@ -49,6 +44,14 @@ export interface CustomerPaymentDetails {
   paymentMethod: string | null;
   /** The customer's id at the gateway (its `stripe_customer` metadata), if any. */
   gatewayCustomer: string | null;
+}
+
+/**
+ * The customer's payment details as of one of its versions (a number that grows with every
+ * change of the customer): the subscription keeps the newest copy it was given.
+ */
+export interface VersionedPaymentDetails extends CustomerPaymentDetails {
+  version: number;
 }
 
 /**

@@ -5,7 +5,6 @@ import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
 import type { Idempotency } from "../actor";
 import { customerStub, testClockStub } from "../stubs";
-import { GATEWAY_CUSTOMER_METADATA_KEY } from "./collection";
 import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { loadLedger, persist } from "./persist";
@@ -35,10 +34,6 @@ export async function createSubscription(
     if (ctx.store.load()) return failure(409, "resource_already_exists", `Subscription '${id}' already exists`);
     const customer = await customerStub(ctx.env, input.customer)?.get(input.customer);
     if (!customer?.ok) return failure(400, "resource_missing", `No such customer: '${input.customer}'`, "customer");
-    ctx.customerRead = {
-      paymentMethod: customer.value.payment_method,
-      gatewayCustomer: customer.value.metadata[GATEWAY_CUSTOMER_METADATA_KEY] ?? null,
-    };
     const plan = await activePlan(ctx.env, input.plan);
     if (!plan.ok) return plan;
     const testClock = customer.value.test_clock;
@@ -51,7 +46,8 @@ export async function createSubscription(
       billingCycleAnchor: input.billingCycleAnchor,
     });
     if (!decided.ok) return failure(400, decided.error.code, decided.error.message, decided.error.param);
-    // The customer's index first: a subscription is never invisible to its customer.
+    // The customer's index first: a subscription is never invisible to its customer. Its answer
+    // is the customer's payment details as of that moment: every later change is pushed here.
     const added = await customerStub(ctx.env, input.customer)!.addSubscription(input.customer, {
       id,
       created_ms: Date.now(),
@@ -68,6 +64,7 @@ export async function createSubscription(
         testClock,
         metadata: input.metadata,
         created: now,
+        paymentDetails: added.value,
       });
       persist(ctx, decided.decision, now);
       ctx.markChanged();

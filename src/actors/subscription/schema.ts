@@ -111,7 +111,14 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
   // v6: the outbox's watermark (`_meta.outbox_seq`) alone says which events were sent; a
   // per-row flag cost one more row written per event.
   [`ALTER TABLE event DROP COLUMN delivered`],
-  // v7: one row per decision rather than one per event (event-log.ts): `events` is the JSON
+  // v7: a versioned copy of the customer's payment details (the customer pushes every change),
+  // so a renewal charges without a round trip to the customer; NULL version: no copy yet.
+  [
+    `ALTER TABLE subscription ADD COLUMN payment_method TEXT`,
+    `ALTER TABLE subscription ADD COLUMN gateway_customer TEXT`,
+    `ALTER TABLE subscription ADD COLUMN payment_details_version INTEGER`,
+  ],
+  // v8: one row per decision rather than one per event (event-log.ts): `events` is the JSON
   // array of the events one transaction step recorded, in causal order. Each old row becomes a
   // batch of one under its own seq, so old list cursors (a seq) still point where they did; the
   // outbox's watermark becomes a position (seq × 1000 + 999: all of batch seq is sent).
@@ -140,7 +147,8 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      trial_start INTEGER, trial_end INTEGER, cancel_at_period_end INTEGER NOT NULL,
      canceled_at INTEGER, ended_at INTEGER, credit_balance INTEGER NOT NULL,
      latest_invoice TEXT, test_clock TEXT, metadata TEXT NOT NULL, created INTEGER NOT NULL,
-     version INTEGER NOT NULL, invoice_seq INTEGER NOT NULL, last_id_ms INTEGER NOT NULL, clock_time INTEGER)`,
+     version INTEGER NOT NULL, invoice_seq INTEGER NOT NULL, last_id_ms INTEGER NOT NULL, clock_time INTEGER,
+     payment_method TEXT, gateway_customer TEXT, payment_details_version INTEGER)`,
   `CREATE TABLE invoice (
      id TEXT PRIMARY KEY, number TEXT NOT NULL, status TEXT NOT NULL, currency TEXT NOT NULL,
      subtotal INTEGER NOT NULL, total INTEGER NOT NULL, credit_applied INTEGER NOT NULL,

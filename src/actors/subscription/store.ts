@@ -7,6 +7,7 @@ import type { DraftLine } from "../../domain/proration";
 import type { SubscriptionState, SubscriptionStatus } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { Row, SqlValue } from "../actor";
+import type { VersionedPaymentDetails } from "./context";
 import { EventLog } from "./event-log";
 
 type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
@@ -134,18 +135,23 @@ export class SubscriptionStore {
     };
   }
 
-  insert(record: Omit<SubscriptionRecord, "version" | "latestInvoice">): void {
+  insert(
+    record: Omit<SubscriptionRecord, "version" | "latestInvoice"> & { paymentDetails: VersionedPaymentDetails },
+  ): void {
     this.query(
       `INSERT INTO subscription (id, customer, plan_id, plan_name, currency, amount, interval, interval_count,
          trial_days, quantity, status, anchor, current_period_start, current_period_end, trial_start, trial_end,
          cancel_at_period_end, canceled_at, ended_at, credit_balance, latest_invoice, test_clock, metadata, created,
-         version, invoice_seq, last_id_ms)
-       VALUES (?, ?, '', '', '', 0, 'month', 1, 0, 0, '', 0, 0, 0, NULL, NULL, 0, NULL, NULL, 0, NULL, ?, ?, ?, 0, 0, 0)`,
+         version, invoice_seq, last_id_ms, payment_method, gateway_customer, payment_details_version)
+       VALUES (?, ?, '', '', '', 0, 'month', 1, 0, 0, '', 0, 0, 0, NULL, NULL, 0, NULL, NULL, 0, NULL, ?, ?, ?, 0, 0, 0, ?, ?, ?)`,
       record.id,
       record.customer,
       record.testClock,
       JSON.stringify(record.metadata),
       record.created,
+      record.paymentDetails.paymentMethod,
+      record.paymentDetails.gatewayCustomer,
+      record.paymentDetails.version,
     );
     this.saveState(record.state);
   }
@@ -185,6 +191,29 @@ export class SubscriptionStore {
     )[0];
     if (!r?.test_clock) return null;
     return r.clock_time ?? r.created;
+  }
+
+  /** The customer's payment details as last pushed to (or read by) this subscription; null: no copy yet. */
+  paymentDetails(): VersionedPaymentDetails | null {
+    const r = this.query<{
+      payment_method: string | null;
+      gateway_customer: string | null;
+      payment_details_version: number | null;
+    }>("SELECT payment_method, gateway_customer, payment_details_version FROM subscription")[0];
+    if (!r || r.payment_details_version === null) return null;
+    return { paymentMethod: r.payment_method, gatewayCustomer: r.gateway_customer, version: r.payment_details_version };
+  }
+
+  /** Keeps `details` unless the copy held is as new or newer (pushes may arrive out of order). */
+  setPaymentDetails(details: VersionedPaymentDetails): void {
+    this.query(
+      `UPDATE subscription SET payment_method = ?, gateway_customer = ?, payment_details_version = ?
+       WHERE payment_details_version IS NULL OR payment_details_version < ?`,
+      details.paymentMethod,
+      details.gatewayCustomer,
+      details.version,
+      details.version,
+    );
   }
 
   /** Test clocks only move forward. */

@@ -18,7 +18,7 @@ import { Actor } from "../actor";
 import { testClockStub } from "../stubs";
 import * as changes from "./changes";
 import * as collection from "./collection";
-import type { RequestContext } from "./context";
+import type { RequestContext, VersionedPaymentDetails } from "./context";
 import { EventLog } from "./event-log";
 import * as invoicing from "./invoicing";
 import * as jobs from "./jobs";
@@ -204,9 +204,13 @@ export class SubscriptionActor extends Actor {
     return collection.pay(this.context, invoiceId, idem);
   }
 
-  /** A new payment method on the customer: retry its open invoices at once (API.md §3). */
-  async retryAfterPaymentMethodUpdate(id: string): Promise<Outcome<Subscription>> {
-    return collection.retryAfterPaymentMethodUpdate(this.context, id);
+  /** The customer's payment details changed: keep the copy; `retry`: a new payment method retries open invoices. */
+  async paymentDetailsChanged(
+    id: string,
+    details: VersionedPaymentDetails,
+    retry: boolean,
+  ): Promise<Outcome<Subscription>> {
+    return collection.paymentDetailsChanged(this.context, id, details, retry);
   }
 
   /** An asynchronous gateway result (a Stripe webhook), applied once. */
