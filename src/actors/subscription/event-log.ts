@@ -19,7 +19,7 @@ type Query = <T>(statement: string, ...params: SqlValue[]) => T[];
 /** Positions per batch: a batch holds at most this many events. */
 export const EVENTS_PER_BATCH = 1000;
 /** A batch row stays far below SQLite's 2 MB row limit; a larger event is a batch of its own. */
-const MAX_BATCH_CHARS = 1_000_000;
+const MAX_BATCH_BYTES = 1_000_000;
 /** Batches read per statement while paging: a page of `limit` events reads about that many. */
 const BATCHES_PER_READ = 20;
 
@@ -54,13 +54,14 @@ export class EventLog implements EventSource {
 
   /** Records one decision's events in causal order: one row (more only past 1000 events or ~1 MB). */
   record(events: readonly NewEvent[], at: Instant): void {
+    const encoder = new TextEncoder();
     let batch: string[] = [];
-    let chars = 0;
+    let bytes = 0;
     const write = () => {
       if (batch.length > 0)
         this.query("INSERT INTO event_batch (created, events) VALUES (?, ?)", at, `[${batch.join(",")}]`);
       batch = [];
-      chars = 0;
+      bytes = 0;
     };
     for (const { type, object, extra } of events) {
       const recorded: RecordedEvent = {
@@ -70,9 +71,10 @@ export class EventLog implements EventSource {
         data: { object: object as Record<string, unknown>, ...extra },
       };
       const json = JSON.stringify(recorded);
-      if (batch.length === EVENTS_PER_BATCH || (batch.length > 0 && chars + json.length > MAX_BATCH_CHARS)) write();
+      const size = encoder.encode(json).byteLength + 1;
+      if (batch.length === EVENTS_PER_BATCH || (batch.length > 0 && bytes + size > MAX_BATCH_BYTES)) write();
       batch.push(json);
-      chars += json.length + 1;
+      bytes += size;
     }
     write();
   }
