@@ -62,7 +62,15 @@ describe("a read of a well-formed unknown id", () => {
     const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
     const tables = await tablesOf(env.SUBSCRIPTIONS.getByName(sub.id.slice(-16)));
     expect(tables).toEqual(
-      expect.arrayContaining(["_alarm_failure", "_idempotency", "_meta", "event_batch", "invoice", "job", "subscription"]),
+      expect.arrayContaining([
+        "_alarm_failure",
+        "_idempotency",
+        "_meta",
+        "event_batch",
+        "invoice",
+        "job",
+        "subscription",
+      ]),
     );
     expect((await ok("GET", `/v1/subscriptions/${sub.id}`)).id).toBe(sub.id);
   });
