@@ -22,18 +22,26 @@ const ALARM_RETRY_CAP_MS = 3_600_000;
 /** Keys are kept 24 hours (API.md §1). */
 const IDEMPOTENCY_TTL_MS = 24 * 3_600 * 1_000;
 
-/** The tables every actor has, created with its first write (never by a read). */
+/** The table every actor has, created with its first write (never by a read). */
 const BASE_SCHEMA = [
   // WITHOUT ROWID: a key is one b-tree entry, so an upsert writes one row, not two (an actor
   // created before this keeps its rowid table; both read and write the same).
   "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
-  `CREATE TABLE IF NOT EXISTS _idempotency (
+];
+
+/**
+ * Tables most actors never need, created by their first write (each costs a new object rows
+ * written for its schema: 5 of a create's rows went to these two, nearly always unused).
+ */
+const ON_DEMAND_TABLES = {
+  _idempotency: `CREATE TABLE IF NOT EXISTS _idempotency (
      key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, outcome TEXT NOT NULL, created_ms INTEGER NOT NULL)`,
   // One row once an alarm run has failed: what an operator needs to see (alarmHealth()).
-  `CREATE TABLE IF NOT EXISTS _alarm_failure (
+  _alarm_failure: `CREATE TABLE IF NOT EXISTS _alarm_failure (
      id INTEGER PRIMARY KEY CHECK (id = 1), failures INTEGER NOT NULL, last_error TEXT NOT NULL,
      last_failed_ms INTEGER NOT NULL, retry_at_ms INTEGER NOT NULL)`,
-];
+} as const;
+type OnDemandTable = keyof typeof ON_DEMAND_TABLES;
 
 /** What an operator sees of an actor's alarm (`GET /v1/admin/subscriptions/{id}/alarm`). */
 export interface AlarmHealth {
@@ -104,6 +112,27 @@ export abstract class Actor extends Server<Env> {
   /** Whether anything was ever written to this actor. */
   protected get exists(): boolean {
     return this.schemaReady;
+  }
+
+  /** The on-demand tables known to exist (they are never dropped). */
+  private readonly tablesSeen = new Set<OnDemandTable>();
+
+  /** Whether an on-demand table exists (reads nothing but the catalog; creates nothing). */
+  private hasTable(table: OnDemandTable): boolean {
+    if (this.tablesSeen.has(table)) return true;
+    if (!this.schemaReady) return false;
+    const found =
+      this.ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", table).toArray()
+        .length > 0;
+    if (found) this.tablesSeen.add(table);
+    return found;
+  }
+
+  /** Before a write to an on-demand table. */
+  private ensureTable(table: OnDemandTable): void {
+    if (this.hasTable(table)) return;
+    this.query(ON_DEMAND_TABLES[table]);
+    this.tablesSeen.add(table);
   }
 
   private migrate(): void {
@@ -257,7 +286,9 @@ export abstract class Actor extends Server<Env> {
       (t): t is number => t !== null,
     );
     if (candidates.length === 0) return null;
-    const backoff = this.queryOne<{ retry_at_ms: number }>("SELECT retry_at_ms FROM _alarm_failure")?.retry_at_ms ?? 0;
+    const backoff = this.hasTable("_alarm_failure")
+      ? (this.queryOne<{ retry_at_ms: number }>("SELECT retry_at_ms FROM _alarm_failure")?.retry_at_ms ?? 0)
+      : 0;
     return Math.max(Math.min(...candidates), backoff);
   }
 
@@ -278,6 +309,11 @@ export abstract class Actor extends Server<Env> {
     // An alarm no longer needed is left to fire (it finds nothing to do) rather than deleted:
     // deleting and setting it again on every change would cost a storage write each time.
     if (wanted === null) return;
+    // Nor is one still to come moved later: it fires, finds nothing due, and sets the alarm
+    // then. Moving it later costs a write now, and workerd fires the earlier time anyway, only
+    // to cancel that run and log "NOSENTRY SQLite alarm handler canceled with
+    // requestScheduledAlarm" (a renewal's outbox retry, then its next period, did that).
+    if (this.armedAt !== null && this.armedAt > Date.now() && wanted > this.armedAt) return;
     this.armedAt = wanted;
     const done = wanted === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(wanted);
     done.catch((error: unknown) => console.error(`setting the alarm of ${this.name} failed`, error));
@@ -304,12 +340,13 @@ export abstract class Actor extends Server<Env> {
       this.recordAlarmFailure(error);
       return;
     }
-    if (this.queryOne("SELECT failures FROM _alarm_failure"))
+    if (this.hasTable("_alarm_failure") && this.queryOne("SELECT failures FROM _alarm_failure"))
       this.transaction(() => this.query("DELETE FROM _alarm_failure"));
     await this.flushReadModel();
   }
 
   private recordAlarmFailure(error: unknown): void {
+    this.ensureTable("_alarm_failure");
     const failures = (this.queryOne<{ failures: number }>("SELECT failures FROM _alarm_failure")?.failures ?? 0) + 1;
     const now = Date.now();
     const retryAt = now + alarmRetryDelayMs(failures, Math.random());
@@ -333,9 +370,9 @@ export abstract class Actor extends Server<Env> {
 
   /** For an operator: the alarm, and the failures of its runs since the last success. */
   async alarmHealth(): Promise<AlarmHealth> {
-    const row = this.queryOne<{ failures: number; last_error: string; last_failed_ms: number }>(
-      "SELECT * FROM _alarm_failure",
-    );
+    const row = this.hasTable("_alarm_failure")
+      ? this.queryOne<{ failures: number; last_error: string; last_failed_ms: number }>("SELECT * FROM _alarm_failure")
+      : undefined;
     return {
       armed_at: this.exists ? await this.ctx.storage.getAlarm() : null,
       failures: row?.failures ?? 0,
@@ -355,10 +392,12 @@ export abstract class Actor extends Server<Env> {
     operation: () => Promise<Outcome<T>> | Outcome<T>,
   ): Promise<Outcome<T> & { replayed?: boolean }> {
     if (!idem) return this.afterWrite(await operation());
-    const stored = this.queryOne<{ fingerprint: string; outcome: string; created_ms: number }>(
-      "SELECT fingerprint, outcome, created_ms FROM _idempotency WHERE key = ?",
-      idem.key,
-    );
+    const stored = this.hasTable("_idempotency")
+      ? this.queryOne<{ fingerprint: string; outcome: string; created_ms: number }>(
+          "SELECT fingerprint, outcome, created_ms FROM _idempotency WHERE key = ?",
+          idem.key,
+        )
+      : undefined;
     if (stored && stored.created_ms > idem.nowMs - IDEMPOTENCY_TTL_MS) {
       if (stored.fingerprint !== idem.fingerprint) {
         return failure(
@@ -433,6 +472,7 @@ export abstract class Actor extends Server<Env> {
   }
 
   private remember(idem: Idempotency, outcome: Outcome<unknown>): void {
+    this.ensureTable("_idempotency");
     this.query(
       `INSERT INTO _idempotency (key, fingerprint, outcome, created_ms) VALUES (?, ?, ?, ?)
        ON CONFLICT(key) DO UPDATE SET fingerprint = excluded.fingerprint, outcome = excluded.outcome, created_ms = excluded.created_ms`,

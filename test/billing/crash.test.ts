@@ -55,7 +55,8 @@ async function retryJobsDueNow(stub: DurableObjectStub): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
   await runInDurableObject(stub, (_i, state) => {
     state.storage.sql.exec("UPDATE job SET due_at = ? WHERE due_at > ? AND kind != 'renew'", now - 1, now);
-    state.storage.sql.exec("DELETE FROM _alarm_failure");
+    const failures = state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = '_alarm_failure'").toArray();
+    if (failures.length > 0) state.storage.sql.exec("DELETE FROM _alarm_failure");
   });
 }
 

@@ -135,17 +135,40 @@ export class SubscriptionStore {
     };
   }
 
+  /** A new subscription, its state included, in one row written (version 1). */
   insert(
-    record: Omit<SubscriptionRecord, "version" | "latestInvoice"> & { paymentDetails: VersionedPaymentDetails },
+    record: Omit<SubscriptionRecord, "version" | "latestInvoice" | "state"> & {
+      state: SubscriptionState;
+      paymentDetails: VersionedPaymentDetails;
+    },
   ): void {
+    const s = record.state;
     this.query(
       `INSERT INTO subscription (id, customer, plan_id, plan_name, currency, amount, interval, interval_count,
          trial_days, quantity, status, anchor, current_period_start, current_period_end, trial_start, trial_end,
          cancel_at_period_end, canceled_at, ended_at, credit_balance, latest_invoice, test_clock, metadata, created,
          version, invoice_seq, last_id_ms, payment_method, gateway_customer, payment_details_version)
-       VALUES (?, ?, '', '', '', 0, 'month', 1, 0, 0, '', 0, 0, 0, NULL, NULL, 0, NULL, NULL, 0, NULL, ?, ?, ?, 0, 0, 0, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1, 0, 0, ?, ?, ?)`,
       record.id,
       record.customer,
+      s.plan.id,
+      s.plan.name,
+      s.plan.currency,
+      s.plan.amount,
+      s.plan.cadence.interval,
+      s.plan.cadence.intervalCount,
+      s.plan.trialDays,
+      s.quantity,
+      s.status,
+      s.anchor,
+      s.currentPeriodStart,
+      s.currentPeriodEnd,
+      s.trialStart,
+      s.trialEnd,
+      s.cancelAtPeriodEnd ? 1 : 0,
+      s.canceledAt,
+      s.endedAt,
+      s.creditBalance,
       record.testClock,
       JSON.stringify(record.metadata),
       record.created,
@@ -153,7 +176,6 @@ export class SubscriptionStore {
       record.paymentDetails.gatewayCustomer,
       record.paymentDetails.version,
     );
-    this.saveState(record.state);
   }
 
   /** Writes the state and bumps the version (the KV summary carries it). */
