@@ -309,11 +309,12 @@ export abstract class Actor extends Server<Env> {
     // An alarm no longer needed is left to fire (it finds nothing to do) rather than deleted:
     // deleting and setting it again on every change would cost a storage write each time.
     if (wanted === null) return;
-    // Nor is one still to come moved later: it fires, finds nothing due, and sets the alarm
-    // then. Moving it later costs a write now, and workerd fires the earlier time anyway, only
-    // to cancel that run and log "NOSENTRY SQLite alarm handler canceled with
-    // requestScheduledAlarm" (a renewal's outbox retry, then its next period, did that).
-    if (this.armedAt !== null && this.armedAt > Date.now() && wanted > this.armedAt) return;
+    // Nor is one that has not fired yet moved later, even if its time has just passed: it
+    // fires, finds nothing due, and sets the alarm then. Moving it later costs a write now, and
+    // workerd's alarm manager still holds the earlier time: it fires it anyway and logs
+    // "NOSENTRY SQLite alarm handler canceled with requestScheduledAlarm" or "alarm overdue,
+    // running despite AlarmManager mismatch" (a renewal's outbox retry, then its next period).
+    if (this.armedAt !== null && wanted > this.armedAt) return;
     this.armedAt = wanted;
     const done = wanted === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(wanted);
     done.catch((error: unknown) => console.error(`setting the alarm of ${this.name} failed`, error));
