@@ -84,15 +84,19 @@ export function markdown(r) {
     ],
     [
       `${h1.subscriptions} real alarms at one instant`,
-      `${h1.paid} paid, ${h1.paid_twice} twice; last ${h1.last_charge_s_after_due} s after; API p99 ${h1.api_p99_ms} ms`,
+      h1.error
+        ? `failed: ${h1.error}`
+        : `${h1.paid} paid, ${h1.paid_twice} twice; last ${h1.last_charge_s_after_due} s after; API p99 ${h1.api_p99_ms} ms`,
       "all within 5 s; p99 ≤ 500 ms",
       mark(
         h1.paid === h1.subscriptions && h1.paid_twice === 0 && h1.last_charge_s_after_due <= 5 && h1.api_p99_ms <= 500,
       ),
     ],
     [
-      `${h.subscriptions} at one instant, gateway ${h.gateway_rate_limit_per_second}/s`,
-      `${h.paid} paid, ${h.paid_twice} twice, ${h.rejected_by_gateway} rejected; spread ${h.first_charge_s_after_due}–${h.last_charge_s_after_due} s, ≤ ${h.max_charges_in_one_second}/s; API p99 ${h.api_p99_ms} ms`,
+      `${h.subscriptions} due at one instant, gateway ${h.gateway_rate_limit_per_second}/s, alarms spread over ${h.configuration?.BILLIFY_RENEWAL_SPREAD_SECONDS ?? "?"} s`,
+      h.error
+        ? `failed: ${h.error}`
+        : `${h.paid} paid, ${h.paid_twice} twice, ${h.rejected_by_gateway} rejected; spread ${h.first_charge_s_after_due}–${h.last_charge_s_after_due} s, ≤ ${h.max_charges_in_one_second}/s; API p99 ${h.api_p99_ms} ms`,
       "none rejected, all paid once",
       mark(h.paid === h.subscriptions && h.paid_twice === 0 && h.rejected_by_gateway === 0),
     ],

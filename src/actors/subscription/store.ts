@@ -87,6 +87,51 @@ export interface JobRow {
   due_at: number;
 }
 
+/** The subscription row's columns that hold its state, in the order of `stateValues`. */
+const STATE_COLUMNS = [
+  "plan_id",
+  "plan_name",
+  "currency",
+  "amount",
+  "interval",
+  "interval_count",
+  "trial_days",
+  "quantity",
+  "status",
+  "anchor",
+  "current_period_start",
+  "current_period_end",
+  "trial_start",
+  "trial_end",
+  "cancel_at_period_end",
+  "canceled_at",
+  "ended_at",
+  "credit_balance",
+] as const;
+
+function stateValues(s: SubscriptionState): SqlValue[] {
+  return [
+    s.plan.id,
+    s.plan.name,
+    s.plan.currency,
+    s.plan.amount,
+    s.plan.cadence.interval,
+    s.plan.cadence.intervalCount,
+    s.plan.trialDays,
+    s.quantity,
+    s.status,
+    s.anchor,
+    s.currentPeriodStart,
+    s.currentPeriodEnd,
+    s.trialStart,
+    s.trialEnd,
+    s.cancelAtPeriodEnd ? 1 : 0,
+    s.canceledAt,
+    s.endedAt,
+    s.creditBalance,
+  ];
+}
+
 /** SQL for one subscription actor: rows in, domain values out. Every write is synchronous. */
 export class SubscriptionStore {
   /** Its events, one row per decision (event-log.ts). */
@@ -142,33 +187,13 @@ export class SubscriptionStore {
       paymentDetails: VersionedPaymentDetails;
     },
   ): void {
-    const s = record.state;
     this.query(
-      `INSERT INTO subscription (id, customer, plan_id, plan_name, currency, amount, interval, interval_count,
-         trial_days, quantity, status, anchor, current_period_start, current_period_end, trial_start, trial_end,
-         cancel_at_period_end, canceled_at, ended_at, credit_balance, latest_invoice, test_clock, metadata, created,
-         version, invoice_seq, last_id_ms, payment_method, gateway_customer, payment_details_version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1, 0, 0, ?, ?, ?)`,
+      `INSERT INTO subscription (id, customer, ${STATE_COLUMNS.join(", ")}, latest_invoice, test_clock, metadata,
+         created, version, invoice_seq, last_id_ms, payment_method, gateway_customer, payment_details_version)
+       VALUES (?, ?, ${STATE_COLUMNS.map(() => "?").join(", ")}, NULL, ?, ?, ?, 1, 0, 0, ?, ?, ?)`,
       record.id,
       record.customer,
-      s.plan.id,
-      s.plan.name,
-      s.plan.currency,
-      s.plan.amount,
-      s.plan.cadence.interval,
-      s.plan.cadence.intervalCount,
-      s.plan.trialDays,
-      s.quantity,
-      s.status,
-      s.anchor,
-      s.currentPeriodStart,
-      s.currentPeriodEnd,
-      s.trialStart,
-      s.trialEnd,
-      s.cancelAtPeriodEnd ? 1 : 0,
-      s.canceledAt,
-      s.endedAt,
-      s.creditBalance,
+      ...stateValues(record.state),
       record.testClock,
       JSON.stringify(record.metadata),
       record.created,
@@ -181,28 +206,8 @@ export class SubscriptionStore {
   /** Writes the state and bumps the version (the KV summary carries it). */
   saveState(s: SubscriptionState): void {
     this.query(
-      `UPDATE subscription SET plan_id = ?, plan_name = ?, currency = ?, amount = ?, interval = ?, interval_count = ?,
-         trial_days = ?, quantity = ?, status = ?, anchor = ?, current_period_start = ?, current_period_end = ?,
-         trial_start = ?, trial_end = ?, cancel_at_period_end = ?, canceled_at = ?, ended_at = ?, credit_balance = ?,
-         version = version + 1`,
-      s.plan.id,
-      s.plan.name,
-      s.plan.currency,
-      s.plan.amount,
-      s.plan.cadence.interval,
-      s.plan.cadence.intervalCount,
-      s.plan.trialDays,
-      s.quantity,
-      s.status,
-      s.anchor,
-      s.currentPeriodStart,
-      s.currentPeriodEnd,
-      s.trialStart,
-      s.trialEnd,
-      s.cancelAtPeriodEnd ? 1 : 0,
-      s.canceledAt,
-      s.endedAt,
-      s.creditBalance,
+      `UPDATE subscription SET ${STATE_COLUMNS.map((c) => `${c} = ?`).join(", ")}, version = version + 1`,
+      ...stateValues(s),
     );
   }
 
