@@ -106,6 +106,24 @@ describe("the subscription's copy of the customer's payment details", () => {
     expect(await copyOf(first.id)).toEqual({ payment_method: "pm_new", payment_details_version: 5 });
   });
 
+  it("retries open invoices once per new version: a push repeated by the alarm makes no second attempt", async () => {
+    const { clock, customer, first } = await twoSubscriptionsOnOneCustomer();
+    await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_chargeDeclined" });
+    await advance(clock.id, "2026-02-01T00:00:00Z");
+    const [, renewal] = await invoicesOf(first.id);
+    expect(renewal).toMatchObject({ status: "open", attempt_count: 1 });
+    const stub = subscriptionStub(env, first.id)!;
+    const declined = { paymentMethod: "pm_card_chargeDeclined", gatewayCustomer: null, version: 9 };
+    await stub.paymentDetailsChanged(first.id, declined, true); // a new version: one attempt now
+    await stub.paymentDetailsChanged(first.id, declined, true); // the same push again: none
+    const payments = await ok("GET", `/v1/invoices/${renewal.id}/payments`);
+    expect(payments.data.map((p: { attempt: number; status: string }) => [p.attempt, p.status])).toEqual([
+      [1, "failed"],
+      [2, "failed"],
+    ]);
+    expect(await ok("GET", `/v1/invoices/${renewal.id}`)).toMatchObject({ status: "open", attempt_count: 2 });
+  });
+
   it("is read from the customer once, with its version, by a subscription made before copies existed", async () => {
     const { clock, customer, first } = await twoSubscriptionsOnOneCustomer();
     await runInDurableObject(subscriptionStub(env, first.id)!, (_instance, state) => {

@@ -60,8 +60,10 @@ export async function paymentDetailsChanged(
 ): Promise<Outcome<Subscription>> {
   const record = ctx.loadFor(id);
   if (!record) return notFound("subscription", id);
-  ctx.transaction(() => ctx.store.setPaymentDetails(details));
-  if (!retry || !retriesOnNewPaymentMethod(record.state.status)) return ok(subscriptionView(record));
+  const kept = ctx.transaction(() => ctx.store.setPaymentDetails(details));
+  // A push repeated by the customer's alarm (another subscription had not acknowledged it)
+  // finds its version already here: the retry it asks for was made the first time.
+  if (!kept || !retry || !retriesOnNewPaymentMethod(record.state.status)) return ok(subscriptionView(record));
   const open = ctx.store.openInvoices();
   const now = await timeAfterDueJobs(ctx, record.testClock);
   for (const invoice of open) await attemptPayment(ctx, invoice.id, now, invoice.attempt_count, true);
