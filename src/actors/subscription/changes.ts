@@ -10,7 +10,7 @@ import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { loadLedger, persist } from "./persist";
 import { activePlan } from "./plan-terms";
-import { lineView, subscriptionView } from "./views";
+import { draftLineView, subscriptionView } from "./views";
 
 /**
  * Changes plan or quantity. The answer carries `invoice` when the change issued one, as it
@@ -69,18 +69,7 @@ export async function previewChange(
     object: "change_preview",
     subscription: id,
     currency: record.state.plan.currency,
-    lines: lines.map((l, i) =>
-      lineView({
-        id: `il_preview_${i + 1}`,
-        type: l.type,
-        description: l.description,
-        amount: l.amount,
-        quantity: l.quantity,
-        plan: l.plan,
-        period_start: l.periodStart,
-        period_end: l.periodEnd,
-      }),
-    ),
+    lines: lines.map((l, i) => draftLineView(l, `il_preview_${i + 1}`)),
     invoiced_now: invoice !== undefined,
     total: lines.reduce((sum, l) => sum + l.amount, 0),
   });

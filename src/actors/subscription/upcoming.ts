@@ -6,7 +6,7 @@ import { toIso } from "../../domain/time";
 import { upcomingNoticeAt } from "../../domain/upcoming";
 import type { BillingContext } from "./context";
 import { loadLedger } from "./persist";
-import { lineView } from "./views";
+import { draftLineView } from "./views";
 
 // `invoice.upcoming` (API.md §6): a job on the subscription's own alarm (or its test clock),
 // `BILLIFY_UPCOMING_DAYS` before each renewal. The job is kept in step with the state after
@@ -94,18 +94,7 @@ export function upcomingInvoice(ctx: BillingContext): UpcomingInvoice | null {
     billing_reason: invoice.reason,
     period_start: toIso(invoice.period.start),
     period_end: toIso(invoice.period.end),
-    lines: invoice.lines.map((l, i) =>
-      lineView({
-        id: `il_upcoming_${i + 1}`,
-        type: l.type,
-        description: l.description,
-        amount: l.amount,
-        quantity: l.quantity,
-        plan: l.plan,
-        period_start: l.periodStart,
-        period_end: l.periodEnd,
-      }),
-    ),
+    lines: invoice.lines.map((l, i) => draftLineView(l, `il_upcoming_${i + 1}`)),
     subtotal: invoice.totals.subtotal,
     total: invoice.totals.total,
     credit_applied: invoice.totals.creditApplied,

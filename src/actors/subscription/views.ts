@@ -1,6 +1,7 @@
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
 import { amountRemaining } from "../../domain/invoice";
+import type { DraftLine } from "../../domain/proration";
 import type { Instant } from "../../domain/time";
 import { toIso } from "../../domain/time";
 import type { InvoiceRow, LineRow, PaymentRow, SubscriptionRecord } from "./store";
@@ -31,6 +32,21 @@ export function subscriptionView(r: SubscriptionRecord): Subscription {
     test_clock: r.testClock,
     metadata: r.metadata,
     created: toIso(r.created),
+  };
+}
+
+/** A line not yet stored (a preview's, the upcoming invoice's), under the id given. */
+export function draftLineView(line: DraftLine, id: string): InvoiceLine {
+  return {
+    id,
+    object: "line_item",
+    type: line.type,
+    description: line.description,
+    amount: line.amount,
+    quantity: line.quantity,
+    plan: line.plan,
+    period_start: toIso(line.periodStart),
+    period_end: toIso(line.periodEnd),
   };
 }
 
