@@ -1,7 +1,10 @@
 import type { Period } from "./billing-period";
 import { shouldAttemptAutomatically } from "./dunning";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
+import { afterInvoice, discountAppliesAt } from "./discount";
 import { finalizeTotals } from "./invoice";
+import type { PricedLine } from "./pricing";
+import { lineDiscountTotal, priceLines } from "./pricing";
 import type { DraftLine } from "./proration";
 import type { DomainError, InvoiceDraft, SubscriptionState, SubscriptionStatus } from "./subscription";
 import type { Instant } from "./time";
@@ -59,7 +62,7 @@ export interface IssuedInvoice {
   reason: BillingReason;
   period: Period;
   currency: string;
-  lines: DraftLine[];
+  lines: PricedLine[];
   totals: InvoiceTotals;
 }
 
@@ -190,14 +193,14 @@ export class DecisionBuilder {
   }
 
   /**
-   * Rules 2 and 8: issues an invoice of the draft's lines plus every pending line, credit
-   * applied, finalized (`paid` when nothing is due), with its first attempt scheduled now.
+   * Rules 2, 13, 16 and 8: issues an invoice of the draft's lines plus every pending line,
+   * discounted and taxed as the subscription's terms at `at` say, credit applied, finalized (`paid` when nothing is due), with its first attempt scheduled now.
    * Emits invoice.created < invoice.finalized (< invoice.paid).
    */
   issueInvoice(draft: InvoiceDraft, at: Instant): InvoiceRef {
-    const lines = [...draft.lines, ...this.consumePending()];
+    const lines = priceLines([...draft.lines, ...this.consumePending()], this.state, at);
     const totals = finalizeTotals(lines, this.state.creditBalance);
-    this.state = { ...this.state, creditBalance: totals.creditBalanceAfter };
+    this.state = { ...this.state, creditBalance: totals.creditBalanceAfter, ...this.discountAfter(lines, at) };
     const ref = { issued: this.decision.issue.length };
     this.decision.issue.push({
       reason: draft.reason,
@@ -212,6 +215,22 @@ export class DecisionBuilder {
     else if (shouldAttemptAutomatically(this.state.status, { billingReason: draft.reason, attemptCount: 0 }))
       this.schedule("retry_payment", at, ref);
     return ref;
+  }
+
+  /**
+   * Rule 13b/d: a `once` discount ends with the invoice that took it, and the current period's
+   * `subscription` line (when this invoice bills it) records the discount its credit will carry.
+   */
+  private discountAfter(lines: readonly PricedLine[], at: Instant): Partial<SubscriptionState> {
+    const s = this.state;
+    const discount = s.discount && discountAppliesAt(s.discount, at) ? afterInvoice(s.discount, at) : s.discount;
+    const periodLine = lines.find(
+      (l) => l.type === "subscription" && l.periodStart === s.currentPeriodStart && l.periodEnd === s.currentPeriodEnd,
+    );
+    if (!periodLine) return { discount };
+    const received = periodLine.discounts.find((d) => d.coupon === s.discount?.coupon.id);
+    const amount = received ? lineDiscountTotal({ ...periodLine, discounts: [received] }) : 0;
+    return { discount, periodDiscount: received && amount !== 0 ? { coupon: received.coupon, amount } : null };
   }
 
   /**

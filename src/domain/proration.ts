@@ -1,3 +1,4 @@
+import type { LineDiscount } from "./discount";
 import { scaleAmount } from "./money";
 import type { Instant } from "./time";
 import { toIsoDate } from "./time";
@@ -21,6 +22,8 @@ export interface DraftLine {
   plan: string | null;
   periodStart: Instant;
   periodEnd: Instant;
+  /** A credit for unused time: the discount it carries from the period it credits (rule 13d). */
+  carriedDiscount?: LineDiscount | null;
 }
 
 /**

@@ -130,6 +130,20 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
     `DROP TABLE event`,
     `UPDATE _meta SET key = 'outbox_position', value = value * 1000 + 999 WHERE key = 'outbox_seq'`,
   ],
+  // v9: discounts and tax (rules 13, 16): the subscription's discount, tax rates (terms copied)
+  // and the discount its current period's line received, as JSON; each line's discounts and
+  // taxes (JSON arrays, NULL: none); a credit line's carried discount while pending; the
+  // invoice's discount and tax sums.
+  [
+    `ALTER TABLE subscription ADD COLUMN discount TEXT`,
+    `ALTER TABLE subscription ADD COLUMN tax_rates TEXT NOT NULL DEFAULT '[]'`,
+    `ALTER TABLE subscription ADD COLUMN period_discount TEXT`,
+    `ALTER TABLE invoice_line ADD COLUMN discounts TEXT`,
+    `ALTER TABLE invoice_line ADD COLUMN taxes TEXT`,
+    `ALTER TABLE pending_line ADD COLUMN carried_discount TEXT`,
+    `ALTER TABLE invoice ADD COLUMN total_discount INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE invoice ADD COLUMN tax INTEGER NOT NULL DEFAULT 0`,
+  ],
 ];
 
 /**
@@ -148,23 +162,24 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      canceled_at INTEGER, ended_at INTEGER, credit_balance INTEGER NOT NULL,
      latest_invoice TEXT, test_clock TEXT, metadata TEXT NOT NULL, created INTEGER NOT NULL,
      version INTEGER NOT NULL, invoice_seq INTEGER NOT NULL, last_id_ms INTEGER NOT NULL, clock_time INTEGER,
-     payment_method TEXT, gateway_customer TEXT, payment_details_version INTEGER)`,
+     payment_method TEXT, gateway_customer TEXT, payment_details_version INTEGER, discount TEXT,
+     tax_rates TEXT NOT NULL DEFAULT '[]', period_discount TEXT)`,
   `CREATE TABLE invoice (
      id TEXT PRIMARY KEY, number TEXT NOT NULL, status TEXT NOT NULL, currency TEXT NOT NULL,
      subtotal INTEGER NOT NULL, total INTEGER NOT NULL, credit_applied INTEGER NOT NULL,
      amount_due INTEGER NOT NULL, amount_paid INTEGER NOT NULL, attempt_count INTEGER NOT NULL,
      next_payment_attempt INTEGER, period_start INTEGER NOT NULL, period_end INTEGER NOT NULL,
      billing_reason TEXT NOT NULL, created INTEGER NOT NULL, finalized_at INTEGER, paid_at INTEGER,
-     voided_at INTEGER) WITHOUT ROWID`,
+     voided_at INTEGER, total_discount INTEGER NOT NULL DEFAULT 0, tax INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
   `CREATE TABLE invoice_line (
      invoice_id TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
      description TEXT NOT NULL, amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
-     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL,
+     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, discounts TEXT, taxes TEXT,
      PRIMARY KEY (invoice_id, position)) WITHOUT ROWID`,
   `CREATE TABLE pending_line (
      id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, description TEXT NOT NULL,
      amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
-     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL)`,
+     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, carried_discount TEXT)`,
   `CREATE TABLE job (
      kind TEXT NOT NULL, invoice_id TEXT NOT NULL DEFAULT '', due_at INTEGER NOT NULL,
      PRIMARY KEY (kind, invoice_id)) WITHOUT ROWID`,

@@ -3,7 +3,10 @@ import type { Interval } from "../../domain/billing-period";
 import type { JobKind } from "../../domain/decision";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "../../domain/invoice";
 import { invoiceNumber } from "../../domain/invoice";
+import type { Discount, LineDiscount } from "../../domain/discount";
+import type { PricedLine } from "../../domain/pricing";
 import type { DraftLine } from "../../domain/proration";
+import type { TaxRateTerms, LineTax } from "../../domain/tax";
 import type { SubscriptionState, SubscriptionStatus } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { Row, SqlValue } from "../actor";
@@ -42,6 +45,8 @@ export interface InvoiceRow {
   finalized_at: number | null;
   paid_at: number | null;
   voided_at: number | null;
+  total_discount: number;
+  tax: number;
 }
 
 export interface LineRow {
@@ -53,6 +58,17 @@ export interface LineRow {
   plan: string | null;
   period_start: number;
   period_end: number;
+  /** JSON LineDiscount[] / LineTax[]; NULL: none. */
+  discounts: string | null;
+  taxes: string | null;
+}
+
+/** A stored line's discounts and taxes. */
+export function lineAdjustments(l: Pick<LineRow, "discounts" | "taxes">) {
+  return {
+    discounts: parseOrNull<LineDiscount[]>(l.discounts) ?? [],
+    taxes: parseOrNull<LineTax[]>(l.taxes) ?? [],
+  };
 }
 
 export interface PaymentRow {
@@ -107,7 +123,15 @@ const STATE_COLUMNS = [
   "canceled_at",
   "ended_at",
   "credit_balance",
+  "discount",
+  "tax_rates",
+  "period_discount",
 ] as const;
+
+const jsonOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+const parseOrNull = <T>(text: unknown): T | null => (typeof text === "string" ? (JSON.parse(text) as T) : null);
+/** A line's discounts or taxes: NULL stands for none (most lines have none). */
+const listOrNull = (list: readonly unknown[]): string | null => (list.length === 0 ? null : JSON.stringify(list));
 
 function stateValues(s: SubscriptionState): SqlValue[] {
   return [
@@ -129,6 +153,9 @@ function stateValues(s: SubscriptionState): SqlValue[] {
     s.canceledAt,
     s.endedAt,
     s.creditBalance,
+    jsonOrNull(s.discount),
+    JSON.stringify(s.taxRates),
+    jsonOrNull(s.periodDiscount),
   ];
 }
 
@@ -176,6 +203,9 @@ export class SubscriptionStore {
         canceledAt: r.canceled_at as number | null,
         endedAt: r.ended_at as number | null,
         creditBalance: r.credit_balance as number,
+        discount: parseOrNull<Discount>(r.discount),
+        taxRates: JSON.parse(r.tax_rates as string) as TaxRateTerms[],
+        periodDiscount: parseOrNull<LineDiscount>(r.period_discount),
       },
     };
   }
@@ -272,7 +302,7 @@ export class SubscriptionStore {
 
   /** Creates and finalizes an invoice from its lines in one go; returns its id. */
   insertInvoice(args: {
-    lines: readonly DraftLine[];
+    lines: readonly PricedLine[];
     totals: InvoiceTotals;
     currency: string;
     reason: BillingReason;
@@ -284,8 +314,9 @@ export class SubscriptionStore {
     const { totals, at } = args;
     this.query(
       `INSERT INTO invoice (id, number, status, currency, subtotal, total, credit_applied, amount_due, amount_paid,
-         attempt_count, next_payment_attempt, period_start, period_end, billing_reason, created, finalized_at, paid_at, voided_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, ?, ?, ?, ?, NULL)`,
+         attempt_count, next_payment_attempt, period_start, period_end, billing_reason, created, finalized_at, paid_at, voided_at,
+         total_discount, tax)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
       id,
       number,
       totals.status,
@@ -300,11 +331,14 @@ export class SubscriptionStore {
       at,
       at,
       totals.status === "paid" ? at : null,
+      totals.totalDiscount,
+      totals.tax,
     );
     args.lines.forEach((line, position) => {
       this.query(
-        `INSERT INTO invoice_line (id, invoice_id, position, type, description, amount, quantity, plan, period_start, period_end)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO invoice_line (id, invoice_id, position, type, description, amount, quantity, plan, period_start, period_end,
+           discounts, taxes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         `il_${ulid()}`,
         id,
         position,
@@ -315,6 +349,8 @@ export class SubscriptionStore {
         line.plan,
         line.periodStart,
         line.periodEnd,
+        listOrNull(line.discounts),
+        listOrNull(line.taxes),
       );
     });
     return id;
@@ -361,8 +397,9 @@ export class SubscriptionStore {
     return lines.map((line, i) => {
       const id = `il_${ulid()}`;
       this.query(
-        `INSERT INTO pending_line (id, seq, type, description, amount, quantity, plan, period_start, period_end)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO pending_line (id, seq, type, description, amount, quantity, plan, period_start, period_end,
+           carried_discount)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         seq + i + 1,
         line.type,
@@ -372,13 +409,15 @@ export class SubscriptionStore {
         line.plan,
         line.periodStart,
         line.periodEnd,
+        jsonOrNull(line.carriedDiscount),
       );
       return { id, ...toRowFields(line) };
     });
   }
 
   pending(): DraftLine[] {
-    return this.query<LineRow>("SELECT * FROM pending_line ORDER BY seq").map((r) => ({
+    return this.query<LineRow & { carried_discount: string | null }>("SELECT * FROM pending_line ORDER BY seq").map((r) => ({
+      ...(r.carried_discount ? { carriedDiscount: parseOrNull<LineDiscount>(r.carried_discount) } : {}),
       type: r.type,
       description: r.description,
       amount: r.amount,
@@ -528,5 +567,7 @@ function toRowFields(line: DraftLine): Omit<LineRow, "id"> {
     plan: line.plan,
     period_start: line.periodStart,
     period_end: line.periodEnd,
+    discounts: null,
+    taxes: null,
   };
 }
