@@ -52,7 +52,12 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
       "plan",
     );
   }
-  const next = { ...state, plan, quantity, periodDiscount: periodDiscountAfterChange(state, plan, quantity, change.now) };
+  const next = {
+    ...state,
+    plan,
+    quantity,
+    periodDiscount: periodDiscountAfterChange(state, plan, quantity, change.now),
+  };
   // Nothing changes: no credit and charge that cancel out (as Stripe does).
   if (plan.id === state.plan.id && quantity === state.quantity) return { ok: true, state, invoice: null, pending: [] };
   if (state.status === "trialing") return { ok: true, state: next, invoice: null, pending: [] };
@@ -71,7 +76,13 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
     return {
       ok: true,
       // The new period's own subscription line records its discount when it is invoiced.
-      state: { ...next, anchor: t, currentPeriodStart: period.start, currentPeriodEnd: period.end, periodDiscount: null },
+      state: {
+        ...next,
+        anchor: t,
+        currentPeriodStart: period.start,
+        currentPeriodEnd: period.end,
+        periodDiscount: null,
+      },
       invoice: { reason: "subscription_update", period, lines },
       pending: [],
     };
@@ -106,7 +117,10 @@ function creditCarryingDiscount(state: SubscriptionState, charged: Period, t: In
  */
 function periodDiscountAfterChange(state: SubscriptionState, plan: PlanTerms, quantity: number, t: Instant) {
   if (!discountAppliesAt(state.discount, t)) return null;
-  const line = subscriptionLine(pricedItem(plan, quantity), { start: state.currentPeriodStart, end: state.currentPeriodEnd });
+  const line = subscriptionLine(pricedItem(plan, quantity), {
+    start: state.currentPeriodStart,
+    end: state.currentPeriodEnd,
+  });
   const amount = lineDiscounts(state.discount.coupon, [line])[0] ?? 0;
   return amount === 0 ? null : { coupon: state.discount.coupon.id, amount };
 }

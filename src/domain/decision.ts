@@ -1,7 +1,7 @@
 import type { Period } from "./billing-period";
+import { afterInvoice, discountAppliesAt } from "./discount";
 import { shouldAttemptAutomatically } from "./dunning";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
-import { afterInvoice, discountAppliesAt } from "./discount";
 import { finalizeTotals } from "./invoice";
 import type { PricedLine } from "./pricing";
 import { lineDiscountTotal, priceLines } from "./pricing";

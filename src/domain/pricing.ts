@@ -48,7 +48,8 @@ export function lineDiscountTotal(line: Billable): number {
 /** The invoice's `total_discount_amounts`: each coupon's sum over the lines, in first-seen order. */
 export function totalDiscountAmounts(lines: readonly Billable[]): LineDiscount[] {
   const sums = new Map<string, number>();
-  for (const line of lines) for (const d of line.discounts ?? []) sums.set(d.coupon, (sums.get(d.coupon) ?? 0) + d.amount);
+  for (const line of lines)
+    for (const d of line.discounts ?? []) sums.set(d.coupon, (sums.get(d.coupon) ?? 0) + d.amount);
   return [...sums].map(([coupon, amount]) => ({ coupon, amount }));
 }
 

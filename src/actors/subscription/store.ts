@@ -1,13 +1,13 @@
 import { encodeTime, ulid } from "ulid";
 import type { Interval } from "../../domain/billing-period";
 import type { JobKind } from "../../domain/decision";
+import type { Discount, LineDiscount } from "../../domain/discount";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "../../domain/invoice";
 import { invoiceNumber } from "../../domain/invoice";
-import type { Discount, LineDiscount } from "../../domain/discount";
 import type { PricedLine } from "../../domain/pricing";
 import type { DraftLine } from "../../domain/proration";
-import type { TaxRateTerms, LineTax } from "../../domain/tax";
 import type { SubscriptionState, SubscriptionStatus } from "../../domain/subscription";
+import type { LineTax, TaxRateTerms } from "../../domain/tax";
 import type { Instant } from "../../domain/time";
 import type { Row, SqlValue } from "../actor";
 import type { VersionedPaymentDetails } from "./context";
@@ -128,7 +128,8 @@ const STATE_COLUMNS = [
   "period_discount",
 ] as const;
 
-const jsonOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+const jsonOrNull = (value: unknown): string | null =>
+  value === null || value === undefined ? null : JSON.stringify(value);
 const parseOrNull = <T>(text: unknown): T | null => (typeof text === "string" ? (JSON.parse(text) as T) : null);
 /** A line's discounts or taxes: NULL stands for none (most lines have none). */
 const listOrNull = (list: readonly unknown[]): string | null => (list.length === 0 ? null : JSON.stringify(list));
@@ -416,16 +417,18 @@ export class SubscriptionStore {
   }
 
   pending(): DraftLine[] {
-    return this.query<LineRow & { carried_discount: string | null }>("SELECT * FROM pending_line ORDER BY seq").map((r) => ({
-      ...(r.carried_discount ? { carriedDiscount: parseOrNull<LineDiscount>(r.carried_discount) } : {}),
-      type: r.type,
-      description: r.description,
-      amount: r.amount,
-      quantity: r.quantity,
-      plan: r.plan,
-      periodStart: r.period_start,
-      periodEnd: r.period_end,
-    }));
+    return this.query<LineRow & { carried_discount: string | null }>("SELECT * FROM pending_line ORDER BY seq").map(
+      (r) => ({
+        ...(r.carried_discount ? { carriedDiscount: parseOrNull<LineDiscount>(r.carried_discount) } : {}),
+        type: r.type,
+        description: r.description,
+        amount: r.amount,
+        quantity: r.quantity,
+        plan: r.plan,
+        periodStart: r.period_start,
+        periodEnd: r.period_end,
+      }),
+    );
   }
 
   clearPending(): void {
