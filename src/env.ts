@@ -1,8 +1,11 @@
 import type { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
+import type { CouponActor } from "./actors/coupon/coupon-actor";
+import type { PromotionCodeClaimActor } from "./actors/coupon/promotion-code-claim-actor";
 import type { CustomerActor } from "./actors/customer/customer-actor";
 import type { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
 import type { PlanActor } from "./actors/plan/plan-actor";
 import type { SubscriptionActor } from "./actors/subscription/subscription-actor";
+import type { TaxRateActor } from "./actors/tax-rate/tax-rate-actor";
 import type { TestClockActor } from "./actors/test-clock/test-clock-actor";
 import type { MetricsShard } from "./admin/metrics/metrics-shard";
 import type { EmailMessage, EventMessage, WebhookMessage } from "./notifications/messages";
@@ -21,6 +24,11 @@ export interface Env {
   IDEMPOTENCY_KEYS: DurableObjectNamespace<IdempotencyKeyActor>;
   /** Shards pacing card charges under the gateway's rate limit (src/payments/charge-pacing.ts). */
   CHARGE_PACERS: DurableObjectNamespace<ChargePacerActor>;
+  /** One actor per coupon, holding its promotion codes and counting its redemptions (issue 17). */
+  COUPONS: DurableObjectNamespace<CouponActor>;
+  /** One actor per lower-cased promotion code: which coupon holds it (codes are unique). */
+  PROMOTION_CODE_CLAIMS: DurableObjectNamespace<PromotionCodeClaimActor>;
+  TAX_RATES: DurableObjectNamespace<TaxRateActor>;
   BILLIFY_KV: KVNamespace;
   EVENTS_QUEUE: Queue<EventMessage>;
   WEBHOOKS_QUEUE: Queue<WebhookMessage>;

@@ -6,7 +6,7 @@ import { encodeTime } from "ulid";
  * to an actor (a subscription's invoices) reuse the owner's routing key, so an invoice id
  * routes to its subscription without a lookup.
  */
-export type IdPrefix = "plan" | "cus" | "sub" | "in" | "il" | "pay" | "evt" | "clock" | "we";
+export type IdPrefix = "plan" | "cus" | "sub" | "in" | "il" | "pay" | "evt" | "clock" | "we" | "co" | "promo" | "txr";
 
 const ULID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -62,4 +62,14 @@ export function planActorName(planId: string): string | null {
   const key = routingKeyOf(planId, "plan");
   if (key) return key;
   return CUSTOM_PLAN_ID.test(planId) ? `custom:${planId}` : null;
+}
+
+/**
+ * The actor of a coupon: its routing key, or for a client-chosen id (`spring-25`) a key derived
+ * from it. Its promotion codes carry the same key (`promo_<time><key>`), so they route to it.
+ */
+export async function couponActorName(couponId: string): Promise<string | null> {
+  const key = routingKeyOf(couponId, "co");
+  if (key) return key;
+  return CUSTOM_PLAN_ID.test(couponId) ? routingKeyFromIdempotencyKey("coupon", couponId) : null;
 }

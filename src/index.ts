@@ -5,10 +5,13 @@ import type { Env } from "./env";
 import { handleQueue } from "./notifications/consumer";
 
 export { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
+export { CouponActor } from "./actors/coupon/coupon-actor";
+export { PromotionCodeClaimActor } from "./actors/coupon/promotion-code-claim-actor";
 export { CustomerActor } from "./actors/customer/customer-actor";
 export { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
 export { PlanActor } from "./actors/plan/plan-actor";
 export { SubscriptionActor } from "./actors/subscription/subscription-actor";
+export { TaxRateActor } from "./actors/tax-rate/tax-rate-actor";
 export { TestClockActor } from "./actors/test-clock/test-clock-actor";
 export { MetricsShard } from "./admin/metrics/metrics-shard";
 export { WebhookEndpointsActor } from "./notifications/webhooks/endpoints-actor";

@@ -7,12 +7,14 @@ import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { registerErrorSchemas } from "./openapi-errors";
 import { adminRoutes } from "./routes/admin";
+import { couponRoutes } from "./routes/coupons";
 import { customerRoutes } from "./routes/customers";
 import { invoiceRoutes } from "./routes/invoices";
 import { notificationAdminRoutes } from "./routes/notifications-admin";
 import { planRoutes } from "./routes/plans";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { subscriptionRoutes } from "./routes/subscriptions";
+import { taxRateRoutes } from "./routes/tax-rates";
 import { testClockRoutes } from "./routes/test-clocks";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints";
 import { validationError } from "./validation";
@@ -62,6 +64,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", stripeWebhookRoutes());
   app.route("/", webhookEndpointRoutes());
   app.route("/", notificationAdminRoutes());
+  app.route("/", couponRoutes());
+  app.route("/", taxRateRoutes());
   registerErrorSchemas(app.openAPIRegistry);
   return app;
 }

@@ -33,6 +33,8 @@ export interface Discount {
   start: Instant;
   /** null: forever, or a `once` discount not used yet. */
   end: Instant | null;
+  /** The coupon's redemption that gave it (its key at the coupon) and the coupon's count then. */
+  redemption: { key: string; timesRedeemed: number } | null;
 }
 
 /** One discount on one line: positive reduces the line; a credit for unused time carries a negative one. */
@@ -45,12 +47,17 @@ export interface LineDiscount {
  * Rule 13b: a new discount starting at `start`. `repeating`: end = start + n months by rule 1's
  * calendar (day clamped, same time of day); `forever` and `once` (until used): no end yet.
  */
-export function startDiscount(coupon: Coupon, promotionCode: string | null, start: Instant): Discount {
+export function startDiscount(
+  coupon: Coupon,
+  promotionCode: string | null,
+  start: Instant,
+  redemption: Discount["redemption"] = null,
+): Discount {
   const end =
     coupon.duration === "repeating" && coupon.durationInMonths !== null
       ? periodStart(start, { interval: "month", intervalCount: coupon.durationInMonths }, 1)
       : null;
-  return { coupon, promotionCode, start, end };
+  return { coupon, promotionCode, start, end, redemption };
 }
 
 /** Whether an invoice created at `at` takes the discount: start ≤ at < end. */

@@ -2,6 +2,8 @@ import type { ChangeInput } from "./change";
 import { changeSubscription } from "./change";
 import type { Decided, Decision, Ledger } from "./decision";
 import { DecisionBuilder, refuse } from "./decision";
+import type { Discount } from "./discount";
+import { currentDiscount } from "./discount";
 import type { DraftLine } from "./proration";
 import type { StartInput, SubscriptionState, Transition } from "./subscription";
 import {
@@ -13,6 +15,7 @@ import {
   startSubscription,
   TRIAL_WILL_END_NOTICE,
 } from "./subscription";
+import type { TaxRateTerms } from "./tax";
 import type { Instant } from "./time";
 import { toIso } from "./time";
 
@@ -186,4 +189,29 @@ export function rolledForward(ledger: Ledger, now: Instant): Ledger {
     pending = [];
   }
   return { ...ledger, state, pending };
+}
+
+/**
+ * Rule 13b: applies `discount` (replacing any other, which ends now) or, with null, ends the
+ * current one now. Emits subscription.updated; ending none changes nothing.
+ */
+export function decideDiscount(ledger: Ledger, discount: Discount | null, now: Instant): Decided {
+  const { state } = ledger;
+  if (isEnded(state.status)) return refuse("subscription_ended", `the subscription is ${state.status}`);
+  const current = currentDiscount(state.discount, now);
+  const b = new DecisionBuilder(ledger);
+  if (discount === null && current === null) return { ok: true, decision: b.decision };
+  b.state = { ...state, discount: discount ?? { ...current!, end: now } };
+  b.emitSubscription("subscription.updated");
+  return { ok: true, decision: b.decision };
+}
+
+/** Rule 16: the rates of every invoice from now on (no proration). Emits subscription.updated. */
+export function decideTaxRates(ledger: Ledger, taxRates: TaxRateTerms[]): Decided {
+  const { state } = ledger;
+  if (isEnded(state.status)) return refuse("subscription_ended", `the subscription is ${state.status}`);
+  const b = new DecisionBuilder(ledger);
+  b.state = { ...state, taxRates };
+  b.emitSubscription("subscription.updated");
+  return { ok: true, decision: b.decision };
 }

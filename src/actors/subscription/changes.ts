@@ -1,6 +1,8 @@
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import type { Decided, Ledger } from "../../domain/decision";
+import { finalizeTotals } from "../../domain/invoice";
 import { decideChange, rolledForward } from "../../domain/lifecycle";
+import { priceLines } from "../../domain/pricing";
 import type { PlanTerms } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { Outcome } from "../../errors";
@@ -10,7 +12,7 @@ import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { loadLedger, persist } from "./persist";
 import { activePlan } from "./plan-terms";
-import { draftLineView, subscriptionView } from "./views";
+import { adjustmentsView, draftLineView, subscriptionView } from "./views";
 
 /**
  * Changes plan or quantity. The answer carries `invoice` when the change issued one, as it
@@ -64,14 +66,18 @@ export async function previewChange(
   if (!decided.ok) return failure(400, decided.error.code, decided.error.message, decided.error.param);
   const { decision } = decided;
   const invoice = decision.issue[0];
-  const lines = invoice ? invoice.lines : decision.pendingAdded;
+  // Lines left pending are priced as an invoice made now would price them (rules 13, 16).
+  const lines = invoice ? invoice.lines : priceLines(decision.pendingAdded, decision.state, now);
+  const totals = finalizeTotals(lines, 0);
   return ok({
     object: "change_preview",
     subscription: id,
     currency: record.state.plan.currency,
     lines: lines.map((l, i) => draftLineView(l, `il_preview_${i + 1}`)),
     invoiced_now: invoice !== undefined,
-    total: lines.reduce((sum, l) => sum + l.amount, 0),
+    subtotal: totals.subtotal,
+    ...adjustmentsView(lines),
+    total: totals.total,
   });
 }
 

@@ -143,6 +143,9 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
     `ALTER TABLE pending_line ADD COLUMN carried_discount TEXT`,
     `ALTER TABLE invoice ADD COLUMN total_discount INTEGER NOT NULL DEFAULT 0`,
     `ALTER TABLE invoice ADD COLUMN tax INTEGER NOT NULL DEFAULT 0`,
+    // Each coupon redemption this subscription applied ('applied') or, asked by the coupon
+    // before it did, gave up ('abandoned': it may never apply it after).
+    `CREATE TABLE redemption (key TEXT PRIMARY KEY, outcome TEXT NOT NULL) WITHOUT ROWID`,
   ],
 ];
 
@@ -191,4 +194,5 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      on_request INTEGER NOT NULL DEFAULT 0, refund_reference TEXT) WITHOUT ROWID`,
   `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
   `CREATE TABLE event_batch (seq INTEGER PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL)`,
+  `CREATE TABLE redemption (key TEXT PRIMARY KEY, outcome TEXT NOT NULL) WITHOUT ROWID`,
 ];

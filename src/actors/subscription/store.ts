@@ -24,6 +24,8 @@ export interface SubscriptionRecord {
   metadata: Record<string, string>;
   created: Instant;
   version: number;
+  /** On a test clock: the time it last passed the subscription (its creation before that). */
+  clockTime: Instant | null;
 }
 
 export interface InvoiceRow {
@@ -184,6 +186,7 @@ export class SubscriptionStore {
       metadata: JSON.parse(r.metadata as string) as Record<string, string>,
       created: r.created as number,
       version: r.version as number,
+      clockTime: r.test_clock ? ((r.clock_time as number | null) ?? (r.created as number)) : null,
       state: {
         plan: {
           id: r.plan_id as string,
@@ -213,7 +216,7 @@ export class SubscriptionStore {
 
   /** A new subscription, its state included, in one row written (version 1). */
   insert(
-    record: Omit<SubscriptionRecord, "version" | "latestInvoice" | "state"> & {
+    record: Omit<SubscriptionRecord, "version" | "latestInvoice" | "state" | "clockTime"> & {
       state: SubscriptionState;
       paymentDetails: VersionedPaymentDetails;
     },
@@ -433,6 +436,25 @@ export class SubscriptionStore {
 
   clearPending(): void {
     this.query("DELETE FROM pending_line");
+  }
+
+  // ---- coupon redemptions (coupon-actor.ts) -------------------------------------------
+
+  /** 'applied', 'abandoned', or null when this subscription has not heard of the redemption. */
+  redemption(key: string): "applied" | "abandoned" | null {
+    return (
+      this.query<{ outcome: "applied" | "abandoned" }>("SELECT outcome FROM redemption WHERE key = ?", key)[0]
+        ?.outcome ?? null
+    );
+  }
+
+  recordRedemption(key: string, outcome: "applied" | "abandoned"): void {
+    this.query("INSERT INTO redemption (key, outcome) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", key, outcome);
+  }
+
+  /** Whether any invoice of this subscription was paid something (first_time_transaction). */
+  hasPaidInvoice(): boolean {
+    return this.query("SELECT 1 FROM invoice WHERE amount_paid > 0 LIMIT 1").length > 0;
   }
 
   // ---- jobs --------------------------------------------------------------------------

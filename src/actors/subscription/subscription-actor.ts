@@ -4,6 +4,7 @@ import { mirrorSubscription } from "../../admin/subscription-mirror";
 import type { Config } from "../../config";
 import { loadConfig } from "../../config";
 import type { ListPage } from "../../contract/common";
+import type { DiscountApply } from "../../contract/discount";
 import type { Invoice, Payment } from "../../contract/invoice";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import { renewalOffsetMs } from "../../domain/spread";
@@ -19,6 +20,7 @@ import { testClockStub } from "../stubs";
 import * as changes from "./changes";
 import * as collection from "./collection";
 import type { RequestContext, VersionedPaymentDetails } from "./context";
+import * as discounts from "./discounts";
 import { EventLog } from "./event-log";
 import * as invoicing from "./invoicing";
 import * as jobs from "./jobs";
@@ -120,6 +122,31 @@ export class SubscriptionActor extends Actor {
 
   async create(id: string, input: CreateSubscriptionInput, idem: Idempotency | null): Promise<Outcome<Subscription>> {
     return lifecycle.createSubscription(this.context, id, input, idem);
+  }
+
+  // ---- discounts and tax rates (discounts.ts) ----------------------------------------
+
+  async applyDiscount(id: string, body: DiscountApply, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+    return discounts.applyDiscount(this.context, id, body, idem);
+  }
+
+  async removeDiscount(id: string): Promise<Outcome<Subscription>> {
+    return discounts.removeDiscount(this.context, id);
+  }
+
+  async setTaxRates(id: string, taxRateIds: string[], idem: Idempotency | null): Promise<Outcome<Subscription>> {
+    return discounts.setTaxRates(this.context, id, taxRateIds, idem);
+  }
+
+  /** A coupon's question about a redemption left in doubt (coupon-actor.ts): applied here, or never. */
+  async settleRedemption(key: string): Promise<boolean> {
+    if (!this.exists) return false;
+    return discounts.settleRedemption(this.context, key);
+  }
+
+  /** Whether any of its invoices was paid something (a promotion code's first_time_transaction). */
+  async hasPaidInvoice(): Promise<boolean> {
+    return this.exists && this.store.load() !== null && this.store.hasPaidInvoice();
   }
 
   async change(id: string, body: SubscriptionChange, idem: Idempotency | null): Promise<Outcome<Subscription>> {

@@ -6,7 +6,7 @@ import { toIso } from "../../domain/time";
 import { upcomingNoticeAt } from "../../domain/upcoming";
 import type { BillingContext } from "./context";
 import { loadLedger } from "./persist";
-import { draftLineView } from "./views";
+import { adjustmentsView, draftLineView } from "./views";
 
 // `invoice.upcoming` (API.md §6): a job on the subscription's own alarm (or its test clock),
 // `BILLIFY_UPCOMING_DAYS` before each renewal. The job is kept in step with the state after
@@ -28,6 +28,9 @@ export interface UpcomingInvoice {
   period_end: string;
   lines: Invoice["lines"];
   subtotal: number;
+  total_discount_amounts: Invoice["total_discount_amounts"];
+  tax: number;
+  total_tax_amounts: Invoice["total_tax_amounts"];
   total: number;
   credit_applied: number;
   amount_due: number;
@@ -96,6 +99,7 @@ export function upcomingInvoice(ctx: BillingContext): UpcomingInvoice | null {
     period_end: toIso(invoice.period.end),
     lines: invoice.lines.map((l, i) => draftLineView(l, `il_upcoming_${i + 1}`)),
     subtotal: invoice.totals.subtotal,
+    ...adjustmentsView(invoice.lines),
     total: invoice.totals.total,
     credit_applied: invoice.totals.creditApplied,
     amount_due: invoice.totals.amountDue,
