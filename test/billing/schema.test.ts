@@ -5,7 +5,7 @@ import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "../../src/actors/customer/
 import { EventLog } from "../../src/actors/subscription/event-log";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "../../src/actors/subscription/schema";
 
-const TABLES = ["subscription", "invoice", "invoice_line", "pending_line", "job", "payment", "event_batch"];
+const TABLES = ["subscription", "invoice", "invoice_line", "pending_line", "job", "payment", "event_batch", "redemption"];
 /** Every actor has it before its migrations run (src/actors/actor.ts); v8 moves a key in it. */
 const META = "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID";
 
@@ -42,7 +42,7 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([31, 18, 10, 9, 3, 17, 3]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([34, 20, 12, 10, 3, 17, 3, 2]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
   });
 
