@@ -1,4 +1,4 @@
-import { ApiError } from "../errors";
+import { ApiError } from "../contract/errors";
 
 /**
  * One page of a KV index, newest first. The cursor we hand out wraps KV's with the prefix it

@@ -1,9 +1,9 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { Idempotency } from "../actors/actor";
-import type { Outcome } from "../errors";
-import { ApiError } from "../errors";
+import type { Outcome } from "../contract/errors";
+import { ApiError } from "../contract/errors";
+import type { Idempotency } from "../contract/idempotency";
 import type { AppEnv } from "./context";
 import { errorResponses } from "./openapi-errors";
 import { parseRequestPart } from "./validation";

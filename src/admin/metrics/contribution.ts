@@ -1,5 +1,5 @@
-import type { SubscriptionRecord } from "../../actors/subscription/store";
 import { monthlyRecurringRevenue } from "../../domain/mrr";
+import type { SubscriptionRecord } from "../../domain/subscription-record";
 
 /** What one subscription adds to the metrics, at one version of it. */
 export interface Contribution {

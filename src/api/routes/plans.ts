@@ -1,12 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { PLAN_LIST_PREFIX } from "../../actors/plan/plan-catalog";
 import { planStub } from "../../actors/stubs";
 import type { ListPage } from "../../contract/common";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
+import { ApiError } from "../../contract/errors";
 import type { Plan as PlanType } from "../../contract/plan";
 import { Plan, PlanCreate, PlanUpdate, PRICE_TERMS } from "../../contract/plan";
-import { ApiError } from "../../errors";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
+import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
+import { PLAN_LIST_PREFIX } from "../../lib/plan-catalog";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 

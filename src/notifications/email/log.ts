@@ -1,4 +1,4 @@
-import type { Env } from "../../env";
+import type { PlatformEnv } from "../../lib/env";
 
 /** One email as `GET /v1/admin/emails` lists it (API.md §3), newest first. */
 export interface EmailView {
@@ -25,6 +25,6 @@ export function emailLogKey(sentMs: number, eventId: string): string {
   return `${EMAIL_LOG_PREFIX}${String(9_999_999_999_999 - sentMs).padStart(13, "0")}/${eventId}`;
 }
 
-export async function logEmail(env: Env, sentMs: number, email: EmailView): Promise<void> {
+export async function logEmail(env: Pick<PlatformEnv, "BILLIFY_KV">, sentMs: number, email: EmailView): Promise<void> {
   await env.BILLIFY_KV.put(emailLogKey(sentMs, email.event), JSON.stringify(email));
 }

@@ -1,6 +1,6 @@
+import type { Env } from "../actors/env";
 import { customerStub } from "../actors/stubs";
-import type { Env } from "../env";
-import type { QueueMessage } from "./messages";
+import type { QueueMessage } from "../contract/messages";
 
 /** One message the queues gave up on, as `GET /v1/admin/dead_letters` lists it (newest first). */
 export interface DeadLetterView {

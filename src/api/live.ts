@@ -1,7 +1,7 @@
 import type { Lobby } from "partyserver";
 import { routePartykitRequest } from "partyserver";
-import type { Env } from "../env";
-import { routingKeyOf } from "../ids";
+import type { Env } from "../actors/env";
+import { routingKeyOf } from "../lib/ids";
 
 /**
  * Live updates of the dashboard's subscription page: the browser opens partyserver's

@@ -1,13 +1,13 @@
-import type { Idempotency } from "../../actors/actor";
-import { Actor } from "../../actors/actor";
 import type { ListPage } from "../../contract/common";
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
 import type { WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate } from "../../contract/webhook-endpoint";
 import { toIso } from "../../domain/time";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
-import { routingKeyOf } from "../../ids";
-import { ENDPOINTS_KEY, type EndpointSnapshot } from "./snapshot";
+import { routingKeyOf } from "../../lib/ids";
+import { ENDPOINTS_KEY, type EndpointSnapshot } from "../../notifications/webhooks/snapshot";
+import type { Idempotency } from "../actor";
+import { Actor } from "../actor";
 
 /** API.md §6: an endpoint whose deliveries have all failed for 3 days is disabled. */
 export const DISABLE_AFTER_MS = 3 * 86_400_000;
