@@ -4,6 +4,7 @@ import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
 import type { WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate } from "../../contract/webhook-endpoint";
 import { toIso } from "../../domain/time";
+import { hex } from "../../lib/bytes";
 import { routingKeyOf } from "../../lib/ids";
 import { ENDPOINTS_KEY, type EndpointSnapshot } from "../../notifications/webhooks/snapshot";
 import type { Idempotency } from "../actor";
@@ -222,5 +223,5 @@ export class WebhookEndpointsActor extends Actor {
 }
 
 function randomHex(bytes: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(crypto.getRandomValues(new Uint8Array(bytes)));
 }
