@@ -1,5 +1,6 @@
-import type { Env } from "../env";
-import { couponActorName, planActorName, routingKeyOf } from "../ids";
+import { couponActorName, planActorName, routingKeyOf } from "../lib/ids";
+import { ENDPOINTS_ACTOR } from "../notifications/webhooks/snapshot";
+import type { Env } from "./env";
 
 /**
  * Stubs for each actor, addressed by name without a lookup. Each returns null for an id
@@ -50,4 +51,9 @@ export function promotionCodeClaimStub(env: Env, code: string) {
 export function taxRateStub(env: Env, taxRateId: string) {
   const key = routingKeyOf(taxRateId, "txr");
   return key ? env.TAX_RATES.getByName(key) : null;
+}
+
+/** The webhook endpoints singleton (on the write path only: routes, failure-state changes). */
+export function endpointsStub(env: Env) {
+  return env.WEBHOOK_ENDPOINTS.getByName(ENDPOINTS_ACTOR);
 }

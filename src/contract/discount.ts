@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { Coupon as CouponTerms, Discount as DiscountRecord } from "../domain/discount";
 import { toIso } from "../domain/time";
-import { CUSTOM_PLAN_ID } from "../ids";
 import { Currency, Metadata, Timestamp } from "./common";
+import { CUSTOM_PLAN_ID } from "./plan";
 
 // Coupons, promotion codes and a subscription's discount (API.md §7 as docs/billing-rules.md rule 13 states it).
 

@@ -5,7 +5,16 @@ import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "../../src/actors/customer/
 import { EventLog } from "../../src/actors/subscription/event-log";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "../../src/actors/subscription/schema";
 
-const TABLES = ["subscription", "invoice", "invoice_line", "pending_line", "job", "payment", "event_batch", "redemption"];
+const TABLES = [
+  "subscription",
+  "invoice",
+  "invoice_line",
+  "pending_line",
+  "job",
+  "payment",
+  "event_batch",
+  "redemption",
+];
 /** Every actor has it before its migrations run (src/actors/actor.ts); v8 moves a key in it. */
 const META = "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID";
 

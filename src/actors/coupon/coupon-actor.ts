@@ -9,16 +9,16 @@ import type {
   PromotionCodeUpdate,
 } from "../../contract/discount";
 import { couponView } from "../../contract/discount";
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
 import type { Coupon as CouponTerms } from "../../domain/discount";
 import type { PromotionCodeTerms, RedemptionRequest } from "../../domain/redemption";
 import { couponValidity, redemptionRefusal } from "../../domain/redemption";
 import { instantFromMillis, toIso } from "../../domain/time";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
+import { couponListKey, promotionCodeListKey } from "../../lib/discount-catalog";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { promotionCodeClaimStub, subscriptionStub } from "../stubs";
-import { couponListKey, promotionCodeListKey } from "./catalog";
 
 /** A redemption unconfirmed this long is settled by asking its subscription (alarm). */
 export const RESERVATION_CHECK_MS = 30_000;

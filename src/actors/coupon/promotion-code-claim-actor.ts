@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../env";
+import type { Env } from "../env";
 
 export type Claim = { ok: true } | { ok: false; heldBy: string };
 

@@ -1,11 +1,11 @@
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
 import type { TaxRate, TaxRateCreate, TaxRateUpdate } from "../../contract/tax-rate";
 import { instantFromMillis, toIso } from "../../domain/time";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
+import { taxRateListKey } from "../../lib/discount-catalog";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
-import { taxRateListKey } from "../coupon/catalog";
 
 interface TaxRateRow {
   id: string;

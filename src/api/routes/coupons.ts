@@ -1,5 +1,4 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { COUPON_LIST_PREFIX, PROMOTION_CODE_LIST_PREFIX } from "../../actors/coupon/catalog";
 import { couponStub, promotionCodeClaimStub, promotionCodeStub } from "../../actors/stubs";
 import type { ListPage } from "../../contract/common";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
@@ -13,10 +12,11 @@ import {
   PromotionCodeCreate,
   PromotionCodeUpdate,
 } from "../../contract/discount";
+import { ApiError } from "../../contract/errors";
 import type { Coupon as CouponTerms } from "../../domain/discount";
 import { parseIso } from "../../domain/time";
-import { ApiError } from "../../errors";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
+import { COUPON_LIST_PREFIX, PROMOTION_CODE_LIST_PREFIX } from "../../lib/discount-catalog";
+import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import { listFromKv } from "../kv-list";

@@ -1,9 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { TAX_RATE_LIST_PREFIX } from "../../actors/coupon/catalog";
 import { taxRateStub } from "../../actors/stubs";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
 import { TAX_RATE_TERMS, TaxRate, TaxRateCreate, TaxRateUpdate } from "../../contract/tax-rate";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
+import { TAX_RATE_LIST_PREFIX } from "../../lib/discount-catalog";
+import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import { listFromKv } from "../kv-list";

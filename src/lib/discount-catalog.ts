@@ -1,3 +1,5 @@
+import { invertedMs as inverted } from "./kv-keys";
+
 /**
  * The coupon and promotion-code listings in KV (a read model, like the plan catalog): one key
  * per object, newest first by an inverted creation time in ms, then by id. Each coupon's actor
@@ -6,8 +8,6 @@
 export const COUPON_LIST_PREFIX = "coupons/";
 export const PROMOTION_CODE_LIST_PREFIX = "promotion_codes/";
 export const TAX_RATE_LIST_PREFIX = "tax_rates/";
-
-const inverted = (createdMs: number) => String(99_999_999_999_999 - createdMs).padStart(14, "0");
 
 export function couponListKey(couponId: string, createdMs: number): string {
   return `${COUPON_LIST_PREFIX}${inverted(createdMs)}/${couponId}`;
