@@ -273,6 +273,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscriptions/{id}/discount": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a coupon or promotion code, replacing any discount
+         * @description Rule 13a is checked now: a refusal is 400 coupon_invalid or promotion_code_invalid, naming the reason.
+         */
+        post: operations["applySubscriptionDiscount"];
+        /** End the subscription's discount now */
+        delete: operations["deleteSubscriptionDiscount"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/tax_rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set the tax rates of every invoice from now on */
+        post: operations["setSubscriptionTaxRates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subscriptions/{id}/preview_change": {
         parameters: {
             query?: never;
@@ -614,6 +652,130 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List coupons, newest first
+         * @description Read from the KV index: eventually consistent.
+         */
+        get: operations["listCoupons"];
+        put?: never;
+        /** Create a coupon */
+        post: operations["createCoupon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/coupons/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a coupon */
+        get: operations["getCoupon"];
+        put?: never;
+        post?: never;
+        /** Delete a coupon: no new redemptions; discounts already given stay */
+        delete: operations["deleteCoupon"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a coupon's name or metadata
+         * @description A coupon's terms never change: create a new coupon instead.
+         */
+        patch: operations["updateCoupon"];
+        trace?: never;
+    };
+    "/v1/promotion_codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List promotion codes, newest first
+         * @description `code` (case-insensitive) and `coupon` are answered by the coupon's actor (strongly consistent); otherwise read from the KV index (eventually consistent).
+         */
+        get: operations["listPromotionCodes"];
+        put?: never;
+        /** Create a promotion code for a coupon */
+        post: operations["createPromotionCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/promotion_codes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a promotion code */
+        get: operations["getPromotionCode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update a promotion code's active flag or metadata */
+        patch: operations["updatePromotionCode"];
+        trace?: never;
+    };
+    "/v1/tax_rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tax rates, newest first
+         * @description Read from the KV index: eventually consistent.
+         */
+        get: operations["listTaxRates"];
+        put?: never;
+        /** Create a tax rate */
+        post: operations["createTaxRate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tax_rates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a tax rate */
+        get: operations["getTaxRate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update a tax rate's display name, active flag or metadata
+         * @description A rate's terms never change: create a new rate instead.
+         */
+        patch: operations["updateTaxRate"];
         trace?: never;
     };
 }
@@ -1078,6 +1240,9 @@ export interface components {
              */
             ended_at: string | null;
             credit_balance: number;
+            discount: components["schemas"]["Discount"];
+            /** @description Tax rate ids of every invoice from now on. */
+            default_tax_rates: string[];
             currency: string;
             latest_invoice: string | null;
             test_clock: string | null;
@@ -1103,6 +1268,11 @@ export interface components {
                 currency: string;
                 lines: components["schemas"]["InvoiceLine"][];
                 subtotal: number;
+                total_discount_amounts: components["schemas"]["DiscountAmount"][];
+                /** @description Every tax amount, inclusive and exclusive. */
+                tax: number;
+                total_tax_amounts: components["schemas"]["TaxAmount"][];
+                /** @description subtotal − discounts + exclusive tax. */
                 total: number;
                 credit_applied: number;
                 amount_due: number;
@@ -1156,6 +1326,58 @@ export interface components {
                 test_clock: string | null;
             } | null;
         };
+        /** @description The discount in force, or null (also once it ended). */
+        Discount: {
+            /** @enum {string} */
+            object: "discount";
+            coupon: components["schemas"]["Coupon"];
+            promotion_code: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            end: string | null;
+        } | null;
+        Coupon: {
+            id: string;
+            /** @enum {string} */
+            object: "coupon";
+            name: string | null;
+            percent_off: number | null;
+            amount_off: number | null;
+            currency: string | null;
+            /** @enum {string} */
+            duration: "once" | "repeating" | "forever";
+            duration_in_months: number | null;
+            max_redemptions: number | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            redeem_by: string | null;
+            applies_to: {
+                plans: string[];
+            } | null;
+            times_redeemed: number;
+            valid: boolean;
+            metadata: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+        };
         InvoiceLine: {
             id: string;
             /** @enum {string} */
@@ -1178,6 +1400,17 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             period_end: string;
+            discount_amounts: components["schemas"]["DiscountAmount"][];
+            tax_amounts: components["schemas"]["TaxAmount"][];
+        };
+        DiscountAmount: {
+            coupon: string;
+            amount: number;
+        };
+        TaxAmount: {
+            tax_rate: string;
+            inclusive: boolean;
+            amount: number;
         };
         InvoiceList: {
             /** @enum {string} */
@@ -1198,6 +1431,11 @@ export interface components {
             currency: string;
             lines: components["schemas"]["InvoiceLine"][];
             subtotal: number;
+            total_discount_amounts: components["schemas"]["DiscountAmount"][];
+            /** @description Every tax amount, inclusive and exclusive. */
+            tax: number;
+            total_tax_amounts: components["schemas"]["TaxAmount"][];
+            /** @description subtotal − discounts + exclusive tax. */
             total: number;
             credit_applied: number;
             amount_due: number;
@@ -1288,6 +1526,11 @@ export interface components {
              */
             billing_cycle_anchor?: string;
             metadata?: components["schemas"]["Metadata"];
+            /** @description A coupon id: a discount from the start. */
+            coupon?: string;
+            /** @description A promotion code id (promo_…): a discount from the start. */
+            promotion_code?: string;
+            default_tax_rates?: string[];
         };
         SubscriptionChange: {
             plan?: string;
@@ -1298,6 +1541,14 @@ export interface components {
              */
             proration_behavior?: "create_prorations" | "always_invoice" | "none";
         };
+        DiscountApply: {
+            coupon?: string;
+            promotion_code?: string;
+        };
+        SubscriptionTaxRates: {
+            /** @description 0–5 tax rate ids, in order. */
+            default_tax_rates: string[];
+        };
         ChangePreview: {
             /** @enum {string} */
             object: "change_preview";
@@ -1307,6 +1558,11 @@ export interface components {
             /** @description True when the change would issue an invoice at once. */
             invoiced_now: boolean;
             /** @description The sum of the lines the change makes. */
+            subtotal: number;
+            total_discount_amounts: components["schemas"]["DiscountAmount"][];
+            tax: number;
+            total_tax_amounts: components["schemas"]["TaxAmount"][];
+            /** @description subtotal − discounts + exclusive tax, as the invoice that bills these lines will show. */
             total: number;
         };
         SubscriptionCancel: {
@@ -1527,6 +1783,168 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             created: string;
+        };
+        CouponCreate: {
+            /**
+             * @description Optional client-chosen id; otherwise co_<ULID>.
+             * @example spring-25
+             */
+            id?: string;
+            name?: string;
+            /** @example 25 */
+            percent_off?: number;
+            amount_off?: number;
+            /**
+             * @description Lowercase ISO 4217 code; amounts are in its minor unit (cents for usd, yen for jpy).
+             * @example usd
+             */
+            currency?: string;
+            /**
+             * @default once
+             * @enum {string}
+             */
+            duration?: "once" | "repeating" | "forever";
+            duration_in_months?: number;
+            max_redemptions?: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            redeem_by?: string;
+            applies_to?: {
+                plans: string[];
+            };
+            metadata?: components["schemas"]["Metadata"];
+        };
+        CouponList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["Coupon"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        /** @description A coupon's terms never change: only name and metadata. */
+        CouponUpdate: {
+            name?: string;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        DeletedCoupon: components["schemas"]["Coupon"] & {
+            /** @enum {boolean} */
+            deleted: true;
+        };
+        PromotionCode: {
+            id: string;
+            /** @enum {string} */
+            object: "promotion_code";
+            code: string;
+            coupon: string;
+            active: boolean;
+            customer: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            expires_at: string | null;
+            max_redemptions: number | null;
+            times_redeemed: number;
+            restrictions: {
+                first_time_transaction: boolean;
+                minimum_amount: number | null;
+                minimum_amount_currency: string | null;
+            };
+            metadata: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+        };
+        PromotionCodeCreate: {
+            coupon: string;
+            /** @example LAUNCH50 */
+            code: string;
+            /** @default true */
+            active?: boolean;
+            customer?: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            expires_at?: string;
+            max_redemptions?: number;
+            restrictions?: {
+                /** @default false */
+                first_time_transaction?: boolean;
+                minimum_amount?: number;
+                /**
+                 * @description Lowercase ISO 4217 code; amounts are in its minor unit (cents for usd, yen for jpy).
+                 * @example usd
+                 */
+                minimum_amount_currency?: string;
+            };
+            metadata?: components["schemas"]["Metadata"];
+        };
+        PromotionCodeList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["PromotionCode"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        PromotionCodeUpdate: {
+            active?: boolean;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        TaxRate: {
+            id: string;
+            /** @enum {string} */
+            object: "tax_rate";
+            display_name: string;
+            percentage: number;
+            inclusive: boolean;
+            country: string | null;
+            jurisdiction: string | null;
+            active: boolean;
+            metadata: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+        };
+        TaxRateCreate: {
+            /** @example VAT */
+            display_name: string;
+            /** @example 20 */
+            percentage: number;
+            inclusive: boolean;
+            country?: string;
+            jurisdiction?: string;
+            /** @default true */
+            active?: boolean;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        TaxRateList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["TaxRate"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        /** @description A rate's terms (percentage, inclusive, country, jurisdiction) never change. */
+        TaxRateUpdate: {
+            display_name?: string;
+            active?: boolean;
+            metadata?: components["schemas"]["Metadata"];
         };
     };
     responses: never;
@@ -2699,6 +3117,270 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SubscriptionChange"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    applySubscriptionDiscount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscountApply"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    deleteSubscriptionDiscount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    setSubscriptionTaxRates: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionTaxRates"];
             };
         };
         responses: {
@@ -4706,6 +5388,913 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    listCoupons: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouponList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createCoupon: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CouponCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    getCoupon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    deleteCoupon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedCoupon"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    updateCoupon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CouponUpdate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    listPromotionCodes: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                code?: string;
+                coupon?: string;
+                active?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionCodeList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createPromotionCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromotionCodeCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionCode"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    getPromotionCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionCode"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    updatePromotionCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PromotionCodeUpdate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionCode"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    listTaxRates: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRateList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createTaxRate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaxRateCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRate"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    getTaxRate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRate"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    updateTaxRate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TaxRateUpdate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxRate"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
