@@ -6,6 +6,7 @@ import type { Coupon } from "../../src/domain/discount";
 import { currentDiscount, discountAppliesAt, lineDiscounts, startDiscount } from "../../src/domain/discount";
 import { finalizeTotals } from "../../src/domain/invoice";
 import { decideChange, decideInvoiceNow, decideRenewal, decideStart } from "../../src/domain/lifecycle";
+import { recurringAmount } from "../../src/domain/mrr";
 import { priceLines, totalDiscountAmounts, totalTaxAmounts } from "../../src/domain/pricing";
 import type { DraftLine } from "../../src/domain/proration";
 import type { PlanTerms, SubscriptionState } from "../../src/domain/subscription";
@@ -340,5 +341,31 @@ describe("invariants (property-based)", () => {
         },
       ),
     );
+  });
+});
+
+describe("MRR with a discount", () => {
+  const apr1 = at("2026-04-01T00:00:00Z");
+  const state = (c: Coupon | null): SubscriptionState => {
+    const s = accepted(
+      decideStart({ plan: plan("pro", 2000), quantity: 3, now: apr1, trialDays: 0, billingCycleAnchor: null }),
+    ).state;
+    return { ...s, discount: c ? startDiscount(c, null, apr1) : null };
+  };
+
+  it("lowers MRR by a forever discount and by a repeating one the next renewal still takes", () => {
+    expect(recurringAmount(state(null))).toBe(6000);
+    expect(recurringAmount(state(coupon({ percentOffHundredths: 2500, duration: "forever" })))).toBe(4500);
+    expect(
+      recurringAmount(state(coupon({ amountOff: 1000, currency: "usd", duration: "repeating", durationInMonths: 3 }))),
+    ).toBe(5000);
+  });
+
+  it("does not lower MRR by a once discount, nor by a repeating one ending before the next renewal", () => {
+    expect(recurringAmount(state(coupon({ percentOffHundredths: 5000, duration: "once" })))).toBe(6000);
+    // One month from Apr 1 ends May 1, the next renewal itself: that invoice is full price.
+    expect(
+      recurringAmount(state(coupon({ percentOffHundredths: 5000, duration: "repeating", durationInMonths: 1 }))),
+    ).toBe(6000);
   });
 });
