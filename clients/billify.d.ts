@@ -1271,7 +1271,7 @@ export interface components {
                 total_discount_amounts: components["schemas"]["DiscountAmount"][];
                 /** @description Every tax amount, inclusive and exclusive. */
                 tax: number;
-                total_tax_amounts: components["schemas"]["TaxAmount"][];
+                total_tax_amounts: components["schemas"]["TotalTaxAmount"][];
                 /** @description subtotal − discounts + exclusive tax. */
                 total: number;
                 credit_applied: number;
@@ -1412,6 +1412,10 @@ export interface components {
             inclusive: boolean;
             amount: number;
         };
+        TotalTaxAmount: components["schemas"]["TaxAmount"] & {
+            /** @description e.g. "VAT 20% (included)" */
+            display_name: string | null;
+        };
         InvoiceList: {
             /** @enum {string} */
             object: "list";
@@ -1434,7 +1438,7 @@ export interface components {
             total_discount_amounts: components["schemas"]["DiscountAmount"][];
             /** @description Every tax amount, inclusive and exclusive. */
             tax: number;
-            total_tax_amounts: components["schemas"]["TaxAmount"][];
+            total_tax_amounts: components["schemas"]["TotalTaxAmount"][];
             /** @description subtotal − discounts + exclusive tax. */
             total: number;
             credit_applied: number;
@@ -1561,7 +1565,7 @@ export interface components {
             subtotal: number;
             total_discount_amounts: components["schemas"]["DiscountAmount"][];
             tax: number;
-            total_tax_amounts: components["schemas"]["TaxAmount"][];
+            total_tax_amounts: components["schemas"]["TotalTaxAmount"][];
             /** @description subtotal − discounts + exclusive tax, as the invoice that bills these lines will show. */
             total: number;
         };

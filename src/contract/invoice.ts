@@ -9,6 +9,11 @@ export const TaxAmount = z
   .object({ tax_rate: z.string(), inclusive: z.boolean(), amount: z.number().int() })
   .openapi("TaxAmount");
 
+/** An invoice's sum for one rate, with the rate's label as it was when the subscription was given it. */
+export const TotalTaxAmount = TaxAmount.extend({
+  display_name: z.string().nullable().openapi({ description: 'e.g. "VAT 20% (included)"' }),
+}).openapi("TotalTaxAmount");
+
 export const InvoiceLine = z
   .object({
     id: z.string(),
@@ -39,7 +44,7 @@ export const Invoice = z
     subtotal: z.number().int(),
     total_discount_amounts: z.array(DiscountAmount),
     tax: z.number().int().openapi({ description: "Every tax amount, inclusive and exclusive." }),
-    total_tax_amounts: z.array(TaxAmount),
+    total_tax_amounts: z.array(TotalTaxAmount),
     total: z.number().int().openapi({ description: "subtotal − discounts + exclusive tax." }),
     credit_applied: z.number().int(),
     amount_due: z.number().int(),

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { Metadata, Timestamp } from "./common";
 import { Discount } from "./discount";
-import { DiscountAmount, Invoice, InvoiceLine, TaxAmount } from "./invoice";
+import { DiscountAmount, Invoice, InvoiceLine, TotalTaxAmount } from "./invoice";
 
 export const SubscriptionStatus = z.enum([
   "trialing",
@@ -99,7 +99,7 @@ export const ChangePreview = z
     subtotal: z.number().int().openapi({ description: "The sum of the lines the change makes." }),
     total_discount_amounts: z.array(DiscountAmount),
     tax: z.number().int(),
-    total_tax_amounts: z.array(TaxAmount),
+    total_tax_amounts: z.array(TotalTaxAmount),
     total: z.number().int().openapi({
       description: "subtotal − discounts + exclusive tax, as the invoice that bills these lines will show.",
     }),

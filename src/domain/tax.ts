@@ -8,12 +8,20 @@ export interface TaxRateTerms {
   /** Ten-thousandths of a percent (19.6 % is 196 000): four decimals, as the contract allows. */
   percentageMicros: number;
   inclusive: boolean;
+  /** What invoices and emails call it ("VAT"); copied with the terms. */
+  displayName?: string;
 }
 
 export interface LineTax {
   taxRate: string;
   inclusive: boolean;
   amount: number;
+}
+
+/** A rate's label: "VAT 20% (included)". */
+export function taxLabel(rate: TaxRateTerms): string {
+  const percent = `${rate.percentageMicros / 10_000}%`;
+  return `${rate.displayName ?? "Tax"} ${percent}${rate.inclusive ? " (included)" : ""}`;
 }
 
 const HUNDRED_PERCENT = 1_000_000n;

@@ -76,7 +76,7 @@ export async function previewChange(
     lines: lines.map((l, i) => draftLineView(l, `il_preview_${i + 1}`)),
     invoiced_now: invoice !== undefined,
     subtotal: totals.subtotal,
-    ...adjustmentsView(lines),
+    ...adjustmentsView(lines, decision.state.taxRates),
     total: totals.total,
   });
 }

@@ -226,6 +226,7 @@ export async function activeTaxRates(env: Env, ids: readonly string[]): Promise<
       id: rate.value.id,
       percentageMicros: Math.round(rate.value.percentage * 10_000),
       inclusive: rate.value.inclusive,
+      displayName: rate.value.display_name,
     });
   }
   return ok(terms);

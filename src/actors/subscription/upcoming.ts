@@ -99,7 +99,7 @@ export function upcomingInvoice(ctx: BillingContext): UpcomingInvoice | null {
     period_end: toIso(invoice.period.end),
     lines: invoice.lines.map((l, i) => draftLineView(l, `il_upcoming_${i + 1}`)),
     subtotal: invoice.totals.subtotal,
-    ...adjustmentsView(invoice.lines),
+    ...adjustmentsView(invoice.lines, record.state.taxRates),
     total: invoice.totals.total,
     credit_applied: invoice.totals.creditApplied,
     amount_due: invoice.totals.amountDue,

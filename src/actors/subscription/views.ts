@@ -7,7 +7,8 @@ import { amountRemaining } from "../../domain/invoice";
 import type { Billable } from "../../domain/pricing";
 import { totalDiscountAmounts, totalTaxAmounts } from "../../domain/pricing";
 import type { DraftLine } from "../../domain/proration";
-import type { LineTax } from "../../domain/tax";
+import type { LineTax, TaxRateTerms } from "../../domain/tax";
+import { taxLabel } from "../../domain/tax";
 import type { Instant } from "../../domain/time";
 import { instantFromMillis, toIso } from "../../domain/time";
 import type { InvoiceRow, LineRow, PaymentRow, SubscriptionRecord } from "./store";
@@ -56,13 +57,19 @@ const discountAmounts = (list: readonly LineDiscount[]) => list.map((d) => ({ co
 const taxAmounts = (list: readonly LineTax[]) =>
   list.map((t) => ({ tax_rate: t.taxRate, inclusive: t.inclusive, amount: t.amount }));
 
-/** An invoice's (or a preview's) sums per coupon and per rate, from its lines (rules 13d, 16). */
-export function adjustmentsView(lines: readonly Billable[]) {
+/**
+ * An invoice's (or a preview's) sums per coupon and per rate, from its lines (rules 13d, 16);
+ * a rate is labelled from the subscription's copy of it when it still has it.
+ */
+export function adjustmentsView(lines: readonly Billable[], rates: readonly TaxRateTerms[] = []) {
   const taxes = totalTaxAmounts(lines);
   return {
     total_discount_amounts: discountAmounts(totalDiscountAmounts(lines)),
     tax: taxes.reduce((sum, t) => sum + t.amount, 0),
-    total_tax_amounts: taxAmounts(taxes),
+    total_tax_amounts: taxAmounts(taxes).map((t) => {
+      const rate = rates.find((r) => r.id === t.tax_rate);
+      return { ...t, display_name: rate ? taxLabel(rate) : null };
+    }),
   };
 }
 
@@ -112,7 +119,10 @@ export function invoiceView(i: InvoiceRow, lines: LineRow[], r: SubscriptionReco
     currency: i.currency,
     lines: lines.map(lineView),
     subtotal: i.subtotal,
-    ...adjustmentsView(lines.map((l) => ({ ...storedLine(l), ...lineAdjustments(l) }))),
+    ...adjustmentsView(
+      lines.map((l) => ({ ...storedLine(l), ...lineAdjustments(l) })),
+      r.state.taxRates,
+    ),
     total: i.total,
     credit_applied: i.credit_applied,
     amount_due: i.amount_due,
