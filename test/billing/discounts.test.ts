@@ -34,7 +34,9 @@ describe("coupons and tax rates on invoices (rules 13, 16)", () => {
       discount_amounts: [{ coupon: coupon.id, amount: 250 }],
       tax_amounts: [{ tax_rate: vat.id, inclusive: false, amount: 150 }],
     });
-    expect(invoices[0].total_tax_amounts).toEqual([{ tax_rate: vat.id, inclusive: false, amount: 150 }]);
+    expect(invoices[0].total_tax_amounts).toEqual([
+      { tax_rate: vat.id, inclusive: false, amount: 150, display_name: "VAT 20%" },
+    ]);
     const after = await ok("GET", `/v1/subscriptions/${subscription.id}`);
     expect(after.discount).toBeNull();
     expect((await ok("GET", `/v1/coupons/${coupon.id}`)).times_redeemed).toBe(1);
