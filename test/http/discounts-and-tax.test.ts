@@ -1,5 +1,8 @@
+import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { api } from "./client";
+import { ADMIN_KEY, api, serviceUrl } from "./client";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 // Coupons, promotion codes and tax rates (rules 13 and 16) as a client sees them over real HTTP
 // against `wrangler dev`: the concurrency of redemptions, the discount window over renewals on
@@ -174,4 +177,38 @@ describe("discounts and tax over real HTTP", () => {
     const bad = await api("GET", "/v1/coupons?cursor=nope");
     expect([bad.status, bad.json.error.param]).toEqual([400, "cursor"]);
   });
+
+  it("shows an invoice's discount and tax in the admin dashboard (real Chromium)", async () => {
+    const vat = await call("POST", "/v1/tax_rates", { display_name: "VAT", percentage: 19, inclusive: false });
+    const coupon = await call("POST", "/v1/coupons", {
+      id: `dash-${Date.now().toString(36)}`,
+      percent_off: 10,
+      duration: "forever",
+    });
+    const { subscription } = await setup("2026-04-01T00:00:00Z", 2000, {
+      coupon: coupon.id,
+      default_tax_rates: [vat.id],
+    });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${serviceUrl()}/admin`);
+      await page.fill("#admin-key", ADMIN_KEY);
+      await page.click("#sign-in button[type=submit]");
+      await page
+        .waitForSelector("[data-testid=subscription-row], [data-testid=subscriptions]", { timeout: 20_000 })
+        .catch(() => {});
+      await page.evaluate(`location.hash = "#/subscriptions/${subscription.id}"`);
+      await page.waitForSelector("[data-testid=discount-row]", { timeout: 20_000 });
+      const discount = await page.textContent("[data-testid=discount-row]");
+      const tax = await page.textContent("[data-testid=tax-row]");
+      // 2000 − 200 = 1800; VAT 19 % of it = 342.
+      expect(discount).toContain(`Discount · ${coupon.id}`);
+      expect(discount).toContain("-$2.00");
+      expect(tax).toContain("VAT 19%");
+      expect(tax).toContain("$3.42");
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });

@@ -167,6 +167,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       field("Current period", when(sub.current_period_start) + " → " + when(sub.current_period_end)),
       field("Cancel at period end", sub.cancel_at_period_end ? "yes" : "no"), field("Credit balance", money(sub.credit_balance, sub.currency)),
       field("Test clock", sub.test_clock ? h("span.mono", null, sub.test_clock) : "—"), field("Created", when(sub.created)),
+      sub.discount ? field("Discount", h("span.mono", null, sub.discount.coupon.id + (sub.discount.end ? " until " + when(sub.discount.end) : ""))) : null,
       sub.ended_at ? field("Ended", when(sub.ended_at)) : null);
     var invoiceRows = [];
     invoices.forEach(function (inv, i) {
@@ -175,6 +176,12 @@ export const DASHBOARD_SCRIPT = String.raw`
         h("td.num", null, money(inv.amount_paid, inv.currency)), h("td.num", null, money(inv.amount_remaining, inv.currency))));
       inv.lines.forEach(function (line) {
         invoiceRows.push(h("tr.lines", null, h("td", { colspan: 4 }, line.description), h("td.num", null, money(line.amount, inv.currency)), h("td", { colspan: 2 }, line.type)));
+      });
+      (inv.total_discount_amounts || []).forEach(function (d) {
+        invoiceRows.push(h("tr.lines", { "data-testid": "discount-row" }, h("td", { colspan: 4 }, "Discount · " + d.coupon), h("td.num", null, money(-d.amount, inv.currency)), h("td", { colspan: 2 }, "discount")));
+      });
+      (inv.total_tax_amounts || []).forEach(function (t) {
+        invoiceRows.push(h("tr.lines", { "data-testid": "tax-row" }, h("td", { colspan: 4 }, t.display_name || t.tax_rate), h("td.num", null, money(t.amount, inv.currency)), h("td", { colspan: 2 }, t.inclusive ? "tax (included)" : "tax")));
       });
       (payments[i] || []).forEach(function (p) {
         invoiceRows.push(h("tr.lines", { "data-testid": "payment-row" }, h("td", { colspan: 4 }, "Payment #" + p.attempt + " · " + p.method + (p.failure_code ? " · " + p.failure_code : "") + " · " + when(p.created)),
