@@ -183,4 +183,28 @@ describe("coupons and tax rates on invoices (rules 13, 16)", () => {
     });
     expect([inactive.status, inactive.body.error.code]).toEqual([400, "tax_rate_inactive"]);
   });
+
+  it("announces the renewal with invoice.upcoming carrying the discount and tax the renewal will bill", async () => {
+    const coupon = await ok("POST", "/v1/coupons", { amount_off: 2000, currency: "usd", duration: "forever" });
+    const gst = await ok("POST", "/v1/tax_rates", { display_name: "GST", percentage: 10, inclusive: true });
+    const { clock, subscription } = await subscribeOnClock(
+      "2026-01-15T00:00:00Z",
+      { amount: 12000, interval: "year" },
+      { coupon: coupon.id, default_tax_rates: [gst.id] },
+    );
+    await advance(clock.id, "2027-01-09T00:00:00Z");
+    const events = await ok("GET", `/v1/subscriptions/${subscription.id}/events?limit=100`);
+    const upcoming = events.data.find((e: any) => e.type === "invoice.upcoming").data.object;
+    // 12000 − 2000 = 10000, GST inside it: round(10000 × 10 / 110) = 909.
+    expect(upcoming).toMatchObject({
+      subtotal: 12000,
+      total_discount_amounts: [{ coupon: coupon.id, amount: 2000 }],
+      tax: 909,
+      total_tax_amounts: [{ tax_rate: gst.id, inclusive: true, amount: 909, display_name: "GST 10% (included)" }],
+      total: 10000,
+    });
+    await advance(clock.id, "2027-01-15T00:00:00Z");
+    const renewal = (await invoicesOf(subscription.id))[1];
+    expect([renewal.subtotal, renewal.tax, renewal.total]).toEqual([12000, 909, 10000]);
+  });
 });
