@@ -49,6 +49,7 @@ export type JobKind =
   | "reconcile_payment"
   | "expire_incomplete"
   | "trial_will_end"
+  | "discount_end"
   | "invoice_upcoming"
   | "refund_payment";
 
@@ -247,6 +248,7 @@ export class DecisionBuilder {
     };
     this.cancel("renew");
     this.cancel("trial_will_end");
+    this.cancel("discount_end");
     for (const invoice of this.open) {
       this.cancel("retry_payment", { id: invoice.id });
       this.cancel("expire_incomplete", { id: invoice.id });

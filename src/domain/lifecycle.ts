@@ -85,6 +85,7 @@ export function decideStart(input: StartInput): Decided {
   const trialEnd = t.state.trialEnd;
   if (trialEnd !== null && trialEnd - TRIAL_WILL_END_NOTICE > input.now)
     b.schedule("trial_will_end", trialEnd - TRIAL_WILL_END_NOTICE);
+  scheduleDiscountEnd(b);
   return { ok: true, decision: b.decision };
 }
 
@@ -193,7 +194,8 @@ export function rolledForward(ledger: Ledger, now: Instant): Ledger {
 
 /**
  * Rule 13b: applies `discount` (replacing any other, which ends now) or, with null, ends the
- * current one now. Emits subscription.updated; ending none changes nothing.
+ * current one now. Emits subscription.updated; ending none changes nothing. A repeating
+ * discount's end is a job (`decideDiscountEnd`).
  */
 export function decideDiscount(ledger: Ledger, discount: Discount | null, now: Instant): Decided {
   const { state } = ledger;
@@ -201,9 +203,33 @@ export function decideDiscount(ledger: Ledger, discount: Discount | null, now: I
   const current = currentDiscount(state.discount, now);
   const b = new DecisionBuilder(ledger);
   if (discount === null && current === null) return { ok: true, decision: b.decision };
-  b.state = { ...state, discount: discount ?? { ...current!, end: now } };
+  // Ending one drops it (its invoices keep what it took); a new one replaces it.
+  b.state = { ...state, discount };
+  b.cancel("discount_end");
+  scheduleDiscountEnd(b);
   b.emitSubscription("subscription.updated");
   return { ok: true, decision: b.decision };
+}
+
+/** A discount with an end still to come (repeating) ends by a job, which reports it. */
+function scheduleDiscountEnd(b: DecisionBuilder): void {
+  const end = b.state.discount?.end ?? null;
+  if (end !== null && !isEnded(b.state.status) && currentDiscount(b.state.discount, end - 1) !== null)
+    b.schedule("discount_end", end);
+}
+
+/**
+ * Rule 13b: a repeating discount reaches its end. It is dropped from the state and
+ * subscription.updated reports it (as applying or ending one by request does).
+ */
+export function decideDiscountEnd(ledger: Ledger, at: Instant): Decision {
+  const b = new DecisionBuilder(ledger);
+  b.cancel("discount_end");
+  const { discount, status } = ledger.state;
+  if (isEnded(status) || discount === null || discount.end === null || discount.end > at) return b.decision;
+  b.state = { ...ledger.state, discount: null };
+  b.emitSubscription("subscription.updated");
+  return b.decision;
 }
 
 /** Rule 16: the rates of every invoice from now on (no proration). Emits subscription.updated. */

@@ -5,7 +5,13 @@ import type { Decided, Decision } from "../../src/domain/decision";
 import type { Coupon } from "../../src/domain/discount";
 import { currentDiscount, discountAppliesAt, lineDiscounts, startDiscount } from "../../src/domain/discount";
 import { finalizeTotals } from "../../src/domain/invoice";
-import { decideChange, decideInvoiceNow, decideRenewal, decideStart } from "../../src/domain/lifecycle";
+import {
+  decideChange,
+  decideDiscountEnd,
+  decideInvoiceNow,
+  decideRenewal,
+  decideStart,
+} from "../../src/domain/lifecycle";
 import { recurringAmount } from "../../src/domain/mrr";
 import { priceLines, totalDiscountAmounts, totalTaxAmounts } from "../../src/domain/pricing";
 import type { DraftLine } from "../../src/domain/proration";
@@ -367,5 +373,33 @@ describe("MRR with a discount", () => {
     expect(
       recurringAmount(state(coupon({ percentOffHundredths: 5000, duration: "repeating", durationInMonths: 1 }))),
     ).toBe(6000);
+  });
+});
+
+describe("a discount's end as a job (rule 13b)", () => {
+  it("schedules a repeating discount's end, which drops it and reports subscription.updated", () => {
+    const jan31 = at("2026-01-31T10:00:00Z");
+    const discount = startDiscount(
+      coupon({ duration: "repeating", durationInMonths: 1, percentOffHundredths: 1000 }),
+      null,
+      jan31,
+    );
+    const started = accepted(
+      decideStart({
+        plan: plan("basic", 1000),
+        quantity: 1,
+        now: jan31,
+        trialDays: 0,
+        billingCycleAnchor: null,
+        discount,
+      }),
+    );
+    const feb28 = at("2026-02-28T10:00:00Z");
+    expect(started.jobs).toContainEqual({ op: "schedule", kind: "discount_end", dueAt: feb28, invoice: null });
+    const ended = decideDiscountEnd({ state: started.state, pending: [], openInvoices: [] }, feb28);
+    expect(ended.state.discount).toBeNull();
+    expect(ended.events.map((e) => e.type)).toEqual(["subscription.updated"]);
+    // A job that runs again finds nothing to end.
+    expect(decideDiscountEnd({ state: ended.state, pending: [], openInvoices: [] }, feb28).events).toEqual([]);
   });
 });
