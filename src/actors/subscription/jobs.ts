@@ -2,10 +2,12 @@ import { decideIncompleteExpiry } from "../../domain/collection";
 import { shouldAttemptAutomatically } from "../../domain/dunning";
 import { decideRenewal, decideTrialReminder } from "../../domain/lifecycle";
 import type { Instant } from "../../domain/time";
-import { attemptPayment, reconcile, refundPayments } from "./collection";
+import { attemptPayment } from "./attempt";
 import type { RequestContext, SubscriptionContext } from "./context";
 import { deferredToGatewaySlot } from "./pacing";
 import { invoiceFacts, loadLedger, persist } from "./persist";
+import { reconcile } from "./reconcile";
+import { refundPayments } from "./refunds";
 import type { JobRow } from "./store";
 import { announceUpcoming } from "./upcoming";
 
