@@ -8,13 +8,15 @@ import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/cu
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
 import type { EmailMessage, EventEnvelope } from "../../contract/messages";
-import { toIso } from "../../domain/time";
+import type { CustomerFields } from "../../domain/customer";
+import { decideCustomerUpdate, paymentDetailsOf as detailsOfFields, pushDelivered } from "../../domain/customer";
+import type { Instant } from "../../domain/time";
+import { instantFromMillis, toIso } from "../../domain/time";
 import { parseEmailSettings } from "../../notifications/email/config";
 import type { EmailProvider } from "../../notifications/email/providers";
 import { emailProviderFor } from "../../notifications/email/providers";
 import type { EventRow } from "../../notifications/outbox";
 import { envelopeOf, flushOutbox, Outbox } from "../../notifications/outbox";
-import { GATEWAY_CUSTOMER_METADATA_KEY } from "../../payments/gateway";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { subscriptionStub, testClockStub } from "../stubs";
@@ -26,12 +28,18 @@ import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
 /** While a payment-details push is owed, the alarm tries again this soon. */
 const PAYMENT_PUSH_RETRY_MS = 10_000;
 
+function fieldsOf(customer: Customer): CustomerFields {
+  return {
+    email: customer.email,
+    name: customer.name,
+    paymentMethod: customer.payment_method,
+    metadata: customer.metadata,
+  };
+}
+
 /** What a card attempt charges, as the customer holds it. */
 function paymentDetailsOf(customer: Customer): CustomerPaymentDetails {
-  return {
-    paymentMethod: customer.payment_method,
-    gatewayCustomer: customer.metadata[GATEWAY_CUSTOMER_METADATA_KEY] ?? null,
-  };
+  return detailsOfFields(fieldsOf(customer));
 }
 
 interface CustomerRow {
@@ -106,37 +114,51 @@ export class CustomerActor extends Actor {
 
   async update(id: string, patch: CustomerUpdate, idem: Idempotency | null): Promise<Outcome<Customer>> {
     return this.idempotently(idem, async () => {
+      const at = await this.customerTime();
       const outcome = this.commit(idem, () => {
         const customer = this.load();
         if (!customer || customer.id !== id) return notFound<Customer>("customer", id);
         const metadata = mergeMetadata(customer.metadata, patch.metadata ?? {});
         if (Object.keys(metadata).length > MAX_METADATA_KEYS) return tooManyMetadataKeys<Customer>();
+        const decided = decideCustomerUpdate(
+          fieldsOf(customer),
+          {
+            ...(patch.email !== undefined ? { email: patch.email } : {}),
+            ...(patch.name !== undefined ? { name: patch.name } : {}),
+            ...(patch.payment_method !== undefined ? { paymentMethod: patch.payment_method } : {}),
+            metadata,
+          },
+          at,
+        );
+        const next = decided.customer;
         this.query(
           "UPDATE customer SET email = ?, name = ?, payment_method = ?, metadata = ?",
-          patch.email !== undefined ? patch.email : customer.email,
-          patch.name !== undefined ? patch.name : customer.name,
-          patch.payment_method !== undefined ? patch.payment_method : customer.payment_method,
-          JSON.stringify(metadata),
+          next.email,
+          next.name,
+          next.paymentMethod,
+          JSON.stringify(next.metadata),
         );
         const version = this.markListingChanged();
         const updated = this.load()!;
-        if (JSON.stringify(updated) !== JSON.stringify(customer))
-          this.recordEvent("customer.updated", updated, Math.floor(Date.now() / 1000));
-        // A new payment method (or gateway customer) is owed to every subscription, in this same
-        // transaction: the push below, or the alarm after a crash, delivers it.
-        const before = paymentDetailsOf(customer);
-        const after = paymentDetailsOf(updated);
-        if (
-          before.paymentMethod !== after.paymentMethod ||
-          before.gatewayCustomer !== after.gatewayCustomer ||
-          patch.payment_method
-        )
-          this.owePaymentDetails(version, !!patch.payment_method);
+        if (decided.event) this.recordEvent(decided.event.type, updated, decided.event.at);
+        // Owed to every subscription in this same transaction: the push below, or the alarm
+        // after a crash, delivers it.
+        if (decided.push) this.owePaymentDetails(version, decided.push.retry);
         return ok(updated);
       });
       await this.pushPaymentDetails();
       return outcome;
     });
+  }
+
+  /** The customer's time: its test clock's frozen time when it is on one (and it exists), else now. */
+  private async customerTime(): Promise<Instant> {
+    const clockId = this.load()?.test_clock;
+    if (clockId) {
+      const clock = await (await testClockStub(this.env, clockId))?.get(clockId);
+      if (clock?.ok) return clock.value.frozen_time_instant;
+    }
+    return instantFromMillis(Date.now());
   }
 
   // ---- payment details: a versioned copy on each subscription -----------------------------
@@ -203,7 +225,8 @@ export class CustomerActor extends Actor {
               details,
               owed.retry,
             );
-            return !!outcome && (outcome.ok || (outcome.status === 404 && ref.created_ms < Date.now() - 60_000));
+            const answer = !outcome ? "failed" : outcome.ok ? "ok" : outcome.status === 404 ? "not_found" : "failed";
+            return pushDelivered(answer, ref.created_ms, Date.now());
           } catch (error) {
             console.warn(`payment details of ${customer.id} not yet pushed to ${ref.id}; the alarm will retry`, error);
             return false;
