@@ -1,5 +1,6 @@
 import type { Decision, InvoiceFacts, Ledger } from "./decision";
 import { DecisionBuilder } from "./decision";
+import { shouldAttemptAutomatically } from "./dunning";
 import { amountRemaining } from "./invoice";
 import type { ChargeOrder, PaymentRecord } from "./payment-records";
 import { attemptKey } from "./payment-records";
@@ -156,5 +157,21 @@ export function decideDeferToSlot(
   if (invoice?.status !== "open" || invoice.attemptCount !== seenAttempts) return b.decision;
   b.schedule("retry_payment", slot, { id: invoice.id });
   b.updateInvoice({ invoice: { id: invoice.id }, nextPaymentAttempt: slot });
+  return b.decision;
+}
+
+/**
+ * A `retry_payment` job that comes due: null when its attempt still runs (rules 9 and 12),
+ * else the decision that drops the job (the invoice is gone, or its subscription no longer
+ * attempts automatically).
+ */
+export function decideRetryJobDropped(
+  ledger: Ledger,
+  invoiceId: string,
+  invoice: InvoiceFacts | undefined,
+): Decision | null {
+  if (invoice && shouldAttemptAutomatically(ledger.state.status, invoice)) return null;
+  const b = new DecisionBuilder(ledger);
+  b.cancel("retry_payment", { id: invoiceId });
   return b.decision;
 }

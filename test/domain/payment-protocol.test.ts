@@ -7,10 +7,16 @@ import {
   refundsDue,
 } from "../../src/domain/charge-result";
 import { decideAttemptFailed, decideManualPayment } from "../../src/domain/collection";
-import type { Decision, InvoiceFacts, Ledger } from "../../src/domain/decision";
+import type { Decision, InvoiceFacts, JobChange, Ledger } from "../../src/domain/decision";
 import { decideStart } from "../../src/domain/lifecycle";
 import type { AttemptRequest } from "../../src/domain/payment-attempt";
-import { decideAttempt, decideDeferToSlot, decideReconcile, slotToWaitFor } from "../../src/domain/payment-attempt";
+import {
+  decideAttempt,
+  decideDeferToSlot,
+  decideReconcile,
+  decideRetryJobDropped,
+  slotToWaitFor,
+} from "../../src/domain/payment-attempt";
 import type { PaymentRecord } from "../../src/domain/payment-records";
 import { attemptKey, refundKey } from "../../src/domain/payment-records";
 import { DEFAULT_DUNNING } from "../../src/domain/retry-schedule";
@@ -180,6 +186,16 @@ describe("decideAttempt (the gate and the numbering)", () => {
     const onRequest = decideAttempt(ledgerOf(), request({ payments: pending, onRequest: true }));
     nothingBut(onRequest.decision, {});
     expect(onRequest.charge).toBeNull();
+  });
+});
+
+describe("decideRetryJobDropped", () => {
+  it("keeps the job of an active subscription's open invoice, drops it when the invoice is gone or the subscription is unpaid", () => {
+    expect(decideRetryJobDropped(ledgerOf(), "in_1", invoice())).toBeNull();
+    const cancel: JobChange[] = [{ op: "cancel", kind: "retry_payment", invoice: { id: "in_1" } }];
+    nothingBut(decideRetryJobDropped(ledgerOf(), "in_1", undefined)!, { jobs: cancel });
+    const unpaid: Ledger = { state: { ...state, status: "unpaid" }, pending: [], openInvoices: [invoice()] };
+    expect(decideRetryJobDropped(unpaid, "in_1", invoice())?.jobs).toEqual(cancel);
   });
 });
 
