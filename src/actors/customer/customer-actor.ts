@@ -9,7 +9,7 @@ import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
 import type { EmailMessage, EventEnvelope } from "../../contract/messages";
 import type { CustomerFields } from "../../domain/customer";
-import { decideCustomerUpdate, paymentDetailsOf as detailsOfFields, pushDelivered } from "../../domain/customer";
+import { decideCustomerUpdate, paymentDetailsOf as detailsOfFields } from "../../domain/customer";
 import type { Instant } from "../../domain/time";
 import { instantFromMillis, toIso } from "../../domain/time";
 import { parseEmailSettings } from "../../notifications/email/config";
@@ -19,10 +19,12 @@ import type { EventRow } from "../../notifications/outbox";
 import { envelopeOf, flushOutbox, Outbox } from "../../notifications/outbox";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
-import { subscriptionStub, testClockStub } from "../stubs";
+import { testClockStub } from "../stubs";
 import type { CustomerPaymentDetails, VersionedPaymentDetails } from "../subscription/context";
 import type { EmailResult } from "./emails";
 import { markEmailDead, sendEventEmail } from "./emails";
+import type { SubscriptionRef } from "./payment-push";
+import { PaymentPush } from "./payment-push";
 import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
 
 /** While a payment-details push is owed, the alarm tries again this soon. */
@@ -52,10 +54,7 @@ interface CustomerRow {
   created: number;
 }
 
-export interface SubscriptionRef {
-  id: string;
-  created_ms: number;
-}
+export type { SubscriptionRef } from "./payment-push";
 
 /**
  * One actor per customer. It holds the customer and the index of its subscriptions, which
@@ -143,10 +142,10 @@ export class CustomerActor extends Actor {
         if (decided.event) this.recordEvent(decided.event.type, updated, decided.event.at);
         // Owed to every subscription in this same transaction: the push below, or the alarm
         // after a crash, delivers it.
-        if (decided.push) this.owePaymentDetails(version, decided.push.retry);
+        if (decided.push) this.paymentPush.owe(version, decided.push.retry);
         return ok(updated);
       });
-      await this.pushPaymentDetails();
+      await this.paymentPush.push();
       return outcome;
     });
   }
@@ -179,73 +178,15 @@ export class CustomerActor extends Actor {
     return ok(this.versionedPaymentDetails(customer));
   }
 
-  /** Inside the change's transaction: `version` is owed to every subscription (`retry`: a new payment method). */
-  private owePaymentDetails(version: number, retry: boolean): void {
-    this.query(
-      "INSERT INTO _meta (key, value) VALUES ('payment_push', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      version,
-    );
-    // Kept until the push that carries it succeeds: two changes before one push retry once.
-    if (retry)
-      this.query(
-        "INSERT INTO _meta (key, value) VALUES ('payment_push_retry', 1) ON CONFLICT(key) DO UPDATE SET value = 1",
-      );
-  }
-
-  private owedPaymentPush(): { version: number; retry: boolean } | null {
-    const rows = this.query<{ key: string; value: number }>(
-      "SELECT key, value FROM _meta WHERE key IN ('payment_push', 'payment_push_retry')",
-    );
-    const version = rows.find((r) => r.key === "payment_push")?.value;
-    if (!version) return null;
-    return { version, retry: rows.some((r) => r.key === "payment_push_retry" && r.value === 1) };
-  }
-
-  private pushing: Promise<void> | null = null;
-
-  /**
-   * Pushes the current details to every subscription while a push is owed. API.md §3: after a
-   * new payment method each subscription retries its open invoices at once (it decides which).
-   * A subscription not found is done only once its reference is a minute old: a create still
-   * running stores the details it read when it registered, and this push must not be lost to it.
-   */
-  private async pushPaymentDetails(): Promise<void> {
-    if (this.pushing) await this.pushing.catch(() => undefined);
-    const owed = this.owedPaymentPush();
-    const customer = this.load();
-    if (!owed || !customer) return;
-    const details = this.versionedPaymentDetails(customer);
-    const refs = this.query<SubscriptionRef>("SELECT id, created_ms FROM subscription_ref");
-    this.pushing = (async () => {
-      const done = await Promise.all(
-        refs.map(async (ref) => {
-          try {
-            const outcome = await subscriptionStub(this.env, ref.id)?.paymentDetailsChanged(
-              ref.id,
-              details,
-              owed.retry,
-            );
-            const answer = !outcome ? "failed" : outcome.ok ? "ok" : outcome.status === 404 ? "not_found" : "failed";
-            return pushDelivered(answer, ref.created_ms, Date.now());
-          } catch (error) {
-            console.warn(`payment details of ${customer.id} not yet pushed to ${ref.id}; the alarm will retry`, error);
-            return false;
-          }
-        }),
-      );
-      if (!done.every(Boolean)) return;
-      // Settled only if no newer change became owed meanwhile (its own push follows).
-      this.transaction(() => {
-        if (this.owedPaymentPush()?.version !== owed.version) return;
-        this.query("DELETE FROM _meta WHERE key IN ('payment_push', 'payment_push_retry')");
-      });
-    })();
-    try {
-      await this.pushing;
-    } finally {
-      this.pushing = null;
-    }
-  }
+  private readonly paymentPush = new PaymentPush({
+    query: (statement, ...params) => this.query(statement, ...params),
+    transaction: (fn) => this.transaction(fn),
+    env: () => this.env,
+    current: () => {
+      const customer = this.load();
+      return customer && { id: customer.id, details: this.versionedPaymentDetails(customer) };
+    },
+  });
 
   /** Records that a subscription belongs to this customer (idempotent); answers the payment details as of now. */
   async addSubscription(customerId: string, ref: SubscriptionRef): Promise<Outcome<VersionedPaymentDetails>> {
@@ -344,7 +285,7 @@ export class CustomerActor extends Actor {
   /** Its jobs: a retry of events left unsent, and of a payment-details push still owed. */
   protected nextJobAt(): number | null {
     const now = Date.now();
-    const candidates = [this.outbox.retryAt(now), this.owedPaymentPush() ? now + PAYMENT_PUSH_RETRY_MS : null];
+    const candidates = [this.outbox.retryAt(now), this.paymentPush.owed() ? now + PAYMENT_PUSH_RETRY_MS : null];
     const due = candidates.filter((t): t is number => t !== null);
     return due.length > 0 ? Math.min(...due) : null;
   }
@@ -388,6 +329,6 @@ export class CustomerActor extends Actor {
   // ---- Actor hooks: no jobs of its own; the alarm only retries the outbox and the listing ----
 
   protected async runDueJobs(): Promise<void> {
-    await this.pushPaymentDetails();
+    await this.paymentPush.push();
   }
 }
