@@ -73,12 +73,13 @@ function runRenewal(ctx: SubscriptionContext, at: Instant): void {
   ctx.transaction(() => persist(ctx, decideRenewal(loadLedger(ctx), at), at));
 }
 
-/** Drops a `retry_payment` job whose attempt no longer runs (`decideRetryJobDropped`); whether it did. */
+/**
+ * Drops a `retry_payment` job whose attempt no longer runs (`decideRetryJobDropped`); whether
+ * it did. Decided on a read (no await in between): a job that still runs costs no transaction.
+ */
 function retryJobDropped(ctx: SubscriptionContext, invoiceId: string, at: Instant): boolean {
-  return ctx.transaction(() => {
-    const invoice = ctx.store.invoice(invoiceId);
-    const dropped = decideRetryJobDropped(loadLedger(ctx), invoiceId, invoice && invoiceFacts(invoice));
-    if (dropped) persist(ctx, dropped, at);
-    return dropped !== null;
-  });
+  const invoice = ctx.store.invoice(invoiceId);
+  const dropped = decideRetryJobDropped(loadLedger(ctx), invoiceId, invoice && invoiceFacts(invoice));
+  if (dropped) ctx.transaction(() => persist(ctx, dropped, at));
+  return dropped !== null;
 }
