@@ -3,6 +3,7 @@ import { afterInvoice, discountAppliesAt } from "./discount";
 import { shouldAttemptAutomatically } from "./dunning";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
 import { finalizeTotals } from "./invoice";
+import type { NewPayment, PaymentSettlement, RefundRecorded } from "./payment-records";
 import type { PricedLine } from "./pricing";
 import { lineDiscountTotal, priceLines } from "./pricing";
 import type { DraftLine } from "./proration";
@@ -55,9 +56,13 @@ export type JobKind =
 
 export type JobChange =
   | { op: "schedule"; kind: JobKind; dueAt: Instant; invoice: InvoiceRef | null }
-  | { op: "cancel"; kind: JobKind; invoice: InvoiceRef | null }
-  /** Every job of one invoice (it was paid or closed). */
-  | { op: "cancel_all"; invoice: InvoiceRef };
+  | { op: "cancel"; kind: JobKind; invoice: InvoiceRef | null };
+
+/**
+ * The jobs an invoice paid or closed no longer needs. Its `reconcile_payment` and
+ * `refund_payment` jobs survive: money in flight is settled whatever happened to the invoice.
+ */
+export const JOBS_STOPPED_BY_CLOSE: readonly JobKind[] = ["retry_payment", "expire_incomplete"];
 
 export interface IssuedInvoice {
   reason: BillingReason;
@@ -65,12 +70,16 @@ export interface IssuedInvoice {
   currency: string;
   lines: PricedLine[];
   totals: InvoiceTotals;
+  /** Set when nothing is due: the invoice is born paid. */
+  paidAt: Instant | null;
 }
 
 export interface InvoiceUpdate {
   invoice: InvoiceRef;
   status?: InvoiceStatus;
   amountPaid?: number;
+  /** Attempts made on it (the gateway key's number). */
+  attemptCount?: number;
   paidAt?: Instant;
   voidedAt?: Instant;
   nextPaymentAttempt?: Instant | null;
@@ -85,6 +94,9 @@ export interface Decision {
   pendingAdded: DraftLine[];
   events: EventIntent[];
   jobs: JobChange[];
+  paymentsAdded: NewPayment[];
+  paymentsSettled: PaymentSettlement[];
+  refundsRecorded: RefundRecorded[];
 }
 
 /** What a decision reads about an existing invoice. */
@@ -92,6 +104,7 @@ export interface InvoiceFacts {
   id: string;
   status: InvoiceStatus;
   billingReason: BillingReason;
+  currency: string;
   created: Instant;
   amountDue: number;
   amountPaid: number;
@@ -130,6 +143,9 @@ export class DecisionBuilder {
       pendingAdded: [],
       events: [],
       jobs: [],
+      paymentsAdded: [],
+      paymentsSettled: [],
+      refundsRecorded: [],
     };
     this.pending = [...ledger.pending];
     this.open = [...ledger.openInvoices];
@@ -182,6 +198,18 @@ export class DecisionBuilder {
     return consumed;
   }
 
+  addPayment(payment: NewPayment): void {
+    this.decision.paymentsAdded.push(payment);
+  }
+
+  settlePayment(settlement: PaymentSettlement): void {
+    this.decision.paymentsSettled.push(settlement);
+  }
+
+  recordRefund(refund: RefundRecorded): void {
+    this.decision.refundsRecorded.push(refund);
+  }
+
   updateInvoice(update: InvoiceUpdate): void {
     this.decision.invoiceUpdates.push(update);
   }
@@ -190,7 +218,7 @@ export class DecisionBuilder {
   closed(invoiceId: string): void {
     const at = this.open.findIndex((i) => i.id === invoiceId);
     if (at >= 0) this.open.splice(at, 1);
-    this.decision.jobs.push({ op: "cancel_all", invoice: { id: invoiceId } });
+    for (const kind of JOBS_STOPPED_BY_CLOSE) this.cancel(kind, { id: invoiceId });
   }
 
   /**
@@ -209,6 +237,7 @@ export class DecisionBuilder {
       currency: this.state.plan.currency,
       lines,
       totals,
+      paidAt: totals.status === "paid" ? at : null,
     });
     this.emit("invoice.created", { invoice: ref });
     this.emit("invoice.finalized", { invoice: ref });
