@@ -27,6 +27,9 @@ const EXPONENTS: ReadonlyMap<string, number> = new Map(
   ).flatMap(([codes, exponent]) => codes.split(" ").map((code) => [code, exponent] as const)),
 );
 
+/** Every known code (lowercase) with its minor-unit exponent, for pages that format amounts (the dashboard). */
+export const CURRENCY_EXPONENTS: Readonly<Record<string, number>> = Object.fromEntries(EXPONENTS);
+
 /** Every known code, lowercase, sorted. */
 export const CURRENCY_CODES: readonly string[] = [...EXPONENTS.keys()].sort();
 
