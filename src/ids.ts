@@ -54,7 +54,7 @@ function base32(bytes: Uint8Array): string {
   return out;
 }
 
-/** Client-chosen plan ids (API.md §1). */
+/** Client-chosen plan ids (docs/billing-rules.md, Conventions). */
 export const CUSTOM_PLAN_ID = /^[a-z0-9_-]{1,64}$/;
 
 /** The actor name of a plan: its routing key, or `custom:<id>` for a client-chosen id. */

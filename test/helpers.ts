@@ -73,7 +73,7 @@ export async function createClock(frozenTime: string) {
 
 /**
  * Advances a clock and waits until it is ready: an advance that did not finish within its
- * request answers `advancing` and goes on (API.md §3), as a client would poll.
+ * request answers `advancing` and goes on (docs/billing-rules.md, Endpoints), as a client would poll.
  */
 export async function advance(clockId: string, frozenTime: string) {
   let clock = await ok("POST", `/v1/test_clocks/${clockId}/advance`, { frozen_time: frozenTime });

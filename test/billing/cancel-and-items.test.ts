@@ -221,7 +221,7 @@ describe("pending lines at the end (rule 12)", () => {
   });
 });
 
-describe("events in causal order (API.md §6)", () => {
+describe("events in causal order (docs/billing-rules.md, Events)", () => {
   it("records subscription.created before the events of its first invoice", async () => {
     const { subscription } = await subscribeOnClock("2026-04-01T00:00:00Z", { amount: 1000 });
     const events = await eventsOf(subscription.id);

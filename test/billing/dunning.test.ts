@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { advance, api, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
-// API.md §4 rule 9 (payments and retries) and rule 10 (immediate cancel), over HTTP on test
+// docs/billing-rules.md rule 9 (payments and retries) and rule 10 (immediate cancel), over HTTP on test
 // clocks, under the default policy: BILLIFY_RETRY_DAYS unset (1,3,5,7) and
 // BILLIFY_FINAL_ACTION unset (cancel).
 
@@ -169,7 +169,7 @@ describe("the retry ladder (default 1,3,5,7 days, final action cancel)", () => {
   });
 });
 
-describe("decline codes of the fake gateway (API.md §5)", () => {
+describe("decline codes of the fake gateway (docs/billing-rules.md, Payment methods)", () => {
   const cases: [string | null, string][] = [
     ["pm_card_chargeDeclined", "card_declined"],
     ["pm_card_chargeDeclinedInsufficientFunds", "insufficient_funds"],

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { advance, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
-// API.md §4 rule 9 with BILLIFY_FINAL_ACTION=past_due (retry days unset: 1,3,5,7). Runs only
+// docs/billing-rules.md rule 9 with BILLIFY_FINAL_ACTION=past_due (retry days unset: 1,3,5,7). Runs only
 // under a vitest project whose bindings set that policy; the first test fails loudly otherwise.
 
 async function paymentsOf(invoiceId: string): Promise<any[]> {

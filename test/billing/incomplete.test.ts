@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { eventually, kvSummary } from "../admin/read-model";
 import { advance, api, invoicesOf, ok, subscribeOnClock } from "../helpers";
 
-// API.md §4 rule 9, "First invoice": a subscription without a trial whose first invoice fails
+// docs/billing-rules.md rule 9, "First invoice": a subscription without a trial whose first invoice fails
 // is `incomplete`, is not retried on a schedule, and has 23 hours to be paid (a new payment
 // method, /pay, or a manual payment) before the invoice is voided and the subscription
 // becomes `incomplete_expired`, a final state.

@@ -10,7 +10,7 @@ import type { ApiResponse } from "../helpers";
 import { api, ok, uniquePlanId } from "../helpers";
 
 // Model-based property test: random sequences of operations drive the real Worker over HTTP
-// on a test clock. A small reference model, written from API.md §4 alone (its own calendar and
+// on a test clock. A small reference model, written from docs/billing-rules.md alone (its own calendar and
 // bigint rounding, nothing imported from src/domain), predicts every invoice and the
 // subscription field by field after each step. At the end the invariants (numbered as in the
 // checks below) are computed from what the API returned; only the proration check (6) uses
@@ -169,7 +169,7 @@ interface ModelInvoice {
   /** Attempts the retry schedule made (attempts on request never move it: rule 9). */
   scheduled: number;
   nextAttempt: number | null;
-  /** API.md does not say when an invoice that failed while `incomplete` is retried: not compared. */
+  /** docs/billing-rules.md does not say when an invoice that failed while `incomplete` is retried: not compared. */
   nextAttemptUnknown: boolean;
   created: number;
   paidAt: number | null;
@@ -729,7 +729,7 @@ async function checkInvariants(sub: Subscription, invoices: Invoice[], facts: Ru
     expect(invoices.filter((i) => i.status === "open")).toEqual([]);
   }
 
-  // 7. Causal order (API.md §6): subscription.created first; each invoice created < finalized.
+  // 7. Causal order (docs/billing-rules.md, Events): subscription.created first; each invoice created < finalized.
   const events = (
     await ok<ListPage<{ type: string; data: { object: { id: string } } }>>(
       "GET",

@@ -57,7 +57,7 @@ describe("outbox → queue → consumer → webhook", { timeout: 30_000 }, () =>
     const types = await eventTypesAt(hook.path, 6);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect((await received(hook.path)).length).toBe(6);
-    // Each delivery is its own message, so receivers see them in any order (API.md §6)...
+    // Each delivery is its own message, so receivers see them in any order (docs/billing-rules.md, Events)...
     expect([...types].sort()).toEqual(
       [
         "customer.created",

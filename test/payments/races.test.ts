@@ -19,7 +19,7 @@ async function pendingAttempt(at = "2026-03-01T01:00:00Z") {
   return { ...ctx, gateway };
 }
 
-describe("a pending attempt holds its invoice (API.md §4 rule 9)", () => {
+describe("a pending attempt holds its invoice (docs/billing-rules.md rule 9)", () => {
   it("answers a manual payment, void and mark_uncollectible with 409 payment_pending, changing nothing", async () => {
     const { invoice } = await pendingAttempt();
     const attempts = [

@@ -182,7 +182,7 @@ export class CustomerActor extends Actor {
   private pushing: Promise<void> | null = null;
 
   /**
-   * Pushes the current details to every subscription while a push is owed. API.md §3: after a
+   * Pushes the current details to every subscription while a push is owed. docs/billing-rules.md, Endpoints: after a
    * new payment method each subscription retries its open invoices at once (it decides which).
    * A subscription not found is done only once its reference is a minute old: a create still
    * running stores the details it read when it registered, and this push must not be lost to it.
@@ -302,7 +302,7 @@ export class CustomerActor extends Actor {
     });
   }
 
-  /** In the transaction of the change it reports (API.md §6). */
+  /** In the transaction of the change it reports (docs/billing-rules.md, Events). */
   private recordEvent(type: "customer.created" | "customer.updated", customer: Customer, at: number): void {
     this.query(
       "INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)",

@@ -1,6 +1,6 @@
 import type { Env } from "../../env";
 
-/** One email as `GET /v1/admin/emails` lists it (API.md §3), newest first. */
+/** One email as `GET /v1/admin/emails` lists it (docs/billing-rules.md, Endpoints), newest first. */
 export interface EmailView {
   object: "email";
   to: string;

@@ -9,7 +9,7 @@ import { failure, notFound, ok } from "../../errors";
 import { routingKeyOf } from "../../ids";
 import { ENDPOINTS_KEY, type EndpointSnapshot } from "./snapshot";
 
-/** API.md §6: an endpoint whose deliveries have all failed for 3 days is disabled. */
+/** docs/billing-rules.md, Events: an endpoint whose deliveries have all failed for 3 days is disabled. */
 export const DISABLE_AFTER_MS = 3 * 86_400_000;
 
 interface EndpointRow {
