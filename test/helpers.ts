@@ -102,6 +102,13 @@ export async function subscribeOnClock(
   return { clock, customer: cus, plan: p, subscription };
 }
 
+/** An invoice's payment attempts, oldest first. */
+export async function paymentsOf<T = any>(invoiceId: string): Promise<T[]> {
+  const page = await ok("GET", `/v1/invoices/${invoiceId}/payments?limit=100`);
+  if (page.object !== "list") throw new Error(`not a list: ${JSON.stringify(page)}`);
+  return page.data;
+}
+
 export async function invoicesOf(subscriptionId: string): Promise<any[]> {
   const page = await ok("GET", `/v1/subscriptions/${subscriptionId}/invoices?limit=100`);
   return [...page.data].reverse();

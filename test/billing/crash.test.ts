@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import type { TestClockActor } from "../../src/actors/test-clock/test-clock-actor";
 import { idWithRoutingKey, routingKeyFromIdempotencyKey } from "../../src/ids";
-import { api, createCustomer, createPlan, invoicesOf, ok } from "../helpers";
+import { api, createCustomer, createPlan, invoicesOf, ok, paymentsOf } from "../helpers";
 
 /**
  * Crash injection without test hooks in production code: the test wraps the live instance's
@@ -155,7 +155,7 @@ describe("a crash at every step of creating a subscription", () => {
         step,
         [["subscription_create", "paid", 1200]],
       ]);
-      const payments = (await ok("GET", `/v1/invoices/${invoices[0].id}/payments`)).data;
+      const payments = await paymentsOf(invoices[0].id);
       expect([step, payments.map((p: any) => [p.attempt, p.status])]).toEqual([step, [[1, "succeeded"]]]);
       expect((await ok("GET", `/v1/subscriptions/${subscription}`)).status).toBe("active");
       expect(await expectAlarmForEarliestJob(stub)).not.toBeNull(); // the next renewal
@@ -284,7 +284,7 @@ describe("a crash of one subscription in the middle of a test clock step", () =>
             ["2026-05-02T00:00:00Z", "2026-05-03T00:00:00Z", "paid", 100],
           ],
         ]);
-        const payments = (await ok("GET", `/v1/invoices/${invoices[1].id}/payments`)).data;
+        const payments = await paymentsOf(invoices[1].id);
         expect([step, sub.id, payments.map((p: any) => p.status)]).toEqual([step, sub.id, ["succeeded"]]);
       }
       if (!crashed) break;
@@ -365,7 +365,7 @@ describe("a crash at every step of a scheduled retry", () => {
       await runAlarmUntilSettled(stub);
       const after = await ok("GET", `/v1/invoices/${invoice.id}`);
       expect([step, after.status, after.amount_paid, after.attempt_count]).toEqual([step, "paid", 500, 2]);
-      const payments = (await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data;
+      const payments = await paymentsOf(invoice.id);
       expect(payments.filter((p: any) => p.status === "succeeded").length).toBe(1);
       expect(payments.some((p: any) => p.status === "pending")).toBe(false);
       if (!crashed) break;

@@ -7,7 +7,7 @@ import type { Plan } from "../../src/contract/plan";
 import type { ChangePreview, Subscription } from "../../src/contract/subscription";
 import type { TestClock } from "../../src/contract/test-clock";
 import type { ApiResponse } from "../helpers";
-import { api, ok, uniquePlanId } from "../helpers";
+import { api, ok, paymentsOf, uniquePlanId } from "../helpers";
 
 // Model-based property test: random sequences of operations drive the real Worker over HTTP
 // on a test clock. A small reference model, written from docs/billing-rules.md alone (its own calendar and
@@ -484,10 +484,6 @@ async function allInvoices(subscriptionId: string): Promise<Invoice[]> {
   return newestFirst.reverse();
 }
 
-async function paymentsOf(invoiceId: string): Promise<Payment[]> {
-  return (await ok<ListPage<Payment>>("GET", `/v1/invoices/${invoiceId}/payments`)).data;
-}
-
 // ───────────────────────────── per-step comparison ─────────────────────────────
 
 /** The paths where two JSON values differ (at most `limit`), as `path: actual ≠ expected`. */
@@ -702,7 +698,7 @@ async function checkInvariants(sub: Subscription, invoices: Invoice[], facts: Ru
 
   // 5. Payments.
   for (const inv of invoices) {
-    const payments = await paymentsOf(inv.id);
+    const payments = await paymentsOf<Payment>(inv.id);
     const where = `invoice ${inv.number}`;
     const succeeded = payments.filter((p) => p.status === "succeeded");
     expect(succeeded.filter((p) => p.method === "card").length, `${where}: charged at most once`).toBeLessThanOrEqual(

@@ -13,6 +13,7 @@ import { seed } from "../../scripts/seed-data.mjs";
 import type { Service } from "../../scripts/service.mjs";
 import { startService } from "../../scripts/service.mjs";
 import { formatAmount } from "../../src/contract/currencies";
+import { eventually } from "../poll";
 
 declare const process: { env: Record<string, string | undefined> };
 
@@ -46,17 +47,6 @@ async function admin<T = any>(method: string, path: string, body?: unknown): Pro
   const json = (await res.json()) as T;
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
   return json;
-}
-
-/** Polls until `check` holds (the read model is eventually consistent: coalesced KV writes). */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeout = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() - start > timeout) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 async function allAdminRows(query: string): Promise<any[]> {
@@ -93,6 +83,7 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)("after npm run seed (real HTTP)", () =>
     const listed = await eventually(
       async () => (await allAdminRows("status=past_due")).map((s) => s.id).sort(),
       (ids) => JSON.stringify(ids) === JSON.stringify(pastDue),
+      { timeoutMs: 20_000, intervalMs: 250, what: "the read model's past_due listing" },
     );
     expect(listed).toEqual(pastDue);
 
