@@ -50,24 +50,28 @@ async function expectAlarmForEarliestJob(stub: DurableObjectStub): Promise<numbe
   return earliest;
 }
 
-/** Lets time pass for the retry and reconcile jobs (renewals keep their time). */
+/** The jobs of collecting a payment: they may run now; the others (renewal, expiry, notices) keep their time. */
+const PAYMENT_JOBS = "('retry_payment', 'reconcile_payment', 'refund_payment')";
+
+/** Lets time pass for the payment jobs (retries, reconciles, refunds). */
 async function retryJobsDueNow(stub: DurableObjectStub): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
   await runInDurableObject(stub, (_i, state) => {
-    state.storage.sql.exec("UPDATE job SET due_at = ? WHERE due_at > ? AND kind != 'renew'", now - 1, now);
+    state.storage.sql.exec(`UPDATE job SET due_at = ? WHERE due_at > ? AND kind IN ${PAYMENT_JOBS}`, now - 1, now);
     const failures = state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = '_alarm_failure'").toArray();
     if (failures.length > 0) state.storage.sql.exec("DELETE FROM _alarm_failure");
   });
 }
 
-/** Runs the alarm until nothing but the renewal is left (each run is one restart-free pass). */
+/** Runs the alarm until no payment job is left (each run is one restart-free pass). */
 async function runAlarmUntilSettled(stub: DurableObjectStub): Promise<void> {
   for (let i = 0; i < 5; i++) {
     await retryJobsDueNow(stub);
     await runDurableObjectAlarm(stub);
     const left = await runInDurableObject(
       stub,
-      (_i, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM job WHERE kind != 'renew'").one().n as number,
+      (_i, state) =>
+        state.storage.sql.exec(`SELECT COUNT(*) AS n FROM job WHERE kind IN ${PAYMENT_JOBS}`).one().n as number,
     );
     if (left === 0) return;
   }
@@ -105,12 +109,40 @@ afterEach(() => {
   warnings.mockRestore();
 });
 
-describe("a crash at every step of creating a subscription", () => {
-  it("ends, after a restart and no further request, with the first invoice charged exactly once", async () => {
-    const plan = await createPlan({ amount: 1200, interval: "day" });
+/** Each kind of first moment a create can end in (rules 2, 7 and 9), and what it must end as. */
+const CREATES = [
+  {
+    kind: "a good card",
+    paymentMethod: "pm_card_visa",
+    trialDays: 0,
+    invoices: [["subscription_create", "paid", 1200]],
+    payments: [[1, "succeeded"]],
+    status: "active",
+  },
+  {
+    kind: "a declined card (incomplete, rule 9)",
+    paymentMethod: "pm_card_chargeDeclined",
+    trialDays: 0,
+    invoices: [["subscription_create", "open", 0]],
+    payments: [[1, "failed"]],
+    status: "incomplete",
+  },
+  {
+    kind: "a trial (no invoice, rule 7)",
+    paymentMethod: "pm_card_visa",
+    trialDays: 14,
+    invoices: [],
+    payments: [],
+    status: "trialing",
+  },
+] as const;
+
+describe.each(CREATES)("a crash at every step of creating a subscription with $kind", (expected) => {
+  it("ends, after a restart and no further request, with the first invoice attempted exactly once", async () => {
+    const plan = await createPlan({ amount: 1200, interval: "day", trial_days: expected.trialDays });
     let step = 0;
     for (; step < 12; step++) {
-      const customer = await createCustomer();
+      const customer = await createCustomer({ payment_method: expected.paymentMethod });
       const key = `crash-create-${step}-${crypto.randomUUID()}`;
       const name = await routingKeyFromIdempotencyKey("POST /v1/subscriptions", key);
       const injected = await crashAfterTransactions(env.SUBSCRIPTIONS.getByName(name), step);
@@ -153,14 +185,15 @@ describe("a crash at every step of creating a subscription", () => {
       const invoices = await invoicesOf(subscription);
       expect([step, invoices.map((i) => [i.billing_reason, i.status, i.amount_paid])]).toEqual([
         step,
-        [["subscription_create", "paid", 1200]],
+        expected.invoices,
       ]);
-      const payments = await paymentsOf(invoices[0].id);
-      expect([step, payments.map((p: any) => [p.attempt, p.status])]).toEqual([step, [[1, "succeeded"]]]);
-      expect((await ok("GET", `/v1/subscriptions/${subscription}`)).status).toBe("active");
-      expect(await expectAlarmForEarliestJob(stub)).not.toBeNull(); // the next renewal
+      const payments = invoices.length > 0 ? await paymentsOf(invoices[0].id) : [];
+      expect([step, payments.map((p: any) => [p.attempt, p.status])]).toEqual([step, expected.payments]);
+      expect((await ok("GET", `/v1/subscriptions/${subscription}`)).status).toBe(expected.status);
+      // The next renewal, the incomplete invoice's expiry, or the trial's end: armed.
+      expect(await expectAlarmForEarliestJob(stub)).not.toBeNull();
     }
-    expect(step).toBeGreaterThanOrEqual(3);
+    expect(step).toBeGreaterThanOrEqual(expected.trialDays > 0 ? 1 : 3);
   });
 });
 
