@@ -12,8 +12,8 @@ import { API_KEY } from "./client";
  * after each transaction of an advance, and of one member's renewal within a step, is
  * test/billing/crash.test.ts, in-process and deterministic.)
  */
-/** Four months of a daily plan: long enough to be killed in the middle, short enough to finish soon after. */
-const TARGET = "2026-05-01T00:00:00Z";
+/** Six months of a daily plan: long enough to be killed in the middle, short enough to finish soon after. */
+const TARGET = "2026-07-01T00:00:00Z";
 
 const state = mkdtempSync(join(tmpdir(), "billify-kill-"));
 afterAll(() => rmSync(state, { recursive: true, force: true }));
@@ -74,12 +74,12 @@ describe("a kill during a test clock advance", () => {
       expect([now.status, now.current_period_start, now.current_period_end]).toEqual([
         "active",
         TARGET,
-        "2026-05-02T00:00:00Z",
+        "2026-07-02T00:00:00Z",
       ]);
-      // 2026-01-01 … 2026-05-01 is 121 daily periods: invoice numbers 1…121, each paid once.
+      // 2026-01-01 … 2026-07-01 is 182 daily periods: invoice numbers 1…182, each paid once.
       const latest = (await call(service.url, "GET", `/v1/invoices/${now.latest_invoice}`)).json;
       expect([latest.number.slice(-4), latest.status, latest.amount_paid, latest.period_start]).toEqual([
-        "0121",
+        "0182",
         "paid",
         100,
         TARGET,
@@ -92,8 +92,8 @@ describe("a kill during a test clock advance", () => {
         cursor = page.next_cursor;
         if (!cursor) break;
       }
-      expect(invoices.length).toBe(121);
-      expect(new Set(invoices.map((i) => i.period_start)).size).toBe(121);
+      expect(invoices.length).toBe(182);
+      expect(new Set(invoices.map((i) => i.period_start)).size).toBe(182);
       expect(invoices.every((i) => i.status === "paid" && i.amount_paid === 100 && i.attempt_count === 1)).toBe(true);
     } finally {
       await service.stop();
