@@ -9,7 +9,7 @@ const EXPONENTS_JSON = JSON.stringify(CURRENCY_EXPONENTS).replaceAll("<", "\\u00
  * public/admin/dashboard.js (checked `// @ts-check` JavaScript, no build step). It asks for the
  * admin key, keeps it in sessionStorage (this tab only) and sends it as a Bearer header to
  * the same /v1 API as any client; the live subscription page opens partyserver's WebSocket
- * with a short-lived token instead (src/admin/live.ts). The page embeds the minor-unit
+ * with a short-lived token instead (src/api/live.ts). The page embeds the minor-unit
  * exponents of src/contract/currencies.ts, so amounts are formatted from the one table.
  */
 export function renderDashboard(options: { mode: "test" | "live" }): string {
