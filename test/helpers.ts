@@ -1,4 +1,5 @@
 import { exports } from "cloudflare:workers";
+import { eventually } from "./poll";
 
 export const API_KEY = "sk_test_local";
 export const ADMIN_KEY = "sk_admin_local";
@@ -76,12 +77,14 @@ export async function createClock(frozenTime: string) {
  * request answers `advancing` and goes on (docs/billing-rules.md, Endpoints), as a client would poll.
  */
 export async function advance(clockId: string, frozenTime: string) {
-  let clock = await ok("POST", `/v1/test_clocks/${clockId}/advance`, { frozen_time: frozenTime });
-  while (clock.status === "advancing") {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    clock = await ok("GET", `/v1/test_clocks/${clockId}`);
-  }
-  return clock;
+  const clock = await ok("POST", `/v1/test_clocks/${clockId}/advance`, { frozen_time: frozenTime });
+  if (clock.status !== "advancing") return clock;
+  // The test's own timeout bounds the wait.
+  return eventually(
+    () => ok("GET", `/v1/test_clocks/${clockId}`),
+    (c) => c.status !== "advancing",
+    { timeoutMs: 300_000, what: `clock ${clockId} to reach ${frozenTime}` },
+  );
 }
 
 export async function createCustomer(fields: Record<string, unknown> = {}) {
