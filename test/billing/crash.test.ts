@@ -31,6 +31,43 @@ async function crashAfterTransactions(stub: DurableObjectStub, n: number): Promi
   return { crashed: () => crashed };
 }
 
+/**
+ * The clock's calls to the member `name` run inside that member (as the platform would) but
+ * the clock sees a member that died as a lost connection, as it would after SIGKILL: an error
+ * on its own side of the call, not one thrown back across the RPC (which workerd would log).
+ */
+async function callerSeesMemberDie(clock: DurableObjectStub, name: string): Promise<void> {
+  await runInDurableObject(clock, (instance: TestClockActor) => {
+    const held = instance as unknown as { env: { SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionActor> } };
+    const namespace = held.env.SUBSCRIPTIONS;
+    const runJobsUntil = async (stub: DurableObjectStub<SubscriptionActor>, at: number) => {
+      const ran = await runInDurableObject(stub, async (member: SubscriptionActor) => {
+        try {
+          return { due: await member.runJobsUntil(at) };
+        } catch (error) {
+          return { died: String(error) };
+        }
+      });
+      if ("died" in ran) throw new Error(`network connection lost (${ran.died})`);
+      return ran.due;
+    };
+    const members = new Proxy(namespace, {
+      get(target, property) {
+        if (property !== "getByName") return Reflect.get(target, property);
+        return (key: string) => {
+          const stub = target.getByName(key);
+          if (key !== name) return stub;
+          return new Proxy(stub, {
+            get: (member, method) =>
+              method === "runJobsUntil" ? (at: number) => runJobsUntil(stub, at) : Reflect.get(member, method),
+          });
+        };
+      },
+    });
+    held.env = { ...held.env, SUBSCRIPTIONS: members };
+  });
+}
+
 /** The restart: a new instance over the same storage (a crashed one holds no request). */
 async function restart(stub: DurableObjectStub): Promise<void> {
   await evictDurableObject(stub).catch(() => {}); // not running: nothing to evict
@@ -292,8 +329,10 @@ describe("a crash of one subscription in the middle of a test clock step", () =>
         subs.push(await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id }));
       const clockStub = env.TEST_CLOCKS.getByName(clock.id.slice(-16));
       // All five renew at 2026-05-02, in one step; the middle one dies after `step` commits of its own.
-      const victim = env.SUBSCRIPTIONS.getByName(subs[2]!.id.slice(-16));
+      const victimName = subs[2]!.id.slice(-16);
+      const victim = env.SUBSCRIPTIONS.getByName(victimName);
       const injected = await crashAfterTransactions(victim, step);
+      await callerSeesMemberDie(clockStub, victimName);
       const answer = await ok("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-05-02T12:00:00Z" });
       const crashed = injected.crashed();
       await restart(victim);
