@@ -4,7 +4,7 @@ import { toIso } from "../domain/time";
 import { Currency, Metadata, Timestamp } from "./common";
 import { CUSTOM_PLAN_ID } from "./plan";
 
-// Coupons, promotion codes and a subscription's discount (API.md §7 as docs/billing-rules.md rule 13 states it).
+// Coupons, promotion codes and a subscription's discount (docs/billing-rules.md rule 13).
 
 const PlanIds = z.array(z.string().min(1).max(64)).min(1).max(100);
 

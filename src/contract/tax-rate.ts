@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { Metadata, Timestamp } from "./common";
 
-// Tax rates (API.md §10 as docs/billing-rules.md rule 16 states it).
+// Tax rates (docs/billing-rules.md rule 16).
 
 export const TaxRate = z
   .object({

@@ -3,7 +3,7 @@ import { roundHalfAwayFromZero, scaleAmount, sumAmounts } from "./money";
 import type { DraftLine } from "./proration";
 import type { Instant } from "./time";
 
-// Coupons and a subscription's discount (API.md §7, rule 13): the window, the eligible lines,
+// Coupons and a subscription's discount (docs/billing-rules.md rule 13): the window, the eligible lines,
 // and each line's discount. Pure: time comes in as an argument.
 
 export type CouponDuration = "once" | "repeating" | "forever";

@@ -27,7 +27,8 @@ export interface InvoiceTotals {
 }
 
 /**
- * API.md §4 rule 8 after rules 13e and 16: total = subtotal − discounts + exclusive tax. A negative total is paid at once and becomes credit; otherwise
+ * docs/billing-rules.md rule 8 after rules 13e and 16: total = subtotal − discounts + exclusive
+ * tax. A negative total is paid at once and becomes credit; otherwise
  * credit_applied = min(credit, total) and amount_due = total − credit_applied.
  */
 export function finalizeTotals(lines: readonly Billable[], creditBalance: number): InvoiceTotals {

@@ -5,11 +5,11 @@ import { subscriptionLine } from "./proration";
 import type { SubscriptionState, SubscriptionStatus } from "./subscription";
 import { pricedItem } from "./subscription";
 
-/** API.md §3: only these statuses count toward MRR. */
+/** docs/billing-rules.md, Endpoints: only these statuses count toward MRR. */
 export const MRR_STATUSES: readonly SubscriptionStatus[] = ["active", "past_due"];
 
 /**
- * One subscription's monthly recurring revenue, in minor units (API.md §3):
+ * One subscription's monthly recurring revenue, in minor units (docs/billing-rules.md, Endpoints):
  * NOTE: amount × quantity × f, with f = 1 / n (month), 1 / (12 n) (year),
  * 52 / (12 n) (week), 365 / (12 n) (day), n = interval_count; rounded once, per
  * subscription, halves away from zero. 0 unless the status counts.

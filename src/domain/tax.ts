@@ -1,6 +1,6 @@
 import { roundHalfAwayFromZero } from "./money";
 
-// Tax rates (API.md §10, rule 16), per line, after its discount, rate by rate in the order listed.
+// Tax rates (docs/billing-rules.md rule 16), per line, after its discount, rate by rate in the order listed.
 
 /** A tax rate's terms as the subscription keeps them (they never change on the rate). */
 export interface TaxRateTerms {

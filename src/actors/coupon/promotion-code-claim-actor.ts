@@ -4,7 +4,7 @@ import type { Env } from "../env";
 export type Claim = { ok: true } | { ok: false; heldBy: string };
 
 /**
- * One per lower-cased promotion code (API.md §7: codes are unique, matched case-insensitively):
+ * One per lower-cased promotion code (docs/billing-rules.md rule 13: codes are unique, matched case-insensitively):
  * the coupon whose promotion code holds it, and that code's id. A claim by the same coupon
  * again (a retried create) is granted, so a crash between the claim and the coupon's write
  * never blocks its own retry.

@@ -21,7 +21,7 @@ function timeOf(r: SubscriptionRecord): Instant {
   return r.testClock && r.clockTime !== null ? r.clockTime : instantFromMillis(Date.now());
 }
 
-/** The API shape of a subscription (API.md §2). `discount` reads null once it has ended. */
+/** The API shape of a subscription (docs/billing-rules.md, Objects). `discount` reads null once it has ended. */
 export function subscriptionView(r: SubscriptionRecord): Subscription {
   const s = r.state;
   const discount = currentDiscount(s.discount, timeOf(r));

@@ -21,7 +21,7 @@ import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import { listFromKv } from "../kv-list";
 
-// Coupons and promotion codes (rule 13; API.md §7's routes). Each coupon's actor holds it and
+// Coupons and promotion codes (docs/billing-rules.md rule 13). Each coupon's actor holds it and
 // its codes; lists come from the KV read model like the plan catalog.
 
 export function couponRoutes(): OpenAPIHono<AppEnv> {

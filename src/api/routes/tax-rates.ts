@@ -9,7 +9,7 @@ import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import { listFromKv } from "../kv-list";
 import { rejectTermChange } from "./coupons";
 
-// Tax rates (rule 16; API.md §10's routes): one actor per rate, listed from KV.
+// Tax rates (docs/billing-rules.md rule 16): one actor per rate, listed from KV.
 
 export function taxRateRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
