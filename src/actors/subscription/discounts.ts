@@ -160,7 +160,11 @@ export async function applyDiscount(
       const decided = decideDiscount(loadLedger(ctx), redeemed.value.discount, now);
       if (!decided.ok) return failure<Subscription>(400, decided.error.code, decided.error.message);
       if (!applyReservation(ctx, redeemed.value))
-        return failure<Subscription>(409, "redemption_expired", "The redemption took too long; retry the request.");
+        return failure<Subscription>(
+          409,
+          "redemption_expired",
+          "The redemption took too long and was released; retry with a new Idempotency-Key.",
+        );
       persist(ctx, decided.decision, now);
       return ok(ctx.view());
     });

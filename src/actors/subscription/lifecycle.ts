@@ -109,7 +109,11 @@ async function registerAndCommit(
     if (ctx.store.load())
       return failure<Subscription>(409, "resource_already_exists", `Subscription '${id}' already exists`);
     if (redeemed && !applyReservation(ctx, redeemed))
-      return failure<Subscription>(409, "redemption_expired", "The redemption took too long; retry the request.");
+      return failure<Subscription>(
+        409,
+        "redemption_expired",
+        "The redemption took too long and was released; retry with a new Idempotency-Key.",
+      );
     ctx.store.insert({
       id,
       customer: input.customer,
