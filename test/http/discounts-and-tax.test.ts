@@ -1,5 +1,6 @@
 import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { eventually } from "../poll";
 import { ADMIN_KEY, api, serviceUrl } from "./client";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -210,5 +211,38 @@ describe("discounts and tax over real HTTP", () => {
     } finally {
       await browser.close();
     }
+  }, 60_000);
+
+  it("emails the receipt with the discount and the tax lines, formatted for the currency", async () => {
+    const email = `receipt-${Date.now()}@example.com`;
+    const clock = await call("POST", "/v1/test_clocks", { frozen_time: "2026-04-01T00:00:00Z" });
+    const customer = await call("POST", "/v1/customers", {
+      email,
+      payment_method: "pm_card_visa",
+      test_clock: clock.id,
+    });
+    const plan = await call("POST", "/v1/plans", { name: "Euro", currency: "eur", amount: 2500, interval: "month" });
+    const coupon = await call("POST", "/v1/coupons", { amount_off: 500, currency: "eur", duration: "forever" });
+    const vat = await call("POST", "/v1/tax_rates", { display_name: "MwSt", percentage: 19, inclusive: false });
+    await call("POST", "/v1/subscriptions", {
+      customer: customer.id,
+      plan: plan.id,
+      coupon: coupon.id,
+      default_tax_rates: [vat.id],
+    });
+    const receipt = await eventually(
+      async () => {
+        const sent = await api("GET", "/v1/admin/emails?limit=100", { key: ADMIN_KEY });
+        return (sent.json.data as { to: string; subject: string; text: string }[]).find(
+          (m) => m.to === email && m.subject.startsWith("Receipt"),
+        );
+      },
+      (m) => m !== undefined,
+      { timeoutMs: 20_000, intervalMs: 250, what: "the receipt email" },
+    );
+    // 2500 − 500 = 2000; MwSt 19 % = 380; total 2380.
+    expect(receipt!.text).toContain(
+      `  Subtotal: €25.00\n  Discount (${coupon.id}): -€5.00\n  MwSt 19%: €3.80\n  Total: €23.80\n`,
+    );
   }, 60_000);
 });
