@@ -207,4 +207,46 @@ describe("coupons and tax rates on invoices (rules 13, 16)", () => {
     const renewal = (await invoicesOf(subscription.id))[1];
     expect([renewal.subtotal, renewal.tax, renewal.total]).toEqual([12000, 909, 10000]);
   });
+
+  it("answers bad input on every discount and tax route with a 4xx in the envelope, never 500", async () => {
+    const coupon = await ok("POST", "/v1/coupons", { percent_off: 10 });
+    const { subscription } = await subscribeOnClock("2026-04-01T00:00:00Z", { amount: 1000 });
+    const cases: [string, string, unknown?][] = [
+      ["POST", "/v1/coupons", { percent_off: 1e308 }],
+      ["POST", "/v1/coupons", { amount_off: 1e20, currency: "usd" }],
+      ["POST", "/v1/coupons", { percent_off: 10, redeem_by: "tomorrow" }],
+      ["POST", "/v1/coupons", { percent_off: 10, applies_to: { plans: [] } }],
+      ["POST", "/v1/coupons", { id: "Bad Id", percent_off: 10 }],
+      ["POST", "/v1/coupons", { percent_off: 10, color: "red" }],
+      ["PATCH", `/v1/coupons/${coupon.id}`, { duration: "forever" }],
+      ["DELETE", "/v1/coupons/co_NOPE"],
+      ["GET", "/v1/coupons/not a coupon"],
+      ["POST", "/v1/promotion_codes", { coupon: coupon.id, code: "no spaces" }],
+      ["POST", "/v1/promotion_codes", { coupon: "nope-nope", code: "VALID1" }],
+      ["POST", "/v1/promotion_codes", { coupon: coupon.id, code: "VALID2", expires_at: "soon" }],
+      ["POST", "/v1/promotion_codes", { coupon: coupon.id, code: "VALID3", restrictions: { minimum_amount: 5 } }],
+      ["GET", "/v1/promotion_codes?active=maybe"],
+      ["GET", `/v1/promotion_codes?coupon=${coupon.id}&cursor=garbage`],
+      ["GET", "/v1/promotion_codes/promo_NOPE"],
+      ["PATCH", "/v1/promotion_codes/promo_01KZZZZZZZZZZZZZZZZZZZZZZZ", { active: false }],
+      ["POST", `/v1/subscriptions/${subscription.id}/discount`, { coupon: coupon.id, promotion_code: "promo_x" }],
+      ["POST", `/v1/subscriptions/${subscription.id}/discount`, {}],
+      ["POST", `/v1/subscriptions/${subscription.id}/discount`, { promotion_code: "promo_01KZZZZZZZZZZZZZZZZZZZZZZZ" }],
+      ["POST", `/v1/subscriptions/${subscription.id}/tax_rates`, { default_tax_rates: ["a", "b", "c", "d", "e", "f"] }],
+      ["POST", `/v1/subscriptions/${subscription.id}/tax_rates`, { default_tax_rates: ["txr_nope"] }],
+      ["POST", "/v1/tax_rates", { display_name: "X", percentage: 101, inclusive: false }],
+      ["POST", "/v1/tax_rates", { display_name: "X", percentage: 5, inclusive: false, country: "de" }],
+      ["PATCH", "/v1/tax_rates/txr_01KZZZZZZZZZZZZZZZZZZZZZZZ", { percentage: 5 }],
+      ["GET", "/v1/tax_rates?limit=0"],
+    ];
+    for (const [method, path, body] of cases) {
+      const r = await api(method, path, body);
+      expect([r.status >= 400 && r.status < 500, typeof r.body.error?.code], `${method} ${path}`).toEqual([
+        true,
+        "string",
+      ]);
+    }
+    // Nothing was counted by any of them.
+    expect((await ok("GET", `/v1/coupons/${coupon.id}`)).times_redeemed).toBe(0);
+  });
 });
