@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CouponActor } from "../../src/actors/coupon/coupon-actor";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
-import { couponActorName } from "../../src/lib/ids";
+import { couponActorName, idWithRoutingKey, routingKeyFromIdempotencyKey } from "../../src/lib/ids";
 import { api, createCustomer, createPlan, ok } from "../helpers";
 
 // Rule 13a's counting: concurrent redemptions never pass max_redemptions, replays and refusals
@@ -122,5 +122,39 @@ describe("redemptions of a coupon (rule 13a)", () => {
     await settleReservations(coupon.id);
     expect(await statuses(coupon.id)).toEqual(["confirmed"]);
     expect((await ok("GET", `/v1/coupons/${coupon.id}`)).times_redeemed).toBe(1);
+  });
+
+  it("counts once a create with a coupon that crashed before its write and was retried with its Idempotency-Key", async () => {
+    const coupon = await ok("POST", "/v1/coupons", { percent_off: 20, max_redemptions: 1 });
+    const plan = await createPlan({ amount: 1000 });
+    const customer = await createCustomer();
+    const key = `coupon-create-${crypto.randomUUID()}`;
+    const name = await routingKeyFromIdempotencyKey("POST /v1/subscriptions", key);
+    const subscription = env.SUBSCRIPTIONS.getByName(name);
+    await crashAfterTransactions(subscription, 0);
+    const id = idWithRoutingKey("sub", Date.now(), name);
+    const input = {
+      customer: customer.id,
+      plan: plan.id,
+      quantity: 1,
+      trialDays: null,
+      billingCycleAnchor: null,
+      metadata: {},
+      coupon: coupon.id,
+    };
+    const idem = { key, fingerprint: "f", nowMs: Date.now() };
+    const crashed = runInDurableObject(subscription, (instance: SubscriptionActor) => instance.create(id, input, idem));
+    await expect(crashed).rejects.toThrow("crash injected");
+    expect(await statuses(coupon.id)).toEqual(["reserved"]);
+    await evictDurableObject(subscription).catch(() => {});
+    // The retry reserves the same redemption (same key): the limit of 1 does not refuse it.
+    const retried = await runInDurableObject(subscription, (instance: SubscriptionActor) =>
+      instance.create(id, input, idem),
+    );
+    expect(retried).toMatchObject({ ok: true, status: 201 });
+    expect(await statuses(coupon.id)).toEqual(["confirmed"]);
+    const invoices = await ok("GET", `/v1/subscriptions/${id}/invoices`);
+    expect(invoices.data[0]).toMatchObject({ subtotal: 1000, total: 800 });
+    expect(await ok("GET", `/v1/coupons/${coupon.id}`)).toMatchObject({ times_redeemed: 1, valid: false });
   });
 });
