@@ -66,7 +66,7 @@ export function saveMirrorState(query: Query, state: MirrorState): void {
 }
 
 /** Inside a change's transaction: one more change to mirror (for actors without a version). */
-export function bumpMirrorVersion(query: Query): number {
+export function bumpChangeCount(query: Query): number {
   const state = loadMirrorState(query);
   state.version += 1;
   saveMirrorState(query, state);
@@ -77,7 +77,7 @@ export function bumpMirrorVersion(query: Query): number {
  * The versions the read model holds (KV and metrics, the older of the two), without creating
  * anything: 0 when nothing was mirrored yet.
  */
-export function mirroredVersion(query: Query): number {
+export function oldestMirroredVersion(query: Query): number {
   const exists = query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_admin_mirror'").length > 0;
   if (!exists) return 0;
   const state = loadMirrorState(query);
@@ -85,7 +85,7 @@ export function mirroredVersion(query: Query): number {
 }
 
 /** Reads the change counter without creating anything (0 when never bumped). */
-export function mirrorVersion(query: Query): number {
+export function changeCount(query: Query): number {
   const exists = query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_admin_mirror'").length > 0;
   return exists ? loadMirrorState(query).version : 0;
 }

@@ -1,12 +1,13 @@
 import { ulid } from "ulid";
 import { mirrorCustomer } from "../../admin/customer-index";
 import type { Query } from "../../admin/mirror-state";
-import { bumpMirrorVersion, mirrorVersion } from "../../admin/mirror-state";
+import { bumpChangeCount, changeCount } from "../../admin/mirror-state";
 import type { ListPage } from "../../contract/common";
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
 import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { EmailMessage, EventEnvelope } from "../../contract/messages";
 import { toIso } from "../../domain/time";
 import { parseEmailSettings } from "../../notifications/email/config";
@@ -15,8 +16,9 @@ import { emailProviderFor } from "../../notifications/email/providers";
 import type { EventRow } from "../../notifications/outbox";
 import { envelopeOf, flushOutbox, Outbox } from "../../notifications/outbox";
 import { GATEWAY_CUSTOMER_METADATA_KEY } from "../../payments/gateway";
-import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
+import { IdempotentRequests } from "../capabilities/idempotent-requests";
+import { ReadModel } from "../capabilities/read-model";
 import { subscriptionStub, testClockStub } from "../stubs";
 import type { CustomerPaymentDetails, VersionedPaymentDetails } from "../subscription/context";
 import type { EmailResult } from "./emails";
@@ -56,11 +58,34 @@ export interface SubscriptionRef {
 export class CustomerActor extends Actor {
   protected readonly migrations = CUSTOMER_MIGRATIONS;
   protected override readonly freshSchema = CUSTOMER_SCHEMA;
-  protected override readonly answersBeforeMirroring = true;
+  protected override readonly answersBeforePublishing = true;
 
   /** The configured provider; tests point it at a local fake (test/notifications). */
   emailProvider: EmailProvider = emailProviderFor(parseEmailSettings(this.env));
   private readonly emailFrom = parseEmailSettings(this.env).from;
+
+  private readonly requests = new IdempotentRequests(this.storage, () => this.afterWrite());
+
+  /** The customer listing's KV index (src/admin/customer-index.ts). */
+  protected override readonly readModel = new ReadModel(this.storage, {
+    changeCount: () => changeCount(this.mirrorSql),
+    write: async () => {
+      const customer = this.load();
+      if (!customer) return;
+      return mirrorCustomer(this.env, this.mirrorSql, customer, changeCount(this.mirrorSql), Date.now());
+    },
+  });
+
+  /** Its jobs: a retry of events left unsent, and of a payment-details push still owed. */
+  protected override readonly jobs = {
+    nextJobAt: (): number | null => {
+      const now = Date.now();
+      const candidates = [this.outbox.retryAt(now), this.owedPaymentPush() ? now + PAYMENT_PUSH_RETRY_MS : null];
+      const due = candidates.filter((t): t is number => t !== null);
+      return due.length > 0 ? Math.min(...due) : null;
+    },
+    runDueJobs: () => this.pushPaymentDetails(),
+  };
 
   private readonly outbox = new Outbox(
     (statement, ...params) => this.query(statement, ...params),
@@ -72,13 +97,13 @@ export class CustomerActor extends Actor {
   );
 
   async create(id: string, input: CustomerCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Customer>> {
-    return this.idempotently(idem, async () => {
+    return this.requests.run(idem, async () => {
       const clockId = input.test_clock ?? null;
       if (clockId) {
         const clock = await (await testClockStub(this.env, clockId))?.get(clockId);
         if (!clock?.ok) return failure(400, "resource_missing", `No such test clock: '${clockId}'`, "test_clock");
       }
-      return this.commit(idem, () => {
+      return this.requests.commit(idem, () => {
         if (this.load()) return failure<Customer>(409, "resource_already_exists", `Customer '${id}' already exists`);
         this.query(
           `INSERT INTO customer (id, email, name, payment_method, test_clock, metadata, created)
@@ -105,8 +130,8 @@ export class CustomerActor extends Actor {
   }
 
   async update(id: string, patch: CustomerUpdate, idem: Idempotency | null): Promise<Outcome<Customer>> {
-    return this.idempotently(idem, async () => {
-      const outcome = this.commit(idem, () => {
+    return this.requests.run(idem, async () => {
+      const outcome = this.requests.commit(idem, () => {
         const customer = this.load();
         if (!customer || customer.id !== id) return notFound<Customer>("customer", id);
         const metadata = mergeMetadata(customer.metadata, patch.metadata ?? {});
@@ -147,7 +172,7 @@ export class CustomerActor extends Actor {
 
   /** The payment details as of now, with the version they belong to. */
   private versionedPaymentDetails(customer: Customer): VersionedPaymentDetails {
-    return { ...paymentDetailsOf(customer), version: mirrorVersion(this.mirrorSql) };
+    return { ...paymentDetailsOf(customer), version: changeCount(this.mirrorSql) };
   }
 
   /** For a subscription made before it had a copy: the details now, versioned. */
@@ -264,18 +289,8 @@ export class CustomerActor extends Actor {
 
   /** Returns the customer's new version (it also versions the payment details). */
   private markListingChanged(): number {
-    this.markReadModelDirty();
-    return bumpMirrorVersion(this.mirrorSql);
-  }
-
-  protected override readModelVersion(): number {
-    return mirrorVersion(this.mirrorSql);
-  }
-
-  protected override async writeReadModel(): Promise<number | undefined> {
-    const customer = this.load();
-    if (!customer) return;
-    return mirrorCustomer(this.env, this.mirrorSql, customer, mirrorVersion(this.mirrorSql), Date.now());
+    this.readModel.markChanged();
+    return bumpChangeCount(this.mirrorSql);
   }
 
   // ---- events and their outbox ------------------------------------------------------------
@@ -313,17 +328,10 @@ export class CustomerActor extends Actor {
     );
   }
 
-  protected override async flushReadModel(): Promise<void> {
+  /** The events leave first (the outbox), then the listing. */
+  protected override async publishChanges(): Promise<void> {
     await flushOutbox(this.outbox, this.name);
-    await super.flushReadModel();
-  }
-
-  /** Its jobs: a retry of events left unsent, and of a payment-details push still owed. */
-  protected nextJobAt(): number | null {
-    const now = Date.now();
-    const candidates = [this.outbox.retryAt(now), this.owedPaymentPush() ? now + PAYMENT_PUSH_RETRY_MS : null];
-    const due = candidates.filter((t): t is number => t !== null);
-    return due.length > 0 ? Math.min(...due) : null;
+    await super.publishChanges();
   }
 
   // ---- emails (emails.ts) -----------------------------------------------------------------
@@ -360,11 +368,5 @@ export class CustomerActor extends Actor {
       metadata: JSON.parse(row.metadata) as Record<string, string>,
       created: toIso(row.created),
     };
-  }
-
-  // ---- Actor hooks: no jobs of its own; the alarm only retries the outbox and the listing ----
-
-  protected async runDueJobs(): Promise<void> {
-    await this.pushPaymentDetails();
   }
 }

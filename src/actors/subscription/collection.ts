@@ -1,5 +1,6 @@
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
 import { decideAttemptFailed, decidePaymentReceived } from "../../domain/collection";
@@ -14,7 +15,6 @@ import {
 } from "../../domain/payment-races";
 import type { Instant } from "../../domain/time";
 import type { ChargeRequest, ChargeResult } from "../../payments/gateway";
-import type { Idempotency } from "../actor";
 import { customerStub } from "../stubs";
 import type { CustomerPaymentDetails, RequestContext, SubscriptionContext, VersionedPaymentDetails } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";

@@ -1,7 +1,7 @@
 import { ulid } from "ulid";
 import type { Instant } from "../../domain/time";
+import type { SqlValue } from "../../lib/sql";
 import type { EventSource, PositionedEvent, RecordedEvent } from "../../notifications/outbox";
-import type { SqlValue } from "../actor";
 
 type Query = <T>(statement: string, ...params: SqlValue[]) => T[];
 

@@ -1,5 +1,6 @@
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import { decideCloseInvoice, decidePaymentReceived, manualPaymentRefusal } from "../../domain/collection";
 import type { Decided } from "../../domain/decision";
@@ -7,7 +8,6 @@ import { decideInvoiceItem, decideInvoiceNow } from "../../domain/lifecycle";
 import { pendingAttemptRefusal } from "../../domain/payment-races";
 import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
-import type { Idempotency } from "../actor";
 import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { invoiceFacts, loadLedger, persist } from "./persist";

@@ -1,9 +1,9 @@
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Subscription } from "../../contract/subscription";
 import { decideCancel, decideResume, decideStart } from "../../domain/lifecycle";
 import type { Instant } from "../../domain/time";
-import type { Idempotency } from "../actor";
 import { customerStub, testClockStub } from "../stubs";
 import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";

@@ -7,7 +7,7 @@ import type { DraftLine } from "../../domain/proration";
 import type { SubscriptionState, SubscriptionStatus } from "../../domain/subscription";
 import type { SubscriptionRecord } from "../../domain/subscription-record";
 import type { Instant } from "../../domain/time";
-import type { Row, SqlValue } from "../actor";
+import type { Row, SqlValue } from "../../lib/sql";
 
 export type { SubscriptionRecord } from "../../domain/subscription-record";
 
