@@ -15,7 +15,7 @@ import { MAX_METADATA_BYTES } from "./subscription-summary";
  * The customer rides in the key's metadata when it fits in 1024 bytes (nearly always; a
  * customer with large metadata is read from the value instead), so a page reads no actor.
  */
-export const CUSTOMER_INDEX = "admin/cus/";
+const CUSTOMER_INDEX = "admin/cus/";
 
 async function customerKeys(customer: Customer): Promise<string[]> {
   const tail = `${invertedTimeOf(customer.id)}/${customer.id}`;

@@ -8,7 +8,7 @@ export type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
  * when (KV takes one write per second per key), and the version its metrics shard holds.
  * The table is created on the first write; read paths never touch it.
  */
-export interface MirrorState {
+interface MirrorState {
   keys: string[];
   kvVersion: number;
   writtenMs: number;
@@ -50,7 +50,7 @@ export function loadMirrorState(query: Query): MirrorState {
   };
 }
 
-export function saveMirrorState(query: Query, state: MirrorState): void {
+function saveMirrorState(query: Query, state: MirrorState): void {
   ensureTable(query);
   query(
     `INSERT INTO _admin_mirror (id, keys, kv_version, written_ms, metrics_version, metrics, version) VALUES (1, ?, ?, ?, ?, ?, ?)
@@ -91,10 +91,10 @@ export function changeCount(query: Query): number {
 }
 
 /** KV allows one write per second per key; an actor's keys are written together, so per actor. */
-export const KV_MIN_WRITE_INTERVAL_MS = 1_000;
+const KV_MIN_WRITE_INTERVAL_MS = 1_000;
 
 /** One KV key of an actor's read model. */
-export interface KeyEntry {
+interface KeyEntry {
   key: string;
   value: string;
   metadata: unknown;

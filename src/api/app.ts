@@ -17,7 +17,7 @@ import { testClockRoutes } from "./routes/test-clocks";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints";
 import { validationError } from "./validation";
 
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 const JSON_MEDIA_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
 
 /**
@@ -122,7 +122,7 @@ const API_DESCRIPTION = `Subscription billing on Cloudflare: plans, customers, s
 
 let cachedDocument: unknown = null;
 
-export function openApiDocument(app: OpenAPIHono<AppEnv>) {
+function openApiDocument(app: OpenAPIHono<AppEnv>) {
   cachedDocument ??= app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {

@@ -14,7 +14,7 @@ type Method = "get" | "post" | "patch" | "delete";
 type Schema = z.ZodType;
 type Infer<S> = S extends Schema ? z.output<S> : undefined;
 
-export interface EndpointSpec<B, Q, P> {
+interface EndpointSpec<B, Q, P> {
   method: Method;
   /** Hono path syntax: /v1/plans/:id */
   path: string;
@@ -32,7 +32,7 @@ export interface EndpointSpec<B, Q, P> {
   errors?: number[];
 }
 
-export interface EndpointInput<B, Q, P> {
+interface EndpointInput<B, Q, P> {
   body: Infer<B>;
   query: Infer<Q>;
   params: Infer<P>;
@@ -124,7 +124,7 @@ function singleQueryValues(c: Context<AppEnv>): Record<string, string | string[]
 }
 
 /** `post /v1/subscriptions/:id/cancel` → `postSubscriptionsIdCancel`, for routes that name none. */
-export function defaultOperationId(method: string, path: string): string {
+function defaultOperationId(method: string, path: string): string {
   const words = path
     .replace(/^\/v1\//, "")
     .split(/[/_-]+/)

@@ -16,7 +16,7 @@ export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown)
   throw toApiError(result.error.issues);
 }
 
-export function toApiError(issues: readonly ZodIssue[]): ApiError {
+function toApiError(issues: readonly ZodIssue[]): ApiError {
   const issue = issues[0];
   if (!issue) return new ApiError(400, "parameter_invalid", "Invalid request.");
   // A bad record key (a metadata key too long or empty) is reported on the record itself.

@@ -41,7 +41,7 @@ export interface EventSource {
 }
 
 /** A table of one row per event (the customer's): an event's position is its seq. */
-export function eventPerRow(query: Query): EventSource {
+function eventPerRow(query: Query): EventSource {
   return {
     watermarkKey: "outbox_seq",
     after: (position, limit) =>
@@ -60,7 +60,7 @@ const MAX_BATCH_BYTES = 240_000;
 /** A message may be at most 128 KB; an event larger than this goes without its object. */
 export const MAX_MESSAGE_BYTES = 120_000;
 /** While events are left unsent, the alarm tries again this soon. */
-export const OUTBOX_RETRY_MS = 10_000;
+const OUTBOX_RETRY_MS = 10_000;
 
 function recordedOf(row: EventRow): RecordedEvent {
   return { id: row.id, type: row.type, created: row.created, data: JSON.parse(row.data) as EventEnvelope["data"] };

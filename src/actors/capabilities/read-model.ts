@@ -4,7 +4,7 @@ import type { ActorStorage } from "./host";
 const RETRY_MS = 5_000;
 
 /** What the read model needs of its actor. */
-export interface ReadModelHost {
+interface ReadModelHost {
   /**
    * Writes the actor's current summary to KV. Returns a time (epoch ms) instead when the write
    * must wait (KV takes one write per second per key): the read model stays behind and the

@@ -46,7 +46,7 @@ interface CustomerRow {
   created: number;
 }
 
-export interface SubscriptionRef {
+interface SubscriptionRef {
   id: string;
   created_ms: number;
 }

@@ -173,7 +173,7 @@ export async function attemptPayment(
  * subscription created before the customer pushed copies (no copy yet). The versioned answer
  * is kept, so this happens once; pushes newer than it replace it.
  */
-export async function readCustomerPaymentDetails(
+async function readCustomerPaymentDetails(
   ctx: SubscriptionContext,
   customerId: string,
 ): Promise<CustomerPaymentDetails> {
@@ -224,12 +224,7 @@ export async function reconcile(ctx: SubscriptionContext, invoiceId: string, at:
 }
 
 /** Records a gateway result exactly once: a payment that is no longer pending is left alone. */
-export function applyChargeResult(
-  ctx: SubscriptionContext,
-  paymentId: string,
-  result: ChargeResult,
-  at: Instant,
-): void {
+function applyChargeResult(ctx: SubscriptionContext, paymentId: string, result: ChargeResult, at: Instant): void {
   ctx.transaction(() => {
     const payment = ctx.store.payment(paymentId);
     if (payment?.status !== "pending") return;

@@ -112,11 +112,7 @@ export function invoiceRoutes(): OpenAPIHono<AppEnv> {
  * One page of a short list held whole (an invoice has a handful of attempts), oldest first:
  * the items after the cursor's id. A cursor that is not in the list was not issued by it.
  */
-export function pageAfter<T extends { id: string }>(
-  items: T[],
-  limit: number,
-  cursor: string | undefined,
-): ListPage<T> {
+function pageAfter<T extends { id: string }>(items: T[], limit: number, cursor: string | undefined): ListPage<T> {
   let start = 0;
   if (cursor !== undefined) {
     const at = items.findIndex((item) => item.id === cursor);

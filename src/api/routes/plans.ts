@@ -117,7 +117,7 @@ export function planRoutes(): OpenAPIHono<AppEnv> {
 }
 
 /** Runs before zod so that changing a price term gets a message that says why. */
-export function rejectPriceTermChange(raw: unknown): void {
+function rejectPriceTermChange(raw: unknown): void {
   if (!raw || typeof raw !== "object") return;
   const term = PRICE_TERMS.find((t) => t in raw);
   if (term) {
@@ -138,12 +138,12 @@ interface PlanCursor {
 }
 
 /** `next_cursor` of the plan list: KV's cursor and the page's last key, base64url JSON. */
-export function encodePlanCursor(cursor: PlanCursor): string {
+function encodePlanCursor(cursor: PlanCursor): string {
   return base64url(new TextEncoder().encode(JSON.stringify([cursor.kv, cursor.after])));
 }
 
 /** The cursor, or a 400 naming `cursor` when it is not one this list issued. */
-export function decodePlanCursor(text: string): PlanCursor {
+function decodePlanCursor(text: string): PlanCursor {
   try {
     const parsed: unknown = JSON.parse(new TextDecoder().decode(fromBase64url(text)));
     if (

@@ -5,10 +5,10 @@ import { SIGNATURE_HEADER, signatureHeader } from "./signature";
 import type { EndpointSnapshot } from "./snapshot";
 
 /** The longest a queue message may be delayed (Cloudflare Queues: 12 h). */
-export const MAX_DELAY_SECONDS = 43_200;
+const MAX_DELAY_SECONDS = 43_200;
 const FIRST_DELAY_SECONDS = 30;
 /** A receiver gets this long to answer; a slow one holds only its own message. */
-export const DELIVERY_TIMEOUT_MS = 10_000;
+const DELIVERY_TIMEOUT_MS = 10_000;
 const DELIVERY_BACKOFF: Backoff = { first: FIRST_DELAY_SECONDS, cap: MAX_DELAY_SECONDS, jitter: 0.25 };
 
 /**
@@ -21,7 +21,7 @@ export function backoffSeconds(attempt: number, random: () => number = Math.rand
   return Math.max(1, Math.ceil(backoffDelay(attempt, DELIVERY_BACKOFF, random())));
 }
 
-export type DeliveryResult = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+type DeliveryResult = { ok: true; status: number } | { ok: false; status: number | null; error: string };
 
 type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
