@@ -1,5 +1,5 @@
-import { ApiError } from "../contract/errors";
 import { base64url, fromBase64url } from "../lib/bytes";
+import { ApiError } from "../lib/errors";
 
 /**
  * One page of a KV index, newest first. The cursor we hand out wraps KV's with the prefix it

@@ -1,5 +1,5 @@
 import type { Outcome } from "../../contract/errors";
-import { failure, notFound, ok } from "../../contract/errors";
+import { failure, notFound, ok, refused } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { Subscription } from "../../contract/subscription";
 import { decideCancel, decideResume, decideStart } from "../../domain/lifecycle";
@@ -45,7 +45,7 @@ export async function createSubscription(
       trialDays: input.trialDays ?? plan.value.trialDays,
       billingCycleAnchor: input.billingCycleAnchor,
     });
-    if (!decided.ok) return failure(400, decided.error.code, decided.error.message, decided.error.param);
+    if (!decided.ok) return refused(decided.error);
     // The customer's index first: a subscription is never invisible to its customer. Its answer
     // is the customer's payment details as of that moment: every later change is pushed here.
     const added = await customerStub(ctx.env, input.customer)!.addSubscription(input.customer, {
@@ -89,7 +89,7 @@ export async function cancel(
     const now = await timeAfterDueJobs(ctx, record.testClock);
     const committed = ctx.commit(idem, () => {
       const decided = decideCancel(loadLedger(ctx), atPeriodEnd, now);
-      if (!decided.ok) return failure<Subscription>(400, decided.error.code, decided.error.message);
+      if (!decided.ok) return refused<Subscription>(decided.error);
       persist(ctx, decided.decision, now);
       return ok(ctx.view());
     });
@@ -111,7 +111,7 @@ export async function resume(
     const now = await timeAfterDueJobs(ctx, record.testClock);
     return ctx.commit(idem, () => {
       const decided = decideResume(loadLedger(ctx), now);
-      if (!decided.ok) return failure<Subscription>(400, decided.error.code, decided.error.message);
+      if (!decided.ok) return refused<Subscription>(decided.error);
       persist(ctx, decided.decision, now);
       return ok(ctx.view());
     });
