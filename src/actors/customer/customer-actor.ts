@@ -1,59 +1,37 @@
-import { ulid } from "ulid";
 import { mirrorCustomer } from "../../admin/customer-index";
 import type { Query } from "../../admin/mirror-state";
 import { bumpChangeCount, changeCount } from "../../admin/mirror-state";
 import type { ListPage } from "../../contract/common";
-import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
 import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
 import type { Outcome } from "../../contract/errors";
-import { failure, notFound, ok } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { EmailMessage, EventEnvelope } from "../../contract/messages";
-import { toIso } from "../../domain/time";
 import { parseEmailSettings } from "../../notifications/email/config";
 import type { EmailProvider } from "../../notifications/email/providers";
 import { emailProviderFor } from "../../notifications/email/providers";
-import type { EventRow } from "../../notifications/outbox";
-import { envelopeOf, flushOutbox, Outbox } from "../../notifications/outbox";
-import { GATEWAY_CUSTOMER_METADATA_KEY } from "../../payments/gateway";
+import { flushOutbox, Outbox } from "../../notifications/outbox";
 import { Actor } from "../actor";
 import { IdempotentRequests } from "../capabilities/idempotent-requests";
 import { ReadModel } from "../capabilities/read-model";
-import { subscriptionStub, testClockStub } from "../stubs";
-import type { CustomerPaymentDetails, VersionedPaymentDetails } from "../subscription/context";
+import type { VersionedPaymentDetails } from "../subscription/context";
+import type { CustomerContext } from "./context";
+import { customerNamed, loadCustomer } from "./context";
 import type { EmailResult } from "./emails";
 import { markEmailDead, sendEventEmail } from "./emails";
+import { owedPaymentPush, PAYMENT_PUSH_RETRY_MS, PaymentDetailsPush } from "./payment-details";
+import { createCustomer, updateCustomer } from "./profile";
+import * as reads from "./reads";
 import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
-
-/** While a payment-details push is owed, the alarm tries again this soon. */
-const PAYMENT_PUSH_RETRY_MS = 10_000;
-
-/** What a card attempt charges, as the customer holds it. */
-function paymentDetailsOf(customer: Customer): CustomerPaymentDetails {
-  return {
-    paymentMethod: customer.payment_method,
-    gatewayCustomer: customer.metadata[GATEWAY_CUSTOMER_METADATA_KEY] ?? null,
-  };
-}
-
-interface CustomerRow {
-  id: string;
-  email: string | null;
-  name: string | null;
-  payment_method: string | null;
-  test_clock: string | null;
-  metadata: string;
-  created: number;
-}
-
-interface SubscriptionRef {
-  id: string;
-  created_ms: number;
-}
+import type { SubscriptionRef } from "./subscription-refs";
+import * as refs from "./subscription-refs";
 
 /**
  * One actor per customer. It holds the customer and the index of its subscriptions, which
  * is what makes `GET /v1/customers/{id}/subscriptions` (and `/invoices`) strongly consistent.
+ *
+ * This class is the RPC surface, the outbox and the alarm; each request runs in the file of
+ * its concern (profile, payment-details, subscription-refs, reads, emails) against `context`,
+ * not the whole actor.
  */
 export class CustomerActor extends Actor {
   protected readonly migrations = CUSTOMER_MIGRATIONS;
@@ -64,15 +42,39 @@ export class CustomerActor extends Actor {
   emailProvider: EmailProvider = emailProviderFor(parseEmailSettings(this.env));
   private readonly emailFrom = parseEmailSettings(this.env).from;
 
-  private readonly requests = new IdempotentRequests(this.storage, () => this.afterWrite());
+  private readonly rows: Query = (statement, ...params) => this.query(statement, ...params);
+
+  /** What the topic files may use of this actor. */
+  private readonly context: CustomerContext = this.makeContext();
+
+  private makeContext(): CustomerContext {
+    // Read at each use: a test swaps the actor's env to make its subscriptions unreachable.
+    const env = () => this.env;
+    return {
+      get env() {
+        return env();
+      },
+      query: this.rows,
+      transaction: (fn) => this.transaction(fn),
+      requests: new IdempotentRequests(this.storage, () => this.afterWrite()),
+      load: () => loadCustomer(this.rows),
+      markChanged: () => {
+        this.readModel.markChanged();
+        return bumpChangeCount(this.rows);
+      },
+      version: () => changeCount(this.rows),
+    };
+  }
+
+  private readonly paymentPush = new PaymentDetailsPush(this.context);
 
   /** The customer listing's KV index (src/admin/customer-index.ts). */
   protected override readonly readModel = new ReadModel(this.storage, {
-    changeCount: () => changeCount(this.mirrorSql),
+    changeCount: () => changeCount(this.rows),
     write: async () => {
-      const customer = this.load();
+      const customer = this.context.load();
       if (!customer) return;
-      return mirrorCustomer(this.env, this.mirrorSql, customer, changeCount(this.mirrorSql), Date.now());
+      return mirrorCustomer(this.env, this.rows, customer, changeCount(this.rows), Date.now());
     },
   });
 
@@ -80,181 +82,53 @@ export class CustomerActor extends Actor {
   protected override readonly jobs = {
     nextJobAt: (): number | null => {
       const now = Date.now();
-      const candidates = [this.outbox.retryAt(now), this.owedPaymentPush() ? now + PAYMENT_PUSH_RETRY_MS : null];
+      const candidates = [this.outbox.retryAt(now), owedPaymentPush(this.context) ? now + PAYMENT_PUSH_RETRY_MS : null];
       const due = candidates.filter((t): t is number => t !== null);
       return due.length > 0 ? Math.min(...due) : null;
     },
-    runDueJobs: () => this.pushPaymentDetails(),
+    runDueJobs: () => this.paymentPush.run(),
   };
 
-  private readonly outbox = new Outbox(
-    (statement, ...params) => this.query(statement, ...params),
-    this.env.EVENTS_QUEUE,
-    () => {
-      const customer = this.load()!;
-      return { customer: customer.id, source: { actor: "customer", id: customer.id }, plan: null };
-    },
-  );
+  private readonly outbox = new Outbox(this.rows, this.env.EVENTS_QUEUE, () => {
+    const customer = this.context.load()!;
+    return { customer: customer.id, source: { actor: "customer", id: customer.id }, plan: null };
+  });
+
+  /** The events leave first (the outbox), then the listing. */
+  protected override async publishChanges(): Promise<void> {
+    await flushOutbox(this.outbox, this.name);
+    await super.publishChanges();
+  }
+
+  // ---- the customer (profile.ts, reads.ts) -------------------------------------------------
 
   async create(id: string, input: CustomerCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Customer>> {
-    return this.requests.run(idem, async () => {
-      const clockId = input.test_clock ?? null;
-      if (clockId) {
-        const clock = await (await testClockStub(this.env, clockId))?.get(clockId);
-        if (!clock?.ok) return failure(400, "resource_missing", `No such test clock: '${clockId}'`, "test_clock");
-      }
-      return this.requests.commit(idem, () => {
-        if (this.load()) return failure<Customer>(409, "resource_already_exists", `Customer '${id}' already exists`);
-        this.query(
-          `INSERT INTO customer (id, email, name, payment_method, test_clock, metadata, created)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          id,
-          input.email ?? null,
-          input.name ?? null,
-          input.payment_method ?? null,
-          clockId,
-          JSON.stringify(input.metadata),
-          Math.floor(nowMs / 1000),
-        );
-        this.markListingChanged();
-        const customer = this.load()!;
-        this.recordEvent("customer.created", customer, Math.floor(nowMs / 1000));
-        return ok(customer, 201);
-      });
-    });
+    return createCustomer(this.context, id, input, nowMs, idem);
   }
 
   async get(id: string): Promise<Outcome<Customer>> {
-    const customer = this.load();
-    return customer && customer.id === id ? ok(customer) : notFound("customer", id);
+    return reads.getCustomer(this.context, id);
   }
 
   async update(id: string, patch: CustomerUpdate, idem: Idempotency | null): Promise<Outcome<Customer>> {
-    return this.requests.run(idem, async () => {
-      const outcome = this.requests.commit(idem, () => {
-        const customer = this.load();
-        if (!customer || customer.id !== id) return notFound<Customer>("customer", id);
-        const metadata = mergeMetadata(customer.metadata, patch.metadata ?? {});
-        if (Object.keys(metadata).length > MAX_METADATA_KEYS) return tooManyMetadataKeys<Customer>();
-        this.query(
-          "UPDATE customer SET email = ?, name = ?, payment_method = ?, metadata = ?",
-          patch.email !== undefined ? patch.email : customer.email,
-          patch.name !== undefined ? patch.name : customer.name,
-          patch.payment_method !== undefined ? patch.payment_method : customer.payment_method,
-          JSON.stringify(metadata),
-        );
-        const version = this.markListingChanged();
-        const updated = this.load()!;
-        if (JSON.stringify(updated) !== JSON.stringify(customer))
-          this.recordEvent("customer.updated", updated, Math.floor(Date.now() / 1000));
-        // A new payment method (or gateway customer) is owed to every subscription, in this same
-        // transaction: the push below, or the alarm after a crash, delivers it.
-        const before = paymentDetailsOf(customer);
-        const after = paymentDetailsOf(updated);
-        if (
-          before.paymentMethod !== after.paymentMethod ||
-          before.gatewayCustomer !== after.gatewayCustomer ||
-          patch.payment_method
-        )
-          this.owePaymentDetails(version, !!patch.payment_method);
-        return ok(updated);
-      });
-      await this.pushPaymentDetails();
-      return outcome;
-    });
+    return updateCustomer(this.context, this.paymentPush, id, patch, idem);
   }
 
-  // ---- payment details: a versioned copy on each subscription -----------------------------
-  // A renewal charges the copy its subscription holds, with no round trip here. Every change
-  // is owed to every subscription (`_meta.payment_push` = the version owed, written with the
-  // change), pushed right after the commit and again by the alarm until all have it. A copy
-  // carries the customer's version, so a late or repeated push never replaces a newer one.
-
-  /** The payment details as of now, with the version they belong to. */
-  private versionedPaymentDetails(customer: Customer): VersionedPaymentDetails {
-    return { ...paymentDetailsOf(customer), version: changeCount(this.mirrorSql) };
+  /** A page of the customer's own events, oldest first; the cursor is the last event's sequence number. */
+  async events(customerId: string, limit: number, cursor: string | null): Promise<Outcome<ListPage<EventEnvelope>>> {
+    return reads.listEvents(this.context, customerId, limit, cursor);
   }
+
+  // ---- its subscriptions and their copy of the payment details (subscription-refs.ts, payment-details.ts)
 
   /** For a subscription made before it had a copy: the details now, versioned. */
   async paymentDetails(customerId: string): Promise<Outcome<VersionedPaymentDetails>> {
-    const customer = this.load();
-    if (!customer || customer.id !== customerId) return notFound("customer", customerId);
-    return ok(this.versionedPaymentDetails(customer));
-  }
-
-  /** Inside the change's transaction: `version` is owed to every subscription (`retry`: a new payment method). */
-  private owePaymentDetails(version: number, retry: boolean): void {
-    this.query(
-      "INSERT INTO _meta (key, value) VALUES ('payment_push', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      version,
-    );
-    // Kept until the push that carries it succeeds: two changes before one push retry once.
-    if (retry)
-      this.query(
-        "INSERT INTO _meta (key, value) VALUES ('payment_push_retry', 1) ON CONFLICT(key) DO UPDATE SET value = 1",
-      );
-  }
-
-  private owedPaymentPush(): { version: number; retry: boolean } | null {
-    const rows = this.query<{ key: string; value: number }>(
-      "SELECT key, value FROM _meta WHERE key IN ('payment_push', 'payment_push_retry')",
-    );
-    const version = rows.find((r) => r.key === "payment_push")?.value;
-    if (!version) return null;
-    return { version, retry: rows.some((r) => r.key === "payment_push_retry" && r.value === 1) };
-  }
-
-  private pushing: Promise<void> | null = null;
-
-  /**
-   * Pushes the current details to every subscription while a push is owed. API.md §3: after a
-   * new payment method each subscription retries its open invoices at once (it decides which).
-   * A subscription not found is done only once its reference is a minute old: a create still
-   * running stores the details it read when it registered, and this push must not be lost to it.
-   */
-  private async pushPaymentDetails(): Promise<void> {
-    if (this.pushing) await this.pushing.catch(() => undefined);
-    const owed = this.owedPaymentPush();
-    const customer = this.load();
-    if (!owed || !customer) return;
-    const details = this.versionedPaymentDetails(customer);
-    const refs = this.query<SubscriptionRef>("SELECT id, created_ms FROM subscription_ref");
-    this.pushing = (async () => {
-      const done = await Promise.all(
-        refs.map(async (ref) => {
-          try {
-            const outcome = await subscriptionStub(this.env, ref.id)?.paymentDetailsChanged(
-              ref.id,
-              details,
-              owed.retry,
-            );
-            return !!outcome && (outcome.ok || (outcome.status === 404 && ref.created_ms < Date.now() - 60_000));
-          } catch (error) {
-            console.warn(`payment details of ${customer.id} not yet pushed to ${ref.id}; the alarm will retry`, error);
-            return false;
-          }
-        }),
-      );
-      if (!done.every(Boolean)) return;
-      // Settled only if no newer change became owed meanwhile (its own push follows).
-      this.transaction(() => {
-        if (this.owedPaymentPush()?.version !== owed.version) return;
-        this.query("DELETE FROM _meta WHERE key IN ('payment_push', 'payment_push_retry')");
-      });
-    })();
-    try {
-      await this.pushing;
-    } finally {
-      this.pushing = null;
-    }
+    return reads.paymentDetails(this.context, customerId);
   }
 
   /** Records that a subscription belongs to this customer (idempotent); answers the payment details as of now. */
   async addSubscription(customerId: string, ref: SubscriptionRef): Promise<Outcome<VersionedPaymentDetails>> {
-    const customer = this.load();
-    if (!customer || customer.id !== customerId) return notFound("customer", customerId, "customer");
-    this.query("INSERT OR IGNORE INTO subscription_ref (id, created_ms) VALUES (?, ?)", ref.id, ref.created_ms);
-    return ok(this.versionedPaymentDetails(customer));
+    return refs.addSubscription(this.context, customerId, ref);
   }
 
   /** A page of this customer's subscription ids, newest first; the cursor is the last id seen. */
@@ -263,85 +137,22 @@ export class CustomerActor extends Actor {
     limit: number,
     after: string | null,
   ): Promise<Outcome<{ ids: string[]; hasMore: boolean }>> {
-    const customer = this.load();
-    if (!customer || customer.id !== customerId) return notFound("customer", customerId);
-    const rows = after
-      ? this.query<{ id: string }>(
-          "SELECT id FROM subscription_ref WHERE id < ? ORDER BY id DESC LIMIT ?",
-          after,
-          limit + 1,
-        )
-      : this.query<{ id: string }>("SELECT id FROM subscription_ref ORDER BY id DESC LIMIT ?", limit + 1);
-    return ok({ ids: rows.slice(0, limit).map((r) => r.id), hasMore: rows.length > limit });
+    return refs.subscriptionIds(this.context, customerId, limit, after);
   }
 
   /** Every subscription id of this customer (for fan-out reads such as its invoices). */
   async allSubscriptionIds(customerId: string): Promise<Outcome<string[]>> {
-    const customer = this.load();
-    if (!customer || customer.id !== customerId) return notFound("customer", customerId);
-    return ok(this.query<{ id: string }>("SELECT id FROM subscription_ref ORDER BY id DESC").map((r) => r.id));
-  }
-
-  // ---- the customer listing's KV index (src/admin/customer-index.ts) -------------------
-
-  /** Inside the transaction of every change: the listing must show it. */
-  private readonly mirrorSql: Query = (statement, ...params) => this.query(statement, ...params);
-
-  /** Returns the customer's new version (it also versions the payment details). */
-  private markListingChanged(): number {
-    this.readModel.markChanged();
-    return bumpChangeCount(this.mirrorSql);
-  }
-
-  // ---- events and their outbox ------------------------------------------------------------
-
-  /** A page of the customer's own events, oldest first; the cursor is the last event's sequence number. */
-  async events(customerId: string, limit: number, cursor: string | null): Promise<Outcome<ListPage<EventEnvelope>>> {
-    const customer = this.load();
-    if (!customer || customer.id !== customerId) return notFound("customer", customerId);
-    const after = cursor === null ? 0 : /^\d{1,15}$/.test(cursor) ? Number(cursor) : -1;
-    if (after < 0)
-      return failure(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page.", "cursor");
-    const rows = this.query<EventRow>(
-      "SELECT seq, id, type, created, data FROM event WHERE seq > ? ORDER BY seq LIMIT ?",
-      after,
-      limit + 1,
-    );
-    const hasMore = rows.length > limit;
-    const page = rows.slice(0, limit);
-    return ok({
-      object: "list",
-      data: page.map(envelopeOf),
-      has_more: hasMore,
-      next_cursor: hasMore ? String(page.at(-1)!.seq) : null,
-    });
-  }
-
-  /** In the transaction of the change it reports (API.md §6). */
-  private recordEvent(type: "customer.created" | "customer.updated", customer: Customer, at: number): void {
-    this.query(
-      "INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)",
-      `evt_${ulid()}`,
-      type,
-      at,
-      JSON.stringify({ object: customer }),
-    );
-  }
-
-  /** The events leave first (the outbox), then the listing. */
-  protected override async publishChanges(): Promise<void> {
-    await flushOutbox(this.outbox, this.name);
-    await super.publishChanges();
+    return refs.allSubscriptionIds(this.context, customerId);
   }
 
   // ---- emails (emails.ts) -----------------------------------------------------------------
 
   /** The queue consumer's call: this customer's email for one event, at most once per event. */
   async sendEventEmail(message: EmailMessage, nowMs: number): Promise<EmailResult> {
-    const customer = this.load();
-    if (!customer || customer.id !== message.customer) return { status: "skipped" };
+    const customer = customerNamed(this.context, message.customer);
+    if (!customer) return { status: "skipped" };
     return sendEventEmail(
-      (s, ...p) => this.query(s, ...p),
+      this.rows,
       this.env,
       { provider: this.emailProvider, from: this.emailFrom },
       customer,
@@ -352,21 +163,6 @@ export class CustomerActor extends Actor {
 
   /** The email queue gave up on this message: show it as failed. */
   async emailDeadLettered(message: EmailMessage, nowMs: number): Promise<void> {
-    await markEmailDead((s, ...p) => this.query(s, ...p), this.env, message.customer, message, nowMs);
-  }
-
-  private load(): Customer | null {
-    const row = this.queryOne<CustomerRow>("SELECT * FROM customer");
-    if (!row) return null;
-    return {
-      id: row.id,
-      object: "customer",
-      email: row.email,
-      name: row.name,
-      payment_method: row.payment_method,
-      test_clock: row.test_clock,
-      metadata: JSON.parse(row.metadata) as Record<string, string>,
-      created: toIso(row.created),
-    };
+    await markEmailDead(this.rows, this.env, message.customer, message, nowMs);
   }
 }
