@@ -1,8 +1,8 @@
 import type { ListPage } from "../contract/common";
 import type { Customer } from "../contract/customer";
 import type { PlatformEnv } from "../lib/env";
+import { listIndexPage } from "../lib/kv-listing";
 import { invertedTimeOf, sha256Hex } from "./keys";
-import { listIndexPage } from "./kv-listing";
 import type { Query } from "./mirror-state";
 import { writeKeys } from "./mirror-state";
 import { MAX_METADATA_BYTES } from "./subscription-summary";

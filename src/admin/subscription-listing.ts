@@ -1,5 +1,5 @@
 import type { ListPage } from "../contract/common";
-import { listIndexPage } from "./kv-listing";
+import { listIndexPage } from "../lib/kv-listing";
 import type { SubscriptionSummary } from "./subscription-summary";
 import { subscriptionIndexPrefix, subscriptionRecordKey } from "./subscription-summary";
 
