@@ -2,8 +2,8 @@ import type { ListPage } from "../contract/common";
 import type { Customer } from "../contract/customer";
 import type { PlatformEnv } from "../lib/env";
 import { listIndexPage } from "../lib/kv-listing";
+import type { Query } from "../lib/sql";
 import { invertedTimeOf, sha256Hex } from "./keys";
-import type { Query } from "./mirror-state";
 import { writeKeys } from "./mirror-state";
 import { MAX_METADATA_BYTES } from "./subscription-summary";
 

@@ -1,6 +1,4 @@
-import type { Row, SqlValue } from "../lib/sql";
-
-export type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
+import type { Query } from "../lib/sql";
 
 /**
  * What an actor last mirrored to the admin read model, kept in its own SQLite beside the

@@ -1,8 +1,6 @@
 import type { EventEnvelope, EventMessage } from "../contract/messages";
 import { toIso } from "../domain/time";
-import type { SqlValue } from "../lib/sql";
-
-type Query = <T>(statement: string, ...params: SqlValue[]) => T[];
+import type { Query } from "../lib/sql";
 
 /** A row of an actor's one-row-per-event `event` table (the customer's). */
 export interface EventRow {

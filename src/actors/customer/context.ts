@@ -1,6 +1,6 @@
-import type { Query } from "../../admin/mirror-state";
 import type { Customer } from "../../contract/customer";
 import { toIso } from "../../domain/time";
+import type { Query } from "../../lib/sql";
 import type { IdempotentRequests } from "../capabilities/idempotent-requests";
 import type { Env } from "../env";
 

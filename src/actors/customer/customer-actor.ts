@@ -1,11 +1,11 @@
 import { mirrorCustomer } from "../../admin/customer-index";
-import type { Query } from "../../admin/mirror-state";
 import { bumpChangeCount, changeCount } from "../../admin/mirror-state";
 import type { ListPage } from "../../contract/common";
 import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
 import type { Outcome } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { EmailMessage, EventEnvelope } from "../../contract/messages";
+import type { Query } from "../../lib/sql";
 import { parseEmailSettings } from "../../notifications/email/config";
 import type { EmailProvider } from "../../notifications/email/providers";
 import { emailProviderFor } from "../../notifications/email/providers";

@@ -1,9 +1,7 @@
 import { ulid } from "ulid";
 import type { Instant } from "../../domain/time";
-import type { SqlValue } from "../../lib/sql";
+import type { Query } from "../../lib/sql";
 import type { EventSource, PositionedEvent, RecordedEvent } from "../../notifications/outbox";
-
-type Query = <T>(statement: string, ...params: SqlValue[]) => T[];
 
 // A subscription's events are stored one row per decision, not one per event (rows written
 // are what Cloudflare bills): `event_batch (seq, created, events)`, where `events` is the JSON
