@@ -18,11 +18,12 @@ import type { CustomerContext } from "./context";
 import { customerNamed, loadCustomer } from "./context";
 import type { EmailResult } from "./emails";
 import { markEmailDead, sendEventEmail } from "./emails";
-import { owedPaymentPush, PAYMENT_PUSH_RETRY_MS, PaymentDetailsPush } from "./payment-details";
+import { PAYMENT_PUSH_RETRY_MS, versionedPaymentDetails } from "./payment-details";
+import type { SubscriptionRef } from "./payment-push";
+import { PaymentPush } from "./payment-push";
 import { createCustomer, updateCustomer } from "./profile";
 import * as reads from "./reads";
 import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
-import type { SubscriptionRef } from "./subscription-refs";
 import * as refs from "./subscription-refs";
 
 /**
@@ -30,7 +31,7 @@ import * as refs from "./subscription-refs";
  * is what makes `GET /v1/customers/{id}/subscriptions` (and `/invoices`) strongly consistent.
  *
  * This class is the RPC surface, the outbox and the alarm; each request runs in the file of
- * its concern (profile, payment-details, subscription-refs, reads, emails) against `context`,
+ * its concern (profile, payment-details and payment-push, subscription-refs, reads, emails) against `context`,
  * not the whole actor.
  */
 export class CustomerActor extends Actor {
@@ -66,7 +67,16 @@ export class CustomerActor extends Actor {
     };
   }
 
-  private readonly paymentPush = new PaymentDetailsPush(this.context);
+  /** The versioned copy of the payment details owed to every subscription (payment-push.ts). */
+  private readonly paymentPush = new PaymentPush({
+    query: this.rows,
+    transaction: (fn) => this.transaction(fn),
+    env: () => this.env,
+    current: () => {
+      const customer = this.context.load();
+      return customer && { id: customer.id, details: versionedPaymentDetails(this.context, customer) };
+    },
+  });
 
   /** The customer listing's KV index (src/admin/customer-index.ts). */
   protected override readonly readModel = new ReadModel(this.storage, {
@@ -82,11 +92,11 @@ export class CustomerActor extends Actor {
   protected override readonly jobs = {
     nextJobAt: (): number | null => {
       const now = Date.now();
-      const candidates = [this.outbox.retryAt(now), owedPaymentPush(this.context) ? now + PAYMENT_PUSH_RETRY_MS : null];
+      const candidates = [this.outbox.retryAt(now), this.paymentPush.owed() ? now + PAYMENT_PUSH_RETRY_MS : null];
       const due = candidates.filter((t): t is number => t !== null);
       return due.length > 0 ? Math.min(...due) : null;
     },
-    runDueJobs: () => this.paymentPush.run(),
+    runDueJobs: () => this.paymentPush.push(),
   };
 
   private readonly outbox = new Outbox(this.rows, this.env.EVENTS_QUEUE, () => {

@@ -4,10 +4,13 @@ import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/cu
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
+import { decideCustomerUpdate } from "../../domain/customer";
+import type { Instant } from "../../domain/time";
+import { instantFromMillis } from "../../domain/time";
 import { testClockStub } from "../stubs";
 import type { CustomerContext } from "./context";
-import type { PaymentDetailsPush } from "./payment-details";
-import { owePaymentDetails, paymentDetailsOf } from "./payment-details";
+import { fieldsOf } from "./payment-details";
+import type { PaymentPush } from "./payment-push";
 
 // The customer's own fields: its create and its updates, each with its event in the same
 // transaction (the outbox sends it after the commit).
@@ -48,43 +51,57 @@ export async function createCustomer(
 
 export async function updateCustomer(
   ctx: CustomerContext,
-  push: PaymentDetailsPush,
+  push: PaymentPush,
   id: string,
   patch: CustomerUpdate,
   idem: Idempotency | null,
 ): Promise<Outcome<Customer>> {
   return ctx.requests.run(idem, async () => {
+    const at = await customerTime(ctx);
     const outcome = ctx.requests.commit(idem, () => {
       const customer = ctx.load();
       if (!customer || customer.id !== id) return notFound<Customer>("customer", id);
       const metadata = mergeMetadata(customer.metadata, patch.metadata ?? {});
       if (Object.keys(metadata).length > MAX_METADATA_KEYS) return tooManyMetadataKeys<Customer>();
+      const decided = decideCustomerUpdate(
+        fieldsOf(customer),
+        {
+          ...(patch.email !== undefined ? { email: patch.email } : {}),
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.payment_method !== undefined ? { paymentMethod: patch.payment_method } : {}),
+          metadata,
+        },
+        at,
+      );
+      const next = decided.customer;
       ctx.query(
         "UPDATE customer SET email = ?, name = ?, payment_method = ?, metadata = ?",
-        patch.email !== undefined ? patch.email : customer.email,
-        patch.name !== undefined ? patch.name : customer.name,
-        patch.payment_method !== undefined ? patch.payment_method : customer.payment_method,
-        JSON.stringify(metadata),
+        next.email,
+        next.name,
+        next.paymentMethod,
+        JSON.stringify(next.metadata),
       );
       const version = ctx.markChanged();
       const updated = ctx.load()!;
-      if (JSON.stringify(updated) !== JSON.stringify(customer))
-        recordEvent(ctx, "customer.updated", updated, Math.floor(Date.now() / 1000));
-      // A new payment method (or gateway customer) is owed to every subscription, in this same
-      // transaction: the push below, or the alarm after a crash, delivers it.
-      const before = paymentDetailsOf(customer);
-      const after = paymentDetailsOf(updated);
-      if (
-        before.paymentMethod !== after.paymentMethod ||
-        before.gatewayCustomer !== after.gatewayCustomer ||
-        patch.payment_method
-      )
-        owePaymentDetails(ctx, version, !!patch.payment_method);
+      if (decided.event) recordEvent(ctx, decided.event.type, updated, decided.event.at);
+      // Owed to every subscription in this same transaction: the push below, or the alarm
+      // after a crash, delivers it.
+      if (decided.push) push.owe(version, decided.push.retry);
       return ok(updated);
     });
-    await push.run();
+    await push.push();
     return outcome;
   });
+}
+
+/** The customer's time: its test clock's frozen time when it is on one (and it exists), else now. */
+async function customerTime(ctx: CustomerContext): Promise<Instant> {
+  const clockId = ctx.load()?.test_clock;
+  if (clockId) {
+    const clock = await (await testClockStub(ctx.env, clockId))?.get(clockId);
+    if (clock?.ok) return clock.value.frozen_time_instant;
+  }
+  return instantFromMillis(Date.now());
 }
 
 /** In the transaction of the change it reports (API.md §6). */

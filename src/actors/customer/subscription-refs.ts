@@ -4,14 +4,10 @@ import type { VersionedPaymentDetails } from "../subscription/context";
 import type { CustomerContext } from "./context";
 import { customerNamed } from "./context";
 import { versionedPaymentDetails } from "./payment-details";
+import type { SubscriptionRef } from "./payment-push";
 
 // The index of the customer's subscriptions: what makes `GET /v1/customers/{id}/subscriptions`
 // (and `/invoices`) strongly consistent.
-
-export interface SubscriptionRef {
-  id: string;
-  created_ms: number;
-}
 
 /** Records that a subscription belongs to this customer (idempotent); answers the payment details as of now. */
 export function addSubscription(
