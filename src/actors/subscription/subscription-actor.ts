@@ -95,9 +95,8 @@ export class SubscriptionActor extends Actor {
     return result;
   }
 
-  private get store(): SubscriptionStore {
-    return new SubscriptionStore((statement, ...params) => this.query(statement, ...params), this.name);
-  }
+  /** Its SQL, one instance for the actor's lifetime (the name is read when an invoice is numbered). */
+  private readonly store = new SubscriptionStore(this.storage.query, () => this.name);
 
   /** What the request, payment and job code may use of this actor. */
   private get context(): RequestContext {
