@@ -46,7 +46,7 @@ export abstract class Actor extends Server<Env> {
   /**
    * Whether a write answers before its changes are published (`publishChanges`). True for
    * the hot write paths (subscriptions, customers): events and listings are eventually
-   * consistent by contract (API.md §3, §6) and their retry is armed in the alarm by the
+   * consistent by contract (docs/billing-rules.md, Endpoints and Events) and their retry is armed in the alarm by the
    * transaction that made them due, so the caller never waits on a queue send or a KV write
    * (most of a create's time: `npm run bench` profiles it). False where the read model is
    * what others act on at once (the webhook endpoints the queue consumer reads).

@@ -1,8 +1,8 @@
 import type { DomainError } from "../domain/subscription";
 
 /**
- * The error envelope of API.md §1, and the plain outcome every actor returns over RPC (the
- * HTTP layer's one error class, `ApiError`, is in src/lib/errors.ts).
+ * The error envelope of docs/billing-rules.md, Conventions, and the plain outcome every actor
+ * returns over RPC (the HTTP layer's one error class, `ApiError`, is in src/lib/errors.ts).
  */
 export type ErrorType =
   | "invalid_request_error"

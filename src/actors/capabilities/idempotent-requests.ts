@@ -3,7 +3,7 @@ import { failure } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { ActorStorage } from "./host";
 
-/** Keys are kept 24 hours (API.md §1). */
+/** Keys are kept 24 hours (docs/billing-rules.md, Conventions). */
 const IDEMPOTENCY_TTL_MS = 24 * 3_600 * 1_000;
 
 /** Made by the first request that carries a key (most actors never need it). */

@@ -104,7 +104,7 @@ async function customerTime(ctx: CustomerContext): Promise<Instant> {
   return instantFromMillis(Date.now());
 }
 
-/** In the transaction of the change it reports (API.md §6). */
+/** In the transaction of the change it reports (docs/billing-rules.md, Events). */
 function recordEvent(
   ctx: CustomerContext,
   type: "customer.created" | "customer.updated",

@@ -12,7 +12,7 @@ import { Actor } from "../actor";
 import { IdempotentRequests } from "../capabilities/idempotent-requests";
 import { ReadModel } from "../capabilities/read-model";
 
-/** API.md §6: an endpoint whose deliveries have all failed for 3 days is disabled. */
+/** docs/billing-rules.md, Events: an endpoint whose deliveries have all failed for 3 days is disabled. */
 export const DISABLE_AFTER_MS = 3 * 86_400_000;
 
 interface EndpointRow {
