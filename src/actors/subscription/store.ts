@@ -1,5 +1,4 @@
 import type { JobKind } from "../../domain/decision";
-import type { BillingReason, InvoiceTotals } from "../../domain/invoice";
 import { invoiceNumber } from "../../domain/invoice";
 import type { DraftLine } from "../../domain/proration";
 import type { SubscriptionState } from "../../domain/subscription";
@@ -9,7 +8,7 @@ import type { Query } from "../../lib/sql";
 import type { VersionedPaymentDetails } from "./context";
 import { EventLog } from "./event-log";
 import { InvoiceLineTable } from "./tables/invoice-line-table";
-import type { InvoiceRow } from "./tables/invoice-table";
+import type { InvoiceRow, IssuedInvoiceRow } from "./tables/invoice-table";
 import { InvoiceTable } from "./tables/invoice-table";
 import type { JobRow } from "./tables/job-table";
 import { JobTable } from "./tables/job-table";
@@ -100,15 +99,7 @@ export class SubscriptionStore {
   // ---- invoices and their lines (tables/invoice-table.ts, tables/invoice-line-table.ts) ---
 
   /** Creates and finalizes an invoice from its lines in one go; returns its id. */
-  insertInvoice(args: {
-    lines: readonly DraftLine[];
-    totals: InvoiceTotals;
-    currency: string;
-    reason: BillingReason;
-    period: { start: Instant; end: Instant };
-    at: Instant;
-    paidAt: Instant | null;
-  }): string {
+  insertInvoice(args: IssuedInvoiceRow & { lines: readonly DraftLine[] }): string {
     const { id, seq } = this.subscription.reserveInvoiceId();
     this.invoiceTable.insert({ ...args, id, number: invoiceNumber(this.routingKey(), seq) });
     this.invoiceLines.insert(id, args.lines);

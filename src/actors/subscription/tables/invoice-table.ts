@@ -23,20 +23,21 @@ export interface InvoiceRow {
   voided_at: number | null;
 }
 
+/** An invoice as issued: its totals, and when it was finalized (`at`) and paid (null: not yet). */
+export interface IssuedInvoiceRow {
+  totals: InvoiceTotals;
+  currency: string;
+  reason: BillingReason;
+  period: { start: Instant; end: Instant };
+  at: Instant;
+  paidAt: Instant | null;
+}
+
 /** `invoice`: the subscription's invoices, each finalized when written (its lines: invoice-line-table.ts). */
 export class InvoiceTable {
   constructor(private readonly query: Query) {}
 
-  insert(args: {
-    id: string;
-    number: string;
-    totals: InvoiceTotals;
-    currency: string;
-    reason: BillingReason;
-    period: { start: Instant; end: Instant };
-    at: Instant;
-    paidAt: Instant | null;
-  }): void {
+  insert(args: IssuedInvoiceRow & { id: string; number: string }): void {
     const { totals, at } = args;
     this.query(
       `INSERT INTO invoice (id, number, status, currency, subtotal, total, credit_applied, amount_due, amount_paid,
