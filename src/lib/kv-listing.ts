@@ -2,7 +2,7 @@ import { base64url, fromBase64url } from "./bytes";
 import { ApiError } from "./errors";
 
 /** Where a page of a KV index starts: KV's own cursor and the last key of the page before. */
-export interface IndexCursor {
+interface IndexCursor {
   kv: string;
   after: string;
 }
@@ -16,7 +16,7 @@ export interface CursorFormat {
 }
 
 /** The admin listings' cursor: KV's wrapped with the prefix it belongs to (`{p, c, a}`). */
-export const PREFIXED_CURSOR: CursorFormat = {
+const PREFIXED_CURSOR: CursorFormat = {
   encode: (prefix, cursor) => JSON.stringify({ p: prefix, c: cursor.kv, a: cursor.after }),
   decode: (prefix, json) => {
     const d = (json ?? {}) as { p?: unknown; c?: unknown; a?: unknown };
