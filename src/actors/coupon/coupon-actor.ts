@@ -11,13 +11,15 @@ import type {
 import { couponView } from "../../contract/discount";
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Coupon as CouponTerms } from "../../domain/discount";
 import type { PromotionCodeTerms, RedemptionRequest } from "../../domain/redemption";
 import { couponValidity, redemptionRefusal } from "../../domain/redemption";
 import { instantFromMillis, toIso } from "../../domain/time";
 import { couponListKey, promotionCodeListKey } from "../../lib/discount-catalog";
-import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
+import { IdempotentRequests } from "../capabilities/idempotent-requests";
+import { ReadModel } from "../capabilities/read-model";
 import { promotionCodeClaimStub, subscriptionStub } from "../stubs";
 
 /** A redemption unconfirmed this long is settled by asking its subscription (alarm). */
@@ -78,11 +80,23 @@ export class CouponActor extends Actor {
     ],
   ];
 
+  private readonly requests = new IdempotentRequests(this.storage, () => this.afterWrite());
+  /** The coupon and its codes in KV (lib/discount-catalog.ts). */
+  protected override readonly readModel = new ReadModel(this.storage, {
+    write: () => this.writeListing(),
+    changeCount: () => this.changeCount(),
+  });
+  /** Reservations left in doubt, settled by asking their subscription. */
+  protected override readonly jobs = {
+    nextJobAt: () => this.nextReservationCheckAt(),
+    runDueJobs: () => this.settleReservationsInDoubt(),
+  };
+
   // ---- the coupon ----------------------------------------------------------------------
 
   async create(coupon: CouponTerms, nowMs: number, idem: Idempotency | null): Promise<Outcome<Coupon>> {
-    return this.idempotently(idem, () =>
-      this.commit(idem, () => {
+    return this.requests.run(idem, () =>
+      this.requests.commit(idem, () => {
         if (this.terms())
           return failure<Coupon>(
             409,
@@ -96,7 +110,7 @@ export class CouponActor extends Actor {
           JSON.stringify(coupon),
           nowMs,
         );
-        this.markReadModelDirty();
+        this.readModel.markChanged();
         return ok(this.view(nowMs)!, 201);
       }),
     );
@@ -108,15 +122,15 @@ export class CouponActor extends Actor {
   }
 
   async update(id: string, patch: CouponUpdate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Coupon>> {
-    return this.idempotently(idem, () =>
-      this.commit(idem, () => {
+    return this.requests.run(idem, () =>
+      this.requests.commit(idem, () => {
         const terms = this.terms();
         if (!terms || terms.id !== id) return notFound<Coupon>("coupon", id);
         const metadata = mergeMetadata(terms.metadata, patch.metadata ?? {});
         if (Object.keys(metadata).length > MAX_METADATA_KEYS) return tooManyMetadataKeys<Coupon>();
         const next = { ...terms, name: patch.name ?? terms.name, metadata };
         this.query("UPDATE coupon SET terms = ?, version = version + 1", JSON.stringify(next));
-        this.markReadModelDirty();
+        this.readModel.markChanged();
         return ok(this.view(nowMs)!);
       }),
     );
@@ -124,12 +138,12 @@ export class CouponActor extends Actor {
 
   /** DELETE: no new redemption from now on; discounts already given are untouched. */
   async remove(id: string, nowMs: number): Promise<Outcome<Coupon & { deleted: true }>> {
-    return this.idempotently(null, () =>
-      this.commit(null, () => {
+    return this.requests.run(null, () =>
+      this.requests.commit(null, () => {
         const terms = this.terms();
         if (!terms || terms.id !== id) return notFound<Coupon & { deleted: true }>("coupon", id);
         this.query("UPDATE coupon SET deleted = 1, version = version + 1");
-        this.markReadModelDirty();
+        this.readModel.markChanged();
         return ok({ ...this.view(nowMs)!, deleted: true as const });
       }),
     );
@@ -142,7 +156,7 @@ export class CouponActor extends Actor {
     nowMs: number,
     idem: Idempotency | null,
   ): Promise<Outcome<PromotionCode>> {
-    return this.idempotently(idem, async () => {
+    return this.requests.run(idem, async () => {
       const terms = this.terms();
       if (!terms || terms.id !== input.coupon)
         return failure<PromotionCode>(400, "resource_missing", `No such coupon: '${input.coupon}'`, "coupon");
@@ -154,7 +168,7 @@ export class CouponActor extends Actor {
       const id = this.nextPromotionCodeId(nowMs);
       const claim = await promotionCodeClaimStub(this.env, input.code).claim(terms.id, id);
       if (!claim.ok) return codeTaken(input.code);
-      return this.commit(idem, () => {
+      return this.requests.commit(idem, () => {
         if (this.queryOne("SELECT id FROM promotion_code WHERE code_lower = ?", input.code.toLowerCase()))
           return codeTaken(input.code);
         const r = input.restrictions;
@@ -177,7 +191,7 @@ export class CouponActor extends Actor {
           nowMs,
         );
         this.query("UPDATE coupon SET version = version + 1");
-        this.markReadModelDirty();
+        this.readModel.markChanged();
         return ok(this.promotionCodeView(id)!, 201);
       });
     });
@@ -193,8 +207,8 @@ export class CouponActor extends Actor {
     patch: PromotionCodeUpdate,
     idem: Idempotency | null,
   ): Promise<Outcome<PromotionCode>> {
-    return this.idempotently(idem, () =>
-      this.commit(idem, () => {
+    return this.requests.run(idem, () =>
+      this.requests.commit(idem, () => {
         const row = this.exists ? this.promotionCodeRow(id) : undefined;
         if (!row) return notFound<PromotionCode>("promotion_code", id);
         const metadata = mergeMetadata(JSON.parse(row.metadata) as Record<string, string>, patch.metadata ?? {});
@@ -207,7 +221,7 @@ export class CouponActor extends Actor {
           id,
         );
         this.query("UPDATE coupon SET version = version + 1");
-        this.markReadModelDirty();
+        this.readModel.markChanged();
         return ok(this.promotionCodeView(id)!);
       }),
     );
@@ -242,8 +256,8 @@ export class CouponActor extends Actor {
    * again answers what it answered the first time it was granted (a retry counts once).
    */
   async reserve(r: Reservation, nowMs: number): Promise<Outcome<Reserved>> {
-    return this.idempotently(null, () =>
-      this.commit(null, () => {
+    return this.requests.run(null, () =>
+      this.requests.commit(null, () => {
         const terms = this.exists ? this.terms() : null;
         if (!terms) return refusal(r, "No such coupon.");
         const held = this.queryOne<{ status: string; times_redeemed: number }>(
@@ -276,7 +290,7 @@ export class CouponActor extends Actor {
           timesRedeemed,
         );
         this.query("UPDATE coupon SET version = version + 1");
-        this.markReadModelDirty();
+        this.readModel.markChanged();
         return ok({ coupon: terms, timesRedeemed });
       }),
     );
@@ -296,14 +310,14 @@ export class CouponActor extends Actor {
     this.transaction(() => {
       this.query("UPDATE redemption SET status = 'released' WHERE key = ? AND status = 'reserved'", key);
       this.query("UPDATE coupon SET version = version + 1");
-      this.markReadModelDirty();
+      this.readModel.markChanged();
     });
-    await this.flushReadModel();
+    await this.publishChanges();
   }
 
   // ---- the alarm: reservations left in doubt ------------------------------------------
 
-  protected nextJobAt(): number | null {
+  private nextReservationCheckAt(): number | null {
     if (!this.exists) return null;
     const oldest = this.queryOne<{ t: number | null }>(
       "SELECT MIN(reserved_ms) AS t FROM redemption WHERE status = 'reserved'",
@@ -312,7 +326,7 @@ export class CouponActor extends Actor {
   }
 
   /** Asks each subscription whose reservation is overdue whether it wrote the discount; settles it. */
-  protected async runDueJobs(): Promise<void> {
+  private async settleReservationsInDoubt(): Promise<void> {
     const due = this.query<{ key: string; subscription: string }>(
       "SELECT key, subscription FROM redemption WHERE status = 'reserved' AND reserved_ms <= ?",
       Date.now() - RESERVATION_CHECK_MS,
@@ -326,7 +340,7 @@ export class CouponActor extends Actor {
 
   // ---- the read model: the coupon and its codes, listed in KV --------------------------
 
-  protected override async writeReadModel(): Promise<number | undefined> {
+  private async writeListing(): Promise<undefined> {
     const terms = this.terms();
     const createdMs = this.queryOne<{ created_ms: number }>("SELECT created_ms FROM coupon")?.created_ms;
     if (!terms || createdMs === undefined) return;
@@ -337,7 +351,7 @@ export class CouponActor extends Actor {
     await Promise.all(puts);
   }
 
-  protected readModelVersion(): number {
+  private changeCount(): number {
     return this.queryOne<{ version: number }>("SELECT version FROM coupon")?.version ?? 0;
   }
 

@@ -1,6 +1,7 @@
 import type { DiscountApply } from "../../contract/discount";
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Subscription } from "../../contract/subscription";
 import type { Decided } from "../../domain/decision";
 import type { Discount } from "../../domain/discount";
@@ -8,7 +9,6 @@ import { startDiscount } from "../../domain/discount";
 import { decideDiscount, decideTaxRates } from "../../domain/lifecycle";
 import type { TaxRateTerms } from "../../domain/tax";
 import type { Instant } from "../../domain/time";
-import type { Idempotency } from "../actor";
 import { RESERVATION_CHECK_MS } from "../coupon/coupon-actor";
 import type { Env } from "../env";
 import { couponStub, customerStub, promotionCodeStub, subscriptionStub, taxRateStub } from "../stubs";

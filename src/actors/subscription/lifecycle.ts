@@ -1,10 +1,10 @@
 import type { Outcome } from "../../contract/errors";
-import { failure, notFound, ok } from "../../contract/errors";
+import { failure, notFound, ok, refused } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Subscription } from "../../contract/subscription";
-import type { Decision } from "../../domain/decision";
+import type { Decided, Decision, Ledger } from "../../domain/decision";
 import { decideCancel, decideResume, decideStart } from "../../domain/lifecycle";
 import type { Instant } from "../../domain/time";
-import type { Idempotency } from "../actor";
 import { customerStub, testClockStub } from "../stubs";
 import type { RequestContext } from "./context";
 import type { Redeemed } from "./discounts";
@@ -57,8 +57,7 @@ export async function createSubscription(
       taxRates: taxRates.value,
     };
     const undiscounted = decideStart(start);
-    if (!undiscounted.ok)
-      return failure(400, undiscounted.error.code, undiscounted.error.message, undiscounted.error.param);
+    if (!undiscounted.ok) return refused(undiscounted.error);
     let redeemed: Redeemed | null = null;
     if (input.coupon !== undefined || input.promotionCode !== undefined) {
       // Rule 13a's minimum_amount: the first invoice's subtotal (after a trial: its first full period).
@@ -78,7 +77,7 @@ export async function createSubscription(
     const decided = redeemed ? decideStart({ ...start, discount: redeemed.discount }) : undiscounted;
     if (!decided.ok) {
       await redeemed?.release();
-      return failure(400, decided.error.code, decided.error.message, decided.error.param);
+      return refused(decided.error);
     }
     const outcome = await registerAndCommit(ctx, id, input, idem, decided.decision, now, testClock, redeemed);
     if (redeemed) await (outcome.ok ? redeemed.confirm() : redeemed.release());
@@ -139,20 +138,7 @@ export async function cancel(
   atPeriodEnd: boolean,
   idem: Idempotency | null,
 ): Promise<Outcome<Subscription>> {
-  return ctx.idempotent(idem, async () => {
-    const record = ctx.loadFor(id);
-    if (!record) return notFound("subscription", id);
-    const now = await timeAfterDueJobs(ctx, record.testClock);
-    const committed = ctx.commit(idem, () => {
-      const decided = decideCancel(loadLedger(ctx), atPeriodEnd, now);
-      if (!decided.ok) return failure<Subscription>(400, decided.error.code, decided.error.message);
-      persist(ctx, decided.decision, now);
-      return ok(ctx.view());
-    });
-    if (!committed.ok) return committed;
-    await runJobsDue(ctx, now);
-    return ok(ctx.view());
-  });
+  return decisionRequest(ctx, id, idem, (ledger, now) => decideCancel(ledger, atPeriodEnd, now), true);
 }
 
 /** Undoes a cancellation at the period end. */
@@ -161,15 +147,33 @@ export async function resume(
   id: string,
   idem: Idempotency | null,
 ): Promise<Outcome<Subscription>> {
+  return decisionRequest(ctx, id, idem, (ledger, now) => decideResume(ledger, now), false);
+}
+
+/**
+ * A request that is one decision on the subscription, taken on its state inside the
+ * transaction: refused, or persisted and answered with the view. `runJobsAfter`: the jobs the
+ * decision made due run at once (a cancel's final invoice attempt).
+ */
+async function decisionRequest(
+  ctx: RequestContext,
+  id: string,
+  idem: Idempotency | null,
+  decide: (ledger: Ledger, now: Instant) => Decided,
+  runJobsAfter: boolean,
+): Promise<Outcome<Subscription>> {
   return ctx.idempotent(idem, async () => {
     const record = ctx.loadFor(id);
     if (!record) return notFound("subscription", id);
     const now = await timeAfterDueJobs(ctx, record.testClock);
-    return ctx.commit(idem, () => {
-      const decided = decideResume(loadLedger(ctx), now);
-      if (!decided.ok) return failure<Subscription>(400, decided.error.code, decided.error.message);
+    const committed = ctx.commit(idem, () => {
+      const decided = decide(loadLedger(ctx), now);
+      if (!decided.ok) return refused<Subscription>(decided.error);
       persist(ctx, decided.decision, now);
       return ok(ctx.view());
     });
+    if (!committed.ok || !runJobsAfter) return committed;
+    await runJobsDue(ctx, now);
+    return ok(ctx.view());
   });
 }

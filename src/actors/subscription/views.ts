@@ -4,6 +4,7 @@ import type { Subscription } from "../../contract/subscription";
 import type { LineDiscount } from "../../domain/discount";
 import { currentDiscount } from "../../domain/discount";
 import { amountRemaining } from "../../domain/invoice";
+import { draftLineFields } from "../../domain/lifecycle";
 import type { Billable } from "../../domain/pricing";
 import { totalDiscountAmounts, totalTaxAmounts } from "../../domain/pricing";
 import type { DraftLine } from "../../domain/proration";
@@ -78,13 +79,7 @@ export function draftLineView(line: Billable, id: string): InvoiceLine {
   return {
     id,
     object: "line_item",
-    type: line.type,
-    description: line.description,
-    amount: line.amount,
-    quantity: line.quantity,
-    plan: line.plan,
-    period_start: toIso(line.periodStart),
-    period_end: toIso(line.periodEnd),
+    ...draftLineFields(line),
     discount_amounts: discountAmounts(line.discounts ?? []),
     tax_amounts: taxAmounts(line.taxes ?? []),
   };

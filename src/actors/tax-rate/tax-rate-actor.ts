@@ -1,11 +1,13 @@
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { TaxRate, TaxRateCreate, TaxRateUpdate } from "../../contract/tax-rate";
 import { instantFromMillis, toIso } from "../../domain/time";
 import { taxRateListKey } from "../../lib/discount-catalog";
-import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
+import { IdempotentRequests } from "../capabilities/idempotent-requests";
+import { ReadModel } from "../capabilities/read-model";
 
 interface TaxRateRow {
   id: string;
@@ -36,9 +38,16 @@ export class TaxRateActor extends Actor {
     ],
   ];
 
+  private readonly requests = new IdempotentRequests(this.storage, () => this.afterWrite());
+  /** The rate in KV (lib/discount-catalog.ts), written again by each PATCH. */
+  protected override readonly readModel = new ReadModel(this.storage, {
+    write: () => this.writeListing(),
+    changeCount: () => this.changeCount(),
+  });
+
   async create(id: string, input: TaxRateCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<TaxRate>> {
-    return this.idempotently(idem, () =>
-      this.commit(idem, () => {
+    return this.requests.run(idem, () =>
+      this.requests.commit(idem, () => {
         if (this.load()) return failure<TaxRate>(409, "resource_already_exists", `Tax rate '${id}' already exists`);
         this.query(
           `INSERT INTO tax_rate (id, display_name, percentage, inclusive, country, jurisdiction, active, metadata, created, created_ms)
@@ -54,7 +63,7 @@ export class TaxRateActor extends Actor {
           instantFromMillis(nowMs),
           nowMs,
         );
-        this.markReadModelDirty();
+        this.readModel.markChanged();
         return ok(this.load()!, 201);
       }),
     );
@@ -66,8 +75,8 @@ export class TaxRateActor extends Actor {
   }
 
   async update(id: string, patch: TaxRateUpdate, idem: Idempotency | null): Promise<Outcome<TaxRate>> {
-    return this.idempotently(idem, () =>
-      this.commit(idem, () => {
+    return this.requests.run(idem, () =>
+      this.requests.commit(idem, () => {
         const rate = this.exists ? this.load() : null;
         if (!rate || rate.id !== id) return notFound<TaxRate>("tax_rate", id);
         const metadata = mergeMetadata(rate.metadata, patch.metadata ?? {});
@@ -78,19 +87,19 @@ export class TaxRateActor extends Actor {
           (patch.active ?? rate.active) ? 1 : 0,
           JSON.stringify(metadata),
         );
-        this.markReadModelDirty();
+        this.readModel.markChanged();
         return ok(this.load()!);
       }),
     );
   }
 
-  protected override async writeReadModel(): Promise<number | undefined> {
+  private async writeListing(): Promise<undefined> {
     const row = this.queryOne<TaxRateRow>("SELECT * FROM tax_rate");
     if (!row) return;
     await this.env.BILLIFY_KV.put(taxRateListKey(row.id, row.created_ms), JSON.stringify(this.load()));
   }
 
-  protected readModelVersion(): number {
+  private changeCount(): number {
     return this.queryOne<{ version: number }>("SELECT version FROM tax_rate")?.version ?? 0;
   }
 
@@ -110,10 +119,4 @@ export class TaxRateActor extends Actor {
       created: toIso(row.created),
     };
   }
-
-  protected nextJobAt(): number | null {
-    return null;
-  }
-
-  protected async runDueJobs(): Promise<void> {}
 }

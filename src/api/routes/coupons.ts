@@ -12,10 +12,10 @@ import {
   PromotionCodeCreate,
   PromotionCodeUpdate,
 } from "../../contract/discount";
-import { ApiError } from "../../contract/errors";
 import type { Coupon as CouponTerms } from "../../domain/discount";
 import { parseIso } from "../../domain/time";
 import { COUPON_LIST_PREFIX, PROMOTION_CODE_LIST_PREFIX } from "../../lib/discount-catalog";
+import { ApiError } from "../../lib/errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";

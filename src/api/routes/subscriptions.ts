@@ -2,7 +2,6 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { subscriptionStub } from "../../actors/stubs";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { DiscountApply } from "../../contract/discount";
-import { ApiError } from "../../contract/errors";
 import { EmptyBody, Invoice, InvoiceLine } from "../../contract/invoice";
 import {
   ChangePreview,
@@ -15,6 +14,7 @@ import {
 } from "../../contract/subscription";
 import { SubscriptionTaxRates } from "../../contract/tax-rate";
 import { parseIso } from "../../domain/time";
+import { ApiError } from "../../lib/errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey, routingKeyOf } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
