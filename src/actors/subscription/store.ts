@@ -4,7 +4,7 @@ import type { JobKind } from "../../domain/decision";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "../../domain/invoice";
 import { invoiceNumber } from "../../domain/invoice";
 import type { DraftLine } from "../../domain/proration";
-import type { SubscriptionState, SubscriptionStatus } from "../../domain/subscription";
+import type { PauseBehavior, SubscriptionState, SubscriptionStatus } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { Row, SqlValue } from "../actor";
 import type { VersionedPaymentDetails } from "./context";
@@ -25,7 +25,8 @@ export interface SubscriptionRecord {
 
 export interface InvoiceRow {
   id: string;
-  number: string;
+  /** Null on a draft (rule 15): it takes the next number of the sequence when finalized. */
+  number: string | null;
   status: InvoiceStatus;
   currency: string;
   subtotal: number;
@@ -42,6 +43,8 @@ export interface InvoiceRow {
   finalized_at: number | null;
   paid_at: number | null;
   voided_at: number | null;
+  /** The secret part of its hosted page's address (null on a draft); a new one revokes the old. */
+  page_token: string | null;
 }
 
 export interface LineRow {
@@ -107,6 +110,8 @@ const STATE_COLUMNS = [
   "canceled_at",
   "ended_at",
   "credit_balance",
+  "pause_behavior",
+  "pause_resumes_at",
 ] as const;
 
 function stateValues(s: SubscriptionState): SqlValue[] {
@@ -129,7 +134,15 @@ function stateValues(s: SubscriptionState): SqlValue[] {
     s.canceledAt,
     s.endedAt,
     s.creditBalance,
+    s.pauseCollection?.behavior ?? null,
+    s.pauseCollection?.resumesAt ?? null,
   ];
+}
+
+/** 128 random bits, hex: the secret of an invoice's page address. */
+export function newPageToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** SQL for one subscription actor: rows in, domain values out. Every write is synchronous. */
@@ -176,6 +189,10 @@ export class SubscriptionStore {
         canceledAt: r.canceled_at as number | null,
         endedAt: r.ended_at as number | null,
         creditBalance: r.credit_balance as number,
+        pauseCollection:
+          r.pause_behavior === null
+            ? null
+            : { behavior: r.pause_behavior as PauseBehavior, resumesAt: r.pause_resumes_at as number | null },
       },
     };
   }
@@ -257,15 +274,28 @@ export class SubscriptionStore {
    * The next invoice's id (its time part only grows within this actor: ULID order = creation
    * order) and sequence number, reserved with one write of the subscription row.
    */
-  private nextInvoiceId(): { id: string; seq: number } {
+  private nextInvoiceId(draft: boolean): { id: string; number: string | null } {
     const row = this.query<{ last_id_ms: number; invoice_seq: number }>(
       "SELECT last_id_ms, invoice_seq FROM subscription",
     )[0]!;
     const ms = Math.max(Date.now(), row.last_id_ms + 1);
     const id = `in_${encodeTime(ms, 10)}${this.routingKey}`;
-    const seq = row.invoice_seq + 1;
+    // A draft takes no number: numbers stay gapless in the order invoices are finalized.
+    const seq = draft ? row.invoice_seq : row.invoice_seq + 1;
     this.query("UPDATE subscription SET last_id_ms = ?, invoice_seq = ?, latest_invoice = ?", ms, seq, id);
-    return { id, seq };
+    return { id, number: draft ? null : invoiceNumber(this.routingKey, seq) };
+  }
+
+  /** A draft is finalized: the next number of the sequence, and its page token. */
+  numberDraft(invoiceId: string): void {
+    const seq = this.query<{ invoice_seq: number }>("SELECT invoice_seq FROM subscription")[0]!.invoice_seq + 1;
+    this.query("UPDATE subscription SET invoice_seq = ?", seq);
+    this.query(
+      "UPDATE invoice SET number = ?, page_token = ? WHERE id = ? AND number IS NULL",
+      invoiceNumber(this.routingKey, seq),
+      newPageToken(),
+      invoiceId,
+    );
   }
 
   // ---- invoices ----------------------------------------------------------------------
@@ -278,17 +308,20 @@ export class SubscriptionStore {
     reason: BillingReason;
     period: { start: Instant; end: Instant };
     at: Instant;
+    /** Rule 15: stored as a draft (no number, not finalized). */
+    draft?: boolean;
   }): string {
-    const { id, seq } = this.nextInvoiceId();
-    const number = invoiceNumber(this.routingKey, seq);
+    const draft = args.draft === true;
+    const { id, number } = this.nextInvoiceId(draft);
     const { totals, at } = args;
     this.query(
       `INSERT INTO invoice (id, number, status, currency, subtotal, total, credit_applied, amount_due, amount_paid,
-         attempt_count, next_payment_attempt, period_start, period_end, billing_reason, created, finalized_at, paid_at, voided_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, ?, ?, ?, ?, NULL)`,
+         attempt_count, next_payment_attempt, period_start, period_end, billing_reason, created, finalized_at, paid_at,
+         voided_at, page_token)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, ?, ?, ?, ?, NULL, ?)`,
       id,
       number,
-      totals.status,
+      draft ? "draft" : totals.status,
       args.currency,
       totals.subtotal,
       totals.total,
@@ -298,8 +331,9 @@ export class SubscriptionStore {
       args.period.end,
       args.reason,
       at,
-      at,
-      totals.status === "paid" ? at : null,
+      draft ? null : at,
+      !draft && totals.status === "paid" ? at : null,
+      draft ? null : newPageToken(),
     );
     args.lines.forEach((line, position) => {
       this.query(
@@ -342,7 +376,19 @@ export class SubscriptionStore {
   updateInvoice(
     id: string,
     fields: Partial<
-      Pick<InvoiceRow, "status" | "amount_paid" | "attempt_count" | "next_payment_attempt" | "paid_at" | "voided_at">
+      Pick<
+        InvoiceRow,
+        | "status"
+        | "amount_paid"
+        | "attempt_count"
+        | "next_payment_attempt"
+        | "paid_at"
+        | "voided_at"
+        | "finalized_at"
+        | "credit_applied"
+        | "amount_due"
+        | "page_token"
+      >
     >,
   ): void {
     const entries = Object.entries(fields);

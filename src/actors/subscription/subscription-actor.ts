@@ -7,6 +7,7 @@ import type { ListPage } from "../../contract/common";
 import type { Invoice, Payment } from "../../contract/invoice";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import { renewalOffsetMs } from "../../domain/spread";
+import type { PauseCollection } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import { instantFromMillis } from "../../domain/time";
 import type { Env } from "../../env";
@@ -24,6 +25,7 @@ import * as invoicing from "./invoicing";
 import * as jobs from "./jobs";
 import type { CreateSubscriptionInput } from "./lifecycle";
 import * as lifecycle from "./lifecycle";
+import * as pausing from "./pausing";
 import * as reads from "./reads";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "./schema";
 import { SubscriptionStore } from "./store";
@@ -102,7 +104,8 @@ export class SubscriptionActor extends Actor {
       env: this.env,
       config: this.config,
       view: () => subscriptionView(store.load()!),
-      invoiceOf: (invoiceId, record) => invoiceView(store.invoice(invoiceId)!, store.lines(invoiceId), record),
+      invoiceOf: (invoiceId, record) =>
+        invoiceView(store.invoice(invoiceId)!, store.lines(invoiceId), record, this.config.publicUrl),
       markChanged: () => this.markReadModelDirty(),
       transaction: (fn) => this.transaction(fn),
       publishSoon: () => this.flushInBackground(),
@@ -137,6 +140,21 @@ export class SubscriptionActor extends Actor {
 
   async resume(id: string, idem: Idempotency | null): Promise<Outcome<Subscription>> {
     return lifecycle.resume(this.context, id, idem);
+  }
+
+  // ---- pausing collection, rule 15 (pausing.ts) --------------------------------------
+
+  async pauseCollection(id: string, terms: PauseCollection, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+    return pausing.pause(this.context, id, terms, idem);
+  }
+
+  async resumeCollection(id: string, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+    return pausing.resumeCollection(this.context, id, idem);
+  }
+
+  /** A draft becomes open with its number, and payment is attempted. */
+  async finalizeInvoice(invoiceId: string, idem: Idempotency | null): Promise<Outcome<Invoice>> {
+    return pausing.finalize(this.context, invoiceId, idem);
   }
 
   // ---- invoices outside the cycle (invoicing.ts) -------------------------------------

@@ -80,9 +80,26 @@ export function invoiceRoutes(): OpenAPIHono<AppEnv> {
     app,
     {
       method: "post",
+      path: "/v1/invoices/:id/finalize",
+      operationId: "finalizeInvoice",
+      summary: "Finalize a draft invoice",
+      description:
+        "The draft becomes open, takes the next number of its subscription's sequence, and payment is attempted. 400 for any other status.",
+      tag: "Invoices",
+      params: IdParam,
+      body: EmptyBody,
+      response: Invoice,
+    },
+    async (c, { params }) => send(c, await stubFor(c, params.id).finalizeInvoice(params.id, await idempotencyOf(c))),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
       path: "/v1/invoices/:id/void",
       operationId: "voidInvoice",
-      summary: "Void an open invoice; stops its retries",
+      summary: "Void an open or draft invoice; stops its retries",
       tag: "Invoices",
       params: IdParam,
       body: EmptyBody,
