@@ -8,6 +8,7 @@ import type { AppEnv } from "./context";
 import { registerErrorSchemas } from "./openapi-errors";
 import { adminRoutes } from "./routes/admin";
 import { customerRoutes } from "./routes/customers";
+import { hostedPageRoutes } from "./routes/hosted-pages";
 import { invoiceRoutes } from "./routes/invoices";
 import { notificationAdminRoutes } from "./routes/notifications-admin";
 import { planRoutes } from "./routes/plans";
@@ -39,6 +40,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   // /docs itself is a static asset (public/docs/index.html, wrangler.jsonc "assets"): it never reaches the Worker.
   app.get("/", (c) => c.redirect("/docs"));
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app)));
+  // The customer's pages: opened by their own tokens, never by an API key.
+  app.route("/", hostedPageRoutes());
 
   app.use("/v1/*", requireApiKey);
   app.use(

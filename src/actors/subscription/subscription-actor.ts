@@ -12,6 +12,7 @@ import type { Instant } from "../../domain/time";
 import { instantFromMillis } from "../../domain/time";
 import type { Env } from "../../env";
 import type { Outcome } from "../../errors";
+import { notFound } from "../../errors";
 import { flushOutbox, Outbox } from "../../notifications/outbox";
 import type { ChargeResult } from "../../payments/gateway";
 import type { Idempotency } from "../actor";
@@ -21,6 +22,8 @@ import * as changes from "./changes";
 import * as collection from "./collection";
 import type { RequestContext, VersionedPaymentDetails } from "./context";
 import { EventLog } from "./event-log";
+import type { HostedInvoice } from "./hosted";
+import * as hosted from "./hosted";
 import * as invoicing from "./invoicing";
 import * as jobs from "./jobs";
 import type { CreateSubscriptionInput } from "./lifecycle";
@@ -213,6 +216,24 @@ export class SubscriptionActor extends Actor {
    */
   async upcomingInvoice(id: string): Promise<Outcome<UpcomingInvoice | null>> {
     return reads.upcomingInvoice(this.context, id);
+  }
+
+  // ---- the customer's invoice page (hosted.ts) ---------------------------------------
+
+  /** The invoice and its payments, for its hosted page or PDF, if `token` opens it. */
+  async hostedInvoice(invoiceId: string, token: string): Promise<Outcome<HostedInvoice>> {
+    return hosted.hostedInvoice(this.context, invoiceId, token);
+  }
+
+  /** Pays from the hosted page: one attempt now, as POST /v1/invoices/{id}/pay, if `token` opens it. */
+  async payFromPage(invoiceId: string, token: string): Promise<Outcome<Invoice>> {
+    if (!hosted.opensInvoice(this.context, invoiceId, token)) return notFound("invoice", invoiceId);
+    return collection.pay(this.context, invoiceId, null);
+  }
+
+  /** New page links for the invoice; the old ones stop working. */
+  async revokePageLinks(invoiceId: string): Promise<Outcome<Invoice>> {
+    return hosted.revokePageLinks(this.context, invoiceId);
   }
 
   // ---- card payments (collection.ts) -------------------------------------------------

@@ -97,6 +97,23 @@ export function invoiceRoutes(): OpenAPIHono<AppEnv> {
     app,
     {
       method: "post",
+      path: "/v1/invoices/:id/rotate_links",
+      operationId: "rotateInvoiceLinks",
+      summary: "Replace the invoice's page and PDF links",
+      description:
+        "A new secret for `hosted_invoice_url` and `invoice_pdf`: the old links stop working at once (for a link that was forwarded or leaked). A draft has no links and is returned as it is.",
+      tag: "Invoices",
+      params: IdParam,
+      body: EmptyBody,
+      response: Invoice,
+    },
+    async (c, { params }) => send(c, await stubFor(c, params.id).revokePageLinks(params.id)),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
       path: "/v1/invoices/:id/void",
       operationId: "voidInvoice",
       summary: "Void an open or draft invoice; stops its retries",
