@@ -1,3 +1,5 @@
+import { sha256Hex } from "../lib/bytes";
+
 // Guessing guard for the customer's pages (invoice links, portal links): a client that keeps
 // presenting tokens that open nothing is refused for a while. Tokens carry 128 random bits, so
 // guessing cannot succeed anyway; this keeps a scanner from even trying at volume. It counts
@@ -50,8 +52,7 @@ export function sameOriginPost(request: Request): boolean {
 
 /** The form token of a page whose secret is `pageToken`: SHA-256 of both, hex. */
 export async function csrfToken(purpose: string, pageToken: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${purpose}:${pageToken}`));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(`${purpose}:${pageToken}`);
 }
 
 /** Constant-time string comparison (both sides hashed first, so lengths leak nothing). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { EventEnvelope } from "../../src/contract/messages";
 import { renderEmail, wantsEmail } from "../../src/notifications/email/templates";
-import type { EventEnvelope } from "../../src/notifications/messages";
 
 // API §11: every invoice email links to the invoice's page and its PDF; an invoice closed as
 // it was finalized (a paused collection, rule 15) sends no "invoice ready" email.

@@ -1,6 +1,6 @@
+import type { Outcome } from "../../contract/errors";
+import { notFound, ok } from "../../contract/errors";
 import type { Invoice, Payment } from "../../contract/invoice";
-import type { Outcome } from "../../errors";
-import { notFound, ok } from "../../errors";
 import type { RequestContext } from "./context";
 import { newPageToken } from "./store";
 import { paymentView } from "./views";

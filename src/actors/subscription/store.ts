@@ -5,23 +5,17 @@ import type { BillingReason, InvoiceStatus, InvoiceTotals } from "../../domain/i
 import { invoiceNumber } from "../../domain/invoice";
 import type { DraftLine } from "../../domain/proration";
 import type { PauseBehavior, SubscriptionState, SubscriptionStatus } from "../../domain/subscription";
+import type { SubscriptionRecord } from "../../domain/subscription-record";
 import type { Instant } from "../../domain/time";
+import { hex } from "../../lib/bytes";
 import type { Row, SqlValue } from "../actor";
+
+export type { SubscriptionRecord } from "../../domain/subscription-record";
+
 import type { VersionedPaymentDetails } from "./context";
 import { EventLog } from "./event-log";
 
 type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
-
-export interface SubscriptionRecord {
-  id: string;
-  customer: string;
-  state: SubscriptionState;
-  latestInvoice: string | null;
-  testClock: string | null;
-  metadata: Record<string, string>;
-  created: Instant;
-  version: number;
-}
 
 export interface InvoiceRow {
   id: string;
@@ -141,8 +135,7 @@ function stateValues(s: SubscriptionState): SqlValue[] {
 
 /** 128 random bits, hex: the secret of an invoice's page address. */
 export function newPageToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 /** SQL for one subscription actor: rows in, domain values out. Every write is synchronous. */

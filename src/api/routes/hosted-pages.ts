@@ -1,11 +1,11 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { html } from "hono/html";
+import type { Config } from "../../actors/config";
+import { loadConfig } from "../../actors/config";
 import { customerStub, invoiceStub } from "../../actors/stubs";
-import type { Config } from "../../config";
-import { loadConfig } from "../../config";
 import type { Invoice } from "../../contract/invoice";
-import { modeOf } from "../../env";
+import { modeOf } from "../../lib/env";
 import type { InvoiceDocument } from "../../pages/invoice-document";
 import { invoiceDocument } from "../../pages/invoice-document";
 import { renderInvoicePage, TEST_CARDS } from "../../pages/invoice-page";
