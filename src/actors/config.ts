@@ -1,3 +1,4 @@
+import { parsePortalTtl } from "../domain/portal";
 import type { DunningPolicy } from "../domain/retry-schedule";
 import { parseDunningPolicy } from "../domain/retry-schedule";
 import { parseRenewalSpread } from "../domain/spread";
@@ -29,6 +30,8 @@ export interface Config {
   publicUrl: string;
   /** The seller on the customer's pages: BILLIFY_SELLER_NAME, BILLIFY_SELLER_LOGO_URL, BILLIFY_ACCENT_COLOR. */
   seller: SellerSettings;
+  /** BILLIFY_PORTAL_TTL_SECONDS: how long a portal link stays valid (default 1800). */
+  portalTtlSeconds: number;
 }
 
 export interface SellerSettings {
@@ -55,6 +58,7 @@ export function loadConfig(env: Env): Config {
       "",
     ),
     seller: parseSeller(env),
+    portalTtlSeconds: parsePortalTtl(env.BILLIFY_PORTAL_TTL_SECONDS),
   });
 }
 

@@ -7,11 +7,13 @@ import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { registerErrorSchemas } from "./openapi-errors";
 import { adminRoutes } from "./routes/admin";
+import { billingPortalRoutes } from "./routes/billing-portal";
 import { customerRoutes } from "./routes/customers";
 import { hostedPageRoutes } from "./routes/hosted-pages";
 import { invoiceRoutes } from "./routes/invoices";
 import { notificationAdminRoutes } from "./routes/notifications-admin";
 import { planRoutes } from "./routes/plans";
+import { portalPageRoutes } from "./routes/portal-pages";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { subscriptionRoutes } from "./routes/subscriptions";
 import { testClockRoutes } from "./routes/test-clocks";
@@ -42,6 +44,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app)));
   // The customer's pages: opened by their own tokens, never by an API key.
   app.route("/", hostedPageRoutes());
+  app.route("/", portalPageRoutes());
 
   app.use("/v1/*", requireApiKey);
   app.use(
@@ -59,6 +62,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", adminRoutes());
   app.route("/", planRoutes());
   app.route("/", customerRoutes());
+  app.route("/", billingPortalRoutes());
   app.route("/", subscriptionRoutes());
   app.route("/", invoiceRoutes());
   app.route("/", testClockRoutes());

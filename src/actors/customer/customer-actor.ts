@@ -8,7 +8,10 @@ import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/cu
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
 import type { EmailMessage, EventEnvelope } from "../../contract/messages";
+import type { BillingPortalSession } from "../../contract/portal";
+import type { Instant } from "../../domain/time";
 import { toIso } from "../../domain/time";
+import { sha256Hex } from "../../lib/bytes";
 import { parseEmailSettings } from "../../notifications/email/config";
 import type { EmailProvider } from "../../notifications/email/providers";
 import { emailProviderFor } from "../../notifications/email/providers";
@@ -21,6 +24,8 @@ import { subscriptionStub, testClockStub } from "../stubs";
 import type { CustomerPaymentDetails, VersionedPaymentDetails } from "../subscription/context";
 import type { EmailResult } from "./emails";
 import { markEmailDead, sendEventEmail } from "./emails";
+import * as portal from "./portal-sessions";
+import { newSecret } from "./portal-sessions";
 import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
 
 /** While a payment-details push is owed, the alarm tries again this soon. */
@@ -102,6 +107,86 @@ export class CustomerActor extends Actor {
   async get(id: string): Promise<Outcome<Customer>> {
     const customer = this.load();
     return customer && customer.id === id ? ok(customer) : notFound("customer", id);
+  }
+
+  // ---- the customer portal (portal-sessions.ts, API §11) -----------------------------
+
+  /**
+   * A single-use portal link for this customer (POST /v1/billing_portal/sessions). A replay with
+   * the same Idempotency-Key returns the same session, as Stripe does.
+   */
+  async createPortalSession(
+    customerId: string,
+    input: { id: string; returnUrl: string; now: Instant; ttlSeconds: number; publicUrl: string },
+    idem: Idempotency | null,
+  ): Promise<Outcome<BillingPortalSession>> {
+    return this.idempotently(idem, async () => {
+      const customer = this.load();
+      if (!customer || customer.id !== customerId)
+        return failure<BillingPortalSession>(400, "resource_missing", `No such customer: '${customerId}'`, "customer");
+      const secret = newSecret();
+      const hash = await sha256Hex(secret);
+      return this.commit(idem, () => {
+        portal.createLink((statement, ...params) => this.query(statement, ...params), { ...input, hash });
+        return ok<BillingPortalSession>(
+          {
+            id: input.id,
+            object: "billing_portal.session",
+            customer: customerId,
+            url: `${input.publicUrl}/portal/s/${input.id}/${secret}`,
+            return_url: input.returnUrl,
+            expires_at: toIso(input.now + input.ttlSeconds),
+            created: toIso(input.now),
+          },
+          201,
+        );
+      });
+    });
+  }
+
+  /** Exchanges a link for a session cookie, once, before it expires. */
+  async redeemPortalLink(
+    sessionId: string,
+    secret: string,
+    now: Instant,
+  ): Promise<portal.Redeemed & { customer?: string }> {
+    const customer = this.load();
+    if (!customer) return { ok: false, reason: "unknown" };
+    const hash = await sha256Hex(secret);
+    const cookieSecret = newSecret();
+    const cookieHash = await sha256Hex(cookieSecret);
+    const redeemed = this.transaction(() =>
+      portal.redeemLink(
+        (statement, ...params) => this.query(statement, ...params),
+        sessionId,
+        hash,
+        cookieSecret,
+        cookieHash,
+        now,
+      ),
+    );
+    return redeemed.ok ? { ...redeemed, customer: customer.id } : redeemed;
+  }
+
+  /** The customer a portal session cookie opens, and where its link said to return; null when it does not. */
+  async portalSession(
+    cookieSecret: string,
+    now: Instant,
+  ): Promise<{ customer: Customer; returnUrl: string | null } | null> {
+    const customer = this.load();
+    if (!customer) return null;
+    const session = portal.sessionOf(
+      (statement, ...params) => this.query(statement, ...params),
+      await sha256Hex(cookieSecret),
+      now,
+    );
+    return session && { customer, returnUrl: session.returnUrl };
+  }
+
+  async endPortalSession(cookieSecret: string): Promise<void> {
+    if (!this.load()) return;
+    const hash = await sha256Hex(cookieSecret);
+    this.transaction(() => portal.endSession((statement, ...params) => this.query(statement, ...params), hash));
   }
 
   async update(id: string, patch: CustomerUpdate, idem: Idempotency | null): Promise<Outcome<Customer>> {
