@@ -18,7 +18,7 @@ export function pagePolicy(nonce: string, seller: Seller): string {
   return [
     "default-src 'none'",
     `style-src 'nonce-${nonce}'`,
-    `img-src 'self'${logo}`,
+    `img-src 'self' data:${logo}`,
     "form-action 'self'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
@@ -48,6 +48,7 @@ export function shell(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <title>${title}</title>
 <style nonce="${nonce}">${STYLE.replaceAll("--accent-value", seller.accentColor)}</style>
 </head>
@@ -83,7 +84,8 @@ td.amount, th.amount { text-align: right; white-space: nowrap; padding-left: 12p
 tr.adjustment td { border-bottom: none; padding: 0 0 6px 14px; font-size: 13px; color: #52606d; }
 tr.total td { font-weight: 600; }
 .detail { font-size: 13px; color: #616e7c; }
-form.inline { display: inline; }
+form.inline { display: inline-flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+form.inline select { width: auto; max-width: 100%; margin: 0; }
 label { display: block; font-size: 13px; color: #52606d; margin-bottom: 4px; }
 select, input[type=text] { width: 100%; padding: 9px; border: 1px solid #cbd2d9; border-radius: 8px; font: inherit; margin-bottom: 10px; background: #fff; }
 button, a.button { display: inline-block; border: 0; border-radius: 8px; padding: 10px 18px; font: inherit; font-weight: 600; color: #fff; background: var(--accent); cursor: pointer; text-decoration: none; }
