@@ -83,6 +83,24 @@ describe("pausing collection over HTTP", () => {
     expect(finalized).toMatchObject({ status: "paid", number: expect.stringMatching(/-0002$/) });
     const twice = await call("POST", `/v1/invoices/${draft.id}/finalize`);
     expect([twice.status, twice.body.error.code]).toEqual([400, "invoice_not_draft"]);
+    if (HAVE_BROWSER) {
+      // The admin dashboard shows the pause, and the draft without a number.
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        await page.goto(`${base()}/admin`);
+        await page.fill("#admin-key", "sk_admin_local");
+        await page.click("#sign-in button[type=submit]");
+        await page.waitForSelector("#view");
+        await page.goto(`${base()}/admin#/subscriptions/${sub.id}`);
+        await page.waitForSelector("[data-testid=pause-collection]");
+        expect(await page.textContent("[data-testid=pause-collection]")).toBe("paused: keep as draft");
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        await page.screenshot({ path: `${SCREENSHOTS}/dashboard-paused.png`, fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    }
     const resumed = await ok("DELETE", `/v1/subscriptions/${sub.id}/pause_collection`);
     expect(resumed.pause_collection).toBeNull();
     const pdf = await fetch(local(finalized.invoice_pdf));
