@@ -2,6 +2,7 @@ import type { Period } from "./billing-period";
 import { shouldAttemptAutomatically } from "./dunning";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
 import { creditReturnedOnClose, finalizeTotals } from "./invoice";
+import type { NewPayment, PaymentSettlement, RefundRecorded } from "./payment-records";
 import type { DraftLine } from "./proration";
 import type { DomainError, InvoiceDraft, SubscriptionState, SubscriptionStatus } from "./subscription";
 import type { Instant } from "./time";
@@ -53,9 +54,13 @@ export type JobKind =
 
 export type JobChange =
   | { op: "schedule"; kind: JobKind; dueAt: Instant; invoice: InvoiceRef | null }
-  | { op: "cancel"; kind: JobKind; invoice: InvoiceRef | null }
-  /** Every job of one invoice (it was paid or closed). */
-  | { op: "cancel_all"; invoice: InvoiceRef };
+  | { op: "cancel"; kind: JobKind; invoice: InvoiceRef | null };
+
+/**
+ * The jobs an invoice paid or closed no longer needs. Its `reconcile_payment` and
+ * `refund_payment` jobs survive: money in flight is settled whatever happened to the invoice.
+ */
+export const JOBS_STOPPED_BY_CLOSE: readonly JobKind[] = ["retry_payment", "expire_incomplete"];
 
 export interface IssuedInvoice {
   reason: BillingReason;
@@ -63,6 +68,8 @@ export interface IssuedInvoice {
   currency: string;
   lines: DraftLine[];
   totals: InvoiceTotals;
+  /** Set when nothing is due: the invoice is born paid. */
+  paidAt: Instant | null;
   /** Rule 15 (`keep_as_draft`): stored as a `draft`, with no number and no credit applied yet. */
   draft?: true;
 }
@@ -71,6 +78,8 @@ export interface InvoiceUpdate {
   invoice: InvoiceRef;
   status?: InvoiceStatus;
   amountPaid?: number;
+  /** Attempts made on it (the gateway key's number). */
+  attemptCount?: number;
   paidAt?: Instant;
   voidedAt?: Instant;
   nextPaymentAttempt?: Instant | null;
@@ -89,6 +98,9 @@ export interface Decision {
   pendingAdded: DraftLine[];
   events: EventIntent[];
   jobs: JobChange[];
+  paymentsAdded: NewPayment[];
+  paymentsSettled: PaymentSettlement[];
+  refundsRecorded: RefundRecorded[];
 }
 
 /** What a decision reads about an existing invoice. */
@@ -96,6 +108,7 @@ export interface InvoiceFacts {
   id: string;
   status: InvoiceStatus;
   billingReason: BillingReason;
+  currency: string;
   created: Instant;
   amountDue: number;
   amountPaid: number;
@@ -134,6 +147,9 @@ export class DecisionBuilder {
       pendingAdded: [],
       events: [],
       jobs: [],
+      paymentsAdded: [],
+      paymentsSettled: [],
+      refundsRecorded: [],
     };
     this.pending = [...ledger.pending];
     this.open = [...ledger.openInvoices];
@@ -186,6 +202,18 @@ export class DecisionBuilder {
     return consumed;
   }
 
+  addPayment(payment: NewPayment): void {
+    this.decision.paymentsAdded.push(payment);
+  }
+
+  settlePayment(settlement: PaymentSettlement): void {
+    this.decision.paymentsSettled.push(settlement);
+  }
+
+  recordRefund(refund: RefundRecorded): void {
+    this.decision.refundsRecorded.push(refund);
+  }
+
   updateInvoice(update: InvoiceUpdate): void {
     this.decision.invoiceUpdates.push(update);
   }
@@ -194,7 +222,7 @@ export class DecisionBuilder {
   closed(invoiceId: string): void {
     const at = this.open.findIndex((i) => i.id === invoiceId);
     if (at >= 0) this.open.splice(at, 1);
-    this.decision.jobs.push({ op: "cancel_all", invoice: { id: invoiceId } });
+    for (const kind of JOBS_STOPPED_BY_CLOSE) this.cancel(kind, { id: invoiceId });
   }
 
   /**
@@ -210,13 +238,18 @@ export class DecisionBuilder {
     if (pause?.behavior === "keep_as_draft") {
       // Rule 15: a draft has no number, no credit applied and no attempt until it is finalized.
       const totals = finalizeTotals(lines, 0);
-      this.decision.issue.push({ ...common, totals: { ...totals, amountDue: Math.max(0, totals.total) }, draft: true });
+      this.decision.issue.push({
+        ...common,
+        totals: { ...totals, amountDue: Math.max(0, totals.total) },
+        paidAt: null,
+        draft: true,
+      });
       this.emit("invoice.created", { invoice: ref });
       return ref;
     }
     const totals = finalizeTotals(lines, this.state.creditBalance);
     this.state = { ...this.state, creditBalance: totals.creditBalanceAfter };
-    this.decision.issue.push({ ...common, totals });
+    this.decision.issue.push({ ...common, totals, paidAt: totals.status === "paid" ? at : null });
     this.emit("invoice.created", { invoice: ref });
     this.emit("invoice.finalized", { invoice: ref });
     if (totals.status === "paid") this.emit("invoice.paid", { invoice: ref });

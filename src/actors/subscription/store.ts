@@ -301,6 +301,7 @@ export class SubscriptionStore {
     reason: BillingReason;
     period: { start: Instant; end: Instant };
     at: Instant;
+    paidAt: Instant | null;
     /** Rule 15: stored as a draft (no number, not finalized). */
     draft?: boolean;
   }): string {
@@ -325,7 +326,7 @@ export class SubscriptionStore {
       args.reason,
       at,
       draft ? null : at,
-      !draft && totals.status === "paid" ? at : null,
+      draft ? null : args.paidAt,
       draft ? null : newPageToken(),
     );
     args.lines.forEach((line, position) => {
@@ -464,17 +465,6 @@ export class SubscriptionStore {
     );
   }
 
-  /**
-   * Stops collecting an invoice. A pending attempt is still asked after (reconcile) and a
-   * refund still goes out: money in flight is settled whatever happened to the invoice.
-   */
-  unscheduleInvoice(invoiceId: string): void {
-    this.query(
-      "DELETE FROM job WHERE invoice_id = ? AND kind NOT IN ('reconcile_payment', 'refund_payment')",
-      invoiceId,
-    );
-  }
-
   /** When the one job of `kind` without an invoice is due (the renewal), or null. */
   dueAt(kind: JobKind): number | null {
     return (
@@ -497,13 +487,12 @@ export class SubscriptionStore {
 
   // ---- payments ----------------------------------------------------------------------
 
-  insertPayment(p: Omit<PaymentRow, "id" | "on_request" | "refund_reference"> & { on_request?: number }): string {
-    const id = `pay_${ulid()}`;
+  insertPayment(p: Omit<PaymentRow, "refund_reference">): void {
     this.query(
       `INSERT INTO payment (id, invoice_id, amount, currency, status, method, failure_code, failure_message, attempt,
          reference, gateway_key, gateway_reference, payment_method, gateway_customer, created, on_request)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      id,
+      p.id,
       p.invoice_id,
       p.amount,
       p.currency,
@@ -518,9 +507,8 @@ export class SubscriptionStore {
       p.payment_method,
       p.gateway_customer,
       p.created,
-      p.on_request ?? 0,
+      p.on_request,
     );
-    return id;
   }
 
   payment(id: string): PaymentRow | undefined {
