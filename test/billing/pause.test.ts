@@ -115,6 +115,24 @@ describe("pausing collection (rule 15)", () => {
     expect((await api("POST", "/v1/subscriptions/sub_nope/pause_collection", { behavior: "void" })).status).toBe(404);
   });
 
+  it("keeps retrying the invoices made before the pause", async () => {
+    const { clock, customer, subscription } = await subscribeOnClock("2026-04-01T00:00:00Z", { amount: 1000 });
+    await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_chargeDeclined" });
+    await advance(clock.id, "2026-05-01T01:00:00Z");
+    const may = (await invoicesOf(subscription.id))[1];
+    expect(may).toMatchObject({ status: "open", attempt_count: 1, next_payment_attempt: "2026-05-02T00:00:00Z" });
+    await ok("POST", `/v1/subscriptions/${subscription.id}/pause_collection`, { behavior: "void" });
+    await advance(clock.id, "2026-05-02T01:00:00Z");
+    const retried = await ok("GET", `/v1/invoices/${may.id}`);
+    expect(retried).toMatchObject({ status: "open", attempt_count: 2 });
+    expect((await ok("GET", `/v1/subscriptions/${subscription.id}`)).status).toBe("past_due");
+    // A new card pays it even while paused: the pause touches only invoices made during it.
+    await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" });
+    expect((await ok("GET", `/v1/invoices/${may.id}`)).status).toBe("paid");
+    await advance(clock.id, "2026-06-01T01:00:00Z");
+    expect((await invoicesOf(subscription.id))[2]).toMatchObject({ status: "void", attempt_count: 0 });
+  });
+
   it("ends at resumes_at from the subscription's own alarm", async () => {
     const customer = await createCustomer();
     const plan = await createPlan({ amount: 300, interval: "day" });
