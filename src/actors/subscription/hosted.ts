@@ -2,7 +2,7 @@ import type { Outcome } from "../../contract/errors";
 import { notFound, ok } from "../../contract/errors";
 import type { Invoice, Payment } from "../../contract/invoice";
 import type { RequestContext } from "./context";
-import { newPageToken } from "./store";
+import { newPageToken } from "./tables/invoice-table";
 import { paymentView } from "./views";
 
 // The customer's page of one invoice (API §11): opened by its page token alone, no API key.

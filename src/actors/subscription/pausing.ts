@@ -1,11 +1,11 @@
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
 import type { Decided } from "../../domain/decision";
 import { decideFinalizeDraft, decidePause, decideResumeCollection } from "../../domain/pause";
 import type { PauseCollection } from "../../domain/subscription";
-import type { Idempotency } from "../actor";
 import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { loadLedger, persist } from "./persist";

@@ -1,9 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { loadConfig } from "../../actors/config";
 import { customerStub } from "../../actors/stubs";
-import { ApiError } from "../../contract/errors";
 import { BillingPortalSession, BillingPortalSessionCreate } from "../../contract/portal";
 import { instantFromMillis } from "../../domain/time";
+import { ApiError } from "../../lib/errors";
 import { idWithRoutingKey, routingKeyOf } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, send } from "../endpoint";
