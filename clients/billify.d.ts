@@ -219,6 +219,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing_portal/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a link to the customer's portal
+         * @description A single-use link, valid BILLIFY_PORTAL_TTL_SECONDS (default 30 minutes), to a page where the customer sees their subscriptions and invoices, cancels at period end or resumes, changes plan after a preview, and replaces their payment method. Opening it starts a session for that customer only.
+         */
+        post: operations["createBillingPortalSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subscriptions": {
         parameters: {
             query?: never;
@@ -362,6 +382,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscriptions/{id}/pause_collection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause collecting payment
+         * @description Each invoice made during the pause is left a draft (`keep_as_draft`), or finalized and at once marked uncollectible or voided. The pause ends at `resumes_at` or on DELETE. 400 for an ended or incomplete subscription.
+         */
+        post: operations["pauseSubscriptionCollection"];
+        /**
+         * Resume collecting payment
+         * @description Drafts made during the pause stay drafts until finalized or voided.
+         */
+        delete: operations["resumeSubscriptionCollection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subscriptions/{id}/invoice_items": {
         parameters: {
             query?: never;
@@ -466,6 +510,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invoices/{id}/finalize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finalize a draft invoice
+         * @description The draft becomes open, takes the next number of its subscription's sequence, and payment is attempted. 400 for any other status.
+         */
+        post: operations["finalizeInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/{id}/rotate_links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the invoice's page and PDF links
+         * @description A new secret for `hosted_invoice_url` and `invoice_pdf`: the old links stop working at once (for a link that was forwarded or leaked). A draft has no links and is returned as it is.
+         */
+        post: operations["rotateInvoiceLinks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invoices/{id}/void": {
         parameters: {
             query?: never;
@@ -475,7 +559,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Void an open invoice; stops its retries */
+        /** Void an open or draft invoice; stops its retries */
         post: operations["voidInvoice"];
         delete?: never;
         options?: never;
@@ -797,7 +881,7 @@ export interface components {
                 /** @enum {string} */
                 type: "invalid_request_error";
                 /** @enum {string} */
-                code: "parameter_missing" | "parameter_invalid" | "parameter_unknown" | "parameter_conflict" | "invalid_json" | "invalid_body" | "invalid_encoding" | "idempotency_key_invalid" | "resource_missing" | "plan_inactive" | "plan_terms_immutable" | "currency_mismatch" | "invalid_status" | "invoice_not_open" | "nothing_to_invoice" | "subscription_ended" | "amount_too_large" | "test_clocks_unavailable" | "signature_invalid" | "coupon_invalid" | "promotion_code_invalid" | "coupon_terms_immutable" | "promotion_code_terms_immutable" | "tax_rate_terms_immutable" | "tax_rate_inactive";
+                code: "parameter_missing" | "parameter_invalid" | "parameter_unknown" | "parameter_conflict" | "invalid_json" | "invalid_body" | "invalid_encoding" | "idempotency_key_invalid" | "resource_missing" | "plan_inactive" | "plan_terms_immutable" | "currency_mismatch" | "invalid_status" | "invoice_not_open" | "invoice_not_draft" | "nothing_to_invoice" | "subscription_ended" | "amount_too_large" | "test_clocks_unavailable" | "signature_invalid" | "coupon_invalid" | "promotion_code_invalid" | "coupon_terms_immutable" | "promotion_code_terms_immutable" | "tax_rate_terms_immutable" | "tax_rate_inactive";
                 /** @description For people; may change. */
                 message: string;
                 /** @description The offending field (dotted path), when there is one. */
@@ -1243,6 +1327,7 @@ export interface components {
             discount: components["schemas"]["Discount"];
             /** @description Tax rate ids of every invoice from now on. */
             default_tax_rates: string[];
+            pause_collection: components["schemas"]["PauseCollection"];
             currency: string;
             latest_invoice: string | null;
             test_clock: string | null;
@@ -1260,7 +1345,8 @@ export interface components {
                 id: string;
                 /** @enum {string} */
                 object: "invoice";
-                number: string;
+                /** @description Null on a draft until it is finalized. */
+                number: string | null;
                 subscription: string;
                 customer: string;
                 /** @enum {string} */
@@ -1323,6 +1409,10 @@ export interface components {
                  * @example 2026-01-31T10:00:00Z
                  */
                 voided_at: string | null;
+                /** @description The customer's page for this invoice (no API key needed); null on a draft. */
+                hosted_invoice_url: string | null;
+                /** @description The invoice as a PDF; null on a draft. */
+                invoice_pdf: string | null;
                 test_clock: string | null;
             } | null;
         };
@@ -1378,6 +1468,16 @@ export interface components {
              */
             created: string;
         };
+        PauseCollection: {
+            /** @enum {string} */
+            behavior: "keep_as_draft" | "mark_uncollectible" | "void";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            resumes_at: string | null;
+        } | null;
         InvoiceLine: {
             id: string;
             /** @enum {string} */
@@ -1427,7 +1527,8 @@ export interface components {
             id: string;
             /** @enum {string} */
             object: "invoice";
-            number: string;
+            /** @description Null on a draft until it is finalized. */
+            number: string | null;
             subscription: string;
             customer: string;
             /** @enum {string} */
@@ -1490,6 +1591,10 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             voided_at: string | null;
+            /** @description The customer's page for this invoice (no API key needed); null on a draft. */
+            hosted_invoice_url: string | null;
+            /** @description The invoice as a PDF; null on a draft. */
+            invoice_pdf: string | null;
             test_clock: string | null;
         };
         CustomerEventList: {
@@ -1515,6 +1620,35 @@ export interface components {
                     [key: string]: unknown;
                 };
             };
+        };
+        BillingPortalSession: {
+            id: string;
+            /** @enum {string} */
+            object: "billing_portal.session";
+            customer: string;
+            /** @description A single-use link to the customer's portal (no API key needed); it expires at expires_at. */
+            url: string;
+            return_url: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+        };
+        BillingPortalSessionCreate: {
+            customer: string;
+            /**
+             * @description Where the portal's “Return” link goes.
+             * @example https://example.com/account
+             */
+            return_url: string;
         };
         SubscriptionCreate: {
             customer: string;
@@ -1574,6 +1708,19 @@ export interface components {
             at_period_end?: boolean;
         };
         EmptyBody: Record<string, never>;
+        PauseCollectionCreate: {
+            /**
+             * @description What becomes of each invoice made during the pause.
+             * @enum {string}
+             */
+            behavior: "keep_as_draft" | "mark_uncollectible" | "void";
+            /**
+             * Format: date-time
+             * @description A future time at which collection resumes by itself.
+             * @example 2026-01-31T10:00:00Z
+             */
+            resumes_at?: string;
+        };
         InvoiceItemCreate: {
             amount: number;
             description: string;
@@ -1985,7 +2132,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionSummaryList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2079,7 +2226,7 @@ export interface operations {
                     "application/json": components["schemas"]["LiveToken"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2164,7 +2311,7 @@ export interface operations {
                     "application/json": components["schemas"]["AlarmHealth"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2225,7 +2372,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlanList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2281,7 +2428,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2366,7 +2513,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2428,7 +2575,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2508,7 +2655,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2564,7 +2711,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2649,7 +2796,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2711,7 +2858,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2792,7 +2939,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2855,7 +3002,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2918,7 +3065,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerEventList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2943,6 +3090,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createBillingPortalSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BillingPortalSessionCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingPortalSession"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2983,7 +3222,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3068,7 +3307,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3135,7 +3374,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3238,7 +3477,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3332,7 +3571,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3399,7 +3638,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3502,7 +3741,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChangePreview"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3605,7 +3844,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3708,7 +3947,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3782,6 +4021,167 @@ export interface operations {
             };
         };
     };
+    pauseSubscriptionCollection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PauseCollectionCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    resumeSubscriptionCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
     createInvoiceItem: {
         parameters: {
             query?: never;
@@ -3811,7 +4211,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceLine"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3910,7 +4310,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionInvoiceList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3977,7 +4377,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4076,7 +4476,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4134,7 +4534,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4197,7 +4597,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4264,7 +4664,7 @@ export interface operations {
                     "application/json": components["schemas"]["Payment"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4367,7 +4767,213 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    finalizeInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    rotateInvoiceLinks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4470,7 +5076,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4573,7 +5179,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4674,7 +5280,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestClock"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4759,7 +5365,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestClock"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4826,7 +5432,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestClock"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4918,7 +5524,7 @@ export interface operations {
                     "application/json": components["schemas"]["StripeWebhookReceipt"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4961,7 +5567,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5017,7 +5623,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5102,7 +5708,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5169,7 +5775,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5263,7 +5869,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedWebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5324,7 +5930,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmailList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5376,7 +5982,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeadLetterList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5428,7 +6034,7 @@ export interface operations {
                     "application/json": components["schemas"]["CouponList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5484,7 +6090,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5569,7 +6175,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5627,7 +6233,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedCoupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5689,7 +6295,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5771,7 +6377,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCodeList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5827,7 +6433,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCode"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5912,7 +6518,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCode"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5974,7 +6580,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCode"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6053,7 +6659,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRateList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6109,7 +6715,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6194,7 +6800,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6256,7 +6862,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -13,6 +13,20 @@ export const SubscriptionStatus = z.enum([
   "canceled",
 ]);
 
+export const PauseBehavior = z.enum(["keep_as_draft", "mark_uncollectible", "void"]);
+
+export const PauseCollection = z
+  .object({ behavior: PauseBehavior, resumes_at: Timestamp.nullable() })
+  .openapi("PauseCollection");
+
+export const PauseCollectionCreate = z
+  .strictObject({
+    behavior: PauseBehavior.openapi({ description: "What becomes of each invoice made during the pause." }),
+    resumes_at: Timestamp.optional().openapi({ description: "A future time at which collection resumes by itself." }),
+  })
+  .openapi("PauseCollectionCreate");
+export type PauseCollectionCreate = z.infer<typeof PauseCollectionCreate>;
+
 export const Subscription = z
   .object({
     id: z.string(),
@@ -32,6 +46,7 @@ export const Subscription = z
     credit_balance: z.number().int(),
     discount: Discount.nullable().openapi({ description: "The discount in force, or null (also once it ended)." }),
     default_tax_rates: z.array(z.string()).openapi({ description: "Tax rate ids of every invoice from now on." }),
+    pause_collection: PauseCollection.nullable(),
     currency: z.string(),
     latest_invoice: z.string().nullable(),
     test_clock: z.string().nullable(),

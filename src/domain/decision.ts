@@ -2,7 +2,7 @@ import type { Period } from "./billing-period";
 import { afterInvoice, discountAppliesAt } from "./discount";
 import { shouldAttemptAutomatically } from "./dunning";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
-import { finalizeTotals } from "./invoice";
+import { creditReturnedOnClose, finalizeTotals } from "./invoice";
 import type { NewPayment, PaymentSettlement, RefundRecorded } from "./payment-records";
 import type { PricedLine } from "./pricing";
 import { lineDiscountTotal, priceLines } from "./pricing";
@@ -52,7 +52,9 @@ export type JobKind =
   | "trial_will_end"
   | "discount_end"
   | "invoice_upcoming"
-  | "refund_payment";
+  | "refund_payment"
+  /** Rule 15: the end of a pause at its `resumes_at`. */
+  | "resume_collection";
 
 export type JobChange =
   | { op: "schedule"; kind: JobKind; dueAt: Instant; invoice: InvoiceRef | null }
@@ -72,6 +74,8 @@ export interface IssuedInvoice {
   totals: InvoiceTotals;
   /** Set when nothing is due: the invoice is born paid. */
   paidAt: Instant | null;
+  /** Rule 15 (`keep_as_draft`): stored as a `draft`, with no number and no credit applied yet. */
+  draft?: true;
 }
 
 export interface InvoiceUpdate {
@@ -83,6 +87,10 @@ export interface InvoiceUpdate {
   paidAt?: Instant;
   voidedAt?: Instant;
   nextPaymentAttempt?: Instant | null;
+  /** A draft finalized (rule 15): it takes the next number of the sequence now. */
+  finalizedAt?: Instant;
+  creditApplied?: number;
+  amountDue?: number;
 }
 
 export interface Decision {
@@ -228,20 +236,31 @@ export class DecisionBuilder {
    */
   issueInvoice(draft: InvoiceDraft, at: Instant): InvoiceRef {
     const lines = priceLines([...draft.lines, ...this.consumePending()], this.state, at);
-    const totals = finalizeTotals(lines, this.state.creditBalance);
-    this.state = { ...this.state, creditBalance: totals.creditBalanceAfter, ...this.discountAfter(lines, at) };
+    // Rule 13b/d: a draft takes the discount too (its totals are kept for its finalization).
+    this.state = { ...this.state, ...this.discountAfter(lines, at) };
+    const pause = this.state.pauseCollection;
     const ref = { issued: this.decision.issue.length };
-    this.decision.issue.push({
-      reason: draft.reason,
-      period: draft.period,
-      currency: this.state.plan.currency,
-      lines,
-      totals,
-      paidAt: totals.status === "paid" ? at : null,
-    });
+    const common = { reason: draft.reason, period: draft.period, currency: this.state.plan.currency, lines };
+    if (pause?.behavior === "keep_as_draft") {
+      // Rule 15: a draft has no number, no credit applied and no attempt until it is finalized.
+      const totals = finalizeTotals(lines, 0);
+      this.decision.issue.push({
+        ...common,
+        totals: { ...totals, amountDue: Math.max(0, totals.total) },
+        paidAt: null,
+        draft: true,
+      });
+      this.emit("invoice.created", { invoice: ref });
+      return ref;
+    }
+    const totals = finalizeTotals(lines, this.state.creditBalance);
+    this.state = { ...this.state, creditBalance: totals.creditBalanceAfter };
+    this.decision.issue.push({ ...common, totals, paidAt: totals.status === "paid" ? at : null });
     this.emit("invoice.created", { invoice: ref });
     this.emit("invoice.finalized", { invoice: ref });
     if (totals.status === "paid") this.emit("invoice.paid", { invoice: ref });
+    else if (pause)
+      this.closeAtOnce(ref, totals.creditApplied, pause.behavior === "void" ? "void" : "uncollectible", at);
     else if (shouldAttemptAutomatically(this.state.status, { billingReason: draft.reason, attemptCount: 0 }))
       this.schedule("retry_payment", at, ref);
     return ref;
@@ -261,6 +280,21 @@ export class DecisionBuilder {
     const received = periodLine.discounts.find((d) => d.coupon === s.discount?.coupon.id);
     const amount = received ? lineDiscountTotal({ ...periodLine, discounts: [received] }) : 0;
     return { discount, periodDiscount: received && amount !== 0 ? { coupon: received.coupon, amount } : null };
+  }
+
+  /**
+   * Rule 15 (`void`, `mark_uncollectible`): an invoice made during the pause is closed as soon
+   * as it is finalized, never attempted; a void gives its credit back (rule 8).
+   */
+  private closeAtOnce(ref: InvoiceRef, creditApplied: number, to: "void" | "uncollectible", at: Instant): void {
+    this.updateInvoice({
+      invoice: ref,
+      status: to,
+      nextPaymentAttempt: null,
+      ...(to === "void" ? { voidedAt: at } : {}),
+    });
+    this.state = { ...this.state, creditBalance: this.state.creditBalance + creditReturnedOnClose(to, creditApplied) };
+    this.emit(to === "void" ? "invoice.voided" : "invoice.marked_uncollectible", { invoice: ref });
   }
 
   /**

@@ -30,6 +30,15 @@ export interface PlanTerms {
   trialDays: number;
 }
 
+/** Rule 15: what becomes of the invoices made while collection is paused. */
+export type PauseBehavior = "keep_as_draft" | "mark_uncollectible" | "void";
+
+export interface PauseCollection {
+  behavior: PauseBehavior;
+  /** When the pause ends by itself (the `resume_collection` job); null: only on request. */
+  resumesAt: Instant | null;
+}
+
 export interface SubscriptionState {
   plan: PlanTerms;
   quantity: number;
@@ -50,6 +59,8 @@ export interface SubscriptionState {
   taxRates: TaxRateTerms[];
   /** Rule 13d: the discount the current period's `subscription` line received (what its credit carries). */
   periodDiscount: LineDiscount | null;
+  /** Rule 15: collection paused, or null. */
+  pauseCollection: PauseCollection | null;
 }
 
 export interface InvoiceDraft {
@@ -120,6 +131,7 @@ export function startSubscription(input: StartInput): Transition {
     discount: input.discount ?? null,
     taxRates: input.taxRates ?? [],
     periodDiscount: null,
+    pauseCollection: null,
   };
   if (trialDays > 0) {
     if (billingCycleAnchor !== null) {

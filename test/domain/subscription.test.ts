@@ -72,6 +72,7 @@ describe("starting a subscription", () => {
       discount: null,
       taxRates: [],
       periodDiscount: null,
+      pauseCollection: null,
     };
     expect(state).toEqual({
       plan: pro,
