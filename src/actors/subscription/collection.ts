@@ -4,7 +4,7 @@ import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
 import { retriesOnNewPaymentMethod } from "../../domain/dunning";
-import { attemptPayment } from "./attempt";
+import { attemptPayment, keepPaymentDetails } from "./attempt";
 import type { RequestContext, VersionedPaymentDetails } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { subscriptionView } from "./views";
@@ -44,7 +44,7 @@ export async function paymentDetailsChanged(
 ): Promise<Outcome<Subscription>> {
   const record = ctx.loadFor(id);
   if (!record) return notFound("subscription", id);
-  const kept = ctx.transaction(() => ctx.store.setPaymentDetails(details));
+  const kept = keepPaymentDetails(ctx, details);
   // A push repeated by the customer's alarm (another subscription had not acknowledged it)
   // finds its version already here: the retry it asks for was made the first time.
   if (!kept || !retry || !retriesOnNewPaymentMethod(record.state.status)) return ok(subscriptionView(record));
