@@ -1,7 +1,8 @@
 import type { Instant } from "./time";
 
-// A customer's update as one decision: its new fields, whether `customer.updated` is recorded
-// and when, and whether its payment details are owed to every subscription.
+// A customer's create or update as one decision: its new fields, whether `customer.created` /
+// `customer.updated` is recorded and when, and whether its payment details are owed to every
+// subscription. The customer actor writes it with one `persist` in one transaction.
 
 /** Customer metadata naming the customer at the gateway (a Stripe `cus_…` id). */
 export const GATEWAY_CUSTOMER_METADATA_KEY = "stripe_customer";
@@ -21,10 +22,12 @@ export interface CustomerPatch {
   metadata: Record<string, string>;
 }
 
-export interface CustomerUpdateDecision {
+export interface CustomerDecision {
   customer: CustomerFields;
-  /** `customer.updated`, dated `at`; null when nothing changed. */
-  event: { type: "customer.updated"; at: Instant } | null;
+  /** Set for a create: the row to insert (ids and the test clock come in as arguments). */
+  create?: { id: string; testClock: string | null; created: Instant };
+  /** `customer.created` or `customer.updated`, dated `at`; null when nothing changed. */
+  event: { type: "customer.created" | "customer.updated"; at: Instant } | null;
   /**
    * The payment details are owed to every subscription (a new payment method or gateway
    * customer, or a payment method set again); `retry`: each retries its open invoices.
@@ -43,15 +46,21 @@ export function paymentDetailsOf(customer: CustomerFields): {
   };
 }
 
+/** A new customer, `customer.created` dated `at` (it has no subscription to push to yet). */
+export function decideCustomerCreate(
+  id: string,
+  testClock: string | null,
+  customer: CustomerFields,
+  at: Instant,
+): CustomerDecision {
+  return { customer, create: { id, testClock, created: at }, event: { type: "customer.created", at }, push: null };
+}
+
 /**
  * A PATCH of the customer. `at` is the customer's time: its test clock's frozen time when it
  * is on one, else now (events are dated in the customer's time, like the subscription's).
  */
-export function decideCustomerUpdate(
-  before: CustomerFields,
-  patch: CustomerPatch,
-  at: Instant,
-): CustomerUpdateDecision {
+export function decideCustomerUpdate(before: CustomerFields, patch: CustomerPatch, at: Instant): CustomerDecision {
   const customer: CustomerFields = {
     email: patch.email !== undefined ? patch.email : before.email,
     name: patch.name !== undefined ? patch.name : before.name,

@@ -113,7 +113,7 @@ export class CustomerActor extends Actor {
   // ---- the customer (profile.ts, reads.ts) -------------------------------------------------
 
   async create(id: string, input: CustomerCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Customer>> {
-    return createCustomer(this.context, id, input, nowMs, idem);
+    return createCustomer(this.context, this.paymentPush, id, input, nowMs, idem);
   }
 
   async get(id: string): Promise<Outcome<Customer>> {
