@@ -22,6 +22,11 @@ export interface ChargeAnswer {
   answer: GatewayAnswer;
 }
 
+/** Whether a gateway answer settles the payment: only a pending payment, only a final answer. */
+export function answerSettles(paymentStatus: PaymentRecord["status"], answerStatus: GatewayAnswer["status"]): boolean {
+  return paymentStatus === "pending" && answerStatus !== "pending";
+}
+
 /**
  * Records a gateway answer exactly once. Still pending: ask again in 300 s. Succeeded on an
  * open invoice: credited (`decidePaymentReceived`); on a closed one: refunded. Failed on a

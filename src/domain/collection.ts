@@ -6,6 +6,7 @@ import { releaseHeldRenewals } from "./lifecycle";
 import type { PaymentFacts } from "./payment-races";
 import { pendingAttemptRefusal } from "./payment-races";
 import type { DunningPolicy } from "./retry-schedule";
+import type { DomainError } from "./subscription";
 import { isEnded } from "./subscription";
 import type { Instant } from "./time";
 
@@ -15,6 +16,12 @@ import type { Instant } from "./time";
 /** Rule 9's "first invoice": the one that opened a subscription without a trial. */
 export function isFirstInvoice(invoice: Pick<InvoiceFacts, "billingReason">): boolean {
   return invoice.billingReason === "subscription_create";
+}
+
+/** docs/billing-rules.md, Endpoints: `/pay` makes an attempt only on an open invoice; else why not. */
+export function payRefusal(invoice: Pick<InvoiceFacts, "status">): DomainError | null {
+  if (invoice.status === "open") return null;
+  return { code: "invoice_not_open", message: `The invoice is ${invoice.status}; only an open invoice can be paid.` };
 }
 
 /** A manual payment may settle at most what remains (docs/billing-rules.md, Endpoints: more is a 400). */

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { answerSettles } from "../../src/domain/charge-result";
+import { payRefusal } from "../../src/domain/collection";
 import type { Ledger } from "../../src/domain/decision";
 import { decideJobLeftDue } from "../../src/domain/decision";
 import { decideStart } from "../../src/domain/lifecycle";
@@ -100,5 +102,24 @@ describe("decideJobLeftDue", () => {
     expect(decideJobLeftDue(ledger(active()), "renew", "").jobs).toEqual([
       { op: "cancel", kind: "renew", invoice: null },
     ]);
+  });
+});
+
+describe("rules the subscription actor used to decide itself", () => {
+  it("payRefusal: /pay attempts only an open invoice", () => {
+    expect(payRefusal({ status: "open" })).toBeNull();
+    expect(payRefusal({ status: "paid" })).toEqual({
+      code: "invoice_not_open",
+      message: "The invoice is paid; only an open invoice can be paid.",
+    });
+    expect(payRefusal({ status: "void" })?.code).toBe("invoice_not_open");
+  });
+
+  it("answerSettles: only a final answer settles, and only a pending payment", () => {
+    expect(answerSettles("pending", "succeeded")).toBe(true);
+    expect(answerSettles("pending", "failed")).toBe(true);
+    expect(answerSettles("pending", "pending")).toBe(false);
+    expect(answerSettles("succeeded", "failed")).toBe(false);
+    expect(answerSettles("refunded", "succeeded")).toBe(false);
   });
 });

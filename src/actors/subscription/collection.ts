@@ -1,12 +1,14 @@
 import type { Outcome } from "../../contract/errors";
-import { failure, notFound, ok } from "../../contract/errors";
+import { notFound, ok, refused } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
+import { payRefusal } from "../../domain/collection";
 import { retriesOnNewPaymentMethod } from "../../domain/dunning";
 import { attemptPayment, keepPaymentDetails } from "./attempt";
 import type { RequestContext, VersionedPaymentDetails } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
+import { invoiceFacts } from "./persist";
 import { subscriptionView } from "./views";
 
 // The requests that start an attempt on request: /pay and a new payment method. The attempt
@@ -20,8 +22,8 @@ export async function pay(ctx: RequestContext, invoiceId: string, idem: Idempote
     const record = ctx.store.load();
     const invoice = ctx.store.invoice(invoiceId);
     if (!record || !invoice) return notFound("invoice", invoiceId);
-    if (invoice.status !== "open")
-      return failure(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be paid.`);
+    const refusal = payRefusal(invoiceFacts(invoice));
+    if (refusal) return refused(refusal);
     const seen = invoice.attempt_count;
     const now = await timeAfterDueJobs(ctx, record.testClock);
     await attemptPayment(ctx, invoiceId, now, seen, true);
