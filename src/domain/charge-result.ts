@@ -12,7 +12,7 @@ import type { Instant } from "./time";
 // is still pending, so duplicates and late, out-of-order answers change nothing. Then the
 // refunds owed for successes that arrived on closed invoices.
 
-export interface ChargeAnswer {
+interface ChargeAnswer {
   /** The payment the answer is for, as stored now. */
   payment: PaymentRecord;
   /** Its invoice, as stored now. */

@@ -25,7 +25,7 @@ export function payRefusal(invoice: Pick<InvoiceFacts, "status">): DomainError |
 }
 
 /** A manual payment may settle at most what remains (docs/billing-rules.md, Endpoints: more is a 400). */
-export function manualPaymentRefusal(invoice: InvoiceFacts, amount: number): Decided | null {
+function manualPaymentRefusal(invoice: InvoiceFacts, amount: number): Decided | null {
   if (invoice.status !== "open")
     return refuse("invoice_not_open", `The invoice is ${invoice.status}; only an open invoice takes payments.`);
   const remaining = amountRemaining(invoice.status, invoice.amountDue, invoice.amountPaid);

@@ -15,7 +15,7 @@ export interface CustomerFields {
 }
 
 /** The patch, its metadata already merged (and checked) into the customer's. */
-export interface CustomerPatch {
+interface CustomerPatch {
   email?: string | null;
   name?: string | null;
   paymentMethod?: string | null;
@@ -84,7 +84,7 @@ export function decideCustomerUpdate(before: CustomerFields, patch: CustomerPatc
 }
 
 /** A subscription the push does not find yet may still be being created for this long (ms). */
-export const PUSH_NOT_FOUND_GRACE_MS = 60_000;
+const PUSH_NOT_FOUND_GRACE_MS = 60_000;
 
 /**
  * Whether one subscription has its payment-details push: it answered, or it is not found and

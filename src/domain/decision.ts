@@ -63,7 +63,7 @@ export type JobChange =
  * The jobs an invoice paid or closed no longer needs. Its `reconcile_payment` and
  * `refund_payment` jobs survive: money in flight is settled whatever happened to the invoice.
  */
-export const JOBS_STOPPED_BY_CLOSE: readonly JobKind[] = ["retry_payment", "expire_incomplete"];
+const JOBS_STOPPED_BY_CLOSE: readonly JobKind[] = ["retry_payment", "expire_incomplete"];
 
 /**
  * A job that ran and is still due at the same time has nothing left to do: the decision drops

@@ -21,7 +21,7 @@ export function upcomingNoticeAt(period: Period, days: number): Instant | null {
 }
 
 /** What the `invoice_upcoming` job is kept in step with. */
-export interface UpcomingFacts {
+interface UpcomingFacts {
   state: Pick<SubscriptionState, "status" | "cancelAtPeriodEnd" | "currentPeriodStart" | "currentPeriodEnd">;
   /** The period end already announced (`_meta.upcoming_sent_for`), or null. */
   sentFor: Instant | null;
