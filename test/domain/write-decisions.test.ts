@@ -3,42 +3,20 @@ import { answerSettles } from "../../src/domain/charge-result";
 import { payRefusal } from "../../src/domain/collection";
 import type { Ledger } from "../../src/domain/decision";
 import { decideJobLeftDue } from "../../src/domain/decision";
-import { decideStart } from "../../src/domain/lifecycle";
 import { decidePaymentDetailsCopy } from "../../src/domain/payment-details";
 import type { SubscriptionState } from "../../src/domain/subscription";
-import { parseIso } from "../../src/domain/time";
 import { decideUpcomingNotice } from "../../src/domain/upcoming";
+import { activeMonthly, april1, may1 } from "./fixtures";
 
 // The writes that used to happen outside a Decision, as decisions, without a Worker: the
 // upcoming notice, the subscription's copy of the customer's payment details, and the job
 // loop dropping a job that left itself due.
 
-const april1 = parseIso("2026-04-01T00:00:00Z")!;
-const may1 = parseIso("2026-05-01T00:00:00Z")!;
-
-function active(): SubscriptionState {
-  const d = decideStart({
-    plan: {
-      id: "plan_basic",
-      name: "Basic",
-      currency: "usd",
-      amount: 1000,
-      cadence: { interval: "month", intervalCount: 1 },
-      trialDays: 0,
-    },
-    quantity: 1,
-    now: april1,
-    trialDays: 0,
-    billingCycleAnchor: null,
-  });
-  if (!d.ok) throw new Error(d.error.code);
-  return { ...d.decision.state, status: "active" };
-}
 const ledger = (state: SubscriptionState): Ledger => ({ state, pending: [], openInvoices: [] });
 
 describe("decideUpcomingNotice", () => {
   it("cancels its job, marks the period announced and emits invoice.upcoming for the renewal's invoice", () => {
-    const state = active();
+    const state = activeMonthly();
     const d = decideUpcomingNotice(ledger(state));
     expect(d.state).toBe(state);
     expect(d.jobs).toEqual([{ op: "cancel", kind: "invoice_upcoming", invoice: null }]);
@@ -48,14 +26,14 @@ describe("decideUpcomingNotice", () => {
   });
 
   it("emits nothing when the renewal makes no invoice (a subscription ending at period end), but still marks the period", () => {
-    const d = decideUpcomingNotice(ledger({ ...active(), cancelAtPeriodEnd: true }));
+    const d = decideUpcomingNotice(ledger({ ...activeMonthly(), cancelAtPeriodEnd: true }));
     expect(d.events).toEqual([]);
     expect(d.upcomingSentFor).toBe(may1);
     expect(d.jobs).toEqual([{ op: "cancel", kind: "invoice_upcoming", invoice: null }]);
   });
 
   it("emits nothing for an ended subscription", () => {
-    const d = decideUpcomingNotice(ledger({ ...active(), status: "canceled", endedAt: april1 }));
+    const d = decideUpcomingNotice(ledger({ ...activeMonthly(), status: "canceled", endedAt: april1 }));
     expect(d.events).toEqual([]);
     expect(d.upcomingSentFor).toBe(may1);
   });
@@ -69,14 +47,14 @@ describe("decidePaymentDetailsCopy", () => {
   });
 
   it("keeps the first copy", () => {
-    const d = decidePaymentDetailsCopy(ledger(active()), null, v(1));
+    const d = decidePaymentDetailsCopy(ledger(activeMonthly()), null, v(1));
     expect(d?.paymentDetails).toEqual({ paymentMethod: "pm_1", gatewayCustomer: "cus_gw", version: 1 });
     expect(d?.events).toEqual([]);
     expect(d?.jobs).toEqual([]);
   });
 
   it("keeps a newer version", () => {
-    expect(decidePaymentDetailsCopy(ledger(active()), v(3), v(4, null))?.paymentDetails).toEqual({
+    expect(decidePaymentDetailsCopy(ledger(activeMonthly()), v(3), v(4, null))?.paymentDetails).toEqual({
       paymentMethod: null,
       gatewayCustomer: "cus_gw",
       version: 4,
@@ -84,14 +62,14 @@ describe("decidePaymentDetailsCopy", () => {
   });
 
   it("refuses the same version (a push delivered twice) and an older one (out of order)", () => {
-    expect(decidePaymentDetailsCopy(ledger(active()), v(4), v(4))).toBeNull();
-    expect(decidePaymentDetailsCopy(ledger(active()), v(4), v(2))).toBeNull();
+    expect(decidePaymentDetailsCopy(ledger(activeMonthly()), v(4), v(4))).toBeNull();
+    expect(decidePaymentDetailsCopy(ledger(activeMonthly()), v(4), v(2))).toBeNull();
   });
 });
 
 describe("decideJobLeftDue", () => {
   it("drops an invoice's job and nothing else", () => {
-    const state = active();
+    const state = activeMonthly();
     const d = decideJobLeftDue(ledger(state), "retry_payment", "in_1");
     expect(d.jobs).toEqual([{ op: "cancel", kind: "retry_payment", invoice: { id: "in_1" } }]);
     expect(d.state).toBe(state);
@@ -99,7 +77,7 @@ describe("decideJobLeftDue", () => {
   });
 
   it("drops the subscription's own job (no invoice)", () => {
-    expect(decideJobLeftDue(ledger(active()), "renew", "").jobs).toEqual([
+    expect(decideJobLeftDue(ledger(activeMonthly()), "renew", "").jobs).toEqual([
       { op: "cancel", kind: "renew", invoice: null },
     ]);
   });
