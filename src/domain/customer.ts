@@ -83,6 +83,14 @@ export function decideCustomerUpdate(before: CustomerFields, patch: CustomerPatc
   };
 }
 
+/** While a payment-details push is owed, the alarm tries again this soon (ms). */
+const PAYMENT_PUSH_RETRY_MS = 10_000;
+
+/** When the customer's alarm next pushes its payment details (ms): soon while a push is owed, else never. */
+export function paymentPushRetryAt(owed: boolean, nowMs: number): number | null {
+  return owed ? nowMs + PAYMENT_PUSH_RETRY_MS : null;
+}
+
 /** A subscription the push does not find yet may still be being created for this long (ms). */
 const PUSH_NOT_FOUND_GRACE_MS = 60_000;
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { CustomerFields } from "../../src/domain/customer";
-import { decideCustomerCreate, decideCustomerUpdate, pushDelivered } from "../../src/domain/customer";
+import {
+  decideCustomerCreate,
+  decideCustomerUpdate,
+  paymentPushRetryAt,
+  pushDelivered,
+} from "../../src/domain/customer";
 import { parseIso } from "../../src/domain/time";
 
 // A customer's update as one decision, without a Worker: its fields, its event (dated with
@@ -53,6 +58,13 @@ describe("decideCustomerCreate", () => {
       event: { type: "customer.created", at: frozen },
       push: null,
     });
+  });
+});
+
+describe("paymentPushRetryAt", () => {
+  it("retries an owed push 10 s later, and never when nothing is owed", () => {
+    expect(paymentPushRetryAt(true, 1_000_000)).toBe(1_010_000);
+    expect(paymentPushRetryAt(false, 1_000_000)).toBeNull();
   });
 });
 

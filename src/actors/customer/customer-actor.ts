@@ -5,6 +5,7 @@ import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/cu
 import type { Outcome } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { EmailMessage, EventEnvelope } from "../../contract/messages";
+import { paymentPushRetryAt } from "../../domain/customer";
 import type { Query } from "../../lib/sql";
 import { parseEmailSettings } from "../../notifications/email/config";
 import type { EmailProvider } from "../../notifications/email/providers";
@@ -18,7 +19,7 @@ import type { CustomerContext } from "./context";
 import { customerNamed, loadCustomer } from "./context";
 import type { EmailResult } from "./emails";
 import { markEmailDead, sendEventEmail } from "./emails";
-import { PAYMENT_PUSH_RETRY_MS, versionedPaymentDetails } from "./payment-details";
+import { versionedPaymentDetails } from "./payment-details";
 import type { SubscriptionRef } from "./payment-push";
 import { PaymentPush } from "./payment-push";
 import { createCustomer, updateCustomer } from "./profile";
@@ -92,7 +93,7 @@ export class CustomerActor extends Actor {
   protected override readonly jobs = {
     nextJobAt: (): number | null => {
       const now = Date.now();
-      const candidates = [this.outbox.retryAt(now), this.paymentPush.owed() ? now + PAYMENT_PUSH_RETRY_MS : null];
+      const candidates = [this.outbox.retryAt(now), paymentPushRetryAt(this.paymentPush.owed() !== null, now)];
       const due = candidates.filter((t): t is number => t !== null);
       return due.length > 0 ? Math.min(...due) : null;
     },
