@@ -134,6 +134,14 @@ interface AttemptDecisions {
   charges: ChargeOrder[];
 }
 
+/**
+ * Where charge pacing is configured, it applies to a scheduled attempt only in real time (a
+ * test clock's time is simulated: its attempts go at once) and on an invoice still open.
+ */
+export function attemptIsPaced(onTestClock: boolean, invoice: Pick<InvoiceFacts, "status"> | undefined): boolean {
+  return !onTestClock && invoice?.status === "open";
+}
+
 /** A pacer slot this close (ms) counts as now: the attempt goes at once. */
 const NOW_TOLERANCE_MS = 500;
 

@@ -3,6 +3,7 @@ import { answerSettles } from "../../src/domain/charge-result";
 import { payRefusal } from "../../src/domain/collection";
 import type { Ledger } from "../../src/domain/decision";
 import { decideJobLeftDue } from "../../src/domain/decision";
+import { attemptIsPaced } from "../../src/domain/payment-attempt";
 import { decidePaymentDetailsCopy } from "../../src/domain/payment-details";
 import type { SubscriptionState } from "../../src/domain/subscription";
 import { decideUpcomingNotice } from "../../src/domain/upcoming";
@@ -91,6 +92,13 @@ describe("rules the subscription actor used to decide itself", () => {
       message: "The invoice is paid; only an open invoice can be paid.",
     });
     expect(payRefusal({ status: "void" })?.code).toBe("invoice_not_open");
+  });
+
+  it("attemptIsPaced: only in real time, only on an open invoice", () => {
+    expect(attemptIsPaced(false, { status: "open" })).toBe(true);
+    expect(attemptIsPaced(true, { status: "open" })).toBe(false);
+    expect(attemptIsPaced(false, { status: "paid" })).toBe(false);
+    expect(attemptIsPaced(false, undefined)).toBe(false);
   });
 
   it("answerSettles: only a final answer settles, and only a pending payment", () => {
