@@ -1,6 +1,7 @@
 import { decideIncompleteExpiry } from "../../domain/collection";
 import { decideJobLeftDue } from "../../domain/decision";
 import { decideRenewal, decideTrialReminder } from "../../domain/lifecycle";
+import { decidePauseEnds } from "../../domain/pause";
 import { decideRetryJobDropped } from "../../domain/payment-attempt";
 import type { Instant } from "../../domain/time";
 import { decideUpcomingNotice } from "../../domain/upcoming";
@@ -65,6 +66,9 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
       return;
     case "trial_will_end":
       ctx.transaction(() => persist(ctx, decideTrialReminder(loadLedger(ctx)), at));
+      return;
+    case "resume_collection":
+      ctx.transaction(() => persist(ctx, decidePauseEnds(loadLedger(ctx), at), at));
       return;
   }
 }
