@@ -154,6 +154,19 @@ export function decideAttemptFailed(
 }
 
 /**
+ * Closing an open invoice waits for a pending attempt to settle (409 `payment_pending`); any
+ * other is left to `decideCloseInvoice`'s own checks. Null: go ahead.
+ */
+export function closeRefusal(
+  invoice: Pick<InvoiceFacts, "status">,
+  payments: readonly PaymentFacts[],
+  to: "void" | "uncollectible",
+): DomainError | null {
+  if (invoice.status !== "open") return null;
+  return pendingAttemptRefusal(payments, to === "void" ? "void" : "mark uncollectible");
+}
+
+/**
  * Voids an open invoice (or a draft, rule 15) or marks it uncollectible, stopping its collection. A void gives its
  * credit_applied back (rule 8). Closing the first invoice of an incomplete subscription ends
  * it (`incomplete_expired`); otherwise the status is as after a payment.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { answerSettles } from "../../src/domain/charge-result";
-import { payRefusal } from "../../src/domain/collection";
+import { closeRefusal, payRefusal } from "../../src/domain/collection";
 import type { Ledger } from "../../src/domain/decision";
 import { decideJobLeftDue } from "../../src/domain/decision";
 import { attemptIsPaced } from "../../src/domain/payment-attempt";
@@ -92,6 +92,20 @@ describe("rules the subscription actor used to decide itself", () => {
       message: "The invoice is paid; only an open invoice can be paid.",
     });
     expect(payRefusal({ status: "void" })?.code).toBe("invoice_not_open");
+  });
+
+  it("closeRefusal: an open invoice with a pending attempt waits (409); a settled one or a draft goes ahead", () => {
+    const pending = [{ status: "pending" as const, method: "card" as const, onRequest: false }];
+    const settled = [{ status: "failed" as const, method: "card" as const, onRequest: false }];
+    expect(closeRefusal({ status: "open" }, pending, "uncollectible")).toEqual({
+      conflict: true,
+      code: "payment_pending",
+      message:
+        "A payment attempt on this invoice is still pending at the gateway; you can mark uncollectible it once that attempt settles.",
+    });
+    expect(closeRefusal({ status: "open" }, pending, "void")?.message).toContain("you can void it");
+    expect(closeRefusal({ status: "open" }, settled, "void")).toBeNull();
+    expect(closeRefusal({ status: "draft" }, pending, "void")).toBeNull();
   });
 
   it("attemptIsPaced: only in real time, only on an open invoice", () => {
