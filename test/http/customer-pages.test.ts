@@ -129,7 +129,9 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)("the customer's pages in Chromium", () 
     page.on("console", (m) => {
       if (m.type() === "error") violations.push(m.text());
     });
-    await page.goto(local(invoice.hosted_invoice_url));
+    // The links point at the origin the service listens on (npm start sets it from --port).
+    expect(invoice.hosted_invoice_url.startsWith(`${base()}/`)).toBe(true);
+    await page.goto(invoice.hosted_invoice_url);
     expect(await page.textContent("h1")).toContain(invoice.number);
     expect(await page.textContent("[data-testid=status]")).toBe("open");
     expect(await page.locator("[data-testid=line]").count()).toBe(1);
