@@ -27,6 +27,12 @@ export interface Env {
   EMAILS_QUEUE: Queue<EmailMessage>;
   BILLIFY_API_KEY?: string;
   BILLIFY_ADMIN_KEY?: string;
+  /** More API keys, comma-separated (rotation: README "Rotating API keys"). */
+  BILLIFY_API_KEYS?: string;
+  /** More admin keys, comma-separated; the first admin key signs live tokens. */
+  BILLIFY_ADMIN_KEYS?: string;
+  /** Read-only keys, comma-separated: every GET (admin reads included), no write. */
+  BILLIFY_READ_KEYS?: string;
   BILLIFY_MODE?: string;
   BILLIFY_RETRY_DAYS?: string;
   BILLIFY_FINAL_ACTION?: string;

@@ -19,6 +19,7 @@ import { Customer } from "../../contract/customer";
 import { toIso } from "../../domain/time";
 import { modeOf } from "../../env";
 import { ApiError } from "../../errors";
+import { adminKeys } from "../../keys";
 import type { AppEnv } from "../context";
 import { endpoint, orNotFound } from "../endpoint";
 
@@ -80,7 +81,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       const found = await stub.get(body.subscription);
       if (!found.ok)
         throw new ApiError(404, "resource_missing", `No such subscription: '${body.subscription}'`, "subscription");
-      const minted = await mintLiveToken(c.env.BILLIFY_ADMIN_KEY!, body.subscription, Date.now());
+      const minted = await mintLiveToken(adminKeys(c.env)[0]!, body.subscription, Date.now());
       return c.json(
         {
           object: "live_token",
