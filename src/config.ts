@@ -4,6 +4,7 @@ import { parseRenewalSpread } from "./domain/spread";
 import type { Env } from "./env";
 import type { EmailSettings } from "./notifications/email/config";
 import { parseEmailSettings, parseUpcomingDays } from "./notifications/email/config";
+import { parseWebhookUrlGuard } from "./notifications/webhooks/url-guard";
 import type { Pacing } from "./payments/charge-pacing";
 import { parseGatewayRate } from "./payments/charge-pacing";
 import { FakeGateway } from "./payments/fake-gateway";
@@ -25,6 +26,8 @@ export interface Config {
   pacing: Pacing | null;
   /** Renewal alarms fire a deterministic offset inside this many seconds after their due time (BILLIFY_RENEWAL_SPREAD_SECONDS). */
   renewalSpreadSeconds: number;
+  /** BILLIFY_WEBHOOK_URL_GUARD: webhook URLs reaching inside are refused (on by default in live mode). */
+  webhookUrlGuard: boolean;
 }
 
 export function loadConfig(env: Env): Config {
@@ -40,6 +43,7 @@ export function loadConfig(env: Env): Config {
     upcomingDays: parseUpcomingDays(env.BILLIFY_UPCOMING_DAYS),
     pacing: parseGatewayRate(env.BILLIFY_GATEWAY_RATE),
     renewalSpreadSeconds: parseRenewalSpread(env.BILLIFY_RENEWAL_SPREAD_SECONDS),
+    webhookUrlGuard: parseWebhookUrlGuard(env.BILLIFY_WEBHOOK_URL_GUARD, mode),
   });
 }
 

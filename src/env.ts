@@ -40,6 +40,10 @@ export interface Env {
   BILLIFY_GATEWAY_RATE?: string;
   /** Renewal alarms spread over this many seconds after their due time (src/domain/spread.ts); unset: 0. */
   BILLIFY_RENEWAL_SPREAD_SECONDS?: string;
+  /** `on`/`off`: refuse webhook URLs that reach inside (src/notifications/webhooks/url-guard.ts); default on in live mode. */
+  BILLIFY_WEBHOOK_URL_GUARD?: string;
+  /** The hostnames this service answers on, comma-separated: no webhook may point at them. */
+  BILLIFY_SERVICE_HOSTNAMES?: string;
   STRIPE_SECRET_KEY?: string;
   STRIPE_WEBHOOK_SECRET?: string;
   /** Overrides Stripe's API origin (tests point it at a local fake), e.g. http://127.0.0.1:12111 */

@@ -1,5 +1,6 @@
 import { customerStub } from "../actors/stubs";
 import type { Env } from "../env";
+import { modeOf } from "../env";
 import { recordDeadLetter } from "./dead-letters";
 import { wantsEmail } from "./email/templates";
 import type { EmailMessage, EventMessage, QueueMessage, WebhookMessage } from "./messages";
@@ -7,6 +8,7 @@ import { QUEUES } from "./messages";
 import { backoffSeconds, deliverEvent } from "./webhooks/deliver";
 import { DISABLE_AFTER_MS } from "./webhooks/endpoints-actor";
 import { endpointsStub, matches, readEndpoints } from "./webhooks/snapshot";
+import { parseWebhookUrlGuard, refusedWebhookHost, serviceHostnames } from "./webhooks/url-guard";
 
 /** What the consumer takes from the world; tests pass their own clock. */
 export interface ConsumerDeps {
@@ -93,6 +95,8 @@ async function deliverWebhooks(
   deps: ConsumerDeps,
 ): Promise<void> {
   const endpoints = new Map((await readEndpoints(env)).map((e) => [e.id, e]));
+  const guard = parseWebhookUrlGuard(env.BILLIFY_WEBHOOK_URL_GUARD, modeOf(env));
+  const ownHosts = serviceHostnames(env.BILLIFY_SERVICE_HOSTNAMES);
   await Promise.all(
     messages.map(async (message) => {
       const { endpoint: endpointId, event } = message.body;
@@ -100,7 +104,11 @@ async function deliverWebhooks(
       // Deleted or disabled since the fan-out: nothing more is sent to it.
       if (endpoint?.status !== "enabled") return message.ack();
       const now = deps.now();
-      const result = await deliverEvent(endpoint, event, now, deps.fetch);
+      // Checked again at every delivery: the guard may have been turned on since the endpoint was made.
+      const refusal = guard ? refusedWebhookHost(endpoint.url, ownHosts) : null;
+      const result = refusal
+        ? ({ ok: false, status: null, error: `url refused: ${refusal.host} is ${refusal.class}` } as const)
+        : await deliverEvent(endpoint, event, now, deps.fetch);
       if (result.ok) {
         if (endpoint.failing_since_ms !== null) await endpointsStub(env).reportSuccess(endpointId);
         return message.ack();

@@ -11,10 +11,14 @@ import { modeOf } from "../../env";
 import { ApiError } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey } from "../../ids";
 import { endpointsStub } from "../../notifications/webhooks/snapshot";
+import { parseWebhookUrlGuard, refusedWebhookHost, serviceHostnames } from "../../notifications/webhooks/url-guard";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, send } from "../endpoint";
 
-/** API.md §3: `https://` only in live mode; any http(s) URL in test mode (local receivers). */
+/**
+ * `https://` only in live mode; any http(s) URL in test mode (local receivers). With the URL
+ * guard on (always in live mode), a host that reaches inside is refused: 400 `url_not_allowed`.
+ */
 function checkUrl(c: Context<AppEnv>, url: string | undefined): void {
   if (url === undefined) return;
   const protocol = new URL(url).protocol;
@@ -22,6 +26,17 @@ function checkUrl(c: Context<AppEnv>, url: string | undefined): void {
   if (!allowed.includes(protocol)) {
     const what = modeOf(c.env) === "live" ? "an https:// URL in live mode" : "an http:// or https:// URL";
     throw new ApiError(400, "parameter_invalid", `url must be ${what}.`, "url");
+  }
+  if (!parseWebhookUrlGuard(c.env.BILLIFY_WEBHOOK_URL_GUARD, modeOf(c.env))) return;
+  const own = [...serviceHostnames(c.env.BILLIFY_SERVICE_HOSTNAMES), new URL(c.req.url).hostname];
+  const refusal = refusedWebhookHost(url, own);
+  if (refusal) {
+    throw new ApiError(
+      400,
+      "url_not_allowed",
+      `url must reach a public host: ${refusal.host} is ${refusal.class.replace("_", "-")} (README "Webhook URL guard").`,
+      "url",
+    );
   }
 }
 
