@@ -29,10 +29,14 @@ export const ERROR_CODES: Record<number, { description: string; codes: string[] 
       "amount_too_large",
       "test_clocks_unavailable",
       "signature_invalid",
+      "url_not_allowed",
     ],
   },
   401: { description: "Missing or wrong API key", codes: ["missing_api_key", "invalid_api_key"] },
-  403: { description: "The route needs the admin key", codes: ["admin_key_required"] },
+  403: {
+    description: "The route needs an admin key, or the key is read-only and the request writes",
+    codes: ["admin_key_required", "read_only_key"],
+  },
   404: { description: "No such object (or route)", codes: ["resource_missing", "route_not_found"] },
   409: {
     description: "Conflict with the object's current state, or a request with this Idempotency-Key still running",
@@ -63,6 +67,8 @@ interface Shape {
   query: boolean;
   params: boolean;
   idempotent: boolean;
+  /** POST, PATCH or DELETE. */
+  writes: boolean;
   extra: number[];
 }
 
@@ -73,6 +79,8 @@ export function errorResponses(shape: Shape) {
   if (shape.params) statuses.add(404);
   if (shape.body) for (const status of [413, 415]) statuses.add(status);
   if (shape.idempotent) for (const status of [409, 422]) statuses.add(status);
+  // A read-only key (BILLIFY_READ_KEYS) is refused every write.
+  if (shape.writes) statuses.add(403);
   return Object.fromEntries([...statuses].sort().map((status) => [String(status), errorResponse(status)]));
 }
 

@@ -95,6 +95,10 @@ async function deliverWebhooks(
   deps: ConsumerDeps,
 ): Promise<void> {
   const endpoints = new Map((await readEndpoints(env)).map((e) => [e.id, e]));
+  const live = messages.map((m) => m.body.endpoint).filter((id) => endpoints.get(id)?.status === "enabled");
+  // The signing secrets, from the endpoints actor, once per batch (never from KV).
+  const secrets: Record<string, string[]> =
+    live.length > 0 ? await endpointsStub(env).signingSecrets(live, deps.now()) : {};
   const guard = parseWebhookUrlGuard(env.BILLIFY_WEBHOOK_URL_GUARD, modeOf(env));
   const ownHosts = serviceHostnames(env.BILLIFY_SERVICE_HOSTNAMES);
   await Promise.all(
@@ -102,13 +106,14 @@ async function deliverWebhooks(
       const { endpoint: endpointId, event } = message.body;
       const endpoint = endpoints.get(endpointId);
       // Deleted or disabled since the fan-out: nothing more is sent to it.
-      if (endpoint?.status !== "enabled") return message.ack();
+      const signWith = secrets[endpointId];
+      if (endpoint?.status !== "enabled" || !signWith) return message.ack();
       const now = deps.now();
       // Checked again at every delivery: the guard may have been turned on since the endpoint was made.
       const refusal = guard ? refusedWebhookHost(endpoint.url, ownHosts) : null;
       const result = refusal
         ? ({ ok: false, status: null, error: `url refused: ${refusal.host} is ${refusal.class}` } as const)
-        : await deliverEvent(endpoint, event, now, deps.fetch);
+        : await deliverEvent(endpoint, signWith, event, now, deps.fetch);
       if (result.ok) {
         if (endpoint.failing_since_ms !== null) await endpointsStub(env).reportSuccess(endpointId);
         return message.ack();

@@ -6,8 +6,10 @@ import type { Env } from "../../src/env";
 import type { ConsumerDeps } from "../../src/notifications/consumer";
 import { handleQueue } from "../../src/notifications/consumer";
 import type { EventEnvelope, WebhookMessage } from "../../src/notifications/messages";
-import { API_KEY, ok } from "../helpers";
-import { receiverBase, uniquePath } from "./receiver";
+import { verifySignature } from "../../src/notifications/webhooks/signature";
+import { ENDPOINTS_KEY } from "../../src/notifications/webhooks/snapshot";
+import { API_KEY, api, ok } from "../helpers";
+import { received, receiverBase, uniquePath } from "./receiver";
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
 
@@ -102,5 +104,85 @@ describe("webhook URL guard at delivery", () => {
     const open = await deliver(message, {});
     expect(open.fetched).toEqual([`${receiverBase()}${path}`]);
     expect(open.result.explicitAcks).toEqual(["msg-1"]);
+  });
+});
+
+describe("webhook secrets: out of KV, rolled with a grace period", () => {
+  async function signedDelivery(hookId: string, path: string, nowMs = Date.now()) {
+    const message: WebhookMessage = { kind: "webhook", endpoint: hookId, event: event() };
+    const deps: ConsumerDeps = { now: () => nowMs, fetch: (input, init) => fetch(input, init), random: () => 0 };
+    // The consumer reads endpoints from KV, written just after the commit: retry until it sees this one.
+    for (let i = 0; i < 50; i++) {
+      const batch = createMessageBatch<WebhookMessage>("billify-webhooks", [
+        { id: "msg-1", timestamp: nowMs, attempts: 1, body: message },
+      ]);
+      await handleQueue(batch as MessageBatch<unknown>, env, deps);
+      const requests = (await received(path)).filter((r) => r.body.includes(message.event.id));
+      if (requests.length > 0)
+        return { header: String(requests[0]!.headers["billify-signature"]), body: requests[0]!.body };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error("never delivered");
+  }
+
+  it("keeps every secret out of the KV snapshot the consumer reads", async () => {
+    const hook = await ok("POST", "/v1/webhook_endpoints", {
+      url: `${receiverBase()}${uniquePath()}`,
+      enabled_events: ["*"],
+    });
+    await ok("POST", `/v1/webhook_endpoints/${hook.id}/roll_secret`, {});
+    let snapshot = "";
+    for (let i = 0; i < 50 && !snapshot.includes(hook.id); i++) {
+      snapshot = (await env.BILLIFY_KV.get(ENDPOINTS_KEY)) ?? "";
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(snapshot).toContain(hook.id);
+    expect(snapshot).not.toContain("whsec_");
+    expect(snapshot).not.toContain("secret");
+  });
+
+  it("signs with the new and the old secret during the grace period, then with the new one only", async () => {
+    const path = uniquePath();
+    const hook = await ok("POST", "/v1/webhook_endpoints", { url: `${receiverBase()}${path}`, enabled_events: ["*"] });
+    const before = Date.now();
+    const rolled = await ok("POST", `/v1/webhook_endpoints/${hook.id}/roll_secret`, {});
+    expect(rolled.secret).toMatch(/^whsec_[0-9a-f]{64}$/);
+    expect(rolled.secret).not.toBe(hook.secret);
+    const expires = Date.parse(rolled.previous_secret_expires);
+    expect(expires).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 86_400_000);
+    expect(expires).toBeLessThanOrEqual(before + 86_400_000 + 5_000);
+    expect((await ok("GET", `/v1/webhook_endpoints/${hook.id}`)).secret).toBeUndefined();
+
+    const during = await signedDelivery(hook.id, path);
+    expect(during.header.match(/v1=/g)).toHaveLength(2);
+    const now = Math.floor(Date.now() / 1000);
+    expect(await verifySignature(during.header, during.body, rolled.secret, now)).toMatchObject({ ok: true });
+    expect(await verifySignature(during.header, during.body, hook.secret, now)).toMatchObject({ ok: true });
+    expect(await verifySignature(during.header, during.body, "whsec_other", now)).toMatchObject({ ok: false });
+
+    // A day and a second later the old secret signs nothing.
+    const later = await signedDelivery(hook.id, path, expires + 1_000);
+    expect(later.header.match(/v1=/g)).toHaveLength(1);
+    const t = Math.floor((expires + 1_000) / 1000);
+    expect(await verifySignature(later.header, later.body, rolled.secret, t)).toMatchObject({ ok: true });
+    expect(await verifySignature(later.header, later.body, hook.secret, t)).toMatchObject({ ok: false });
+  });
+
+  it("stops the old secret at once with expiration_seconds 0, and refuses bad input", async () => {
+    const path = uniquePath();
+    const hook = await ok("POST", "/v1/webhook_endpoints", { url: `${receiverBase()}${path}`, enabled_events: ["*"] });
+    const rolled = await ok("POST", `/v1/webhook_endpoints/${hook.id}/roll_secret`, { expiration_seconds: 0 });
+    expect(rolled.previous_secret_expires).toBeNull();
+    const delivered = await signedDelivery(hook.id, path);
+    expect(delivered.header.match(/v1=/g)).toHaveLength(1);
+    const now = Math.floor(Date.now() / 1000);
+    expect(await verifySignature(delivered.header, delivered.body, hook.secret, now)).toMatchObject({ ok: false });
+
+    const negative = await api("POST", `/v1/webhook_endpoints/${hook.id}/roll_secret`, { expiration_seconds: -1 });
+    expect([negative.status, negative.body.error.param]).toEqual([400, "expiration_seconds"]);
+    const tooLong = await api("POST", `/v1/webhook_endpoints/${hook.id}/roll_secret`, { expiration_seconds: 700_000 });
+    expect(tooLong.status).toBe(400);
+    const missing = await api("POST", "/v1/webhook_endpoints/we_01JD00000000007ZZZZZZZZZZZZZ/roll_secret", {});
+    expect([missing.status, missing.body.error.type]).toEqual([404, "not_found"]);
   });
 });

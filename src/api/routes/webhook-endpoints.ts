@@ -6,10 +6,12 @@ import {
   WebhookEndpoint,
   WebhookEndpointCreate,
   WebhookEndpointUpdate,
+  WebhookSecretRoll,
 } from "../../contract/webhook-endpoint";
 import { modeOf } from "../../env";
 import { ApiError } from "../../errors";
 import { idWithRoutingKey, randomRoutingKey } from "../../ids";
+import { ROLL_GRACE_DEFAULT_SECONDS } from "../../notifications/webhooks/endpoints-actor";
 import { endpointsStub } from "../../notifications/webhooks/snapshot";
 import { parseWebhookUrlGuard, refusedWebhookHost, serviceHostnames } from "../../notifications/webhooks/url-guard";
 import type { AppEnv } from "../context";
@@ -121,6 +123,27 @@ export function webhookEndpointRoutes(): OpenAPIHono<AppEnv> {
       checkId(params.id);
       checkUrl(c, body.url);
       return send(c, await endpointsStub(c.env).update(params.id, body, await idempotencyOf(c)));
+    },
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/webhook_endpoints/:id/roll_secret",
+      operationId: "rollWebhookEndpointSecret",
+      summary: "Roll a webhook endpoint's signing secret",
+      description:
+        "Returns a new signing secret (whsec_…), shown this once. For `expiration_seconds` (default 24 h) deliveries carry two signatures, `v1=<new>,v1=<old>`, so a receiver verifies with either secret while it switches.",
+      tag: "Webhook endpoints",
+      params: IdParam,
+      body: WebhookSecretRoll,
+      response: WebhookEndpoint,
+    },
+    async (c, { params, body }) => {
+      checkId(params.id);
+      const grace = body.expiration_seconds ?? ROLL_GRACE_DEFAULT_SECONDS;
+      return send(c, await endpointsStub(c.env).rollSecret(params.id, grace, Date.now(), await idempotencyOf(c)));
     },
   );
 

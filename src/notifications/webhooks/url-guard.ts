@@ -52,14 +52,14 @@ export function refusedWebhookHost(url: string, serviceHosts: readonly string[] 
   } catch {
     return { host: url, class: "reserved" };
   }
-  const refuse = (cls: RefusedClass | null): Refusal | null => (cls ? { host, class: cls } : null);
-  if (host.startsWith("[")) return refuse(ipv6Class(host.slice(1, -1)));
+  const verdict = (cls: RefusedClass | null): Refusal | null => (cls ? { host, class: cls } : null);
+  if (host.startsWith("[")) return verdict(ipv6Class(host.slice(1, -1)));
   const v4 = parseIpv4(host);
-  if (v4 !== null) return refuse(ipv4Class(v4));
+  if (v4 !== null) return verdict(ipv4Class(v4));
   const name = host.replace(/\.$/, "");
-  if (name === "localhost" || name.endsWith(".localhost")) return refuse("localhost");
+  if (name === "localhost" || name.endsWith(".localhost")) return verdict("localhost");
   const own = serviceHosts.map((h) => h.trim().toLowerCase().replace(/\.$/, "")).filter((h) => h !== "");
-  return refuse(own.includes(name) ? "service_host" : null);
+  return verdict(own.includes(name) ? "service_host" : null);
 }
 
 function parseIpv4(host: string): number | null {
