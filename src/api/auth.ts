@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../errors";
-import { configuredKeys, keyIdOfDigest, matchKey } from "../keys";
+import { ApiError } from "../contract/errors";
+import { configuredKeys, keyIdOfDigest, matchKey } from "../lib/keys";
 import type { AppEnv } from "./context";
 
 /** Paths under /v1 that carry no API key (the contract, and Stripe's signed callbacks). */

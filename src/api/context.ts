@@ -1,5 +1,5 @@
-import type { Env } from "../env";
-import type { KeyRole } from "../keys";
+import type { Env } from "../actors/env";
+import type { KeyRole } from "../lib/keys";
 
 export interface AppEnv {
   Bindings: Env;

@@ -1,13 +1,13 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Env } from "../../src/actors/env";
 import { createApp } from "../../src/api/app";
-import type { Env } from "../../src/env";
-import type { ConsumerDeps } from "../../src/notifications/consumer";
-import { handleQueue } from "../../src/notifications/consumer";
-import type { EventEnvelope, WebhookMessage } from "../../src/notifications/messages";
+import type { EventEnvelope, WebhookMessage } from "../../src/contract/messages";
 import { verifySignature } from "../../src/notifications/webhooks/signature";
 import { ENDPOINTS_KEY } from "../../src/notifications/webhooks/snapshot";
+import type { ConsumerDeps } from "../../src/queues/consumer";
+import { handleQueue } from "../../src/queues/consumer";
 import { API_KEY, api, ok } from "../helpers";
 import { received, receiverBase, uniquePath } from "./receiver";
 

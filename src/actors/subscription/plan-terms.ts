@@ -1,7 +1,7 @@
+import type { Outcome } from "../../contract/errors";
+import { failure, ok } from "../../contract/errors";
 import type { PlanTerms } from "../../domain/subscription";
-import type { Env } from "../../env";
-import type { Outcome } from "../../errors";
-import { failure, ok } from "../../errors";
+import type { Env } from "../env";
 import { planStub } from "../stubs";
 
 /**

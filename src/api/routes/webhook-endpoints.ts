@@ -1,6 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { modeOf } from "../../actors/env";
+import { endpointsStub } from "../../actors/stubs";
+import { ROLL_GRACE_DEFAULT_SECONDS } from "../../actors/webhook-endpoints/endpoints-actor";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
+import { ApiError } from "../../contract/errors";
 import {
   DeletedWebhookEndpoint,
   WebhookEndpoint,
@@ -8,11 +12,7 @@ import {
   WebhookEndpointUpdate,
   WebhookSecretRoll,
 } from "../../contract/webhook-endpoint";
-import { modeOf } from "../../env";
-import { ApiError } from "../../errors";
-import { idWithRoutingKey, randomRoutingKey } from "../../ids";
-import { ROLL_GRACE_DEFAULT_SECONDS } from "../../notifications/webhooks/endpoints-actor";
-import { endpointsStub } from "../../notifications/webhooks/snapshot";
+import { idWithRoutingKey, randomRoutingKey } from "../../lib/ids";
 import { parseWebhookUrlGuard, refusedWebhookHost, serviceHostnames } from "../../notifications/webhooks/url-guard";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, send } from "../endpoint";

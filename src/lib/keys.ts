@@ -1,4 +1,9 @@
-import type { Env } from "./env";
+import type { PlatformEnv } from "./env";
+
+type KeyEnv = Pick<
+  PlatformEnv,
+  "BILLIFY_API_KEY" | "BILLIFY_API_KEYS" | "BILLIFY_ADMIN_KEY" | "BILLIFY_ADMIN_KEYS" | "BILLIFY_READ_KEYS"
+>;
 
 /**
  * What a key may do. `admin` opens everything; `api` opens /v1/* except /v1/admin/*;
@@ -18,7 +23,7 @@ export interface ConfiguredKey {
  * `BILLIFY_READ_KEYS`. Several keys per role at once is what makes a rotation without downtime
  * (README "Rotating API keys"). Blanks around commas are ignored; an empty list configures none.
  */
-export function configuredKeys(env: Env): ConfiguredKey[] {
+export function configuredKeys(env: KeyEnv): ConfiguredKey[] {
   const keys: ConfiguredKey[] = [];
   const seen = new Set<string>();
   const add = (role: KeyRole, ...lists: (string | undefined)[]) => {
@@ -37,7 +42,7 @@ export function configuredKeys(env: Env): ConfiguredKey[] {
 }
 
 /** The admin keys, the first being the one that signs (live tokens); every one of them verifies. */
-export function adminKeys(env: Env): string[] {
+export function adminKeys(env: KeyEnv): string[] {
   return configuredKeys(env)
     .filter((k) => k.role === "admin")
     .map((k) => k.key);

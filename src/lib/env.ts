@@ -1,26 +1,11 @@
-import type { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
-import type { CustomerActor } from "./actors/customer/customer-actor";
-import type { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
-import type { PlanActor } from "./actors/plan/plan-actor";
-import type { SubscriptionActor } from "./actors/subscription/subscription-actor";
-import type { TestClockActor } from "./actors/test-clock/test-clock-actor";
-import type { MetricsShard } from "./admin/metrics/metrics-shard";
-import type { EmailMessage, EventMessage, WebhookMessage } from "./notifications/messages";
-import type { WebhookEndpointsActor } from "./notifications/webhooks/endpoints-actor";
+import type { EmailMessage, EventMessage, WebhookMessage } from "../contract/messages";
 
-/** The Worker's bindings, vars and secrets (README "Configuration" lists each). */
-export interface Env {
-  PLANS: DurableObjectNamespace<PlanActor>;
-  CUSTOMERS: DurableObjectNamespace<CustomerActor>;
-  SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionActor>;
-  TEST_CLOCKS: DurableObjectNamespace<TestClockActor>;
-  /** Aggregate actors behind GET /v1/admin/metrics (src/admin/metrics). */
-  METRICS: DurableObjectNamespace<MetricsShard>;
-  WEBHOOK_ENDPOINTS: DurableObjectNamespace<WebhookEndpointsActor>;
-  /** One actor per Idempotency-Key: the key's account-wide scope (API.md §1). */
-  IDEMPOTENCY_KEYS: DurableObjectNamespace<IdempotencyKeyActor>;
-  /** Shards pacing card charges under the gateway's rate limit (src/payments/charge-pacing.ts). */
-  CHARGE_PACERS: DurableObjectNamespace<ChargePacerActor>;
+/**
+ * The Worker's platform bindings, vars and secrets (README "Configuration" lists each), without
+ * the Durable Object namespaces (those are `Env` in src/actors/env.ts, the layer that defines the
+ * classes). Code below the actors asks for the few it needs: `Pick<PlatformEnv, "BILLIFY_KV">`.
+ */
+export interface PlatformEnv {
   BILLIFY_KV: KVNamespace;
   EVENTS_QUEUE: Queue<EventMessage>;
   WEBHOOKS_QUEUE: Queue<WebhookMessage>;
@@ -66,19 +51,8 @@ export interface Env {
   RESEND_API_BASE?: string;
 }
 
-declare global {
-  // Lets `import { env } from "cloudflare:workers"` in tests see our bindings.
-  namespace Cloudflare {
-    interface Env extends BillifyEnv {}
-    interface GlobalProps {
-      mainModule: typeof import("./index");
-    }
-  }
-}
-type BillifyEnv = Env;
-
 export type Mode = "test" | "live";
 
-export function modeOf(env: Env): Mode {
+export function modeOf(env: Pick<PlatformEnv, "BILLIFY_MODE">): Mode {
   return env.BILLIFY_MODE === "live" ? "live" : "test";
 }
