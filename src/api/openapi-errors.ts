@@ -40,7 +40,14 @@ export const ERROR_CODES: Record<number, { description: string; codes: string[] 
   404: { description: "No such object (or route)", codes: ["resource_missing", "route_not_found"] },
   409: {
     description: "Conflict with the object's current state, or a request with this Idempotency-Key still running",
-    codes: ["resource_already_exists", "idempotency_request_in_progress", "clock_advancing", "payment_pending"],
+    codes: [
+      "resource_already_exists",
+      "idempotency_request_in_progress",
+      "clock_advancing",
+      "payment_pending",
+      "endpoint_not_enabled",
+      "dead_letter_not_replayable",
+    ],
   },
   413: { description: "Body over 64 KiB", codes: ["body_too_large"] },
   415: { description: "Body is not JSON", codes: ["unsupported_media_type"] },

@@ -223,6 +223,48 @@ export class WebhookEndpointsActor extends Actor {
     return secrets;
   }
 
+  /**
+   * Claims the replay of dead letter `id` (POST /v1/admin/dead_letters/{id}/replay): the first
+   * claim wins (`first: true`) and the caller sends the message again; every later one finds the
+   * time of that replay and sends nothing, so a replayed dead letter is delivered once. A webhook
+   * dead letter replays only to an endpoint that exists and is enabled (a disabled one would drop it).
+   */
+  async claimDeadLetterReplay(
+    id: string,
+    endpointId: string | null,
+    nowMs: number,
+  ): Promise<Outcome<{ first: boolean; replayedMs: number }>> {
+    return this.idempotently(null, () =>
+      this.commit(null, () => {
+        const done = this.queryOne<{ replayed_ms: number }>(
+          "SELECT replayed_ms FROM dead_letter_replay WHERE id = ?",
+          id,
+        );
+        if (done) return ok({ first: false, replayedMs: done.replayed_ms });
+        if (endpointId !== null && this.row(endpointId)?.status !== "enabled") {
+          return failure<{ first: boolean; replayedMs: number }>(
+            409,
+            "endpoint_not_enabled",
+            `Webhook endpoint ${endpointId} is deleted or disabled: re-enable it (POST /v1/webhook_endpoints/{id} with {"status":"enabled"}) before replaying.`,
+            "endpoint",
+          );
+        }
+        this.query("INSERT INTO dead_letter_replay (id, replayed_ms) VALUES (?, ?)", id, nowMs);
+        return ok({ first: true, replayedMs: nowMs });
+      }),
+    );
+  }
+
+  /** The replay's send failed after its claim: the next request may try again. */
+  async releaseDeadLetterReplay(id: string): Promise<void> {
+    await this.idempotently(null, () =>
+      this.commit(null, () => {
+        this.query("DELETE FROM dead_letter_replay WHERE id = ?", id);
+        return ok(null);
+      }),
+    );
+  }
+
   /** What the consumer reads (tests call it to skip KV). */
   async snapshot(): Promise<EndpointSnapshot[]> {
     return this.snapshotRows();
