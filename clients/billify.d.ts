@@ -636,6 +636,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/dead_letters/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a dead letter again, once
+         * @description Sends the message to the queue it died on (a webhook delivery, an email, or an event's fan-out). Idempotent: a dead letter is replayed once; later calls answer the same `replayed` time and send nothing. A webhook replays only to an enabled endpoint (409 `endpoint_not_enabled`).
+         */
+        post: operations["replayAdminDeadLetter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dead_letters/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send every dead letter of one webhook endpoint again, once each
+         * @description Replays each webhook dead letter of `endpoint` not replayed yet; answers the ids it sent.
+         */
+        post: operations["replayAdminDeadLettersOfEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -743,7 +783,7 @@ export interface components {
                 /** @enum {string} */
                 type: "conflict";
                 /** @enum {string} */
-                code: "resource_already_exists" | "idempotency_request_in_progress" | "clock_advancing" | "payment_pending";
+                code: "resource_already_exists" | "idempotency_request_in_progress" | "clock_advancing" | "payment_pending" | "endpoint_not_enabled" | "dead_letter_not_replayable";
                 /** @description For people; may change. */
                 message: string;
                 /** @description The offending field (dotted path), when there is one. */
@@ -810,6 +850,28 @@ export interface components {
                 type: "idempotency_error";
                 /** @enum {string} */
                 code: "idempotency_key_reused";
+                /** @description For people; may change. */
+                message: string;
+                /** @description The offending field (dotted path), when there is one. */
+                param?: string;
+            };
+        };
+        /**
+         * @description The error envelope of a 429.
+         * @example {
+         *       "error": {
+         *         "type": "rate_limit_error",
+         *         "code": "rate_limited",
+         *         "message": "Too many requests with this key: wait the seconds of `Retry-After`"
+         *       }
+         *     }
+         */
+        Error429: {
+            error: {
+                /** @enum {string} */
+                type: "rate_limit_error";
+                /** @enum {string} */
+                code: "rate_limited";
                 /** @description For people; may change. */
                 message: string;
                 /** @description The offending field (dotted path), when there is one. */
@@ -1567,6 +1629,8 @@ export interface components {
             next_cursor: string | null;
         };
         DeadLetter: {
+            /** @example dl_9998234567890_4f1c2a9e0b7d4c3a8e6f5b2d1c0a9e8f */
+            id: string;
             /** @enum {string} */
             object: "dead_letter";
             /** @enum {string} */
@@ -1582,6 +1646,23 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             created: string;
+            /**
+             * Format: date-time
+             * @description When it was sent again (replay), or null.
+             * @example 2026-01-31T10:00:00Z
+             */
+            replayed: string | null;
+        };
+        DeadLetterEndpointReplayResult: {
+            /** @enum {string} */
+            object: "dead_letter_replay";
+            endpoint: string;
+            /** @description The dead letters sent again by this request. */
+            replayed: string[];
+        };
+        DeadLetterEndpointReplay: {
+            /** @example we_01KC0000000000000000000000 */
+            endpoint: string;
         };
     };
     responses: never;
@@ -1636,6 +1717,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -1672,6 +1762,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -1739,7 +1838,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error403"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1773,6 +1872,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -1833,6 +1941,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -1884,6 +2001,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -1951,7 +2077,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error403"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1985,6 +2111,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2037,6 +2172,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2104,7 +2248,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error403"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2138,6 +2282,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2196,6 +2349,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2287,6 +2449,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error415"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -2343,6 +2514,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2434,6 +2614,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error415"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -2495,6 +2684,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2560,6 +2758,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -2621,6 +2828,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2688,7 +2904,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error403"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2722,6 +2938,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2780,6 +3005,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2858,7 +3092,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2892,6 +3126,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2970,7 +3213,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3004,6 +3247,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3082,7 +3334,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3116,6 +3368,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3194,7 +3455,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3228,6 +3489,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3306,7 +3576,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3340,6 +3610,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3403,6 +3682,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3481,7 +3769,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3515,6 +3803,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3580,6 +3877,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -3636,6 +3942,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3699,6 +4014,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3777,7 +4101,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3811,6 +4135,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3889,7 +4222,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3923,6 +4256,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4001,7 +4343,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4035,6 +4377,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4113,7 +4464,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4147,6 +4498,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4214,7 +4574,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error403"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4248,6 +4608,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4306,6 +4675,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4384,7 +4762,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4418,6 +4796,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4510,6 +4897,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -4575,7 +4971,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error403"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4609,6 +5005,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4667,6 +5072,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4745,7 +5159,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4779,6 +5193,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4846,6 +5269,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4924,7 +5356,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4958,6 +5390,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5012,6 +5453,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -5062,6 +5512,242 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    replayAdminDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `url_not_allowed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    replayAdminDeadLettersOfEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeadLetterEndpointReplay"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterEndpointReplayResult"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `url_not_allowed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */

@@ -1,6 +1,7 @@
 import type { DunningPolicy } from "../domain/retry-schedule";
 import { parseDunningPolicy } from "../domain/retry-schedule";
 import { parseRenewalSpread } from "../domain/spread";
+import { rateLimitOn } from "../lib/env";
 import type { EmailSettings } from "../notifications/email/config";
 import { parseEmailSettings, parseUpcomingDays } from "../notifications/email/config";
 import { parseWebhookUrlGuard } from "../notifications/webhooks/url-guard";
@@ -28,6 +29,8 @@ export interface Config {
   renewalSpreadSeconds: number;
   /** BILLIFY_WEBHOOK_URL_GUARD: webhook URLs reaching inside are refused (on by default in live mode). */
   webhookUrlGuard: boolean;
+  /** BILLIFY_RATE_LIMIT: per-key limits on (the default). */
+  rateLimit: boolean;
 }
 
 export function loadConfig(env: Env): Config {
@@ -44,6 +47,7 @@ export function loadConfig(env: Env): Config {
     pacing: parseGatewayRate(env.BILLIFY_GATEWAY_RATE),
     renewalSpreadSeconds: parseRenewalSpread(env.BILLIFY_RENEWAL_SPREAD_SECONDS),
     webhookUrlGuard: parseWebhookUrlGuard(env.BILLIFY_WEBHOOK_URL_GUARD, mode),
+    rateLimit: rateLimitOn(env.BILLIFY_RATE_LIMIT),
   });
 }
 

@@ -6,6 +6,7 @@ import { ApiError } from "../contract/errors";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { registerErrorSchemas } from "./openapi-errors";
+import { rateLimit } from "./rate-limit";
 import { adminRoutes } from "./routes/admin";
 import { customerRoutes } from "./routes/customers";
 import { invoiceRoutes } from "./routes/invoices";
@@ -42,6 +43,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app)));
 
   app.use("/v1/*", requireApiKey);
+  app.use("/v1/*", rateLimit);
   app.use(
     "/v1/*",
     bodyLimit({

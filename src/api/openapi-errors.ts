@@ -52,6 +52,10 @@ export const ERROR_CODES: Record<number, { description: string; codes: string[] 
   413: { description: "Body over 64 KiB", codes: ["body_too_large"] },
   415: { description: "Body is not JSON", codes: ["unsupported_media_type"] },
   422: { description: "Idempotency-Key reused with a different request", codes: ["idempotency_key_reused"] },
+  429: {
+    description: "Too many requests with this key: wait the seconds of `Retry-After`",
+    codes: ["rate_limited"],
+  },
   500: {
     description: "Internal or configuration error (logged; no detail is returned)",
     codes: ["internal_error", "configuration_error"],
@@ -81,7 +85,7 @@ interface Shape {
 
 /** The error statuses an operation of this shape can answer, each with its envelope and codes. */
 export function errorResponses(shape: Shape) {
-  const statuses = new Set<number>([401, 500, ...shape.extra]);
+  const statuses = new Set<number>([401, 429, 500, ...shape.extra]);
   if (shape.body || shape.query || shape.params) statuses.add(400);
   if (shape.params) statuses.add(404);
   if (shape.body) for (const status of [413, 415]) statuses.add(status);

@@ -10,6 +10,12 @@ export interface PlatformEnv {
   EVENTS_QUEUE: Queue<EventMessage>;
   WEBHOOKS_QUEUE: Queue<WebhookMessage>;
   EMAILS_QUEUE: Queue<EmailMessage>;
+  /** Requests per key (wrangler.jsonc `ratelimits`; src/api/rate-limit.ts); absent: not limited. */
+  API_RATE_LIMIT?: RateLimit;
+  /** Meter event ingestion's own, higher limit per key. */
+  METER_RATE_LIMIT?: RateLimit;
+  /** `on` (default) or `off`: the per-key rate limits. */
+  BILLIFY_RATE_LIMIT?: string;
   BILLIFY_API_KEY?: string;
   BILLIFY_ADMIN_KEY?: string;
   /** More API keys, comma-separated (rotation: README "Rotating API keys"). */
@@ -55,4 +61,13 @@ export type Mode = "test" | "live";
 
 export function modeOf(env: Pick<PlatformEnv, "BILLIFY_MODE">): Mode {
   return env.BILLIFY_MODE === "live" ? "live" : "test";
+}
+
+/** BILLIFY_RATE_LIMIT: `on` (the default) or `off`. */
+export function rateLimitOn(value: string | undefined): boolean {
+  const setting = (value ?? "on").trim().toLowerCase();
+  if (setting !== "on" && setting !== "off") {
+    throw new Error(`BILLIFY_RATE_LIMIT must be "on" or "off"; got "${value}"`);
+  }
+  return setting === "on";
 }

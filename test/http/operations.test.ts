@@ -1,9 +1,10 @@
 /**
  * Issue 20 (operating it safely) over real HTTP: a `wrangler dev` of its own, started with the
- * operator's configuration under test (several keys per role, a read-only key), restarted on
- * the same storage with a key removed, as a rotation does.
+ * operator's configuration under test (several keys per role, a read-only key) and a copy of
+ * wrangler.jsonc with low rate limits and no webhook retries (a failed delivery is dead-lettered
+ * at once), then restarted on the same storage with a key removed, as a rotation does.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,15 +17,23 @@ const OLD_KEY = "sk_test_ops_old";
 const NEW_KEY = "sk_test_ops_new";
 const ADMIN = "sk_admin_ops";
 const READ_KEY = "rk_test_ops";
+/** The key the rate-limit test spends (each key has its own count). */
+const BURST_KEY = "sk_test_ops_burst";
+const API_LIMIT = 40;
+const METER_LIMIT = 200;
 const KEYS = {
   BILLIFY_API_KEY: "",
   BILLIFY_ADMIN_KEY: "",
-  BILLIFY_API_KEYS: `${NEW_KEY},${OLD_KEY}`,
+  BILLIFY_API_KEYS: `${NEW_KEY},${OLD_KEY},${BURST_KEY}`,
   BILLIFY_ADMIN_KEYS: ADMIN,
   BILLIFY_READ_KEYS: READ_KEY,
 };
 
+const root = join(import.meta.dirname, "..", "..");
 let state = "";
+let config = "";
+/** Receiver paths answering 500 (the rest answer 200). */
+const failing = new Set<string>();
 let service: Service;
 /** What the local receiver got, by path. */
 const received: { path: string; headers: Record<string, string | string[] | undefined>; body: string }[] = [];
@@ -38,6 +47,37 @@ async function eventually<T>(probe: () => Promise<T> | T, done: (value: T) => bo
     if (done(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** JSONC → JSON: line and block comments outside strings, and trailing commas, dropped. */
+function parseJsonc(text: string): any {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      out += text.slice(start, i + 1);
+    } else if (c === "/" && text[i + 1] === "/") {
+      while (i < text.length && text[i] !== "\n") i++;
+      out += "\n";
+    } else if (c === "/" && text[i + 1] === "*") {
+      i = text.indexOf("*/", i + 2) + 1;
+    } else out += c;
+  }
+  return JSON.parse(out.replace(/,(\s*[}\]])/g, "$1"));
+}
+
+/** The project's wrangler.jsonc with low per-key limits and webhook deliveries dead-lettered on their first failure. */
+function opsConfig() {
+  const base = parseJsonc(readFileSync(join(root, "wrangler.jsonc"), "utf8"));
+  delete base.$schema;
+  base.main = join(root, base.main);
+  base.assets.directory = join(root, base.assets.directory);
+  const limits: Record<string, number> = { API_RATE_LIMIT: API_LIMIT, METER_RATE_LIMIT: METER_LIMIT };
+  for (const limiter of base.ratelimits) limiter.simple.limit = limits[limiter.name];
+  for (const consumer of base.queues.consumers) if (consumer.queue === "billify-webhooks") consumer.max_retries = 0;
+  return base;
 }
 
 async function call(method: string, path: string, key: string | null, body?: unknown) {
@@ -60,7 +100,7 @@ beforeAll(async () => {
     req.on("data", (chunk: string) => (body += chunk));
     req.on("end", () => {
       received.push({ path: req.url ?? "", headers: req.headers, body });
-      res.writeHead(200, { "content-type": "application/json" });
+      res.writeHead(failing.has(req.url ?? "") ? 500 : 200, { "content-type": "application/json" });
       res.end("{}");
     });
   });
@@ -68,7 +108,9 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   closeReceiver = () => new Promise<void>((resolve) => server.close(() => resolve()));
   state = mkdtempSync(join(tmpdir(), "billify-ops-"));
-  service = await startService({ persistTo: state, vars: KEYS });
+  config = join(state, "wrangler.ops.jsonc");
+  writeFileSync(config, JSON.stringify(opsConfig()));
+  service = await startService({ persistTo: state, vars: KEYS, config });
 });
 afterAll(async () => {
   await service?.stop();
@@ -77,6 +119,66 @@ afterAll(async () => {
 });
 
 const guardedPath = "/guarded";
+
+describe("dead letters replayed once", () => {
+  it("dead-letters a delivery the receiver refused, and a replay (asked twice) delivers it once", async () => {
+    const path = "/dead";
+    failing.add(path);
+    const hook = await call("POST", "/v1/webhook_endpoints", ADMIN, {
+      url: `${receiverUrl}${path}`,
+      enabled_events: ["customer.created"],
+    });
+    const customer = await call("POST", "/v1/customers", NEW_KEY, { email: "dead@example.com" });
+    const mine = (r: { path: string; body: string }) => r.path === path && r.body.includes(customer.json.id);
+    // No retries in this configuration: the refused delivery goes straight to the dead letters.
+    const letters = await eventually(
+      async () =>
+        (await call("GET", "/v1/admin/dead_letters?limit=100", ADMIN)).json.data.filter(
+          (d: { endpoint: string }) => d.endpoint === hook.json.id,
+        ),
+      (found) => found.length > 0,
+    );
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ kind: "webhook", event_type: "customer.created", replayed: null });
+    expect(received.filter(mine)).toHaveLength(1);
+
+    failing.delete(path);
+    const first = await call("POST", `/v1/admin/dead_letters/${letters[0].id}/replay`, ADMIN);
+    const second = await call("POST", `/v1/admin/dead_letters/${letters[0].id}/replay`, ADMIN);
+    expect([first.status, second.status, second.json.replayed]).toEqual([200, 200, first.json.replayed]);
+    const all = await call("POST", "/v1/admin/dead_letters/replay", ADMIN, { endpoint: hook.json.id });
+    expect([all.status, all.json.replayed]).toEqual([200, []]);
+    const delivered = await eventually(
+      () => received.filter(mine),
+      (found) => found.length >= 2,
+    );
+    expect(delivered).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(received.filter(mine)).toHaveLength(2);
+  });
+});
+
+describe("rate limits per key (this service: 40 requests per 10 s, meter events 200)", () => {
+  it("answers 429 rate_limit_error with Retry-After past the limit, for that key only; meter events count apart", async () => {
+    const statuses: number[] = [];
+    let refused: Awaited<ReturnType<typeof call>> | null = null;
+    for (let i = 0; i < API_LIMIT + 5; i++) {
+      const response = await call("GET", "/v1/plans", BURST_KEY);
+      statuses.push(response.status);
+      if (response.status === 429) refused ??= response;
+    }
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(API_LIMIT - 1);
+    expect(refused).not.toBeNull();
+    expect([refused!.json.error.type, refused!.json.error.code, refused!.headers.get("retry-after")]).toEqual([
+      "rate_limit_error",
+      "rate_limited",
+      "10",
+    ]);
+    // The same moment, another key is served, and the spent key still reaches meter event ingestion.
+    expect((await call("GET", "/v1/plans", NEW_KEY)).status).toBe(200);
+    expect((await call("GET", "/v1/meter_events", BURST_KEY)).status).not.toBe(429);
+  });
+});
 
 describe("API keys: rotation without downtime, read-only keys", () => {
   it("serves both keys of a rotation, then only the new one once the old is removed", async () => {
@@ -102,6 +204,7 @@ describe("API keys: rotation without downtime, read-only keys", () => {
     await service.stop();
     service = await startService({
       persistTo: state,
+      config,
       vars: { ...KEYS, BILLIFY_API_KEYS: NEW_KEY, BILLIFY_WEBHOOK_URL_GUARD: "on" },
     });
     const old = await call("GET", `/v1/customers/${created.json.id}`, OLD_KEY);
