@@ -676,6 +676,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit trail: every write through the API and the admin routes (newest first)
+         * @description Each POST/PATCH/DELETE that presented a valid key, with its key's id, method, path, object, Idempotency-Key and status, refusals included. Kept 30 days; eventually consistent (KV, written after the response).
+         */
+        get: operations["listAdminRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1663,6 +1683,39 @@ export interface components {
         DeadLetterEndpointReplay: {
             /** @example we_01KC0000000000000000000000 */
             endpoint: string;
+        };
+        AuditedRequestList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["AuditedRequest"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        AuditedRequest: {
+            /** @example req_4f1c2a9e0b7d4c3a8e6f5b2d1c0a9e8f */
+            id: string;
+            /** @enum {string} */
+            object: "request";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+            /**
+             * @description The key's id: `key_` and the first 12 hex digits of the key's SHA-256 (never the key).
+             * @example key_9764d1a16fda
+             */
+            key: string;
+            /** @description `admin`, `api` or `read`. */
+            key_role: string;
+            method: string;
+            path: string;
+            /** @description The object written (the answer's id, else the id in the path). */
+            object_id: string | null;
+            idempotency_key: string | null;
+            idempotent_replayed: boolean;
+            status: number;
         };
     };
     responses: never;
@@ -5739,6 +5792,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    listAdminRequests: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Only the writes to this object id. */
+                object?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditedRequestList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `url_not_allowed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
                 };
             };
             /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */

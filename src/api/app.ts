@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../contract/errors";
+import { auditWrites } from "./audit";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { registerErrorSchemas } from "./openapi-errors";
@@ -12,6 +13,7 @@ import { customerRoutes } from "./routes/customers";
 import { invoiceRoutes } from "./routes/invoices";
 import { notificationAdminRoutes } from "./routes/notifications-admin";
 import { planRoutes } from "./routes/plans";
+import { requestsAdminRoutes } from "./routes/requests-admin";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { subscriptionRoutes } from "./routes/subscriptions";
 import { testClockRoutes } from "./routes/test-clocks";
@@ -42,6 +44,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.get("/", (c) => c.redirect("/docs"));
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app)));
 
+  // Outermost of the /v1 middleware: it sees the final status of every write, refusals included.
+  app.use("/v1/*", auditWrites);
   app.use("/v1/*", requireApiKey);
   app.use("/v1/*", rateLimit);
   app.use(
@@ -65,6 +69,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", stripeWebhookRoutes());
   app.route("/", webhookEndpointRoutes());
   app.route("/", notificationAdminRoutes());
+  app.route("/", requestsAdminRoutes());
   registerErrorSchemas(app.openAPIRegistry);
   return app;
 }

@@ -29,13 +29,14 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
     throw new ApiError(401, "invalid_api_key", `Invalid API key${why}.`);
   }
   const { role } = matched.key;
+  // Known before any refusal below, so the audit trail records a refused write with its key.
+  c.set("scope", role);
+  c.set("keyId", keyIdOfDigest(matched.digest));
   if (role === "read" && !READ_METHODS.has(c.req.method)) {
     throw new ApiError(403, "read_only_key", `This key is read-only: it cannot ${c.req.method} ${c.req.path}.`);
   }
   if (c.req.path.startsWith("/v1/admin/") && role === "api") {
     throw new ApiError(403, "admin_key_required", "This route needs an admin key (BILLIFY_ADMIN_KEY or _KEYS).");
   }
-  c.set("scope", role);
-  c.set("keyId", keyIdOfDigest(matched.digest));
   return next();
 };

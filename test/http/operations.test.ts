@@ -4,6 +4,7 @@
  * wrangler.jsonc with low rate limits and no webhook retries (a failed delivery is dead-lettered
  * at once), then restarted on the same storage with a key removed, as a rotation does.
  */
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -79,6 +80,9 @@ function opsConfig() {
   for (const consumer of base.queues.consumers) if (consumer.queue === "billify-webhooks") consumer.max_retries = 0;
   return base;
 }
+
+/** `printf %s "$KEY" | sha256sum | cut -c1-12`, as README "Rotating API keys" says. */
+const keyId = (key: string) => `key_${createHash("sha256").update(key).digest("hex").slice(0, 12)}`;
 
 async function call(method: string, path: string, key: string | null, body?: unknown) {
   const headers: Record<string, string> = {};
@@ -211,6 +215,19 @@ describe("API keys: rotation without downtime, read-only keys", () => {
     expect([old.status, old.json.error.type]).toEqual([401, "authentication_error"]);
     const still = await call("GET", `/v1/customers/${created.json.id}`, NEW_KEY);
     expect([still.status, still.json.id]).toEqual([200, created.json.id]);
+
+    // Step 2's check: the audit trail names the key that wrote, by id (sha256 prefix), never the key.
+    const written = await call("PATCH", `/v1/customers/${created.json.id}`, NEW_KEY, { name: "Rotated" });
+    expect(written.status).toBe(200);
+    const trail = await eventually(
+      async () => (await call("GET", `/v1/admin/requests?object=${created.json.id}`, ADMIN)).json.data,
+      (records: { method: string; status: number; key: string }[]) => records.length >= 2,
+    );
+    expect(trail.map((r: { method: string; status: number; key: string }) => [r.method, r.status, r.key])).toEqual([
+      ["PATCH", 200, keyId(NEW_KEY)],
+      ["POST", 201, keyId(OLD_KEY)],
+    ]);
+    expect(JSON.stringify(trail)).not.toContain(OLD_KEY);
   });
 
   it("lets a read-only key read everything (admin lists too) and write nothing", async () => {

@@ -1,8 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { ListPage } from "../../contract/common";
 import { ListQuery, listOf, Timestamp } from "../../contract/common";
-import { ApiError } from "../../contract/errors";
 import { EMAIL_LOG_PREFIX } from "../../notifications/email/log";
 import {
   DEAD_LETTER_PREFIX,
@@ -12,6 +9,7 @@ import {
 } from "../../queues/dead-letters";
 import type { AppEnv } from "../context";
 import { endpoint, send } from "../endpoint";
+import { kvPage } from "../kv-page";
 
 const Email = z
   .object({
@@ -67,35 +65,6 @@ const EndpointReplayResult = z
     replayed: z.array(z.string()).openapi({ description: "The dead letters sent again by this request." }),
   })
   .openapi("DeadLetterEndpointReplayResult");
-
-/** A newest-first page of JSON values kept under `prefix` in KV (inverted-time keys). */
-async function kvPage<T, V = T>(
-  c: Context<AppEnv>,
-  prefix: string,
-  limit: number,
-  cursor: string | undefined,
-  view: (key: string, value: T) => V = (_, value) => value as unknown as V,
-): Promise<ListPage<V>> {
-  let listed: KVNamespaceListResult<unknown, string>;
-  try {
-    listed = await c.env.BILLIFY_KV.list({ prefix, limit, cursor });
-  } catch (error) {
-    if (cursor === undefined) throw error;
-    throw new ApiError(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page.", "cursor");
-  }
-  const values = await Promise.all(
-    listed.keys.map(async (k) => {
-      const value = await c.env.BILLIFY_KV.get<T>(k.name, "json");
-      return value === null ? null : view(k.name, value);
-    }),
-  );
-  return {
-    object: "list",
-    data: values.filter((v): v is Awaited<V> & V => v !== null),
-    has_more: !listed.list_complete,
-    next_cursor: listed.list_complete ? null : listed.cursor,
-  };
-}
 
 export function notificationAdminRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
