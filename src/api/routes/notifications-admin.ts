@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { ListQuery, listOf, Timestamp } from "../../contract/common";
+import { EmptyBody } from "../../contract/invoice";
 import { EMAIL_LOG_PREFIX } from "../../notifications/email/log";
 import {
   DEAD_LETTER_PREFIX,
@@ -109,6 +110,7 @@ export function notificationAdminRoutes(): OpenAPIHono<AppEnv> {
         "Sends the message to the queue it died on (a webhook delivery, an email, or an event's fan-out). Idempotent: a dead letter is replayed once; later calls answer the same `replayed` time and send nothing. A webhook replays only to an enabled endpoint (409 `endpoint_not_enabled`).",
       tag: "Admin",
       params: DeadLetterIdParam,
+      body: EmptyBody,
       response: DeadLetter,
       errors: [409],
     },
