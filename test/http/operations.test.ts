@@ -123,6 +123,8 @@ afterAll(async () => {
 });
 
 const guardedPath = "/guarded";
+/** The endpoint on this machine made before the URL guard went on (set by the rotation test). */
+let guardedHookId = "";
 
 describe("dead letters replayed once", () => {
   it("dead-letters a delivery the receiver refused, and a replay (asked twice) delivers it once", async () => {
@@ -192,6 +194,7 @@ describe("API keys: rotation without downtime, read-only keys", () => {
       enabled_events: ["customer.created"],
     });
     expect(hook.status).toBe(201);
+    guardedHookId = hook.json.id;
     const created = await call("POST", "/v1/customers", OLD_KEY, { email: "rotate@example.com" });
     expect(created.status).toBe(201);
     const viaNew = await call("GET", `/v1/customers/${created.json.id}`, NEW_KEY);
@@ -280,8 +283,15 @@ describe("webhook URL guard (BILLIFY_WEBHOOK_URL_GUARD=on, as in live mode)", ()
     const before = received.filter((r) => r.path === guardedPath).length;
     const created = await call("POST", "/v1/customers", NEW_KEY, { email: "guarded@example.com" });
     expect(created.status).toBe(201);
-    // The customer's event reaches the fan-out within a second or two; give it five, then look.
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    // The refused delivery is a failed one; with no retries in this configuration it is dead-lettered.
+    const letters = await eventually(
+      async () =>
+        (await call("GET", "/v1/admin/dead_letters?limit=100", ADMIN)).json.data.filter(
+          (d: { endpoint: string }) => d.endpoint === guardedHookId,
+        ),
+      (found) => found.length > 0,
+    );
+    expect(letters.map((d: { event_type: string }) => d.event_type)).toEqual(["customer.created"]);
     expect(received.filter((r) => r.path === guardedPath)).toHaveLength(before);
   });
 });
