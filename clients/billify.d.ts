@@ -1484,6 +1484,13 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             created: string;
+            /**
+             * @description For a `refunded` payment (a success on an invoice already closed): `pending` until the gateway refunded it, `succeeded`, or `failed` when the gateway refused it for good or never answered (the money is still owed: refund it by hand). Null otherwise.
+             * @enum {string|null}
+             */
+            refund_status: "pending" | "succeeded" | "failed" | null;
+            refund_failure_code: string | null;
+            refund_failure_message: string | null;
         };
         ManualPaymentCreate: {
             amount: number;
@@ -1569,7 +1576,7 @@ export interface components {
              *       "invoice.payment_failed"
              *     ]
              */
-            enabled_events: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed")[];
+            enabled_events: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed" | "payment.refund_failed")[];
             description?: string;
             metadata?: components["schemas"]["Metadata"];
         };
@@ -1593,7 +1600,7 @@ export interface components {
              *       "invoice.payment_failed"
              *     ]
              */
-            enabled_events?: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed")[];
+            enabled_events?: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed" | "payment.refund_failed")[];
             /** @enum {string} */
             status?: "enabled" | "disabled";
             description?: string;

@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
   "invoice.marked_uncollectible",
   "payment.succeeded",
   "payment.failed",
+  "payment.refund_failed",
 ] as const;
 
 const EnabledEvents = z

@@ -2,7 +2,7 @@ import type { Period } from "./billing-period";
 import { shouldAttemptAutomatically } from "./dunning";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
 import { finalizeTotals } from "./invoice";
-import type { NewPayment, PaymentSettlement, RefundRecorded } from "./payment-records";
+import type { NewPayment, PaymentSettlement, RefundFailure, RefundRecorded } from "./payment-records";
 import type { DraftLine } from "./proration";
 import type { DomainError, InvoiceDraft, SubscriptionState, SubscriptionStatus } from "./subscription";
 import type { Instant } from "./time";
@@ -25,7 +25,8 @@ export type EventType =
   | "invoice.voided"
   | "invoice.marked_uncollectible"
   | "payment.succeeded"
-  | "payment.failed";
+  | "payment.failed"
+  | "payment.refund_failed";
 
 /** An invoice this decision issues (`issued`: its index in `issue`), or one that exists. */
 export type InvoiceRef = { issued: number } | { id: string };
@@ -93,6 +94,9 @@ export interface Decision {
   paymentsAdded: NewPayment[];
   paymentsSettled: PaymentSettlement[];
   refundsRecorded: RefundRecorded[];
+  /** Payments whose refund try did not go through (one more try counted each). */
+  refundTries: string[];
+  refundsFailed: RefundFailure[];
 }
 
 /** What a decision reads about an existing invoice. */
@@ -142,6 +146,8 @@ export class DecisionBuilder {
       paymentsAdded: [],
       paymentsSettled: [],
       refundsRecorded: [],
+      refundTries: [],
+      refundsFailed: [],
     };
     this.pending = [...ledger.pending];
     this.open = [...ledger.openInvoices];
@@ -204,6 +210,14 @@ export class DecisionBuilder {
 
   recordRefund(refund: RefundRecorded): void {
     this.decision.refundsRecorded.push(refund);
+  }
+
+  countRefundTry(paymentId: string): void {
+    this.decision.refundTries.push(paymentId);
+  }
+
+  failRefund(failure: RefundFailure): void {
+    this.decision.refundsFailed.push(failure);
   }
 
   updateInvoice(update: InvoiceUpdate): void {

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   decideChargeResult,
   decideRefunded,
-  decideRefundFailed,
+  decideRefundSetback,
   decideRefundsDone,
+  REFUND_MAX_FAULTS,
+  REFUND_MAX_REFUSALS,
   refundsDue,
 } from "../../src/domain/charge-result";
 import { decideAttemptFailed, decideManualPayment } from "../../src/domain/collection";
@@ -77,6 +79,8 @@ const payment = (fields: Partial<PaymentRecord> = {}): PaymentRecord => ({
   paymentMethod: "pm_card_visa",
   gatewayCustomer: "cus_1",
   refundReference: null,
+  refundTries: 0,
+  refundFailure: null,
   created: april1,
   ...fields,
 });
@@ -104,6 +108,8 @@ const nothingBut = (d: Decision, fields: Partial<Decision>) =>
     paymentsAdded: [],
     paymentsSettled: [],
     refundsRecorded: [],
+    refundTries: [],
+    refundsFailed: [],
     ...fields,
   });
 
@@ -332,6 +338,7 @@ describe("refunds", () => {
     expect(owed).toEqual([
       {
         paymentId: "pay_a",
+        tries: 0,
         invoiceId: "in_1",
         chargeReference: "in_1:attempt:1",
         amount: 700,
@@ -340,6 +347,7 @@ describe("refunds", () => {
       },
       {
         paymentId: "pay_b",
+        tries: 0,
         invoiceId: "in_1",
         chargeReference: "pi_b",
         amount: 700,
@@ -353,12 +361,58 @@ describe("refunds", () => {
     nothingBut(decideRefunded(ledgerOf(), "pay_a", "re_1"), {
       refundsRecorded: [{ payment: "pay_a", reference: "re_1" }],
     });
-    nothingBut(decideRefundFailed(ledgerOf(), "in_1", april1), {
+    const [order] = refundsDue([payment({ id: "pay_a", status: "refunded" })]);
+    nothingBut(decideRefundSetback(ledgerOf(), order!, { kind: "fault", message: "ECONNRESET" }, april1), {
+      refundTries: ["pay_a"],
       jobs: [{ op: "schedule", kind: "refund_payment", dueAt: april1 + 300, invoice: { id: "in_1" } }],
     });
     nothingBut(decideRefundsDone(ledgerOf(), "in_1"), {
       jobs: [{ op: "cancel", kind: "refund_payment", invoice: { id: "in_1" } }],
     });
+  });
+});
+
+describe("a refund that does not go through has an end", () => {
+  const owed = (tries: number) => refundsDue([payment({ id: "pay_a", status: "refunded", refundTries: tries })])[0]!;
+  const refused = { kind: "refused", code: "charge_disputed", message: "The charge is disputed." } as const;
+
+  it("retries a refusal 300 s later, counting it, until the third", () => {
+    for (const tries of [0, 1]) {
+      nothingBut(decideRefundSetback(ledgerOf(), owed(tries), refused, april1), {
+        refundTries: ["pay_a"],
+        jobs: [{ op: "schedule", kind: "refund_payment", dueAt: april1 + 300, invoice: { id: "in_1" } }],
+      });
+    }
+  });
+
+  it("marks the third refusal failed with the gateway's reason and records payment.refund_failed", () => {
+    expect(REFUND_MAX_REFUSALS).toBe(3);
+    nothingBut(decideRefundSetback(ledgerOf(), owed(2), refused, april1), {
+      refundTries: ["pay_a"],
+      refundsFailed: [{ payment: "pay_a", code: "charge_disputed", message: "The charge is disputed." }],
+      events: [{ type: "payment.refund_failed", subject: { payment: "pay_a" } }],
+    });
+  });
+
+  it("gives a gateway that never answers 24 hours of tries (288 × 300 s), then marks it failed as unreachable", () => {
+    expect(REFUND_MAX_FAULTS * 300).toBe(86_400);
+    const fault = { kind: "fault", message: "ECONNRESET" } as const;
+    expect(decideRefundSetback(ledgerOf(), owed(286), fault, april1).refundsFailed).toEqual([]);
+    nothingBut(decideRefundSetback(ledgerOf(), owed(287), fault, april1), {
+      refundTries: ["pay_a"],
+      refundsFailed: [{ payment: "pay_a", code: "gateway_unreachable", message: "ECONNRESET" }],
+      events: [{ type: "payment.refund_failed", subject: { payment: "pay_a" } }],
+    });
+  });
+
+  it("never orders again a refund given up on", () => {
+    const failed = payment({
+      id: "pay_a",
+      status: "refunded",
+      refundTries: 3,
+      refundFailure: { code: "x", message: "y" },
+    });
+    expect(refundsDue([failed])).toEqual([]);
   });
 });
 

@@ -56,6 +56,11 @@ export function paymentRecord(row: PaymentRow): PaymentRecord {
     paymentMethod: row.payment_method,
     gatewayCustomer: row.gateway_customer,
     refundReference: row.refund_reference,
+    refundTries: row.refund_tries ?? 0,
+    refundFailure:
+      row.refund_failure_code === null || row.refund_failure_code === undefined
+        ? null
+        : { code: row.refund_failure_code, message: row.refund_failure_message ?? "" },
     created: row.created,
   };
 }
@@ -160,6 +165,8 @@ function writePayments(store: SubscriptionStore, decision: Decision): void {
     });
   }
   for (const r of decision.refundsRecorded) store.recordRefund(r.payment, r.reference);
+  for (const id of decision.refundTries) store.countRefundTry(id);
+  for (const f of decision.refundsFailed) store.failRefund(f.payment, f.code, f.message);
 }
 
 function sameState(a: SubscriptionState, b: SubscriptionState): boolean {

@@ -130,6 +130,12 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
     `DROP TABLE event`,
     `UPDATE _meta SET key = 'outbox_position', value = value * 1000 + 999 WHERE key = 'outbox_seq'`,
   ],
+  // v9: a refund's tries and, once given up on, the gateway's reason (no payment left in limbo).
+  [
+    `ALTER TABLE payment ADD COLUMN refund_tries INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE payment ADD COLUMN refund_failure_code TEXT`,
+    `ALTER TABLE payment ADD COLUMN refund_failure_message TEXT`,
+  ],
 ];
 
 /**
@@ -173,7 +179,8 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      status TEXT NOT NULL, method TEXT NOT NULL, failure_code TEXT, failure_message TEXT,
      attempt INTEGER NOT NULL, reference TEXT, gateway_key TEXT, gateway_reference TEXT,
      created INTEGER NOT NULL, payment_method TEXT, gateway_customer TEXT,
-     on_request INTEGER NOT NULL DEFAULT 0, refund_reference TEXT) WITHOUT ROWID`,
+     on_request INTEGER NOT NULL DEFAULT 0, refund_reference TEXT, refund_tries INTEGER NOT NULL DEFAULT 0,
+     refund_failure_code TEXT, refund_failure_message TEXT) WITHOUT ROWID`,
   `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
   `CREATE TABLE event_batch (seq INTEGER PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL)`,
 ];

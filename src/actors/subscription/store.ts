@@ -59,6 +59,11 @@ export interface PaymentRow {
   on_request: number;
   /** The gateway's refund of a `refunded` payment; null until the refund went through. */
   refund_reference: string | null;
+  /** Tries of that refund that did not go through. */
+  refund_tries: number;
+  /** Set when the refund was given up on (src/domain/charge-result.ts decideRefundSetback). */
+  refund_failure_code: string | null;
+  refund_failure_message: string | null;
   failure_code: string | null;
   failure_message: string | null;
   attempt: number;
@@ -441,7 +446,9 @@ export class SubscriptionStore {
 
   // ---- payments ----------------------------------------------------------------------
 
-  insertPayment(p: Omit<PaymentRow, "refund_reference">): void {
+  insertPayment(
+    p: Omit<PaymentRow, "refund_reference" | "refund_tries" | "refund_failure_code" | "refund_failure_message">,
+  ): void {
     this.query(
       `INSERT INTO payment (id, invoice_id, amount, currency, status, method, failure_code, failure_message, attempt,
          reference, gateway_key, gateway_reference, payment_method, gateway_customer, created, on_request)
@@ -483,6 +490,19 @@ export class SubscriptionStore {
 
   recordRefund(id: string, reference: string): void {
     this.query("UPDATE payment SET refund_reference = ? WHERE id = ?", reference, id);
+  }
+
+  countRefundTry(id: string): void {
+    this.query("UPDATE payment SET refund_tries = refund_tries + 1 WHERE id = ?", id);
+  }
+
+  failRefund(id: string, code: string, message: string): void {
+    this.query(
+      "UPDATE payment SET refund_failure_code = ?, refund_failure_message = ? WHERE id = ?",
+      code,
+      message,
+      id,
+    );
   }
 
   settlePayment(
