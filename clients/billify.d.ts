@@ -1491,6 +1491,8 @@ export interface components {
             refund_status: "pending" | "succeeded" | "failed" | null;
             refund_failure_code: string | null;
             refund_failure_message: string | null;
+            /** @description A card attempt still pending at the gateway 23 hours after it was made (the gateway forgets its key after 24): Billify stopped asking and no longer lets it hold the invoice. The webhook may still settle it; otherwise check the payment at the gateway. */
+            needs_attention: boolean;
         };
         ManualPaymentCreate: {
             amount: number;
@@ -1576,7 +1578,7 @@ export interface components {
              *       "invoice.payment_failed"
              *     ]
              */
-            enabled_events: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed" | "payment.refund_failed")[];
+            enabled_events: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed" | "payment.refund_failed" | "payment.needs_attention")[];
             description?: string;
             metadata?: components["schemas"]["Metadata"];
         };
@@ -1600,7 +1602,7 @@ export interface components {
              *       "invoice.payment_failed"
              *     ]
              */
-            enabled_events?: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed" | "payment.refund_failed")[];
+            enabled_events?: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed" | "payment.refund_failed" | "payment.needs_attention")[];
             /** @enum {string} */
             status?: "enabled" | "disabled";
             description?: string;

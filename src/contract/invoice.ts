@@ -72,6 +72,10 @@ export const Payment = z
     }),
     refund_failure_code: z.string().nullable(),
     refund_failure_message: z.string().nullable(),
+    needs_attention: z.boolean().openapi({
+      description:
+        "A card attempt still pending at the gateway 23 hours after it was made (the gateway forgets its key after 24): Billify stopped asking and no longer lets it hold the invoice. The webhook may still settle it; otherwise check the payment at the gateway.",
+    }),
   })
   .openapi("Payment");
 export type Payment = z.infer<typeof Payment>;

@@ -19,6 +19,7 @@ export const EVENT_TYPES = [
   "payment.succeeded",
   "payment.failed",
   "payment.refund_failed",
+  "payment.needs_attention",
 ] as const;
 
 const EnabledEvents = z

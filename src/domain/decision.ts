@@ -26,7 +26,8 @@ export type EventType =
   | "invoice.marked_uncollectible"
   | "payment.succeeded"
   | "payment.failed"
-  | "payment.refund_failed";
+  | "payment.refund_failed"
+  | "payment.needs_attention";
 
 /** An invoice this decision issues (`issued`: its index in `issue`), or one that exists. */
 export type InvoiceRef = { issued: number } | { id: string };
@@ -97,6 +98,8 @@ export interface Decision {
   /** Payments whose refund try did not go through (one more try counted each). */
   refundTries: string[];
   refundsFailed: RefundFailure[];
+  /** Pending payments past the reconcile window, flagged for an operator. */
+  paymentsFlagged: string[];
 }
 
 /** What a decision reads about an existing invoice. */
@@ -148,6 +151,7 @@ export class DecisionBuilder {
       refundsRecorded: [],
       refundTries: [],
       refundsFailed: [],
+      paymentsFlagged: [],
     };
     this.pending = [...ledger.pending];
     this.open = [...ledger.openInvoices];
@@ -218,6 +222,10 @@ export class DecisionBuilder {
 
   failRefund(failure: RefundFailure): void {
     this.decision.refundsFailed.push(failure);
+  }
+
+  flagForAttention(paymentId: string): void {
+    this.decision.paymentsFlagged.push(paymentId);
   }
 
   updateInvoice(update: InvoiceUpdate): void {

@@ -14,6 +14,13 @@ export interface PaymentFacts {
   method: "card" | "manual";
   /** Made on request (/pay, a new payment method) rather than by the retry schedule. */
   onRequest: boolean;
+  /** Pending past the reconcile window, flagged for an operator: it no longer holds the invoice. */
+  needsAttention?: boolean;
+}
+
+/** Pending at the gateway and still holding its invoice (a stale one, flagged, no longer does). */
+export function holdsInvoice(p: PaymentFacts): boolean {
+  return p.status === "pending" && !p.needsAttention;
 }
 
 export interface Refusal {
@@ -31,7 +38,7 @@ export function pendingAttemptRefusal(
   payments: readonly PaymentFacts[],
   action: "pay manually" | "void" | "mark uncollectible",
 ): Refusal | null {
-  if (!payments.some((p) => p.status === "pending")) return null;
+  if (!payments.some(holdsInvoice)) return null;
   return {
     status: 409,
     code: "payment_pending",

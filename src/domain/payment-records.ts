@@ -76,6 +76,8 @@ export interface PaymentRecord {
   refundTries: number;
   /** Set once the refund was given up on (then it is never tried again). */
   refundFailure: { code: string; message: string } | null;
+  /** Still pending past the reconcile window: flagged for an operator, no longer holding its invoice. */
+  needsAttention: boolean;
   created: Instant;
 }
 

@@ -42,7 +42,7 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([31, 18, 10, 9, 3, 20, 3]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([31, 18, 10, 9, 3, 21, 3]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
   });
 

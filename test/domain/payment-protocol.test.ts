@@ -81,6 +81,7 @@ const payment = (fields: Partial<PaymentRecord> = {}): PaymentRecord => ({
   refundReference: null,
   refundTries: 0,
   refundFailure: null,
+  needsAttention: false,
   created: april1,
   ...fields,
 });
@@ -110,6 +111,7 @@ const nothingBut = (d: Decision, fields: Partial<Decision>) =>
     refundsRecorded: [],
     refundTries: [],
     refundsFailed: [],
+    paymentsFlagged: [],
     ...fields,
   });
 
@@ -302,7 +304,7 @@ describe("decideChargeResult (the gateway's answer, once)", () => {
 describe("decideReconcile", () => {
   it("asks again, with the first request, about each card payment pending for less than 23 h", () => {
     const young = payment({ created: april1 });
-    const old = payment({ id: "pay_old", created: april1 - 23 * HOUR });
+    const old = payment({ id: "pay_old", created: april1 - 23 * HOUR, needsAttention: true });
     const manual = payment({ id: "pay_m", method: "manual" });
     const { decision, charges } = decideReconcile(ledgerOf(), "in_1", [young, old, manual], april1 + 300);
     nothingBut(decision, {});
@@ -319,8 +321,8 @@ describe("decideReconcile", () => {
     ]);
   });
 
-  it("with nothing left to ask (settled, or past 23 h), the job goes", () => {
-    const old = payment({ created: april1 });
+  it("with nothing left to ask (settled, or past 23 h and flagged), the job goes", () => {
+    const old = payment({ created: april1, needsAttention: true });
     const { decision, charges } = decideReconcile(ledgerOf(), "in_1", [old], april1 + 23 * HOUR);
     expect(charges).toEqual([]);
     nothingBut(decision, { jobs: [{ op: "cancel", kind: "reconcile_payment", invoice: { id: "in_1" } }] });
@@ -369,6 +371,33 @@ describe("refunds", () => {
     nothingBut(decideRefundsDone(ledgerOf(), "in_1"), {
       jobs: [{ op: "cancel", kind: "refund_payment", invoice: { id: "in_1" } }],
     });
+  });
+});
+
+describe("a pending attempt past the reconcile window", () => {
+  const stale = payment({ id: "pay_s", status: "pending", created: april1 });
+  const window = 23 * 3600;
+
+  it("is asked about until 23 h, then flagged for attention once, with payment.needs_attention, and the job goes", () => {
+    expect(decideReconcile(ledgerOf(), "in_1", [stale], april1 + window - 1).charges.map((c) => c.paymentId)).toEqual([
+      "pay_s",
+    ]);
+    const { decision, charges } = decideReconcile(ledgerOf(), "in_1", [stale], april1 + window);
+    expect(charges).toEqual([]);
+    nothingBut(decision, {
+      paymentsFlagged: ["pay_s"],
+      events: [{ type: "payment.needs_attention", subject: { payment: "pay_s" } }],
+      jobs: [{ op: "cancel", kind: "reconcile_payment", invoice: { id: "in_1" } }],
+    });
+    const again = decideReconcile(ledgerOf(), "in_1", [{ ...stale, needsAttention: true }], april1 + window + 300);
+    nothingBut(again.decision, { jobs: [{ op: "cancel", kind: "reconcile_payment", invoice: { id: "in_1" } }] });
+  });
+
+  it("no longer holds its invoice once flagged: the next attempt goes", () => {
+    const held = decideAttempt(ledgerOf(), request({ payments: [stale] }));
+    expect(held.charge).toBeNull();
+    const freed = decideAttempt(ledgerOf(), request({ payments: [{ ...stale, needsAttention: true }] }));
+    expect(freed.charge).toMatchObject({ paymentId: "pay_new", idempotencyKey: "in_1:attempt:3" });
   });
 });
 

@@ -64,6 +64,8 @@ export interface PaymentRow {
   /** Set when the refund was given up on (src/domain/charge-result.ts decideRefundSetback). */
   refund_failure_code: string | null;
   refund_failure_message: string | null;
+  /** When a payment still pending past the reconcile window was flagged for an operator; null otherwise. */
+  attention_since: number | null;
   failure_code: string | null;
   failure_message: string | null;
   attempt: number;
@@ -447,7 +449,10 @@ export class SubscriptionStore {
   // ---- payments ----------------------------------------------------------------------
 
   insertPayment(
-    p: Omit<PaymentRow, "refund_reference" | "refund_tries" | "refund_failure_code" | "refund_failure_message">,
+    p: Omit<
+      PaymentRow,
+      "refund_reference" | "refund_tries" | "refund_failure_code" | "refund_failure_message" | "attention_since"
+    >,
   ): void {
     this.query(
       `INSERT INTO payment (id, invoice_id, amount, currency, status, method, failure_code, failure_message, attempt,
@@ -494,6 +499,10 @@ export class SubscriptionStore {
 
   countRefundTry(id: string): void {
     this.query("UPDATE payment SET refund_tries = refund_tries + 1 WHERE id = ?", id);
+  }
+
+  flagForAttention(id: string, at: number): void {
+    this.query("UPDATE payment SET attention_since = ? WHERE id = ? AND attention_since IS NULL", at, id);
   }
 
   failRefund(id: string, code: string, message: string): void {

@@ -118,5 +118,6 @@ export function paymentView(p: PaymentRow): Payment {
             : "pending",
     refund_failure_code: p.refund_failure_code ?? null,
     refund_failure_message: p.refund_failure_message ?? null,
+    needs_attention: p.attention_since !== null && p.attention_since !== undefined,
   };
 }
