@@ -8,11 +8,11 @@ const PUBLIC_PATHS = new Set(["/v1/openapi.json", "/v1/gateway/stripe/webhook"])
 const READ_METHODS = new Set(["GET", "HEAD"]);
 
 /**
- * Bearer auth. An API key (`BILLIFY_API_KEY`, `BILLIFY_API_KEYS`) opens /v1/* except
+ * Bearer auth (docs/billing-rules.md, Conventions). An API key (`BILLIFY_API_KEY`, `BILLIFY_API_KEYS`) opens /v1/* except
  * /v1/admin/*; an admin key (`BILLIFY_ADMIN_KEY`, `BILLIFY_ADMIN_KEYS`) opens everything; a read
  * key (`BILLIFY_READ_KEYS`) opens every GET, admin reads included, and no write (403). With no
  * key configured every request is 401: the service fails closed. Every configured key is
- * compared in constant time (src/api/keys.ts). The matched key's id (never the key) is kept
+ * compared in constant time (src/lib/keys.ts). The matched key's id (never the key) is kept
  * for the audit trail.
  */
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {

@@ -18,7 +18,7 @@ import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, send } from "../endpoint";
 
 /**
- * `https://` only in live mode; any http(s) URL in test mode (local receivers). With the URL
+ * docs/billing-rules.md, Events: `https://` only in live mode; any http(s) URL in test mode (local receivers). With the URL
  * guard on (always in live mode), a host that reaches inside is refused: 400 `url_not_allowed`.
  */
 function checkUrl(c: Context<AppEnv>, url: string | undefined): void {
