@@ -5,15 +5,19 @@
  * at once), then restarted on the same storage with a key removed, as a rotation does.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../../scripts/service.mjs";
 import { startService } from "../../scripts/service.mjs";
 
+declare const process: { env: Record<string, string | undefined> };
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const OLD_KEY = "sk_test_ops_old";
 const NEW_KEY = "sk_test_ops_new";
 const ADMIN = "sk_admin_ops";
@@ -160,6 +164,50 @@ describe("dead letters replayed once", () => {
     );
     expect(delivered).toHaveLength(2);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(received.filter(mine)).toHaveLength(2);
+  });
+});
+
+describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")("the dashboard's replay button (Chromium)", () => {
+  it("replays a dead letter once from the Dead letters page", async () => {
+    const path = "/dead-ui";
+    failing.add(path);
+    const hook = await call("POST", "/v1/webhook_endpoints", ADMIN, {
+      url: `${receiverUrl}${path}`,
+      enabled_events: ["customer.created"],
+    });
+    const customer = await call("POST", "/v1/customers", NEW_KEY, { email: "dead-ui@example.com" });
+    const mine = (r: { path: string; body: string }) => r.path === path && r.body.includes(customer.json.id);
+    const [letter] = await eventually(
+      async () =>
+        (await call("GET", "/v1/admin/dead_letters?limit=100", ADMIN)).json.data.filter(
+          (d: { endpoint: string }) => d.endpoint === hook.json.id,
+        ),
+      (found) => found.length > 0,
+    );
+    failing.delete(path);
+
+    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${service.url}/admin`);
+      await page.fill("#admin-key", ADMIN);
+      await page.click("#sign-in button[type=submit]");
+      await page.click("[data-testid=nav-dead-letters]");
+      const row = page.locator(`[data-testid=dead-letter-row][data-id="${letter.id}"]`);
+      await row.locator("[data-testid=replay]").click();
+      await expect.poll(() => row.locator("[data-testid=replayed]").textContent()).toMatch(/^replayed /);
+    } finally {
+      await browser.close();
+    }
+    const delivered = await eventually(
+      () => received.filter(mine),
+      (found) => found.length >= 2,
+    );
+    expect(delivered).toHaveLength(2);
+    const again = await call("POST", `/v1/admin/dead_letters/${letter.id}/replay`, ADMIN);
+    expect(again.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(received.filter(mine)).toHaveLength(2);
   });
 });
