@@ -71,7 +71,8 @@ export default defineConfig({
           name: "http",
           environment: "node",
           include: [HTTP_FILES],
-          globalSetup: ["./test/http/global-setup.ts"],
+          // The fake Stripe too, for suites that start a service charging through it (refund-failed).
+          globalSetup: ["./test/http/global-setup.ts", "./test/global-setup/fake-stripe.ts"],
           testTimeout: 30_000,
           hookTimeout: 150_000,
         },
