@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../contract/errors";
+import { ApiError } from "../lib/errors";
 import { configuredKeys, keyIdOfDigest, matchKey } from "../lib/keys";
 import type { AppEnv } from "./context";
 

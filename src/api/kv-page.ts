@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { ListPage } from "../contract/common";
-import { ApiError } from "../contract/errors";
+import { ApiError } from "../lib/errors";
 import type { AppEnv } from "./context";
 
 /** A newest-first page of JSON values kept under `prefix` in KV (inverted-time keys). */

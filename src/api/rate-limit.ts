@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../contract/errors";
 import { rateLimitOn } from "../lib/env";
+import { ApiError } from "../lib/errors";
 import type { AppEnv } from "./context";
 
 /**

@@ -1,6 +1,7 @@
 import type { Decision, Ledger } from "./decision";
 import { DecisionBuilder } from "./decision";
 import type { InvoiceStatus } from "./invoice";
+import type { DomainError } from "./subscription";
 import type { Instant } from "./time";
 
 /**
@@ -23,12 +24,6 @@ export function holdsInvoice(p: PaymentFacts): boolean {
   return p.status === "pending" && !p.needsAttention;
 }
 
-export interface Refusal {
-  status: 409;
-  code: "payment_pending";
-  message: string;
-}
-
 /**
  * A pending attempt holds the invoice: a manual payment, `void` or `mark_uncollectible`
  * waits until it settles (otherwise the attempt could succeed on an invoice already paid or
@@ -37,10 +32,10 @@ export interface Refusal {
 export function pendingAttemptRefusal(
   payments: readonly PaymentFacts[],
   action: "pay manually" | "void" | "mark uncollectible",
-): Refusal | null {
+): DomainError | null {
   if (!payments.some(holdsInvoice)) return null;
   return {
-    status: 409,
+    conflict: true,
     code: "payment_pending",
     message: `A payment attempt on this invoice is still pending at the gateway; you can ${action} it once that attempt settles.`,
   };

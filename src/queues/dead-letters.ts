@@ -6,7 +6,7 @@ import type { QueueMessage } from "../contract/messages";
 import { invertedMs } from "../lib/kv-keys";
 
 /** One message the queues gave up on, as `GET /v1/admin/dead_letters` lists it (newest first). */
-export interface DeadLetterView {
+interface DeadLetterView {
   /** `dl_<inverted time>_<queue message id>`: names its KV record. */
   id: string;
   object: "dead_letter";

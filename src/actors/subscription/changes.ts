@@ -1,11 +1,11 @@
 import type { Outcome } from "../../contract/errors";
-import { failure, notFound, ok } from "../../contract/errors";
+import { notFound, ok, refused } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import type { Decided, Ledger } from "../../domain/decision";
 import { decideChange, rolledForward } from "../../domain/lifecycle";
 import type { PlanTerms } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
-import type { Idempotency } from "../actor";
 import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { loadLedger, persist } from "./persist";
@@ -33,8 +33,7 @@ export async function change(
       // Decided on the state as it is now, inside the transaction: a concurrent change
       // that ran while we awaited the plan is never overwritten.
       const decided = decide(loadLedger(ctx), body, plan.value, now);
-      if (!decided.ok)
-        return failure<Subscription>(400, decided.error.code, decided.error.message, decided.error.param);
+      if (!decided.ok) return refused<Subscription>(decided.error);
       issued = persist(ctx, decided.decision, now).invoiceIds[0] ?? null;
       return ok(ctx.view());
     });
@@ -61,7 +60,7 @@ export async function previewChange(
   if (!plan.ok) return plan;
   const now = await ctx.clockNow(record.testClock);
   const decided = decide(rolledForward(loadLedger(ctx), now), body, plan.value, now);
-  if (!decided.ok) return failure(400, decided.error.code, decided.error.message, decided.error.param);
+  if (!decided.ok) return refused(decided.error);
   const { decision } = decided;
   const invoice = decision.issue[0];
   const lines = invoice ? invoice.lines : decision.pendingAdded;

@@ -2,13 +2,15 @@ import type { ListPage } from "../../contract/common";
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate } from "../../contract/webhook-endpoint";
 import { toIso } from "../../domain/time";
 import { hex } from "../../lib/bytes";
 import { routingKeyOf } from "../../lib/ids";
 import { ENDPOINTS_KEY, type EndpointSnapshot } from "../../notifications/webhooks/snapshot";
-import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
+import { IdempotentRequests } from "../capabilities/idempotent-requests";
+import { ReadModel } from "../capabilities/read-model";
 
 /** docs/billing-rules.md, Events: an endpoint whose deliveries have all failed for 3 days is disabled. */
 export const DISABLE_AFTER_MS = 3 * 86_400_000;
@@ -56,14 +58,25 @@ export class WebhookEndpointsActor extends Actor {
     ["CREATE TABLE dead_letter_replay (id TEXT PRIMARY KEY, replayed_ms INTEGER NOT NULL)"],
   ];
 
+  private readonly requests = new IdempotentRequests(this.storage, () => this.afterWrite());
+  /** The one KV key the queue consumer reads (its only alarm work: retrying this write). */
+  protected override readonly readModel = new ReadModel(this.storage, {
+    changeCount: () =>
+      this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'endpoints_version'")?.value ?? 0,
+    write: async () => {
+      await this.env.BILLIFY_KV.put(ENDPOINTS_KEY, JSON.stringify(this.snapshotRows()));
+      return undefined;
+    },
+  });
+
   async create(
     id: string,
     input: WebhookEndpointCreate,
     nowMs: number,
     idem: Idempotency | null,
   ): Promise<Outcome<WebhookEndpoint>> {
-    return this.idempotently(idem, () =>
-      this.commit(idem, () => {
+    return this.requests.run(idem, () =>
+      this.requests.commit(idem, () => {
         const secret = `whsec_${randomHex(32)}`;
         this.query(
           `INSERT INTO endpoint (id, url, enabled_events, status, secret, description, metadata, created)
@@ -102,8 +115,8 @@ export class WebhookEndpointsActor extends Actor {
   }
 
   async update(id: string, patch: WebhookEndpointUpdate, idem: Idempotency | null): Promise<Outcome<WebhookEndpoint>> {
-    return this.idempotently(idem, () =>
-      this.commit(idem, () => {
+    return this.requests.run(idem, () =>
+      this.requests.commit(idem, () => {
         const row = this.row(id);
         if (!row) return notFound<WebhookEndpoint>("webhook endpoint", id);
         const metadata = mergeMetadata(JSON.parse(row.metadata) as Record<string, string>, patch.metadata ?? {});
@@ -128,8 +141,8 @@ export class WebhookEndpointsActor extends Actor {
   }
 
   async remove(id: string): Promise<Outcome<{ id: string; object: "webhook_endpoint"; deleted: true }>> {
-    return this.idempotently(null, () =>
-      this.commit(null, () => {
+    return this.requests.run(null, () =>
+      this.requests.commit(null, () => {
         if (!this.row(id)) return notFound("webhook endpoint", id);
         this.query("DELETE FROM endpoint WHERE id = ?", id);
         this.changed();
@@ -143,8 +156,8 @@ export class WebhookEndpointsActor extends Actor {
    * a failure 3 days after that disables the endpoint. Idempotent; returns the status.
    */
   async reportFailure(id: string, atMs: number): Promise<"enabled" | "disabled" | "missing"> {
-    const outcome = await this.idempotently(null, () =>
-      this.commit(null, () => {
+    const outcome = await this.requests.run(null, () =>
+      this.requests.commit(null, () => {
         const row = this.row(id);
         if (!row) return ok("missing" as const);
         if (row.status === "disabled") return ok("disabled" as const);
@@ -166,8 +179,8 @@ export class WebhookEndpointsActor extends Actor {
 
   /** A delivery to `id` succeeded: its failure clock stops. */
   async reportSuccess(id: string): Promise<void> {
-    await this.idempotently(null, () =>
-      this.commit(null, () => {
+    await this.requests.run(null, () =>
+      this.requests.commit(null, () => {
         const row = this.row(id);
         if (row && row.failing_since_ms !== null) {
           this.query("UPDATE endpoint SET failing_since_ms = NULL WHERE id = ?", id);
@@ -189,8 +202,8 @@ export class WebhookEndpointsActor extends Actor {
     nowMs: number,
     idem: Idempotency | null,
   ): Promise<Outcome<WebhookEndpoint>> {
-    return this.idempotently(idem, () =>
-      this.commit(idem, () => {
+    return this.requests.run(idem, () =>
+      this.requests.commit(idem, () => {
         const row = this.row(id);
         if (!row) return notFound<WebhookEndpoint>("webhook endpoint", id);
         const secret = `whsec_${randomHex(32)}`;
@@ -234,8 +247,8 @@ export class WebhookEndpointsActor extends Actor {
     endpointId: string | null,
     nowMs: number,
   ): Promise<Outcome<{ first: boolean; replayedMs: number }>> {
-    return this.idempotently(null, () =>
-      this.commit(null, () => {
+    return this.requests.run(null, () =>
+      this.requests.commit(null, () => {
         const done = this.queryOne<{ replayed_ms: number }>(
           "SELECT replayed_ms FROM dead_letter_replay WHERE id = ?",
           id,
@@ -257,8 +270,8 @@ export class WebhookEndpointsActor extends Actor {
 
   /** The replay's send failed after its claim: the next request may try again. */
   async releaseDeadLetterReplay(id: string): Promise<void> {
-    await this.idempotently(null, () =>
-      this.commit(null, () => {
+    await this.requests.run(null, () =>
+      this.requests.commit(null, () => {
         this.query("DELETE FROM dead_letter_replay WHERE id = ?", id);
         return ok(null);
       }),
@@ -303,25 +316,8 @@ export class WebhookEndpointsActor extends Actor {
     this.query(
       "INSERT INTO _meta (key, value) VALUES ('endpoints_version', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1",
     );
-    this.markReadModelDirty();
+    this.readModel.markChanged();
   }
-
-  protected override readModelVersion(): number {
-    return this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'endpoints_version'")?.value ?? 0;
-  }
-
-  protected override async writeReadModel(): Promise<number | undefined> {
-    await this.env.BILLIFY_KV.put(ENDPOINTS_KEY, JSON.stringify(this.snapshotRows()));
-    return undefined;
-  }
-
-  // ---- Actor hooks: no jobs of its own (the alarm only retries the KV snapshot) ---------
-
-  protected nextJobAt(): number | null {
-    return null;
-  }
-
-  protected async runDueJobs(): Promise<void> {}
 }
 
 function randomHex(bytes: number): string {

@@ -4,7 +4,6 @@ import { modeOf } from "../../actors/env";
 import { endpointsStub } from "../../actors/stubs";
 import { ROLL_GRACE_DEFAULT_SECONDS } from "../../actors/webhook-endpoints/endpoints-actor";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
-import { ApiError } from "../../contract/errors";
 import {
   DeletedWebhookEndpoint,
   WebhookEndpoint,
@@ -12,6 +11,7 @@ import {
   WebhookEndpointUpdate,
   WebhookSecretRoll,
 } from "../../contract/webhook-endpoint";
+import { ApiError } from "../../lib/errors";
 import { idWithRoutingKey, randomRoutingKey } from "../../lib/ids";
 import { parseWebhookUrlGuard, refusedWebhookHost, serviceHostnames } from "../../notifications/webhooks/url-guard";
 import type { AppEnv } from "../context";

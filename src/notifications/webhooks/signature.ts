@@ -32,7 +32,7 @@ export async function signatureHeader(
   return [`t=${unixSeconds}`, ...macs.map((mac) => `v1=${mac}`)].join(",");
 }
 
-export type Verification = { ok: true; timestamp: number } | { ok: false; reason: "malformed" | "stale" | "mismatch" };
+type Verification = { ok: true; timestamp: number } | { ok: false; reason: "malformed" | "stale" | "mismatch" };
 
 /**
  * What a receiver does (README "Receiving webhooks" shows the same in Node): recompute the
