@@ -1,7 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { ListQuery, listOf, Timestamp } from "../../contract/common";
 import { EmptyBody } from "../../contract/invoice";
-import { ApiError } from "../../lib/errors";
 import { EMAIL_LOG_PREFIX } from "../../notifications/email/log";
 import {
   DEAD_LETTER_PREFIX,
