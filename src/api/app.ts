@@ -9,10 +9,13 @@ import { errorResponse } from "./errors";
 import { registerErrorSchemas } from "./openapi-errors";
 import { rateLimit } from "./rate-limit";
 import { adminRoutes } from "./routes/admin";
+import { billingPortalRoutes } from "./routes/billing-portal";
 import { customerRoutes } from "./routes/customers";
+import { hostedPageRoutes } from "./routes/hosted-pages";
 import { invoiceRoutes } from "./routes/invoices";
 import { notificationAdminRoutes } from "./routes/notifications-admin";
 import { planRoutes } from "./routes/plans";
+import { portalPageRoutes } from "./routes/portal-pages";
 import { requestsAdminRoutes } from "./routes/requests-admin";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { subscriptionRoutes } from "./routes/subscriptions";
@@ -43,6 +46,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   // /docs itself is a static asset (public/docs/index.html, wrangler.jsonc "assets"): it never reaches the Worker.
   app.get("/", (c) => c.redirect("/docs"));
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app)));
+  // The customer's pages: opened by their own tokens, never by an API key.
+  app.route("/", hostedPageRoutes());
+  app.route("/", portalPageRoutes());
 
   // Outermost of the /v1 middleware: it sees the final status of every write, refusals included.
   app.use("/v1/*", auditWrites);
@@ -63,6 +69,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", adminRoutes());
   app.route("/", planRoutes());
   app.route("/", customerRoutes());
+  app.route("/", billingPortalRoutes());
   app.route("/", subscriptionRoutes());
   app.route("/", invoiceRoutes());
   app.route("/", testClockRoutes());

@@ -35,6 +35,15 @@ export interface PlatformEnv {
   BILLIFY_WEBHOOK_URL_GUARD?: string;
   /** The hostnames this service answers on, comma-separated: no webhook may point at them. */
   BILLIFY_SERVICE_HOSTNAMES?: string;
+  /** The service's public origin, for the customer's page links (default http://localhost:8787). */
+  BILLIFY_PUBLIC_URL?: string;
+  /** The seller as the customer's pages and PDFs show it (README "What the customer sees"). */
+  BILLIFY_SELLER_NAME?: string;
+  BILLIFY_SELLER_LOGO_URL?: string;
+  /** A CSS hex colour, e.g. `#4f46e5`. */
+  BILLIFY_ACCENT_COLOR?: string;
+  /** Seconds a portal link stays valid (default 1800). */
+  BILLIFY_PORTAL_TTL_SECONDS?: string;
   STRIPE_SECRET_KEY?: string;
   STRIPE_WEBHOOK_SECRET?: string;
   /** Overrides Stripe's API origin (tests point it at a local fake), e.g. http://127.0.0.1:12111 */

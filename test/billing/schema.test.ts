@@ -42,7 +42,7 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([31, 18, 10, 9, 3, 21, 3]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([33, 19, 10, 9, 3, 21, 3]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
   });
 
@@ -97,7 +97,7 @@ describe("subscription schema", () => {
 
 describe("customer schema", () => {
   it("creates for a new object exactly the tables that every migration in turn leads to", async () => {
-    const tables = ["customer", "subscription_ref", "event", "email"];
+    const tables = ["customer", "subscription_ref", "event", "email", "portal_session"];
     const migrated = await runInDurableObject(env.PLANS.getByName("customer-schema-migrated"), (_instance, state) => {
       state.storage.transactionSync(() => {
         for (const step of CUSTOMER_MIGRATIONS) for (const statement of step) state.storage.sql.exec(statement);
@@ -111,7 +111,7 @@ describe("customer schema", () => {
       return tables.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([7, 2, 5, 13]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([7, 2, 5, 13, 7]);
     expect(fresh[2]).toMatchObject({ indexes: [], autoincrement: false });
   });
 });

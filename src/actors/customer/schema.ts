@@ -1,4 +1,5 @@
 import { EMAIL_TABLE } from "./emails";
+import { PORTAL_TABLE } from "./portal-sessions";
 
 /** The customer actor's tables. Append a new entry to change the schema; never edit one. */
 export const CUSTOMER_MIGRATIONS: readonly (readonly string[])[] = [
@@ -26,6 +27,9 @@ export const CUSTOMER_MIGRATIONS: readonly (readonly string[])[] = [
     `DROP TABLE event`,
     `ALTER TABLE event_v3 RENAME TO event`,
   ],
+  // v4: the customer portal (API §11): single-use links (`link`, id = the session id) and the
+  // sessions they were exchanged for (`cookie`, id = the cookie's hash). Secrets only as hashes.
+  [PORTAL_TABLE],
 ];
 
 /**
@@ -40,4 +44,5 @@ export const CUSTOMER_SCHEMA: readonly string[] = [
   `CREATE TABLE event (
      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, created INTEGER NOT NULL, data TEXT NOT NULL)`,
   EMAIL_TABLE,
+  PORTAL_TABLE,
 ];
