@@ -100,7 +100,7 @@ async function deliverWebhooks(
   const secrets: Record<string, string[]> =
     live.length > 0 ? await endpointsStub(env).signingSecrets(live, deps.now()) : {};
   const guard = parseWebhookUrlGuard(env.BILLIFY_WEBHOOK_URL_GUARD, modeOf(env));
-  const ownHosts = serviceHostnames(env.BILLIFY_SERVICE_HOSTNAMES);
+  const ownHosts = serviceHostnames(env.BILLIFY_SERVICE_HOSTNAMES, env.BILLIFY_PUBLIC_URL);
   await Promise.all(
     messages.map(async (message) => {
       const { endpoint: endpointId, event } = message.body;

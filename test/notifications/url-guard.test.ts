@@ -74,6 +74,12 @@ describe("webhook URL guard (SSRF)", () => {
     expect(classOf("https://other.example.com/", own)).toBe("allowed");
   });
 
+  it("counts the host of BILLIFY_PUBLIC_URL as the service's own", () => {
+    const own = serviceHostnames(undefined, "https://Billing.Example.com/");
+    expect(own).toEqual(["billing.example.com"]);
+    expect(classOf("https://billing.example.com/v1/customers", own)).toBe("service_host");
+  });
+
   it("names the host it refused", () => {
     expect(refusedWebhookHost("http://2130706433/x")).toEqual({ host: "127.0.0.1", class: "loopback" });
   });

@@ -30,7 +30,10 @@ function checkUrl(c: Context<AppEnv>, url: string | undefined): void {
     throw new ApiError(400, "parameter_invalid", `url must be ${what}.`, "url");
   }
   if (!parseWebhookUrlGuard(c.env.BILLIFY_WEBHOOK_URL_GUARD, modeOf(c.env))) return;
-  const own = [...serviceHostnames(c.env.BILLIFY_SERVICE_HOSTNAMES), new URL(c.req.url).hostname];
+  const own = [
+    ...serviceHostnames(c.env.BILLIFY_SERVICE_HOSTNAMES, c.env.BILLIFY_PUBLIC_URL),
+    new URL(c.req.url).hostname,
+  ];
   const refusal = refusedWebhookHost(url, own);
   if (refusal) {
     throw new ApiError(

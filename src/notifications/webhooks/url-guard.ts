@@ -127,10 +127,21 @@ export function parseWebhookUrlGuard(value: string | undefined, mode: "test" | "
   return setting === "on";
 }
 
-/** BILLIFY_SERVICE_HOSTNAMES: the hostnames this service answers on, comma-separated. */
-export function serviceHostnames(value: string | undefined): string[] {
-  return (value ?? "")
+/**
+ * The hostnames this service answers on: BILLIFY_SERVICE_HOSTNAMES (comma-separated), and the
+ * host of BILLIFY_PUBLIC_URL (its customer pages' origin) when set.
+ */
+export function serviceHostnames(value: string | undefined, publicUrl?: string): string[] {
+  const hosts = (value ?? "")
     .split(",")
     .map((h) => h.trim().toLowerCase())
     .filter((h) => h !== "");
+  if (publicUrl) {
+    try {
+      hosts.push(new URL(publicUrl).hostname.toLowerCase());
+    } catch {
+      // An invalid BILLIFY_PUBLIC_URL fails the configuration check at startup.
+    }
+  }
+  return hosts;
 }
