@@ -6,6 +6,7 @@ import type { Outcome } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { EmailMessage, EventEnvelope } from "../../contract/messages";
 import type { BillingPortalSession } from "../../contract/portal";
+import { paymentPushRetryAt } from "../../domain/customer";
 import type { Instant } from "../../domain/time";
 import type { Query } from "../../lib/sql";
 import { parseEmailSettings } from "../../notifications/email/config";
@@ -20,7 +21,7 @@ import type { CustomerContext } from "./context";
 import { customerNamed, loadCustomer } from "./context";
 import type { EmailResult } from "./emails";
 import { markEmailDead, sendEventEmail } from "./emails";
-import { PAYMENT_PUSH_RETRY_MS, versionedPaymentDetails } from "./payment-details";
+import { versionedPaymentDetails } from "./payment-details";
 import type { SubscriptionRef } from "./payment-push";
 import { PaymentPush } from "./payment-push";
 import * as portal from "./portal";
@@ -95,7 +96,7 @@ export class CustomerActor extends Actor {
   protected override readonly jobs = {
     nextJobAt: (): number | null => {
       const now = Date.now();
-      const candidates = [this.outbox.retryAt(now), this.paymentPush.owed() ? now + PAYMENT_PUSH_RETRY_MS : null];
+      const candidates = [this.outbox.retryAt(now), paymentPushRetryAt(this.paymentPush.owed() !== null, now)];
       const due = candidates.filter((t): t is number => t !== null);
       return due.length > 0 ? Math.min(...due) : null;
     },
@@ -116,7 +117,7 @@ export class CustomerActor extends Actor {
   // ---- the customer (profile.ts, reads.ts) -------------------------------------------------
 
   async create(id: string, input: CustomerCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Customer>> {
-    return createCustomer(this.context, id, input, nowMs, idem);
+    return createCustomer(this.context, this.paymentPush, id, input, nowMs, idem);
   }
 
   async get(id: string): Promise<Outcome<Customer>> {
