@@ -701,6 +701,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhook_endpoints/{id}/roll_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roll a webhook endpoint's signing secret
+         * @description Returns a new signing secret (whsec_…), shown this once. For `expiration_seconds` (default 24 h) deliveries carry two signatures, `v1=<new>,v1=<old>`, so a receiver verifies with either secret while it switches.
+         */
+        post: operations["rollWebhookEndpointSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/emails": {
         parameters: {
             query?: never;
@@ -732,6 +752,46 @@ export interface paths {
         get: operations["listAdminDeadLetters"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dead_letters/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a dead letter again, once
+         * @description Sends the message to the queue it died on (a webhook delivery, an email, or an event's fan-out). Idempotent: a dead letter is replayed once; later calls answer the same `replayed` time and send nothing. A webhook replays only to an enabled endpoint (409 `endpoint_not_enabled`).
+         */
+        post: operations["replayAdminDeadLetter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dead_letters/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send every dead letter of one webhook endpoint again, once each
+         * @description Replays each webhook dead letter of `endpoint` not replayed yet; answers the ids it sent.
+         */
+        post: operations["replayAdminDeadLettersOfEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -862,6 +922,26 @@ export interface paths {
         patch: operations["updateTaxRate"];
         trace?: never;
     };
+    "/v1/admin/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit trail: every write through the API and the admin routes (newest first)
+         * @description Each POST/PATCH/DELETE that presented a valid key, with its key's id, method, path, object, Idempotency-Key and status, refusals included. Kept 30 days; eventually consistent (KV, written after the response).
+         */
+        get: operations["listAdminRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -881,7 +961,7 @@ export interface components {
                 /** @enum {string} */
                 type: "invalid_request_error";
                 /** @enum {string} */
-                code: "parameter_missing" | "parameter_invalid" | "parameter_unknown" | "parameter_conflict" | "invalid_json" | "invalid_body" | "invalid_encoding" | "idempotency_key_invalid" | "resource_missing" | "plan_inactive" | "plan_terms_immutable" | "currency_mismatch" | "invalid_status" | "invoice_not_open" | "invoice_not_draft" | "nothing_to_invoice" | "subscription_ended" | "amount_too_large" | "test_clocks_unavailable" | "signature_invalid" | "coupon_invalid" | "promotion_code_invalid" | "coupon_terms_immutable" | "promotion_code_terms_immutable" | "tax_rate_terms_immutable" | "tax_rate_inactive";
+                code: "parameter_missing" | "parameter_invalid" | "parameter_unknown" | "parameter_conflict" | "invalid_json" | "invalid_body" | "invalid_encoding" | "idempotency_key_invalid" | "resource_missing" | "plan_inactive" | "plan_terms_immutable" | "currency_mismatch" | "invalid_status" | "invoice_not_open" | "invoice_not_draft" | "nothing_to_invoice" | "subscription_ended" | "amount_too_large" | "test_clocks_unavailable" | "signature_invalid" | "coupon_invalid" | "promotion_code_invalid" | "coupon_terms_immutable" | "promotion_code_terms_immutable" | "tax_rate_terms_immutable" | "tax_rate_inactive" | "url_not_allowed";
                 /** @description For people; may change. */
                 message: string;
                 /** @description The offending field (dotted path), when there is one. */
@@ -904,6 +984,28 @@ export interface components {
                 type: "authentication_error";
                 /** @enum {string} */
                 code: "missing_api_key" | "invalid_api_key";
+                /** @description For people; may change. */
+                message: string;
+                /** @description The offending field (dotted path), when there is one. */
+                param?: string;
+            };
+        };
+        /**
+         * @description The error envelope of a 403.
+         * @example {
+         *       "error": {
+         *         "type": "permission_error",
+         *         "code": "admin_key_required",
+         *         "message": "The route needs an admin key, or the key is read-only and the request writes"
+         *       }
+         *     }
+         */
+        Error403: {
+            error: {
+                /** @enum {string} */
+                type: "permission_error";
+                /** @enum {string} */
+                code: "admin_key_required" | "read_only_key";
                 /** @description For people; may change. */
                 message: string;
                 /** @description The offending field (dotted path), when there is one. */
@@ -947,7 +1049,7 @@ export interface components {
                 /** @enum {string} */
                 type: "conflict";
                 /** @enum {string} */
-                code: "resource_already_exists" | "idempotency_request_in_progress" | "clock_advancing" | "payment_pending" | "redemption_expired";
+                code: "resource_already_exists" | "idempotency_request_in_progress" | "clock_advancing" | "payment_pending" | "redemption_expired" | "endpoint_not_enabled" | "dead_letter_not_replayable";
                 /** @description For people; may change. */
                 message: string;
                 /** @description The offending field (dotted path), when there is one. */
@@ -1014,6 +1116,28 @@ export interface components {
                 type: "idempotency_error";
                 /** @enum {string} */
                 code: "idempotency_key_reused";
+                /** @description For people; may change. */
+                message: string;
+                /** @description The offending field (dotted path), when there is one. */
+                param?: string;
+            };
+        };
+        /**
+         * @description The error envelope of a 429.
+         * @example {
+         *       "error": {
+         *         "type": "rate_limit_error",
+         *         "code": "rate_limited",
+         *         "message": "Too many requests with this key: wait the seconds of `Retry-After`"
+         *       }
+         *     }
+         */
+        Error429: {
+            error: {
+                /** @enum {string} */
+                type: "rate_limit_error";
+                /** @enum {string} */
+                code: "rate_limited";
                 /** @description For people; may change. */
                 message: string;
                 /** @description The offending field (dotted path), when there is one. */
@@ -1767,6 +1891,15 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             created: string;
+            /**
+             * @description For a `refunded` payment (a success on an invoice already closed): `pending` until the gateway refunded it, `succeeded`, or `failed` when the gateway refused it for good or never answered (the money is still owed: refund it by hand). Null otherwise.
+             * @enum {string|null}
+             */
+            refund_status: "pending" | "succeeded" | "failed" | null;
+            refund_failure_code: string | null;
+            refund_failure_message: string | null;
+            /** @description A card attempt still pending at the gateway 23 hours after it was made (the gateway forgets its key after 24): Billify stopped asking and no longer lets it hold the invoice. The webhook may still settle it; otherwise check the payment at the gateway. */
+            needs_attention: boolean;
         };
         ManualPaymentCreate: {
             amount: number;
@@ -1824,7 +1957,7 @@ export interface components {
             status: "enabled" | "disabled";
             description: string | null;
             metadata: components["schemas"]["Metadata"];
-            /** @description The signing secret (whsec_…): returned by create only. */
+            /** @description The signing secret (whsec_…): returned by create and roll_secret only. */
             secret?: string;
             /**
              * Format: date-time
@@ -1832,6 +1965,12 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             created: string;
+            /**
+             * Format: date-time
+             * @description After a secret roll: until when the previous secret still signs deliveries beside the new one (null: it does not).
+             * @example 2026-01-31T10:00:00Z
+             */
+            previous_secret_expires: string | null;
         };
         WebhookEndpointCreate: {
             /**
@@ -1846,7 +1985,7 @@ export interface components {
              *       "invoice.payment_failed"
              *     ]
              */
-            enabled_events: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed")[];
+            enabled_events: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed" | "payment.refund_failed" | "payment.needs_attention")[];
             description?: string;
             metadata?: components["schemas"]["Metadata"];
         };
@@ -1870,11 +2009,18 @@ export interface components {
              *       "invoice.payment_failed"
              *     ]
              */
-            enabled_events?: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed")[];
+            enabled_events?: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed" | "payment.refund_failed" | "payment.needs_attention")[];
             /** @enum {string} */
             status?: "enabled" | "disabled";
             description?: string;
             metadata?: components["schemas"]["Metadata"];
+        };
+        WebhookSecretRoll: {
+            /**
+             * @description How long the current secret keeps signing deliveries beside the new one: default 86400 (24 h), at most 7 days, 0 to stop it now.
+             * @example 86400
+             */
+            expiration_seconds?: number;
         };
         DeletedWebhookEndpoint: {
             id: string;
@@ -1919,6 +2065,8 @@ export interface components {
             next_cursor: string | null;
         };
         DeadLetter: {
+            /** @example dl_9998234567890_4f1c2a9e0b7d4c3a8e6f5b2d1c0a9e8f */
+            id: string;
             /** @enum {string} */
             object: "dead_letter";
             /** @enum {string} */
@@ -1934,6 +2082,23 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             created: string;
+            /**
+             * Format: date-time
+             * @description When it was sent again (replay), or null.
+             * @example 2026-01-31T10:00:00Z
+             */
+            replayed: string | null;
+        };
+        DeadLetterEndpointReplayResult: {
+            /** @enum {string} */
+            object: "dead_letter_replay";
+            endpoint: string;
+            /** @description The dead letters sent again by this request. */
+            replayed: string[];
+        };
+        DeadLetterEndpointReplay: {
+            /** @example we_01KC0000000000000000000000 */
+            endpoint: string;
         };
         CouponCreate: {
             /**
@@ -2097,6 +2262,39 @@ export interface components {
             active?: boolean;
             metadata?: components["schemas"]["Metadata"];
         };
+        AuditedRequestList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["AuditedRequest"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        AuditedRequest: {
+            /** @example req_4f1c2a9e0b7d4c3a8e6f5b2d1c0a9e8f */
+            id: string;
+            /** @enum {string} */
+            object: "request";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+            /**
+             * @description The key's id: `key_` and the first 12 hex digits of the key's SHA-256 (never the key).
+             * @example key_9764d1a16fda
+             */
+            key: string;
+            /** @description `admin`, `api` or `read`. */
+            key_role: string;
+            method: string;
+            path: string;
+            /** @description The object written (the answer's id, else the id in the path). */
+            object_id: string | null;
+            idempotency_key: string | null;
+            idempotent_replayed: boolean;
+            status: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -2132,7 +2330,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionSummaryList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2148,6 +2346,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2188,6 +2395,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -2226,7 +2442,7 @@ export interface operations {
                     "application/json": components["schemas"]["LiveToken"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2244,7 +2460,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2280,6 +2505,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -2311,7 +2545,7 @@ export interface operations {
                     "application/json": components["schemas"]["AlarmHealth"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2336,6 +2570,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2372,7 +2615,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlanList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2388,6 +2631,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2428,7 +2680,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2446,7 +2698,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2482,6 +2743,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -2513,7 +2783,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2538,6 +2808,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2575,7 +2854,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2591,6 +2870,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
@@ -2618,6 +2906,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2655,7 +2952,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2671,6 +2968,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2711,7 +3017,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2729,7 +3035,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2765,6 +3080,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -2796,7 +3120,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2821,6 +3145,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2858,7 +3191,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2874,6 +3207,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
@@ -2901,6 +3243,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2939,7 +3290,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2964,6 +3315,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3002,7 +3362,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3027,6 +3387,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3065,7 +3434,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerEventList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3090,6 +3459,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3130,7 +3508,7 @@ export interface operations {
                     "application/json": components["schemas"]["BillingPortalSession"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3148,7 +3526,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3182,6 +3569,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3222,7 +3618,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3240,7 +3636,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3276,6 +3681,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -3307,7 +3721,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3332,6 +3746,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3374,7 +3797,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3392,6 +3815,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -3401,7 +3833,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3435,6 +3867,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3477,7 +3918,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3495,6 +3936,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -3504,7 +3954,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3540,6 +3990,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -3571,7 +4030,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3589,6 +4048,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -3596,6 +4064,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3638,7 +4115,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3656,6 +4133,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -3665,7 +4151,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3699,6 +4185,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3741,7 +4236,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChangePreview"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3759,6 +4254,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -3768,7 +4272,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3802,6 +4306,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3844,7 +4357,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3862,6 +4375,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -3871,7 +4393,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3905,6 +4427,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3947,7 +4478,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3965,6 +4496,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -3974,7 +4514,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4008,6 +4548,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4050,7 +4599,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4068,6 +4617,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4077,7 +4635,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4113,6 +4671,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -4144,7 +4711,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4162,6 +4729,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4169,6 +4745,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4211,7 +4796,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceLine"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4229,6 +4814,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4238,7 +4832,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4272,6 +4866,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4310,7 +4913,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionInvoiceList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4335,6 +4938,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4377,7 +4989,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4395,6 +5007,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4404,7 +5025,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4438,6 +5059,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4476,7 +5106,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4501,6 +5131,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4534,7 +5173,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4559,6 +5198,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4597,7 +5245,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4622,6 +5270,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4664,7 +5321,7 @@ export interface operations {
                     "application/json": components["schemas"]["Payment"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4682,6 +5339,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4691,7 +5357,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4725,6 +5391,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4767,7 +5442,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4785,6 +5460,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4794,7 +5478,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4828,6 +5512,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4870,7 +5563,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4888,6 +5581,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4897,7 +5599,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4931,6 +5633,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4973,7 +5684,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4991,6 +5702,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -5000,7 +5720,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5034,6 +5754,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5076,7 +5805,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5094,6 +5823,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -5103,7 +5841,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5137,6 +5875,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5179,7 +5926,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5197,6 +5944,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -5206,7 +5962,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5240,6 +5996,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5280,7 +6045,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestClock"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5298,7 +6063,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5334,6 +6108,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -5365,7 +6148,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestClock"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5390,6 +6173,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5432,7 +6224,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestClock"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5450,6 +6242,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -5459,7 +6260,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5495,6 +6296,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -5524,7 +6334,7 @@ export interface operations {
                     "application/json": components["schemas"]["StripeWebhookReceipt"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5567,7 +6377,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5583,6 +6393,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5623,7 +6442,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5641,7 +6460,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5677,6 +6505,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -5708,7 +6545,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5733,6 +6570,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5775,7 +6621,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5793,6 +6639,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -5802,7 +6657,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5838,6 +6693,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -5869,7 +6733,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedWebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5887,6 +6751,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -5894,6 +6767,136 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    rollWebhookEndpointSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WebhookSecretRoll"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5930,7 +6933,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmailList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5946,6 +6949,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5982,7 +6994,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeadLetterList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5998,6 +7010,246 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    replayAdminDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    replayAdminDeadLettersOfEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeadLetterEndpointReplay"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterEndpointReplayResult"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6034,7 +7286,7 @@ export interface operations {
                     "application/json": components["schemas"]["CouponList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6050,6 +7302,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6090,7 +7351,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6108,7 +7369,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6144,6 +7414,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -6175,7 +7454,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6200,6 +7479,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6233,7 +7521,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedCoupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6251,6 +7539,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -6258,6 +7555,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6295,7 +7601,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6311,6 +7617,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
@@ -6338,6 +7653,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6377,7 +7701,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCodeList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6393,6 +7717,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6433,7 +7766,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCode"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6451,7 +7784,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6487,6 +7829,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -6518,7 +7869,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCode"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6543,6 +7894,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6580,7 +7940,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCode"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6596,6 +7956,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
@@ -6623,6 +7992,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6659,7 +8037,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRateList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6675,6 +8053,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6715,7 +8102,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6733,7 +8120,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6769,6 +8165,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -6800,7 +8205,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6825,6 +8230,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6862,7 +8276,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6878,6 +8292,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
@@ -6905,6 +8328,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    listAdminRequests: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Only the writes to this object id. */
+                object?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditedRequestList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
