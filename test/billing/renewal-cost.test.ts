@@ -1,0 +1,56 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
+import { advance, invoicesOf, subscribeOnClock } from "../helpers";
+
+// Issue 21, item 3: a renewal's work is constant, however long the subscription's history.
+// Rows read are counted by the actor's own SQL helper (`Actor.usage`, the cursor's `rowsRead`),
+// over one renewal (alarm → renew → invoice → attempt → persist → outbox → read model) of a
+// subscription with 3 invoices and of one with 300, both on a daily plan on a test clock.
+
+const DAY = 86_400;
+const START = Date.parse("2026-01-01T00:00:00Z") / 1000;
+const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
+
+type Stub = DurableObjectStub<SubscriptionActor>;
+
+const usage = (stub: Stub) =>
+  runInDurableObject(stub, (instance: SubscriptionActor) => ({ ...instance.usage }));
+
+/** Waits until the actor has nothing left to do after the answer (outbox, read model). */
+async function settled(stub: Stub): Promise<{ rowsRead: number; rowsWritten: number }> {
+  let last = await usage(stub);
+  for (let quiet = 0; quiet < 3; ) {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const now = await usage(stub);
+    quiet = now.rowsRead === last.rowsRead && now.rowsWritten === last.rowsWritten ? quiet + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
+/** A subscription on a daily plan with `invoices` paid invoices, and the rows one more renewal reads and writes. */
+async function oneRenewalAfter(invoices: number) {
+  const { clock, subscription } = await subscribeOnClock(iso(START), { amount: 100, interval: "day" });
+  const stub = env.SUBSCRIPTIONS.getByName(subscription.id.slice(-16)) as Stub;
+  await advance(clock.id, iso(START + (invoices - 1) * DAY));
+  expect(await invoicesOf(subscription.id)).toHaveLength(Math.min(invoices, 100));
+  const before = await settled(stub);
+  await advance(clock.id, iso(START + invoices * DAY));
+  const after = await settled(stub);
+  const history = await invoicesOf(subscription.id);
+  expect(history.at(-1)).toMatchObject({ status: "paid", period_start: iso(START + invoices * DAY) });
+  return { rowsRead: after.rowsRead - before.rowsRead, rowsWritten: after.rowsWritten - before.rowsWritten };
+}
+
+describe("the cost of a renewal", () => {
+  it("reads the same rows for a subscription with 3 invoices as for one with 300", async () => {
+    const young = await oneRenewalAfter(3);
+    const old = await oneRenewalAfter(300);
+    console.log(`rows per renewal: 3 invoices ${JSON.stringify(young)}, 300 invoices ${JSON.stringify(old)}`);
+    expect(young.rowsRead).toBeGreaterThan(0);
+    expect(old.rowsRead).toBeLessThanOrEqual(young.rowsRead + 2);
+    expect(old.rowsWritten).toBe(young.rowsWritten);
+  }, 600_000);
+});
