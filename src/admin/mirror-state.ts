@@ -73,11 +73,12 @@ export function bumpChangeCount(query: Query): number {
 
 /**
  * The versions the read model holds (KV and metrics, the older of the two), without creating
- * anything: 0 when nothing was mirrored yet.
+ * anything: 0 when nothing was mirrored yet. `hasTable` is the actor's (it remembers a table
+ * once seen: a scan of `sqlite_master` reads every schema row, ~15, and this runs several
+ * times per change).
  */
-export function oldestMirroredVersion(query: Query): number {
-  const exists = query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_admin_mirror'").length > 0;
-  if (!exists) return 0;
+export function oldestMirroredVersion(query: Query, hasTable: (name: string) => boolean): number {
+  if (!hasTable("_admin_mirror")) return 0;
   const state = loadMirrorState(query);
   return Math.min(state.kvVersion, state.metricsVersion);
 }

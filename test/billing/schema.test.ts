@@ -51,7 +51,7 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([36, 21, 12, 10, 3, 21, 3, 2]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([37, 21, 12, 10, 3, 21, 3, 2]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
   });
 

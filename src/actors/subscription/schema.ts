@@ -175,6 +175,9 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
     // A payment still pending past the reconcile window, flagged for an operator (when).
     `ALTER TABLE payment ADD COLUMN attention_since INTEGER`,
   ],
+  // v12: a lower bound on the ids of the open and draft invoices, kept with the state, so a
+  // renewal reads its open invoices from there instead of scanning the whole history (issue 21).
+  [`ALTER TABLE subscription ADD COLUMN open_from TEXT`],
 ];
 
 /**
@@ -195,7 +198,7 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      version INTEGER NOT NULL, invoice_seq INTEGER NOT NULL, last_id_ms INTEGER NOT NULL, clock_time INTEGER,
      payment_method TEXT, gateway_customer TEXT, payment_details_version INTEGER,
      pause_behavior TEXT, pause_resumes_at INTEGER, discount TEXT, tax_rates TEXT NOT NULL DEFAULT '[]',
-     period_discount TEXT)`,
+     period_discount TEXT, open_from TEXT)`,
   `CREATE TABLE invoice (
      id TEXT PRIMARY KEY, number TEXT, status TEXT NOT NULL, currency TEXT NOT NULL,
      subtotal INTEGER NOT NULL, total INTEGER NOT NULL, credit_applied INTEGER NOT NULL,

@@ -381,7 +381,7 @@ export class SubscriptionActor extends Actor {
     // mirror stores the versions it wrote, so "behind" is a comparison (two rows fewer per change).
     isBehind: () => {
       const record = this.store.load();
-      return record !== null && oldestMirroredVersion(this.storage.query) < record.version;
+      return record !== null && oldestMirroredVersion(this.storage.query, this.storage.hasTable) < record.version;
     },
     write: async () => {
       const record = this.store.load();

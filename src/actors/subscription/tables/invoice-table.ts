@@ -90,8 +90,16 @@ export class InvoiceTable {
       : this.query<InvoiceRow>("SELECT * FROM invoice ORDER BY id DESC LIMIT ?", limit);
   }
 
+  /**
+   * The open invoices, oldest first. Reads only from the subscription row's `open_from` on (a
+   * lower bound on every open or draft invoice's id, moved by `SubscriptionTable.saveState`),
+   * so a renewal reads the same rows however many invoices the subscription has (issue 21).
+   */
   open(): InvoiceRow[] {
-    return this.query<InvoiceRow>("SELECT * FROM invoice WHERE status = 'open' ORDER BY id");
+    return this.query<InvoiceRow>(
+      `SELECT * FROM invoice WHERE id >= COALESCE((SELECT open_from FROM subscription), '') AND status = 'open'
+       ORDER BY id`,
+    );
   }
 
   /** A draft finalized: its number and its page token (only while it has no number). */

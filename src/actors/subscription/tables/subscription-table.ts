@@ -146,8 +146,16 @@ export class SubscriptionTable {
 
   /** Writes the state and bumps the version (the KV summary carries it). */
   saveState(s: SubscriptionState): void {
+    // NOTE: `open_from` moves up to the oldest open or draft invoice (a draft may be finalized,
+    // so it is counted), or to the newest invoice when none is open: invoice ids grow with
+    // creation and only a draft ever becomes open, so every open invoice stays at or after it,
+    // whatever the rest of the caller's transaction writes. Same row, same statement: no row
+    // written for it, and the subquery reads from the old bound on (a row or two).
     this.query(
-      `UPDATE subscription SET ${STATE_COLUMNS.map((c) => `${c} = ?`).join(", ")}, version = version + 1`,
+      `UPDATE subscription SET ${STATE_COLUMNS.map((c) => `${c} = ?`).join(", ")}, version = version + 1,
+         open_from = COALESCE(
+           (SELECT MIN(id) FROM invoice WHERE id >= COALESCE(open_from, '') AND status IN ('open', 'draft')),
+           (SELECT MAX(id) FROM invoice), open_from)`,
       ...stateValues(s),
     );
   }
