@@ -79,20 +79,27 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
   // A decision that leaves the state as it was (a renewal delivered twice, a reminder) writes
   // no state row and no read-model flag: nothing the KV summary shows has changed.
   const stateChanged = !sameState(store.load()!.state, decision.state);
-  if (stateChanged) store.saveState(decision.state);
+  // The new invoices' ids and numbers go into the subscription row with the state: one row
+  // written for both (a renewal wrote that row twice).
+  const reservation = store.reserveInvoiceIds(decision.issue.map((invoice) => invoice.draft === true));
+  if (stateChanged) store.saveState(decision.state, reservation);
+  else if (reservation) store.saveReservation(reservation);
   if (decision.pendingConsumed) store.clearPending();
   const pendingAdded = store.addPending(decision.pendingAdded);
-  const invoiceIds = decision.issue.map((invoice) =>
-    store.insertInvoice({
-      lines: invoice.lines,
-      totals: invoice.totals,
-      currency: invoice.currency,
-      reason: invoice.reason,
-      period: invoice.period,
-      at,
-      paidAt: invoice.paidAt,
-      draft: invoice.draft === true,
-    }),
+  const invoiceIds = decision.issue.map((invoice, k) =>
+    store.insertInvoice(
+      {
+        lines: invoice.lines,
+        totals: invoice.totals,
+        currency: invoice.currency,
+        reason: invoice.reason,
+        period: invoice.period,
+        at,
+        paidAt: invoice.paidAt,
+        draft: invoice.draft === true,
+      },
+      reservation!.invoices[k]!,
+    ),
   );
   const idOf = (ref: InvoiceRef) => ("issued" in ref ? invoiceIds[ref.issued]! : ref.id);
   writePayments(store, decision, at);

@@ -17,6 +17,7 @@ import type { LineRow } from "./tables/lines";
 import type { PaymentRow } from "./tables/payment-table";
 import { PaymentTable } from "./tables/payment-table";
 import { PendingLineTable } from "./tables/pending-line-table";
+import type { InvoiceReservation } from "./tables/subscription-table";
 import { SubscriptionTable } from "./tables/subscription-table";
 
 export type { JobKind } from "../../domain/decision";
@@ -73,9 +74,18 @@ export class SubscriptionStore {
     this.subscription.insert(record);
   }
 
-  /** Writes the state and bumps the version (the KV summary carries it). */
-  saveState(s: SubscriptionState): void {
-    this.subscription.saveState(s);
+  /** Writes the state and bumps the version (the KV summary carries it), and the invoice ids reserved with it. */
+  saveState(s: SubscriptionState, reservation: InvoiceReservation | null = null): void {
+    this.subscription.saveState(s, reservation);
+  }
+
+  /** Ids and numbers for a decision's new invoices, written by `saveState` or `saveReservation`. */
+  reserveInvoiceIds(drafts: readonly boolean[]): InvoiceReservation | null {
+    return this.subscription.reserveInvoiceIds(drafts);
+  }
+
+  saveReservation(reservation: InvoiceReservation): void {
+    this.subscription.saveReservation(reservation);
   }
 
   /** The time its test clock last passed it (null for none: not on a clock, or not created). */
@@ -100,9 +110,11 @@ export class SubscriptionStore {
 
   // ---- invoices and their lines (tables/invoice-table.ts, tables/invoice-line-table.ts) ---
 
-  /** Creates and finalizes an invoice from its lines in one go; returns its id. */
-  insertInvoice(args: IssuedInvoiceRow & { lines: readonly PricedLine[] }): string {
-    const { id, seq } = this.subscription.reserveInvoiceId(args.draft === true);
+  /** Creates and finalizes an invoice from its lines in one go, under an id reserved for it; returns the id. */
+  insertInvoice(
+    args: IssuedInvoiceRow & { lines: readonly PricedLine[] },
+    { id, seq }: InvoiceReservation["invoices"][number],
+  ): string {
     this.invoiceTable.insert({ ...args, id, number: seq === null ? null : invoiceNumber(this.routingKey(), seq) });
     this.invoiceLines.insert(id, args.lines);
     return id;

@@ -39,6 +39,17 @@ const jsonOrNull = (value: unknown): string | null =>
   value === null || value === undefined ? null : JSON.stringify(value);
 const parseOrNull = <T>(text: unknown): T | null => (typeof text === "string" ? (JSON.parse(text) as T) : null);
 
+/** The ids and numbers reserved for one decision's invoices (`reserveInvoiceIds`). */
+export interface InvoiceReservation {
+  invoices: { id: string; seq: number | null }[];
+  lastIdMs: number;
+  invoiceSeq: number;
+}
+
+function reservationValues(r: InvoiceReservation): SqlValue[] {
+  return [r.lastIdMs, r.invoiceSeq, r.invoices.at(-1)!.id];
+}
+
 function stateValues(s: SubscriptionState): SqlValue[] {
   return [
     s.plan.id,
@@ -145,7 +156,7 @@ export class SubscriptionTable {
   }
 
   /** Writes the state and bumps the version (the KV summary carries it). */
-  saveState(s: SubscriptionState): void {
+  saveState(s: SubscriptionState, reservation: InvoiceReservation | null = null): void {
     // NOTE: `open_from` moves up to the oldest open or draft invoice (a draft may be finalized,
     // so it is counted), or to the newest invoice when none is open: invoice ids grow with
     // creation and only a draft ever becomes open, so every open invoice stays at or after it,
@@ -155,8 +166,11 @@ export class SubscriptionTable {
       `UPDATE subscription SET ${STATE_COLUMNS.map((c) => `${c} = ?`).join(", ")}, version = version + 1,
          open_from = COALESCE(
            (SELECT MIN(id) FROM invoice WHERE id >= COALESCE(open_from, '') AND status IN ('open', 'draft')),
-           (SELECT MAX(id) FROM invoice), open_from)`,
+           (SELECT MAX(id) FROM invoice), open_from)${
+             reservation ? ", last_id_ms = ?, invoice_seq = ?, latest_invoice = ?" : ""
+           }`,
       ...stateValues(s),
+      ...(reservation ? reservationValues(reservation) : []),
     );
   }
 
@@ -196,19 +210,30 @@ export class SubscriptionTable {
   }
 
   /**
-   * The next invoice's id (its time part only grows within this actor: ULID order = creation
-   * order) and sequence number, reserved with one write of the subscription row.
+   * Ids (their time part only grows within this actor: ULID order = creation order) and
+   * sequence numbers for the invoices one decision issues (`true`: a draft, which takes no
+   * number: numbers stay gapless in the order invoices are finalized). Nothing is written here:
+   * `saveState` writes the reservation in the same statement as the state (one row written
+   * for both), or `saveReservation` on its own when the state did not change.
    */
-  reserveInvoiceId(draft = false): { id: string; seq: number | null } {
+  reserveInvoiceIds(drafts: readonly boolean[]): InvoiceReservation | null {
+    if (drafts.length === 0) return null;
     const row = this.query<{ last_id_ms: number; invoice_seq: number }>(
       "SELECT last_id_ms, invoice_seq FROM subscription",
     )[0]!;
-    const ms = Math.max(Date.now(), row.last_id_ms + 1);
-    const id = `in_${encodeTime(ms, 10)}${this.routingKey()}`;
-    // A draft (rule 15) takes no number: numbers stay gapless in the order invoices are finalized.
-    const seq = draft ? row.invoice_seq : row.invoice_seq + 1;
-    this.query("UPDATE subscription SET last_id_ms = ?, invoice_seq = ?, latest_invoice = ?", ms, seq, id);
-    return { id, seq: draft ? null : seq };
+    let ms = row.last_id_ms;
+    let seq = row.invoice_seq;
+    const invoices = drafts.map((draft) => {
+      ms = Math.max(Date.now(), ms + 1);
+      if (!draft) seq += 1;
+      return { id: `in_${encodeTime(ms, 10)}${this.routingKey()}`, seq: draft ? null : seq };
+    });
+    return { invoices, lastIdMs: ms, invoiceSeq: seq };
+  }
+
+  /** A reservation written without a state change. */
+  saveReservation(r: InvoiceReservation): void {
+    this.query("UPDATE subscription SET last_id_ms = ?, invoice_seq = ?, latest_invoice = ?", ...reservationValues(r));
   }
 
   /** The next number of the sequence, for a draft being finalized. */
