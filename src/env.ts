@@ -1,6 +1,7 @@
 import type { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
 import type { CustomerActor } from "./actors/customer/customer-actor";
 import type { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
+import type { MeterActor } from "./actors/meter/meter-actor";
 import type { PlanActor } from "./actors/plan/plan-actor";
 import type { SubscriptionActor } from "./actors/subscription/subscription-actor";
 import type { TestClockActor } from "./actors/test-clock/test-clock-actor";
@@ -11,6 +12,7 @@ import type { WebhookEndpointsActor } from "./notifications/webhooks/endpoints-a
 /** The Worker's bindings, vars and secrets (README "Configuration" lists each). */
 export interface Env {
   PLANS: DurableObjectNamespace<PlanActor>;
+  METERS: DurableObjectNamespace<MeterActor>;
   CUSTOMERS: DurableObjectNamespace<CustomerActor>;
   SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionActor>;
   TEST_CLOCKS: DurableObjectNamespace<TestClockActor>;

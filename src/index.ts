@@ -7,6 +7,7 @@ import { handleQueue } from "./notifications/consumer";
 export { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
 export { CustomerActor } from "./actors/customer/customer-actor";
 export { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
+export { MeterActor } from "./actors/meter/meter-actor";
 export { PlanActor } from "./actors/plan/plan-actor";
 export { SubscriptionActor } from "./actors/subscription/subscription-actor";
 export { TestClockActor } from "./actors/test-clock/test-clock-actor";

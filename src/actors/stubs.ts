@@ -30,3 +30,8 @@ export async function testClockStub(env: Env, clockId: string) {
   const key = routingKeyOf(clockId, "clock");
   return key ? env.TEST_CLOCKS.getByName(key) : null;
 }
+
+export function meterStub(env: Env, meterId: string) {
+  const key = routingKeyOf(meterId, "mtr");
+  return key ? env.METERS.getByName(key) : null;
+}

@@ -9,6 +9,7 @@ import { registerErrorSchemas } from "./openapi-errors";
 import { adminRoutes } from "./routes/admin";
 import { customerRoutes } from "./routes/customers";
 import { invoiceRoutes } from "./routes/invoices";
+import { meterRoutes } from "./routes/meters";
 import { notificationAdminRoutes } from "./routes/notifications-admin";
 import { planRoutes } from "./routes/plans";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
@@ -55,6 +56,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   // Each resource is its own sub-app; `route` merges its routes and its OpenAPI entries.
   app.route("/", adminRoutes());
   app.route("/", planRoutes());
+  app.route("/", meterRoutes());
   app.route("/", customerRoutes());
   app.route("/", subscriptionRoutes());
   app.route("/", invoiceRoutes());

@@ -187,3 +187,15 @@ export function rolledForward(ledger: Ledger, now: Instant): Ledger {
   }
   return { ...ledger, state, pending };
 }
+
+/**
+ * Rule 14g: late usage lines. Pending for the next invoice; once the subscription has ended
+ * (its last invoice made), invoiced at once (billing_reason manual, attempted once).
+ */
+export function decideLateUsage(ledger: Ledger, lines: readonly DraftLine[], now: Instant): Decision {
+  const b = new DecisionBuilder(ledger);
+  if (isEnded(ledger.state.status))
+    b.issueInvoice({ reason: "manual", period: { start: now, end: now }, lines: [...lines] }, now);
+  else b.addPending(lines);
+  return b.decision;
+}

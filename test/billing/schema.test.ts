@@ -5,7 +5,18 @@ import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "../../src/actors/customer/
 import { EventLog } from "../../src/actors/subscription/event-log";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "../../src/actors/subscription/schema";
 
-const TABLES = ["subscription", "invoice", "invoice_line", "pending_line", "job", "payment", "event_batch"];
+const TABLES = [
+  "subscription",
+  "invoice",
+  "invoice_line",
+  "pending_line",
+  "job",
+  "payment",
+  "event_batch",
+  "usage_window",
+  "usage_aggregate",
+  "usage_distinct",
+];
 /** Every actor has it before its migrations run (src/actors/actor.ts); v8 moves a key in it. */
 const META = "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID";
 
@@ -42,7 +53,7 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([31, 18, 10, 9, 3, 17, 3]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([33, 18, 11, 10, 3, 17, 3, 5, 9, 3]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
   });
 
@@ -97,7 +108,7 @@ describe("subscription schema", () => {
 
 describe("customer schema", () => {
   it("creates for a new object exactly the tables that every migration in turn leads to", async () => {
-    const tables = ["customer", "subscription_ref", "event", "email"];
+    const tables = ["customer", "subscription_ref", "event", "email", "meter_event"];
     const migrated = await runInDurableObject(env.PLANS.getByName("customer-schema-migrated"), (_instance, state) => {
       state.storage.transactionSync(() => {
         for (const step of CUSTOMER_MIGRATIONS) for (const statement of step) state.storage.sql.exec(statement);
@@ -111,7 +122,7 @@ describe("customer schema", () => {
       return tables.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([7, 2, 5, 13]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([7, 3, 5, 13, 7]);
     expect(fresh[2]).toMatchObject({ indexes: [], autoincrement: false });
   });
 });

@@ -5,7 +5,8 @@ import { bumpMirrorVersion, mirrorVersion } from "../../admin/mirror-state";
 import type { ListPage } from "../../contract/common";
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
 import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
-import { toIso } from "../../domain/time";
+import type { Instant } from "../../domain/time";
+import { parseIso, toIso } from "../../domain/time";
 import type { Outcome } from "../../errors";
 import { failure, notFound, ok } from "../../errors";
 import { parseEmailSettings } from "../../notifications/email/config";
@@ -21,7 +22,14 @@ import { subscriptionStub, testClockStub } from "../stubs";
 import type { CustomerPaymentDetails, VersionedPaymentDetails } from "../subscription/context";
 import type { EmailResult } from "./emails";
 import { markEmailDead, sendEventEmail } from "./emails";
+import type { IngestAnswer, IngestEvent } from "./meter-events";
+import { eventsAfter, lastEventSeq, recordEvents, timestampRefusal } from "./meter-events";
 import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
+
+type MeterQuery = Parameters<typeof lastEventSeq>[0];
+
+/** Events handed to a subscription per call. */
+const USAGE_FORWARD_BATCH = 1000;
 
 /** While a payment-details push is owed, the alarm tries again this soon. */
 const PAYMENT_PUSH_RETRY_MS = 10_000;
@@ -228,7 +236,13 @@ export class CustomerActor extends Actor {
   async addSubscription(customerId: string, ref: SubscriptionRef): Promise<Outcome<VersionedPaymentDetails>> {
     const customer = this.load();
     if (!customer || customer.id !== customerId) return notFound("customer", customerId, "customer");
-    this.query("INSERT OR IGNORE INTO subscription_ref (id, created_ms) VALUES (?, ?)", ref.id, ref.created_ms);
+    // Its usage starts with the events to come: those already recorded predate it (rule 14b).
+    this.query(
+      "INSERT OR IGNORE INTO subscription_ref (id, created_ms, usage_acked) VALUES (?, ?, ?)",
+      ref.id,
+      ref.created_ms,
+      lastEventSeq((q, ...p) => this.query(q, ...p)),
+    );
     return ok(this.versionedPaymentDetails(customer));
   }
 
@@ -255,6 +269,102 @@ export class CustomerActor extends Actor {
     const customer = this.load();
     if (!customer || customer.id !== customerId) return notFound("customer", customerId);
     return ok(this.query<{ id: string }>("SELECT id FROM subscription_ref ORDER BY id DESC").map((r) => r.id));
+  }
+
+  // ---- meter events (meter-events.ts) ---------------------------------------------------
+
+  /**
+   * Rule 14a, h: validates the events' timestamps against the customer's clock, then records
+   * them (each identifier once, in the same transaction as its event) and hands them to every
+   * subscription of the customer before answering. `checkOnly`: validate, record nothing (the
+   * first phase of a batch that spans customers).
+   */
+  async recordMeterEvents(
+    customerId: string,
+    events: IngestEvent[],
+    nowMs: number,
+    checkOnly: boolean,
+  ): Promise<IngestAnswer> {
+    const customer = this.load();
+    if (!customer || customer.id !== customerId)
+      return {
+        ok: false,
+        status: 400,
+        refusal: {
+          index: 0,
+          code: "resource_missing",
+          message: `No such customer: '${customerId}'`,
+          param: "payload.customer",
+        },
+      };
+    const now = await this.clockNow(customer, nowMs);
+    const refused = timestampRefusal(events, now);
+    if (refused) return { ok: false, status: 400, refusal: refused };
+    if (checkOnly) return { ok: true, events: [] };
+    const answers = this.transaction(() => recordEvents((q, ...p) => this.query(q, ...p), events, now));
+    await this.forwardUsage(now);
+    return { ok: true, events: answers };
+  }
+
+  /** Now on the customer's clock: its test clock's frozen_time, or the platform's. */
+  private async clockNow(customer: Customer, nowMs: number): Promise<Instant> {
+    if (!customer.test_clock) return Math.floor(nowMs / 1000);
+    const clock = await (await testClockStub(this.env, customer.test_clock))?.get(customer.test_clock);
+    const frozen = clock?.ok ? parseIso(clock.value.frozen_time) : null;
+    if (frozen === null) throw new Error(`test clock ${customer.test_clock} of ${customer.id} cannot be read`);
+    return frozen;
+  }
+
+  private forwarding: Promise<void> | null = null;
+
+  /**
+   * Hands every subscription the events after its cursor (one call per subscription per batch of
+   * up to 1,000): it counts them with its cursor in one transaction and answers how far it got.
+   * What fails here is retried by the alarm (nextJobAt) until every subscription has all of them.
+   */
+  private async forwardUsage(now: Instant): Promise<void> {
+    if (this.forwarding) await this.forwarding.catch(() => undefined);
+    const query: MeterQuery = (q, ...p) => this.query(q, ...p);
+    const last = lastEventSeq(query);
+    const refs = this.query<{ id: string; created_ms: number; usage_acked: number }>(
+      "SELECT id, created_ms, usage_acked FROM subscription_ref WHERE usage_acked < ?",
+      last,
+    );
+    this.forwarding = (async () => {
+      await Promise.all(
+        refs.map(async (ref) => {
+          let after = ref.usage_acked;
+          try {
+            while (after < last) {
+              const batch = eventsAfter(query, after, USAGE_FORWARD_BATCH);
+              if (batch.length === 0) break;
+              const answer = await subscriptionStub(this.env, ref.id)?.recordUsage(ref.id, batch, now);
+              if (!answer?.ok) {
+                // A subscription that never came to exist (its create failed) counts nothing.
+                if (answer?.status === 404 && ref.created_ms < Date.now() - 60_000) after = last;
+                else break;
+              } else after = answer.value.through;
+              this.transaction(() =>
+                this.query("UPDATE subscription_ref SET usage_acked = MAX(usage_acked, ?) WHERE id = ?", after, ref.id),
+              );
+            }
+          } catch (error) {
+            console.warn(`usage of ${this.name} not yet counted by ${ref.id}; the alarm will retry`, error);
+          }
+        }),
+      );
+    })();
+    try {
+      await this.forwarding;
+    } finally {
+      this.forwarding = null;
+    }
+  }
+
+  private usageOwed(): boolean {
+    if (!this.exists) return false;
+    const last = lastEventSeq((q, ...p) => this.query(q, ...p));
+    return this.query("SELECT 1 FROM subscription_ref WHERE usage_acked < ? LIMIT 1", last).length > 0;
   }
 
   // ---- the customer listing's KV index (src/admin/customer-index.ts) -------------------
@@ -321,7 +431,11 @@ export class CustomerActor extends Actor {
   /** Its jobs: a retry of events left unsent, and of a payment-details push still owed. */
   protected nextJobAt(): number | null {
     const now = Date.now();
-    const candidates = [this.outbox.retryAt(now), this.owedPaymentPush() ? now + PAYMENT_PUSH_RETRY_MS : null];
+    const candidates = [
+      this.outbox.retryAt(now),
+      this.owedPaymentPush() ? now + PAYMENT_PUSH_RETRY_MS : null,
+      this.usageOwed() ? now + PAYMENT_PUSH_RETRY_MS : null,
+    ];
     const due = candidates.filter((t): t is number => t !== null);
     return due.length > 0 ? Math.min(...due) : null;
   }
@@ -366,5 +480,7 @@ export class CustomerActor extends Actor {
 
   protected async runDueJobs(): Promise<void> {
     await this.pushPaymentDetails();
+    const customer = this.load();
+    if (customer && this.usageOwed()) await this.forwardUsage(await this.clockNow(customer, Date.now()));
   }
 }

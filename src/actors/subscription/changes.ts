@@ -10,6 +10,7 @@ import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { loadLedger, persist } from "./persist";
 import { activePlan } from "./plan-terms";
+import { decideClosingUsage, settleUsage } from "./usage";
 import { draftLineView, subscriptionView } from "./views";
 
 /**
@@ -32,10 +33,16 @@ export async function change(
     const committed = ctx.commit(idem, () => {
       // Decided on the state as it is now, inside the transaction: a concurrent change
       // that ran while we awaited the plan is never overwritten.
-      const decided = decide(loadLedger(ctx), body, plan.value, now);
+      // Rule 14f: a plan change closes the old plan's usage at t, whatever proration_behavior.
+      const state = ctx.store.load()!.state;
+      const closes = plan.value !== null && plan.value.id !== state.plan.id && state.status !== "trialing";
+      const { decided, closing } = decideClosingUsage(ctx, now, closes, (ledger) =>
+        decide(ledger, body, plan.value, now),
+      );
       if (!decided.ok)
         return failure<Subscription>(400, decided.error.code, decided.error.message, decided.error.param);
       issued = persist(ctx, decided.decision, now).invoiceIds[0] ?? null;
+      settleUsage(ctx, closing, decided.decision, now);
       return ok(ctx.view());
     });
     if (!committed.ok) return committed;

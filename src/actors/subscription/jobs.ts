@@ -1,6 +1,7 @@
 import { decideIncompleteExpiry } from "../../domain/collection";
 import { shouldAttemptAutomatically } from "../../domain/dunning";
 import { decideRenewal, decideTrialReminder } from "../../domain/lifecycle";
+import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import { attemptPayment, reconcile, refundPayments } from "./collection";
 import type { RequestContext, SubscriptionContext } from "./context";
@@ -8,6 +9,7 @@ import { deferredToGatewaySlot } from "./pacing";
 import { invoiceFacts, loadLedger, persist } from "./persist";
 import type { JobRow } from "./store";
 import { announceUpcoming } from "./upcoming";
+import { decideClosingUsage, settleUsage } from "./usage";
 
 /** Runs every job due at or before `until`, in time order, each at its own due time. */
 export async function runJobsDue(ctx: SubscriptionContext, until: Instant): Promise<void> {
@@ -71,7 +73,18 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
 
 /** Rule 3, as the `renew` job runs it. Idempotent: a renewal already made only clears its job. */
 function runRenewal(ctx: SubscriptionContext, at: Instant): void {
-  ctx.transaction(() => persist(ctx, decideRenewal(loadLedger(ctx), at), at));
+  ctx.transaction(() => {
+    // Rule 14e: the period's usage is billed on the invoice its renewal makes (not while held).
+    const { state } = ctx.store.load()!;
+    const closes =
+      state.currentPeriodEnd === at &&
+      !isEnded(state.status) &&
+      state.status !== "incomplete" &&
+      state.status !== "trialing";
+    const { decided, closing } = decideClosingUsage(ctx, at, closes, (ledger) => decideRenewal(ledger, at));
+    persist(ctx, decided, at);
+    settleUsage(ctx, closing, decided, at);
+  });
 }
 
 /** Whether a scheduled attempt on this invoice still runs (rules 9 and 12). */

@@ -9,6 +9,7 @@ import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { loadLedger, persist } from "./persist";
 import { activePlan } from "./plan-terms";
+import { decideClosingUsage, openWindowIfBillable, settleUsage } from "./usage";
 
 export interface CreateSubscriptionInput {
   customer: string;
@@ -67,6 +68,7 @@ export async function createSubscription(
         paymentDetails: added.value,
       });
       persist(ctx, decided.decision, now);
+      openWindowIfBillable(ctx, decided.decision.state, now);
       ctx.markChanged();
       return ok(ctx.view(), 201);
     });
@@ -88,9 +90,13 @@ export async function cancel(
     if (!record) return notFound("subscription", id);
     const now = await timeAfterDueJobs(ctx, record.testClock);
     const committed = ctx.commit(idem, () => {
-      const decided = decideCancel(loadLedger(ctx), atPeriodEnd, now);
+      // Rule 14f: an immediate cancel bills the usage so far on the final invoice.
+      const { decided, closing } = decideClosingUsage(ctx, now, !atPeriodEnd, (ledger) =>
+        decideCancel(ledger, atPeriodEnd, now),
+      );
       if (!decided.ok) return failure<Subscription>(400, decided.error.code, decided.error.message);
       persist(ctx, decided.decision, now);
+      settleUsage(ctx, closing, decided.decision, now);
       return ok(ctx.view());
     });
     if (!committed.ok) return committed;

@@ -1,3 +1,4 @@
+import { USAGE_TABLES } from "./usage-store";
 /** The subscription actor's tables. Append a new entry to change the schema; never edit one. */
 export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
   [
@@ -130,6 +131,16 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
     `DROP TABLE event`,
     `UPDATE _meta SET key = 'outbox_position', value = value * 1000 + 999 WHERE key = 'outbox_seq'`,
   ],
+  // v9: usage billing (API.md §8, src/actors/subscription/usage.ts): the plan's charges with the
+  // state, the customer's event log position counted so far, usage lines, and per usage window
+  // (a period, or its part before or after a plan change) the aggregate per meter.
+  [
+    `ALTER TABLE subscription ADD COLUMN charges TEXT NOT NULL DEFAULT '[]'`,
+    `ALTER TABLE subscription ADD COLUMN usage_seq INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE invoice_line ADD COLUMN usage TEXT`,
+    `ALTER TABLE pending_line ADD COLUMN usage TEXT`,
+    ...USAGE_TABLES,
+  ],
 ];
 
 /**
@@ -148,7 +159,8 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      canceled_at INTEGER, ended_at INTEGER, credit_balance INTEGER NOT NULL,
      latest_invoice TEXT, test_clock TEXT, metadata TEXT NOT NULL, created INTEGER NOT NULL,
      version INTEGER NOT NULL, invoice_seq INTEGER NOT NULL, last_id_ms INTEGER NOT NULL, clock_time INTEGER,
-     payment_method TEXT, gateway_customer TEXT, payment_details_version INTEGER)`,
+     payment_method TEXT, gateway_customer TEXT, payment_details_version INTEGER,
+     charges TEXT NOT NULL DEFAULT '[]', usage_seq INTEGER NOT NULL DEFAULT 0)`,
   `CREATE TABLE invoice (
      id TEXT PRIMARY KEY, number TEXT NOT NULL, status TEXT NOT NULL, currency TEXT NOT NULL,
      subtotal INTEGER NOT NULL, total INTEGER NOT NULL, credit_applied INTEGER NOT NULL,
@@ -159,12 +171,12 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
   `CREATE TABLE invoice_line (
      invoice_id TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
      description TEXT NOT NULL, amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
-     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL,
+     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, usage TEXT,
      PRIMARY KEY (invoice_id, position)) WITHOUT ROWID`,
   `CREATE TABLE pending_line (
      id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, description TEXT NOT NULL,
      amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
-     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL)`,
+     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, usage TEXT)`,
   `CREATE TABLE job (
      kind TEXT NOT NULL, invoice_id TEXT NOT NULL DEFAULT '', due_at INTEGER NOT NULL,
      PRIMARY KEY (kind, invoice_id)) WITHOUT ROWID`,
@@ -176,4 +188,5 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      on_request INTEGER NOT NULL DEFAULT 0, refund_reference TEXT) WITHOUT ROWID`,
   `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
   `CREATE TABLE event_batch (seq INTEGER PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL)`,
+  ...USAGE_TABLES,
 ];

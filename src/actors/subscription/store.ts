@@ -6,9 +6,11 @@ import { invoiceNumber } from "../../domain/invoice";
 import type { DraftLine } from "../../domain/proration";
 import type { SubscriptionState, SubscriptionStatus } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
+import type { ChargeSpec } from "../../domain/usage/lines";
 import type { Row, SqlValue } from "../actor";
 import type { VersionedPaymentDetails } from "./context";
 import { EventLog } from "./event-log";
+import { UsageStore } from "./usage-store";
 
 type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
 
@@ -53,6 +55,8 @@ export interface LineRow {
   plan: string | null;
   period_start: number;
   period_end: number;
+  /** A usage line's LineUsage as JSON; null on other lines. */
+  usage: string | null;
 }
 
 export interface PaymentRow {
@@ -107,6 +111,7 @@ const STATE_COLUMNS = [
   "canceled_at",
   "ended_at",
   "credit_balance",
+  "charges",
 ] as const;
 
 function stateValues(s: SubscriptionState): SqlValue[] {
@@ -129,6 +134,7 @@ function stateValues(s: SubscriptionState): SqlValue[] {
     s.canceledAt,
     s.endedAt,
     s.creditBalance,
+    JSON.stringify(s.plan.charges ?? []),
   ];
 }
 
@@ -136,6 +142,8 @@ function stateValues(s: SubscriptionState): SqlValue[] {
 export class SubscriptionStore {
   /** Its events, one row per decision (event-log.ts). */
   readonly events: EventLog;
+  /** Its usage windows and their aggregates (usage-store.ts). */
+  readonly usage: UsageStore;
 
   constructor(
     private readonly query: Query,
@@ -143,6 +151,7 @@ export class SubscriptionStore {
     private readonly routingKey: string,
   ) {
     this.events = new EventLog(query);
+    this.usage = new UsageStore(query);
   }
 
   load(): SubscriptionRecord | null {
@@ -164,6 +173,7 @@ export class SubscriptionStore {
           amount: r.amount as number,
           cadence: { interval: r.interval as Interval, intervalCount: r.interval_count as number },
           trialDays: r.trial_days as number,
+          ...chargesOf(r.charges as string),
         },
         quantity: r.quantity as number,
         status: r.status as SubscriptionStatus,
@@ -303,8 +313,8 @@ export class SubscriptionStore {
     );
     args.lines.forEach((line, position) => {
       this.query(
-        `INSERT INTO invoice_line (id, invoice_id, position, type, description, amount, quantity, plan, period_start, period_end)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO invoice_line (id, invoice_id, position, type, description, amount, quantity, plan, period_start, period_end, usage)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         `il_${ulid()}`,
         id,
         position,
@@ -315,6 +325,7 @@ export class SubscriptionStore {
         line.plan,
         line.periodStart,
         line.periodEnd,
+        line.usage ? JSON.stringify(line.usage) : null,
       );
     });
     return id;
@@ -361,8 +372,8 @@ export class SubscriptionStore {
     return lines.map((line, i) => {
       const id = `il_${ulid()}`;
       this.query(
-        `INSERT INTO pending_line (id, seq, type, description, amount, quantity, plan, period_start, period_end)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO pending_line (id, seq, type, description, amount, quantity, plan, period_start, period_end, usage)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         seq + i + 1,
         line.type,
@@ -372,6 +383,7 @@ export class SubscriptionStore {
         line.plan,
         line.periodStart,
         line.periodEnd,
+        line.usage ? JSON.stringify(line.usage) : null,
       );
       return { id, ...toRowFields(line) };
     });
@@ -386,6 +398,7 @@ export class SubscriptionStore {
       plan: r.plan,
       periodStart: r.period_start,
       periodEnd: r.period_end,
+      ...(r.usage ? { usage: JSON.parse(r.usage) as DraftLine["usage"] } : {}),
     }));
   }
 
@@ -519,6 +532,12 @@ export class SubscriptionStore {
   }
 }
 
+/** The plan's usage charges as stored: absent when there are none (as activePlan gives them). */
+function chargesOf(text: string): { charges?: ChargeSpec[] } {
+  const charges = JSON.parse(text) as ChargeSpec[];
+  return charges.length > 0 ? { charges } : {};
+}
+
 function toRowFields(line: DraftLine): Omit<LineRow, "id"> {
   return {
     type: line.type,
@@ -528,5 +547,6 @@ function toRowFields(line: DraftLine): Omit<LineRow, "id"> {
     plan: line.plan,
     period_start: line.periodStart,
     period_end: line.periodEnd,
+    usage: line.usage ? JSON.stringify(line.usage) : null,
   };
 }

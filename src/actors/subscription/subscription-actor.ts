@@ -5,6 +5,7 @@ import type { Config } from "../../config";
 import { loadConfig } from "../../config";
 import type { ListPage } from "../../contract/common";
 import type { Invoice, Payment } from "../../contract/invoice";
+import type { SubscriptionUsage } from "../../contract/meter";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import { renewalOffsetMs } from "../../domain/spread";
 import type { Instant } from "../../domain/time";
@@ -15,6 +16,7 @@ import { flushOutbox, Outbox } from "../../notifications/outbox";
 import type { ChargeResult } from "../../payments/gateway";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
+import type { UsageEvent } from "../customer/meter-events";
 import { testClockStub } from "../stubs";
 import * as changes from "./changes";
 import * as collection from "./collection";
@@ -29,6 +31,7 @@ import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "./schema";
 import { SubscriptionStore } from "./store";
 import type { UpcomingInvoice } from "./upcoming";
 import { syncUpcomingJob } from "./upcoming";
+import * as usage from "./usage";
 import { invoiceView, subscriptionView } from "./views";
 
 export type { CreateSubscriptionInput } from "./lifecycle";
@@ -195,6 +198,18 @@ export class SubscriptionActor extends Actor {
    */
   async upcomingInvoice(id: string): Promise<Outcome<UpcomingInvoice | null>> {
     return reads.upcomingInvoice(this.context, id);
+  }
+
+  // ---- usage (usage.ts) ----------------------------------------------------------------
+
+  /** The customer's meter events after this subscription's cursor, counted once (rule 14h). */
+  async recordUsage(id: string, events: UsageEvent[], now: Instant): Promise<Outcome<{ through: number }>> {
+    return usage.recordUsage(this.context, id, events, now);
+  }
+
+  /** The current usage window so far, priced per charge. */
+  async currentUsage(id: string): Promise<Outcome<SubscriptionUsage>> {
+    return usage.usageSoFar(this.context, id);
   }
 
   // ---- card payments (collection.ts) -------------------------------------------------

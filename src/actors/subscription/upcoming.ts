@@ -6,6 +6,7 @@ import { toIso } from "../../domain/time";
 import { upcomingNoticeAt } from "../../domain/upcoming";
 import type { BillingContext } from "./context";
 import { loadLedger } from "./persist";
+import { closingUsage, withUsage } from "./usage";
 import { draftLineView } from "./views";
 
 // `invoice.upcoming` (API.md §6): a job on the subscription's own alarm (or its test clock),
@@ -80,7 +81,7 @@ export function announceUpcoming(ctx: BillingContext, at: Instant): void {
  */
 export function upcomingInvoice(ctx: BillingContext): UpcomingInvoice | null {
   const record = ctx.store.load()!;
-  const invoice = upcomingRenewal(loadLedger(ctx))?.issue[0];
+  const invoice = upcomingRenewal(ledgerWithUpcomingUsage(ctx))?.issue[0];
   if (!invoice) return null;
   const renewsAt = toIso(record.state.currentPeriodEnd);
   return {
@@ -104,4 +105,12 @@ export function upcomingInvoice(ctx: BillingContext): UpcomingInvoice | null {
     next_payment_attempt: renewsAt,
     created: renewsAt,
   };
+}
+
+/** The ledger with the usage the renewal will bill (as it stands now; rule 14e). */
+function ledgerWithUpcomingUsage(ctx: BillingContext) {
+  const ledger = loadLedger(ctx);
+  return ledger.state.status === "trialing"
+    ? ledger
+    : withUsage(ledger, closingUsage(ctx, ledger.state.currentPeriodEnd));
 }

@@ -1,7 +1,7 @@
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
 import { amountRemaining } from "../../domain/invoice";
-import type { DraftLine } from "../../domain/proration";
+import type { DraftLine, LineUsage } from "../../domain/proration";
 import type { Instant } from "../../domain/time";
 import { toIso } from "../../domain/time";
 import type { InvoiceRow, LineRow, PaymentRow, SubscriptionRecord } from "./store";
@@ -47,7 +47,13 @@ export function draftLineView(line: DraftLine, id: string): InvoiceLine {
     plan: line.plan,
     period_start: toIso(line.periodStart),
     period_end: toIso(line.periodEnd),
+    ...usageFields(line.usage ?? null),
   };
+}
+
+/** A usage line's `meter`, `charge` and `usage_quantity` (API.md §8); nothing on other lines. */
+function usageFields(usage: LineUsage | null): Partial<InvoiceLine> {
+  return usage ? { meter: usage.meter, charge: usage.charge, usage_quantity: usage.quantity } : {};
 }
 
 export function lineView(l: Omit<LineRow, "id"> & { id: string }): InvoiceLine {
@@ -61,6 +67,7 @@ export function lineView(l: Omit<LineRow, "id"> & { id: string }): InvoiceLine {
     plan: l.plan,
     period_start: toIso(l.period_start),
     period_end: toIso(l.period_end),
+    ...usageFields(l.usage ? (JSON.parse(l.usage) as LineUsage) : null),
   };
 }
 
