@@ -13,12 +13,12 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { encodeTime } from "ulid";
+import type { Config } from "../src/actors/config";
 import { CustomerActor as RealCustomerActor } from "../src/actors/customer/customer-actor";
+import type { Env } from "../src/actors/env";
 import { PlanActor as RealPlanActor } from "../src/actors/plan/plan-actor";
 import { SubscriptionActor as RealSubscriptionActor } from "../src/actors/subscription/subscription-actor";
 import { TestClockActor as RealTestClockActor } from "../src/actors/test-clock/test-clock-actor";
-import type { Config } from "../src/config";
-import type { Env } from "../src/env";
 import realWorker from "../src/index";
 import type { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest, RefundResult } from "../src/payments/gateway";
 import { HerdGateway } from "./herd-gateway";

@@ -1,18 +1,29 @@
-import { routeLiveRequest } from "./admin/live";
+import { loadConfig } from "./actors/config";
+import type { Env } from "./actors/env";
 import { createApp } from "./api/app";
-import { loadConfig } from "./config";
-import type { Env } from "./env";
-import { handleQueue } from "./notifications/consumer";
+import { routeLiveRequest } from "./api/live";
+import { handleQueue } from "./queues/consumer";
 
 export { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
 export { CustomerActor } from "./actors/customer/customer-actor";
 export { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
 export { MeterActor } from "./actors/meter/meter-actor";
+export { MetricsShard } from "./actors/metrics/metrics-shard";
 export { PlanActor } from "./actors/plan/plan-actor";
 export { SubscriptionActor } from "./actors/subscription/subscription-actor";
 export { TestClockActor } from "./actors/test-clock/test-clock-actor";
-export { MetricsShard } from "./admin/metrics/metrics-shard";
-export { WebhookEndpointsActor } from "./notifications/webhooks/endpoints-actor";
+export { WebhookEndpointsActor } from "./actors/webhook-endpoints/endpoints-actor";
+
+declare global {
+  // Lets `import { env } from "cloudflare:workers"` in tests see our bindings.
+  namespace Cloudflare {
+    interface Env extends BillifyEnv {}
+    interface GlobalProps {
+      mainModule: typeof import("./index");
+    }
+  }
+}
+type BillifyEnv = Env;
 
 const app = createApp();
 export const CONFIGURATION_ERROR = {

@@ -1,19 +1,12 @@
 import { Server } from "partyserver";
-import type { Env } from "../env";
-import type { Outcome } from "../errors";
-import { failure } from "../errors";
+import type { Outcome } from "../contract/errors";
+import { failure } from "../contract/errors";
+import type { Idempotency } from "../contract/idempotency";
+import type { Row, SqlValue } from "../lib/sql";
+import type { Env } from "./env";
 
-export type SqlValue = string | number | null;
-export type Row = Record<string, SqlValue>;
-
-/** The idempotency context the Worker passes with a POST (API.md §1). */
-export interface Idempotency {
-  key: string;
-  /** SHA-256 of method, path and canonical body: a different request under one key is 422. */
-  fingerprint: string;
-  /** Milliseconds since the epoch, by the platform clock. */
-  nowMs: number;
-}
+export type { Idempotency } from "../contract/idempotency";
+export type { Row, SqlValue } from "../lib/sql";
 
 /** After a failed alarm run, the first retry; each further failure doubles it, up to the cap. */
 const ALARM_RETRY_BASE_MS = 30_000;

@@ -1,5 +1,6 @@
-import type { Env } from "../env";
-import { planActorName, routingKeyOf } from "../ids";
+import { planActorName, routingKeyOf } from "../lib/ids";
+import { ENDPOINTS_ACTOR } from "../notifications/webhooks/snapshot";
+import type { Env } from "./env";
 
 /**
  * Stubs for each actor, addressed by name without a lookup. Each returns null for an id
@@ -29,6 +30,11 @@ export function invoiceStub(env: Env, invoiceId: string) {
 export async function testClockStub(env: Env, clockId: string) {
   const key = routingKeyOf(clockId, "clock");
   return key ? env.TEST_CLOCKS.getByName(key) : null;
+}
+
+/** The webhook endpoints singleton (on the write path only: routes, failure-state changes). */
+export function endpointsStub(env: Env) {
+  return env.WEBHOOK_ENDPOINTS.getByName(ENDPOINTS_ACTOR);
 }
 
 export function meterStub(env: Env, meterId: string) {

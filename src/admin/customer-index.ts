@@ -1,6 +1,6 @@
 import type { ListPage } from "../contract/common";
 import type { Customer } from "../contract/customer";
-import type { Env } from "../env";
+import type { PlatformEnv } from "../lib/env";
 import { invertedTimeOf, sha256Hex } from "./keys";
 import { listIndexPage } from "./kv-listing";
 import type { Query } from "./mirror-state";
@@ -25,7 +25,7 @@ async function customerKeys(customer: Customer): Promise<string[]> {
 }
 
 export async function mirrorCustomer(
-  env: Env,
+  env: Pick<PlatformEnv, "BILLIFY_KV">,
   query: Query,
   customer: Customer,
   version: number,

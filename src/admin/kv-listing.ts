@@ -1,4 +1,5 @@
-import { ApiError } from "../errors";
+import { ApiError } from "../contract/errors";
+import { base64url, fromBase64url } from "../lib/bytes";
 
 /**
  * One page of a KV index, newest first. The cursor we hand out wraps KV's with the prefix it
@@ -29,17 +30,12 @@ export async function listIndexPage<M>(
 }
 
 function wrapCursor(cursor: { p: string; c: string; a: string }): string {
-  const bytes = new TextEncoder().encode(JSON.stringify(cursor));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+  return base64url(new TextEncoder().encode(JSON.stringify(cursor)));
 }
 
 function unwrapCursor(cursor: string, prefix: string): { kv: string; after: string } {
   try {
-    const binary = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    const decoded = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)))) as {
+    const decoded = JSON.parse(new TextDecoder().decode(fromBase64url(cursor))) as {
       p?: unknown;
       c?: unknown;
       a?: unknown;

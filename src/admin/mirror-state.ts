@@ -1,4 +1,4 @@
-import type { Row, SqlValue } from "../actors/actor";
+import type { Row, SqlValue } from "../lib/sql";
 
 export type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
 

@@ -1,4 +1,4 @@
-import type { SubscriptionRecord } from "../actors/subscription/store";
+import type { SubscriptionRecord } from "../domain/subscription-record";
 import { toIso } from "../domain/time";
 import { invertedTimeOf } from "./keys";
 

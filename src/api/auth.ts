@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../errors";
+import { ApiError } from "../contract/errors";
 import type { AppEnv } from "./context";
 
 /** Paths under /v1 that carry no API key (the contract, and Stripe's signed callbacks). */

@@ -1,4 +1,4 @@
-import type { Env } from "../env";
+import type { Env } from "../actors/env";
 
 export interface AppEnv {
   Bindings: Env;

@@ -1,10 +1,10 @@
+import type { Env } from "../actors/env";
 import { customerStub, invoiceStub, subscriptionStub } from "../actors/stubs";
 import type { ListPage } from "../contract/common";
+import type { Outcome } from "../contract/errors";
+import { ApiError, notFound, ok } from "../contract/errors";
 import type { Invoice } from "../contract/invoice";
 import type { Subscription } from "../contract/subscription";
-import type { Env } from "../env";
-import type { Outcome } from "../errors";
-import { ApiError, notFound, ok } from "../errors";
 
 /**
  * A customer's subscriptions: ids from the customer's own index (strongly consistent), each

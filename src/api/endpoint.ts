@@ -1,9 +1,11 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { Idempotency } from "../actors/actor";
-import type { Outcome } from "../errors";
-import { ApiError } from "../errors";
+import type { Outcome } from "../contract/errors";
+import { ApiError } from "../contract/errors";
+import type { Idempotency } from "../contract/idempotency";
+import { sha256Hex } from "../lib/bytes";
+import { canonicalJson } from "../lib/canonical-json";
 import type { AppEnv } from "./context";
 import { errorResponses } from "./openapi-errors";
 import { parseRequestPart } from "./validation";
@@ -166,21 +168,6 @@ export async function idempotencyOf(c: Context<AppEnv>): Promise<Idempotency | n
     );
   }
   return { key, fingerprint, nowMs };
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
 
 /** Unwraps a stub that may be null (an id of the wrong shape): 404 in the envelope. */

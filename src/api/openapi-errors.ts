@@ -1,5 +1,5 @@
-import type { ErrorType } from "../errors";
-import { errorTypeFor } from "../errors";
+import type { ErrorType } from "../contract/errors";
+import { errorTypeFor } from "../contract/errors";
 
 /**
  * The error responses the OpenAPI document lists, with the codes each status can carry.

@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { ApiError } from "../errors";
+import { ApiError } from "../contract/errors";
 
 type ZodIssue = z.core.$ZodIssue;
 

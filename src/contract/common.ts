@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import type { Outcome } from "../errors";
-import { failure } from "../errors";
 import { isKnownCurrency } from "./currencies";
+import type { Outcome } from "./errors";
+import { failure } from "./errors";
 
 /** API.md §1: metadata holds at most 50 keys (after a PATCH's merge too). */
 export const MAX_METADATA_KEYS = 50;

@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { isCadenceAllowed } from "../domain/billing-period";
-import { CUSTOM_PLAN_ID } from "../ids";
 import { Currency, Metadata, MinorUnits, Timestamp } from "./common";
 import { Charge } from "./meter";
+
+/** A plan id the caller chooses (POST /v1/plans with an `id`). */
+export const CUSTOM_PLAN_ID = /^[a-z0-9_-]{1,64}$/;
 
 export const IntervalSchema = z.enum(["day", "week", "month", "year"]);
 

@@ -1,6 +1,6 @@
-import type { SqlValue } from "../actors/actor";
+import type { EventEnvelope, EventMessage } from "../contract/messages";
 import { toIso } from "../domain/time";
-import type { EventEnvelope, EventMessage } from "./messages";
+import type { SqlValue } from "../lib/sql";
 
 type Query = <T>(statement: string, ...params: SqlValue[]) => T[];
 

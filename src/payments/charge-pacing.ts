@@ -1,4 +1,4 @@
-import { fnv1a } from "../domain/spread";
+import { fnv1a } from "../lib/hash";
 
 /**
  * Pacing card charges under a gateway's rate limit (Stripe: about 100 live requests/s for the

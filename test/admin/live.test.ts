@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { mintLiveToken } from "../../src/admin/live";
+import { mintLiveToken } from "../../src/api/live";
 import { expectError } from "../api/expect";
 import { ADMIN_KEY, api, createCustomer, createPlan, ok } from "../helpers";
 

@@ -1,8 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Env } from "../../src/actors/env";
 import { createApp } from "../../src/api/app";
-import type { Env } from "../../src/env";
 import { ADMIN_KEY, API_KEY, api } from "../helpers";
 import { expectError } from "./expect";
 

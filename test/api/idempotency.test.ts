@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { routingKeyFromIdempotencyKey } from "../../src/ids";
+import { routingKeyFromIdempotencyKey } from "../../src/lib/ids";
 import type { ApiResponse } from "../helpers";
 import { api, createCustomer, createPlan, ok, uniquePlanId } from "../helpers";
 import { ABSENT, expectError } from "./expect";

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import type { TestClockActor } from "../../src/actors/test-clock/test-clock-actor";
-import { idWithRoutingKey, routingKeyFromIdempotencyKey } from "../../src/ids";
+import { idWithRoutingKey, routingKeyFromIdempotencyKey } from "../../src/lib/ids";
 import { api, createCustomer, createPlan, invoicesOf, ok } from "../helpers";
 
 /**

@@ -2,14 +2,14 @@ import { createExecutionContext, createMessageBatch, getQueueResult, runInDurabl
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CustomerActor } from "../../src/actors/customer/customer-actor";
+import type { Env } from "../../src/actors/env";
 import { customerStub } from "../../src/actors/stubs";
-import type { Env } from "../../src/env";
-import { handleQueue } from "../../src/notifications/consumer";
+import type { EmailMessage, EventEnvelope, PlanSummary } from "../../src/contract/messages";
 import { parseEmailSettings } from "../../src/notifications/email/config";
 import { formatAmount, formatDate } from "../../src/notifications/email/format";
 import { emailProviderFor } from "../../src/notifications/email/providers";
 import { renderEmail } from "../../src/notifications/email/templates";
-import type { EmailMessage, EventEnvelope, PlanSummary } from "../../src/notifications/messages";
+import { handleQueue } from "../../src/queues/consumer";
 import { ADMIN_KEY, api, createCustomer, ok, subscribeOnClock } from "../helpers";
 import { eventually, received, receiverBase, script, uniquePath } from "./receiver";
 

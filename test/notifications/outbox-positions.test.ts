@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { EventLog } from "../../src/actors/subscription/event-log";
 import { SUBSCRIPTION_SCHEMA } from "../../src/actors/subscription/schema";
-import type { EventMessage } from "../../src/notifications/messages";
+import type { EventMessage } from "../../src/contract/messages";
 import { Outbox } from "../../src/notifications/outbox";
 
 const META = "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../src/env";
+import type { Env } from "../../src/actors/env";
 import { parseEmailSettings, parseUpcomingDays } from "../../src/notifications/email/config";
 import { EmailSendError, emailProviderFor } from "../../src/notifications/email/providers";
 import { received, receiverBase, script, uniquePath } from "./receiver";

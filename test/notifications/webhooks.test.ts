@@ -2,10 +2,10 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
-import type { ConsumerDeps } from "../../src/notifications/consumer";
-import { handleQueue } from "../../src/notifications/consumer";
-import type { EventEnvelope, WebhookMessage } from "../../src/notifications/messages";
+import type { EventEnvelope, WebhookMessage } from "../../src/contract/messages";
 import { backoffSeconds } from "../../src/notifications/webhooks/deliver";
+import type { ConsumerDeps } from "../../src/queues/consumer";
+import { handleQueue } from "../../src/queues/consumer";
 import { API_KEY, api, ok } from "../helpers";
 import { received, receiverBase, script, uniquePath } from "./receiver";
 

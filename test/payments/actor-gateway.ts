@@ -1,9 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { Config } from "../../src/actors/config";
 import { subscriptionStub } from "../../src/actors/stubs";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
-import type { Config } from "../../src/config";
 import type {
   ChargeRequest,
   ChargeResult,

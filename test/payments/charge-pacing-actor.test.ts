@@ -1,9 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Config } from "../../src/actors/config";
 import { subscriptionStub } from "../../src/actors/stubs";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
-import type { Config } from "../../src/config";
 import { shardOf } from "../../src/payments/charge-pacing";
 import { createCustomer, createPlan, ok } from "../helpers";
 

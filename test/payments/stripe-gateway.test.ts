@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
-import { loadConfig } from "../../src/config";
+import { loadConfig } from "../../src/actors/config";
 import type { ChargeRequest } from "../../src/payments/gateway";
 import { failureCode, StripeGateway } from "../../src/payments/stripe-gateway";
 import type { RecordedRequest } from "../global-setup/fake-stripe";

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../env";
 import { SlotBook } from "../../payments/charge-pacing";
+import type { Env } from "../env";
 
 /**
  * One pacer shard (src/payments/charge-pacing.ts): hands out gateway slots `spacingMs` apart.

@@ -1,12 +1,12 @@
 import type { Customer } from "../../contract/customer";
+import type { EmailMessage } from "../../contract/messages";
 import { toIso } from "../../domain/time";
-import type { Env } from "../../env";
 import { type EmailView, logEmail } from "../../notifications/email/log";
 import type { EmailProvider } from "../../notifications/email/providers";
 import { EmailSendError } from "../../notifications/email/providers";
 import { renderEmail } from "../../notifications/email/templates";
-import type { EmailMessage } from "../../notifications/messages";
 import type { SqlValue } from "../actor";
+import type { Env } from "../env";
 
 type Query = <T>(statement: string, ...params: SqlValue[]) => T[];
 

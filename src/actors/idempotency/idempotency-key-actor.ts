@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../../env";
+import type { Env } from "../env";
 
 /** Keys are kept 24 hours (API.md §1). */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600 * 1_000;

@@ -1,7 +1,7 @@
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
 import type { Meter, MeterCreate, MeterUpdate } from "../../contract/meter";
 import { toIso } from "../../domain/time";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 

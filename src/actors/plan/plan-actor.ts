@@ -1,11 +1,11 @@
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
 import type { Plan, PlanCreate, PlanUpdate } from "../../contract/plan";
 import { toIso } from "../../domain/time";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
+import { planListKey } from "../../lib/plan-catalog";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
-import { planListKey } from "./plan-catalog";
 
 interface PlanRow {
   id: string;

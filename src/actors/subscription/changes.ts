@@ -1,10 +1,10 @@
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import type { Decided, Ledger } from "../../domain/decision";
 import { decideChange, rolledForward } from "../../domain/lifecycle";
 import type { PlanTerms } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
 import type { Idempotency } from "../actor";
 import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";

@@ -1,3 +1,5 @@
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
 import { decideAttemptFailed, decidePaymentReceived } from "../../domain/collection";
@@ -11,8 +13,6 @@ import {
   settlementOf,
 } from "../../domain/payment-races";
 import type { Instant } from "../../domain/time";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
 import type { ChargeRequest, ChargeResult } from "../../payments/gateway";
 import type { Idempotency } from "../actor";
 import { customerStub } from "../stubs";

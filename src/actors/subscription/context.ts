@@ -1,10 +1,10 @@
-import type { Config } from "../../config";
+import type { Outcome } from "../../contract/errors";
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
 import type { Instant } from "../../domain/time";
-import type { Env } from "../../env";
-import type { Outcome } from "../../errors";
 import type { Idempotency } from "../actor";
+import type { Config } from "../config";
+import type { Env } from "../env";
 import type { SubscriptionRecord, SubscriptionStore } from "./store";
 
 /**

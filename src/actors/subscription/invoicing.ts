@@ -1,3 +1,5 @@
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import { decideCloseInvoice, decidePaymentReceived, manualPaymentRefusal } from "../../domain/collection";
 import type { Decided } from "../../domain/decision";
@@ -5,8 +7,6 @@ import { decideInvoiceItem, decideInvoiceNow } from "../../domain/lifecycle";
 import { pendingAttemptRefusal } from "../../domain/payment-races";
 import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
 import type { Idempotency } from "../actor";
 import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";

@@ -1,8 +1,8 @@
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
 import type { Subscription } from "../../contract/subscription";
 import { decideCancel, decideResume, decideStart } from "../../domain/lifecycle";
 import type { Instant } from "../../domain/time";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
 import type { Idempotency } from "../actor";
 import { customerStub, testClockStub } from "../stubs";
 import type { RequestContext } from "./context";

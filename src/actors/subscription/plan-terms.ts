@@ -1,9 +1,9 @@
 import { chargePriceSpecOf } from "../../contract/charge-price";
+import type { Outcome } from "../../contract/errors";
+import { failure, ok } from "../../contract/errors";
 import type { PlanTerms } from "../../domain/subscription";
 import type { ChargeSpec } from "../../domain/usage/lines";
-import type { Env } from "../../env";
-import type { Outcome } from "../../errors";
-import { failure, ok } from "../../errors";
+import type { Env } from "../env";
 import { meterStub, planStub } from "../stubs";
 
 /**

@@ -1,8 +1,8 @@
 import type { ListPage } from "../../contract/common";
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
 import type { Invoice, Payment } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
 import { envelope } from "../../notifications/outbox";
 import type { RequestContext } from "./context";
 import { cursorOf } from "./event-log";

@@ -5,25 +5,18 @@ import type { BillingReason, InvoiceStatus, InvoiceTotals } from "../../domain/i
 import { invoiceNumber } from "../../domain/invoice";
 import type { DraftLine } from "../../domain/proration";
 import type { SubscriptionState, SubscriptionStatus } from "../../domain/subscription";
+import type { SubscriptionRecord } from "../../domain/subscription-record";
 import type { Instant } from "../../domain/time";
 import type { ChargeSpec } from "../../domain/usage/lines";
 import type { Row, SqlValue } from "../actor";
+
+export type { SubscriptionRecord } from "../../domain/subscription-record";
+
 import type { VersionedPaymentDetails } from "./context";
 import { EventLog } from "./event-log";
 import { UsageStore } from "./usage-store";
 
 type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
-
-export interface SubscriptionRecord {
-  id: string;
-  customer: string;
-  state: SubscriptionState;
-  latestInvoice: string | null;
-  testClock: string | null;
-  metadata: Record<string, string>;
-  created: Instant;
-  version: number;
-}
 
 export interface InvoiceRow {
   id: string;

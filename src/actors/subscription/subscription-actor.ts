@@ -1,22 +1,22 @@
 import type { Connection } from "partyserver";
 import { mirroredVersion } from "../../admin/mirror-state";
-import { mirrorSubscription } from "../../admin/subscription-mirror";
-import type { Config } from "../../config";
-import { loadConfig } from "../../config";
 import type { ListPage } from "../../contract/common";
+import type { Outcome } from "../../contract/errors";
 import type { Invoice, Payment } from "../../contract/invoice";
 import type { SubscriptionUsage } from "../../contract/meter";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import { renewalOffsetMs } from "../../domain/spread";
 import type { Instant } from "../../domain/time";
 import { instantFromMillis } from "../../domain/time";
-import type { Env } from "../../env";
-import type { Outcome } from "../../errors";
 import { flushOutbox, Outbox } from "../../notifications/outbox";
 import type { ChargeResult } from "../../payments/gateway";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
+import type { Config } from "../config";
+import { loadConfig } from "../config";
 import type { UsageEvent } from "../customer/meter-events";
+import type { Env } from "../env";
+import { mirrorSubscription } from "../metrics/subscription-mirror";
 import { testClockStub } from "../stubs";
 import * as changes from "./changes";
 import * as collection from "./collection";
@@ -338,7 +338,7 @@ export class SubscriptionActor extends Actor {
     return mirrorSubscription(this.env, (statement, ...params) => this.query(statement, ...params), record, Date.now());
   }
 
-  // ---- live dashboard pages (partyserver WebSockets; src/admin/live.ts authenticates) --
+  // ---- live dashboard pages (partyserver WebSockets; src/api/live.ts authenticates) --
 
   /**
    * Every operation, job run and alarm ends with a flush: the events leave first (the outbox),

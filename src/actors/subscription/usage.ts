@@ -1,3 +1,5 @@
+import type { Outcome } from "../../contract/errors";
+import { notFound, ok } from "../../contract/errors";
 import type { SubscriptionUsage } from "../../contract/meter";
 import type { Decided, Decision, Ledger } from "../../domain/decision";
 import { decideLateUsage } from "../../domain/lifecycle";
@@ -11,8 +13,6 @@ import { addEvent, EMPTY_AGGREGATE } from "../../domain/usage/aggregate";
 import { parseDecimal } from "../../domain/usage/decimal";
 import type { WindowPlan } from "../../domain/usage/lines";
 import { lateUsageLines, meteredCharges, priceWindow, usageLines } from "../../domain/usage/lines";
-import type { Outcome } from "../../errors";
-import { notFound, ok } from "../../errors";
 import type { UsageEvent } from "../customer/meter-events";
 import type { BillingContext, SubscriptionContext } from "./context";
 import { runJobsDue } from "./jobs";

@@ -1,8 +1,8 @@
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
 import type { TestClock } from "../../contract/test-clock";
 import type { Instant } from "../../domain/time";
 import { toIso } from "../../domain/time";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { subscriptionStub } from "../stubs";

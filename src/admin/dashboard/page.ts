@@ -5,7 +5,7 @@ import { DASHBOARD_STYLE } from "./style";
  * GET /admin: one small static page with plain JS, served by the Worker. It asks for the
  * admin key, keeps it in sessionStorage (this tab only) and sends it as a Bearer header to
  * the same /v1 API as any client; the live subscription page opens partyserver's WebSocket
- * with a short-lived token instead (src/admin/live.ts).
+ * with a short-lived token instead (src/api/live.ts).
  */
 export function renderDashboard(options: { mode: "test" | "live" }): string {
   return `<!doctype html>

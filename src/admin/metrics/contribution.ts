@@ -1,5 +1,6 @@
-import type { SubscriptionRecord } from "../../actors/subscription/store";
 import { monthlyRecurringRevenue } from "../../domain/mrr";
+import type { SubscriptionRecord } from "../../domain/subscription-record";
+import { fnv1a } from "../../lib/hash";
 
 /** What one subscription adds to the metrics, at one version of it. */
 export interface Contribution {
@@ -27,12 +28,7 @@ export const METRICS_SHARDS = 16;
 
 /** The shard of a subscription: FNV-1a of its id, modulo the shard count. */
 export function metricsShardOf(subscriptionId: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < subscriptionId.length; i++) {
-    hash ^= subscriptionId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return `shard-${hash % METRICS_SHARDS}`;
+  return `shard-${fnv1a(subscriptionId) % METRICS_SHARDS}`;
 }
 
 export interface MetricsTotals {

@@ -1,9 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { modeOf } from "../../actors/env";
+import { readMetrics } from "../../actors/metrics/read-metrics";
 import { subscriptionStub } from "../../actors/stubs";
 import { listCustomers } from "../../admin/customer-index";
 import { renderDashboard } from "../../admin/dashboard/page";
-import { mintLiveToken } from "../../admin/live";
-import { readMetrics } from "../../admin/metrics/read-metrics";
 import { listSubscriptionSummaries } from "../../admin/subscription-listing";
 import {
   AdminSubscriptionQuery,
@@ -16,11 +16,11 @@ import {
 } from "../../contract/admin";
 import { IdParam, listOf } from "../../contract/common";
 import { Customer } from "../../contract/customer";
+import { ApiError } from "../../contract/errors";
 import { toIso } from "../../domain/time";
-import { modeOf } from "../../env";
-import { ApiError } from "../../errors";
 import type { AppEnv } from "../context";
 import { endpoint, orNotFound } from "../endpoint";
+import { mintLiveToken } from "../live";
 
 /** The admin read model (KV), metrics, live-page tokens, the dashboard, and the customer listing. */
 export function adminRoutes(): OpenAPIHono<AppEnv> {

@@ -2,8 +2,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { invoiceStub } from "../../actors/stubs";
 import type { ListPage } from "../../contract/common";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
+import { ApiError } from "../../contract/errors";
 import { EmptyBody, Invoice, ManualPaymentCreate, Payment } from "../../contract/invoice";
-import { ApiError } from "../../errors";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 

@@ -1,10 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { ulid } from "ulid";
 import type { IngestAnswer, IngestEvent } from "../../actors/customer/meter-events";
+import type { Env } from "../../actors/env";
 import { METER_LIST_PREFIX } from "../../actors/meter/meter-actor";
 import { customerStub, meterStub } from "../../actors/stubs";
 import type { ListPage } from "../../contract/common";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
+import { ApiError } from "../../contract/errors";
 import type { MeterEventCreate as MeterEventInput, Meter as MeterType } from "../../contract/meter";
 import {
   Meter,
@@ -17,9 +19,7 @@ import {
 } from "../../contract/meter";
 import { parseIso } from "../../domain/time";
 import { formatDecimal, parseDecimal } from "../../domain/usage/decimal";
-import type { Env } from "../../env";
-import { ApiError } from "../../errors";
-import { idWithRoutingKey, meterRoutingKey, routingKeyOf } from "../../ids";
+import { idWithRoutingKey, meterRoutingKey, routingKeyOf } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import { toApiError } from "../validation";

@@ -1,12 +1,13 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { PLAN_LIST_PREFIX } from "../../actors/plan/plan-catalog";
 import { meterStub, planStub } from "../../actors/stubs";
 import type { ListPage } from "../../contract/common";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
+import { ApiError } from "../../contract/errors";
 import type { Plan as PlanType } from "../../contract/plan";
 import { Plan, PlanCreate, PlanUpdate, PRICE_TERMS } from "../../contract/plan";
-import { ApiError } from "../../errors";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
+import { base64url, fromBase64url } from "../../lib/bytes";
+import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
+import { PLAN_LIST_PREFIX } from "../../lib/plan-catalog";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 
@@ -144,16 +145,13 @@ interface PlanCursor {
 
 /** `next_cursor` of the plan list: KV's cursor and the page's last key, base64url JSON. */
 export function encodePlanCursor(cursor: PlanCursor): string {
-  return btoa(JSON.stringify([cursor.kv, cursor.after]))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+  return base64url(new TextEncoder().encode(JSON.stringify([cursor.kv, cursor.after])));
 }
 
 /** The cursor, or a 400 naming `cursor` when it is not one this list issued. */
 export function decodePlanCursor(text: string): PlanCursor {
   try {
-    const parsed: unknown = JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/")));
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(fromBase64url(text)));
     if (
       Array.isArray(parsed) &&
       parsed.length === 2 &&

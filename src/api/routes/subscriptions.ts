@@ -1,6 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { subscriptionStub } from "../../actors/stubs";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
+import { ApiError } from "../../contract/errors";
 import { EmptyBody, Invoice, InvoiceLine } from "../../contract/invoice";
 import { SubscriptionUsage } from "../../contract/meter";
 import {
@@ -13,8 +14,7 @@ import {
   SubscriptionCreate,
 } from "../../contract/subscription";
 import { parseIso } from "../../domain/time";
-import { ApiError } from "../../errors";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey, routingKeyOf } from "../../ids";
+import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey, routingKeyOf } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 

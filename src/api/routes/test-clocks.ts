@@ -1,13 +1,13 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { modeOf } from "../../actors/env";
 import { testClockStub } from "../../actors/stubs";
 import type { TestClockView } from "../../actors/test-clock/test-clock-actor";
 import { IdParam } from "../../contract/common";
+import type { Outcome } from "../../contract/errors";
+import { ApiError } from "../../contract/errors";
 import { TestClock, TestClockAdvance, TestClockCreate } from "../../contract/test-clock";
 import { parseIso } from "../../domain/time";
-import { modeOf } from "../../env";
-import type { Outcome } from "../../errors";
-import { ApiError } from "../../errors";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../ids";
+import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 

@@ -1,16 +1,16 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { modeOf } from "../../actors/env";
+import { endpointsStub } from "../../actors/stubs";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
+import { ApiError } from "../../contract/errors";
 import {
   DeletedWebhookEndpoint,
   WebhookEndpoint,
   WebhookEndpointCreate,
   WebhookEndpointUpdate,
 } from "../../contract/webhook-endpoint";
-import { modeOf } from "../../env";
-import { ApiError } from "../../errors";
-import { idWithRoutingKey, randomRoutingKey } from "../../ids";
-import { endpointsStub } from "../../notifications/webhooks/snapshot";
+import { idWithRoutingKey, randomRoutingKey } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, send } from "../endpoint";
 

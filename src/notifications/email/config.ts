@@ -1,4 +1,4 @@
-import type { Env } from "../../env";
+import type { PlatformEnv } from "../../lib/env";
 
 export type EmailProviderName = "log" | "mailgun" | "sendgrid" | "resend";
 
@@ -11,10 +11,10 @@ export type EmailSettings =
 
 export const DEFAULT_FROM = "Billify <billing@billify.local>";
 
-export function parseEmailSettings(env: Env): EmailSettings {
+export function parseEmailSettings(env: PlatformEnv): EmailSettings {
   const provider = env.BILLIFY_EMAIL_PROVIDER ?? "log";
   const from = env.BILLIFY_EMAIL_FROM ?? DEFAULT_FROM;
-  const need = (name: keyof Env): string => {
+  const need = (name: keyof PlatformEnv): string => {
     const value = env[name];
     if (typeof value !== "string" || value === "")
       throw new Error(`BILLIFY_EMAIL_PROVIDER=${provider} needs ${String(name)}`);

@@ -1,45 +1,16 @@
+import { currencyExponent } from "../../contract/currencies";
+
 /**
  * Amounts and dates as a customer reads them. Money arrives in minor units and is turned into
  * a decimal string by integer arithmetic (no floating point), then laid out by Intl.
  */
 
-/** ISO 4217 minor-unit exponents that are not 2. Every other code has 2 (cents). */
-const EXPONENTS: Record<string, number> = {
-  bif: 0,
-  clp: 0,
-  djf: 0,
-  gnf: 0,
-  isk: 0,
-  jpy: 0,
-  kmf: 0,
-  krw: 0,
-  pyg: 0,
-  rwf: 0,
-  ugx: 0,
-  uyi: 0,
-  vnd: 0,
-  vuv: 0,
-  xaf: 0,
-  xof: 0,
-  xpf: 0,
-  bhd: 3,
-  iqd: 3,
-  jod: 3,
-  kwd: 3,
-  lyd: 3,
-  omr: 3,
-  tnd: 3,
-  clf: 4,
-  uyw: 4,
-};
-
-export function minorUnitExponent(currency: string): number {
-  return EXPONENTS[currency.toLowerCase()] ?? 2;
-}
+/** The ISO 4217 exponent (src/contract/currencies.ts holds the one table). */
+export { currencyExponent as minorUnitExponent };
 
 /** `1234` usd → "$12.34"; `1234` jpy → "¥1,234"; `-500` eur → "-€5.00"; `1234` kwd → "KWD 1.234". */
 export function formatAmount(minor: number, currency: string): string {
-  const exponent = minorUnitExponent(currency);
+  const exponent = currencyExponent(currency);
   const negative = minor < 0;
   const digits = String(Math.abs(minor)).padStart(exponent + 1, "0");
   const decimal = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;

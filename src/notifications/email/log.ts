@@ -1,4 +1,5 @@
-import type { Env } from "../../env";
+import type { PlatformEnv } from "../../lib/env";
+import { invertedMs } from "../../lib/kv-keys";
 
 /** One email as `GET /v1/admin/emails` lists it (API.md §3), newest first. */
 export interface EmailView {
@@ -22,9 +23,9 @@ export const EMAIL_LOG_PREFIX = "emails/";
 
 /** Newest first in KV's lexicographic listing: the time inverted, then the event id. */
 export function emailLogKey(sentMs: number, eventId: string): string {
-  return `${EMAIL_LOG_PREFIX}${String(9_999_999_999_999 - sentMs).padStart(13, "0")}/${eventId}`;
+  return `${EMAIL_LOG_PREFIX}${invertedMs(sentMs, 13)}/${eventId}`;
 }
 
-export async function logEmail(env: Env, sentMs: number, email: EmailView): Promise<void> {
+export async function logEmail(env: Pick<PlatformEnv, "BILLIFY_KV">, sentMs: number, email: EmailView): Promise<void> {
   await env.BILLIFY_KV.put(emailLogKey(sentMs, email.event), JSON.stringify(email));
 }

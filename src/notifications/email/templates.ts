@@ -1,4 +1,4 @@
-import type { EventEnvelope, PlanSummary } from "../messages";
+import type { EventEnvelope, PlanSummary } from "../../contract/messages";
 import { formatAmount, formatDate } from "./format";
 
 /** The parts of an invoice an email shows (the event's `data.object`). */

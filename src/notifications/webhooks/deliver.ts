@@ -1,4 +1,4 @@
-import type { EventEnvelope } from "../messages";
+import type { EventEnvelope } from "../../contract/messages";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature";
 import type { EndpointSnapshot } from "./snapshot";
 

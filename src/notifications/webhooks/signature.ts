@@ -1,3 +1,5 @@
+import { hex } from "../../lib/bytes";
+
 /**
  * `Billify-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the
  * endpoint's secret>` (API.md §6), the scheme of `Stripe-Signature`. The whole `whsec_…`
@@ -12,7 +14,7 @@ async function hmacHex(secret: string, payload: string): Promise<string> {
     "sign",
   ]);
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(payload));
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(new Uint8Array(mac));
 }
 
 export async function signatureHeader(secret: string, body: string, unixSeconds: number): Promise<string> {

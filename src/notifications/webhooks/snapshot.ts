@@ -1,4 +1,4 @@
-import type { Env } from "../../env";
+import type { PlatformEnv } from "../../lib/env";
 
 /** The one KV key holding every endpoint (secrets included: KV is private to the account). */
 export const ENDPOINTS_KEY = "webhooks/endpoints";
@@ -14,15 +14,11 @@ export interface EndpointSnapshot {
   failing_since_ms: number | null;
 }
 
-export function endpointsStub(env: Env) {
-  return env.WEBHOOK_ENDPOINTS.getByName(ENDPOINTS_ACTOR);
-}
-
 /**
  * Every endpoint, as of the last change: one KV read per consumer batch (edge-cached for 60 s,
  * so an edit reaches deliveries within a minute).
  */
-export async function readEndpoints(env: Env): Promise<EndpointSnapshot[]> {
+export async function readEndpoints(env: Pick<PlatformEnv, "BILLIFY_KV">): Promise<EndpointSnapshot[]> {
   return (await env.BILLIFY_KV.get<EndpointSnapshot[]>(ENDPOINTS_KEY, { type: "json", cacheTtl: 60 })) ?? [];
 }
 

@@ -1,7 +1,7 @@
+import { METRICS_SHARDS } from "../../admin/metrics/contribution";
 import type { Metrics } from "../../contract/admin";
 import { SubscriptionStatus } from "../../contract/subscription";
-import type { Env } from "../../env";
-import { METRICS_SHARDS } from "./contribution";
+import type { Env } from "../env";
 
 /** Sums the running totals of every shard: METRICS_SHARDS small reads, whatever the size. */
 export async function readMetrics(env: Env): Promise<Metrics> {

@@ -1,13 +1,14 @@
-import type { Idempotency } from "../../actors/actor";
-import { Actor } from "../../actors/actor";
 import type { ListPage } from "../../contract/common";
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
 import type { WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate } from "../../contract/webhook-endpoint";
 import { toIso } from "../../domain/time";
-import type { Outcome } from "../../errors";
-import { failure, notFound, ok } from "../../errors";
-import { routingKeyOf } from "../../ids";
-import { ENDPOINTS_KEY, type EndpointSnapshot } from "./snapshot";
+import { hex } from "../../lib/bytes";
+import { routingKeyOf } from "../../lib/ids";
+import { ENDPOINTS_KEY, type EndpointSnapshot } from "../../notifications/webhooks/snapshot";
+import type { Idempotency } from "../actor";
+import { Actor } from "../actor";
 
 /** API.md §6: an endpoint whose deliveries have all failed for 3 days is disabled. */
 export const DISABLE_AFTER_MS = 3 * 86_400_000;
@@ -222,5 +223,5 @@ export class WebhookEndpointsActor extends Actor {
 }
 
 function randomHex(bytes: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(crypto.getRandomValues(new Uint8Array(bytes)));
 }

@@ -1,9 +1,9 @@
-import type { SubscriptionRecord } from "../actors/subscription/store";
+import { contributionOf, metricsShardOf } from "../../admin/metrics/contribution";
+import type { Query } from "../../admin/mirror-state";
+import { loadMirrorState, writeKeys } from "../../admin/mirror-state";
+import { subscriptionIndexKeys, summaryOf } from "../../admin/subscription-summary";
 import type { Env } from "../env";
-import { contributionOf, metricsShardOf } from "./metrics/contribution";
-import type { Query } from "./mirror-state";
-import { loadMirrorState, writeKeys } from "./mirror-state";
-import { subscriptionIndexKeys, summaryOf } from "./subscription-summary";
+import type { SubscriptionRecord } from "../subscription/store";
 
 /**
  * After a subscription's change has committed: hand its contribution to its metrics shard

@@ -1,7 +1,8 @@
 import type { Lobby } from "partyserver";
 import { routePartykitRequest } from "partyserver";
-import type { Env } from "../env";
-import { routingKeyOf } from "../ids";
+import type { Env } from "../actors/env";
+import { base64url, fromBase64url } from "../lib/bytes";
+import { routingKeyOf } from "../lib/ids";
 
 /**
  * Live updates of the dashboard's subscription page: the browser opens partyserver's
@@ -77,15 +78,4 @@ async function sign(secret: string, payload: string): Promise<string> {
   );
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(payload));
   return base64url(new Uint8Array(mac));
-}
-
-function base64url(bytes: Uint8Array): string {
-  let text = "";
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): Uint8Array {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }

@@ -1,5 +1,5 @@
-import { Actor } from "../../actors/actor";
-import type { Contribution, MetricsTotals } from "./contribution";
+import type { Contribution, MetricsTotals } from "../../admin/metrics/contribution";
+import { Actor } from "../actor";
 
 /**
  * One of METRICS_SHARDS aggregate actors. It keeps each of its subscriptions' last

@@ -1,14 +1,14 @@
-import type { DunningPolicy } from "./domain/retry-schedule";
-import { parseDunningPolicy } from "./domain/retry-schedule";
-import { parseRenewalSpread } from "./domain/spread";
+import type { DunningPolicy } from "../domain/retry-schedule";
+import { parseDunningPolicy } from "../domain/retry-schedule";
+import { parseRenewalSpread } from "../domain/spread";
+import type { EmailSettings } from "../notifications/email/config";
+import { parseEmailSettings, parseUpcomingDays } from "../notifications/email/config";
+import type { Pacing } from "../payments/charge-pacing";
+import { parseGatewayRate } from "../payments/charge-pacing";
+import { FakeGateway } from "../payments/fake-gateway";
+import type { PaymentGateway } from "../payments/gateway";
+import { StripeGateway } from "../payments/stripe-gateway";
 import type { Env } from "./env";
-import type { EmailSettings } from "./notifications/email/config";
-import { parseEmailSettings, parseUpcomingDays } from "./notifications/email/config";
-import type { Pacing } from "./payments/charge-pacing";
-import { parseGatewayRate } from "./payments/charge-pacing";
-import { FakeGateway } from "./payments/fake-gateway";
-import type { PaymentGateway } from "./payments/gateway";
-import { StripeGateway } from "./payments/stripe-gateway";
 
 /**
  * Configuration read from the environment, validated as a whole when the Worker or an actor

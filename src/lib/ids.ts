@@ -1,4 +1,5 @@
 import { encodeTime } from "ulid";
+import { CUSTOM_PLAN_ID } from "../contract/plan";
 
 /**
  * Ids are `<prefix>_<ULID>`. A ULID is 10 characters of time and 16 of randomness; an
@@ -54,8 +55,8 @@ function base32(bytes: Uint8Array): string {
   return out;
 }
 
-/** Client-chosen plan ids (API.md §1). */
-export const CUSTOM_PLAN_ID = /^[a-z0-9_-]{1,64}$/;
+/** Client-chosen plan ids (API.md §1); the pattern is the wire's (src/contract/plan.ts). */
+export { CUSTOM_PLAN_ID };
 
 /** The actor name of a plan: its routing key, or `custom:<id>` for a client-chosen id. */
 export function planActorName(planId: string): string | null {

@@ -1,3 +1,5 @@
+import { invertedMs } from "./kv-keys";
+
 /**
  * The plan catalog's listing index in KV: one key per plan, ordered newest first by an
  * inverted creation time in milliseconds, then by id. The value is the plan. KV is a read model
@@ -6,6 +8,6 @@
 export const PLAN_LIST_PREFIX = "plans/";
 
 export function planListKey(planId: string, createdMs: number): string {
-  const inverted = String(99_999_999_999_999 - createdMs).padStart(14, "0");
+  const inverted = invertedMs(createdMs);
   return `${PLAN_LIST_PREFIX}${inverted}/${planId}`;
 }

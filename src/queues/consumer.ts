@@ -1,12 +1,12 @@
-import { customerStub } from "../actors/stubs";
-import type { Env } from "../env";
+import type { Env } from "../actors/env";
+import { customerStub, endpointsStub } from "../actors/stubs";
+import { DISABLE_AFTER_MS } from "../actors/webhook-endpoints/endpoints-actor";
+import type { EmailMessage, EventMessage, QueueMessage, WebhookMessage } from "../contract/messages";
+import { QUEUES } from "../contract/messages";
+import { wantsEmail } from "../notifications/email/templates";
+import { backoffSeconds, deliverEvent } from "../notifications/webhooks/deliver";
+import { matches, readEndpoints } from "../notifications/webhooks/snapshot";
 import { recordDeadLetter } from "./dead-letters";
-import { wantsEmail } from "./email/templates";
-import type { EmailMessage, EventMessage, QueueMessage, WebhookMessage } from "./messages";
-import { QUEUES } from "./messages";
-import { backoffSeconds, deliverEvent } from "./webhooks/deliver";
-import { DISABLE_AFTER_MS } from "./webhooks/endpoints-actor";
-import { endpointsStub, matches, readEndpoints } from "./webhooks/snapshot";
 
 /** What the consumer takes from the world; tests pass their own clock. */
 export interface ConsumerDeps {

@@ -1,6 +1,7 @@
+import type { Env } from "../actors/env";
 import { customerStub } from "../actors/stubs";
-import type { Env } from "../env";
-import type { QueueMessage } from "./messages";
+import type { QueueMessage } from "../contract/messages";
+import { invertedMs } from "../lib/kv-keys";
 
 /** One message the queues gave up on, as `GET /v1/admin/dead_letters` lists it (newest first). */
 export interface DeadLetterView {
@@ -38,10 +39,7 @@ export async function recordDeadLetter(env: Env, message: Message<unknown>, nowM
     attempts: message.attempts,
     created: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, "Z"),
   };
-  await env.BILLIFY_KV.put(
-    `${DEAD_LETTER_PREFIX}${String(9_999_999_999_999 - nowMs).padStart(13, "0")}/${message.id}`,
-    JSON.stringify(view),
-  );
+  await env.BILLIFY_KV.put(`${DEAD_LETTER_PREFIX}${invertedMs(nowMs, 13)}/${message.id}`, JSON.stringify(view));
   if (body?.kind === "email" && body.customer) {
     await customerStub(env, body.customer)?.emailDeadLettered(body as QueueMessage & { kind: "email" }, nowMs);
   }

@@ -1,0 +1,14 @@
+import type { SubscriptionState } from "./subscription";
+import type { Instant } from "./time";
+
+/** A subscription as its actor stores it: the state the rules see, and its bookkeeping. */
+export interface SubscriptionRecord {
+  id: string;
+  customer: string;
+  state: SubscriptionState;
+  latestInvoice: string | null;
+  testClock: string | null;
+  metadata: Record<string, string>;
+  created: Instant;
+  version: number;
+}

@@ -1,0 +1,48 @@
+import type { EmailMessage, EventMessage, WebhookMessage } from "../contract/messages";
+
+/**
+ * The Worker's platform bindings, vars and secrets (README "Configuration" lists each), without
+ * the Durable Object namespaces (those are `Env` in src/actors/env.ts, the layer that defines the
+ * classes). Code below the actors asks for the few it needs: `Pick<PlatformEnv, "BILLIFY_KV">`.
+ */
+export interface PlatformEnv {
+  BILLIFY_KV: KVNamespace;
+  EVENTS_QUEUE: Queue<EventMessage>;
+  WEBHOOKS_QUEUE: Queue<WebhookMessage>;
+  EMAILS_QUEUE: Queue<EmailMessage>;
+  BILLIFY_API_KEY?: string;
+  BILLIFY_ADMIN_KEY?: string;
+  BILLIFY_MODE?: string;
+  BILLIFY_RETRY_DAYS?: string;
+  BILLIFY_FINAL_ACTION?: string;
+  /** Card charges per second allowed to the gateway, all subscriptions together; unset: unpaced. */
+  BILLIFY_GATEWAY_RATE?: string;
+  /** Renewal alarms spread over this many seconds after their due time (src/domain/spread.ts); unset: 0. */
+  BILLIFY_RENEWAL_SPREAD_SECONDS?: string;
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
+  /** Overrides Stripe's API origin (tests point it at a local fake), e.g. http://127.0.0.1:12111 */
+  STRIPE_API_BASE?: string;
+  /** `log` (default), `mailgun`, `sendgrid` or `resend` (README "Emails"). */
+  BILLIFY_EMAIL_PROVIDER?: string;
+  /** The From of every customer email, e.g. `Billing <billing@example.com>`. */
+  BILLIFY_EMAIL_FROM?: string;
+  /** Days before a renewal that `invoice.upcoming` is sent (default 7, `0` = never). */
+  BILLIFY_UPCOMING_DAYS?: string;
+  MAILGUN_API_KEY?: string;
+  MAILGUN_DOMAIN?: string;
+  /** Default https://api.mailgun.net (https://api.eu.mailgun.net for the EU region). */
+  MAILGUN_API_BASE?: string;
+  SENDGRID_API_KEY?: string;
+  /** Default https://api.sendgrid.com */
+  SENDGRID_API_BASE?: string;
+  RESEND_API_KEY?: string;
+  /** Default https://api.resend.com */
+  RESEND_API_BASE?: string;
+}
+
+export type Mode = "test" | "live";
+
+export function modeOf(env: Pick<PlatformEnv, "BILLIFY_MODE">): Mode {
+  return env.BILLIFY_MODE === "live" ? "live" : "test";
+}
