@@ -1,0 +1,101 @@
+/**
+ * Usage-based billing over real HTTP against `wrangler dev` (API.md §8): meters, ingest with
+ * deduplication, a batch refused whole, and a test clock renewal that bills the usage.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { api } from "./client";
+
+async function post(path: string, body: unknown) {
+  const res = await api("POST", path, { body });
+  if (res.status >= 300) throw new Error(`POST ${path} → ${res.status} ${res.text}`);
+  return res.json;
+}
+
+let meter: any;
+let clock: any;
+let customer: any;
+let subscription: any;
+
+beforeAll(async () => {
+  meter = await post("/v1/meters", {
+    event_name: `http.requests.${Date.now().toString(36)}`,
+    display_name: "Requests",
+    aggregation: "sum",
+  });
+  const plan = await post("/v1/plans", {
+    name: "Metered",
+    currency: "usd",
+    amount: 500,
+    interval: "month",
+    charges: [{ meter: meter.id, model: "standard", unit_amount_decimal: "0.25" }],
+  });
+  clock = await post("/v1/test_clocks", { frozen_time: "2026-03-01T00:00:00Z" });
+  customer = await post("/v1/customers", {
+    email: "m@example.com",
+    payment_method: "pm_card_visa",
+    test_clock: clock.id,
+  });
+  subscription = await post("/v1/subscriptions", { customer: customer.id, plan: plan.id });
+});
+
+const event = (identifier: string, value: string | number, extra: Record<string, unknown> = {}) => ({
+  event_name: meter.event_name,
+  identifier,
+  payload: { customer: customer.id, value },
+  ...extra,
+});
+
+describe("meter events over real HTTP", () => {
+  it("stores an event once: 201, then 200 with the stored event for the same identifier", async () => {
+    const first = await api("POST", "/v1/meter_events", { body: event("h-1", "100") });
+    expect(first.status).toBe(201);
+    expect(first.json).toMatchObject({
+      object: "meter_event",
+      identifier: "h-1",
+      timestamp: "2026-03-01T00:00:00Z",
+      payload: { value: "100" },
+    });
+    const repeat = await api("POST", "/v1/meter_events", { body: event("h-1", "5") });
+    expect(repeat.status).toBe(200);
+    expect(repeat.json).toEqual(first.json);
+  });
+
+  it("refuses a batch with one bad event and stores none of it; a good batch counts duplicates apart", async () => {
+    const bad = await api("POST", "/v1/meter_events/batch", {
+      body: { events: [event("h-2", 1), event("h-3", 1), event("h-4", "1.5.0")] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ type: "invalid_request_error", param: "events[2].payload.value" });
+    const usage = await api("GET", `/v1/subscriptions/${subscription.id}/usage`);
+    expect(usage.json).toMatchObject({
+      total: 25,
+      data: [{ charge: 0, meter: meter.id, usage_quantity: "100", amount: 25 }],
+    });
+    const good = await api("POST", "/v1/meter_events/batch", {
+      body: { events: [event("h-1", 1), event("h-2", 40), event("h-3", 0.5)] },
+    });
+    expect(good.status).toBe(200);
+    expect(good.json).toEqual({ object: "meter_event_batch", accepted: 2, duplicates: 1 });
+  });
+
+  it("bills the period's usage on the renewal invoice the test clock runs", async () => {
+    await api("POST", `/v1/test_clocks/${clock.id}/advance`, { body: { frozen_time: "2026-04-01T00:00:00Z" } });
+    let invoices = await api("GET", `/v1/subscriptions/${subscription.id}/invoices`);
+    for (let i = 0; i < 50 && invoices.json.data.length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      invoices = await api("GET", `/v1/subscriptions/${subscription.id}/invoices`);
+    }
+    const renewal = invoices.json.data[0];
+    // 140.5 units × 0.25 = 35.125 → 35, plus the next month's 500.
+    expect(renewal).toMatchObject({ billing_reason: "subscription_cycle", total: 535, status: "paid" });
+    expect(renewal.lines[1]).toMatchObject({
+      type: "usage",
+      meter: meter.id,
+      charge: 0,
+      usage_quantity: "140.5",
+      amount: 35,
+      period_start: "2026-03-01T00:00:00Z",
+      period_end: "2026-04-01T00:00:00Z",
+    });
+  });
+});
