@@ -147,6 +147,88 @@ export interface paths {
         patch: operations["updatePlan"];
         trace?: never;
     };
+    "/v1/meters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List meters, newest first
+         * @description Read from a KV index: eventually consistent across locations.
+         */
+        get: operations["listMeters"];
+        put?: never;
+        /**
+         * Create a meter
+         * @description event_name is unique: a second meter with the same one is 409.
+         */
+        post: operations["createMeter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/meters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a meter */
+        get: operations["getMeter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update a meter's display_name or status */
+        patch: operations["updateMeter"];
+        trace?: never;
+    };
+    "/v1/meter_events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report one usage event
+         * @description 201 with the event; an identifier already recorded for this event_name and customer answers 200 with the stored event (counted once).
+         */
+        post: operations["createMeterEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/meter_events/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report up to 100 usage events at once
+         * @description One invalid event refuses the whole batch (400, param such as events[3].timestamp) and stores nothing.
+         */
+        post: operations["createMeterEventBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/{id}": {
         parameters: {
             query?: never;
@@ -368,6 +450,26 @@ export interface paths {
         };
         /** List a subscription's events, oldest first */
         get: operations["listSubscriptionEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current period's usage so far, priced per charge
+         * @description Eventually consistent: an accepted meter event counts here within seconds.
+         */
+        get: operations["getSubscriptionUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -931,6 +1033,8 @@ export interface components {
             interval: "day" | "week" | "month" | "year";
             interval_count: number;
             trial_days: number;
+            /** @description Usage-based prices, billed in arrears. */
+            charges: components["schemas"]["Charge"][];
             active: boolean;
             metadata: {
                 [key: string]: string;
@@ -941,6 +1045,32 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             created: string;
+        };
+        /** @description A usage price on a meter. standard: unit_amount_decimal per unit; graduated/volume: tiers (ascending up_to, the last null); package: package_amount per started package_size units. */
+        Charge: {
+            /** @example mtr_01JD0000000000000000000000 */
+            meter: string;
+            /** @enum {string} */
+            model: "standard" | "graduated" | "volume" | "package";
+            /** @example 0.04 */
+            unit_amount_decimal?: string;
+            tiers?: components["schemas"]["ChargeTier"][];
+            package_size?: number;
+            /** @example 2000 */
+            package_amount?: number;
+        };
+        ChargeTier: {
+            up_to: number | null;
+            /**
+             * @default 0
+             * @example 0.04
+             */
+            unit_amount_decimal?: string;
+            /**
+             * @default 0
+             * @example 2000
+             */
+            flat_amount?: number;
         };
         PlanCreate: {
             /**
@@ -966,6 +1096,11 @@ export interface components {
             interval_count?: number;
             /** @default 0 */
             trial_days?: number;
+            /**
+             * @description Usage-based prices (at most 20), billed in arrears.
+             * @default []
+             */
+            charges?: components["schemas"]["Charge"][];
             /** @default true */
             active?: boolean;
             metadata?: components["schemas"]["Metadata"];
@@ -992,6 +1127,107 @@ export interface components {
             name?: string;
             active?: boolean;
             metadata?: components["schemas"]["Metadata"];
+        };
+        Meter: {
+            id: string;
+            /** @enum {string} */
+            object: "meter";
+            event_name: string;
+            display_name: string;
+            /** @enum {string} */
+            aggregation: "sum" | "count" | "max" | "last" | "unique_count";
+            value_key: string;
+            /** @enum {string} */
+            status: "active" | "inactive";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+        };
+        MeterCreate: {
+            /** @example api_call */
+            event_name: string;
+            /** @example API calls */
+            display_name: string;
+            /**
+             * @default sum
+             * @enum {string}
+             */
+            aggregation?: "sum" | "count" | "max" | "last" | "unique_count";
+            /** @default value */
+            value_key?: string;
+        };
+        MeterList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["Meter"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        /** @description Only display_name and status change. */
+        MeterUpdate: {
+            display_name?: string;
+            /** @enum {string} */
+            status?: "active" | "inactive";
+        };
+        MeterEvent: {
+            /** @enum {string} */
+            object: "meter_event";
+            event_name: string;
+            identifier: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            timestamp: string;
+            payload: {
+                [key: string]: string | number;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+        };
+        MeterEventCreate: {
+            /** @example api_call */
+            event_name: string;
+            /**
+             * @description Unique per event_name for this customer, forever: a repeat is answered like the first and counted once.
+             * @example req_8f2a
+             */
+            identifier?: string;
+            /**
+             * Format: date-time
+             * @description Default: now on the customer's clock (its test clock's frozen_time).
+             * @example 2026-01-31T10:00:00Z
+             */
+            timestamp?: string;
+            /**
+             * @example {
+             *       "customer": "cus_01JD0000000000000000000000",
+             *       "value": "25"
+             *     }
+             */
+            payload: {
+                [key: string]: string | number;
+            };
+        };
+        MeterEventBatch: {
+            /** @enum {string} */
+            object: "meter_event_batch";
+            /** @description Events counted for the first time. */
+            accepted: number;
+            /** @description Events whose identifier was already recorded. */
+            duplicates: number;
+        };
+        /** @description 1–100 events, each a MeterEventCreate; one invalid event refuses the whole batch. */
+        MeterEventBatchCreate: {
+            events: unknown[];
         };
         CustomerCreate: {
             /**
@@ -1161,7 +1397,7 @@ export interface components {
             /** @enum {string} */
             object: "line_item";
             /** @enum {string} */
-            type: "subscription" | "proration" | "invoice_item";
+            type: "subscription" | "proration" | "invoice_item" | "usage";
             description: string;
             amount: number;
             quantity: number;
@@ -1178,6 +1414,15 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             period_end: string;
+            /** @description A usage line's meter. */
+            meter?: string;
+            /** @description A usage line's charge: its index in the plan's charges. */
+            charge?: number;
+            /**
+             * @description A usage line's aggregated usage, a decimal string.
+             * @example 1250.5
+             */
+            usage_quantity?: string;
         };
         InvoiceList: {
             /** @enum {string} */
@@ -1331,6 +1576,32 @@ export interface components {
             data: components["schemas"]["Event"][];
             has_more: boolean;
             next_cursor: string | null;
+        };
+        SubscriptionUsage: {
+            /** @enum {string} */
+            object: "subscription_usage";
+            subscription: string;
+            currency: string;
+            data: components["schemas"]["UsageCharge"][];
+            total: number;
+        };
+        UsageCharge: {
+            charge: number;
+            meter: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            period_start: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            period_end: string;
+            usage_quantity: string;
+            amount: number;
         };
         PaymentList: {
             /** @enum {string} */
@@ -2194,6 +2465,472 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    listMeters: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeterList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createMeter: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeterCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meter"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    getMeter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meter"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    updateMeter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MeterUpdate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meter"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createMeterEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeterEventCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeterEvent"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createMeterEventBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeterEventBatchCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeterEventBatch"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3388,6 +4125,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    getSubscriptionUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionUsage"];
                 };
             };
             /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`. */
