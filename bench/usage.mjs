@@ -85,6 +85,8 @@ export async function usageBench(h, size) {
     identifier: ids[i % ids.length],
     payload: { customer: storm.customer, value: "2" },
   });
+  // Every identifier once first, then the storm repeats them from 16 workers at once.
+  await ok("POST", "/v1/meter_events/batch", { events: ids.map((_, i) => stormEvent(i)) });
   const sent = await load(16, size.seconds, (w, i) =>
     i % 2 === 0
       ? call("POST", "/v1/meter_events", stormEvent(w + i))
