@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { advance, api, createClock, createCustomer, createPlan, invoicesOf, ok } from "../helpers";
 
@@ -144,6 +145,39 @@ describe("meter events (rule 14a, h)", () => {
   });
 });
 
+describe("exactly once (rule 14h)", () => {
+  it("counts an identifier once when 20 requests carry it at the same time", async () => {
+    const { subscription, report } = await meteredSubscription("2026-04-01T00:00:00Z");
+    const answers = await Promise.all(Array.from({ length: 20 }, () => report("3", { identifier: "same" })));
+    expect(answers.map((a) => a.status).sort()).toEqual([...Array(19).fill(200), 201]);
+    expect((await ok("GET", `/v1/subscriptions/${subscription.id}/usage`)).data[0].usage_quantity).toBe("3");
+  });
+
+  it("a redelivery to the subscription (the customer did not hear its answer) counts nothing again", async () => {
+    const { subscription, report, meter } = await meteredSubscription("2026-04-01T00:00:00Z");
+    await report("5");
+    const stub = env.SUBSCRIPTIONS.getByName(subscription.id.slice(-16));
+    const now = Date.parse("2026-04-01T00:00:00Z") / 1000;
+    const counted = await stub.currentUsage(subscription.id);
+    expect(counted.ok && counted.value.data[0]!.usage_quantity).toBe("5");
+    // The customer's log position 1 again, and a new one (2) with it: only 2 counts.
+    const redelivered = [
+      { seq: 1, event_name: meter.event_name, timestamp: now, value: "5" },
+      { seq: 2, event_name: meter.event_name, timestamp: now, value: "7" },
+    ];
+    expect(await stub.recordUsage(subscription.id, redelivered, now)).toMatchObject({
+      ok: true,
+      value: { through: 2 },
+    });
+    expect(await stub.recordUsage(subscription.id, redelivered, now)).toMatchObject({
+      ok: true,
+      value: { through: 2 },
+    });
+    const after = await stub.currentUsage(subscription.id);
+    expect(after.ok && after.value.data[0]!.usage_quantity).toBe("12");
+  });
+});
+
 describe("usage billing (rule 14c–g)", () => {
   it("bills the period's usage in arrears on the renewal invoice, with the next period's subscription line", async () => {
     const { clock, subscription, report, meter } = await meteredSubscription("2026-04-01T00:00:00Z", {
@@ -225,6 +259,19 @@ describe("usage billing (rule 14c–g)", () => {
       [expect.any(String), "15", 15, "2026-04-01T00:00:00Z", "2026-04-16T00:00:00Z"],
       [other.id, "4", 12, "2026-04-16T00:00:00Z", "2026-05-01T00:00:00Z"],
     ]);
+  });
+
+  it("shows the usage so far in invoice.upcoming, as the renewal will bill it", async () => {
+    const { clock, subscription, report } = await meteredSubscription("2026-04-01T00:00:00Z");
+    await report("31");
+    await advance(clock.id, "2026-04-24T00:00:00Z"); // 7 days before the renewal
+    const events = (await ok("GET", `/v1/subscriptions/${subscription.id}/events?limit=100`)).data;
+    const upcoming = events.find((e: { type: string }) => e.type === "invoice.upcoming");
+    expect(upcoming.data.object.lines.map((l: any) => [l.type, l.amount, l.usage_quantity])).toEqual([
+      ["subscription", 1000, undefined],
+      ["usage", 16, "31"], // 15.5 → 16
+    ]);
+    expect(upcoming.data.object.total).toBe(1016);
   });
 
   it("an immediate cancel bills the usage so far on a final invoice, even as its only line", async () => {
