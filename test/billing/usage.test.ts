@@ -153,6 +153,22 @@ describe("exactly once (rule 14h)", () => {
     expect((await ok("GET", `/v1/subscriptions/${subscription.id}/usage`)).data[0].usage_quantity).toBe("3");
   });
 
+  it("an Idempotency-Key replays the first answer and records nothing again, even without identifiers", async () => {
+    const { subscription, meter, customer } = await meteredSubscription("2026-04-01T00:00:00Z");
+    const body = { event_name: meter.event_name, payload: { customer: customer.id, value: "4" } };
+    const key = { headers: { "Idempotency-Key": `usage-${meter.id}` } };
+    const first = await api("POST", "/v1/meter_events", body, key);
+    const again = await api("POST", "/v1/meter_events", body, key);
+    expect([first.status, again.status, again.headers.get("Idempotent-Replayed")]).toEqual([201, 201, "true"]);
+    expect(again.body).toEqual(first.body);
+    const batchKey = { headers: { "Idempotency-Key": `usage-batch-${meter.id}` } };
+    const batch = { events: [body, body] };
+    expect((await api("POST", "/v1/meter_events/batch", batch, batchKey)).body).toMatchObject({ accepted: 2 });
+    const replay = await api("POST", "/v1/meter_events/batch", batch, batchKey);
+    expect([replay.body.accepted, replay.headers.get("Idempotent-Replayed")]).toEqual([2, "true"]);
+    expect((await ok("GET", `/v1/subscriptions/${subscription.id}/usage`)).data[0].usage_quantity).toBe("12");
+  });
+
   it("a redelivery to the subscription (the customer did not hear its answer) counts nothing again", async () => {
     const { subscription, report, meter } = await meteredSubscription("2026-04-01T00:00:00Z");
     await report("5");

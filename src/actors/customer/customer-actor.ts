@@ -284,6 +284,7 @@ export class CustomerActor extends Actor {
     events: IngestEvent[],
     nowMs: number,
     checkOnly: boolean,
+    idem: Idempotency | null = null,
   ): Promise<IngestAnswer> {
     const customer = this.load();
     if (!customer || customer.id !== customerId)
@@ -301,9 +302,24 @@ export class CustomerActor extends Actor {
     const refused = timestampRefusal(events, now);
     if (refused) return { ok: false, status: 400, refusal: refused };
     if (checkOnly) return { ok: true, events: [] };
-    const answers = this.transaction(() => recordEvents((q, ...p) => this.query(q, ...p), events, now));
+    // With an Idempotency-Key the answer is kept with the events (a replay answers it again).
+    const outcome = await this.idempotently(idem, () =>
+      this.commit(idem, () => ok({ events: recordEvents((q, ...p) => this.query(q, ...p), events, now) })),
+    );
     await this.forwardUsage(now);
-    return { ok: true, events: answers };
+    if (!outcome.ok)
+      return {
+        ok: false,
+        status: outcome.status,
+        refusal: {
+          index: 0,
+          code: outcome.error.code,
+          message: outcome.error.message,
+          param: outcome.error.param ?? "",
+        },
+        error: outcome.error,
+      };
+    return { ok: true, events: outcome.value.events, ...(outcome.replayed ? { replayed: true } : {}) };
   }
 
   /** Now on the customer's clock: its test clock's frozen_time, or the platform's. */

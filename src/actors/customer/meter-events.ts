@@ -1,3 +1,4 @@
+import type { ErrorBody } from "../../contract/errors";
 import type { MeterEvent } from "../../contract/meter";
 import type { Instant } from "../../domain/time";
 import { SECONDS_PER_DAY, toIso } from "../../domain/time";
@@ -39,8 +40,9 @@ export interface IngestRefusal {
 }
 
 export type IngestAnswer =
-  | { ok: true; events: { event: MeterEvent; duplicate: boolean }[] }
-  | { ok: false; status: number; refusal: IngestRefusal };
+  | { ok: true; events: { event: MeterEvent; duplicate: boolean }[]; replayed?: boolean }
+  /** `error`: an idempotency refusal (409, 422), answered as it is. */
+  | { ok: false; status: number; refusal: IngestRefusal; error?: ErrorBody };
 
 /** What a subscription counts of an event. */
 export interface UsageEvent {

@@ -7,6 +7,7 @@ import { customerStub, meterStub } from "../../actors/stubs";
 import type { ListPage } from "../../contract/common";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
 import { ApiError } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { MeterEventCreate as MeterEventInput, Meter as MeterType } from "../../contract/meter";
 import {
   Meter,
@@ -158,8 +159,9 @@ export function meterRoutes(): OpenAPIHono<AppEnv> {
       status: 201,
     },
     async (c, { body }) => {
-      const [event] = await ingest(c.env, [body], "");
-      return c.json(event!.event, event!.duplicate ? 200 : 201);
+      const { results, replayed } = await ingest(c.env, [body], "", await idempotencyOf(c));
+      const [event] = results;
+      return c.json(event!.event, event!.duplicate ? 200 : 201, replayedHeader(replayed));
     },
   );
 
@@ -186,10 +188,10 @@ export function meterRoutes(): OpenAPIHono<AppEnv> {
         }
         return parsed.data;
       });
-      const results = await ingest(c.env, events, "events");
+      const { results, replayed } = await ingest(c.env, events, "events", await idempotencyOf(c));
       const duplicates = results.filter((r) => r.duplicate).length;
       const batch: MeterEventBatch = { object: "meter_event_batch", accepted: results.length - duplicates, duplicates };
-      return c.json(batch);
+      return c.json(batch, 200, replayedHeader(replayed));
     },
   );
   return app;
@@ -200,7 +202,10 @@ export function meterRoutes(): OpenAPIHono<AppEnv> {
  * customer. A batch that spans customers is first checked by each of them (timestamps on its
  * clock) before any records, so a refusal stores nothing.
  */
-async function ingest(env: Env, events: readonly MeterEventInput[], list: string) {
+const replayedHeader = (replayed: boolean): Record<string, string> =>
+  replayed ? { "Idempotent-Replayed": "true" } : {};
+
+async function ingest(env: Env, events: readonly MeterEventInput[], list: string, idem: Idempotency | null) {
   const param = (i: number, field: string) => (list ? `${list}[${i}].${field}` : field);
   const byCustomer = new Map<string, { index: number; event: IngestEvent }[]>();
   for (const [i, input] of events.entries()) {
@@ -256,8 +261,17 @@ async function ingest(env: Env, events: readonly MeterEventInput[], list: string
       byCustomer.get(customer)!.map((e) => e.event),
       nowMs,
       checkOnly,
+      checkOnly ? null : idem,
     );
   const refuse = (customer: string, answer: Extract<IngestAnswer, { ok: false }>) => {
+    if (answer.error)
+      return new ApiError(
+        answer.status,
+        answer.error.code,
+        answer.error.message,
+        answer.error.param,
+        answer.error.type,
+      );
     const index = byCustomer.get(customer)![answer.refusal.index]!.index;
     return new ApiError(answer.status, answer.refusal.code, answer.refusal.message, param(index, answer.refusal.param));
   };
@@ -277,7 +291,7 @@ async function ingest(env: Env, events: readonly MeterEventInput[], list: string
       results[byCustomer.get(customer)![j]!.index] = result;
     });
   });
-  return results;
+  return { results, replayed: answers.every((a) => a.ok && a.replayed === true) };
 }
 
 type MeterEventType = Extract<IngestAnswer, { ok: true }>["events"][number]["event"];
