@@ -3,6 +3,8 @@ import { DecisionBuilder, refuse } from "./decision";
 import { afterFailedAttempt, statusAfterClosing, statusAfterPayment } from "./dunning";
 import { amountRemaining, creditReturnedOnClose } from "./invoice";
 import { releaseHeldRenewals } from "./lifecycle";
+import type { PaymentFacts, Refusal } from "./payment-races";
+import { pendingAttemptRefusal } from "./payment-races";
 import type { DunningPolicy } from "./retry-schedule";
 import { isEnded } from "./subscription";
 import type { Instant } from "./time";
@@ -27,6 +29,41 @@ export function manualPaymentRefusal(invoice: InvoiceFacts, amount: number): Dec
       "amount",
     );
   return null;
+}
+
+/**
+ * A payment made outside the gateway (method: manual; partial payments allowed), recorded
+ * under `paymentId` and received at once. Refused (400) beyond what remains, and (409) while a
+ * card attempt on the invoice is pending.
+ */
+export function decideManualPayment(
+  ledger: Ledger,
+  invoice: InvoiceFacts,
+  payments: readonly PaymentFacts[],
+  payment: { id: string; amount: number; reference: string },
+  at: Instant,
+): Decided | { ok: false; refusal: Refusal } {
+  const refusal = manualPaymentRefusal(invoice, payment.amount);
+  if (refusal) return refusal;
+  const pending = pendingAttemptRefusal(payments, "pay manually");
+  if (pending) return { ok: false, refusal: pending };
+  const decision = decidePaymentReceived(ledger, invoice, payment.id, payment.amount, at);
+  decision.paymentsAdded.unshift({
+    id: payment.id,
+    invoiceId: invoice.id,
+    amount: payment.amount,
+    currency: invoice.currency,
+    status: "succeeded",
+    method: "manual",
+    attempt: invoice.attemptCount,
+    reference: payment.reference,
+    gatewayKey: null,
+    paymentMethod: null,
+    gatewayCustomer: null,
+    onRequest: false,
+    created: at,
+  });
+  return { ok: true, decision };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Period } from "./billing-period";
 import { shouldAttemptAutomatically } from "./dunning";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
 import { finalizeTotals } from "./invoice";
+import type { NewPayment, PaymentSettlement, RefundRecorded } from "./payment-records";
 import type { DraftLine } from "./proration";
 import type { DomainError, InvoiceDraft, SubscriptionState, SubscriptionStatus } from "./subscription";
 import type { Instant } from "./time";
@@ -51,9 +52,13 @@ export type JobKind =
 
 export type JobChange =
   | { op: "schedule"; kind: JobKind; dueAt: Instant; invoice: InvoiceRef | null }
-  | { op: "cancel"; kind: JobKind; invoice: InvoiceRef | null }
-  /** Every job of one invoice (it was paid or closed). */
-  | { op: "cancel_all"; invoice: InvoiceRef };
+  | { op: "cancel"; kind: JobKind; invoice: InvoiceRef | null };
+
+/**
+ * The jobs an invoice paid or closed no longer needs. Its `reconcile_payment` and
+ * `refund_payment` jobs survive: money in flight is settled whatever happened to the invoice.
+ */
+export const JOBS_STOPPED_BY_CLOSE: readonly JobKind[] = ["retry_payment", "expire_incomplete"];
 
 export interface IssuedInvoice {
   reason: BillingReason;
@@ -61,12 +66,16 @@ export interface IssuedInvoice {
   currency: string;
   lines: DraftLine[];
   totals: InvoiceTotals;
+  /** Set when nothing is due: the invoice is born paid. */
+  paidAt: Instant | null;
 }
 
 export interface InvoiceUpdate {
   invoice: InvoiceRef;
   status?: InvoiceStatus;
   amountPaid?: number;
+  /** Attempts made on it (the gateway key's number). */
+  attemptCount?: number;
   paidAt?: Instant;
   voidedAt?: Instant;
   nextPaymentAttempt?: Instant | null;
@@ -81,6 +90,9 @@ export interface Decision {
   pendingAdded: DraftLine[];
   events: EventIntent[];
   jobs: JobChange[];
+  paymentsAdded: NewPayment[];
+  paymentsSettled: PaymentSettlement[];
+  refundsRecorded: RefundRecorded[];
 }
 
 /** What a decision reads about an existing invoice. */
@@ -88,6 +100,7 @@ export interface InvoiceFacts {
   id: string;
   status: InvoiceStatus;
   billingReason: BillingReason;
+  currency: string;
   created: Instant;
   amountDue: number;
   amountPaid: number;
@@ -126,6 +139,9 @@ export class DecisionBuilder {
       pendingAdded: [],
       events: [],
       jobs: [],
+      paymentsAdded: [],
+      paymentsSettled: [],
+      refundsRecorded: [],
     };
     this.pending = [...ledger.pending];
     this.open = [...ledger.openInvoices];
@@ -178,6 +194,18 @@ export class DecisionBuilder {
     return consumed;
   }
 
+  addPayment(payment: NewPayment): void {
+    this.decision.paymentsAdded.push(payment);
+  }
+
+  settlePayment(settlement: PaymentSettlement): void {
+    this.decision.paymentsSettled.push(settlement);
+  }
+
+  recordRefund(refund: RefundRecorded): void {
+    this.decision.refundsRecorded.push(refund);
+  }
+
   updateInvoice(update: InvoiceUpdate): void {
     this.decision.invoiceUpdates.push(update);
   }
@@ -186,7 +214,7 @@ export class DecisionBuilder {
   closed(invoiceId: string): void {
     const at = this.open.findIndex((i) => i.id === invoiceId);
     if (at >= 0) this.open.splice(at, 1);
-    this.decision.jobs.push({ op: "cancel_all", invoice: { id: invoiceId } });
+    for (const kind of JOBS_STOPPED_BY_CLOSE) this.cancel(kind, { id: invoiceId });
   }
 
   /**
@@ -205,6 +233,7 @@ export class DecisionBuilder {
       currency: this.state.plan.currency,
       lines,
       totals,
+      paidAt: totals.status === "paid" ? at : null,
     });
     this.emit("invoice.created", { invoice: ref });
     this.emit("invoice.finalized", { invoice: ref });

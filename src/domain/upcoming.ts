@@ -1,4 +1,7 @@
 import type { Period } from "./billing-period";
+import type { JobChange } from "./decision";
+import type { SubscriptionState } from "./subscription";
+import { isEnded } from "./subscription";
 import type { Instant } from "./time";
 import { SECONDS_PER_DAY } from "./time";
 
@@ -13,4 +16,35 @@ export function upcomingNoticeAt(period: Period, days: number): Instant | null {
   // NOTE: strictly longer: a 14-day period with a 7-day notice gets none.
   if (period.end - period.start <= 2 * notice) return null;
   return period.end - notice;
+}
+
+/** What the `invoice_upcoming` job is kept in step with. */
+export interface UpcomingFacts {
+  state: Pick<SubscriptionState, "status" | "cancelAtPeriodEnd" | "currentPeriodStart" | "currentPeriodEnd">;
+  /** The period end already announced (`_meta.upcoming_sent_for`), or null. */
+  sentFor: Instant | null;
+  /** When the job is due now, or null for none. */
+  currentDueAt: Instant | null;
+  days: number;
+  now: Instant;
+}
+
+/**
+ * The `invoice_upcoming` job for the current period, or none: nothing for an ended
+ * subscription, one canceling at period end, or a period already announced. A notice whose
+ * time has already passed when the job would be written (a `cancel_at_period_end` resumed
+ * inside the notice window) is not scheduled: the reminder goes ahead of the renewal or not at
+ * all. Returns the change to make (null: leave the job as it is).
+ */
+export function upcomingJobChange(f: UpcomingFacts): JobChange | null {
+  const { state } = f;
+  const due =
+    isEnded(state.status) || state.cancelAtPeriodEnd || f.sentFor === state.currentPeriodEnd
+      ? null
+      : upcomingNoticeAt({ start: state.currentPeriodStart, end: state.currentPeriodEnd }, f.days);
+  const cancel: JobChange = { op: "cancel", kind: "invoice_upcoming", invoice: null };
+  if (due === null) return f.currentDueAt !== null ? cancel : null;
+  if (f.currentDueAt === due) return null;
+  if (due > f.now) return { op: "schedule", kind: "invoice_upcoming", dueAt: due, invoice: null };
+  return f.currentDueAt !== null ? cancel : null;
 }

@@ -1,5 +1,4 @@
-/** Customer metadata naming the customer at the gateway (a Stripe `cus_…` id). */
-export const GATEWAY_CUSTOMER_METADATA_KEY = "stripe_customer";
+export { GATEWAY_CUSTOMER_METADATA_KEY } from "../domain/customer";
 
 /**
  * The one seam between billing and money movement. A declined card is an outcome, not an

@@ -55,6 +55,7 @@ const facts = (fields: Partial<InvoiceFacts> = {}): InvoiceFacts => ({
   id: "in_1",
   status: "open",
   billingReason: "subscription_create",
+  currency: "usd",
   created: april1,
   amountDue: 1000,
   amountPaid: 0,

@@ -23,6 +23,20 @@ describe("a customer's own events", () => {
     }
   });
 
+  it("dates customer.updated with the customer's test clock, not the wall clock", async () => {
+    const clock = await ok("POST", "/v1/test_clocks", { frozen_time: "2026-01-01T00:00:00Z" });
+    const customer = await ok("POST", "/v1/customers", { test_clock: clock.id });
+    await ok("PATCH", `/v1/customers/${customer.id}`, { name: "Ada" });
+    await ok("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-02-01T00:00:00Z" });
+    await ok("PATCH", `/v1/customers/${customer.id}`, { name: "Ada Lovelace" });
+    const page = await ok("GET", `/v1/customers/${customer.id}/events`);
+    const updated = page.data.filter((e: { type: string }) => e.type === "customer.updated");
+    expect(updated.map((e: { created: string }) => e.created)).toEqual([
+      "2026-01-01T00:00:00Z",
+      "2026-02-01T00:00:00Z",
+    ]);
+  });
+
   it("records nothing for a PATCH that changes nothing", async () => {
     const customer = await ok("POST", "/v1/customers", { email: "ada@example.com" });
     await ok("PATCH", `/v1/customers/${customer.id}`, { email: "ada@example.com" });

@@ -8,14 +8,15 @@ import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/cu
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
 import type { EmailMessage, EventEnvelope } from "../../contract/messages";
+import type { CustomerFields } from "../../domain/customer";
+import { decideCustomerUpdate, paymentDetailsOf as detailsOfFields } from "../../domain/customer";
 import type { Instant } from "../../domain/time";
-import { parseIso, toIso } from "../../domain/time";
+import { instantFromMillis, parseIso, toIso } from "../../domain/time";
 import { parseEmailSettings } from "../../notifications/email/config";
 import type { EmailProvider } from "../../notifications/email/providers";
 import { emailProviderFor } from "../../notifications/email/providers";
 import type { EventRow } from "../../notifications/outbox";
 import { envelopeOf, flushOutbox, Outbox } from "../../notifications/outbox";
-import { GATEWAY_CUSTOMER_METADATA_KEY } from "../../payments/gateway";
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 import { subscriptionStub, testClockStub } from "../stubs";
@@ -24,6 +25,8 @@ import type { EmailResult } from "./emails";
 import { markEmailDead, sendEventEmail } from "./emails";
 import type { IngestAnswer, IngestEvent } from "./meter-events";
 import { eventsAfter, lastEventSeq, recordEvents, timestampRefusal } from "./meter-events";
+import type { SubscriptionRef } from "./payment-push";
+import { PaymentPush } from "./payment-push";
 import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
 
 type MeterQuery = Parameters<typeof lastEventSeq>[0];
@@ -34,12 +37,18 @@ const USAGE_FORWARD_BATCH = 1000;
 /** While a payment-details push is owed, the alarm tries again this soon. */
 const PAYMENT_PUSH_RETRY_MS = 10_000;
 
+function fieldsOf(customer: Customer): CustomerFields {
+  return {
+    email: customer.email,
+    name: customer.name,
+    paymentMethod: customer.payment_method,
+    metadata: customer.metadata,
+  };
+}
+
 /** What a card attempt charges, as the customer holds it. */
 function paymentDetailsOf(customer: Customer): CustomerPaymentDetails {
-  return {
-    paymentMethod: customer.payment_method,
-    gatewayCustomer: customer.metadata[GATEWAY_CUSTOMER_METADATA_KEY] ?? null,
-  };
+  return detailsOfFields(fieldsOf(customer));
 }
 
 interface CustomerRow {
@@ -52,10 +61,7 @@ interface CustomerRow {
   created: number;
 }
 
-export interface SubscriptionRef {
-  id: string;
-  created_ms: number;
-}
+export type { SubscriptionRef } from "./payment-push";
 
 /**
  * One actor per customer. It holds the customer and the index of its subscriptions, which
@@ -114,37 +120,51 @@ export class CustomerActor extends Actor {
 
   async update(id: string, patch: CustomerUpdate, idem: Idempotency | null): Promise<Outcome<Customer>> {
     return this.idempotently(idem, async () => {
+      const at = await this.customerTime();
       const outcome = this.commit(idem, () => {
         const customer = this.load();
         if (!customer || customer.id !== id) return notFound<Customer>("customer", id);
         const metadata = mergeMetadata(customer.metadata, patch.metadata ?? {});
         if (Object.keys(metadata).length > MAX_METADATA_KEYS) return tooManyMetadataKeys<Customer>();
+        const decided = decideCustomerUpdate(
+          fieldsOf(customer),
+          {
+            ...(patch.email !== undefined ? { email: patch.email } : {}),
+            ...(patch.name !== undefined ? { name: patch.name } : {}),
+            ...(patch.payment_method !== undefined ? { paymentMethod: patch.payment_method } : {}),
+            metadata,
+          },
+          at,
+        );
+        const next = decided.customer;
         this.query(
           "UPDATE customer SET email = ?, name = ?, payment_method = ?, metadata = ?",
-          patch.email !== undefined ? patch.email : customer.email,
-          patch.name !== undefined ? patch.name : customer.name,
-          patch.payment_method !== undefined ? patch.payment_method : customer.payment_method,
-          JSON.stringify(metadata),
+          next.email,
+          next.name,
+          next.paymentMethod,
+          JSON.stringify(next.metadata),
         );
         const version = this.markListingChanged();
         const updated = this.load()!;
-        if (JSON.stringify(updated) !== JSON.stringify(customer))
-          this.recordEvent("customer.updated", updated, Math.floor(Date.now() / 1000));
-        // A new payment method (or gateway customer) is owed to every subscription, in this same
-        // transaction: the push below, or the alarm after a crash, delivers it.
-        const before = paymentDetailsOf(customer);
-        const after = paymentDetailsOf(updated);
-        if (
-          before.paymentMethod !== after.paymentMethod ||
-          before.gatewayCustomer !== after.gatewayCustomer ||
-          patch.payment_method
-        )
-          this.owePaymentDetails(version, !!patch.payment_method);
+        if (decided.event) this.recordEvent(decided.event.type, updated, decided.event.at);
+        // Owed to every subscription in this same transaction: the push below, or the alarm
+        // after a crash, delivers it.
+        if (decided.push) this.paymentPush.owe(version, decided.push.retry);
         return ok(updated);
       });
-      await this.pushPaymentDetails();
+      await this.paymentPush.push();
       return outcome;
     });
+  }
+
+  /** The customer's time: its test clock's frozen time when it is on one (and it exists), else now. */
+  private async customerTime(): Promise<Instant> {
+    const clockId = this.load()?.test_clock;
+    if (clockId) {
+      const clock = await (await testClockStub(this.env, clockId))?.get(clockId);
+      if (clock?.ok) return clock.value.frozen_time_instant;
+    }
+    return instantFromMillis(Date.now());
   }
 
   // ---- payment details: a versioned copy on each subscription -----------------------------
@@ -165,72 +185,15 @@ export class CustomerActor extends Actor {
     return ok(this.versionedPaymentDetails(customer));
   }
 
-  /** Inside the change's transaction: `version` is owed to every subscription (`retry`: a new payment method). */
-  private owePaymentDetails(version: number, retry: boolean): void {
-    this.query(
-      "INSERT INTO _meta (key, value) VALUES ('payment_push', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      version,
-    );
-    // Kept until the push that carries it succeeds: two changes before one push retry once.
-    if (retry)
-      this.query(
-        "INSERT INTO _meta (key, value) VALUES ('payment_push_retry', 1) ON CONFLICT(key) DO UPDATE SET value = 1",
-      );
-  }
-
-  private owedPaymentPush(): { version: number; retry: boolean } | null {
-    const rows = this.query<{ key: string; value: number }>(
-      "SELECT key, value FROM _meta WHERE key IN ('payment_push', 'payment_push_retry')",
-    );
-    const version = rows.find((r) => r.key === "payment_push")?.value;
-    if (!version) return null;
-    return { version, retry: rows.some((r) => r.key === "payment_push_retry" && r.value === 1) };
-  }
-
-  private pushing: Promise<void> | null = null;
-
-  /**
-   * Pushes the current details to every subscription while a push is owed. API.md §3: after a
-   * new payment method each subscription retries its open invoices at once (it decides which).
-   * A subscription not found is done only once its reference is a minute old: a create still
-   * running stores the details it read when it registered, and this push must not be lost to it.
-   */
-  private async pushPaymentDetails(): Promise<void> {
-    if (this.pushing) await this.pushing.catch(() => undefined);
-    const owed = this.owedPaymentPush();
-    const customer = this.load();
-    if (!owed || !customer) return;
-    const details = this.versionedPaymentDetails(customer);
-    const refs = this.query<SubscriptionRef>("SELECT id, created_ms FROM subscription_ref");
-    this.pushing = (async () => {
-      const done = await Promise.all(
-        refs.map(async (ref) => {
-          try {
-            const outcome = await subscriptionStub(this.env, ref.id)?.paymentDetailsChanged(
-              ref.id,
-              details,
-              owed.retry,
-            );
-            return !!outcome && (outcome.ok || (outcome.status === 404 && ref.created_ms < Date.now() - 60_000));
-          } catch (error) {
-            console.warn(`payment details of ${customer.id} not yet pushed to ${ref.id}; the alarm will retry`, error);
-            return false;
-          }
-        }),
-      );
-      if (!done.every(Boolean)) return;
-      // Settled only if no newer change became owed meanwhile (its own push follows).
-      this.transaction(() => {
-        if (this.owedPaymentPush()?.version !== owed.version) return;
-        this.query("DELETE FROM _meta WHERE key IN ('payment_push', 'payment_push_retry')");
-      });
-    })();
-    try {
-      await this.pushing;
-    } finally {
-      this.pushing = null;
-    }
-  }
+  private readonly paymentPush = new PaymentPush({
+    query: (statement, ...params) => this.query(statement, ...params),
+    transaction: (fn) => this.transaction(fn),
+    env: () => this.env,
+    current: () => {
+      const customer = this.load();
+      return customer && { id: customer.id, details: this.versionedPaymentDetails(customer) };
+    },
+  });
 
   /** Records that a subscription belongs to this customer (idempotent); answers the payment details as of now. */
   async addSubscription(customerId: string, ref: SubscriptionRef): Promise<Outcome<VersionedPaymentDetails>> {
@@ -449,7 +412,7 @@ export class CustomerActor extends Actor {
     const now = Date.now();
     const candidates = [
       this.outbox.retryAt(now),
-      this.owedPaymentPush() ? now + PAYMENT_PUSH_RETRY_MS : null,
+      this.paymentPush.owed() ? now + PAYMENT_PUSH_RETRY_MS : null,
       this.usageOwed() ? now + PAYMENT_PUSH_RETRY_MS : null,
     ];
     const due = candidates.filter((t): t is number => t !== null);
@@ -495,7 +458,7 @@ export class CustomerActor extends Actor {
   // ---- Actor hooks: no jobs of its own; the alarm only retries the outbox and the listing ----
 
   protected async runDueJobs(): Promise<void> {
-    await this.pushPaymentDetails();
+    await this.paymentPush.push();
     const customer = this.load();
     if (customer && this.usageOwed()) await this.forwardUsage(await this.clockNow(customer, Date.now()));
   }

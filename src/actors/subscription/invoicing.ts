@@ -1,7 +1,8 @@
+import { ulid } from "ulid";
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
-import { decideCloseInvoice, decidePaymentReceived, manualPaymentRefusal } from "../../domain/collection";
+import { decideCloseInvoice, decideManualPayment } from "../../domain/collection";
 import type { Decided } from "../../domain/decision";
 import { decideInvoiceItem, decideInvoiceNow } from "../../domain/lifecycle";
 import { pendingAttemptRefusal } from "../../domain/payment-races";
@@ -58,7 +59,7 @@ export async function invoiceNow(ctx: RequestContext, id: string, idem: Idempote
   });
 }
 
-/** A payment made outside the gateway (method: manual); partial payments allowed. */
+/** A payment made outside the gateway (method: manual): `decideManualPayment`. */
 export async function recordManualPayment(
   ctx: RequestContext,
   invoiceId: string,
@@ -66,28 +67,19 @@ export async function recordManualPayment(
   idem: Idempotency | null,
 ): Promise<Outcome<Payment>> {
   return writeInvoice(ctx, invoiceId, idem, (invoice, now) => {
-    const facts = invoiceFacts(invoice);
-    const refusal = manualPaymentRefusal(facts, body.amount);
-    if (refusal && !refusal.ok) return refused<Payment>(refusal);
-    const pending = pendingAttemptRefusal(paymentFacts(ctx, invoiceId), "pay manually");
-    if (pending) return failure<Payment>(pending.status, pending.code, pending.message);
-    const paymentId = ctx.store.insertPayment({
-      invoice_id: invoiceId,
-      amount: body.amount,
-      currency: invoice.currency,
-      status: "succeeded",
-      method: "manual",
-      failure_code: null,
-      failure_message: null,
-      attempt: invoice.attempt_count,
-      reference: body.reference,
-      gateway_key: null,
-      gateway_reference: null,
-      created: now,
-      payment_method: null,
-      gateway_customer: null,
-    });
-    persist(ctx, decidePaymentReceived(loadLedger(ctx), facts, paymentId, body.amount, now), now);
+    const paymentId = `pay_${ulid()}`;
+    const decided = decideManualPayment(
+      loadLedger(ctx),
+      invoiceFacts(invoice),
+      paymentFacts(ctx, invoiceId),
+      { id: paymentId, amount: body.amount, reference: body.reference },
+      now,
+    );
+    if (!decided.ok)
+      return "refusal" in decided
+        ? failure<Payment>(decided.refusal.status, decided.refusal.code, decided.refusal.message)
+        : refused<Payment>(decided);
+    persist(ctx, decided.decision, now);
     return ok(paymentView(ctx.store.payment(paymentId)!), 201);
   });
 }

@@ -1,12 +1,14 @@
 import { decideIncompleteExpiry } from "../../domain/collection";
-import { shouldAttemptAutomatically } from "../../domain/dunning";
 import { decideRenewal, decideTrialReminder } from "../../domain/lifecycle";
+import { decideRetryJobDropped } from "../../domain/payment-attempt";
 import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
-import { attemptPayment, reconcile, refundPayments } from "./collection";
+import { attemptPayment } from "./attempt";
 import type { RequestContext, SubscriptionContext } from "./context";
 import { deferredToGatewaySlot } from "./pacing";
 import { invoiceFacts, loadLedger, persist } from "./persist";
+import { reconcile } from "./reconcile";
+import { refundPayments } from "./refunds";
 import type { JobRow } from "./store";
 import { announceUpcoming } from "./upcoming";
 import { decideClosingUsage, settleUsage } from "./usage";
@@ -46,10 +48,7 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
     case "renew":
       return runRenewal(ctx, at);
     case "retry_payment":
-      if (!attemptsNow(ctx, job.invoice_id)) {
-        ctx.transaction(() => ctx.store.unschedule("retry_payment", job.invoice_id));
-        return;
-      }
+      if (retryJobDropped(ctx, job.invoice_id, at)) return;
       if (await deferredToGatewaySlot(ctx, job.invoice_id)) return;
       return attemptPayment(ctx, job.invoice_id, at);
     case "reconcile_payment":
@@ -87,12 +86,13 @@ function runRenewal(ctx: SubscriptionContext, at: Instant): void {
   });
 }
 
-/** Whether a scheduled attempt on this invoice still runs (rules 9 and 12). */
-function attemptsNow(ctx: SubscriptionContext, invoiceId: string): boolean {
+/**
+ * Drops a `retry_payment` job whose attempt no longer runs (`decideRetryJobDropped`); whether
+ * it did. Decided on a read (no await in between): a job that still runs costs no transaction.
+ */
+function retryJobDropped(ctx: SubscriptionContext, invoiceId: string, at: Instant): boolean {
   const invoice = ctx.store.invoice(invoiceId);
-  if (!invoice) return false;
-  return shouldAttemptAutomatically(ctx.store.load()!.state.status, {
-    billingReason: invoice.billing_reason,
-    attemptCount: invoice.attempt_count,
-  });
+  const dropped = decideRetryJobDropped(loadLedger(ctx), invoiceId, invoice && invoiceFacts(invoice));
+  if (dropped) ctx.transaction(() => persist(ctx, dropped, at));
+  return dropped !== null;
 }

@@ -1,17 +1,17 @@
-import type { Instant } from "../../domain/time";
+import { decideDeferToSlot, slotToWaitFor } from "../../domain/payment-attempt";
+import { attemptKey } from "../../domain/payment-records";
 import { shardOf } from "../../payments/charge-pacing";
 import type { SubscriptionContext } from "./context";
-
-/** A slot this close (ms) counts as now: the attempt goes at once. */
-const NOW_TOLERANCE_MS = 500;
+import { invoiceFacts, loadLedger, persist } from "./persist";
 
 /**
  * Before an automatic attempt (a `retry_payment` job), takes a gateway slot from this
  * subscription's pacer shard (src/payments/charge-pacing.ts). A slot in the future moves the
- * job to it and the attempt waits; the same attempt asking again at its slot is let through.
- * Returns true when the attempt was deferred. Unpaced (no BILLIFY_GATEWAY_RATE), on a test
- * clock (simulated time), or with the pacer unreachable, the attempt goes now: the gateway's
- * own refusal would leave it pending for the reconcile job, never charged twice.
+ * job to it (`decideDeferToSlot`) and the attempt waits; the same attempt asking again at its
+ * slot is let through. Returns true when the attempt was deferred. Unpaced (no
+ * BILLIFY_GATEWAY_RATE), on a test clock (simulated time), or with the pacer unreachable, the
+ * attempt goes now: the gateway's own refusal would leave it pending for the reconcile job,
+ * never charged twice.
  */
 export async function deferredToGatewaySlot(ctx: SubscriptionContext, invoiceId: string): Promise<boolean> {
   const pacing = ctx.config.pacing;
@@ -19,7 +19,7 @@ export async function deferredToGatewaySlot(ctx: SubscriptionContext, invoiceId:
   const invoice = ctx.store.invoice(invoiceId);
   if (!pacing || !record || record.testClock || !invoice || invoice.status !== "open") return false;
   const seen = invoice.attempt_count;
-  const key = `${invoiceId}:attempt:${seen + 1}`;
+  const key = attemptKey(invoiceId, seen + 1);
   let slotMs: number;
   try {
     slotMs = await ctx.env.CHARGE_PACERS.getByName(`shard-${shardOf(record.id, pacing.shards)}`).reserve(
@@ -31,15 +31,11 @@ export async function deferredToGatewaySlot(ctx: SubscriptionContext, invoiceId:
     console.warn(`charge pacer unreachable for ${key}; attempting now`, error);
     return false;
   }
-  if (slotMs <= Date.now() + NOW_TOLERANCE_MS) return false;
-  const slot: Instant = Math.ceil(slotMs / 1000);
+  const slot = slotToWaitFor(slotMs, Date.now());
+  if (slot === null) return false;
   ctx.transaction(() => {
-    // Another attempt, a payment or a void may have happened while we asked: then the
-    // job loop finds whatever is left to do, and this slot goes unused.
     const now = ctx.store.invoice(invoiceId);
-    if (now?.status !== "open" || now.attempt_count !== seen) return;
-    ctx.store.schedule("retry_payment", slot, invoiceId);
-    ctx.store.updateInvoice(invoiceId, { next_payment_attempt: slot });
+    persist(ctx, decideDeferToSlot(loadLedger(ctx), now && invoiceFacts(now), seen, slot), slot);
   });
   return true;
 }

@@ -1,13 +1,14 @@
-import type { Decision, InvoiceFacts, InvoiceRef, Ledger } from "../../domain/decision";
+import type { Decision, InvoiceFacts, InvoiceRef, JobChange, Ledger } from "../../domain/decision";
+import type { PaymentRecord } from "../../domain/payment-records";
 import type { SubscriptionState } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { BillingContext } from "./context";
-import type { InvoiceRow, LineRow } from "./store";
+import type { InvoiceRow, LineRow, PaymentRow, SubscriptionStore } from "./store";
 import { paymentView } from "./views";
 
 // The one writer of decisions: everything a Decision says, written inside the caller's
 // transaction (a BillingContext cannot open one), in a fixed order: state, pending lines,
-// new invoices, invoice changes, jobs, then the events (one row for all of them), each
+// new invoices, payments, invoice changes, jobs, then the events (one row for all of them), each
 // rendering its object as it stands once everything else is written.
 
 export interface Persisted {
@@ -31,12 +32,37 @@ export function invoiceFacts(row: InvoiceRow): InvoiceFacts {
     id: row.id,
     status: row.status,
     billingReason: row.billing_reason,
+    currency: row.currency,
     created: row.created,
     amountDue: row.amount_due,
     amountPaid: row.amount_paid,
     creditApplied: row.credit_applied,
     attemptCount: row.attempt_count,
   };
+}
+
+export function paymentRecord(row: PaymentRow): PaymentRecord {
+  return {
+    id: row.id,
+    invoiceId: row.invoice_id,
+    amount: row.amount,
+    currency: row.currency,
+    status: row.status,
+    method: row.method,
+    onRequest: row.on_request === 1,
+    attempt: row.attempt,
+    gatewayKey: row.gateway_key,
+    gatewayReference: row.gateway_reference,
+    paymentMethod: row.payment_method,
+    gatewayCustomer: row.gateway_customer,
+    refundReference: row.refund_reference,
+    created: row.created,
+  };
+}
+
+/** The payments of one invoice, as decisions read them. */
+export function paymentRecords(ctx: BillingContext, invoiceId: string): PaymentRecord[] {
+  return ctx.store.payments(invoiceId).map(paymentRecord);
 }
 
 /** Writes one decision, all of it (call inside a transaction). */
@@ -56,23 +82,22 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
       reason: invoice.reason,
       period: invoice.period,
       at,
+      paidAt: invoice.paidAt,
     }),
   );
   const idOf = (ref: InvoiceRef) => ("issued" in ref ? invoiceIds[ref.issued]! : ref.id);
+  writePayments(store, decision);
   for (const u of decision.invoiceUpdates) {
     store.updateInvoice(idOf(u.invoice), {
       ...(u.status !== undefined ? { status: u.status } : {}),
       ...(u.amountPaid !== undefined ? { amount_paid: u.amountPaid } : {}),
+      ...(u.attemptCount !== undefined ? { attempt_count: u.attemptCount } : {}),
       ...(u.paidAt !== undefined ? { paid_at: u.paidAt } : {}),
       ...(u.voidedAt !== undefined ? { voided_at: u.voidedAt } : {}),
       ...(u.nextPaymentAttempt !== undefined ? { next_payment_attempt: u.nextPaymentAttempt } : {}),
     });
   }
-  for (const job of decision.jobs) {
-    if (job.op === "cancel_all") store.unscheduleInvoice(idOf(job.invoice));
-    else if (job.op === "cancel") store.unschedule(job.kind, job.invoice ? idOf(job.invoice) : "");
-    else store.schedule(job.kind, job.dueAt, job.invoice ? idOf(job.invoice) : "");
-  }
+  writeJobs(store, decision.jobs, idOf);
   const record = store.load()!;
   // All of the decision's events in one row (event-log.ts), in the order the decision lists them.
   store.events.record(
@@ -90,6 +115,51 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
   );
   if (stateChanged) ctx.markChanged();
   return { invoiceIds, pendingAdded };
+}
+
+/** Schedules and cancels jobs, in order (also the upcoming notice's, kept after every transaction). */
+export function writeJobs(
+  store: SubscriptionStore,
+  jobs: readonly JobChange[],
+  idOf: (ref: InvoiceRef) => string = (ref) => ("id" in ref ? ref.id : ""),
+): void {
+  for (const job of jobs) {
+    if (job.op === "cancel") store.unschedule(job.kind, job.invoice ? idOf(job.invoice) : "");
+    else store.schedule(job.kind, job.dueAt, job.invoice ? idOf(job.invoice) : "");
+  }
+}
+
+/** New payment rows, then settlements (each only while still pending), then refunds recorded. */
+function writePayments(store: SubscriptionStore, decision: Decision): void {
+  for (const p of decision.paymentsAdded) {
+    store.insertPayment({
+      id: p.id,
+      invoice_id: p.invoiceId,
+      amount: p.amount,
+      currency: p.currency,
+      status: p.status,
+      method: p.method,
+      failure_code: null,
+      failure_message: null,
+      attempt: p.attempt,
+      reference: p.reference,
+      gateway_key: p.gatewayKey,
+      gateway_reference: null,
+      created: p.created,
+      payment_method: p.paymentMethod,
+      gateway_customer: p.gatewayCustomer,
+      on_request: p.onRequest ? 1 : 0,
+    });
+  }
+  for (const s of decision.paymentsSettled) {
+    store.settlePayment(s.payment, {
+      status: s.status,
+      failure_code: s.failureCode,
+      failure_message: s.failureMessage,
+      gateway_reference: s.gatewayReference,
+    });
+  }
+  for (const r of decision.refundsRecorded) store.recordRefund(r.payment, r.reference);
 }
 
 function sameState(a: SubscriptionState, b: SubscriptionState): boolean {

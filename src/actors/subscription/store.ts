@@ -281,6 +281,7 @@ export class SubscriptionStore {
     reason: BillingReason;
     period: { start: Instant; end: Instant };
     at: Instant;
+    paidAt: Instant | null;
   }): string {
     const { id, seq } = this.nextInvoiceId();
     const number = invoiceNumber(this.routingKey, seq);
@@ -302,7 +303,7 @@ export class SubscriptionStore {
       args.reason,
       at,
       at,
-      totals.status === "paid" ? at : null,
+      args.paidAt,
     );
     args.lines.forEach((line, position) => {
       this.query(
@@ -431,17 +432,6 @@ export class SubscriptionStore {
     );
   }
 
-  /**
-   * Stops collecting an invoice. A pending attempt is still asked after (reconcile) and a
-   * refund still goes out: money in flight is settled whatever happened to the invoice.
-   */
-  unscheduleInvoice(invoiceId: string): void {
-    this.query(
-      "DELETE FROM job WHERE invoice_id = ? AND kind NOT IN ('reconcile_payment', 'refund_payment')",
-      invoiceId,
-    );
-  }
-
   /** When the one job of `kind` without an invoice is due (the renewal), or null. */
   dueAt(kind: JobKind): number | null {
     return (
@@ -464,13 +454,12 @@ export class SubscriptionStore {
 
   // ---- payments ----------------------------------------------------------------------
 
-  insertPayment(p: Omit<PaymentRow, "id" | "on_request" | "refund_reference"> & { on_request?: number }): string {
-    const id = `pay_${ulid()}`;
+  insertPayment(p: Omit<PaymentRow, "refund_reference">): void {
     this.query(
       `INSERT INTO payment (id, invoice_id, amount, currency, status, method, failure_code, failure_message, attempt,
          reference, gateway_key, gateway_reference, payment_method, gateway_customer, created, on_request)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      id,
+      p.id,
       p.invoice_id,
       p.amount,
       p.currency,
@@ -485,9 +474,8 @@ export class SubscriptionStore {
       p.payment_method,
       p.gateway_customer,
       p.created,
-      p.on_request ?? 0,
+      p.on_request,
     );
-    return id;
   }
 
   payment(id: string): PaymentRow | undefined {

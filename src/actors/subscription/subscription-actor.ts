@@ -22,6 +22,7 @@ import * as changes from "./changes";
 import * as collection from "./collection";
 import type { RequestContext, VersionedPaymentDetails } from "./context";
 import { EventLog } from "./event-log";
+import { applyGatewayResult } from "./gateway-results";
 import * as invoicing from "./invoicing";
 import * as jobs from "./jobs";
 import type { CreateSubscriptionInput } from "./lifecycle";
@@ -212,7 +213,7 @@ export class SubscriptionActor extends Actor {
     return usage.usageSoFar(this.context, id);
   }
 
-  // ---- card payments (collection.ts) -------------------------------------------------
+  // ---- card payments (collection.ts, gateway-results.ts) -------------------------------------------------
 
   /** POST /v1/invoices/{id}/pay: one attempt now with the customer's payment method. */
   async pay(invoiceId: string, idem: Idempotency | null): Promise<Outcome<Invoice>> {
@@ -234,7 +235,7 @@ export class SubscriptionActor extends Actor {
     gatewayKey: string,
     result: ChargeResult,
   ): Promise<Outcome<{ applied: boolean }>> {
-    return collection.applyGatewayResult(this.context, invoiceId, gatewayKey, result);
+    return applyGatewayResult(this.context, invoiceId, gatewayKey, result);
   }
 
   // ---- time: alarms and test clocks (jobs.ts) ----------------------------------------

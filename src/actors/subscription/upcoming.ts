@@ -1,11 +1,10 @@
 import type { Invoice } from "../../contract/invoice";
 import { upcomingRenewal } from "../../domain/lifecycle";
-import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import { toIso } from "../../domain/time";
-import { upcomingNoticeAt } from "../../domain/upcoming";
+import { upcomingJobChange } from "../../domain/upcoming";
 import type { BillingContext } from "./context";
-import { loadLedger } from "./persist";
+import { loadLedger, writeJobs } from "./persist";
 import { closingUsage, withUsage } from "./usage";
 import { draftLineView } from "./views";
 
@@ -43,26 +42,18 @@ function sentFor(ctx: BillingContext): number | null {
   return ctx.store.meta("upcoming_sent_for");
 }
 
-/**
- * Inside every transaction: the job for the current period, or none. A notice whose time has
- * already passed when the job would be written (a `cancel_at_period_end` resumed inside the
- * notice window) is not scheduled: the reminder goes ahead of the renewal or not at all.
- */
+/** Inside every transaction: the job for the current period, or none (`upcomingJobChange`). */
 export function syncUpcomingJob(ctx: BillingContext, days: number, now: Instant): void {
   const record = ctx.store.load();
   if (!record) return;
-  const { state } = record;
-  const due =
-    isEnded(state.status) || state.cancelAtPeriodEnd || sentFor(ctx) === state.currentPeriodEnd
-      ? null
-      : upcomingNoticeAt({ start: state.currentPeriodStart, end: state.currentPeriodEnd }, days);
-  const current = ctx.store.job("invoice_upcoming");
-  if (due === null) {
-    if (current) ctx.store.unschedule("invoice_upcoming");
-  } else if (current?.due_at !== due) {
-    if (due > now) ctx.store.schedule("invoice_upcoming", due);
-    else if (current) ctx.store.unschedule("invoice_upcoming");
-  }
+  const change = upcomingJobChange({
+    state: record.state,
+    sentFor: sentFor(ctx),
+    currentDueAt: ctx.store.job("invoice_upcoming")?.due_at ?? null,
+    days,
+    now,
+  });
+  if (change) writeJobs(ctx.store, [change]);
 }
 
 /** The job: records `invoice.upcoming` with the renewal's own invoice (once per period). */

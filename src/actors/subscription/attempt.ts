@@ -1,0 +1,85 @@
+import { ulid } from "ulid";
+import { decideAttempt } from "../../domain/payment-attempt";
+import type { ChargeOrder } from "../../domain/payment-records";
+import type { Instant } from "../../domain/time";
+import type { ChargeResult } from "../../payments/gateway";
+import { customerStub } from "../stubs";
+import type { CustomerPaymentDetails, SubscriptionContext } from "./context";
+import { applyChargeResult } from "./gateway-results";
+import { invoiceFacts, loadLedger, paymentRecords, persist } from "./persist";
+
+/**
+ * One gateway attempt. Phase 1 writes `decideAttempt` (a pending payment and a reconcile job);
+ * phase 2 calls the gateway with a key unique to the invoice and attempt; phase 3 writes
+ * `decideChargeResult`. If the actor dies between 1 and 3, the reconcile job asks the gateway
+ * again under the same key, which never charges twice.
+ */
+export async function attemptPayment(
+  ctx: SubscriptionContext,
+  invoiceId: string,
+  at: Instant,
+  seenAttempts?: number,
+  onRequest = false,
+): Promise<void> {
+  const record = ctx.store.load()!;
+  // The attempt count this caller saw before any await (decideAttempt drops a duplicate).
+  const expectedAttempts = seenAttempts ?? ctx.store.invoice(invoiceId)?.attempt_count;
+  const { paymentMethod, gatewayCustomer } =
+    ctx.store.paymentDetails() ?? (await readCustomerPaymentDetails(ctx, record.customer));
+  const charge = ctx.transaction(() => {
+    const row = ctx.store.invoice(invoiceId);
+    const { decision, charge } = decideAttempt(loadLedger(ctx), {
+      invoiceId,
+      invoice: row && invoiceFacts(row),
+      payments: paymentRecords(ctx, invoiceId),
+      expectedAttempts,
+      onRequest,
+      paymentMethod,
+      gatewayCustomer,
+      paymentId: `pay_${ulid()}`,
+      at,
+    });
+    persist(ctx, decision, at);
+    return charge;
+  });
+  if (!charge) return;
+  const result = await chargeOrPending(ctx, record.customer, charge);
+  applyChargeResult(ctx, charge.paymentId, result, at);
+}
+
+/**
+ * The customer's payment method and gateway id, read from its actor now: only for a
+ * subscription created before the customer pushed copies (no copy yet). The versioned answer
+ * is kept, so this happens once; pushes newer than it replace it.
+ */
+export async function readCustomerPaymentDetails(
+  ctx: SubscriptionContext,
+  customerId: string,
+): Promise<CustomerPaymentDetails> {
+  const details = await customerStub(ctx.env, customerId)?.paymentDetails(customerId);
+  if (!details?.ok) return { paymentMethod: null, gatewayCustomer: null };
+  ctx.transaction(() => ctx.store.setPaymentDetails(details.value));
+  return details.value;
+}
+
+/** A gateway call that throws leaves the attempt pending, for the reconcile job to ask again. */
+export async function chargeOrPending(
+  ctx: SubscriptionContext,
+  customerId: string,
+  order: ChargeOrder,
+): Promise<ChargeResult> {
+  try {
+    return await ctx.config.gateway.charge({
+      invoiceId: order.invoiceId,
+      customerId,
+      paymentMethod: order.paymentMethod,
+      gatewayCustomer: order.gatewayCustomer,
+      amount: order.amount,
+      currency: order.currency,
+      idempotencyKey: order.idempotencyKey,
+    });
+  } catch (error) {
+    console.warn(`gateway ${ctx.config.gateway.name} failed for ${order.idempotencyKey}; will reconcile`, error);
+    return { status: "pending", reference: null };
+  }
+}

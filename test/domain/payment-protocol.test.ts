@@ -1,0 +1,449 @@
+import { describe, expect, it } from "vitest";
+import {
+  decideChargeResult,
+  decideRefunded,
+  decideRefundFailed,
+  decideRefundsDone,
+  refundsDue,
+} from "../../src/domain/charge-result";
+import { decideAttemptFailed, decideManualPayment } from "../../src/domain/collection";
+import type { Decision, InvoiceFacts, JobChange, Ledger } from "../../src/domain/decision";
+import { decideStart } from "../../src/domain/lifecycle";
+import type { AttemptRequest } from "../../src/domain/payment-attempt";
+import {
+  decideAttempt,
+  decideDeferToSlot,
+  decideReconcile,
+  decideRetryJobDropped,
+  slotToWaitFor,
+} from "../../src/domain/payment-attempt";
+import type { PaymentRecord } from "../../src/domain/payment-records";
+import { attemptKey, refundKey } from "../../src/domain/payment-records";
+import { DEFAULT_DUNNING } from "../../src/domain/retry-schedule";
+import type { SubscriptionState } from "../../src/domain/subscription";
+import { parseIso } from "../../src/domain/time";
+import { upcomingJobChange } from "../../src/domain/upcoming";
+
+// The payment protocol as decisions, without a Worker: the attempt gate and numbering,
+// the gateway's answer, reconciliation, refunds, pacing and the upcoming notice's job.
+
+const april1 = parseIso("2026-04-01T00:00:00Z")!;
+const may1 = parseIso("2026-05-01T00:00:00Z")!;
+const HOUR = 3_600;
+
+function started(): SubscriptionState {
+  const d = decideStart({
+    plan: {
+      id: "plan_basic",
+      name: "Basic",
+      currency: "usd",
+      amount: 1000,
+      cadence: { interval: "month", intervalCount: 1 },
+      trialDays: 0,
+    },
+    quantity: 1,
+    now: april1,
+    trialDays: 0,
+    billingCycleAnchor: null,
+  });
+  if (!d.ok) throw new Error(d.error.code);
+  return { ...d.decision.state, status: "active" };
+}
+const state = started();
+const invoice = (fields: Partial<InvoiceFacts> = {}): InvoiceFacts => ({
+  id: "in_1",
+  status: "open",
+  billingReason: "subscription_cycle",
+  currency: "usd",
+  created: april1,
+  amountDue: 1000,
+  amountPaid: 300,
+  creditApplied: 0,
+  attemptCount: 2,
+  ...fields,
+});
+const ledgerOf = (open: InvoiceFacts[] = [invoice()]): Ledger => ({ state, pending: [], openInvoices: open });
+const payment = (fields: Partial<PaymentRecord> = {}): PaymentRecord => ({
+  id: "pay_1",
+  invoiceId: "in_1",
+  amount: 700,
+  currency: "usd",
+  status: "pending",
+  method: "card",
+  onRequest: false,
+  attempt: 3,
+  gatewayKey: "in_1:attempt:3",
+  gatewayReference: null,
+  paymentMethod: "pm_card_visa",
+  gatewayCustomer: "cus_1",
+  refundReference: null,
+  created: april1,
+  ...fields,
+});
+const request = (fields: Partial<AttemptRequest> = {}): AttemptRequest => ({
+  invoiceId: "in_1",
+  invoice: invoice(),
+  payments: [],
+  expectedAttempts: 2,
+  onRequest: false,
+  paymentMethod: "pm_card_visa",
+  gatewayCustomer: "cus_1",
+  paymentId: "pay_new",
+  at: april1,
+  ...fields,
+});
+const nothingBut = (d: Decision, fields: Partial<Decision>) =>
+  expect(d).toEqual({
+    state,
+    issue: [],
+    invoiceUpdates: [],
+    pendingConsumed: false,
+    pendingAdded: [],
+    events: [],
+    jobs: [],
+    paymentsAdded: [],
+    paymentsSettled: [],
+    refundsRecorded: [],
+    ...fields,
+  });
+
+describe("the gateway keys", () => {
+  it("are one per invoice and attempt, and one per refunded payment", () => {
+    expect(attemptKey("in_1", 3)).toBe("in_1:attempt:3");
+    expect(refundKey(attemptKey("in_1", 3))).toBe("in_1:attempt:3:refund");
+  });
+});
+
+describe("decideAttempt (the gate and the numbering)", () => {
+  it("a scheduled attempt: attempt n+1 of the amount remaining, its retry job and next attempt cleared, a pending row and a reconcile job at +300 s", () => {
+    const { decision, charge } = decideAttempt(ledgerOf(), request());
+    nothingBut(decision, {
+      invoiceUpdates: [{ invoice: { id: "in_1" }, attemptCount: 3, nextPaymentAttempt: null }],
+      jobs: [
+        { op: "cancel", kind: "retry_payment", invoice: { id: "in_1" } },
+        { op: "schedule", kind: "reconcile_payment", dueAt: april1 + 300, invoice: { id: "in_1" } },
+      ],
+      paymentsAdded: [
+        {
+          id: "pay_new",
+          invoiceId: "in_1",
+          amount: 700,
+          currency: "usd",
+          status: "pending",
+          method: "card",
+          attempt: 3,
+          reference: null,
+          gatewayKey: "in_1:attempt:3",
+          paymentMethod: "pm_card_visa",
+          gatewayCustomer: "cus_1",
+          onRequest: false,
+          created: april1,
+        },
+      ],
+    });
+    expect(charge).toEqual({
+      paymentId: "pay_new",
+      invoiceId: "in_1",
+      amount: 700,
+      currency: "usd",
+      idempotencyKey: "in_1:attempt:3",
+      paymentMethod: "pm_card_visa",
+      gatewayCustomer: "cus_1",
+    });
+  });
+
+  it("an attempt on request is counted but leaves the schedule as it is", () => {
+    const { decision, charge } = decideAttempt(ledgerOf(), request({ onRequest: true }));
+    expect(decision.invoiceUpdates).toEqual([{ invoice: { id: "in_1" }, attemptCount: 3 }]);
+    expect(decision.jobs).toEqual([
+      { op: "schedule", kind: "reconcile_payment", dueAt: april1 + 300, invoice: { id: "in_1" } },
+    ]);
+    expect(decision.paymentsAdded.map((p) => [p.onRequest, p.gatewayKey])).toEqual([[true, "in_1:attempt:3"]]);
+    expect(charge?.idempotencyKey).toBe("in_1:attempt:3");
+  });
+
+  it("an invoice no longer open (or gone) loses its retry job and is not charged", () => {
+    for (const closed of [invoice({ status: "paid" }), undefined]) {
+      const { decision, charge } = decideAttempt(ledgerOf([]), request({ invoice: closed }));
+      nothingBut(decision, { state, jobs: [{ op: "cancel", kind: "retry_payment", invoice: { id: "in_1" } }] });
+      expect(charge).toBeNull();
+    }
+  });
+
+  it("drops a duplicate: another attempt ran since the caller looked", () => {
+    const { decision, charge } = decideAttempt(ledgerOf(), request({ expectedAttempts: 1 }));
+    nothingBut(decision, {});
+    expect(charge).toBeNull();
+  });
+
+  it("a pending attempt holds the invoice: a scheduled attempt tries again in 300 s, one on request is dropped", () => {
+    const pending = [payment({ onRequest: true })];
+    const scheduled = decideAttempt(ledgerOf(), request({ payments: pending }));
+    nothingBut(scheduled.decision, {
+      jobs: [{ op: "schedule", kind: "retry_payment", dueAt: april1 + 300, invoice: { id: "in_1" } }],
+    });
+    expect(scheduled.charge).toBeNull();
+    const onRequest = decideAttempt(ledgerOf(), request({ payments: pending, onRequest: true }));
+    nothingBut(onRequest.decision, {});
+    expect(onRequest.charge).toBeNull();
+  });
+});
+
+describe("decideRetryJobDropped", () => {
+  it("keeps the job of an active subscription's open invoice, drops it when the invoice is gone or the subscription is unpaid", () => {
+    expect(decideRetryJobDropped(ledgerOf(), "in_1", invoice())).toBeNull();
+    const cancel: JobChange[] = [{ op: "cancel", kind: "retry_payment", invoice: { id: "in_1" } }];
+    nothingBut(decideRetryJobDropped(ledgerOf(), "in_1", undefined)!, { jobs: cancel });
+    const unpaid: Ledger = { state: { ...state, status: "unpaid" }, pending: [], openInvoices: [invoice()] };
+    expect(decideRetryJobDropped(unpaid, "in_1", invoice())?.jobs).toEqual(cancel);
+  });
+});
+
+describe("decideChargeResult (the gateway's answer, once)", () => {
+  const answer = (p: PaymentRecord, inv: InvoiceFacts, a: Parameters<typeof decideChargeResult>[2]["answer"]) =>
+    decideChargeResult(
+      DEFAULT_DUNNING,
+      ledgerOf(inv.status === "open" ? [inv] : []),
+      {
+        payment: p,
+        invoice: inv,
+        payments: [p],
+        answer: a,
+      },
+      april1 + 10,
+    );
+
+  it("a success on an open invoice settles the payment, ends its reconcile job and pays the invoice", () => {
+    const d = answer(payment(), invoice(), { status: "succeeded", reference: "pi_1" });
+    expect(d.paymentsSettled).toEqual([
+      { payment: "pay_1", status: "succeeded", failureCode: null, failureMessage: null, gatewayReference: "pi_1" },
+    ]);
+    expect(d.jobs).toEqual([
+      { op: "cancel", kind: "reconcile_payment", invoice: { id: "in_1" } },
+      { op: "cancel", kind: "retry_payment", invoice: { id: "in_1" } },
+      { op: "cancel", kind: "expire_incomplete", invoice: { id: "in_1" } },
+    ]);
+    expect(d.invoiceUpdates).toEqual([
+      { invoice: { id: "in_1" }, amountPaid: 1000, status: "paid", paidAt: april1 + 10, nextPaymentAttempt: null },
+    ]);
+    expect(d.events.map((e) => e.type)).toEqual(["payment.succeeded", "invoice.paid"]);
+  });
+
+  it("a success on a closed invoice is refunded: the payment shows refunded and refund_payment is due now", () => {
+    const d = answer(payment(), invoice({ status: "void" }), { status: "succeeded", reference: "pi_1" });
+    expect(d.paymentsSettled.map((s) => s.status)).toEqual(["refunded"]);
+    expect(d.jobs).toEqual([
+      { op: "cancel", kind: "reconcile_payment", invoice: { id: "in_1" } },
+      { op: "schedule", kind: "refund_payment", dueAt: april1 + 10, invoice: { id: "in_1" } },
+    ]);
+    expect(d.events).toEqual([]);
+    expect(d.invoiceUpdates).toEqual([]);
+  });
+
+  it("a failure on a closed invoice, or on an attempt made on request, is recorded and reported, nothing moves", () => {
+    const declined = { status: "failed", code: "card_declined", message: "declined", reference: null } as const;
+    const closed = answer(payment(), invoice({ status: "uncollectible" }), declined);
+    expect(closed.paymentsSettled).toEqual([
+      {
+        payment: "pay_1",
+        status: "failed",
+        failureCode: "card_declined",
+        failureMessage: "declined",
+        gatewayReference: null,
+      },
+    ]);
+    expect(closed.events.map((e) => e.type)).toEqual(["payment.failed"]);
+    expect(closed.jobs).toEqual([{ op: "cancel", kind: "reconcile_payment", invoice: { id: "in_1" } }]);
+    const onRequest = answer(payment({ onRequest: true }), invoice(), declined);
+    expect(onRequest.events.map((e) => e.type)).toEqual(["payment.failed", "invoice.payment_failed"]);
+    expect(onRequest.jobs).toEqual([{ op: "cancel", kind: "reconcile_payment", invoice: { id: "in_1" } }]);
+    expect(onRequest.state).toEqual(state);
+  });
+
+  it("a failed scheduled attempt takes the rung counted from the scheduled attempts, this one included", () => {
+    const earlier = payment({ id: "pay_0", status: "failed", attempt: 1 });
+    const onRequest = payment({ id: "pay_r", status: "failed", onRequest: true, attempt: 2 });
+    const current = payment();
+    const at = april1 + 10;
+    const d = decideChargeResult(
+      DEFAULT_DUNNING,
+      ledgerOf(),
+      {
+        payment: current,
+        invoice: invoice(),
+        payments: [earlier, onRequest, current],
+        answer: { status: "failed", code: "card_declined", message: "declined", reference: "pi_3" },
+      },
+      at,
+    );
+    const rung2 = decideAttemptFailed(DEFAULT_DUNNING, ledgerOf(), invoice(), "pay_1", 2, at);
+    const rung3 = decideAttemptFailed(DEFAULT_DUNNING, ledgerOf(), invoice(), "pay_1", 3, at);
+    expect(d.invoiceUpdates).toEqual(rung2.invoiceUpdates);
+    expect(d.invoiceUpdates).not.toEqual(rung3.invoiceUpdates);
+    expect(d.jobs).toEqual([{ op: "cancel", kind: "reconcile_payment", invoice: { id: "in_1" } }, ...rung2.jobs]);
+    expect(d.events.map((e) => e.type)).toEqual(["payment.failed", "invoice.payment_failed", "subscription.updated"]);
+    expect(d.state.status).toBe("past_due");
+  });
+
+  it("still pending: ask again in 300 s; a payment already settled changes nothing", () => {
+    nothingBut(answer(payment(), invoice(), { status: "pending", reference: null }), {
+      jobs: [{ op: "schedule", kind: "reconcile_payment", dueAt: april1 + 310, invoice: { id: "in_1" } }],
+    });
+    nothingBut(answer(payment({ status: "succeeded" }), invoice(), { status: "succeeded", reference: "pi_1" }), {});
+  });
+});
+
+describe("decideReconcile", () => {
+  it("asks again, with the first request, about each card payment pending for less than 23 h", () => {
+    const young = payment({ created: april1 });
+    const old = payment({ id: "pay_old", created: april1 - 23 * HOUR });
+    const manual = payment({ id: "pay_m", method: "manual" });
+    const { decision, charges } = decideReconcile(ledgerOf(), "in_1", [young, old, manual], april1 + 300);
+    nothingBut(decision, {});
+    expect(charges).toEqual([
+      {
+        paymentId: "pay_1",
+        invoiceId: "in_1",
+        amount: 700,
+        currency: "usd",
+        idempotencyKey: "in_1:attempt:3",
+        paymentMethod: "pm_card_visa",
+        gatewayCustomer: "cus_1",
+      },
+    ]);
+  });
+
+  it("with nothing left to ask (settled, or past 23 h), the job goes", () => {
+    const old = payment({ created: april1 });
+    const { decision, charges } = decideReconcile(ledgerOf(), "in_1", [old], april1 + 23 * HOUR);
+    expect(charges).toEqual([]);
+    nothingBut(decision, { jobs: [{ op: "cancel", kind: "reconcile_payment", invoice: { id: "in_1" } }] });
+  });
+});
+
+describe("refunds", () => {
+  it("are owed for refunded payments without a refund yet, under <attempt key>:refund, by the charge's reference", () => {
+    const owed = refundsDue([
+      payment({ id: "pay_b", status: "refunded", gatewayReference: "pi_b", gatewayKey: "in_1:attempt:2" }),
+      payment({ id: "pay_a", status: "refunded", gatewayReference: null, gatewayKey: "in_1:attempt:1" }),
+      payment({ id: "pay_c", status: "refunded", refundReference: "re_c" }),
+      payment({ id: "pay_d", status: "succeeded" }),
+    ]);
+    expect(owed).toEqual([
+      {
+        paymentId: "pay_a",
+        invoiceId: "in_1",
+        chargeReference: "in_1:attempt:1",
+        amount: 700,
+        currency: "usd",
+        idempotencyKey: "in_1:attempt:1:refund",
+      },
+      {
+        paymentId: "pay_b",
+        invoiceId: "in_1",
+        chargeReference: "pi_b",
+        amount: 700,
+        currency: "usd",
+        idempotencyKey: "in_1:attempt:2:refund",
+      },
+    ]);
+  });
+
+  it("record the refund, retry in 300 s on a fault, and end the job when none is left", () => {
+    nothingBut(decideRefunded(ledgerOf(), "pay_a", "re_1"), {
+      refundsRecorded: [{ payment: "pay_a", reference: "re_1" }],
+    });
+    nothingBut(decideRefundFailed(ledgerOf(), "in_1", april1), {
+      jobs: [{ op: "schedule", kind: "refund_payment", dueAt: april1 + 300, invoice: { id: "in_1" } }],
+    });
+    nothingBut(decideRefundsDone(ledgerOf(), "in_1"), {
+      jobs: [{ op: "cancel", kind: "refund_payment", invoice: { id: "in_1" } }],
+    });
+  });
+});
+
+describe("decideManualPayment", () => {
+  it("writes the manual payment row with the payment it completes", () => {
+    const d = decideManualPayment(ledgerOf(), invoice(), [], { id: "pay_m", amount: 700, reference: "chk_1" }, may1);
+    if (!d.ok) throw new Error("refused");
+    expect(d.decision.paymentsAdded).toEqual([
+      {
+        id: "pay_m",
+        invoiceId: "in_1",
+        amount: 700,
+        currency: "usd",
+        status: "succeeded",
+        method: "manual",
+        attempt: 2,
+        reference: "chk_1",
+        gatewayKey: null,
+        paymentMethod: null,
+        gatewayCustomer: null,
+        onRequest: false,
+        created: may1,
+      },
+    ]);
+    expect(d.decision.invoiceUpdates[0]).toMatchObject({ status: "paid", amountPaid: 1000, paidAt: may1 });
+    expect(d.decision.events.map((e) => e.type)).toEqual(["payment.succeeded", "invoice.paid"]);
+  });
+
+  it("refuses more than remains (400) before a pending attempt (409)", () => {
+    const pending = [payment()];
+    const tooMuch = decideManualPayment(ledgerOf(), invoice(), pending, { id: "p", amount: 701, reference: "r" }, may1);
+    expect(tooMuch).toMatchObject({ ok: false, error: { code: "amount_too_large", param: "amount" } });
+    const held = decideManualPayment(ledgerOf(), invoice(), pending, { id: "p", amount: 700, reference: "r" }, may1);
+    expect(held).toMatchObject({ ok: false, refusal: { status: 409, code: "payment_pending" } });
+  });
+});
+
+describe("charge pacing", () => {
+  it("a slot within 500 ms is now; a later one is waited for, to the next second", () => {
+    expect(slotToWaitFor(10_500, 10_000)).toBeNull();
+    expect(slotToWaitFor(10_501, 10_000)).toBe(11);
+  });
+
+  it("moves the retry job and next_payment_attempt to the slot, unless the invoice moved meanwhile", () => {
+    nothingBut(decideDeferToSlot(ledgerOf(), invoice(), 2, may1), {
+      invoiceUpdates: [{ invoice: { id: "in_1" }, nextPaymentAttempt: may1 }],
+      jobs: [{ op: "schedule", kind: "retry_payment", dueAt: may1, invoice: { id: "in_1" } }],
+    });
+    nothingBut(decideDeferToSlot(ledgerOf(), invoice(), 1, may1), {});
+    nothingBut(decideDeferToSlot(ledgerOf(), invoice({ status: "paid" }), 2, may1), {});
+  });
+});
+
+describe("the invoice.upcoming job", () => {
+  const facts = { state, sentFor: null, currentDueAt: null, days: 7, now: april1 };
+  const notice = may1 - 7 * 86_400;
+
+  it("is scheduled 7 days before the renewal, once", () => {
+    expect(upcomingJobChange(facts)).toEqual({
+      op: "schedule",
+      kind: "invoice_upcoming",
+      dueAt: notice,
+      invoice: null,
+    });
+    expect(upcomingJobChange({ ...facts, currentDueAt: notice })).toBeNull();
+  });
+
+  it("goes for a period already announced, one canceling at period end, or an ended subscription", () => {
+    const cancel = { op: "cancel", kind: "invoice_upcoming", invoice: null };
+    expect(upcomingJobChange({ ...facts, currentDueAt: notice, sentFor: may1 })).toEqual(cancel);
+    expect(upcomingJobChange({ ...facts, currentDueAt: notice, state: { ...state, cancelAtPeriodEnd: true } })).toEqual(
+      cancel,
+    );
+    expect(upcomingJobChange({ ...facts, currentDueAt: notice, state: { ...state, status: "canceled" } })).toEqual(
+      cancel,
+    );
+    expect(upcomingJobChange({ ...facts, sentFor: may1 })).toBeNull();
+  });
+
+  it("is not scheduled once its time has passed (resumed inside the notice window)", () => {
+    expect(upcomingJobChange({ ...facts, now: notice })).toBeNull();
+    expect(upcomingJobChange({ ...facts, now: notice + 1, currentDueAt: notice - 86_400 })).toEqual({
+      op: "cancel",
+      kind: "invoice_upcoming",
+      invoice: null,
+    });
+  });
+});
