@@ -266,6 +266,11 @@ describe("usage billing (rule 14c–g)", () => {
       amount: 1000,
       charges: [{ meter: meter.id, model: "standard", unit_amount_decimal: "3" }],
     });
+    const preview = await ok("POST", `/v1/subscriptions/${subscription.id}/preview_change`, {
+      plan: other.id,
+      proration_behavior: "none",
+    });
+    expect(preview.lines.map((l: any) => [l.type, l.usage_quantity, l.amount])).toEqual([["usage", "15", 15]]);
     await ok("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: other.id, proration_behavior: "none" });
     await report("4");
     await advance(clock.id, "2026-05-01T00:00:00Z");

@@ -3,7 +3,7 @@
  * deduplication, a batch refused whole, and a test clock renewal that bills the usage.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { api } from "./client";
+import { ADMIN_KEY, api } from "./client";
 
 async function post(path: string, body: unknown) {
   const res = await api("POST", path, { body });
@@ -97,5 +97,20 @@ describe("meter events over real HTTP", () => {
       period_start: "2026-03-01T00:00:00Z",
       period_end: "2026-04-01T00:00:00Z",
     });
+  });
+
+  it("emails the usage line with the paid renewal invoice", async () => {
+    const mine = async () =>
+      (await api("GET", "/v1/admin/emails?limit=100", { key: ADMIN_KEY })).json.data.filter(
+        (m: { to: string; subject: string }) => m.to === customer.email,
+      );
+    let emails = await mine();
+    for (let i = 0; i < 100 && !emails.some((m: { text: string }) => m.text.includes("Requests: 140.5")); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      emails = await mine();
+    }
+    const withUsage = emails.find((m: { text: string }) => m.text.includes("Requests: 140.5"));
+    expect(withUsage?.text).toContain("Requests: 140.5 (2026-03-01 – 2026-04-01)");
+    expect(withUsage?.text).toMatch(/\$0\.35/);
   });
 });

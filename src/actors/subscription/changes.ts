@@ -10,7 +10,7 @@ import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { loadLedger, persist } from "./persist";
 import { activePlan } from "./plan-terms";
-import { decideClosingUsage, settleUsage } from "./usage";
+import { closingUsage, decideClosingUsage, settleUsage, withUsage } from "./usage";
 import { draftLineView, subscriptionView } from "./views";
 
 /**
@@ -67,11 +67,21 @@ export async function previewChange(
   const plan = await newPlan(ctx, body);
   if (!plan.ok) return plan;
   const now = await ctx.clockNow(record.testClock);
-  const decided = decide(rolledForward(loadLedger(ctx), now), body, plan.value, now);
+  // The usage the change would close (rule 14f), when no renewal is due first.
+  const { state } = record;
+  const closes =
+    plan.value !== null &&
+    plan.value.id !== state.plan.id &&
+    state.status !== "trialing" &&
+    state.currentPeriodEnd > now;
+  const closing = closes ? closingUsage(ctx, now) : null;
+  const decided = decide(withUsage(rolledForward(loadLedger(ctx), now), closing), body, plan.value, now);
   if (!decided.ok) return failure(400, decided.error.code, decided.error.message, decided.error.param);
   const { decision } = decided;
   const invoice = decision.issue[0];
-  const lines = invoice ? invoice.lines : decision.pendingAdded;
+  const lines = invoice
+    ? invoice.lines
+    : [...(decision.pendingConsumed ? [] : (closing?.lines ?? [])), ...decision.pendingAdded];
   return ok({
     object: "change_preview",
     subscription: id,
