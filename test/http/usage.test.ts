@@ -2,8 +2,13 @@
  * Usage-based billing over real HTTP against `wrangler dev` (API.md §8): meters, ingest with
  * deduplication, a batch refused whole, and a test clock renewal that bills the usage.
  */
+import { existsSync } from "node:fs";
+import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, api } from "./client";
+import { ADMIN_KEY, api, serviceUrl } from "./client";
+
+declare const process: { env: Record<string, string | undefined> };
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 async function post(path: string, body: unknown) {
   const res = await api("POST", path, { body });
@@ -98,6 +103,28 @@ describe("meter events over real HTTP", () => {
       period_end: "2026-04-01T00:00:00Z",
     });
   });
+
+  it.skipIf(!existsSync(CHROMIUM) && process.env.CI !== "true")(
+    "the admin dashboard shows the subscription's current usage, priced",
+    async () => {
+      await post("/v1/meter_events", event("h-dash", "8"));
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${serviceUrl()}/admin`);
+        await page.fill("#admin-key", ADMIN_KEY);
+        await page.click("#sign-in button[type=submit]");
+        await page.waitForSelector("[data-testid=subscription-row], p.empty");
+        await page.goto(`${serviceUrl()}/admin#/subscriptions/${subscription.id}`);
+        await page.waitForSelector("[data-testid=usage-row]");
+        const cells = await page.$$eval("[data-testid=usage-row] td", (tds) => tds.map((td) => td.textContent));
+        expect(cells).toEqual(["#0", meter.id, "2026-04-01 00:00 → 2026-05-01 00:00", "8", "$0.02"]);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 
   it("emails the usage line with the paid renewal invoice", async () => {
     const mine = async () =>

@@ -149,17 +149,18 @@ export const DASHBOARD_SCRIPT = String.raw`
         api("GET", "/v1/subscriptions/" + encodeURIComponent(id)),
         api("GET", "/v1/subscriptions/" + encodeURIComponent(id) + "/invoices?limit=100"),
         api("GET", "/v1/subscriptions/" + encodeURIComponent(id) + "/events?limit=100"),
+        api("GET", "/v1/subscriptions/" + encodeURIComponent(id) + "/usage"),
       ]).then(function (r) {
         var sub = r[0], invoices = r[1].data;
         return Promise.all(invoices.map(function (inv) { return api("GET", "/v1/invoices/" + inv.id + "/payments"); })).then(function (payments) {
-          renderSubscription(sub, invoices, payments.map(function (p) { return p.data; }), r[2].data, liveBadge);
+          renderSubscription(sub, invoices, payments.map(function (p) { return p.data; }), r[2].data, liveBadge, r[3]);
         });
       });
     }
     load().then(function () { startLive(id, load, liveBadge); }).catch(fail);
   }
 
-  function renderSubscription(sub, invoices, payments, events, liveBadge) {
+  function renderSubscription(sub, invoices, payments, events, liveBadge, usage) {
     function field(label, value) { return h("div", null, h("span", null, label), value); }
     var details = h("div.card.grid", { "data-testid": "subscription-details" },
       field("Status", badge(sub.status)), field("Plan", h("span.mono", null, sub.plan)), field("Quantity", sub.quantity),
@@ -184,8 +185,15 @@ export const DASHBOARD_SCRIPT = String.raw`
     var eventRows = events.slice().reverse().map(function (e) {
       return h("tr", { "data-testid": "event-row" }, h("td", null, when(e.created)), h("td.mono", null, e.type), h("td.mono", null, e.id));
     });
+    // Usage so far in the current period, priced per charge (GET /v1/subscriptions/{id}/usage).
+    var usageRows = usage.data.map(function (u) {
+      return h("tr", { "data-testid": "usage-row" }, h("td", null, "#" + u.charge), h("td.mono", null, u.meter),
+        h("td", null, when(u.period_start) + " → " + when(u.period_end)), h("td.num", null, u.usage_quantity), h("td.num", null, money(u.amount, usage.currency)));
+    });
+    var usageSection = h("div", { "data-testid": "usage" }, usageRows.length === 0 ? [] : [h("h2", null, "Current usage (" + money(usage.total, usage.currency) + ")"),
+      table(["Charge", "Meter", "Period", "#Quantity", "#Amount"], usageRows, "")]);
     show(h("p", null, h("a", { href: "#/subscriptions" }, "← Subscriptions")),
-      h("h1", null, h("span.mono", null, sub.id), " ", liveBadge), details,
+      h("h1", null, h("span.mono", null, sub.id), " ", liveBadge), details, usageSection,
       h("h2", null, "Invoices (" + invoices.length + ")"),
       table(["Number", "Status", "Reason", "Period", "#Total", "#Paid", "#Remaining"], invoiceRows, "No invoice yet."),
       h("h2", null, "Events (" + events.length + ", newest first)"),
