@@ -1,5 +1,5 @@
 // Start Billify over real HTTP, exactly as `npm start` does (the project's own wrangler, the
-// local keys of API.md §1), on a free port with fresh storage. Used by the `http` vitest project
+// local keys of docs/billing-rules.md, Conventions), on a free port with fresh storage. Used by the `http` vitest project
 // (test/http/global-setup.ts), by bench scripts and by seeding:
 //
 //   import { startService } from "./scripts/service.mjs";
@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The local keys of API.md §1; `vars` given to startService override them. */
+/** The local keys of docs/billing-rules.md, Conventions; `vars` given to startService override them. */
 export const LOCAL_VARS = {
   BILLIFY_API_KEY: "sk_test_local",
   BILLIFY_ADMIN_KEY: "sk_admin_local",

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: wrangler dev with local (embedded) storage and the local keys of API.md §1,
+// `npm start`: wrangler dev with local (embedded) storage and the local keys of docs/billing-rules.md, Conventions,
 // unless .dev.vars sets others. Extra arguments pass through: npm start -- --port 8799
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";

@@ -42,7 +42,7 @@ post "/v1/test_clocks/$CLOCK/advance" '{"frozen_time":"2026-05-01T00:00:00Z"}' |
 get "/v1/subscriptions/$SUB/invoices?limit=10" | show '[.data[] | {period_start,total,status}]'
 # → [{"period_start":"2026-04-30T10:00:00Z","total":2000,"status":"paid"},{"period_start":"2026-03-31T10:00:00Z","total":2000,"status":"paid"},{"period_start":"2026-02-28T10:00:00Z","total":2000,"status":"paid"},{"period_start":"2026-01-31T10:00:00Z","total":2000,"status":"paid"}]
 
-# 4. Preview, then make, an upgrade to a $50 plan with proration, invoiced at once: 30 days 14 hours of
+# 4. Preview, then make, an upgrade to a $50 plan with proration, invoiced at once: 30 days 10 hours of
 #    the 31-day period remain, so -round(2000 × f) + round(5000 × f) with f = 2628000 / 2678400.
 post /v1/plans '{"id":"team","name":"Team","currency":"usd","amount":5000,"interval":"month"}' \
   -H 'Idempotency-Key: walkthrough-plan-team' | show '{id,amount}'

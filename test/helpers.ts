@@ -1,4 +1,5 @@
 import { exports } from "cloudflare:workers";
+import { eventually } from "./poll";
 
 export const API_KEY = "sk_test_local";
 export const ADMIN_KEY = "sk_admin_local";
@@ -73,15 +74,17 @@ export async function createClock(frozenTime: string) {
 
 /**
  * Advances a clock and waits until it is ready: an advance that did not finish within its
- * request answers `advancing` and goes on (API.md §3), as a client would poll.
+ * request answers `advancing` and goes on (docs/billing-rules.md, Endpoints), as a client would poll.
  */
 export async function advance(clockId: string, frozenTime: string) {
-  let clock = await ok("POST", `/v1/test_clocks/${clockId}/advance`, { frozen_time: frozenTime });
-  while (clock.status === "advancing") {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    clock = await ok("GET", `/v1/test_clocks/${clockId}`);
-  }
-  return clock;
+  const clock = await ok("POST", `/v1/test_clocks/${clockId}/advance`, { frozen_time: frozenTime });
+  if (clock.status !== "advancing") return clock;
+  // The test's own timeout bounds the wait.
+  return eventually(
+    () => ok("GET", `/v1/test_clocks/${clockId}`),
+    (c) => c.status !== "advancing",
+    { timeoutMs: 300_000, what: `clock ${clockId} to reach ${frozenTime}` },
+  );
 }
 
 export async function createCustomer(fields: Record<string, unknown> = {}) {
@@ -100,6 +103,13 @@ export async function subscribeOnClock(
   const p = await createPlan(plan);
   const subscription = await ok("POST", "/v1/subscriptions", { customer: cus.id, plan: p.id, ...sub });
   return { clock, customer: cus, plan: p, subscription };
+}
+
+/** An invoice's payment attempts, oldest first. */
+export async function paymentsOf<T = any>(invoiceId: string): Promise<T[]> {
+  const page = await ok("GET", `/v1/invoices/${invoiceId}/payments?limit=100`);
+  if (page.object !== "list") throw new Error(`not a list: ${JSON.stringify(page)}`);
+  return page.data;
 }
 
 export async function invoicesOf(subscriptionId: string): Promise<any[]> {

@@ -12,7 +12,7 @@ export type { Row, SqlValue } from "../lib/sql";
 const ALARM_RETRY_BASE_MS = 30_000;
 const ALARM_RETRY_CAP_MS = 3_600_000;
 
-/** Keys are kept 24 hours (API.md §1). */
+/** Keys are kept 24 hours (docs/billing-rules.md, Conventions). */
 const IDEMPOTENCY_TTL_MS = 24 * 3_600 * 1_000;
 
 /** The table every actor has, created with its first write (never by a read). */
@@ -429,7 +429,7 @@ export abstract class Actor extends Server<Env> {
   /**
    * Whether a write answers before its events are sent and its read model written. True for
    * the hot write paths (subscriptions, customers): both are eventually consistent by
-   * contract (API.md §3, §6) and their retry is armed in the alarm by the transaction that
+   * contract (docs/billing-rules.md, Endpoints and Events) and their retry is armed in the alarm by the transaction that
    * made them due, so the caller never waits on a queue send or a KV write (most of a create's
    * time: `npm run bench` profiles it). False where the read model is what others act on at
    * once (the webhook endpoints the queue consumer reads): the answer waits for it.

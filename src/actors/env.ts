@@ -23,7 +23,7 @@ export interface Env extends PlatformEnv {
   /** Aggregate actors behind GET /v1/admin/metrics (src/actors/metrics). */
   METRICS: DurableObjectNamespace<MetricsShard>;
   WEBHOOK_ENDPOINTS: DurableObjectNamespace<WebhookEndpointsActor>;
-  /** One actor per Idempotency-Key: the key's account-wide scope (API.md §1). */
+  /** One actor per Idempotency-Key: the key's account-wide scope (docs/billing-rules.md, Conventions). */
   IDEMPOTENCY_KEYS: DurableObjectNamespace<IdempotencyKeyActor>;
   /** Shards pacing card charges under the gateway's rate limit (src/payments/charge-pacing.ts). */
   CHARGE_PACERS: DurableObjectNamespace<ChargePacerActor>;

@@ -6,7 +6,7 @@ import type { AppEnv } from "./context";
 const PUBLIC_PATHS = new Set(["/v1/openapi.json", "/v1/gateway/stripe/webhook"]);
 
 /**
- * Bearer auth (API.md §1). BILLIFY_API_KEY opens /v1/* except /v1/admin/*;
+ * Bearer auth (docs/billing-rules.md, Conventions). BILLIFY_API_KEY opens /v1/* except /v1/admin/*;
  * BILLIFY_ADMIN_KEY opens everything. With no key configured every request is 401: the
  * service fails closed. Keys are compared in constant time.
  */

@@ -67,7 +67,7 @@ export function endpoint<B extends Schema | undefined, Q extends Schema | undefi
 ): void {
   const openApiPath = spec.path.replace(/:(\w+)/g, "{$1}");
   const status = spec.status ?? 200;
-  // A body whose every field is optional may be left out entirely (API.md §1).
+  // A body whose every field is optional may be left out entirely (docs/billing-rules.md, Conventions).
   const bodyRequired = spec.body ? !spec.body.safeParse({}).success : false;
   const route = createRoute({
     method: spec.method,
@@ -155,7 +155,7 @@ export async function idempotencyOf(c: Context<AppEnv>): Promise<Idempotency | n
   const canonical = `${c.req.method} ${c.req.path}\n${canonicalJson(c.get("rawBody") ?? {})}`;
   const fingerprint = await sha256Hex(canonical);
   const nowMs = Date.now();
-  // The key's scope is the account (API.md §1): its own actor binds it to the first request.
+  // The key's scope is the account (docs/billing-rules.md, Conventions): its own actor binds it to the first request.
   // Cost per keyed request: one more actor request; one row written on first use.
   const bound = await c.env.IDEMPOTENCY_KEYS.getByName(await sha256Hex(key)).bind(fingerprint, nowMs);
   if (!bound.ok) {

@@ -3,7 +3,7 @@ import { isKnownCurrency } from "./currencies";
 import type { Outcome } from "./errors";
 import { failure } from "./errors";
 
-/** API.md §1: metadata holds at most 50 keys (after a PATCH's merge too). */
+/** docs/billing-rules.md, Conventions: metadata holds at most 50 keys (after a PATCH's merge too). */
 export const MAX_METADATA_KEYS = 50;
 
 const METADATA_KEY_NAMES = { propertyNames: { type: "string", minLength: 1, maxLength: 40 } };

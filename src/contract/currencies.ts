@@ -2,7 +2,7 @@
  * ISO 4217 currencies in circulation (List One, 2026) with their minor-unit exponents: an
  * amount of 2000 `usd` is $20.00 (exponent 2), 2000 `jpy` is ¥2,000 (0), 2000 `kwd` is
  * KWD 2.000 (3). Funds codes without a minor unit (XAU, XDR, XTS…) are not currencies one
- * bills in and are left out. Used to validate `currency` (API.md §1: an unknown code is 400)
+ * bills in and are left out. Used to validate `currency` (docs/billing-rules.md, Conventions: an unknown code is 400)
  * and to format amounts for people (emails, the dashboard).
  */
 
@@ -26,6 +26,9 @@ const EXPONENTS: ReadonlyMap<string, number> = new Map(
     ] as const
   ).flatMap(([codes, exponent]) => codes.split(" ").map((code) => [code, exponent] as const)),
 );
+
+/** Every known code (lowercase) with its minor-unit exponent, for pages that format amounts (the dashboard). */
+export const CURRENCY_EXPONENTS: Readonly<Record<string, number>> = Object.fromEntries(EXPONENTS);
 
 /** Every known code, lowercase, sorted. */
 export const CURRENCY_CODES: readonly string[] = [...EXPONENTS.keys()].sort();

@@ -1,4 +1,4 @@
-/** The error envelope of API.md §1, and the plain outcome every actor returns over RPC. */
+/** The error envelope of docs/billing-rules.md, Conventions, and the plain outcome every actor returns over RPC. */
 export type ErrorType =
   | "invalid_request_error"
   | "authentication_error"

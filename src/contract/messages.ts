@@ -4,7 +4,7 @@
  * the event whole, so a consumer never reads the actor that recorded it.
  */
 
-/** An event as the API shows it (API.md §2). Its `id` is the idempotency key downstream. */
+/** An event as the API shows it (docs/billing-rules.md, Objects). Its `id` is the idempotency key downstream. */
 export interface EventEnvelope {
   id: string;
   object: "event";

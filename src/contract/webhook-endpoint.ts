@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { Metadata, Timestamp } from "./common";
 
-/** API.md §6: every event type Billify records. */
+/** docs/billing-rules.md, Events: every event type Billify records. */
 export const EVENT_TYPES = [
   "customer.created",
   "customer.updated",

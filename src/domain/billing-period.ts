@@ -18,7 +18,7 @@ function daysInMonth(year: number, monthIndex: number): number {
 }
 
 /**
- * The start of period k: anchor + k × interval (API.md §4 rule 1). Months and years keep
+ * The start of period k: anchor + k × interval (docs/billing-rules.md rule 1). Months and years keep
  * the anchor's day of month, clamped to the month's last day, and its time of day; so
  * Jan 31 → Feb 28 (29) → Mar 31. Always computed from the anchor, never chained, so
  * periods never drift. k may be negative (the period before the anchor).
@@ -81,7 +81,7 @@ export function oneIntervalBefore(anchor: Instant, cadence: Cadence): Instant {
   return periodStart(anchor, cadence, -1);
 }
 
-/** At most three years per interval (API.md §2). */
+/** At most three years per interval (docs/billing-rules.md, Objects). */
 export function isCadenceAllowed(cadence: Cadence): boolean {
   if (!Number.isInteger(cadence.intervalCount) || cadence.intervalCount < 1) return false;
   const maxCount = { day: 1095, week: 156, month: 36, year: 3 }[cadence.interval];

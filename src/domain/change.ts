@@ -5,7 +5,7 @@ import type { PlanTerms, ProrationBehavior, SubscriptionState, SubscriptionStatu
 import { pricedItem, refusal } from "./subscription";
 import type { Instant } from "./time";
 
-// A plan or quantity change (API.md §4 rules 4, 5, 7) as a state transition.
+// A plan or quantity change (docs/billing-rules.md rules 4, 5, 7) as a state transition.
 
 /**
  * Rule 4's denominator: the interval the current period was charged against. A short first

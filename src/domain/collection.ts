@@ -17,7 +17,7 @@ export function isFirstInvoice(invoice: Pick<InvoiceFacts, "billingReason">): bo
   return invoice.billingReason === "subscription_create";
 }
 
-/** A manual payment may settle at most what remains (API.md §3: more is a 400). */
+/** A manual payment may settle at most what remains (docs/billing-rules.md, Endpoints: more is a 400). */
 export function manualPaymentRefusal(invoice: InvoiceFacts, amount: number): Decided | null {
   if (invoice.status !== "open")
     return refuse("invoice_not_open", `The invoice is ${invoice.status}; only an open invoice takes payments.`);

@@ -26,7 +26,7 @@ export interface DunningStep {
 }
 
 /**
- * API.md §4 rule 9, after a failed attempt. The first invoice of a subscription without a
+ * docs/billing-rules.md rule 9, after a failed attempt. The first invoice of a subscription without a
  * trial makes it incomplete (no schedule, 23 h to pay); other invoices walk the retry
  * ladder, and after the last attempt the final action decides.
  */
@@ -76,7 +76,7 @@ export function statusAfterClosing(
   return statusAfterPayment(status, openInvoicesLeft);
 }
 
-/** A new payment method retries, at once, the open invoices of these (API.md §3). */
+/** A new payment method retries, at once, the open invoices of these (docs/billing-rules.md, Endpoints). */
 export function retriesOnNewPaymentMethod(status: SubscriptionStatus): boolean {
   return status === "past_due" || status === "unpaid" || status === "incomplete";
 }

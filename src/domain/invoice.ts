@@ -21,7 +21,7 @@ export interface InvoiceTotals {
 }
 
 /**
- * API.md §4 rule 8. A negative total is paid at once and becomes credit; otherwise
+ * docs/billing-rules.md rule 8. A negative total is paid at once and becomes credit; otherwise
  * credit_applied = min(credit, total) and amount_due = total − credit_applied.
  */
 export function finalizeTotals(lines: readonly DraftLine[], creditBalance: number): InvoiceTotals {

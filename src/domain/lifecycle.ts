@@ -22,7 +22,7 @@ import { toIso } from "./time";
 type Accepted = Extract<Transition, { ok: true }>;
 
 /**
- * Writes a transition into the builder: the state, its subscription event first (API.md §6),
+ * Writes a transition into the builder: the state, its subscription event first (docs/billing-rules.md, Events),
  * then its invoice (with every pending line) and the renewal job, or the end (rule 12).
  */
 function applyTransition(
@@ -154,7 +154,7 @@ export function decideInvoiceNow(ledger: Ledger, now: Instant): Decided {
   return { ok: true, decision: b.decision };
 }
 
-/** subscription.trial_will_end, 3 days before the trial ends (API.md §6). */
+/** subscription.trial_will_end, 3 days before the trial ends (docs/billing-rules.md, Events). */
 export function decideTrialReminder(ledger: Ledger): Decision {
   const b = new DecisionBuilder(ledger);
   b.cancel("trial_will_end");

@@ -2,11 +2,11 @@ import type { Cadence } from "./billing-period";
 import { roundHalfAwayFromZero } from "./money";
 import type { SubscriptionStatus } from "./subscription";
 
-/** API.md §3: only these statuses count toward MRR. */
+/** docs/billing-rules.md, Endpoints: only these statuses count toward MRR. */
 export const MRR_STATUSES: readonly SubscriptionStatus[] = ["active", "past_due"];
 
 /**
- * One subscription's monthly recurring revenue, in minor units (API.md §3):
+ * One subscription's monthly recurring revenue, in minor units (docs/billing-rules.md, Endpoints):
  * NOTE: amount × quantity × f, with f = 1 / n (month), 1 / (12 n) (year),
  * 52 / (12 n) (week), 365 / (12 n) (day), n = interval_count; rounded once, per
  * subscription, halves away from zero. 0 unless the status counts.

@@ -4,7 +4,7 @@ import type { InvoiceStatus } from "./invoice";
 import type { Instant } from "./time";
 
 /**
- * API.md §4 rule 9, amended: what may happen to an invoice while a card attempt on it is
+ * docs/billing-rules.md rule 9, amended: what may happen to an invoice while a card attempt on it is
  * pending (the gateway has not answered), and what a late answer does. Pure: the actor
  * passes the invoice's and its payments' state in.
  */

@@ -44,7 +44,7 @@ export function unusedFraction(period: { start: Instant; end: Instant }, at: Ins
 }
 
 /**
- * API.md §4 rule 4. NOTE: credit = −round(old amount × old qty × f),
+ * docs/billing-rules.md rule 4. NOTE: credit = −round(old amount × old qty × f),
  * charge = +round(new amount × new qty × f), f = (e − t)/(e − s).
  */
 export function prorationCredit(item: PricedItem, period: { start: Instant; end: Instant }, at: Instant): DraftLine {

@@ -70,7 +70,7 @@ export type Transition =
     }
   | { ok: false; error: DomainError };
 
-/** subscription.trial_will_end fires 3 days before the trial ends (API.md §6). */
+/** subscription.trial_will_end fires 3 days before the trial ends (docs/billing-rules.md, Events). */
 export const TRIAL_WILL_END_NOTICE = 3 * SECONDS_PER_DAY;
 
 const ENDED: ReadonlySet<SubscriptionStatus> = new Set(["canceled", "incomplete_expired"]);

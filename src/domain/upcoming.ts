@@ -6,7 +6,7 @@ import type { Instant } from "./time";
 import { SECONDS_PER_DAY } from "./time";
 
 /**
- * API.md §6: `invoice.upcoming` goes `days` before each renewal, only for periods longer than
+ * docs/billing-rules.md, Events: `invoice.upcoming` goes `days` before each renewal, only for periods longer than
  * twice that (a 7-day notice on a weekly plan would arrive before the last renewal's receipt).
  * Returns when, for the period that ends at the next renewal, or null for none.
  */

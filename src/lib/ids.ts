@@ -55,7 +55,7 @@ function base32(bytes: Uint8Array): string {
   return out;
 }
 
-/** Client-chosen plan ids (API.md §1); the pattern is the wire's (src/contract/plan.ts). */
+/** Client-chosen plan ids (docs/billing-rules.md, Conventions); the pattern is the wire's (src/contract/plan.ts). */
 export { CUSTOM_PLAN_ID };
 
 /** The actor name of a plan: its routing key, or `custom:<id>` for a client-chosen id. */

@@ -1,6 +1,6 @@
 import type { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest, RefundResult } from "./gateway";
 
-/** Stripe's test tokens (API.md §5), answered deterministically and offline. */
+/** Stripe's test tokens (docs/billing-rules.md, Payment methods), answered deterministically and offline. */
 const DECLINES: Record<string, { code: string; message: string }> = {
   pm_card_chargeDeclined: { code: "card_declined", message: "Your card was declined." },
   pm_card_chargeDeclinedInsufficientFunds: { code: "insufficient_funds", message: "Your card has insufficient funds." },

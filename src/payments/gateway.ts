@@ -26,7 +26,7 @@ export type ChargeResult =
   | { status: "failed"; code: string; message: string; reference: string | null }
   | { status: "pending"; reference: string | null };
 
-/** Gives back a payment the gateway took (API.md §4 rule 9: a success on a closed invoice). */
+/** Gives back a payment the gateway took (docs/billing-rules.md rule 9: a success on a closed invoice). */
 export interface RefundRequest {
   invoiceId: string;
   /** The gateway's reference of the charge (Stripe: the PaymentIntent id). */

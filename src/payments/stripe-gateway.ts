@@ -132,7 +132,7 @@ export function resultOfPaymentIntent(intent: Stripe.PaymentIntent): ChargeResul
 /**
  * The failure code we record: the issuer's specific `decline_code` when there is one
  * (`insufficient_funds`), else Stripe's `code` (`card_declined`). `generic_decline` says no
- * more than `card_declined`, so it maps to that, as the fake gateway answers (API.md §5).
+ * more than `card_declined`, so it maps to that, as the fake gateway answers (docs/billing-rules.md, Payment methods).
  */
 export function failureCode(error: { code?: string | null; decline_code?: string | null }): string {
   const decline = error.decline_code;

@@ -12,5 +12,9 @@ describe("GET /admin", () => {
     expect(html).toContain('data-mode="test"');
     expect(html).not.toContain(ADMIN_KEY);
     expect(html).not.toContain("sk_test_local");
+    // The script is the static asset public/admin/dashboard.js; the page hands it the currency table's exponents.
+    expect(html).toContain('<script type="module" src="/admin/dashboard.js"></script>');
+    const exponents = /<script type="application\/json" id="currency-exponents">(.*?)<\/script>/.exec(html)?.[1];
+    expect(JSON.parse(exponents ?? "null")).toMatchObject({ usd: 2, jpy: 0, kwd: 3, clf: 4 });
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mintLiveToken } from "../../src/api/live";
 import { expectError } from "../api/expect";
 import { ADMIN_KEY, api, createCustomer, createPlan, ok } from "../helpers";
+import { eventually } from "../poll";
 
 const admin = { key: ADMIN_KEY };
 
@@ -26,13 +27,9 @@ function messages(socket: WebSocket) {
   return received;
 }
 
-async function until(check: () => boolean, timeout = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeout) throw new Error("timed out waiting for a message");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits for the socket's messages to satisfy `check`. */
+const until = (check: () => boolean) =>
+  eventually(check, (met) => met, { intervalMs: 20, what: "a WebSocket message" });
 
 describe("live subscription pages (partyserver WebSocket to the subscription's actor)", () => {
   it("opens with a token minted by the admin API and receives every committed change", async () => {

@@ -7,7 +7,7 @@ import { ADMIN_KEY, advance, api, createClock, createCustomer, createPlan, ok } 
 const admin = { key: ADMIN_KEY };
 const STATUSES = ["trialing", "active", "incomplete", "incomplete_expired", "past_due", "unpaid", "canceled"];
 
-/** API.md §3 written out independently of src/domain/mrr.ts, on what the actors say. */
+/** The MRR rule (docs/billing-rules.md, Endpoints) written out independently of src/domain/mrr.ts, on what the actors say. */
 function recount(subscriptions: { status: string; quantity: number }[], plans: Map<string, any>, subs: any[]) {
   const mrr: Record<string, number> = {};
   const counts: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
@@ -29,7 +29,7 @@ function recount(subscriptions: { status: string; quantity: number }[], plans: M
 }
 
 describe("GET /v1/admin/metrics", () => {
-  it("matches a recount from the actors: MRR per currency by API.md's rule, counts per status", async () => {
+  it("matches a recount from the actors: MRR per currency by the documented rule, counts per status", async () => {
     const clock = await createClock("2026-06-01T12:00:00Z");
     const good = await createCustomer({ test_clock: clock.id });
     const bad = await createCustomer({ test_clock: clock.id, payment_method: "pm_card_chargeDeclined" });

@@ -1,5 +1,4 @@
 import { env } from "cloudflare:workers";
-import { vi } from "vitest";
 import type { SubscriptionSummary } from "../../src/admin/subscription-summary";
 import { subscriptionIndexKeys } from "../../src/admin/subscription-summary";
 
@@ -16,20 +15,7 @@ export async function kvSummary(subscriptionId: string): Promise<SubscriptionSum
 }
 
 /**
- * Waits until the read model shows what `check` wants: KV writes are coalesced to one per
- * second per key, so a burst of changes lands within a second or two.
+ * The read model is eventually consistent (KV writes are coalesced to one per second per key, so
+ * a burst of changes lands within a second or two): tests poll it with the shared helper.
  */
-export async function eventually<T>(
-  read: () => Promise<T>,
-  check: (value: T) => boolean,
-  timeout = 10_000,
-): Promise<T> {
-  return vi.waitFor(
-    async () => {
-      const value = await read();
-      if (!check(value)) throw new Error(`read model not there yet: ${JSON.stringify(value)}`);
-      return value;
-    },
-    { timeout, interval: 100 },
-  );
-}
+export { eventually } from "../poll";

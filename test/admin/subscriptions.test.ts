@@ -135,7 +135,7 @@ describe("GET /v1/admin/subscriptions (the KV read model)", () => {
     const last = await eventually(
       () => kvSummary(sub.id),
       (s) => s?.quantity === 6,
-      15_000,
+      { timeoutMs: 15_000 },
     );
     expect(last!.quantity).toBe(final.quantity);
     const allKey = puts.filter((p) => p.key.startsWith("admin/subs/all/"));

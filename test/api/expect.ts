@@ -9,7 +9,7 @@ export interface ErrorBody {
 }
 
 /**
- * Asserts the exact error envelope of API.md §1: the status, `type`, and `param` (exactly:
+ * Asserts the exact error envelope of docs/billing-rules.md, Conventions: the status, `type`, and `param` (exactly:
  * absent when `param` is undefined), with a non-empty `code` and `message` and nothing else.
  */
 export function expectError(res: ApiResponse, status: number, type: string, param?: string, code?: string): ErrorBody {

@@ -88,7 +88,7 @@ describe("Idempotency-Key", () => {
     expect((await ok("GET", `/v1/subscriptions/${sub.id}`)).cancel_at_period_end).toBe(false);
   });
 
-  it("is scoped to the account: the same key on another object or another endpoint is 422 and runs nothing (API.md §1)", async () => {
+  it("is scoped to the account: the same key on another object or another endpoint is 422 and runs nothing (docs/billing-rules.md, Conventions)", async () => {
     const a = await subscription();
     const b = await subscription();
     const key = newKey();

@@ -51,7 +51,7 @@ function documentedOperations(doc: OpenApiDoc): [string, Operation][] {
   );
 }
 
-/** A few API.md §3 routes that must be there; the generic checks below cover every route the router serves. */
+/** A few routes of the API that must be there; the generic checks below cover every route the router serves. */
 const ROUTES: [method: string, path: string][] = [
   ["post", "/v1/plans"],
   ["get", "/v1/plans"],
@@ -87,7 +87,7 @@ describe("GET /v1/openapi.json", () => {
     expect(doc.info.version).toEqual(expect.any(String));
   });
 
-  it("lists every implemented route of API.md §3 with its method, in {id} syntax", async () => {
+  it("lists every implemented route of the API with its method, in {id} syntax", async () => {
     const doc = await document();
     for (const [method, path] of ROUTES) {
       expect(doc.paths[path], path).toBeDefined();
@@ -250,7 +250,7 @@ describe("GET /v1/openapi.json", () => {
     expect(doc.paths["/v1/plans"]!.get!.security).toEqual([{ bearerAuth: [] }]);
   });
 
-  it("has the object schemas of API.md §2 with their required fields", async () => {
+  it("has the object schemas of docs/billing-rules.md, Objects with their required fields", async () => {
     const doc = await document();
     const schemas = doc.components.schemas;
     const fields: Record<string, string[]> = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { InvoiceLine } from "../../src/contract/invoice";
-import { advance, api, invoicesOf, ok, subscribeOnClock } from "../helpers";
+import { advance, api, invoicesOf, ok, paymentsOf, subscribeOnClock } from "../helpers";
 
 describe("cancellation (rules 3 and 10)", () => {
   it("cancels at period end with no invoice, ended_at = period end", async () => {
@@ -188,9 +188,9 @@ describe("pending lines at the end (rule 12)", () => {
       attempt_count: 1,
       next_payment_attempt: null,
     });
-    expect(
-      (await ok("GET", `/v1/invoices/${final.id}/payments`)).data.map((p: any) => [p.status, p.failure_code]),
-    ).toEqual([["failed", "card_declined"]]);
+    expect((await paymentsOf(final.id)).map((p: any) => [p.status, p.failure_code])).toEqual([
+      ["failed", "card_declined"],
+    ]);
     expect((await ok("GET", `/v1/subscriptions/${subscription.id}`)).status).toBe("canceled");
     await ok("PATCH", `/v1/customers/${customer.id}`, { payment_method: "pm_card_visa" });
     expect(await ok("POST", `/v1/invoices/${final.id}/pay`)).toMatchObject({
@@ -221,7 +221,7 @@ describe("pending lines at the end (rule 12)", () => {
   });
 });
 
-describe("events in causal order (API.md §6)", () => {
+describe("events in causal order (docs/billing-rules.md, Events)", () => {
   it("records subscription.created before the events of its first invoice", async () => {
     const { subscription } = await subscribeOnClock("2026-04-01T00:00:00Z", { amount: 1000 });
     const events = await eventsOf(subscription.id);

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import type { TestClockActor } from "../../src/actors/test-clock/test-clock-actor";
 import { idWithRoutingKey, routingKeyFromIdempotencyKey } from "../../src/lib/ids";
-import { api, createCustomer, createPlan, invoicesOf, ok } from "../helpers";
+import { api, createCustomer, createPlan, invoicesOf, ok, paymentsOf } from "../helpers";
 
 /**
  * Crash injection without test hooks in production code: the test wraps the live instance's
@@ -31,6 +31,43 @@ async function crashAfterTransactions(stub: DurableObjectStub, n: number): Promi
   return { crashed: () => crashed };
 }
 
+/**
+ * The clock's calls to the member `name` run inside that member (as the platform would) but
+ * the clock sees a member that died as a lost connection, as it would after SIGKILL: an error
+ * on its own side of the call, not one thrown back across the RPC (which workerd would log).
+ */
+async function callerSeesMemberDie(clock: DurableObjectStub, name: string): Promise<void> {
+  await runInDurableObject(clock, (instance: TestClockActor) => {
+    const held = instance as unknown as { env: { SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionActor> } };
+    const namespace = held.env.SUBSCRIPTIONS;
+    const runJobsUntil = async (stub: DurableObjectStub<SubscriptionActor>, at: number) => {
+      const ran = await runInDurableObject(stub, async (member: SubscriptionActor) => {
+        try {
+          return { due: await member.runJobsUntil(at) };
+        } catch (error) {
+          return { died: String(error) };
+        }
+      });
+      if ("died" in ran) throw new Error(`network connection lost (${ran.died})`);
+      return ran.due;
+    };
+    const members = new Proxy(namespace, {
+      get(target, property) {
+        if (property !== "getByName") return Reflect.get(target, property);
+        return (key: string) => {
+          const stub = target.getByName(key);
+          if (key !== name) return stub;
+          return new Proxy(stub, {
+            get: (member, method) =>
+              method === "runJobsUntil" ? (at: number) => runJobsUntil(stub, at) : Reflect.get(member, method),
+          });
+        };
+      },
+    });
+    held.env = { ...held.env, SUBSCRIPTIONS: members };
+  });
+}
+
 /** The restart: a new instance over the same storage (a crashed one holds no request). */
 async function restart(stub: DurableObjectStub): Promise<void> {
   await evictDurableObject(stub).catch(() => {}); // not running: nothing to evict
@@ -50,24 +87,28 @@ async function expectAlarmForEarliestJob(stub: DurableObjectStub): Promise<numbe
   return earliest;
 }
 
-/** Lets time pass for the retry and reconcile jobs (renewals keep their time). */
+/** The jobs of collecting a payment: they may run now; the others (renewal, expiry, notices) keep their time. */
+const PAYMENT_JOBS = "('retry_payment', 'reconcile_payment', 'refund_payment')";
+
+/** Lets time pass for the payment jobs (retries, reconciles, refunds). */
 async function retryJobsDueNow(stub: DurableObjectStub): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
   await runInDurableObject(stub, (_i, state) => {
-    state.storage.sql.exec("UPDATE job SET due_at = ? WHERE due_at > ? AND kind != 'renew'", now - 1, now);
+    state.storage.sql.exec(`UPDATE job SET due_at = ? WHERE due_at > ? AND kind IN ${PAYMENT_JOBS}`, now - 1, now);
     const failures = state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = '_alarm_failure'").toArray();
     if (failures.length > 0) state.storage.sql.exec("DELETE FROM _alarm_failure");
   });
 }
 
-/** Runs the alarm until nothing but the renewal is left (each run is one restart-free pass). */
+/** Runs the alarm until no payment job is left (each run is one restart-free pass). */
 async function runAlarmUntilSettled(stub: DurableObjectStub): Promise<void> {
   for (let i = 0; i < 5; i++) {
     await retryJobsDueNow(stub);
     await runDurableObjectAlarm(stub);
     const left = await runInDurableObject(
       stub,
-      (_i, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM job WHERE kind != 'renew'").one().n as number,
+      (_i, state) =>
+        state.storage.sql.exec(`SELECT COUNT(*) AS n FROM job WHERE kind IN ${PAYMENT_JOBS}`).one().n as number,
     );
     if (left === 0) return;
   }
@@ -105,12 +146,40 @@ afterEach(() => {
   warnings.mockRestore();
 });
 
-describe("a crash at every step of creating a subscription", () => {
-  it("ends, after a restart and no further request, with the first invoice charged exactly once", async () => {
-    const plan = await createPlan({ amount: 1200, interval: "day" });
+/** Each kind of first moment a create can end in (rules 2, 7 and 9), and what it must end as. */
+const CREATES = [
+  {
+    kind: "a good card",
+    paymentMethod: "pm_card_visa",
+    trialDays: 0,
+    invoices: [["subscription_create", "paid", 1200]],
+    payments: [[1, "succeeded"]],
+    status: "active",
+  },
+  {
+    kind: "a declined card (incomplete, rule 9)",
+    paymentMethod: "pm_card_chargeDeclined",
+    trialDays: 0,
+    invoices: [["subscription_create", "open", 0]],
+    payments: [[1, "failed"]],
+    status: "incomplete",
+  },
+  {
+    kind: "a trial (no invoice, rule 7)",
+    paymentMethod: "pm_card_visa",
+    trialDays: 14,
+    invoices: [],
+    payments: [],
+    status: "trialing",
+  },
+] as const;
+
+describe.each(CREATES)("a crash at every step of creating a subscription with $kind", (expected) => {
+  it("ends, after a restart and no further request, with the first invoice attempted exactly once", async () => {
+    const plan = await createPlan({ amount: 1200, interval: "day", trial_days: expected.trialDays });
     let step = 0;
     for (; step < 12; step++) {
-      const customer = await createCustomer();
+      const customer = await createCustomer({ payment_method: expected.paymentMethod });
       const key = `crash-create-${step}-${crypto.randomUUID()}`;
       const name = await routingKeyFromIdempotencyKey("POST /v1/subscriptions", key);
       const injected = await crashAfterTransactions(env.SUBSCRIPTIONS.getByName(name), step);
@@ -153,14 +222,15 @@ describe("a crash at every step of creating a subscription", () => {
       const invoices = await invoicesOf(subscription);
       expect([step, invoices.map((i) => [i.billing_reason, i.status, i.amount_paid])]).toEqual([
         step,
-        [["subscription_create", "paid", 1200]],
+        expected.invoices,
       ]);
-      const payments = (await ok("GET", `/v1/invoices/${invoices[0].id}/payments`)).data;
-      expect([step, payments.map((p: any) => [p.attempt, p.status])]).toEqual([step, [[1, "succeeded"]]]);
-      expect((await ok("GET", `/v1/subscriptions/${subscription}`)).status).toBe("active");
-      expect(await expectAlarmForEarliestJob(stub)).not.toBeNull(); // the next renewal
+      const payments = invoices.length > 0 ? await paymentsOf(invoices[0].id) : [];
+      expect([step, payments.map((p: any) => [p.attempt, p.status])]).toEqual([step, expected.payments]);
+      expect((await ok("GET", `/v1/subscriptions/${subscription}`)).status).toBe(expected.status);
+      // The next renewal, the incomplete invoice's expiry, or the trial's end: armed.
+      expect(await expectAlarmForEarliestJob(stub)).not.toBeNull();
     }
-    expect(step).toBeGreaterThanOrEqual(3);
+    expect(step).toBeGreaterThanOrEqual(expected.trialDays > 0 ? 1 : 3);
   });
 });
 
@@ -259,8 +329,10 @@ describe("a crash of one subscription in the middle of a test clock step", () =>
         subs.push(await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id }));
       const clockStub = env.TEST_CLOCKS.getByName(clock.id.slice(-16));
       // All five renew at 2026-05-02, in one step; the middle one dies after `step` commits of its own.
-      const victim = env.SUBSCRIPTIONS.getByName(subs[2]!.id.slice(-16));
+      const victimName = subs[2]!.id.slice(-16);
+      const victim = env.SUBSCRIPTIONS.getByName(victimName);
       const injected = await crashAfterTransactions(victim, step);
+      await callerSeesMemberDie(clockStub, victimName);
       const answer = await ok("POST", `/v1/test_clocks/${clock.id}/advance`, { frozen_time: "2026-05-02T12:00:00Z" });
       const crashed = injected.crashed();
       await restart(victim);
@@ -284,7 +356,7 @@ describe("a crash of one subscription in the middle of a test clock step", () =>
             ["2026-05-02T00:00:00Z", "2026-05-03T00:00:00Z", "paid", 100],
           ],
         ]);
-        const payments = (await ok("GET", `/v1/invoices/${invoices[1].id}/payments`)).data;
+        const payments = await paymentsOf(invoices[1].id);
         expect([step, sub.id, payments.map((p: any) => p.status)]).toEqual([step, sub.id, ["succeeded"]]);
       }
       if (!crashed) break;
@@ -365,7 +437,7 @@ describe("a crash at every step of a scheduled retry", () => {
       await runAlarmUntilSettled(stub);
       const after = await ok("GET", `/v1/invoices/${invoice.id}`);
       expect([step, after.status, after.amount_paid, after.attempt_count]).toEqual([step, "paid", 500, 2]);
-      const payments = (await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data;
+      const payments = await paymentsOf(invoice.id);
       expect(payments.filter((p: any) => p.status === "succeeded").length).toBe(1);
       expect(payments.some((p: any) => p.status === "pending")).toBe(false);
       if (!crashed) break;

@@ -1,15 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { advance, api, invoicesOf, ok, subscribeOnClock } from "../helpers";
+import { advance, api, invoicesOf, ok, paymentsOf, subscribeOnClock } from "../helpers";
 
-// API.md §4 rule 9 (payments and retries) and rule 10 (immediate cancel), over HTTP on test
+// docs/billing-rules.md rule 9 (payments and retries) and rule 10 (immediate cancel), over HTTP on test
 // clocks, under the default policy: BILLIFY_RETRY_DAYS unset (1,3,5,7) and
 // BILLIFY_FINAL_ACTION unset (cancel).
-
-async function paymentsOf(invoiceId: string): Promise<any[]> {
-  const page = await ok("GET", `/v1/invoices/${invoiceId}/payments`);
-  expect(page.object).toBe("list");
-  return page.data;
-}
 
 const getSubscription = (id: string) => ok("GET", `/v1/subscriptions/${id}`);
 const getInvoice = (id: string) => ok("GET", `/v1/invoices/${id}`);
@@ -169,7 +163,7 @@ describe("the retry ladder (default 1,3,5,7 days, final action cancel)", () => {
   });
 });
 
-describe("decline codes of the fake gateway (API.md §5)", () => {
+describe("decline codes of the fake gateway (docs/billing-rules.md, Payment methods)", () => {
   const cases: [string | null, string][] = [
     ["pm_card_chargeDeclined", "card_declined"],
     ["pm_card_chargeDeclinedInsufficientFunds", "insufficient_funds"],

@@ -1,13 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { advance, api, invoicesOf, ok, subscribeOnClock } from "../helpers";
+import { advance, api, invoicesOf, ok, paymentsOf, subscribeOnClock } from "../helpers";
 
-// API.md §4 rule 9 with BILLIFY_FINAL_ACTION=unpaid (retry days unset: 1,3,5,7). Runs only
+// docs/billing-rules.md rule 9 with BILLIFY_FINAL_ACTION=unpaid (retry days unset: 1,3,5,7). Runs only
 // under a vitest project whose bindings set that policy; the first test fails loudly otherwise.
-
-async function paymentsOf(invoiceId: string): Promise<any[]> {
-  return (await ok("GET", `/v1/invoices/${invoiceId}/payments`)).data;
-}
 
 const getSubscription = (id: string) => ok("GET", `/v1/subscriptions/${id}`);
 const getInvoice = (id: string) => ok("GET", `/v1/invoices/${id}`);

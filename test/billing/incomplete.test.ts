@@ -1,18 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { eventually, kvSummary } from "../admin/read-model";
-import { advance, api, invoicesOf, ok, subscribeOnClock } from "../helpers";
+import { advance, api, invoicesOf, ok, paymentsOf, subscribeOnClock } from "../helpers";
 
-// API.md §4 rule 9, "First invoice": a subscription without a trial whose first invoice fails
+// docs/billing-rules.md rule 9, "First invoice": a subscription without a trial whose first invoice fails
 // is `incomplete`, is not retried on a schedule, and has 23 hours to be paid (a new payment
 // method, /pay, or a manual payment) before the invoice is voided and the subscription
 // becomes `incomplete_expired`, a final state.
 
 const START = "2026-03-10T08:00:00Z";
 const EXPIRES = "2026-03-11T07:00:00Z"; // START + 23 h
-
-async function paymentsOf(invoiceId: string): Promise<any[]> {
-  return (await ok("GET", `/v1/invoices/${invoiceId}/payments`)).data;
-}
 
 const getSubscription = (id: string) => ok("GET", `/v1/subscriptions/${id}`);
 const getInvoice = (id: string) => ok("GET", `/v1/invoices/${id}`);

@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { advance, api, invoicesOf, ok, subscribeOnClock } from "../helpers";
+import { advance, api, invoicesOf, ok, paymentsOf, subscribeOnClock } from "../helpers";
 
-// API.md §3 invoice payment endpoints: manual payments, /pay, void, mark_uncollectible, and
+// The invoice payment endpoints (docs/billing-rules.md, Endpoints): manual payments, /pay, void, mark_uncollectible, and
 // rule 11 (exactly once), over HTTP on test clocks under the default dunning policy.
-
-async function paymentsOf(invoiceId: string): Promise<any[]> {
-  return (await ok("GET", `/v1/invoices/${invoiceId}/payments`)).data;
-}
 
 const getSubscription = (id: string) => ok("GET", `/v1/subscriptions/${id}`);
 const getInvoice = (id: string) => ok("GET", `/v1/invoices/${id}`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { InvoiceLine } from "../../src/contract/invoice";
 import { advance, api, createPlan, invoicesOf, ok, subscribeOnClock } from "../helpers";
+import { eventually } from "../poll";
 
 /**
  * Concurrency storms: many writes on one subscription at once, with and without
@@ -105,10 +106,12 @@ describe("writes racing a test clock advance", () => {
     expect([item.status, keyed.status, quantity.status]).toEqual([201, 201, 200]);
     // Whichever advance won, finish at August 1 (waiting for it first: a second advance is 409 meanwhile).
     const won = first.status === 200 ? first.body : second.body;
-    let now = won;
-    while (now.status === "advancing") {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      now = await ok("GET", `/v1/test_clocks/${clock.id}`);
+    if (won.status === "advancing") {
+      await eventually(
+        () => ok("GET", `/v1/test_clocks/${clock.id}`),
+        (c) => c.status !== "advancing",
+        { intervalMs: 50, what: "the winning advance" },
+      );
     }
     await advance(clock.id, "2026-08-01T00:00:00Z");
 

@@ -23,7 +23,7 @@ import type { PlanTerms, SubscriptionState } from "../../src/domain/subscription
 import { parseIso } from "../../src/domain/time";
 
 // Each operation as one Decision, checked without a Worker: the state, the invoices, the
-// events in causal order (API.md §6) and the jobs.
+// events in causal order (docs/billing-rules.md, Events) and the jobs.
 
 const at = (iso: string): number => parseIso(iso)!;
 const HOUR = 3_600;

@@ -3,7 +3,7 @@ import { monthlyRecurringRevenue } from "../../src/domain/mrr";
 
 const month = (n = 1) => ({ interval: "month" as const, intervalCount: n });
 
-describe("monthly recurring revenue (API.md §3)", () => {
+describe("monthly recurring revenue (docs/billing-rules.md, Endpoints)", () => {
   it("normalises each interval to a month and rounds once per subscription, halves away from zero", () => {
     expect(monthlyRecurringRevenue("active", 1000, 3, month())).toBe(3000);
     expect(monthlyRecurringRevenue("active", 1000, 1, month(3))).toBe(333); // 333.33

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { api } from "./client";
 
-// The amended money rules of API.md §4 (4, 6, 8, 9, 12) and §6's order, as a client sees them
+// The amended money rules of docs/billing-rules.md (rules 4, 6, 8, 9, 12) and the events' order, as a client sees them
 // over real HTTP against `wrangler dev`, each on its own test clock.
 
 let counter = 0;
@@ -101,7 +101,7 @@ describe("the amended billing rules over real HTTP", () => {
     ]);
   });
 
-  it("rule 12 and §6: an upgrade's prorations are billed on a final invoice at an immediate cancel; subscription.created comes first", async () => {
+  it("rule 12 and the events' order: an upgrade's prorations are billed on a final invoice at an immediate cancel; subscription.created comes first", async () => {
     const { clock, pro, subscription } = await setup("2026-04-01T00:00:00Z", 1000);
     await advance(clock.id, "2026-04-16T00:00:00Z");
     await call("POST", `/v1/subscriptions/${subscription.id}/change`, { plan: pro.id });

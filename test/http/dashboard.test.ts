@@ -12,6 +12,8 @@ import type { Seeded } from "../../scripts/seed-data.mjs";
 import { seed } from "../../scripts/seed-data.mjs";
 import type { Service } from "../../scripts/service.mjs";
 import { startService } from "../../scripts/service.mjs";
+import { formatAmount } from "../../src/contract/currencies";
+import { eventually } from "../poll";
 
 declare const process: { env: Record<string, string | undefined> };
 
@@ -45,17 +47,6 @@ async function admin<T = any>(method: string, path: string, body?: unknown): Pro
   const json = (await res.json()) as T;
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
   return json;
-}
-
-/** Polls until `check` holds (the read model is eventually consistent: coalesced KV writes). */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeout = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() - start > timeout) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 async function allAdminRows(query: string): Promise<any[]> {
@@ -92,6 +83,7 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)("after npm run seed (real HTTP)", () =>
     const listed = await eventually(
       async () => (await allAdminRows("status=past_due")).map((s) => s.id).sort(),
       (ids) => JSON.stringify(ids) === JSON.stringify(pastDue),
+      { timeoutMs: 20_000, intervalMs: 250, what: "the read model's past_due listing" },
     );
     expect(listed).toEqual(pastDue);
 
@@ -120,7 +112,7 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)("after npm run seed (real HTTP)", () =>
   it("signs in, filters by status, opens a subscription and follows it live while its clock advances", async () => {
     const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
     try {
-      const page: Page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+      const page: Page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: "en-US" });
       await page.goto(`${service.url}/admin`);
       await page.fill("#admin-key", "sk_test_local");
       await page.click("#sign-in button[type=submit]");
@@ -140,6 +132,15 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)("after npm run seed (real HTTP)", () =>
       );
       expect(statuses.length).toBe(Math.min(pastDue.length, 20));
       expect(new Set(statuses)).toEqual(new Set(["past_due"]));
+      // Amounts in each currency's own decimals, from integer minor units (the seed bills usd and jpy).
+      const amounts = await page.$$eval("[data-testid=subscription-row]", (rows) =>
+        rows.map((r) => [r.getAttribute("data-href"), r.querySelector("td.num")?.textContent] as const),
+      );
+      const summaries = new Map(pastDue.map((s) => [s.id, s]));
+      for (const [id, shown] of amounts) {
+        const s = summaries.get(id);
+        expect(shown).toBe(formatAmount(s.amount * s.quantity, s.currency));
+      }
       mkdirSync(SCREENSHOTS, { recursive: true });
       await page.screenshot({ path: `${SCREENSHOTS}/subscriptions-past-due.png`, fullPage: true });
 
@@ -179,6 +180,14 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)("after npm run seed (real HTTP)", () =>
       // Metrics, and the phone layout.
       await page.click("[data-testid=nav-metrics]");
       await page.waitForSelector("[data-testid=mrr-chart]");
+      const mrr: Record<string, number> = (await admin("GET", "/v1/admin/metrics")).mrr;
+      const bars = await page.$$eval("[data-testid=mrr-chart] .bar", (rows) =>
+        rows.map((r) => [r.querySelector("span")?.textContent ?? "", r.querySelector("b")?.textContent] as const),
+      );
+      expect(Object.fromEntries(bars)).toEqual(
+        Object.fromEntries(Object.entries(mrr).map(([currency, v]) => [currency, formatAmount(v, currency)])),
+      );
+      expect(Object.keys(mrr)).toContain("jpy");
       await page.screenshot({ path: `${SCREENSHOTS}/metrics.png`, fullPage: true });
       await page.setViewportSize({ width: 390, height: 844 });
       await page.click("[data-testid=nav-subscriptions]");

@@ -8,6 +8,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyBillifySignature } from "../../clients/billify-signature.mjs";
+import { eventually } from "../poll";
 import { ADMIN_KEY, api } from "./client";
 
 interface Received {
@@ -42,21 +43,8 @@ async function must<T = any>(method: string, path: string, body?: unknown, key?:
   return response.json;
 }
 
-async function until<T>(
-  probe: () => Promise<T> | T,
-  done: (value: T) => boolean,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const until = <T>(probe: () => Promise<T> | T, done: (value: T) => boolean, what: string) =>
+  eventually(probe, done, { timeoutMs: 20_000, intervalMs: 250, what });
 
 describe("notifications over real HTTP", { timeout: 120_000 }, () => {
   it("signs events to a local receiver and emails the customer: creation, the yearly reminder 7 days ahead, renewal, failed payment", async () => {

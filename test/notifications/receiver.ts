@@ -25,16 +25,5 @@ export async function received(path: string): Promise<ReceivedRequest[]> {
   return (await response.json()) as ReceivedRequest[];
 }
 
-/** Polls `probe` until it returns a value that `done` accepts (queues deliver in the background). */
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** Queues deliver in the background: tests poll the receiver with the shared helper. */
+export { eventually } from "../poll";

@@ -5,7 +5,7 @@ import type { Config } from "../../src/actors/config";
 import { subscriptionStub } from "../../src/actors/stubs";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { shardOf } from "../../src/payments/charge-pacing";
-import { createCustomer, createPlan, ok } from "../helpers";
+import { createCustomer, createPlan, ok, paymentsOf } from "../helpers";
 
 /** One slot a second on one shard: the smallest pacing that shows a wait. */
 const PACING = { rate: 1, shards: 1, spacingMs: 1_000 };
@@ -33,14 +33,14 @@ describe("charge pacing on the attempt path", () => {
     const slot = Date.parse(invoice.next_payment_attempt);
     expect(slot).toBeGreaterThan(now);
     expect(slot).toBeLessThanOrEqual(now + 4_000);
-    expect((await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data).toHaveLength(0);
+    expect(await paymentsOf(invoice.id)).toHaveLength(0);
 
     // At its slot the attempt asks again, gets the slot it holds, and charges.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, slot - Date.now() + 50)));
     await runDurableObjectAlarm(stub);
     const paid = await ok("GET", `/v1/invoices/${invoice.id}`);
     expect(paid).toMatchObject({ status: "paid", attempt_count: 1, amount_paid: 700, next_payment_attempt: null });
-    const payments = (await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data;
+    const payments = await paymentsOf(invoice.id);
     expect(payments.map((p: { status: string; attempt: number }) => [p.status, p.attempt])).toEqual([["succeeded", 1]]);
   });
 });

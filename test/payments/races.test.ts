@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { advance, api, ok } from "../helpers";
+import { advance, api, ok, paymentsOf } from "../helpers";
 import { incompleteSubscription, steerableGateway, useGateway } from "./actor-gateway";
-
-const paymentsOf = async (invoiceId: string) => (await ok("GET", `/v1/invoices/${invoiceId}/payments`)).data as any[];
 
 /** An incomplete subscription whose /pay left an attempt pending at the gateway (Stripe `processing`). */
 async function pendingAttempt(at = "2026-03-01T01:00:00Z") {
@@ -19,7 +17,7 @@ async function pendingAttempt(at = "2026-03-01T01:00:00Z") {
   return { ...ctx, gateway };
 }
 
-describe("a pending attempt holds its invoice (API.md §4 rule 9)", () => {
+describe("a pending attempt holds its invoice (docs/billing-rules.md rule 9)", () => {
   it("answers a manual payment, void and mark_uncollectible with 409 payment_pending, changing nothing", async () => {
     const { invoice } = await pendingAttempt();
     const attempts = [

@@ -4,7 +4,7 @@ import { loadConfig } from "../../src/actors/config";
 import type { ChargeRequest } from "../../src/payments/gateway";
 import { failureCode, StripeGateway } from "../../src/payments/stripe-gateway";
 import type { RecordedRequest } from "../global-setup/fake-stripe";
-import { advance, ok } from "../helpers";
+import { advance, ok, paymentsOf } from "../helpers";
 import { incompleteSubscription, useGateway } from "./actor-gateway";
 
 /** The fake Stripe of test/global-setup/fake-stripe.ts, on 127.0.0.1: never the internet. */
@@ -288,8 +288,7 @@ describe("through the subscription actor", () => {
       payment_method: "pm_card_visa",
       metadata: { stripe_customer: "cus_StripeAda" },
     });
-    const statuses = async () =>
-      (await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data.map((p: { status: string }) => p.status);
+    const statuses = async () => (await paymentsOf(invoice.id)).map((p: { status: string }) => p.status);
     expect(await statuses()).toEqual(["failed", "pending"]);
     expect((await ok("GET", `/v1/invoices/${invoice.id}`)).status).toBe("open");
     expect((await recorded()).charges).toBe(1);

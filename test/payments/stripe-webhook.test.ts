@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/api/app";
-import { ok } from "../helpers";
+import { ok, paymentsOf } from "../helpers";
 import { incompleteSubscription, pendingGateway, useGateway } from "./actor-gateway";
 
 const SECRET = "whsec_test_billify";
@@ -151,7 +151,7 @@ describe("payment_intent events settle the pending attempt they name", () => {
     const gateway = pendingGateway();
     await useGateway(setup.subscription.id, gateway);
     await ok("POST", `/v1/invoices/${setup.invoice.id}/pay`);
-    const payments = (await ok("GET", `/v1/invoices/${setup.invoice.id}/payments`)).data;
+    const payments = await paymentsOf(setup.invoice.id);
     expect(payments.map((p: { status: string }) => p.status)).toEqual(["failed", "pending"]);
     expect(gateway.keys).toHaveLength(1);
     return { ...setup, key: gateway.keys[0]! };
@@ -174,7 +174,7 @@ describe("payment_intent events settle the pending attempt they name", () => {
 
     // Stripe retries deliveries: the identical event (freshly signed) is absorbed.
     expect(await deliver(body, await sign(body))).toEqual({ status: 200, body: { received: true, applied: false } });
-    const payments = (await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data;
+    const payments = await paymentsOf(invoice.id);
     expect(payments.map((p: { status: string }) => p.status)).toEqual(["failed", "succeeded"]);
     expect((await ok("GET", `/v1/invoices/${invoice.id}`)).amount_paid).toBe(2500);
   });
@@ -193,7 +193,7 @@ describe("payment_intent events settle the pending attempt they name", () => {
       },
     });
     expect(await deliver(failed, await sign(failed))).toEqual({ status: 200, body: { received: true, applied: true } });
-    const payments = (await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data;
+    const payments = await paymentsOf(invoice.id);
     expect(payments[1]).toMatchObject({
       status: "failed",
       failure_code: "insufficient_funds",
@@ -239,7 +239,7 @@ describe("payment_intent events settle the pending attempt they name", () => {
     for (const body of bodies) {
       expect(await deliver(body, await sign(body))).toEqual({ status: 200, body: { received: true, applied: false } });
     }
-    const payments = (await ok("GET", `/v1/invoices/${invoice.id}/payments`)).data;
+    const payments = await paymentsOf(invoice.id);
     expect(payments.map((p: { status: string }) => p.status)).toEqual(["failed", "pending"]);
     expect((await ok("GET", `/v1/invoices/${invoice.id}`)).status).toBe("open");
   });

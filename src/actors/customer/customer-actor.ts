@@ -391,7 +391,7 @@ export class CustomerActor extends Actor {
     });
   }
 
-  /** In the transaction of the change it reports (API.md §6). */
+  /** In the transaction of the change it reports (docs/billing-rules.md, Events). */
   private recordEvent(type: "customer.created" | "customer.updated", customer: Customer, at: number): void {
     this.query(
       "INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)",

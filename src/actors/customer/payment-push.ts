@@ -53,7 +53,7 @@ export class PaymentPush {
   }
 
   /**
-   * Pushes the current details to every subscription while a push is owed. API.md §3: after a
+   * Pushes the current details to every subscription while a push is owed. docs/billing-rules.md, Endpoints: after a
    * new payment method each subscription retries its open invoices at once (it decides which).
    * A subscription not found is done only once its reference is a minute old: a create still
    * running stores the details it read when it registered, and this push must not be lost to it.

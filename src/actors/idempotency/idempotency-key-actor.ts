@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 
-/** Keys are kept 24 hours (API.md §1). */
+/** Keys are kept 24 hours (docs/billing-rules.md, Conventions). */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600 * 1_000;
 
 interface Binding {
@@ -13,7 +13,7 @@ export type BindResult = { ok: true; replay: boolean } | { ok: false };
 
 /**
  * One actor per Idempotency-Key (named by the key's SHA-256), consulted by the router only
- * when a request carries a key. It makes the key's scope the whole account (API.md §1): the
+ * when a request carries a key. It makes the key's scope the whole account (docs/billing-rules.md, Conventions): the
  * first request binds the key to its fingerprint (method, path, body), and any other request
  * under the key within 24 h (another endpoint, another object, another body) is refused.
  * The replay itself (the stored answer) stays with the actor that did the work, written in

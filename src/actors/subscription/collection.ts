@@ -34,7 +34,7 @@ export async function pay(ctx: RequestContext, invoiceId: string, idem: Idempote
 /**
  * The customer's payment details changed (pushed by the customer, at least once, newest
  * version wins): keep the copy, and after a new payment method (`retry`) retry the open
- * invoices at once (API.md §3).
+ * invoices at once (docs/billing-rules.md, Endpoints).
  */
 export async function paymentDetailsChanged(
   ctx: RequestContext,

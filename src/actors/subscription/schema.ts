@@ -49,7 +49,7 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
   [`ALTER TABLE payment ADD COLUMN gateway_customer TEXT`],
   // v4: the time a test clock last passed the subscription (it never calls the clock back), and
   // whether a card attempt was made on request (/pay, a new payment method): those never move
-  // the retry schedule (API.md §4 rule 9); and a refund's reference.
+  // the retry schedule (docs/billing-rules.md rule 9); and a refund's reference.
   [
     `ALTER TABLE subscription ADD COLUMN clock_time INTEGER`,
     `ALTER TABLE payment ADD COLUMN on_request INTEGER NOT NULL DEFAULT 0`,

@@ -8,7 +8,7 @@ import { loadLedger, writeJobs } from "./persist";
 import { closingUsage, withUsage } from "./usage";
 import { draftLineView } from "./views";
 
-// `invoice.upcoming` (API.md §6): a job on the subscription's own alarm (or its test clock),
+// `invoice.upcoming` (docs/billing-rules.md, Events): a job on the subscription's own alarm (or its test clock),
 // `BILLIFY_UPCOMING_DAYS` before each renewal. The job is kept in step with the state after
 // every transaction (`syncUpcomingJob`, called by the actor in the same transaction), so no
 // decision has to remember it; `_meta.upcoming_sent_for` (the period end it announced) keeps a

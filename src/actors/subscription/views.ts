@@ -8,7 +8,7 @@ import type { InvoiceRow, LineRow, PaymentRow, SubscriptionRecord } from "./stor
 
 const isoOrNull = (t: Instant | null) => (t === null ? null : toIso(t));
 
-/** The API shape of a subscription (API.md §2). */
+/** The API shape of a subscription (docs/billing-rules.md, Objects). */
 export function subscriptionView(r: SubscriptionRecord): Subscription {
   const s = r.state;
   return {

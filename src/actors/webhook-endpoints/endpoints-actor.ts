@@ -10,7 +10,7 @@ import { ENDPOINTS_KEY, type EndpointSnapshot } from "../../notifications/webhoo
 import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
 
-/** API.md §6: an endpoint whose deliveries have all failed for 3 days is disabled. */
+/** docs/billing-rules.md, Events: an endpoint whose deliveries have all failed for 3 days is disabled. */
 export const DISABLE_AFTER_MS = 3 * 86_400_000;
 
 interface EndpointRow {

@@ -1,11 +1,16 @@
-import { DASHBOARD_SCRIPT } from "./script";
+import { CURRENCY_EXPONENTS } from "../../contract/currencies";
 import { DASHBOARD_STYLE } from "./style";
 
+/** The currency table's exponents for the page's money formatting, as inert JSON (no `<` in it). */
+const EXPONENTS_JSON = JSON.stringify(CURRENCY_EXPONENTS).replaceAll("<", "\\u003c");
+
 /**
- * GET /admin: one small static page with plain JS, served by the Worker. It asks for the
+ * GET /admin: one small page served by the Worker, whose script is the static asset
+ * public/admin/dashboard.js (checked `// @ts-check` JavaScript, no build step). It asks for the
  * admin key, keeps it in sessionStorage (this tab only) and sends it as a Bearer header to
  * the same /v1 API as any client; the live subscription page opens partyserver's WebSocket
- * with a short-lived token instead (src/api/live.ts).
+ * with a short-lived token instead (src/api/live.ts). The page embeds the minor-unit
+ * exponents of src/contract/currencies.ts, so amounts are formatted from the one table.
  */
 export function renderDashboard(options: { mode: "test" | "live" }): string {
   return `<!doctype html>
@@ -37,7 +42,8 @@ export function renderDashboard(options: { mode: "test" | "live" }): string {
   </form>
   <section id="view"></section>
 </main>
-<script>${DASHBOARD_SCRIPT}</script>
+<script type="application/json" id="currency-exponents">${EXPONENTS_JSON}</script>
+<script type="module" src="/admin/dashboard.js"></script>
 </body>
 </html>`;
 }

@@ -27,7 +27,7 @@ function publicView(outcome: Outcome<TestClockView>): Outcome<TestClock> {
 
 export function testClockRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
-  // Test clocks exist only in test mode; in live mode their routes answer 404 (API.md §1).
+  // Test clocks exist only in test mode; in live mode their routes answer 404 (docs/billing-rules.md, Conventions).
   app.use("/v1/test_clocks/*", async (c, next) => {
     if (modeOf(c.env) !== "test") throw new ApiError(404, "route_not_found", "Test clocks exist only in test mode.");
     await next();

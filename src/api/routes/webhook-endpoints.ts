@@ -14,7 +14,7 @@ import { idWithRoutingKey, randomRoutingKey } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, send } from "../endpoint";
 
-/** API.md §3: `https://` only in live mode; any http(s) URL in test mode (local receivers). */
+/** docs/billing-rules.md, Events: `https://` only in live mode; any http(s) URL in test mode (local receivers). */
 function checkUrl(c: Context<AppEnv>, url: string | undefined): void {
   if (url === undefined) return;
   const protocol = new URL(url).protocol;

@@ -1,7 +1,7 @@
 import type { PlatformEnv } from "../../lib/env";
 import { invertedMs } from "../../lib/kv-keys";
 
-/** One email as `GET /v1/admin/emails` lists it (API.md §3), newest first. */
+/** One email as `GET /v1/admin/emails` lists it (docs/billing-rules.md, Endpoints), newest first. */
 export interface EmailView {
   object: "email";
   to: string;

@@ -40,7 +40,7 @@ export interface EmailContext {
 }
 
 /**
- * API.md §6: the events a customer is told about. `invoice.upcoming` only for plans billed by
+ * docs/billing-rules.md, Events: the events a customer is told about. `invoice.upcoming` only for plans billed by
  * the year (the renewal reminder auto-renewal laws ask for); `invoice.finalized` only when
  * something is owed.
  */

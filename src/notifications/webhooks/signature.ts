@@ -2,7 +2,7 @@ import { hex } from "../../lib/bytes";
 
 /**
  * `Billify-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the
- * endpoint's secret>` (API.md §6), the scheme of `Stripe-Signature`. The whole `whsec_…`
+ * endpoint's secret>` (docs/billing-rules.md, Events), the scheme of `Stripe-Signature`. The whole `whsec_…`
  * string is the key.
  */
 export const SIGNATURE_HEADER = "Billify-Signature";
