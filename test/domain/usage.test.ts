@@ -98,6 +98,13 @@ describe("pricing a usage quantity (rule 14d)", () => {
     expect(priceQuantity(price, d("100.5"))).toBe(1000);
   });
 
+  it("gives the worked numbers of docs/billing-rules.md rule 14d", () => {
+    const tiers = [tier("100", "2"), tier(null, "0.5", 100)];
+    expect(priceQuantity({ model: "graduated", tiers }, d("130.5"))).toBe(315);
+    expect(priceQuantity({ model: "volume", tiers }, d("130.5"))).toBe(165);
+    expect(priceQuantity({ model: "package", packageSize: d("10"), packageAmount: 50 }, d("11"))).toBe(100);
+  });
+
   it("refuses tiers that do not ascend or do not end unbounded", () => {
     expect(tiersProblem(TIERS)).toBeNull();
     expect(tiersProblem([])).toMatch(/at least one/);
