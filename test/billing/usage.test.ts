@@ -308,6 +308,22 @@ describe("usage billing (rule 14c–g)", () => {
     expect(invoices[1].lines).toEqual([expect.objectContaining({ type: "usage", usage_quantity: "7", amount: 4 })]);
   });
 
+  it("a cancel at the period end bills the last period's usage on the final invoice", async () => {
+    const { clock, subscription, report } = await meteredSubscription("2026-04-01T00:00:00Z");
+    await report("9");
+    await ok("POST", `/v1/subscriptions/${subscription.id}/cancel`, { at_period_end: true });
+    await advance(clock.id, "2026-05-02T00:00:00Z");
+    const invoices = await invoicesOf(subscription.id);
+    expect(invoices.map((i) => [i.billing_reason, i.total])).toEqual([
+      ["subscription_create", 1000],
+      ["subscription_final", 5], // 4.5 → 5
+    ]);
+    expect(invoices[1].lines).toEqual([
+      expect.objectContaining({ type: "usage", usage_quantity: "9", period_end: "2026-05-01T00:00:00Z" }),
+    ]);
+    expect((await ok("GET", `/v1/subscriptions/${subscription.id}`)).status).toBe("canceled");
+  });
+
   it("bills late events on the next invoice as the difference for their period, and once ended at once", async () => {
     const { clock, subscription, report } = await meteredSubscription("2026-04-01T00:00:00Z");
     await report("10");
