@@ -1,9 +1,9 @@
 import type { ListPage } from "../contract/common";
 import type { Customer } from "../contract/customer";
 import type { PlatformEnv } from "../lib/env";
+import { listIndexPage } from "../lib/kv-listing";
+import type { Query } from "../lib/sql";
 import { invertedTimeOf, sha256Hex } from "./keys";
-import { listIndexPage } from "./kv-listing";
-import type { Query } from "./mirror-state";
 import { writeKeys } from "./mirror-state";
 import { MAX_METADATA_BYTES } from "./subscription-summary";
 
@@ -15,7 +15,7 @@ import { MAX_METADATA_BYTES } from "./subscription-summary";
  * The customer rides in the key's metadata when it fits in 1024 bytes (nearly always; a
  * customer with large metadata is read from the value instead), so a page reads no actor.
  */
-export const CUSTOMER_INDEX = "admin/cus/";
+const CUSTOMER_INDEX = "admin/cus/";
 
 async function customerKeys(customer: Customer): Promise<string[]> {
   const tail = `${invertedTimeOf(customer.id)}/${customer.id}`;

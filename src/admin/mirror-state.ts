@@ -1,6 +1,4 @@
-import type { Row, SqlValue } from "../lib/sql";
-
-export type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
+import type { Query } from "../lib/sql";
 
 /**
  * What an actor last mirrored to the admin read model, kept in its own SQLite beside the
@@ -8,7 +6,7 @@ export type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
  * when (KV takes one write per second per key), and the version its metrics shard holds.
  * The table is created on the first write; read paths never touch it.
  */
-export interface MirrorState {
+interface MirrorState {
   keys: string[];
   kvVersion: number;
   writtenMs: number;
@@ -50,7 +48,7 @@ export function loadMirrorState(query: Query): MirrorState {
   };
 }
 
-export function saveMirrorState(query: Query, state: MirrorState): void {
+function saveMirrorState(query: Query, state: MirrorState): void {
   ensureTable(query);
   query(
     `INSERT INTO _admin_mirror (id, keys, kv_version, written_ms, metrics_version, metrics, version) VALUES (1, ?, ?, ?, ?, ?, ?)
@@ -66,7 +64,7 @@ export function saveMirrorState(query: Query, state: MirrorState): void {
 }
 
 /** Inside a change's transaction: one more change to mirror (for actors without a version). */
-export function bumpMirrorVersion(query: Query): number {
+export function bumpChangeCount(query: Query): number {
   const state = loadMirrorState(query);
   state.version += 1;
   saveMirrorState(query, state);
@@ -77,7 +75,7 @@ export function bumpMirrorVersion(query: Query): number {
  * The versions the read model holds (KV and metrics, the older of the two), without creating
  * anything: 0 when nothing was mirrored yet.
  */
-export function mirroredVersion(query: Query): number {
+export function oldestMirroredVersion(query: Query): number {
   const exists = query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_admin_mirror'").length > 0;
   if (!exists) return 0;
   const state = loadMirrorState(query);
@@ -85,16 +83,16 @@ export function mirroredVersion(query: Query): number {
 }
 
 /** Reads the change counter without creating anything (0 when never bumped). */
-export function mirrorVersion(query: Query): number {
+export function changeCount(query: Query): number {
   const exists = query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_admin_mirror'").length > 0;
   return exists ? loadMirrorState(query).version : 0;
 }
 
 /** KV allows one write per second per key; an actor's keys are written together, so per actor. */
-export const KV_MIN_WRITE_INTERVAL_MS = 1_000;
+const KV_MIN_WRITE_INTERVAL_MS = 1_000;
 
 /** One KV key of an actor's read model. */
-export interface KeyEntry {
+interface KeyEntry {
   key: string;
   value: string;
   metadata: unknown;

@@ -1,9 +1,9 @@
 import type { ListPage } from "../contract/common";
-import { listIndexPage } from "./kv-listing";
+import { listIndexPage } from "../lib/kv-listing";
 import type { SubscriptionSummary } from "./subscription-summary";
 import { subscriptionIndexPrefix, subscriptionRecordKey } from "./subscription-summary";
 
-export interface SubscriptionFilters {
+interface SubscriptionFilters {
   status?: string;
   plan?: string;
   customer?: string;
@@ -11,7 +11,7 @@ export interface SubscriptionFilters {
   cursor?: string;
 }
 
-export type ListedSummary = SubscriptionSummary & { object: "subscription_summary" };
+type ListedSummary = SubscriptionSummary & { object: "subscription_summary" };
 
 /**
  * GET /v1/admin/subscriptions: lists the most selective index that a filter names

@@ -58,9 +58,9 @@ export function summaryOf(record: SubscriptionRecord): SubscriptionSummary {
  *   admin/subs/customer/<customer>/<inverted ms>/<id>
  * Plan ids (`[a-z0-9_-]` or `plan_<ULID>`), customer ids and statuses contain no `/`.
  */
-export const SUBSCRIPTION_INDEX = "admin/subs/";
+const SUBSCRIPTION_INDEX = "admin/subs/";
 
-export type SubscriptionFilter = "all" | "status" | "plan" | "customer";
+type SubscriptionFilter = "all" | "status" | "plan" | "customer";
 
 export function subscriptionIndexPrefix(filter: SubscriptionFilter, value?: string): string {
   return filter === "all" ? `${SUBSCRIPTION_INDEX}all/` : `${SUBSCRIPTION_INDEX}${filter}/${value}/`;

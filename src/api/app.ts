@@ -1,10 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { HTTPException } from "hono/http-exception";
-import { ApiError } from "../contract/errors";
+import { ApiError } from "../lib/errors";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
+import { errorResponse } from "./errors";
 import { registerErrorSchemas } from "./openapi-errors";
 import { adminRoutes } from "./routes/admin";
 import { customerRoutes } from "./routes/customers";
@@ -18,7 +18,7 @@ import { testClockRoutes } from "./routes/test-clocks";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints";
 import { validationError } from "./validation";
 
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 const JSON_MEDIA_TYPE = /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i;
 
 /**
@@ -124,7 +124,7 @@ const API_DESCRIPTION = `Subscription billing on Cloudflare: plans, customers, s
 
 let cachedDocument: unknown = null;
 
-export function openApiDocument(app: OpenAPIHono<AppEnv>) {
+function openApiDocument(app: OpenAPIHono<AppEnv>) {
   cachedDocument ??= app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
@@ -138,31 +138,6 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>) {
   return cachedDocument as ReturnType<typeof app.getOpenAPI31Document>;
 }
 
-function errorResponse(c: Context<AppEnv>, error: unknown): Response {
-  if (error instanceof ApiError) return c.json({ error: error.body }, error.status as 400);
-  if (error instanceof HTTPException) {
-    const status = error.status;
-    const code =
-      status === 400
-        ? "invalid_json"
-        : status === 413
-          ? "body_too_large"
-          : status === 415
-            ? "unsupported_media_type"
-            : "http_error";
-    const message =
-      status === 415
-        ? "Send JSON with 'Content-Type: application/json'."
-        : error.message || "The request could not be read.";
-    return c.json({ error: new ApiError(status, code, message).body }, status);
-  }
-  console.error("unhandled error", error);
-  return c.json(
-    { error: new ApiError(500, "internal_error", "An internal error occurred. It has been logged.").body },
-    500,
-  );
-}
-
 function notFoundOrWrongMethod(c: Context<AppEnv>, app: OpenAPIHono<AppEnv>): Response {
   const path = c.req.path;
   const allowed = new Set<string>();
@@ -173,14 +148,8 @@ function notFoundOrWrongMethod(c: Context<AppEnv>, app: OpenAPIHono<AppEnv>): Re
   }
   if (allowed.size > 0) {
     const methods = [...allowed].sort().join(", ");
-    return c.json(
-      {
-        error: new ApiError(405, "method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${methods}.`)
-          .body,
-      },
-      405,
-      { Allow: methods },
-    );
+    const message = `${c.req.method} is not allowed on ${path}; use ${methods}.`;
+    return errorResponse(c, new ApiError(405, "method_not_allowed", message).withHeaders({ Allow: methods }));
   }
-  return c.json({ error: new ApiError(404, "route_not_found", `No route ${c.req.method} ${path}.`).body }, 404);
+  return errorResponse(c, new ApiError(404, "route_not_found", `No route ${c.req.method} ${path}.`));
 }

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../contract/errors";
+import { ApiError } from "../lib/errors";
 import type { AppEnv } from "./context";
 
 /** Paths under /v1 that carry no API key (the contract, and Stripe's signed callbacks). */
@@ -33,7 +33,7 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /** Compares SHA-256 digests with timingSafeEqual: constant time whatever the lengths. */
-export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
+async function constantTimeEqual(a: string, b: string): Promise<boolean> {
   const encoder = new TextEncoder();
   const [da, db] = await Promise.all([
     crypto.subtle.digest("SHA-256", encoder.encode(a)),

@@ -2,9 +2,10 @@ import type { Env } from "../actors/env";
 import { customerStub, invoiceStub, subscriptionStub } from "../actors/stubs";
 import type { ListPage } from "../contract/common";
 import type { Outcome } from "../contract/errors";
-import { ApiError, notFound, ok } from "../contract/errors";
+import { notFound, ok } from "../contract/errors";
 import type { Invoice } from "../contract/invoice";
 import type { Subscription } from "../contract/subscription";
+import { ApiError } from "../lib/errors";
 
 /**
  * A customer's subscriptions: ids from the customer's own index (strongly consistent), each

@@ -2,10 +2,10 @@ import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Outcome } from "../contract/errors";
-import { ApiError } from "../contract/errors";
 import type { Idempotency } from "../contract/idempotency";
 import { sha256Hex } from "../lib/bytes";
 import { canonicalJson } from "../lib/canonical-json";
+import { ApiError, apiErrorOf } from "../lib/errors";
 import type { AppEnv } from "./context";
 import { errorResponses } from "./openapi-errors";
 import { parseRequestPart } from "./validation";
@@ -14,7 +14,7 @@ type Method = "get" | "post" | "patch" | "delete";
 type Schema = z.ZodType;
 type Infer<S> = S extends Schema ? z.output<S> : undefined;
 
-export interface EndpointSpec<B, Q, P> {
+interface EndpointSpec<B, Q, P> {
   method: Method;
   /** Hono path syntax: /v1/plans/:id */
   path: string;
@@ -32,7 +32,7 @@ export interface EndpointSpec<B, Q, P> {
   errors?: number[];
 }
 
-export interface EndpointInput<B, Q, P> {
+interface EndpointInput<B, Q, P> {
   body: Infer<B>;
   query: Infer<Q>;
   params: Infer<P>;
@@ -124,7 +124,7 @@ function singleQueryValues(c: Context<AppEnv>): Record<string, string | string[]
 }
 
 /** `post /v1/subscriptions/:id/cancel` → `postSubscriptionsIdCancel`, for routes that name none. */
-export function defaultOperationId(method: string, path: string): string {
+function defaultOperationId(method: string, path: string): string {
   const words = path
     .replace(/^\/v1\//, "")
     .split(/[/_-]+/)
@@ -133,11 +133,11 @@ export function defaultOperationId(method: string, path: string): string {
   return method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
 }
 
-/** Writes an actor's outcome as the response (the value, or the error envelope). */
+/** Writes an actor's outcome as the response: the value, or its failure thrown to the app's `onError`. */
 export function send<T>(c: Context<AppEnv>, outcome: Outcome<T> & { replayed?: boolean }): Response {
   const headers: Record<string, string> = outcome.replayed ? { "Idempotent-Replayed": "true" } : {};
-  const body = outcome.ok ? outcome.value : { error: outcome.error };
-  return c.json(body as object, outcome.status as 200, headers);
+  if (!outcome.ok) throw apiErrorOf(outcome).withHeaders(headers);
+  return c.json(outcome.value as object, outcome.status as 200, headers);
 }
 
 /** The Idempotency-Key of a POST, with the fingerprint of the request it was sent with. */

@@ -10,8 +10,8 @@ import { routingKeyOf } from "../lib/ids";
  * `subscriptions`), which broadcasts after each committed change. The connection is authenticated with a short-lived token signed with
  * the admin key and minted by an admin-authenticated route, so the key never sits in a URL.
  */
-export const LIVE_PREFIX = "/parties/subscriptions/";
-export const LIVE_TOKEN_TTL_SECONDS = 60;
+const LIVE_PREFIX = "/parties/subscriptions/";
+const LIVE_TOKEN_TTL_SECONDS = 60;
 
 interface TokenClaims {
   sub: string;
@@ -27,7 +27,7 @@ export async function mintLiveToken(adminKey: string, subscriptionId: string, no
 }
 
 /** The subscription the token was minted for, if its signature holds and it has not expired. */
-export async function verifyLiveToken(adminKey: string, token: string, nowMs: number): Promise<string | null> {
+async function verifyLiveToken(adminKey: string, token: string, nowMs: number): Promise<string | null> {
   const [payload, signature] = token.split(".");
   if (!payload || !signature) return null;
   const expected = await sign(adminKey, payload);

@@ -1,4 +1,3 @@
-import type { ErrorType } from "../contract/errors";
 import { errorTypeFor } from "../contract/errors";
 
 /**
@@ -49,17 +48,6 @@ export const ERROR_CODES: Record<number, { description: string; codes: string[] 
     codes: ["internal_error", "configuration_error"],
   },
 };
-
-export const ERROR_TYPES: readonly ErrorType[] = [
-  "invalid_request_error",
-  "authentication_error",
-  "permission_error",
-  "not_found",
-  "conflict",
-  "idempotency_error",
-  "rate_limit_error",
-  "api_error",
-];
 
 interface Shape {
   body: boolean;

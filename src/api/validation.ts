@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { ApiError } from "../contract/errors";
+import { ApiError } from "../lib/errors";
 
 type ZodIssue = z.core.$ZodIssue;
 
@@ -13,10 +13,11 @@ type ZodIssue = z.core.$ZodIssue;
 export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  throw toApiError(result.error.issues);
+  throw result.error;
 }
 
-export function toApiError(issues: readonly ZodIssue[]): ApiError {
+/** A zod error as the 400 that names the field (the app's `onError`, src/api/errors.ts). */
+export function validationApiError(issues: readonly ZodIssue[]): ApiError {
   const issue = issues[0];
   if (!issue) return new ApiError(400, "parameter_invalid", "Invalid request.");
   // A bad record key (a metadata key too long or empty) is reported on the record itself.
@@ -36,5 +37,5 @@ export function toApiError(issues: readonly ZodIssue[]): ApiError {
 
 /** @hono/zod-openapi's hook, for routes registered with `app.openapi` directly: the same 400s. */
 export function validationError(result: { success: true } | { success: false; error: z.ZodError }): void {
-  if (!result.success) throw toApiError(result.error.issues);
+  if (!result.success) throw result.error;
 }

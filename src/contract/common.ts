@@ -112,23 +112,3 @@ export interface ListPage<T> {
   has_more: boolean;
   next_cursor: string | null;
 }
-
-export const ErrorEnvelope = z
-  .object({
-    error: z.object({
-      type: z.enum([
-        "invalid_request_error",
-        "authentication_error",
-        "permission_error",
-        "not_found",
-        "conflict",
-        "idempotency_error",
-        "rate_limit_error",
-        "api_error",
-      ]),
-      code: z.string(),
-      message: z.string(),
-      param: z.string().optional(),
-    }),
-  })
-  .openapi("Error");

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { Metadata, Timestamp } from "./common";
 
-export const PaymentMethodToken = z
+const PaymentMethodToken = z
   .string()
   .regex(/^pm_[A-Za-z0-9_]{1,120}$/, "a payment method token such as pm_card_visa")
   .openapi({ example: "pm_card_visa" });

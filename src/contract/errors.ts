@@ -1,4 +1,9 @@
-/** The error envelope of docs/billing-rules.md, Conventions, and the plain outcome every actor returns over RPC. */
+import type { DomainError } from "../domain/subscription";
+
+/**
+ * The error envelope of docs/billing-rules.md, Conventions, and the plain outcome every actor
+ * returns over RPC (the HTTP layer's one error class, `ApiError`, is in src/lib/errors.ts).
+ */
 export type ErrorType =
   | "invalid_request_error"
   | "authentication_error"
@@ -31,21 +36,9 @@ export function errorTypeFor(status: number): ErrorType {
   return TYPE_BY_STATUS[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
 }
 
-/** A failure meant for the client. Thrown inside the Worker; returned as data across RPC. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly param?: string,
-    readonly type: ErrorType = errorTypeFor(status),
-  ) {
-    super(message);
-  }
-
-  get body(): ErrorBody {
-    return { type: this.type, code: this.code, message: this.message, ...(this.param ? { param: this.param } : {}) };
-  }
+/** The envelope's body of one failure (`param` only when there is one). */
+export function errorBody(status: number, code: string, message: string, param?: string, type?: ErrorType): ErrorBody {
+  return { type: type ?? errorTypeFor(status), code, message, ...(param ? { param } : {}) };
 }
 
 export function ok<T>(value: T, status = 200): Outcome<T> {
@@ -59,16 +52,14 @@ export function failure<T = never>(
   param?: string,
   type?: ErrorType,
 ): Outcome<T> {
-  return { ok: false, status, error: new ApiError(status, code, message, param, type).body };
+  return { ok: false, status, error: errorBody(status, code, message, param, type) };
 }
 
 export function notFound<T = never>(what: string, id: string, param = "id"): Outcome<T> {
   return failure(404, `resource_missing`, `No such ${what}: '${id}'`, param);
 }
 
-/** Turns an outcome into its value or throws the ApiError it carries. */
-export function unwrap<T>(outcome: Outcome<T>): T {
-  if (outcome.ok) return outcome.value;
-  const { error } = outcome;
-  throw new ApiError(outcome.status, error.code, error.message, error.param, error.type);
+/** The domain's refusal as an outcome: 409 when it conflicts with the state right now, else 400. */
+export function refused<T = never>(error: DomainError): Outcome<T> {
+  return failure(error.conflict ? 409 : 400, error.code, error.message, error.param);
 }

@@ -6,7 +6,7 @@ import { Charge } from "./meter";
 /** A plan id the caller chooses (POST /v1/plans with an `id`). */
 export const CUSTOM_PLAN_ID = /^[a-z0-9_-]{1,64}$/;
 
-export const IntervalSchema = z.enum(["day", "week", "month", "year"]);
+const IntervalSchema = z.enum(["day", "week", "month", "year"]);
 
 export const Plan = z
   .object({

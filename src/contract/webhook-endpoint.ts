@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { Metadata, Timestamp } from "./common";
 
 /** docs/billing-rules.md, Events: every event type Billify records. */
-export const EVENT_TYPES = [
+const EVENT_TYPES = [
   "customer.created",
   "customer.updated",
   "subscription.created",

@@ -3,7 +3,7 @@ import { DecisionBuilder, refuse } from "./decision";
 import { afterFailedAttempt, statusAfterClosing, statusAfterPayment } from "./dunning";
 import { amountRemaining, creditReturnedOnClose } from "./invoice";
 import { releaseHeldRenewals } from "./lifecycle";
-import type { PaymentFacts, Refusal } from "./payment-races";
+import type { PaymentFacts } from "./payment-races";
 import { pendingAttemptRefusal } from "./payment-races";
 import type { DunningPolicy } from "./retry-schedule";
 import { isEnded } from "./subscription";
@@ -42,11 +42,11 @@ export function decideManualPayment(
   payments: readonly PaymentFacts[],
   payment: { id: string; amount: number; reference: string },
   at: Instant,
-): Decided | { ok: false; refusal: Refusal } {
+): Decided {
   const refusal = manualPaymentRefusal(invoice, payment.amount);
   if (refusal) return refusal;
   const pending = pendingAttemptRefusal(payments, "pay manually");
-  if (pending) return { ok: false, refusal: pending };
+  if (pending) return { ok: false, error: pending };
   const decision = decidePaymentReceived(ledger, invoice, payment.id, payment.amount, at);
   decision.paymentsAdded.unshift({
     id: payment.id,

@@ -41,12 +41,15 @@ function applyTransition(
   if (isEnded(t.state.status)) b.end(t.state.status, at);
   else b.schedule("renew", t.state.currentPeriodEnd);
   if (dropped.length > 0) b.consumePending();
-  b.emitSubscription(event, dropped.length > 0 ? { pending_lines_dropped: dropped.map(droppedLineView) } : undefined);
+  b.emitSubscription(event, dropped.length > 0 ? { pending_lines_dropped: dropped.map(draftLineFields) } : undefined);
   if (t.invoice) b.issueInvoice(t.invoice, at);
 }
 
-/** Rule 12: what a subscription.canceled event shows of the pending lines it dropped. */
-function droppedLineView(line: DraftLine) {
+/**
+ * A line not yet stored, as the API shows it (without id): what a subscription.canceled event
+ * shows of the pending lines it dropped (rule 12), and the body of a preview's line.
+ */
+export function draftLineFields(line: DraftLine) {
   return {
     type: line.type,
     description: line.description,
@@ -55,6 +58,8 @@ function droppedLineView(line: DraftLine) {
     plan: line.plan,
     period_start: toIso(line.periodStart),
     period_end: toIso(line.periodEnd),
+    // A usage line's meter, charge index and aggregated quantity (API.md §8).
+    ...(line.usage ? { meter: line.usage.meter, charge: line.usage.charge, usage_quantity: line.usage.quantity } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Decision, Ledger } from "./decision";
 import { DecisionBuilder } from "./decision";
 import type { InvoiceStatus } from "./invoice";
+import type { DomainError } from "./subscription";
 import type { Instant } from "./time";
 
 /**
@@ -16,12 +17,6 @@ export interface PaymentFacts {
   onRequest: boolean;
 }
 
-export interface Refusal {
-  status: 409;
-  code: "payment_pending";
-  message: string;
-}
-
 /**
  * A pending attempt holds the invoice: a manual payment, `void` or `mark_uncollectible`
  * waits until it settles (otherwise the attempt could succeed on an invoice already paid or
@@ -30,10 +25,10 @@ export interface Refusal {
 export function pendingAttemptRefusal(
   payments: readonly PaymentFacts[],
   action: "pay manually" | "void" | "mark uncollectible",
-): Refusal | null {
+): DomainError | null {
   if (!payments.some((p) => p.status === "pending")) return null;
   return {
-    status: 409,
+    conflict: true,
     code: "payment_pending",
     message: `A payment attempt on this invoice is still pending at the gateway; you can ${action} it once that attempt settles.`,
   };

@@ -54,7 +54,11 @@ export interface InvoiceDraft {
   lines: DraftLine[];
 }
 
-export type DomainError = { code: string; message: string; param?: string };
+/**
+ * The domain's refusal of a request. `conflict`: the request is fine but the state forbids it
+ * right now (answered 409; it may succeed later); otherwise the request itself is refused (400).
+ */
+export type DomainError = { code: string; message: string; param?: string; conflict?: true };
 
 /** What one rule changes in the state, and the invoice and lines it makes (see decision.ts for all effects). */
 export type Transition =

@@ -1,8 +1,6 @@
 import type { EventEnvelope, EventMessage } from "../contract/messages";
 import { toIso } from "../domain/time";
-import type { SqlValue } from "../lib/sql";
-
-type Query = <T>(statement: string, ...params: SqlValue[]) => T[];
+import type { Query } from "../lib/sql";
 
 /** A row of an actor's one-row-per-event `event` table (the customer's). */
 export interface EventRow {
@@ -41,7 +39,7 @@ export interface EventSource {
 }
 
 /** A table of one row per event (the customer's): an event's position is its seq. */
-export function eventPerRow(query: Query): EventSource {
+function eventPerRow(query: Query): EventSource {
   return {
     watermarkKey: "outbox_seq",
     after: (position, limit) =>
@@ -60,7 +58,7 @@ const MAX_BATCH_BYTES = 240_000;
 /** A message may be at most 128 KB; an event larger than this goes without its object. */
 export const MAX_MESSAGE_BYTES = 120_000;
 /** While events are left unsent, the alarm tries again this soon. */
-export const OUTBOX_RETRY_MS = 10_000;
+const OUTBOX_RETRY_MS = 10_000;
 
 function recordedOf(row: EventRow): RecordedEvent {
   return { id: row.id, type: row.type, created: row.created, data: JSON.parse(row.data) as EventEnvelope["data"] };

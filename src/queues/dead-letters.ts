@@ -4,7 +4,7 @@ import type { QueueMessage } from "../contract/messages";
 import { invertedMs } from "../lib/kv-keys";
 
 /** One message the queues gave up on, as `GET /v1/admin/dead_letters` lists it (newest first). */
-export interface DeadLetterView {
+interface DeadLetterView {
   object: "dead_letter";
   /** `event` (the fan-out), `webhook` or `email`. */
   kind: QueueMessage["kind"] | "unknown";

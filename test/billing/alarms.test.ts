@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { alarmRetryDelayMs } from "../../src/actors/actor";
+import { alarmRetryDelayMs } from "../../src/actors/capabilities/alarm-failures";
 import { loadLedger, persist } from "../../src/actors/subscription/persist";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { decideRenewal } from "../../src/domain/lifecycle";

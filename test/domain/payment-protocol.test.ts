@@ -392,7 +392,7 @@ describe("decideManualPayment", () => {
     const tooMuch = decideManualPayment(ledgerOf(), invoice(), pending, { id: "p", amount: 701, reference: "r" }, may1);
     expect(tooMuch).toMatchObject({ ok: false, error: { code: "amount_too_large", param: "amount" } });
     const held = decideManualPayment(ledgerOf(), invoice(), pending, { id: "p", amount: 700, reference: "r" }, may1);
-    expect(held).toMatchObject({ ok: false, refusal: { status: 409, code: "payment_pending" } });
+    expect(held).toMatchObject({ ok: false, error: { conflict: true, code: "payment_pending" } });
   });
 });
 

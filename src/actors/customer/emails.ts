@@ -1,14 +1,12 @@
 import type { Customer } from "../../contract/customer";
 import type { EmailMessage } from "../../contract/messages";
 import { toIso } from "../../domain/time";
+import type { Query } from "../../lib/sql";
 import { type EmailView, logEmail } from "../../notifications/email/log";
 import type { EmailProvider } from "../../notifications/email/providers";
 import { EmailSendError } from "../../notifications/email/providers";
 import { renderEmail } from "../../notifications/email/templates";
-import type { SqlValue } from "../actor";
 import type { Env } from "../env";
-
-type Query = <T>(statement: string, ...params: SqlValue[]) => T[];
 
 /** A send that started this long ago and never finished (the actor died) may be tried again. */
 const STALE_SEND_MS = 60_000;

@@ -2,14 +2,12 @@ import type { ErrorBody } from "../../contract/errors";
 import type { MeterEvent } from "../../contract/meter";
 import type { Instant } from "../../domain/time";
 import { SECONDS_PER_DAY, toIso } from "../../domain/time";
-import type { Row, SqlValue } from "../actor";
+import type { Query } from "../../lib/sql";
 
 // Meter events on the customer's actor (API.md §8 rule 14a, h). The customer is where an event
 // is deduplicated and made durable: one request per customer per batch, one transaction that
 // records each identifier together with the event. The table is also the log its subscriptions
 // count from: each keeps the last seq it counted, so a redelivery is counted once.
-
-type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
 
 export const METER_EVENT_TABLE = `CREATE TABLE meter_event (
      seq INTEGER PRIMARY KEY, event_name TEXT NOT NULL, identifier TEXT NOT NULL, timestamp INTEGER NOT NULL,

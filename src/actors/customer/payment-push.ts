@@ -1,5 +1,5 @@
-import type { Query } from "../../admin/mirror-state";
 import { pushDelivered } from "../../domain/customer";
+import type { Query } from "../../lib/sql";
 import type { Env } from "../env";
 import { subscriptionStub } from "../stubs";
 import type { VersionedPaymentDetails } from "../subscription/context";
@@ -10,7 +10,7 @@ import type { VersionedPaymentDetails } from "../subscription/context";
 // right after the commit and again by the alarm until all have it. A copy carries the
 // customer's version, so a late or repeated push never replaces a newer one.
 
-export interface PaymentPushHost {
+interface PaymentPushHost {
   query: Query;
   transaction<T>(fn: () => T): T;
   /** Read at each push (never kept: the actor's bindings are its own). */

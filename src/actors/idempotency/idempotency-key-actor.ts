@@ -2,14 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 
 /** Keys are kept 24 hours (docs/billing-rules.md, Conventions). */
-export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600 * 1_000;
+const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600 * 1_000;
 
 interface Binding {
   fingerprint: string;
   createdMs: number;
 }
 
-export type BindResult = { ok: true; replay: boolean } | { ok: false };
+type BindResult = { ok: true; replay: boolean } | { ok: false };
 
 /**
  * One actor per Idempotency-Key (named by the key's SHA-256), consulted by the router only

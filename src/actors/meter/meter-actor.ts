@@ -1,9 +1,11 @@
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Meter, MeterCreate, MeterUpdate } from "../../contract/meter";
 import { toIso } from "../../domain/time";
-import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
+import { IdempotentRequests } from "../capabilities/idempotent-requests";
+import { ReadModel } from "../capabilities/read-model";
 
 /** The meter listing index in KV: newest first, like the plan catalog. */
 export const METER_LIST_PREFIX = "meters/";
@@ -38,9 +40,13 @@ export class MeterActor extends Actor {
     ],
   ];
 
+  private readonly requests = new IdempotentRequests(this.storage, () => this.afterWrite());
+  /** The meter's listing entry in KV; it changes only by a PATCH, which writes it again. */
+  protected override readonly readModel = new ReadModel(this.storage, { write: () => this.writeListingEntry() });
+
   async create(id: string, input: MeterCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Meter>> {
-    return this.idempotently(idem, async () => {
-      const outcome = this.commit(idem, () => {
+    return this.requests.run(idem, async () => {
+      const outcome = this.requests.commit(idem, () => {
         const existing = this.load();
         if (existing)
           return failure<Meter>(
@@ -60,10 +66,10 @@ export class MeterActor extends Actor {
           Math.floor(nowMs / 1000),
           nowMs,
         );
-        this.markReadModelDirty();
+        this.readModel.markChanged();
         return ok(this.load()!, 201);
       });
-      await this.flushReadModel();
+      await this.publishChanges();
       return outcome;
     });
   }
@@ -81,8 +87,8 @@ export class MeterActor extends Actor {
   }
 
   async update(id: string, patch: MeterUpdate, idem: Idempotency | null): Promise<Outcome<Meter>> {
-    return this.idempotently(idem, async () => {
-      const outcome = this.commit(idem, () => {
+    return this.requests.run(idem, async () => {
+      const outcome = this.requests.commit(idem, () => {
         const meter = this.load();
         if (!meter || meter.id !== id) return notFound<Meter>("meter", id);
         this.query(
@@ -90,15 +96,15 @@ export class MeterActor extends Actor {
           patch.display_name ?? meter.display_name,
           patch.status ?? meter.status,
         );
-        this.markReadModelDirty();
+        this.readModel.markChanged();
         return ok(this.load()!);
       });
-      await this.flushReadModel();
+      await this.publishChanges();
       return outcome;
     });
   }
 
-  protected override async writeReadModel(): Promise<number | undefined> {
+  private async writeListingEntry(): Promise<undefined> {
     const row = this.queryOne<MeterRow>("SELECT * FROM meter");
     if (!row) return;
     await this.env.BILLIFY_KV.put(meterListKey(row.id, row.created_ms), JSON.stringify(view(row)));
@@ -108,16 +114,6 @@ export class MeterActor extends Actor {
     const row = this.queryOne<MeterRow>("SELECT * FROM meter");
     return row ? view(row) : null;
   }
-
-  protected readModelVersion(): number {
-    return 0;
-  }
-
-  protected nextJobAt(): number | null {
-    return null;
-  }
-
-  protected async runDueJobs(): Promise<void> {}
 }
 
 function view(row: MeterRow): Meter {

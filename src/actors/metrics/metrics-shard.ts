@@ -67,20 +67,4 @@ export class MetricsShard extends Actor {
     }
     return totals;
   }
-
-  // ---- Actor hooks: no read model of its own, no jobs ---------------------------------
-
-  protected async writeReadModel(): Promise<number | undefined> {
-    return undefined;
-  }
-
-  protected readModelVersion(): number {
-    return 0;
-  }
-
-  protected nextJobAt(): number | null {
-    return null;
-  }
-
-  protected async runDueJobs(): Promise<void> {}
 }

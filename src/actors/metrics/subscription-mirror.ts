@@ -1,7 +1,7 @@
 import { contributionOf, metricsShardOf } from "../../admin/metrics/contribution";
-import type { Query } from "../../admin/mirror-state";
 import { loadMirrorState, writeKeys } from "../../admin/mirror-state";
 import { subscriptionIndexKeys, summaryOf } from "../../admin/subscription-summary";
+import type { Query } from "../../lib/sql";
 import type { Env } from "../env";
 import type { SubscriptionRecord } from "../subscription/store";
 

@@ -1,11 +1,13 @@
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Plan, PlanCreate, PlanUpdate } from "../../contract/plan";
 import { toIso } from "../../domain/time";
 import { planListKey } from "../../lib/plan-catalog";
-import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
+import { IdempotentRequests } from "../capabilities/idempotent-requests";
+import { ReadModel } from "../capabilities/read-model";
 
 interface PlanRow {
   id: string;
@@ -40,9 +42,13 @@ export class PlanActor extends Actor {
     ["ALTER TABLE plan ADD COLUMN charges TEXT NOT NULL DEFAULT '[]'"],
   ];
 
+  private readonly requests = new IdempotentRequests(this.storage, () => this.afterWrite());
+  /** The plan's catalog entry in KV; it changes only by a PATCH, which writes it again. */
+  protected override readonly readModel = new ReadModel(this.storage, { write: () => this.writeCatalogEntry() });
+
   async create(id: string, input: PlanCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Plan>> {
-    return this.idempotently(idem, async () => {
-      const outcome = this.commit(idem, () => {
+    return this.requests.run(idem, async () => {
+      const outcome = this.requests.commit(idem, () => {
         if (this.load())
           return failure<Plan>(409, "resource_already_exists", `A plan with id '${id}' already exists`, "id");
         this.query(
@@ -61,10 +67,10 @@ export class PlanActor extends Actor {
           nowMs,
           JSON.stringify(input.charges),
         );
-        this.markReadModelDirty();
+        this.readModel.markChanged();
         return ok(this.load()!, 201);
       });
-      await this.flushReadModel();
+      await this.publishChanges();
       return outcome;
     });
   }
@@ -75,8 +81,8 @@ export class PlanActor extends Actor {
   }
 
   async update(id: string, patch: PlanUpdate, idem: Idempotency | null): Promise<Outcome<Plan>> {
-    return this.idempotently(idem, async () => {
-      const outcome = this.commit(idem, () => {
+    return this.requests.run(idem, async () => {
+      const outcome = this.requests.commit(idem, () => {
         const plan = this.load();
         if (!plan || plan.id !== id) return notFound<Plan>("plan", id);
         const metadata = mergeMetadata(plan.metadata, patch.metadata ?? {});
@@ -87,15 +93,15 @@ export class PlanActor extends Actor {
           (patch.active ?? plan.active) ? 1 : 0,
           JSON.stringify(metadata),
         );
-        this.markReadModelDirty();
+        this.readModel.markChanged();
         return ok(this.load()!);
       });
-      await this.flushReadModel();
+      await this.publishChanges();
       return outcome;
     });
   }
 
-  protected override async writeReadModel(): Promise<number | undefined> {
+  private async writeCatalogEntry(): Promise<undefined> {
     const plan = this.load();
     const createdMs = this.queryOne<{ created_ms: number }>("SELECT created_ms FROM plan")?.created_ms;
     if (!plan || createdMs === undefined) return;
@@ -120,17 +126,4 @@ export class PlanActor extends Actor {
       created: toIso(row.created),
     };
   }
-
-  /** The catalog entry never changes once written except by a PATCH, which writes it again. */
-  protected readModelVersion(): number {
-    return 0;
-  }
-
-  // ---- Actor hooks: no jobs of its own ----------------------------------------------
-
-  protected nextJobAt(): number | null {
-    return null;
-  }
-
-  protected async runDueJobs(): Promise<void> {}
 }

@@ -1,11 +1,11 @@
 import type { Outcome } from "../../contract/errors";
-import { failure, notFound, ok } from "../../contract/errors";
+import { notFound, ok, refused } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import type { Decided, Ledger } from "../../domain/decision";
 import { decideChange, rolledForward } from "../../domain/lifecycle";
 import type { PlanTerms } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
-import type { Idempotency } from "../actor";
 import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { loadLedger, persist } from "./persist";
@@ -39,8 +39,7 @@ export async function change(
       const { decided, closing } = decideClosingUsage(ctx, now, closes, (ledger) =>
         decide(ledger, body, plan.value, now),
       );
-      if (!decided.ok)
-        return failure<Subscription>(400, decided.error.code, decided.error.message, decided.error.param);
+      if (!decided.ok) return refused<Subscription>(decided.error);
       issued = persist(ctx, decided.decision, now).invoiceIds[0] ?? null;
       settleUsage(ctx, closing, decided.decision, now);
       return ok(ctx.view());
@@ -76,7 +75,7 @@ export async function previewChange(
     state.currentPeriodEnd > now;
   const closing = closes ? closingUsage(ctx, now) : null;
   const decided = decide(withUsage(rolledForward(loadLedger(ctx), now), closing), body, plan.value, now);
-  if (!decided.ok) return failure(400, decided.error.code, decided.error.message, decided.error.param);
+  if (!decided.ok) return refused(decided.error);
   const { decision } = decided;
   const invoice = decision.issue[0];
   const lines = invoice

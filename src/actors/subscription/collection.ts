@@ -1,9 +1,9 @@
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
 import { retriesOnNewPaymentMethod } from "../../domain/dunning";
-import type { Idempotency } from "../actor";
 import { attemptPayment } from "./attempt";
 import type { RequestContext, VersionedPaymentDetails } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";

@@ -1,8 +1,8 @@
 import type { Outcome } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
 import type { Instant } from "../../domain/time";
-import type { Idempotency } from "../actor";
 import type { Config } from "../config";
 import type { Env } from "../env";
 import type { SubscriptionRecord, SubscriptionStore } from "./store";

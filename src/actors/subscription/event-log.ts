@@ -1,9 +1,7 @@
 import { ulid } from "ulid";
 import type { Instant } from "../../domain/time";
+import type { Query } from "../../lib/sql";
 import type { EventSource, PositionedEvent, RecordedEvent } from "../../notifications/outbox";
-import type { SqlValue } from "../actor";
-
-type Query = <T>(statement: string, ...params: SqlValue[]) => T[];
 
 // A subscription's events are stored one row per decision, not one per event (rows written
 // are what Cloudflare bills): `event_batch (seq, created, events)`, where `events` is the JSON
@@ -17,14 +15,14 @@ type Query = <T>(statement: string, ...params: SqlValue[]) => T[];
 // existed (a bare seq: each old row became a batch of one) still points.
 
 /** Positions per batch: a batch holds at most this many events. */
-export const EVENTS_PER_BATCH = 1000;
+const EVENTS_PER_BATCH = 1000;
 /** A batch row stays far below SQLite's 2 MB row limit; a larger event is a batch of its own. */
 const MAX_BATCH_BYTES = 1_000_000;
 /** Batches read per statement while paging: a page of `limit` events reads about that many. */
 const BATCHES_PER_READ = 20;
 
 /** What a decision asks to record: the type, the object as it stands, extra `data` fields. */
-export interface NewEvent {
+interface NewEvent {
   type: string;
   object: unknown;
   extra?: Record<string, unknown>;
@@ -36,7 +34,7 @@ export function positionOf(seq: number, index: number, count: number): number {
 }
 
 /** The batch a position is in, and the index in it (`EVENTS_PER_BATCH - 1`: its end). */
-export function batchOf(position: number): { seq: number; index: number } {
+function batchOf(position: number): { seq: number; index: number } {
   return { seq: Math.floor(position / EVENTS_PER_BATCH), index: position % EVENTS_PER_BATCH };
 }
 

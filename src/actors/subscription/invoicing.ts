@@ -1,22 +1,18 @@
 import { ulid } from "ulid";
 import type { Outcome } from "../../contract/errors";
-import { failure, notFound, ok } from "../../contract/errors";
+import { failure, notFound, ok, refused } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import { decideCloseInvoice, decideManualPayment } from "../../domain/collection";
-import type { Decided } from "../../domain/decision";
 import { decideInvoiceItem, decideInvoiceNow } from "../../domain/lifecycle";
 import { pendingAttemptRefusal } from "../../domain/payment-races";
 import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
-import type { Idempotency } from "../actor";
 import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { invoiceFacts, loadLedger, persist } from "./persist";
 import type { InvoiceRow } from "./store";
 import { lineView, paymentView } from "./views";
-
-const refused = <T>(decided: Extract<Decided, { ok: false }>) =>
-  failure<T>(400, decided.error.code, decided.error.message, decided.error.param);
 
 /** A one-off line, left pending for the next invoice. */
 export async function addInvoiceItem(
@@ -33,7 +29,7 @@ export async function addInvoiceItem(
     const now = await timeAfterDueJobs(ctx, record.testClock);
     return ctx.commit(idem, () => {
       const decided = decideInvoiceItem(loadLedger(ctx), item, now);
-      if (!decided.ok) return refused<InvoiceLine>(decided);
+      if (!decided.ok) return refused<InvoiceLine>(decided.error);
       const [line] = persist(ctx, decided.decision, now).pendingAdded;
       return ok(lineView(line!), 201);
     });
@@ -49,7 +45,7 @@ export async function invoiceNow(ctx: RequestContext, id: string, idem: Idempote
     let invoiceId = "";
     const committed = ctx.commit(idem, () => {
       const decided = decideInvoiceNow(loadLedger(ctx), now);
-      if (!decided.ok) return refused<Invoice>(decided);
+      if (!decided.ok) return refused<Invoice>(decided.error);
       invoiceId = persist(ctx, decided.decision, now).invoiceIds[0]!;
       return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!), 201);
     });
@@ -75,10 +71,7 @@ export async function recordManualPayment(
       { id: paymentId, amount: body.amount, reference: body.reference },
       now,
     );
-    if (!decided.ok)
-      return "refusal" in decided
-        ? failure<Payment>(decided.refusal.status, decided.refusal.code, decided.refusal.message)
-        : refused<Payment>(decided);
+    if (!decided.ok) return refused<Payment>(decided.error);
     persist(ctx, decided.decision, now);
     return ok(paymentView(ctx.store.payment(paymentId)!), 201);
   });
@@ -99,9 +92,9 @@ export async function closeInvoice(
       invoice.status === "open"
         ? pendingAttemptRefusal(paymentFacts(ctx, invoiceId), to === "void" ? "void" : "mark uncollectible")
         : null;
-    if (pending) return failure<Invoice>(pending.status, pending.code, pending.message);
+    if (pending) return refused<Invoice>(pending);
     const decided = decideCloseInvoice(loadLedger(ctx), invoiceFacts(invoice), to, now);
-    if (!decided.ok) return refused<Invoice>(decided);
+    if (!decided.ok) return refused<Invoice>(decided.error);
     persist(ctx, decided.decision, now);
     return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!));
   });

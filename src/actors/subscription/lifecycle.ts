@@ -1,13 +1,14 @@
 import type { Outcome } from "../../contract/errors";
-import { failure, notFound, ok } from "../../contract/errors";
+import { failure, notFound, ok, refused } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Subscription } from "../../contract/subscription";
+import type { Decided, Ledger } from "../../domain/decision";
 import { decideCancel, decideResume, decideStart } from "../../domain/lifecycle";
 import type { Instant } from "../../domain/time";
-import type { Idempotency } from "../actor";
 import { customerStub, testClockStub } from "../stubs";
 import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
-import { loadLedger, persist } from "./persist";
+import { persist } from "./persist";
 import { activePlan } from "./plan-terms";
 import { decideClosingUsage, openWindowIfBillable, settleUsage } from "./usage";
 
@@ -46,7 +47,7 @@ export async function createSubscription(
       trialDays: input.trialDays ?? plan.value.trialDays,
       billingCycleAnchor: input.billingCycleAnchor,
     });
-    if (!decided.ok) return failure(400, decided.error.code, decided.error.message, decided.error.param);
+    if (!decided.ok) return refused(decided.error);
     // The customer's index first: a subscription is never invisible to its customer. Its answer
     // is the customer's payment details as of that moment: every later change is pushed here.
     const added = await customerStub(ctx.env, input.customer)!.addSubscription(input.customer, {
@@ -85,24 +86,7 @@ export async function cancel(
   atPeriodEnd: boolean,
   idem: Idempotency | null,
 ): Promise<Outcome<Subscription>> {
-  return ctx.idempotent(idem, async () => {
-    const record = ctx.loadFor(id);
-    if (!record) return notFound("subscription", id);
-    const now = await timeAfterDueJobs(ctx, record.testClock);
-    const committed = ctx.commit(idem, () => {
-      // Rule 14f: an immediate cancel bills the usage so far on the final invoice.
-      const { decided, closing } = decideClosingUsage(ctx, now, !atPeriodEnd, (ledger) =>
-        decideCancel(ledger, atPeriodEnd, now),
-      );
-      if (!decided.ok) return failure<Subscription>(400, decided.error.code, decided.error.message);
-      persist(ctx, decided.decision, now);
-      settleUsage(ctx, closing, decided.decision, now);
-      return ok(ctx.view());
-    });
-    if (!committed.ok) return committed;
-    await runJobsDue(ctx, now);
-    return ok(ctx.view());
-  });
+  return decisionRequest(ctx, id, idem, (ledger, now) => decideCancel(ledger, atPeriodEnd, now), true, !atPeriodEnd);
 }
 
 /** Undoes a cancellation at the period end. */
@@ -111,15 +95,36 @@ export async function resume(
   id: string,
   idem: Idempotency | null,
 ): Promise<Outcome<Subscription>> {
+  return decisionRequest(ctx, id, idem, (ledger, now) => decideResume(ledger, now), false);
+}
+
+/**
+ * A request that is one decision on the subscription, taken on its state inside the
+ * transaction: refused, or persisted and answered with the view. `runJobsAfter`: the jobs the
+ * decision made due run at once (a cancel's final invoice attempt).
+ */
+async function decisionRequest(
+  ctx: RequestContext,
+  id: string,
+  idem: Idempotency | null,
+  decide: (ledger: Ledger, now: Instant) => Decided,
+  runJobsAfter: boolean,
+  /** Rule 14f: the decision closes the usage so far (an immediate cancel). */
+  closesUsage = false,
+): Promise<Outcome<Subscription>> {
   return ctx.idempotent(idem, async () => {
     const record = ctx.loadFor(id);
     if (!record) return notFound("subscription", id);
     const now = await timeAfterDueJobs(ctx, record.testClock);
-    return ctx.commit(idem, () => {
-      const decided = decideResume(loadLedger(ctx), now);
-      if (!decided.ok) return failure<Subscription>(400, decided.error.code, decided.error.message);
+    const committed = ctx.commit(idem, () => {
+      const { decided, closing } = decideClosingUsage(ctx, now, closesUsage, (ledger) => decide(ledger, now));
+      if (!decided.ok) return refused<Subscription>(decided.error);
       persist(ctx, decided.decision, now);
+      if (closesUsage) settleUsage(ctx, closing, decided.decision, now);
       return ok(ctx.view());
     });
+    if (!committed.ok || !runJobsAfter) return committed;
+    await runJobsDue(ctx, now);
+    return ok(ctx.view());
   });
 }

@@ -11,7 +11,7 @@ import { paymentView } from "./views";
 // new invoices, payments, invoice changes, jobs, then the events (one row for all of them), each
 // rendering its object as it stands once everything else is written.
 
-export interface Persisted {
+interface Persisted {
   /** Ids of the invoices the decision issued, in its order. */
   invoiceIds: string[];
   /** The pending lines it added, with their ids. */

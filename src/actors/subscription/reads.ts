@@ -11,7 +11,7 @@ import { upcomingInvoice as upcomingInvoiceOf } from "./upcoming";
 import { invoiceView, paymentView, subscriptionView } from "./views";
 
 /** One event as the API lists it. */
-export interface EventView {
+interface EventView {
   id: string;
   object: "event";
   type: string;

@@ -1,7 +1,8 @@
 import type { Connection } from "partyserver";
-import { mirroredVersion } from "../../admin/mirror-state";
+import { oldestMirroredVersion } from "../../admin/mirror-state";
 import type { ListPage } from "../../contract/common";
 import type { Outcome } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice, Payment } from "../../contract/invoice";
 import type { SubscriptionUsage } from "../../contract/meter";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
@@ -10,8 +11,9 @@ import type { Instant } from "../../domain/time";
 import { instantFromMillis } from "../../domain/time";
 import { flushOutbox, Outbox } from "../../notifications/outbox";
 import type { ChargeResult } from "../../payments/gateway";
-import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
+import { IdempotentRequests } from "../capabilities/idempotent-requests";
+import { ReadModel } from "../capabilities/read-model";
 import type { Config } from "../config";
 import { loadConfig } from "../config";
 import type { UsageEvent } from "../customer/meter-events";
@@ -49,7 +51,7 @@ export type { CreateSubscriptionInput } from "./lifecycle";
 export class SubscriptionActor extends Actor {
   protected readonly migrations = SUBSCRIPTION_MIGRATIONS;
   protected override readonly freshSchema = SUBSCRIPTION_SCHEMA;
-  protected override readonly answersBeforeMirroring = true;
+  protected override readonly answersBeforePublishing = true;
   /** The environment's configuration, validated when the actor starts (frozen). */
   private readonly config: Config;
 
@@ -57,6 +59,8 @@ export class SubscriptionActor extends Actor {
     super(ctx, env);
     this.config = loadConfig(env);
   }
+
+  private readonly requests = new IdempotentRequests(this.storage, () => this.afterWrite());
 
   // ---- the outbox (src/notifications/outbox.ts): events leave after each commit ------------
 
@@ -94,9 +98,8 @@ export class SubscriptionActor extends Actor {
     return result;
   }
 
-  private get store(): SubscriptionStore {
-    return new SubscriptionStore((statement, ...params) => this.query(statement, ...params), this.name);
-  }
+  /** Its SQL, one instance for the actor's lifetime (the name is read when an invoice is numbered). */
+  private readonly store = new SubscriptionStore(this.storage.query, () => this.name);
 
   /** What the request, payment and job code may use of this actor. */
   private get context(): RequestContext {
@@ -107,11 +110,11 @@ export class SubscriptionActor extends Actor {
       config: this.config,
       view: () => subscriptionView(store.load()!),
       invoiceOf: (invoiceId, record) => invoiceView(store.invoice(invoiceId)!, store.lines(invoiceId), record),
-      markChanged: () => this.markReadModelDirty(),
+      markChanged: () => this.readModel.markChanged(),
       transaction: (fn) => this.transaction(fn),
-      publishSoon: () => this.flushInBackground(),
-      idempotent: (idem, operation) => this.idempotently(idem, operation),
-      commit: (idem, write) => this.commit(idem, write),
+      publishSoon: () => this.publishInBackground(),
+      idempotent: (idem, operation) => this.requests.run(idem, operation),
+      commit: (idem, write) => this.requests.commit(idem, write),
       clockNow: (testClock) => this.clockNow(testClock),
       loadFor: (id) => {
         const record = store.load();
@@ -255,7 +258,7 @@ export class SubscriptionActor extends Actor {
     // local process a clock stepping through in-process calls with none would starve every
     // other request (reads must never wait for an advance). Production runs each object on
     // its own, where this costs the step its KV write time and nothing else.
-    await this.flushReadModel();
+    await this.publishChanges();
     return this.store.nextJob()?.due_at ?? null;
   }
 
@@ -272,7 +275,12 @@ export class SubscriptionActor extends Actor {
   /** The latest time the clock passed this instance during an advance (not stored). */
   private clockHint: Instant | null = null;
 
-  protected override nextJobAt(): number | null {
+  protected override readonly jobs = {
+    nextJobAt: () => this.nextJobAt(),
+    runDueJobs: () => this.runDueJobs(),
+  };
+
+  private nextJobAt(): number | null {
     const outbox = this.outbox.retryAt(Date.now());
     const record = this.store.load();
     if (!record || record.testClock) return outbox;
@@ -287,7 +295,7 @@ export class SubscriptionActor extends Actor {
     return candidates.length ? Math.min(...candidates) : null;
   }
 
-  protected override async runDueJobs(): Promise<void> {
+  private async runDueJobs(): Promise<void> {
     const record = this.store.load();
     if (!record || record.testClock) return;
     await jobs.runJobsDue(this.context, instantFromMillis(Date.now()));
@@ -315,29 +323,21 @@ export class SubscriptionActor extends Actor {
 
   // ---- the read model (KV) -----------------------------------------------------------
 
-  protected override readModelVersion(): number {
-    return this.store.load()?.version ?? 0;
-  }
-
-  // No flag row: every change the summary shows bumps the version (store.saveState), and the
-  // mirror stores the versions it wrote, so "behind" is a comparison (two rows fewer per change).
-  protected override markReadModelDirty(): void {}
-
-  protected override readModelDirty(): boolean {
-    const record = this.store.load();
-    return (
-      record !== null && mirroredVersion((statement, ...params) => this.query(statement, ...params)) < record.version
-    );
-  }
-
-  protected override markReadModelClean(): void {}
-
   /** The admin read model (src/admin): metrics and the KV index. */
-  protected override async writeReadModel(): Promise<number | undefined> {
-    const record = this.store.load();
-    if (!record) return;
-    return mirrorSubscription(this.env, (statement, ...params) => this.query(statement, ...params), record, Date.now());
-  }
+  protected override readonly readModel = new ReadModel(this.storage, {
+    changeCount: () => this.store.load()?.version ?? 0,
+    // No flag row: every change the summary shows bumps the version (store.saveState), and the
+    // mirror stores the versions it wrote, so "behind" is a comparison (two rows fewer per change).
+    isBehind: () => {
+      const record = this.store.load();
+      return record !== null && oldestMirroredVersion(this.storage.query) < record.version;
+    },
+    write: async () => {
+      const record = this.store.load();
+      if (!record) return;
+      return mirrorSubscription(this.env, this.storage.query, record, Date.now());
+    },
+  });
 
   // ---- live dashboard pages (partyserver WebSockets; src/api/live.ts authenticates) --
 
@@ -345,9 +345,9 @@ export class SubscriptionActor extends Actor {
    * Every operation, job run and alarm ends with a flush: the events leave first (the outbox),
    * then the read model and the alarm; after it, tell open pages what changed.
    */
-  protected override async flushReadModel(): Promise<void> {
+  protected override async publishChanges(): Promise<void> {
     await flushOutbox(this.outbox, this.name);
-    await super.flushReadModel();
+    await super.publishChanges();
     this.announceChanges();
   }
 

@@ -2,9 +2,7 @@ import type { UsageAggregate } from "../../domain/usage/aggregate";
 import type { Decimal } from "../../domain/usage/decimal";
 import { formatDecimal, parseDecimal } from "../../domain/usage/decimal";
 import type { ChargeSpec } from "../../domain/usage/lines";
-import type { Row, SqlValue } from "../actor";
-
-type Query = <T = Row>(statement: string, ...params: SqlValue[]) => T[];
+import type { Query } from "../../lib/sql";
 
 /**
  * A usage window: [start, end) priced by one plan's charges, a period or its part before or

@@ -1,6 +1,7 @@
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
 import { amountRemaining } from "../../domain/invoice";
+import { draftLineFields } from "../../domain/lifecycle";
 import type { DraftLine, LineUsage } from "../../domain/proration";
 import type { Instant } from "../../domain/time";
 import { toIso } from "../../domain/time";
@@ -37,18 +38,7 @@ export function subscriptionView(r: SubscriptionRecord): Subscription {
 
 /** A line not yet stored (a preview's, the upcoming invoice's), under the id given. */
 export function draftLineView(line: DraftLine, id: string): InvoiceLine {
-  return {
-    id,
-    object: "line_item",
-    type: line.type,
-    description: line.description,
-    amount: line.amount,
-    quantity: line.quantity,
-    plan: line.plan,
-    period_start: toIso(line.periodStart),
-    period_end: toIso(line.periodEnd),
-    ...usageFields(line.usage ?? null),
-  };
+  return { id, object: "line_item", ...draftLineFields(line) };
 }
 
 /** A usage line's `meter`, `charge` and `usage_quantity` (API.md §8); nothing on other lines. */

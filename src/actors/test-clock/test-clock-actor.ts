@@ -1,10 +1,11 @@
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { TestClock } from "../../contract/test-clock";
 import type { Instant } from "../../domain/time";
 import { toIso } from "../../domain/time";
-import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
+import { IdempotentRequests } from "../capabilities/idempotent-requests";
 import { subscriptionStub } from "../stubs";
 import { mapBounded } from "./bounded-map";
 
@@ -56,14 +57,26 @@ export class TestClockActor extends Actor {
   /** The advance running in this instance, shared by the request and the alarm. */
   private running: Promise<void> | null = null;
 
+  private readonly requests = new IdempotentRequests(this.storage, () => this.afterWrite());
+
+  /** Its one job: an advance stored and not yet finished. */
+  protected override readonly jobs = {
+    /** While an advance is stored, the alarm is due (at the time it was asked for). */
+    nextJobAt: (): number | null =>
+      this.queryOne<{ advance_requested_ms: number | null; target: number | null }>(
+        "SELECT target, advance_requested_ms FROM clock WHERE target IS NOT NULL",
+      )?.advance_requested_ms ?? null,
+    runDueJobs: () => this.resume(),
+  };
+
   async create(
     id: string,
     frozenTime: Instant,
     nowMs: number,
     idem: Idempotency | null,
   ): Promise<Outcome<TestClockView>> {
-    return this.idempotently(idem, () =>
-      this.commit(idem, () => {
+    return this.requests.run(idem, () =>
+      this.requests.commit(idem, () => {
         if (this.load())
           return failure<TestClockView>(409, "resource_already_exists", `Test clock '${id}' already exists`);
         this.query(
@@ -95,8 +108,8 @@ export class TestClockActor extends Actor {
    * ADVANCE_ANSWER_WITHIN_MS: `ready` if it finished by then, else `advancing`.
    */
   async advance(id: string, to: Instant, idem: Idempotency | null): Promise<Outcome<TestClockView>> {
-    return this.idempotently(idem, async () => {
-      const started = this.commit(idem, () => {
+    return this.requests.run(idem, async () => {
+      const started = this.requests.commit(idem, () => {
         const clock = this.load();
         if (!clock || clock.id !== id) return notFound<TestClockView>("test clock", id);
         if (clock.status === "advancing")
@@ -127,19 +140,6 @@ export class TestClockActor extends Actor {
       }
       return ok(this.load()!);
     });
-  }
-
-  /** While an advance is stored, the alarm is due (at the time it was asked for). */
-  protected override nextJobAt(): number | null {
-    return (
-      this.queryOne<{ advance_requested_ms: number | null; target: number | null }>(
-        "SELECT target, advance_requested_ms FROM clock WHERE target IS NOT NULL",
-      )?.advance_requested_ms ?? null
-    );
-  }
-
-  protected override async runDueJobs(): Promise<void> {
-    await this.resume();
   }
 
   /** Runs the stored advance, or joins the run already going on in this instance. */
@@ -240,15 +240,5 @@ export class TestClockActor extends Actor {
       status: row.status as TestClock["status"],
       created: toIso(row.created),
     };
-  }
-
-  // ---- Actor hooks: no read model --------------------------------------------------
-
-  protected async writeReadModel(): Promise<number | undefined> {
-    return undefined;
-  }
-
-  protected readModelVersion(): number {
-    return 0;
   }
 }

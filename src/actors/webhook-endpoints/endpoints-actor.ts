@@ -2,13 +2,15 @@ import type { ListPage } from "../../contract/common";
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
 import type { WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate } from "../../contract/webhook-endpoint";
 import { toIso } from "../../domain/time";
 import { hex } from "../../lib/bytes";
 import { routingKeyOf } from "../../lib/ids";
 import { ENDPOINTS_KEY, type EndpointSnapshot } from "../../notifications/webhooks/snapshot";
-import type { Idempotency } from "../actor";
 import { Actor } from "../actor";
+import { IdempotentRequests } from "../capabilities/idempotent-requests";
+import { ReadModel } from "../capabilities/read-model";
 
 /** docs/billing-rules.md, Events: an endpoint whose deliveries have all failed for 3 days is disabled. */
 export const DISABLE_AFTER_MS = 3 * 86_400_000;
@@ -42,14 +44,25 @@ export class WebhookEndpointsActor extends Actor {
     ],
   ];
 
+  private readonly requests = new IdempotentRequests(this.storage, () => this.afterWrite());
+  /** The one KV key the queue consumer reads (its only alarm work: retrying this write). */
+  protected override readonly readModel = new ReadModel(this.storage, {
+    changeCount: () =>
+      this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'endpoints_version'")?.value ?? 0,
+    write: async () => {
+      await this.env.BILLIFY_KV.put(ENDPOINTS_KEY, JSON.stringify(this.snapshotRows()));
+      return undefined;
+    },
+  });
+
   async create(
     id: string,
     input: WebhookEndpointCreate,
     nowMs: number,
     idem: Idempotency | null,
   ): Promise<Outcome<WebhookEndpoint>> {
-    return this.idempotently(idem, () =>
-      this.commit(idem, () => {
+    return this.requests.run(idem, () =>
+      this.requests.commit(idem, () => {
         const secret = `whsec_${randomHex(32)}`;
         this.query(
           `INSERT INTO endpoint (id, url, enabled_events, status, secret, description, metadata, created)
@@ -88,8 +101,8 @@ export class WebhookEndpointsActor extends Actor {
   }
 
   async update(id: string, patch: WebhookEndpointUpdate, idem: Idempotency | null): Promise<Outcome<WebhookEndpoint>> {
-    return this.idempotently(idem, () =>
-      this.commit(idem, () => {
+    return this.requests.run(idem, () =>
+      this.requests.commit(idem, () => {
         const row = this.row(id);
         if (!row) return notFound<WebhookEndpoint>("webhook endpoint", id);
         const metadata = mergeMetadata(JSON.parse(row.metadata) as Record<string, string>, patch.metadata ?? {});
@@ -114,8 +127,8 @@ export class WebhookEndpointsActor extends Actor {
   }
 
   async remove(id: string): Promise<Outcome<{ id: string; object: "webhook_endpoint"; deleted: true }>> {
-    return this.idempotently(null, () =>
-      this.commit(null, () => {
+    return this.requests.run(null, () =>
+      this.requests.commit(null, () => {
         if (!this.row(id)) return notFound("webhook endpoint", id);
         this.query("DELETE FROM endpoint WHERE id = ?", id);
         this.changed();
@@ -129,8 +142,8 @@ export class WebhookEndpointsActor extends Actor {
    * a failure 3 days after that disables the endpoint. Idempotent; returns the status.
    */
   async reportFailure(id: string, atMs: number): Promise<"enabled" | "disabled" | "missing"> {
-    const outcome = await this.idempotently(null, () =>
-      this.commit(null, () => {
+    const outcome = await this.requests.run(null, () =>
+      this.requests.commit(null, () => {
         const row = this.row(id);
         if (!row) return ok("missing" as const);
         if (row.status === "disabled") return ok("disabled" as const);
@@ -152,8 +165,8 @@ export class WebhookEndpointsActor extends Actor {
 
   /** A delivery to `id` succeeded: its failure clock stops. */
   async reportSuccess(id: string): Promise<void> {
-    await this.idempotently(null, () =>
-      this.commit(null, () => {
+    await this.requests.run(null, () =>
+      this.requests.commit(null, () => {
         const row = this.row(id);
         if (row && row.failing_since_ms !== null) {
           this.query("UPDATE endpoint SET failing_since_ms = NULL WHERE id = ?", id);
@@ -201,25 +214,8 @@ export class WebhookEndpointsActor extends Actor {
     this.query(
       "INSERT INTO _meta (key, value) VALUES ('endpoints_version', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1",
     );
-    this.markReadModelDirty();
+    this.readModel.markChanged();
   }
-
-  protected override readModelVersion(): number {
-    return this.queryOne<{ value: number }>("SELECT value FROM _meta WHERE key = 'endpoints_version'")?.value ?? 0;
-  }
-
-  protected override async writeReadModel(): Promise<number | undefined> {
-    await this.env.BILLIFY_KV.put(ENDPOINTS_KEY, JSON.stringify(this.snapshotRows()));
-    return undefined;
-  }
-
-  // ---- Actor hooks: no jobs of its own (the alarm only retries the KV snapshot) ---------
-
-  protected nextJobAt(): number | null {
-    return null;
-  }
-
-  protected async runDueJobs(): Promise<void> {}
 }
 
 function randomHex(bytes: number): string {

@@ -2,27 +2,24 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { modeOf } from "../../actors/env";
 import { readMetrics } from "../../actors/metrics/read-metrics";
 import { subscriptionStub } from "../../actors/stubs";
-import { listCustomers } from "../../admin/customer-index";
 import { renderDashboard } from "../../admin/dashboard/page";
 import { listSubscriptionSummaries } from "../../admin/subscription-listing";
 import {
   AdminSubscriptionQuery,
   AlarmHealth,
-  CustomerListQuery,
   LiveToken,
   LiveTokenCreate,
   Metrics,
   SubscriptionSummary,
 } from "../../contract/admin";
 import { IdParam, listOf } from "../../contract/common";
-import { Customer } from "../../contract/customer";
-import { ApiError } from "../../contract/errors";
 import { toIso } from "../../domain/time";
+import { ApiError } from "../../lib/errors";
 import type { AppEnv } from "../context";
 import { endpoint, orNotFound } from "../endpoint";
 import { mintLiveToken } from "../live";
 
-/** The admin read model (KV), metrics, live-page tokens, the dashboard, and the customer listing. */
+/** The admin read model (KV), metrics, live-page tokens and the dashboard. */
 export function adminRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   app.get("/admin", (c) => c.html(renderDashboard({ mode: modeOf(c.env) })));
@@ -126,22 +123,6 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
         last_failure_at: iso(health.last_failed_at, Math.floor),
       });
     },
-  );
-
-  endpoint(
-    app,
-    {
-      method: "get",
-      path: "/v1/customers",
-      operationId: "listCustomers",
-      summary: "List customers, newest first",
-      description:
-        "From the KV read model kept by each customer's actor: eventually consistent. `email` matches exactly.",
-      tag: "Customers",
-      query: CustomerListQuery,
-      response: listOf(Customer, "CustomerList"),
-    },
-    async (c, { query }) => c.json(await listCustomers(c.env.BILLIFY_KV, query)),
   );
   return app;
 }

@@ -3,11 +3,13 @@ import { loadConfig } from "../../actors/config";
 import type { Env } from "../../actors/env";
 import { modeOf } from "../../actors/env";
 import { customerStub } from "../../actors/stubs";
+import { listCustomers } from "../../admin/customer-index";
+import { CustomerListQuery } from "../../contract/admin";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
-import { ApiError, unwrap } from "../../contract/errors";
 import { Invoice } from "../../contract/invoice";
 import { Event, Subscription } from "../../contract/subscription";
+import { ApiError, unwrap } from "../../lib/errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { listCustomerInvoices, listCustomerSubscriptions } from "../customer-reads";
@@ -15,6 +17,24 @@ import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 
 export function customerRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
+  // The listing reads the KV index each customer's actor keeps (src/admin/customer-index.ts);
+  // like every non-admin route it takes either key.
+  endpoint(
+    app,
+    {
+      method: "get",
+      path: "/v1/customers",
+      operationId: "listCustomers",
+      summary: "List customers, newest first",
+      description:
+        "From the KV read model kept by each customer's actor: eventually consistent. `email` matches exactly.",
+      tag: "Customers",
+      query: CustomerListQuery,
+      response: listOf(Customer, "CustomerList"),
+    },
+    async (c, { query }) => c.json(await listCustomers(c.env.BILLIFY_KV, query)),
+  );
+
   endpoint(
     app,
     {

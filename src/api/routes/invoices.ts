@@ -2,8 +2,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { invoiceStub } from "../../actors/stubs";
 import type { ListPage } from "../../contract/common";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
-import { ApiError } from "../../contract/errors";
 import { EmptyBody, Invoice, ManualPaymentCreate, Payment } from "../../contract/invoice";
+import { ApiError } from "../../lib/errors";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 
@@ -112,11 +112,7 @@ export function invoiceRoutes(): OpenAPIHono<AppEnv> {
  * One page of a short list held whole (an invoice has a handful of attempts), oldest first:
  * the items after the cursor's id. A cursor that is not in the list was not issued by it.
  */
-export function pageAfter<T extends { id: string }>(
-  items: T[],
-  limit: number,
-  cursor: string | undefined,
-): ListPage<T> {
+function pageAfter<T extends { id: string }>(items: T[], limit: number, cursor: string | undefined): ListPage<T> {
   let start = 0;
   if (cursor !== undefined) {
     const at = items.findIndex((item) => item.id === cursor);

@@ -6,7 +6,6 @@ import { METER_LIST_PREFIX } from "../../actors/meter/meter-actor";
 import { customerStub, meterStub } from "../../actors/stubs";
 import type { ListPage } from "../../contract/common";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
-import { ApiError } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { MeterEventCreate as MeterEventInput, Meter as MeterType } from "../../contract/meter";
 import {
@@ -20,10 +19,11 @@ import {
 } from "../../contract/meter";
 import { parseIso } from "../../domain/time";
 import { formatDecimal, parseDecimal } from "../../domain/usage/decimal";
+import { ApiError } from "../../lib/errors";
 import { idWithRoutingKey, meterRoutingKey, routingKeyOf } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
-import { toApiError } from "../validation";
+import { validationApiError } from "../validation";
 
 /** Meters rarely change: each isolate keeps one for this long before asking its actor again. */
 const METER_CACHE_MS = 10_000;
@@ -182,7 +182,7 @@ export function meterRoutes(): OpenAPIHono<AppEnv> {
       const events = body.events.map((raw, i) => {
         const parsed = MeterEventCreate.safeParse(raw, { reportInput: true });
         if (!parsed.success) {
-          const error = toApiError(parsed.error.issues);
+          const error = validationApiError(parsed.error.issues);
           const param = error.body.param ? `events[${i}].${error.body.param}` : `events[${i}]`;
           throw new ApiError(400, error.body.code, error.body.message.replace(/'([^']*)'/, `'${param}'`), param);
         }

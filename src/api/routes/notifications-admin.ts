@@ -2,7 +2,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ListPage } from "../../contract/common";
 import { ListQuery, listOf, Timestamp } from "../../contract/common";
-import { ApiError } from "../../contract/errors";
+import { ApiError } from "../../lib/errors";
 import { EMAIL_LOG_PREFIX } from "../../notifications/email/log";
 import { DEAD_LETTER_PREFIX } from "../../queues/dead-letters";
 import type { AppEnv } from "../context";

@@ -2,11 +2,12 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { meterStub, planStub } from "../../actors/stubs";
 import type { ListPage } from "../../contract/common";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
-import { ApiError } from "../../contract/errors";
 import type { Plan as PlanType } from "../../contract/plan";
 import { Plan, PlanCreate, PlanUpdate, PRICE_TERMS } from "../../contract/plan";
-import { base64url, fromBase64url } from "../../lib/bytes";
+import { ApiError } from "../../lib/errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
+import type { CursorFormat } from "../../lib/kv-listing";
+import { listIndexPage } from "../../lib/kv-listing";
 import { PLAN_LIST_PREFIX } from "../../lib/plan-catalog";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
@@ -57,23 +58,15 @@ export function planRoutes(): OpenAPIHono<AppEnv> {
       response: listOf(Plan, "PlanList"),
     },
     async (c, { query }) => {
-      const from = query.cursor === undefined ? null : decodePlanCursor(query.cursor);
-      let listed: KVNamespaceListResult<unknown, string>;
-      try {
-        listed = await c.env.BILLIFY_KV.list({ prefix: PLAN_LIST_PREFIX, limit: query.limit, cursor: from?.kv });
-      } catch (error) {
-        // KV rejects a cursor it did not issue: the client's mistake, not a 500.
-        if (from === null) throw error;
-        throw invalidCursor();
-      }
-      // A KV cursor that is not KV's own can also restart at the first page: keys come in order, so the
-      // first key of a real next page sorts after the last key of the page the cursor came from.
-      const first = listed.keys[0];
-      if (from !== null && first !== undefined && first.name <= from.after) throw invalidCursor();
-      const plans = await Promise.all(listed.keys.map((k) => c.env.BILLIFY_KV.get<PlanType>(k.name, "json")));
-      const last = listed.keys.at(-1);
-      const next =
-        !listed.list_complete && last !== undefined ? encodePlanCursor({ kv: listed.cursor, after: last.name }) : null;
+      // The catalog is a KV index like the admin listings, paged with the same wrapped cursor.
+      const { keys, nextCursor: next } = await listIndexPage(
+        c.env.BILLIFY_KV,
+        PLAN_LIST_PREFIX,
+        query.limit,
+        query.cursor,
+        PLAN_CURSOR,
+      );
+      const plans = await Promise.all(keys.map((k) => c.env.BILLIFY_KV.get<PlanType>(k.name, "json")));
       const page: ListPage<PlanType> = {
         object: "list",
         data: plans.filter((p): p is PlanType => p !== null),
@@ -123,7 +116,7 @@ export function planRoutes(): OpenAPIHono<AppEnv> {
 }
 
 /** Runs before zod so that changing a price term gets a message that says why. */
-export function rejectPriceTermChange(raw: unknown): void {
+function rejectPriceTermChange(raw: unknown): void {
   if (!raw || typeof raw !== "object") return;
   const term = PRICE_TERMS.find((t) => t in raw);
   if (term) {
@@ -136,42 +129,16 @@ export function rejectPriceTermChange(raw: unknown): void {
   }
 }
 
-interface PlanCursor {
-  /** KV's own cursor. */
-  kv: string;
-  /** The last catalog key of the page it follows. */
-  after: string;
-}
-
-/** `next_cursor` of the plan list: KV's cursor and the page's last key, base64url JSON. */
-export function encodePlanCursor(cursor: PlanCursor): string {
-  return base64url(new TextEncoder().encode(JSON.stringify([cursor.kv, cursor.after])));
-}
-
-/** The cursor, or a 400 naming `cursor` when it is not one this list issued. */
-export function decodePlanCursor(text: string): PlanCursor {
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(fromBase64url(text)));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      typeof parsed[0] === "string" &&
-      typeof parsed[1] === "string" &&
-      parsed[1].startsWith(PLAN_LIST_PREFIX)
-    ) {
-      return { kv: parsed[0], after: parsed[1] };
-    }
-  } catch {
-    // not base64 or not JSON: not ours
-  }
-  throw invalidCursor();
-}
-
-function invalidCursor(): ApiError {
-  return new ApiError(
-    400,
-    "parameter_invalid",
-    "Invalid cursor: pass a next_cursor from a previous page of this list.",
-    "cursor",
-  );
-}
+/** The plan list's `next_cursor`: `[KV's cursor, the page's last key]` (kept as issued since the first release). */
+const PLAN_CURSOR: CursorFormat = {
+  encode: (_prefix, cursor) => JSON.stringify([cursor.kv, cursor.after]),
+  decode: (prefix, json) =>
+    Array.isArray(json) &&
+    json.length === 2 &&
+    typeof json[0] === "string" &&
+    typeof json[1] === "string" &&
+    json[1].startsWith(prefix)
+      ? { kv: json[0], after: json[1] }
+      : null,
+  invalid: "Invalid cursor: pass a next_cursor from a previous page of this list.",
+};

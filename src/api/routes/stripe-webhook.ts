@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import Stripe from "stripe";
 import { invoiceStub } from "../../actors/stubs";
-import { ApiError } from "../../contract/errors";
+import { ApiError } from "../../lib/errors";
 import type { ChargeResult } from "../../payments/gateway";
 import { ATTEMPT_METADATA_KEY, failureCode, INVOICE_METADATA_KEY } from "../../payments/stripe-gateway";
 import type { AppEnv } from "../context";

@@ -1,7 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { subscriptionStub } from "../../actors/stubs";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
-import { ApiError } from "../../contract/errors";
 import { EmptyBody, Invoice, InvoiceLine } from "../../contract/invoice";
 import { SubscriptionUsage } from "../../contract/meter";
 import {
@@ -14,6 +13,7 @@ import {
   SubscriptionCreate,
 } from "../../contract/subscription";
 import { parseIso } from "../../domain/time";
+import { ApiError } from "../../lib/errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey, routingKeyOf } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";

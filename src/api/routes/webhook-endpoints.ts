@@ -3,13 +3,13 @@ import type { Context } from "hono";
 import { modeOf } from "../../actors/env";
 import { endpointsStub } from "../../actors/stubs";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
-import { ApiError } from "../../contract/errors";
 import {
   DeletedWebhookEndpoint,
   WebhookEndpoint,
   WebhookEndpointCreate,
   WebhookEndpointUpdate,
 } from "../../contract/webhook-endpoint";
+import { ApiError } from "../../lib/errors";
 import { idWithRoutingKey, randomRoutingKey } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, send } from "../endpoint";

@@ -9,7 +9,7 @@ export type EmailSettings =
   | { provider: "sendgrid"; from: string; apiKey: string; base: string }
   | { provider: "resend"; from: string; apiKey: string; base: string };
 
-export const DEFAULT_FROM = "Billify <billing@billify.local>";
+const DEFAULT_FROM = "Billify <billing@billify.local>";
 
 export function parseEmailSettings(env: PlatformEnv): EmailSettings {
   const provider = env.BILLIFY_EMAIL_PROVIDER ?? "log";

@@ -22,7 +22,7 @@ export interface EmailView {
 export const EMAIL_LOG_PREFIX = "emails/";
 
 /** Newest first in KV's lexicographic listing: the time inverted, then the event id. */
-export function emailLogKey(sentMs: number, eventId: string): string {
+function emailLogKey(sentMs: number, eventId: string): string {
   return `${EMAIL_LOG_PREFIX}${invertedMs(sentMs, 13)}/${eventId}`;
 }
 

@@ -1,6 +1,6 @@
 import type { EmailProviderName, EmailSettings } from "./config";
 
-export interface OutgoingEmail {
+interface OutgoingEmail {
   from: string;
   to: string;
   subject: string;
@@ -129,7 +129,7 @@ export function emailProviderFor(
 }
 
 /** `Billing <billing@example.com>` → SendGrid's `{email, name}`. */
-export function addressOf(from: string): { email: string; name?: string } {
+function addressOf(from: string): { email: string; name?: string } {
   const match = /^\s*(.*?)\s*<([^>]+)>\s*$/.exec(from);
   if (!match) return { email: from.trim() };
   const name = match[1]!.replace(/^"|"$/g, "");

@@ -27,13 +27,13 @@ interface SubscriptionData {
   ended_at: string | null;
 }
 
-export interface RenderedEmail {
+interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
 }
 
-export interface EmailContext {
+interface EmailContext {
   event: EventEnvelope;
   plan: PlanSummary | null;
   customerName: string | null;

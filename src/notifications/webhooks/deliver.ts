@@ -1,12 +1,15 @@
 import type { EventEnvelope } from "../../contract/messages";
+import type { Backoff } from "../../lib/backoff";
+import { backoffDelay } from "../../lib/backoff";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature";
 import type { EndpointSnapshot } from "./snapshot";
 
 /** The longest a queue message may be delayed (Cloudflare Queues: 12 h). */
-export const MAX_DELAY_SECONDS = 43_200;
+const MAX_DELAY_SECONDS = 43_200;
 const FIRST_DELAY_SECONDS = 30;
 /** A receiver gets this long to answer; a slow one holds only its own message. */
-export const DELIVERY_TIMEOUT_MS = 10_000;
+const DELIVERY_TIMEOUT_MS = 10_000;
+const DELIVERY_BACKOFF: Backoff = { first: FIRST_DELAY_SECONDS, cap: MAX_DELAY_SECONDS, jitter: 0.25 };
 
 /**
  * The delay before the next try after failed try number `attempt` (1-based): 30 s doubling,
@@ -15,11 +18,10 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
  * wrangler.jsonc span ≥ 4.9 days even with the most jitter, past the 3 days that disable an endpoint.
  */
 export function backoffSeconds(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2 ** Math.max(0, attempt - 1));
-  return Math.max(1, Math.ceil(base * (1 - 0.25 * random())));
+  return Math.max(1, Math.ceil(backoffDelay(attempt, DELIVERY_BACKOFF, random())));
 }
 
-export type DeliveryResult = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+type DeliveryResult = { ok: true; status: number } | { ok: false; status: number | null; error: string };
 
 type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 

@@ -21,7 +21,7 @@ export async function signatureHeader(secret: string, body: string, unixSeconds:
   return `t=${unixSeconds},v1=${await hmacHex(secret, `${unixSeconds}.${body}`)}`;
 }
 
-export type Verification = { ok: true; timestamp: number } | { ok: false; reason: "malformed" | "stale" | "mismatch" };
+type Verification = { ok: true; timestamp: number } | { ok: false; reason: "malformed" | "stale" | "mismatch" };
 
 /**
  * What a receiver does (README "Receiving webhooks" shows the same in Node): recompute the

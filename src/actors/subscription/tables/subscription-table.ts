@@ -1,0 +1,197 @@
+import { encodeTime } from "ulid";
+import type { Interval } from "../../../domain/billing-period";
+import type { SubscriptionState, SubscriptionStatus } from "../../../domain/subscription";
+import type { SubscriptionRecord } from "../../../domain/subscription-record";
+import type { Instant } from "../../../domain/time";
+import type { ChargeSpec } from "../../../domain/usage/lines";
+import type { Query, SqlValue } from "../../../lib/sql";
+import type { VersionedPaymentDetails } from "../context";
+
+/** The subscription row's columns that hold its state, in the order of `stateValues`. */
+const STATE_COLUMNS = [
+  "plan_id",
+  "plan_name",
+  "currency",
+  "amount",
+  "interval",
+  "interval_count",
+  "trial_days",
+  "quantity",
+  "status",
+  "anchor",
+  "current_period_start",
+  "current_period_end",
+  "trial_start",
+  "trial_end",
+  "cancel_at_period_end",
+  "canceled_at",
+  "ended_at",
+  "credit_balance",
+  "charges",
+] as const;
+
+function stateValues(s: SubscriptionState): SqlValue[] {
+  return [
+    s.plan.id,
+    s.plan.name,
+    s.plan.currency,
+    s.plan.amount,
+    s.plan.cadence.interval,
+    s.plan.cadence.intervalCount,
+    s.plan.trialDays,
+    s.quantity,
+    s.status,
+    s.anchor,
+    s.currentPeriodStart,
+    s.currentPeriodEnd,
+    s.trialStart,
+    s.trialEnd,
+    s.cancelAtPeriodEnd ? 1 : 0,
+    s.canceledAt,
+    s.endedAt,
+    s.creditBalance,
+    JSON.stringify(s.plan.charges ?? []),
+  ];
+}
+
+/**
+ * `subscription`: the one row of the subscription: its state and version, its copy of the
+ * customer's payment details, its test clock's time, and the invoice sequence.
+ */
+export class SubscriptionTable {
+  constructor(
+    private readonly query: Query,
+    /** The actor's routing key: invoice ids carry it so they route here. */
+    private readonly routingKey: () => string,
+  ) {}
+
+  load(): SubscriptionRecord | null {
+    const r = this.query("SELECT * FROM subscription")[0];
+    if (!r) return null;
+    return {
+      id: r.id as string,
+      customer: r.customer as string,
+      latestInvoice: r.latest_invoice as string | null,
+      testClock: r.test_clock as string | null,
+      metadata: JSON.parse(r.metadata as string) as Record<string, string>,
+      created: r.created as number,
+      version: r.version as number,
+      state: {
+        plan: {
+          id: r.plan_id as string,
+          name: r.plan_name as string,
+          currency: r.currency as string,
+          amount: r.amount as number,
+          cadence: { interval: r.interval as Interval, intervalCount: r.interval_count as number },
+          trialDays: r.trial_days as number,
+          ...chargesOf(r.charges as string),
+        },
+        quantity: r.quantity as number,
+        status: r.status as SubscriptionStatus,
+        anchor: r.anchor as number,
+        currentPeriodStart: r.current_period_start as number,
+        currentPeriodEnd: r.current_period_end as number,
+        trialStart: r.trial_start as number | null,
+        trialEnd: r.trial_end as number | null,
+        cancelAtPeriodEnd: r.cancel_at_period_end === 1,
+        canceledAt: r.canceled_at as number | null,
+        endedAt: r.ended_at as number | null,
+        creditBalance: r.credit_balance as number,
+      },
+    };
+  }
+
+  /** A new subscription, its state included, in one row written (version 1). */
+  insert(
+    record: Omit<SubscriptionRecord, "version" | "latestInvoice" | "state"> & {
+      state: SubscriptionState;
+      paymentDetails: VersionedPaymentDetails;
+    },
+  ): void {
+    this.query(
+      `INSERT INTO subscription (id, customer, ${STATE_COLUMNS.join(", ")}, latest_invoice, test_clock, metadata,
+         created, version, invoice_seq, last_id_ms, payment_method, gateway_customer, payment_details_version)
+       VALUES (?, ?, ${STATE_COLUMNS.map(() => "?").join(", ")}, NULL, ?, ?, ?, 1, 0, 0, ?, ?, ?)`,
+      record.id,
+      record.customer,
+      ...stateValues(record.state),
+      record.testClock,
+      JSON.stringify(record.metadata),
+      record.created,
+      record.paymentDetails.paymentMethod,
+      record.paymentDetails.gatewayCustomer,
+      record.paymentDetails.version,
+    );
+  }
+
+  /** Writes the state and bumps the version (the KV summary carries it). */
+  saveState(s: SubscriptionState): void {
+    this.query(
+      `UPDATE subscription SET ${STATE_COLUMNS.map((c) => `${c} = ?`).join(", ")}, version = version + 1`,
+      ...stateValues(s),
+    );
+  }
+
+  /** The time its test clock last passed it (null for none: not on a clock, or not created). */
+  clockTime(): Instant | null {
+    const r = this.query<{ clock_time: number | null; created: number; test_clock: string | null }>(
+      "SELECT clock_time, created, test_clock FROM subscription",
+    )[0];
+    if (!r?.test_clock) return null;
+    return r.clock_time ?? r.created;
+  }
+
+  /** The customer's payment details as last pushed to (or read by) this subscription; null: no copy yet. */
+  paymentDetails(): VersionedPaymentDetails | null {
+    const r = this.query<{
+      payment_method: string | null;
+      gateway_customer: string | null;
+      payment_details_version: number | null;
+    }>("SELECT payment_method, gateway_customer, payment_details_version FROM subscription")[0];
+    if (!r || r.payment_details_version === null) return null;
+    return { paymentMethod: r.payment_method, gatewayCustomer: r.gateway_customer, version: r.payment_details_version };
+  }
+
+  /**
+   * Keeps `details` unless the copy held is as new or newer (pushes may arrive out of order or
+   * twice); whether they were kept.
+   */
+  setPaymentDetails(details: VersionedPaymentDetails): boolean {
+    return (
+      this.query(
+        `UPDATE subscription SET payment_method = ?, gateway_customer = ?, payment_details_version = ?
+         WHERE payment_details_version IS NULL OR payment_details_version < ? RETURNING 1 AS kept`,
+        details.paymentMethod,
+        details.gatewayCustomer,
+        details.version,
+        details.version,
+      ).length > 0
+    );
+  }
+
+  /** Test clocks only move forward. */
+  setClockTime(at: Instant): void {
+    this.query("UPDATE subscription SET clock_time = ? WHERE clock_time IS NULL OR clock_time < ?", at, at);
+  }
+
+  /**
+   * The next invoice's id (its time part only grows within this actor: ULID order = creation
+   * order) and sequence number, reserved with one write of the subscription row.
+   */
+  reserveInvoiceId(): { id: string; seq: number } {
+    const row = this.query<{ last_id_ms: number; invoice_seq: number }>(
+      "SELECT last_id_ms, invoice_seq FROM subscription",
+    )[0]!;
+    const ms = Math.max(Date.now(), row.last_id_ms + 1);
+    const id = `in_${encodeTime(ms, 10)}${this.routingKey()}`;
+    const seq = row.invoice_seq + 1;
+    this.query("UPDATE subscription SET last_id_ms = ?, invoice_seq = ?, latest_invoice = ?", ms, seq, id);
+    return { id, seq };
+  }
+}
+
+/** The plan's usage charges as stored: absent when there are none (as activePlan gives them). */
+function chargesOf(text: string): { charges?: ChargeSpec[] } {
+  const charges = JSON.parse(text) as ChargeSpec[];
+  return charges.length > 0 ? { charges } : {};
+}
