@@ -11,7 +11,7 @@ export const LAYERS = [
   ["domain"],
   ["contract"],
   ["lib"],
-  ["payments", "notifications", "admin"],
+  ["payments", "notifications", "admin", "pages"],
   ["actors"],
   ["api", "queues"],
   ["index.ts"],

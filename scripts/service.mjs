@@ -79,7 +79,9 @@ async function startOnce({ vars = {}, persistTo, port, quiet = true, config }) {
     "--persist-to",
     state,
     "--show-interactive-dev-session=false",
-    ...Object.entries({ ...LOCAL_VARS, ...vars }).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+    ...Object.entries({ ...LOCAL_VARS, BILLIFY_PUBLIC_URL: `http://127.0.0.1:${listen}`, ...vars }).flatMap(
+      ([name, value]) => ["--var", `${name}:${value}`],
+    ),
   ];
   const child = spawn(nodeBinary(), args, {
     cwd: root,

@@ -18,11 +18,18 @@ if (existsSync(devVars)) {
   }
 }
 
+// The customer's page links (hosted_invoice_url, invoice_pdf, portal URLs) point at the port the
+// service really listens on: `npm start -- --port 8799` links to http://localhost:8799.
+const args = process.argv.slice(2);
+const portAt = args.findIndex((a) => a === "--port" || a.startsWith("--port="));
+const port = portAt < 0 ? "8787" : args[portAt].includes("=") ? args[portAt].split("=")[1] : args[portAt + 1];
+defaults.BILLIFY_PUBLIC_URL = `http://localhost:${port}`;
+
 const vars = Object.entries(defaults)
   .filter(([name]) => !set.has(name))
   .flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
-const child = spawn(wrangler, ["dev", ...vars, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
+const child = spawn(wrangler, ["dev", ...vars, ...args], { cwd: root, stdio: "inherit" });
 child.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));

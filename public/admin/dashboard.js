@@ -400,6 +400,18 @@ function renderSubscription(sub, invoices, payments, events, liveBadge, usage) {
     field("Current period", `${when(sub.current_period_start)} → ${when(sub.current_period_end)}`),
     field("Cancel at period end", sub.cancel_at_period_end ? "yes" : "no"),
     field("Credit balance", money(sub.credit_balance, sub.currency)),
+    field(
+      "Collection",
+      h(
+        "span",
+        { "data-testid": "pause-collection" },
+        sub.pause_collection
+          ? `paused: ${sub.pause_collection.behavior.replace(/_/g, " ")}${
+              sub.pause_collection.resumes_at ? ` until ${when(sub.pause_collection.resumes_at)}` : ""
+            }`
+          : "collecting",
+      ),
+    ),
     field("Test clock", sub.test_clock ? h("span.mono", null, sub.test_clock) : "—"),
     field("Created", when(sub.created)),
     sub.ended_at ? field("Ended", when(sub.ended_at)) : null,
@@ -411,7 +423,7 @@ function renderSubscription(sub, invoices, payments, events, liveBadge, usage) {
       h(
         "tr",
         { "data-testid": "invoice-row" },
-        h("td.mono", null, inv.number),
+        h("td.mono", null, inv.number ?? "draft"),
         h("td", null, badge(inv.status)),
         h("td", null, inv.billing_reason.replace(/_/g, " ")),
         h("td", null, `${when(inv.period_start)} → ${when(inv.period_end)}`),

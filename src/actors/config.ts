@@ -1,3 +1,4 @@
+import { parsePortalTtl } from "../domain/portal";
 import type { DunningPolicy } from "../domain/retry-schedule";
 import { parseDunningPolicy } from "../domain/retry-schedule";
 import { parseRenewalSpread } from "../domain/spread";
@@ -25,6 +26,18 @@ export interface Config {
   pacing: Pacing | null;
   /** Renewal alarms fire a deterministic offset inside this many seconds after their due time (BILLIFY_RENEWAL_SPREAD_SECONDS). */
   renewalSpreadSeconds: number;
+  /** BILLIFY_PUBLIC_URL without a trailing slash: the origin of the customer's page links. */
+  publicUrl: string;
+  /** The seller on the customer's pages: BILLIFY_SELLER_NAME, BILLIFY_SELLER_LOGO_URL, BILLIFY_ACCENT_COLOR. */
+  seller: SellerSettings;
+  /** BILLIFY_PORTAL_TTL_SECONDS: how long a portal link stays valid (default 1800). */
+  portalTtlSeconds: number;
+}
+
+export interface SellerSettings {
+  name: string;
+  logoUrl: string | null;
+  accentColor: string;
 }
 
 export function loadConfig(env: Env): Config {
@@ -40,7 +53,35 @@ export function loadConfig(env: Env): Config {
     upcomingDays: parseUpcomingDays(env.BILLIFY_UPCOMING_DAYS),
     pacing: parseGatewayRate(env.BILLIFY_GATEWAY_RATE),
     renewalSpreadSeconds: parseRenewalSpread(env.BILLIFY_RENEWAL_SPREAD_SECONDS),
+    publicUrl: parseHttpUrl("BILLIFY_PUBLIC_URL", env.BILLIFY_PUBLIC_URL ?? "http://localhost:8787").replace(
+      /\/+$/,
+      "",
+    ),
+    seller: parseSeller(env),
+    portalTtlSeconds: parsePortalTtl(env.BILLIFY_PORTAL_TTL_SECONDS),
   });
+}
+
+function parseHttpUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name} must be an http(s) URL; got "${value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new Error(`${name} must be an http(s) URL; got "${value}"`);
+  return value;
+}
+
+function parseSeller(env: Env): SellerSettings {
+  const accent = env.BILLIFY_ACCENT_COLOR ?? "#4f46e5";
+  if (!/^#[0-9a-fA-F]{6}$/.test(accent))
+    throw new Error(`BILLIFY_ACCENT_COLOR must be a colour like #4f46e5; got "${accent}"`);
+  const logo = env.BILLIFY_SELLER_LOGO_URL
+    ? parseHttpUrl("BILLIFY_SELLER_LOGO_URL", env.BILLIFY_SELLER_LOGO_URL)
+    : null;
+  return { name: env.BILLIFY_SELLER_NAME ?? "Billify", logoUrl: logo, accentColor: accent };
 }
 
 function gatewayFor(env: Env, mode: "test" | "live"): PaymentGateway {

@@ -16,6 +16,12 @@ export function customerStub(env: Env, customerId: string) {
   return key ? env.CUSTOMERS.getByName(key) : null;
 }
 
+/** A portal session lives in its customer's actor: the session id carries the customer's routing key. */
+export function portalSessionStub(env: Env, sessionId: string) {
+  const key = routingKeyOf(sessionId, "bps");
+  return key ? env.CUSTOMERS.getByName(key) : null;
+}
+
 export function subscriptionStub(env: Env, subscriptionId: string) {
   const key = routingKeyOf(subscriptionId, "sub");
   return key ? env.SUBSCRIPTIONS.getByName(key) : null;

@@ -7,11 +7,14 @@ import type { AppEnv } from "./context";
 import { errorResponse } from "./errors";
 import { registerErrorSchemas } from "./openapi-errors";
 import { adminRoutes } from "./routes/admin";
+import { billingPortalRoutes } from "./routes/billing-portal";
 import { customerRoutes } from "./routes/customers";
+import { hostedPageRoutes } from "./routes/hosted-pages";
 import { invoiceRoutes } from "./routes/invoices";
 import { meterRoutes } from "./routes/meters";
 import { notificationAdminRoutes } from "./routes/notifications-admin";
 import { planRoutes } from "./routes/plans";
+import { portalPageRoutes } from "./routes/portal-pages";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { subscriptionRoutes } from "./routes/subscriptions";
 import { testClockRoutes } from "./routes/test-clocks";
@@ -40,6 +43,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   // /docs itself is a static asset (public/docs/index.html, wrangler.jsonc "assets"): it never reaches the Worker.
   app.get("/", (c) => c.redirect("/docs"));
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app)));
+  // The customer's pages: opened by their own tokens, never by an API key.
+  app.route("/", hostedPageRoutes());
+  app.route("/", portalPageRoutes());
 
   app.use("/v1/*", requireApiKey);
   app.use(
@@ -58,6 +64,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", planRoutes());
   app.route("/", meterRoutes());
   app.route("/", customerRoutes());
+  app.route("/", billingPortalRoutes());
   app.route("/", subscriptionRoutes());
   app.route("/", invoiceRoutes());
   app.route("/", testClockRoutes());

@@ -23,6 +23,7 @@ export const ERROR_CODES: Record<number, { description: string; codes: string[] 
       "currency_mismatch",
       "invalid_status",
       "invoice_not_open",
+      "invoice_not_draft",
       "nothing_to_invoice",
       "subscription_ended",
       "amount_too_large",

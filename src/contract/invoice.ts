@@ -30,7 +30,7 @@ export const Invoice = z
   .object({
     id: z.string(),
     object: z.literal("invoice"),
-    number: z.string(),
+    number: z.string().nullable().openapi({ description: "Null on a draft until it is finalized." }),
     subscription: z.string(),
     customer: z.string(),
     status: z.enum(["draft", "open", "paid", "void", "uncollectible"]),
@@ -57,6 +57,11 @@ export const Invoice = z
     finalized_at: Timestamp.nullable(),
     paid_at: Timestamp.nullable(),
     voided_at: Timestamp.nullable(),
+    hosted_invoice_url: z
+      .string()
+      .nullable()
+      .openapi({ description: "The customer's page for this invoice (no API key needed); null on a draft." }),
+    invoice_pdf: z.string().nullable().openapi({ description: "The invoice as a PDF; null on a draft." }),
     test_clock: z.string().nullable(),
   })
   .openapi("Invoice");

@@ -12,6 +12,20 @@ export const SubscriptionStatus = z.enum([
   "canceled",
 ]);
 
+export const PauseBehavior = z.enum(["keep_as_draft", "mark_uncollectible", "void"]);
+
+export const PauseCollection = z
+  .object({ behavior: PauseBehavior, resumes_at: Timestamp.nullable() })
+  .openapi("PauseCollection");
+
+export const PauseCollectionCreate = z
+  .strictObject({
+    behavior: PauseBehavior.openapi({ description: "What becomes of each invoice made during the pause." }),
+    resumes_at: Timestamp.optional().openapi({ description: "A future time at which collection resumes by itself." }),
+  })
+  .openapi("PauseCollectionCreate");
+export type PauseCollectionCreate = z.infer<typeof PauseCollectionCreate>;
+
 export const Subscription = z
   .object({
     id: z.string(),
@@ -29,6 +43,7 @@ export const Subscription = z
     canceled_at: Timestamp.nullable(),
     ended_at: Timestamp.nullable(),
     credit_balance: z.number().int(),
+    pause_collection: PauseCollection.nullable(),
     currency: z.string(),
     latest_invoice: z.string().nullable(),
     test_clock: z.string().nullable(),

@@ -147,7 +147,7 @@ export function decideAttemptFailed(
 }
 
 /**
- * Voids an open invoice or marks it uncollectible, stopping its collection. A void gives its
+ * Voids an open invoice (or a draft, rule 15) or marks it uncollectible, stopping its collection. A void gives its
  * credit_applied back (rule 8). Closing the first invoice of an incomplete subscription ends
  * it (`incomplete_expired`); otherwise the status is as after a payment.
  */
@@ -157,10 +157,17 @@ export function decideCloseInvoice(
   to: "void" | "uncollectible",
   at: Instant,
 ): Decided {
+  // Rule 15: `void` also takes a draft, which owes nothing yet, so nothing else changes.
+  if (to === "void" && invoice.status === "draft") {
+    const b = new DecisionBuilder(ledger);
+    b.updateInvoice({ invoice: { id: invoice.id }, status: "void", voidedAt: at });
+    b.emit("invoice.voided", { invoice: { id: invoice.id } });
+    return { ok: true, decision: b.decision };
+  }
   if (invoice.status !== "open") {
     return refuse(
       "invoice_not_open",
-      `The invoice is ${invoice.status}; only an open invoice can be ${to === "void" ? "voided" : "marked uncollectible"}.`,
+      `The invoice is ${invoice.status}; only an open invoice can be ${to === "void" ? "voided (or a draft)" : "marked uncollectible"}.`,
     );
   }
   const b = new DecisionBuilder(ledger);

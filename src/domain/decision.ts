@@ -1,7 +1,7 @@
 import type { Period } from "./billing-period";
 import { shouldAttemptAutomatically } from "./dunning";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
-import { finalizeTotals } from "./invoice";
+import { creditReturnedOnClose, finalizeTotals } from "./invoice";
 import type { NewPayment, PaymentSettlement, RefundRecorded } from "./payment-records";
 import type { DraftLine } from "./proration";
 import type { DomainError, InvoiceDraft, SubscriptionState, SubscriptionStatus } from "./subscription";
@@ -48,7 +48,9 @@ export type JobKind =
   | "expire_incomplete"
   | "trial_will_end"
   | "invoice_upcoming"
-  | "refund_payment";
+  | "refund_payment"
+  /** Rule 15: the end of a pause at its `resumes_at`. */
+  | "resume_collection";
 
 export type JobChange =
   | { op: "schedule"; kind: JobKind; dueAt: Instant; invoice: InvoiceRef | null }
@@ -68,6 +70,8 @@ export interface IssuedInvoice {
   totals: InvoiceTotals;
   /** Set when nothing is due: the invoice is born paid. */
   paidAt: Instant | null;
+  /** Rule 15 (`keep_as_draft`): stored as a `draft`, with no number and no credit applied yet. */
+  draft?: true;
 }
 
 export interface InvoiceUpdate {
@@ -79,6 +83,10 @@ export interface InvoiceUpdate {
   paidAt?: Instant;
   voidedAt?: Instant;
   nextPaymentAttempt?: Instant | null;
+  /** A draft finalized (rule 15): it takes the next number of the sequence now. */
+  finalizedAt?: Instant;
+  creditApplied?: number;
+  amountDue?: number;
 }
 
 export interface Decision {
@@ -224,23 +232,47 @@ export class DecisionBuilder {
    */
   issueInvoice(draft: InvoiceDraft, at: Instant): InvoiceRef {
     const lines = [...draft.lines, ...this.consumePending()];
+    const pause = this.state.pauseCollection;
+    const ref = { issued: this.decision.issue.length };
+    const common = { reason: draft.reason, period: draft.period, currency: this.state.plan.currency, lines };
+    if (pause?.behavior === "keep_as_draft") {
+      // Rule 15: a draft has no number, no credit applied and no attempt until it is finalized.
+      const totals = finalizeTotals(lines, 0);
+      this.decision.issue.push({
+        ...common,
+        totals: { ...totals, amountDue: Math.max(0, totals.total) },
+        paidAt: null,
+        draft: true,
+      });
+      this.emit("invoice.created", { invoice: ref });
+      return ref;
+    }
     const totals = finalizeTotals(lines, this.state.creditBalance);
     this.state = { ...this.state, creditBalance: totals.creditBalanceAfter };
-    const ref = { issued: this.decision.issue.length };
-    this.decision.issue.push({
-      reason: draft.reason,
-      period: draft.period,
-      currency: this.state.plan.currency,
-      lines,
-      totals,
-      paidAt: totals.status === "paid" ? at : null,
-    });
+    this.decision.issue.push({ ...common, totals, paidAt: totals.status === "paid" ? at : null });
     this.emit("invoice.created", { invoice: ref });
     this.emit("invoice.finalized", { invoice: ref });
     if (totals.status === "paid") this.emit("invoice.paid", { invoice: ref });
+    else if (pause)
+      this.closeAtOnce(ref, totals.creditApplied, pause.behavior === "void" ? "void" : "uncollectible", at);
     else if (shouldAttemptAutomatically(this.state.status, { billingReason: draft.reason, attemptCount: 0 }))
       this.schedule("retry_payment", at, ref);
     return ref;
+  }
+
+  /**
+   * Rule 15 (`void`, `mark_uncollectible`): an invoice made during the pause is closed as soon
+   * as it is finalized, never attempted; a void gives its credit back (rule 8).
+   */
+  private closeAtOnce(ref: InvoiceRef, creditApplied: number, to: "void" | "uncollectible", at: Instant): void {
+    this.updateInvoice({
+      invoice: ref,
+      status: to,
+      nextPaymentAttempt: null,
+      ...(to === "void" ? { voidedAt: at } : {}),
+    });
+    this.state = { ...this.state, creditBalance: this.state.creditBalance + creditReturnedOnClose(to, creditApplied) };
+    this.emit(to === "void" ? "invoice.voided" : "invoice.marked_uncollectible", { invoice: ref });
   }
 
   /**

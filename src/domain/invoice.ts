@@ -49,6 +49,25 @@ export function finalizeTotals(lines: readonly DraftLine[], creditBalance: numbe
   };
 }
 
+/**
+ * Rule 8 at finalization, from the invoice's total: a draft (rule 15) is finalized with the
+ * credit the subscription holds then, as an invoice issued at that moment would be.
+ */
+export function creditAtFinalization(
+  total: number,
+  creditBalance: number,
+): Pick<InvoiceTotals, "creditApplied" | "amountDue" | "creditBalanceAfter" | "status"> {
+  if (total < 0) return { creditApplied: 0, amountDue: 0, creditBalanceAfter: creditBalance - total, status: "paid" };
+  const creditApplied = Math.min(creditBalance, total);
+  const amountDue = total - creditApplied;
+  return {
+    creditApplied,
+    amountDue,
+    creditBalanceAfter: creditBalance - creditApplied,
+    status: amountDue === 0 ? "paid" : "open",
+  };
+}
+
 /** Rule 8: voiding an invoice gives its credit_applied back; marking it uncollectible does not. */
 export function creditReturnedOnClose(to: "void" | "uncollectible", creditApplied: number): number {
   return to === "void" ? creditApplied : 0;

@@ -31,6 +31,15 @@ export interface PlanTerms {
   charges?: readonly ChargeSpec[];
 }
 
+/** Rule 15: what becomes of the invoices made while collection is paused. */
+export type PauseBehavior = "keep_as_draft" | "mark_uncollectible" | "void";
+
+export interface PauseCollection {
+  behavior: PauseBehavior;
+  /** When the pause ends by itself (the `resume_collection` job); null: only on request. */
+  resumesAt: Instant | null;
+}
+
 export interface SubscriptionState {
   plan: PlanTerms;
   quantity: number;
@@ -45,6 +54,8 @@ export interface SubscriptionState {
   canceledAt: Instant | null;
   endedAt: Instant | null;
   creditBalance: number;
+  /** Rule 15: collection paused, or null. */
+  pauseCollection: PauseCollection | null;
 }
 
 export interface InvoiceDraft {
@@ -114,7 +125,15 @@ export function hasCharges(plan: PlanTerms): boolean {
 
 function startTransition(input: StartInput): Transition {
   const { plan, quantity, now, trialDays, billingCycleAnchor } = input;
-  const base = { plan, quantity, cancelAtPeriodEnd: false, canceledAt: null, endedAt: null, creditBalance: 0 };
+  const base = {
+    plan,
+    quantity,
+    cancelAtPeriodEnd: false,
+    canceledAt: null,
+    endedAt: null,
+    creditBalance: 0,
+    pauseCollection: null,
+  };
   if (trialDays > 0) {
     if (billingCycleAnchor !== null) {
       return refusal(

@@ -19,6 +19,15 @@ export interface PlatformEnv {
   BILLIFY_GATEWAY_RATE?: string;
   /** Renewal alarms spread over this many seconds after their due time (src/domain/spread.ts); unset: 0. */
   BILLIFY_RENEWAL_SPREAD_SECONDS?: string;
+  /** The service's public origin, for the customer's page links (default http://localhost:8787). */
+  BILLIFY_PUBLIC_URL?: string;
+  /** The seller as the customer's pages and PDFs show it (README "What the customer sees"). */
+  BILLIFY_SELLER_NAME?: string;
+  BILLIFY_SELLER_LOGO_URL?: string;
+  /** A CSS hex colour, e.g. `#4f46e5`. */
+  BILLIFY_ACCENT_COLOR?: string;
+  /** Seconds a portal link stays valid (default 1800). */
+  BILLIFY_PORTAL_TTL_SECONDS?: string;
   STRIPE_SECRET_KEY?: string;
   STRIPE_WEBHOOK_SECRET?: string;
   /** Overrides Stripe's API origin (tests point it at a local fake), e.g. http://127.0.0.1:12111 */

@@ -7,7 +7,7 @@ import { CUSTOM_PLAN_ID } from "../contract/plan";
  * to an actor (a subscription's invoices) reuse the owner's routing key, so an invoice id
  * routes to its subscription without a lookup.
  */
-type IdPrefix = "plan" | "cus" | "sub" | "in" | "il" | "pay" | "evt" | "clock" | "we" | "mtr";
+type IdPrefix = "plan" | "cus" | "sub" | "in" | "il" | "pay" | "evt" | "clock" | "we" | "bps" | "mtr";
 
 const ULID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -642,7 +642,7 @@ async function checkInvariants(sub: Subscription, invoices: Invoice[], facts: Ru
   }
 
   // 2. Gapless numbers 1..n in creation order.
-  expect(invoices.map((i) => Number(i.number.split("-")[1]))).toEqual(invoices.map((_, n) => n + 1));
+  expect(invoices.map((i) => Number(i.number!.split("-")[1]))).toEqual(invoices.map((_, n) => n + 1));
 
   // 3. Periods: each period is invoiced exactly once; cycles are contiguous except where an
   //    interval change restarted the cycle (its period then ends at the change).

@@ -53,7 +53,7 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([33, 18, 11, 10, 3, 17, 3, 5, 9, 3]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([35, 19, 11, 10, 3, 17, 3, 5, 9, 3]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
   });
 
@@ -108,7 +108,7 @@ describe("subscription schema", () => {
 
 describe("customer schema", () => {
   it("creates for a new object exactly the tables that every migration in turn leads to", async () => {
-    const tables = ["customer", "subscription_ref", "event", "email", "meter_event"];
+    const tables = ["customer", "subscription_ref", "event", "email", "portal_session", "meter_event"];
     const migrated = await runInDurableObject(env.PLANS.getByName("customer-schema-migrated"), (_instance, state) => {
       state.storage.transactionSync(() => {
         for (const step of CUSTOMER_MIGRATIONS) for (const statement of step) state.storage.sql.exec(statement);
@@ -122,7 +122,7 @@ describe("customer schema", () => {
       return tables.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([7, 3, 5, 13, 7]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([7, 3, 5, 13, 7, 7]);
     expect(fresh[2]).toMatchObject({ indexes: [], autoincrement: false });
   });
 });

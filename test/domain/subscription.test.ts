@@ -69,6 +69,7 @@ describe("starting a subscription", () => {
       canceledAt: null,
       endedAt: null,
       creditBalance: 0,
+      pauseCollection: null,
     };
     expect(state).toEqual({
       plan: pro,

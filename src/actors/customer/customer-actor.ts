@@ -5,6 +5,8 @@ import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/cu
 import type { Outcome } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { EmailMessage, EventEnvelope } from "../../contract/messages";
+import type { BillingPortalSession } from "../../contract/portal";
+import type { Instant } from "../../domain/time";
 import type { Query } from "../../lib/sql";
 import { parseEmailSettings } from "../../notifications/email/config";
 import type { EmailProvider } from "../../notifications/email/providers";
@@ -22,6 +24,7 @@ import type { IngestAnswer, IngestEvent } from "./meter-events";
 import { PAYMENT_PUSH_RETRY_MS, versionedPaymentDetails } from "./payment-details";
 import type { SubscriptionRef } from "./payment-push";
 import { PaymentPush } from "./payment-push";
+import * as portal from "./portal";
 import { createCustomer, updateCustomer } from "./profile";
 import * as reads from "./reads";
 import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
@@ -139,6 +142,31 @@ export class CustomerActor extends Actor {
   /** A page of the customer's own events, oldest first; the cursor is the last event's sequence number. */
   async events(customerId: string, limit: number, cursor: string | null): Promise<Outcome<ListPage<EventEnvelope>>> {
     return reads.listEvents(this.context, customerId, limit, cursor);
+  }
+
+  // ---- the customer portal (portal.ts, API §11) ---------------------------------------
+
+  /** A single-use portal link for this customer: POST /v1/billing_portal/sessions. */
+  async createPortalSession(
+    customerId: string,
+    input: { id: string; returnUrl: string; now: Instant; ttlSeconds: number; publicUrl: string },
+    idem: Idempotency | null,
+  ): Promise<Outcome<BillingPortalSession>> {
+    return portal.createPortalSession(this.context, customerId, input, idem);
+  }
+
+  /** Exchanges a link for a session cookie, once, before it expires. */
+  async redeemPortalLink(sessionId: string, secret: string, now: Instant) {
+    return portal.redeemPortalLink(this.context, sessionId, secret, now);
+  }
+
+  /** The customer a portal session cookie opens; null when it opens nothing. */
+  async portalSession(cookieSecret: string, now: Instant) {
+    return portal.portalSession(this.context, cookieSecret, now);
+  }
+
+  async endPortalSession(cookieSecret: string): Promise<void> {
+    return portal.endPortalSession(this.context, cookieSecret);
   }
 
   // ---- its subscriptions and their copy of the payment details (subscription-refs.ts, payment-details.ts)

@@ -83,6 +83,7 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
       period: invoice.period,
       at,
       paidAt: invoice.paidAt,
+      draft: invoice.draft === true,
     }),
   );
   const idOf = (ref: InvoiceRef) => ("issued" in ref ? invoiceIds[ref.issued]! : ref.id);
@@ -95,7 +96,11 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
       ...(u.paidAt !== undefined ? { paid_at: u.paidAt } : {}),
       ...(u.voidedAt !== undefined ? { voided_at: u.voidedAt } : {}),
       ...(u.nextPaymentAttempt !== undefined ? { next_payment_attempt: u.nextPaymentAttempt } : {}),
+      ...(u.finalizedAt !== undefined ? { finalized_at: u.finalizedAt } : {}),
+      ...(u.creditApplied !== undefined ? { credit_applied: u.creditApplied } : {}),
+      ...(u.amountDue !== undefined ? { amount_due: u.amountDue } : {}),
     });
+    if (u.finalizedAt !== undefined) store.numberDraft(idOf(u.invoice));
   }
   writeJobs(store, decision.jobs, idOf);
   const record = store.load()!;

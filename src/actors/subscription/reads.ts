@@ -35,7 +35,9 @@ export function listInvoices(
   const record = ctx.loadFor(id);
   if (!record) return notFound("subscription", id);
   const rows = ctx.store.invoices(limit + 1, before);
-  const page = rows.slice(0, limit).map((row) => invoiceView(row, ctx.store.lines(row.id), record));
+  const page = rows
+    .slice(0, limit)
+    .map((row) => invoiceView(row, ctx.store.lines(row.id), record, ctx.config.publicUrl));
   return ok({
     object: "list",
     data: page,

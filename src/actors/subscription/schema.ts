@@ -131,7 +131,26 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
     `DROP TABLE event`,
     `UPDATE _meta SET key = 'outbox_position', value = value * 1000 + 999 WHERE key = 'outbox_seq'`,
   ],
-  // v9: usage billing (API.md §8, src/actors/subscription/usage.ts): the plan's charges with the
+  // v9: pausing collection (rule 15) and the customer's invoice page. A draft has no number
+  // until it is finalized (the invoice table is rebuilt: SQLite cannot drop a NOT NULL), and a
+  // finalized invoice has a random page token (its hosted page and PDF, revocable by a new one).
+  [
+    `ALTER TABLE subscription ADD COLUMN pause_behavior TEXT`,
+    `ALTER TABLE subscription ADD COLUMN pause_resumes_at INTEGER`,
+    `CREATE TABLE invoice_v9 (
+       id TEXT PRIMARY KEY, number TEXT, status TEXT NOT NULL, currency TEXT NOT NULL,
+       subtotal INTEGER NOT NULL, total INTEGER NOT NULL, credit_applied INTEGER NOT NULL,
+       amount_due INTEGER NOT NULL, amount_paid INTEGER NOT NULL, attempt_count INTEGER NOT NULL,
+       next_payment_attempt INTEGER, period_start INTEGER NOT NULL, period_end INTEGER NOT NULL,
+       billing_reason TEXT NOT NULL, created INTEGER NOT NULL, finalized_at INTEGER, paid_at INTEGER,
+       voided_at INTEGER, page_token TEXT) WITHOUT ROWID`,
+    `INSERT INTO invoice_v9 SELECT id, number, status, currency, subtotal, total, credit_applied, amount_due, amount_paid,
+       attempt_count, next_payment_attempt, period_start, period_end, billing_reason, created, finalized_at, paid_at,
+       voided_at, lower(hex(randomblob(16))) FROM invoice`,
+    `DROP TABLE invoice`,
+    `ALTER TABLE invoice_v9 RENAME TO invoice`,
+  ],
+  // v10: usage billing (API.md §8, src/actors/subscription/usage.ts): the plan's charges with the
   // state, the customer's event log position counted so far, usage lines, and per usage window
   // (a period, or its part before or after a plan change) the aggregate per meter.
   [
@@ -160,14 +179,15 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      latest_invoice TEXT, test_clock TEXT, metadata TEXT NOT NULL, created INTEGER NOT NULL,
      version INTEGER NOT NULL, invoice_seq INTEGER NOT NULL, last_id_ms INTEGER NOT NULL, clock_time INTEGER,
      payment_method TEXT, gateway_customer TEXT, payment_details_version INTEGER,
+     pause_behavior TEXT, pause_resumes_at INTEGER,
      charges TEXT NOT NULL DEFAULT '[]', usage_seq INTEGER NOT NULL DEFAULT 0)`,
   `CREATE TABLE invoice (
-     id TEXT PRIMARY KEY, number TEXT NOT NULL, status TEXT NOT NULL, currency TEXT NOT NULL,
+     id TEXT PRIMARY KEY, number TEXT, status TEXT NOT NULL, currency TEXT NOT NULL,
      subtotal INTEGER NOT NULL, total INTEGER NOT NULL, credit_applied INTEGER NOT NULL,
      amount_due INTEGER NOT NULL, amount_paid INTEGER NOT NULL, attempt_count INTEGER NOT NULL,
      next_payment_attempt INTEGER, period_start INTEGER NOT NULL, period_end INTEGER NOT NULL,
      billing_reason TEXT NOT NULL, created INTEGER NOT NULL, finalized_at INTEGER, paid_at INTEGER,
-     voided_at INTEGER) WITHOUT ROWID`,
+     voided_at INTEGER, page_token TEXT) WITHOUT ROWID`,
   `CREATE TABLE invoice_line (
      invoice_id TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
      description TEXT NOT NULL, amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,

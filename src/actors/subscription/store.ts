@@ -104,10 +104,16 @@ export class SubscriptionStore {
 
   /** Creates and finalizes an invoice from its lines in one go; returns its id. */
   insertInvoice(args: IssuedInvoiceRow & { lines: readonly DraftLine[] }): string {
-    const { id, seq } = this.subscription.reserveInvoiceId();
-    this.invoiceTable.insert({ ...args, id, number: invoiceNumber(this.routingKey(), seq) });
+    const { id, seq } = this.subscription.reserveInvoiceId(args.draft === true);
+    this.invoiceTable.insert({ ...args, id, number: seq === null ? null : invoiceNumber(this.routingKey(), seq) });
     this.invoiceLines.insert(id, args.lines);
     return id;
+  }
+
+  /** A draft is finalized (rule 15): the next number of the sequence, and its page token. */
+  numberDraft(invoiceId: string): void {
+    if (this.invoiceTable.get(invoiceId)?.number !== null) return;
+    this.invoiceTable.number(invoiceId, invoiceNumber(this.routingKey(), this.subscription.reserveNumber()));
   }
 
   invoice(id: string): InvoiceRow | undefined {

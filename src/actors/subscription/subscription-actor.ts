@@ -2,11 +2,13 @@ import type { Connection } from "partyserver";
 import { oldestMirroredVersion } from "../../admin/mirror-state";
 import type { ListPage } from "../../contract/common";
 import type { Outcome } from "../../contract/errors";
+import { notFound } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice, Payment } from "../../contract/invoice";
 import type { SubscriptionUsage } from "../../contract/meter";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import { renewalOffsetMs } from "../../domain/spread";
+import type { PauseCollection } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import { instantFromMillis } from "../../domain/time";
 import { flushOutbox, Outbox } from "../../notifications/outbox";
@@ -25,10 +27,13 @@ import * as collection from "./collection";
 import type { RequestContext, VersionedPaymentDetails } from "./context";
 import { EventLog } from "./event-log";
 import { applyGatewayResult } from "./gateway-results";
+import type { HostedInvoice } from "./hosted";
+import * as hosted from "./hosted";
 import * as invoicing from "./invoicing";
 import * as jobs from "./jobs";
 import type { CreateSubscriptionInput } from "./lifecycle";
 import * as lifecycle from "./lifecycle";
+import * as pausing from "./pausing";
 import * as reads from "./reads";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "./schema";
 import { SubscriptionStore } from "./store";
@@ -109,7 +114,8 @@ export class SubscriptionActor extends Actor {
       env: this.env,
       config: this.config,
       view: () => subscriptionView(store.load()!),
-      invoiceOf: (invoiceId, record) => invoiceView(store.invoice(invoiceId)!, store.lines(invoiceId), record),
+      invoiceOf: (invoiceId, record) =>
+        invoiceView(store.invoice(invoiceId)!, store.lines(invoiceId), record, this.config.publicUrl),
       markChanged: () => this.readModel.markChanged(),
       transaction: (fn) => this.transaction(fn),
       publishSoon: () => this.publishInBackground(),
@@ -144,6 +150,21 @@ export class SubscriptionActor extends Actor {
 
   async resume(id: string, idem: Idempotency | null): Promise<Outcome<Subscription>> {
     return lifecycle.resume(this.context, id, idem);
+  }
+
+  // ---- pausing collection, rule 15 (pausing.ts) --------------------------------------
+
+  async pauseCollection(id: string, terms: PauseCollection, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+    return pausing.pause(this.context, id, terms, idem);
+  }
+
+  async resumeCollection(id: string, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+    return pausing.resumeCollection(this.context, id, idem);
+  }
+
+  /** A draft becomes open with its number, and payment is attempted. */
+  async finalizeInvoice(invoiceId: string, idem: Idempotency | null): Promise<Outcome<Invoice>> {
+    return pausing.finalize(this.context, invoiceId, idem);
   }
 
   // ---- invoices outside the cycle (invoicing.ts) -------------------------------------
@@ -214,6 +235,24 @@ export class SubscriptionActor extends Actor {
   /** The current usage window so far, priced per charge. */
   async currentUsage(id: string): Promise<Outcome<SubscriptionUsage>> {
     return usage.usageSoFar(this.context, id);
+  }
+
+  // ---- the customer's invoice page (hosted.ts) ---------------------------------------
+
+  /** The invoice and its payments, for its hosted page or PDF, if `token` opens it. */
+  async hostedInvoice(invoiceId: string, token: string): Promise<Outcome<HostedInvoice>> {
+    return hosted.hostedInvoice(this.context, invoiceId, token);
+  }
+
+  /** Pays from the hosted page: one attempt now, as POST /v1/invoices/{id}/pay, if `token` opens it. */
+  async payFromPage(invoiceId: string, token: string): Promise<Outcome<Invoice>> {
+    if (!hosted.opensInvoice(this.context, invoiceId, token)) return notFound("invoice", invoiceId);
+    return collection.pay(this.context, invoiceId, null);
+  }
+
+  /** New page links for the invoice; the old ones stop working. */
+  async revokePageLinks(invoiceId: string): Promise<Outcome<Invoice>> {
+    return hosted.revokePageLinks(this.context, invoiceId);
   }
 
   // ---- card payments (collection.ts, gateway-results.ts) -------------------------------------------------

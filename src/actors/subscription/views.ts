@@ -28,6 +28,10 @@ export function subscriptionView(r: SubscriptionRecord): Subscription {
     canceled_at: isoOrNull(s.canceledAt),
     ended_at: isoOrNull(s.endedAt),
     credit_balance: s.creditBalance,
+    pause_collection: s.pauseCollection && {
+      behavior: s.pauseCollection.behavior,
+      resumes_at: isoOrNull(s.pauseCollection.resumesAt),
+    },
     currency: s.plan.currency,
     latest_invoice: r.latestInvoice,
     test_clock: r.testClock,
@@ -61,8 +65,14 @@ export function lineView(l: Omit<LineRow, "id"> & { id: string }): InvoiceLine {
   };
 }
 
-export function invoiceView(i: InvoiceRow, lines: LineRow[], r: SubscriptionRecord): Invoice {
+/** The hosted page of a finalized invoice (its PDF: the same address + `/pdf`); null on a draft. */
+export function hostedInvoiceUrl(publicUrl: string, i: Pick<InvoiceRow, "id" | "page_token">): string | null {
+  return i.page_token === null ? null : `${publicUrl}/i/${i.id}/${i.page_token}`;
+}
+
+export function invoiceView(i: InvoiceRow, lines: LineRow[], r: SubscriptionRecord, publicUrl: string): Invoice {
   const remaining = amountRemaining(i.status, i.amount_due, i.amount_paid);
+  const hosted = hostedInvoiceUrl(publicUrl, i);
   return {
     id: i.id,
     object: "invoice",
@@ -87,6 +97,8 @@ export function invoiceView(i: InvoiceRow, lines: LineRow[], r: SubscriptionReco
     finalized_at: isoOrNull(i.finalized_at),
     paid_at: isoOrNull(i.paid_at),
     voided_at: isoOrNull(i.voided_at),
+    hosted_invoice_url: hosted,
+    invoice_pdf: hosted && `${hosted}/pdf`,
     test_clock: r.testClock,
   };
 }

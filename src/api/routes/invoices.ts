@@ -80,9 +80,43 @@ export function invoiceRoutes(): OpenAPIHono<AppEnv> {
     app,
     {
       method: "post",
+      path: "/v1/invoices/:id/finalize",
+      operationId: "finalizeInvoice",
+      summary: "Finalize a draft invoice",
+      description:
+        "The draft becomes open, takes the next number of its subscription's sequence, and payment is attempted. 400 for any other status.",
+      tag: "Invoices",
+      params: IdParam,
+      body: EmptyBody,
+      response: Invoice,
+    },
+    async (c, { params }) => send(c, await stubFor(c, params.id).finalizeInvoice(params.id, await idempotencyOf(c))),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/invoices/:id/rotate_links",
+      operationId: "rotateInvoiceLinks",
+      summary: "Replace the invoice's page and PDF links",
+      description:
+        "A new secret for `hosted_invoice_url` and `invoice_pdf`: the old links stop working at once (for a link that was forwarded or leaked). A draft has no links and is returned as it is.",
+      tag: "Invoices",
+      params: IdParam,
+      body: EmptyBody,
+      response: Invoice,
+    },
+    async (c, { params }) => send(c, await stubFor(c, params.id).revokePageLinks(params.id)),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
       path: "/v1/invoices/:id/void",
       operationId: "voidInvoice",
-      summary: "Void an open invoice; stops its retries",
+      summary: "Void an open or draft invoice; stops its retries",
       tag: "Invoices",
       params: IdParam,
       body: EmptyBody,

@@ -7,6 +7,7 @@ import {
   ChangePreview,
   Event,
   InvoiceItemCreate,
+  PauseCollectionCreate,
   Subscription,
   SubscriptionCancel,
   SubscriptionChange,
@@ -136,6 +137,48 @@ export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
       response: Subscription,
     },
     async (c, { params }) => send(c, await stubFor(c, params.id).resume(params.id, await idempotencyOf(c))),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/subscriptions/:id/pause_collection",
+      operationId: "pauseSubscriptionCollection",
+      summary: "Pause collecting payment",
+      description:
+        "Each invoice made during the pause is left a draft (`keep_as_draft`), or finalized and at once marked " +
+        "uncollectible or voided. The pause ends at `resumes_at` or on DELETE. 400 for an ended or incomplete subscription.",
+      tag: "Subscriptions",
+      params: IdParam,
+      body: PauseCollectionCreate,
+      response: Subscription,
+    },
+    async (c, { params, body }) => {
+      let resumesAt: number | null = null;
+      if (body.resumes_at !== undefined) {
+        resumesAt = parseIso(body.resumes_at);
+        if (resumesAt === null)
+          throw new ApiError(400, "parameter_invalid", "resumes_at must be an ISO 8601 UTC time", "resumes_at");
+      }
+      const terms = { behavior: body.behavior, resumesAt };
+      return send(c, await stubFor(c, params.id).pauseCollection(params.id, terms, await idempotencyOf(c)));
+    },
+  );
+
+  endpoint(
+    app,
+    {
+      method: "delete",
+      path: "/v1/subscriptions/:id/pause_collection",
+      operationId: "resumeSubscriptionCollection",
+      summary: "Resume collecting payment",
+      description: "Drafts made during the pause stay drafts until finalized or voided.",
+      tag: "Subscriptions",
+      params: IdParam,
+      response: Subscription,
+    },
+    async (c, { params }) => send(c, await stubFor(c, params.id).resumeCollection(params.id, null)),
   );
 
   endpoint(

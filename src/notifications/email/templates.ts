@@ -4,7 +4,11 @@ import { formatAmount, formatDate } from "./format";
 /** The parts of an invoice an email shows (the event's `data.object`). */
 interface InvoiceData {
   id?: string;
-  number?: string;
+  number?: string | null;
+  status?: string;
+  /** The customer's page and PDF (API §11); absent on a preview, null on a draft. */
+  hosted_invoice_url?: string | null;
+  invoice_pdf?: string | null;
   currency: string;
   lines: { description: string; amount: number }[];
   subtotal: number;
@@ -48,7 +52,13 @@ export function wantsEmail(event: EventEnvelope, plan: PlanSummary | null): bool
   const object = event.data.object;
   switch (event.type) {
     case "invoice.finalized":
-      return typeof object.amount_due === "number" && object.amount_due > 0;
+      // An invoice voided or marked uncollectible as it was finalized (a paused collection) asks for nothing.
+      return (
+        typeof object.amount_due === "number" &&
+        object.amount_due > 0 &&
+        object.status !== "void" &&
+        object.status !== "uncollectible"
+      );
     case "invoice.paid":
     case "invoice.payment_failed":
     case "subscription.trial_will_end":
@@ -149,11 +159,13 @@ function cadenceOf(plan: PlanSummary): string {
 
 function compose(subject: string, greeting: string, paragraphs: string[], invoice: InvoiceData | null): RenderedEmail {
   const table = invoice ? invoiceTable(invoice) : null;
+  const links = invoice ? invoiceLinks(invoice) : null;
   const text = [
     greeting,
     "",
     ...paragraphs.flatMap((p) => [p, ""]),
     ...(table ? [table.text, ""] : []),
+    ...(links ? [links.text, ""] : []),
     "— Billify",
   ].join("\n");
   const html = `<!doctype html>
@@ -166,12 +178,24 @@ function compose(subject: string, greeting: string, paragraphs: string[], invoic
 ${paragraphs.map((p) => `<p style="margin:0 0 16px;">${escapeHtml(p)}</p>`).join("\n")}
 </td></tr>
 ${table ? `<tr><td style="padding:0 32px 8px;">${table.html}</td></tr>` : ""}
+${links ? `<tr><td style="padding:8px 32px;">${links.html}</td></tr>` : ""}
 <tr><td style="padding:16px 32px 28px;color:#7b8794;font-size:13px;">Billify</td></tr>
 </table>
 </td></tr>
 </table>
 </body></html>`;
   return { subject: subject.replace(/\s+/g, " ").trim(), text, html };
+}
+
+/** Links to the invoice's page (to see and pay it) and its PDF, when it has them. */
+function invoiceLinks(invoice: InvoiceData): { text: string; html: string } | null {
+  const page = invoice.hosted_invoice_url;
+  const pdf = invoice.invoice_pdf;
+  if (!page || !pdf) return null;
+  return {
+    text: `View or pay this invoice: ${page}\nDownload it as a PDF: ${pdf}`,
+    html: `<p style="margin:0;"><a href="${escapeHtml(page)}" style="color:#4f46e5;">View or pay this invoice</a> · <a href="${escapeHtml(pdf)}" style="color:#4f46e5;">Download the PDF</a></p>`,
+  };
 }
 
 /** The invoice's lines, then subtotal, credit and amount due, in text and as an HTML table. */

@@ -1,10 +1,12 @@
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "../../../domain/invoice";
 import type { Instant } from "../../../domain/time";
+import { hex } from "../../../lib/bytes";
 import type { Query, SqlValue } from "../../../lib/sql";
 
 export interface InvoiceRow {
   id: string;
-  number: string;
+  /** Null on a draft (rule 15): it takes the next number of the sequence when finalized. */
+  number: string | null;
   status: InvoiceStatus;
   currency: string;
   subtotal: number;
@@ -21,6 +23,13 @@ export interface InvoiceRow {
   finalized_at: number | null;
   paid_at: number | null;
   voided_at: number | null;
+  /** The secret part of its hosted page's address (null on a draft); a new one revokes the old. */
+  page_token: string | null;
+}
+
+/** 128 random bits, hex: the secret of an invoice's page address. */
+export function newPageToken(): string {
+  return hex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 /** An invoice as issued: its totals, and when it was finalized (`at`) and paid (null: not yet). */
@@ -31,21 +40,25 @@ export interface IssuedInvoiceRow {
   period: { start: Instant; end: Instant };
   at: Instant;
   paidAt: Instant | null;
+  /** Rule 15: stored as a draft (no number, not finalized, no page). */
+  draft?: boolean;
 }
 
 /** `invoice`: the subscription's invoices, each finalized when written (its lines: invoice-line-table.ts). */
 export class InvoiceTable {
   constructor(private readonly query: Query) {}
 
-  insert(args: IssuedInvoiceRow & { id: string; number: string }): void {
+  insert(args: IssuedInvoiceRow & { id: string; number: string | null }): void {
     const { totals, at } = args;
+    const draft = args.draft === true;
     this.query(
       `INSERT INTO invoice (id, number, status, currency, subtotal, total, credit_applied, amount_due, amount_paid,
-         attempt_count, next_payment_attempt, period_start, period_end, billing_reason, created, finalized_at, paid_at, voided_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, ?, ?, ?, ?, NULL)`,
+         attempt_count, next_payment_attempt, period_start, period_end, billing_reason, created, finalized_at, paid_at,
+         voided_at, page_token)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, ?, ?, ?, ?, NULL, ?)`,
       args.id,
       args.number,
-      totals.status,
+      draft ? "draft" : totals.status,
       args.currency,
       totals.subtotal,
       totals.total,
@@ -55,8 +68,9 @@ export class InvoiceTable {
       args.period.end,
       args.reason,
       at,
-      at,
-      args.paidAt,
+      draft ? null : at,
+      draft ? null : args.paidAt,
+      draft ? null : newPageToken(),
     );
   }
 
@@ -75,10 +89,32 @@ export class InvoiceTable {
     return this.query<InvoiceRow>("SELECT * FROM invoice WHERE status = 'open' ORDER BY id");
   }
 
+  /** A draft finalized: its number and its page token (only while it has no number). */
+  number(id: string, number: string): void {
+    this.query(
+      "UPDATE invoice SET number = ?, page_token = ? WHERE id = ? AND number IS NULL",
+      number,
+      newPageToken(),
+      id,
+    );
+  }
+
   update(
     id: string,
     fields: Partial<
-      Pick<InvoiceRow, "status" | "amount_paid" | "attempt_count" | "next_payment_attempt" | "paid_at" | "voided_at">
+      Pick<
+        InvoiceRow,
+        | "status"
+        | "amount_paid"
+        | "attempt_count"
+        | "next_payment_attempt"
+        | "paid_at"
+        | "voided_at"
+        | "finalized_at"
+        | "credit_applied"
+        | "amount_due"
+        | "page_token"
+      >
     >,
   ): void {
     const entries = Object.entries(fields);

@@ -1,6 +1,6 @@
 import { encodeTime } from "ulid";
 import type { Interval } from "../../../domain/billing-period";
-import type { SubscriptionState, SubscriptionStatus } from "../../../domain/subscription";
+import type { PauseBehavior, SubscriptionState, SubscriptionStatus } from "../../../domain/subscription";
 import type { SubscriptionRecord } from "../../../domain/subscription-record";
 import type { Instant } from "../../../domain/time";
 import type { ChargeSpec } from "../../../domain/usage/lines";
@@ -27,6 +27,8 @@ const STATE_COLUMNS = [
   "canceled_at",
   "ended_at",
   "credit_balance",
+  "pause_behavior",
+  "pause_resumes_at",
   "charges",
 ] as const;
 
@@ -50,6 +52,8 @@ function stateValues(s: SubscriptionState): SqlValue[] {
     s.canceledAt,
     s.endedAt,
     s.creditBalance,
+    s.pauseCollection?.behavior ?? null,
+    s.pauseCollection?.resumesAt ?? null,
     JSON.stringify(s.plan.charges ?? []),
   ];
 }
@@ -97,6 +101,10 @@ export class SubscriptionTable {
         canceledAt: r.canceled_at as number | null,
         endedAt: r.ended_at as number | null,
         creditBalance: r.credit_balance as number,
+        pauseCollection:
+          r.pause_behavior === null
+            ? null
+            : { behavior: r.pause_behavior as PauseBehavior, resumesAt: r.pause_resumes_at as number | null },
       },
     };
   }
@@ -178,15 +186,23 @@ export class SubscriptionTable {
    * The next invoice's id (its time part only grows within this actor: ULID order = creation
    * order) and sequence number, reserved with one write of the subscription row.
    */
-  reserveInvoiceId(): { id: string; seq: number } {
+  reserveInvoiceId(draft = false): { id: string; seq: number | null } {
     const row = this.query<{ last_id_ms: number; invoice_seq: number }>(
       "SELECT last_id_ms, invoice_seq FROM subscription",
     )[0]!;
     const ms = Math.max(Date.now(), row.last_id_ms + 1);
     const id = `in_${encodeTime(ms, 10)}${this.routingKey()}`;
-    const seq = row.invoice_seq + 1;
+    // A draft (rule 15) takes no number: numbers stay gapless in the order invoices are finalized.
+    const seq = draft ? row.invoice_seq : row.invoice_seq + 1;
     this.query("UPDATE subscription SET last_id_ms = ?, invoice_seq = ?, latest_invoice = ?", ms, seq, id);
-    return { id, seq };
+    return { id, seq: draft ? null : seq };
+  }
+
+  /** The next number of the sequence, for a draft being finalized. */
+  reserveNumber(): number {
+    const seq = this.query<{ invoice_seq: number }>("SELECT invoice_seq FROM subscription")[0]!.invoice_seq + 1;
+    this.query("UPDATE subscription SET invoice_seq = ?", seq);
+    return seq;
   }
 }
 

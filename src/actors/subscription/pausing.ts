@@ -1,0 +1,81 @@
+import type { Outcome } from "../../contract/errors";
+import { failure, notFound, ok } from "../../contract/errors";
+import type { Idempotency } from "../../contract/idempotency";
+import type { Invoice } from "../../contract/invoice";
+import type { Subscription } from "../../contract/subscription";
+import type { Decided } from "../../domain/decision";
+import { decideFinalizeDraft, decidePause, decideResumeCollection } from "../../domain/pause";
+import type { PauseCollection } from "../../domain/subscription";
+import type { RequestContext } from "./context";
+import { runJobsDue, timeAfterDueJobs } from "./jobs";
+import { loadLedger, persist } from "./persist";
+
+// Rule 15 as the subscription actor runs it: pause, resume, and finalizing a draft the pause
+// left. Each is one decision (src/domain/pause.ts) persisted in one transaction.
+
+const refused = <T>(decided: Extract<Decided, { ok: false }>) =>
+  failure<T>(400, decided.error.code, decided.error.message, decided.error.param);
+
+/** POST /v1/subscriptions/{id}/pause_collection */
+export async function pause(
+  ctx: RequestContext,
+  id: string,
+  terms: PauseCollection,
+  idem: Idempotency | null,
+): Promise<Outcome<Subscription>> {
+  return ctx.idempotent(idem, async () => {
+    const record = ctx.loadFor(id);
+    if (!record) return notFound("subscription", id);
+    const now = await timeAfterDueJobs(ctx, record.testClock);
+    return ctx.commit(idem, () => {
+      const decided = decidePause(loadLedger(ctx), terms, now);
+      if (!decided.ok) return refused<Subscription>(decided);
+      persist(ctx, decided.decision, now);
+      return ok(ctx.view());
+    });
+  });
+}
+
+/** DELETE /v1/subscriptions/{id}/pause_collection */
+export async function resumeCollection(
+  ctx: RequestContext,
+  id: string,
+  idem: Idempotency | null,
+): Promise<Outcome<Subscription>> {
+  return ctx.idempotent(idem, async () => {
+    const record = ctx.loadFor(id);
+    if (!record) return notFound("subscription", id);
+    const now = await timeAfterDueJobs(ctx, record.testClock);
+    return ctx.commit(idem, () => {
+      persist(ctx, decideResumeCollection(loadLedger(ctx)), now);
+      return ok(ctx.view());
+    });
+  });
+}
+
+/** POST /v1/invoices/{id}/finalize: the draft gets its number, and its first attempt runs now. */
+export async function finalize(
+  ctx: RequestContext,
+  invoiceId: string,
+  idem: Idempotency | null,
+): Promise<Outcome<Invoice>> {
+  return ctx.idempotent(idem, async () => {
+    const record = ctx.store.load();
+    if (!record || !ctx.store.invoice(invoiceId)) return notFound("invoice", invoiceId);
+    const now = await timeAfterDueJobs(ctx, record.testClock);
+    const committed = ctx.commit(idem, () => {
+      const row = ctx.store.invoice(invoiceId)!;
+      const decided = decideFinalizeDraft(
+        loadLedger(ctx),
+        { id: row.id, status: row.status, billingReason: row.billing_reason, total: row.total },
+        now,
+      );
+      if (!decided.ok) return refused<Invoice>(decided);
+      persist(ctx, decided.decision, now);
+      return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!));
+    });
+    if (!committed.ok) return committed;
+    await runJobsDue(ctx, now);
+    return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!));
+  });
+}
