@@ -12,7 +12,7 @@ import type { Instant } from "./time";
  * period was charged a fraction of [anchor − 1 interval, anchor), so its credit is measured
  * against that whole interval and never exceeds what was charged.
  */
-export function chargedInterval(state: SubscriptionState): Period {
+function chargedInterval(state: SubscriptionState): Period {
   const current = { start: state.currentPeriodStart, end: state.currentPeriodEnd };
   if (state.trialEnd === null && isShortFirstPeriod(current, state.anchor, state.plan.cadence)) {
     return { start: oneIntervalBefore(state.anchor, state.plan.cadence), end: current.end };

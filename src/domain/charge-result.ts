@@ -12,7 +12,7 @@ import type { Instant } from "./time";
 // is still pending, so duplicates and late, out-of-order answers change nothing. Then the
 // refunds owed for successes that arrived on closed invoices.
 
-export interface ChargeAnswer {
+interface ChargeAnswer {
   /** The payment the answer is for, as stored now. */
   payment: PaymentRecord;
   /** Its invoice, as stored now. */
@@ -20,6 +20,11 @@ export interface ChargeAnswer {
   /** Every payment of the invoice, as stored now (the ladder's rung counts them). */
   payments: readonly PaymentRecord[];
   answer: GatewayAnswer;
+}
+
+/** Whether a gateway answer settles the payment: only a pending payment, only a final answer. */
+export function answerSettles(paymentStatus: PaymentRecord["status"], answerStatus: GatewayAnswer["status"]): boolean {
+  return paymentStatus === "pending" && answerStatus !== "pending";
 }
 
 /**

@@ -6,6 +6,7 @@ import { releaseHeldRenewals } from "./lifecycle";
 import type { PaymentFacts } from "./payment-races";
 import { pendingAttemptRefusal } from "./payment-races";
 import type { DunningPolicy } from "./retry-schedule";
+import type { DomainError } from "./subscription";
 import { isEnded } from "./subscription";
 import type { Instant } from "./time";
 
@@ -17,8 +18,14 @@ export function isFirstInvoice(invoice: Pick<InvoiceFacts, "billingReason">): bo
   return invoice.billingReason === "subscription_create";
 }
 
+/** docs/billing-rules.md, Endpoints: `/pay` makes an attempt only on an open invoice; else why not. */
+export function payRefusal(invoice: Pick<InvoiceFacts, "status">): DomainError | null {
+  if (invoice.status === "open") return null;
+  return { code: "invoice_not_open", message: `The invoice is ${invoice.status}; only an open invoice can be paid.` };
+}
+
 /** A manual payment may settle at most what remains (docs/billing-rules.md, Endpoints: more is a 400). */
-export function manualPaymentRefusal(invoice: InvoiceFacts, amount: number): Decided | null {
+function manualPaymentRefusal(invoice: InvoiceFacts, amount: number): Decided | null {
   if (invoice.status !== "open")
     return refuse("invoice_not_open", `The invoice is ${invoice.status}; only an open invoice takes payments.`);
   const remaining = amountRemaining(invoice.status, invoice.amountDue, invoice.amountPaid);
@@ -144,6 +151,19 @@ export function decideAttemptFailed(
     b.emitSubscription("subscription.updated");
   }
   return b.decision;
+}
+
+/**
+ * Closing an open invoice waits for a pending attempt to settle (409 `payment_pending`); any
+ * other is left to `decideCloseInvoice`'s own checks. Null: go ahead.
+ */
+export function closeRefusal(
+  invoice: Pick<InvoiceFacts, "status">,
+  payments: readonly PaymentFacts[],
+  to: "void" | "uncollectible",
+): DomainError | null {
+  if (invoice.status !== "open") return null;
+  return pendingAttemptRefusal(payments, to === "void" ? "void" : "mark uncollectible");
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { Instant } from "./time";
 
-// A customer's update as one decision: its new fields, whether `customer.updated` is recorded
-// and when, and whether its payment details are owed to every subscription.
+// A customer's create or update as one decision: its new fields, whether `customer.created` /
+// `customer.updated` is recorded and when, and whether its payment details are owed to every
+// subscription. The customer actor writes it with one `persist` in one transaction.
 
 /** Customer metadata naming the customer at the gateway (a Stripe `cus_…` id). */
 export const GATEWAY_CUSTOMER_METADATA_KEY = "stripe_customer";
@@ -14,17 +15,19 @@ export interface CustomerFields {
 }
 
 /** The patch, its metadata already merged (and checked) into the customer's. */
-export interface CustomerPatch {
+interface CustomerPatch {
   email?: string | null;
   name?: string | null;
   paymentMethod?: string | null;
   metadata: Record<string, string>;
 }
 
-export interface CustomerUpdateDecision {
+export interface CustomerDecision {
   customer: CustomerFields;
-  /** `customer.updated`, dated `at`; null when nothing changed. */
-  event: { type: "customer.updated"; at: Instant } | null;
+  /** Set for a create: the row to insert (ids and the test clock come in as arguments). */
+  create?: { id: string; testClock: string | null; created: Instant };
+  /** `customer.created` or `customer.updated`, dated `at`; null when nothing changed. */
+  event: { type: "customer.created" | "customer.updated"; at: Instant } | null;
   /**
    * The payment details are owed to every subscription (a new payment method or gateway
    * customer, or a payment method set again); `retry`: each retries its open invoices.
@@ -43,15 +46,21 @@ export function paymentDetailsOf(customer: CustomerFields): {
   };
 }
 
+/** A new customer, `customer.created` dated `at` (it has no subscription to push to yet). */
+export function decideCustomerCreate(
+  id: string,
+  testClock: string | null,
+  customer: CustomerFields,
+  at: Instant,
+): CustomerDecision {
+  return { customer, create: { id, testClock, created: at }, event: { type: "customer.created", at }, push: null };
+}
+
 /**
  * A PATCH of the customer. `at` is the customer's time: its test clock's frozen time when it
  * is on one, else now (events are dated in the customer's time, like the subscription's).
  */
-export function decideCustomerUpdate(
-  before: CustomerFields,
-  patch: CustomerPatch,
-  at: Instant,
-): CustomerUpdateDecision {
+export function decideCustomerUpdate(before: CustomerFields, patch: CustomerPatch, at: Instant): CustomerDecision {
   const customer: CustomerFields = {
     email: patch.email !== undefined ? patch.email : before.email,
     name: patch.name !== undefined ? patch.name : before.name,
@@ -74,8 +83,16 @@ export function decideCustomerUpdate(
   };
 }
 
+/** While a payment-details push is owed, the alarm tries again this soon (ms). */
+const PAYMENT_PUSH_RETRY_MS = 10_000;
+
+/** When the customer's alarm next pushes its payment details (ms): soon while a push is owed, else never. */
+export function paymentPushRetryAt(owed: boolean, nowMs: number): number | null {
+  return owed ? nowMs + PAYMENT_PUSH_RETRY_MS : null;
+}
+
 /** A subscription the push does not find yet may still be being created for this long (ms). */
-export const PUSH_NOT_FOUND_GRACE_MS = 60_000;
+const PUSH_NOT_FOUND_GRACE_MS = 60_000;
 
 /**
  * Whether one subscription has its payment-details push: it answered, or it is not found and

@@ -2,6 +2,7 @@ import type { Period } from "./billing-period";
 import { shouldAttemptAutomatically } from "./dunning";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
 import { creditReturnedOnClose, finalizeTotals } from "./invoice";
+import type { PaymentDetailsCopy } from "./payment-details";
 import type { NewPayment, PaymentSettlement, RefundRecorded } from "./payment-records";
 import type { DraftLine } from "./proration";
 import type { DomainError, InvoiceDraft, SubscriptionState, SubscriptionStatus } from "./subscription";
@@ -24,14 +25,18 @@ export type EventType =
   | "invoice.payment_failed"
   | "invoice.voided"
   | "invoice.marked_uncollectible"
+  | "invoice.upcoming"
   | "payment.succeeded"
   | "payment.failed";
 
 /** An invoice this decision issues (`issued`: its index in `issue`), or one that exists. */
 export type InvoiceRef = { issued: number } | { id: string };
 
-/** Whose state an event carries; the actor renders it as it stands once the decision is written. */
-export type EventSubject = { subscription: true } | { invoice: InvoiceRef } | { payment: string };
+/**
+ * Whose state an event carries; the actor renders it as it stands once the decision is written
+ * (`upcoming`: the invoice the next renewal will make, src/actors/subscription/upcoming.ts).
+ */
+export type EventSubject = { subscription: true } | { invoice: InvoiceRef } | { payment: string } | { upcoming: true };
 
 export interface EventIntent {
   type: EventType;
@@ -40,7 +45,7 @@ export interface EventIntent {
   extra?: Record<string, unknown>;
 }
 
-/** `invoice_upcoming` is kept by the actor itself after every transaction (src/actors/subscription/upcoming.ts), never by a decision. */
+/** `invoice_upcoming` is kept in step after every transaction (`upcomingJobChange`) and cancelled by `decideUpcomingNotice`. */
 export type JobKind =
   | "renew"
   | "retry_payment"
@@ -60,7 +65,17 @@ export type JobChange =
  * The jobs an invoice paid or closed no longer needs. Its `reconcile_payment` and
  * `refund_payment` jobs survive: money in flight is settled whatever happened to the invoice.
  */
-export const JOBS_STOPPED_BY_CLOSE: readonly JobKind[] = ["retry_payment", "expire_incomplete"];
+const JOBS_STOPPED_BY_CLOSE: readonly JobKind[] = ["retry_payment", "expire_incomplete"];
+
+/**
+ * A job that ran and is still due at the same time has nothing left to do: the decision drops
+ * it, so the job loop never spins (`invoiceId` "" for a subscription's own job).
+ */
+export function decideJobLeftDue(ledger: Ledger, kind: JobKind, invoiceId: string): Decision {
+  const b = new DecisionBuilder(ledger);
+  b.cancel(kind, invoiceId === "" ? null : { id: invoiceId });
+  return b.decision;
+}
 
 export interface IssuedInvoice {
   reason: BillingReason;
@@ -101,6 +116,10 @@ export interface Decision {
   paymentsAdded: NewPayment[];
   paymentsSettled: PaymentSettlement[];
   refundsRecorded: RefundRecorded[];
+  /** A newer copy of the customer's payment details to keep (`decidePaymentDetailsCopy`). */
+  paymentDetails?: PaymentDetailsCopy;
+  /** The period end the `invoice.upcoming` notice announced (`decideUpcomingNotice`). */
+  upcomingSentFor?: Instant;
 }
 
 /** What a decision reads about an existing invoice. */

@@ -15,7 +15,7 @@ export interface FailedAttempt {
   failedAt: Instant;
 }
 
-export interface DunningStep {
+interface DunningStep {
   status: SubscriptionStatus;
   /** When to try this invoice again; null stops its retries. */
   nextAttemptAt: Instant | null;

@@ -3,7 +3,7 @@ import { roundHalfAwayFromZero } from "./money";
 import type { SubscriptionStatus } from "./subscription";
 
 /** docs/billing-rules.md, Endpoints: only these statuses count toward MRR. */
-export const MRR_STATUSES: readonly SubscriptionStatus[] = ["active", "past_due"];
+const MRR_STATUSES: readonly SubscriptionStatus[] = ["active", "past_due"];
 
 /**
  * One subscription's monthly recurring revenue, in minor units (docs/billing-rules.md, Endpoints):

@@ -13,7 +13,7 @@ import type { Instant } from "./time";
 /** A pending card payment is reconciled through the gateway if its result never came back. */
 export const RECONCILE_AFTER_SECONDS = 300;
 /** Gateways forget idempotency keys after a day (Stripe: 24 h); we stop re-asking before. */
-export const RECONCILE_WINDOW_SECONDS = 23 * 3_600;
+const RECONCILE_WINDOW_SECONDS = 23 * 3_600;
 
 export interface AttemptRequest {
   invoiceId: string;
@@ -34,7 +34,7 @@ export interface AttemptRequest {
   at: Instant;
 }
 
-export interface AttemptDecision {
+interface AttemptDecision {
   decision: Decision;
   /** The charge to send once the decision is written; null: no attempt. */
   charge: ChargeOrder | null;
@@ -128,14 +128,22 @@ export function decideReconcile(
   };
 }
 
-export interface AttemptDecisions {
+interface AttemptDecisions {
   decision: Decision;
   /** Charges to send again, each answer fed to `decideChargeResult`. */
   charges: ChargeOrder[];
 }
 
+/**
+ * Where charge pacing is configured, it applies to a scheduled attempt only in real time (a
+ * test clock's time is simulated: its attempts go at once) and on an invoice still open.
+ */
+export function attemptIsPaced(onTestClock: boolean, invoice: Pick<InvoiceFacts, "status"> | undefined): boolean {
+  return !onTestClock && invoice?.status === "open";
+}
+
 /** A pacer slot this close (ms) counts as now: the attempt goes at once. */
-export const NOW_TOLERANCE_MS = 500;
+const NOW_TOLERANCE_MS = 500;
 
 /** Charge pacing: the second a scheduled attempt waits for, or null when its slot is now. */
 export function slotToWaitFor(slotMs: number, nowMs: number): Instant | null {

@@ -35,7 +35,7 @@ export function pendingAttemptRefusal(
 }
 
 /** What a gateway result does to the pending payment it answers. */
-export type Settlement =
+type Settlement =
   /** The invoice is open: the money counts toward it. */
   | "credit"
   /** A success on an invoice no longer open: give the money back (the payment shows `refunded`). */

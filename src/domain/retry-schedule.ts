@@ -1,7 +1,7 @@
 import type { Instant } from "./time";
 import { SECONDS_PER_DAY } from "./time";
 
-export type FinalAction = "cancel" | "unpaid" | "past_due";
+type FinalAction = "cancel" | "unpaid" | "past_due";
 
 export interface DunningPolicy {
   /** Days after each failed attempt before the next one: [1, 3, 5, 7] by default. */

@@ -5,7 +5,6 @@
 export type Instant = number;
 
 export const SECONDS_PER_DAY = 86_400;
-export const SECONDS_PER_HOUR = 3_600;
 
 const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 

@@ -1,5 +1,7 @@
 import type { Period } from "./billing-period";
-import type { JobChange } from "./decision";
+import type { Decision, JobChange, Ledger } from "./decision";
+import { DecisionBuilder } from "./decision";
+import { upcomingRenewal } from "./lifecycle";
 import type { SubscriptionState } from "./subscription";
 import { isEnded } from "./subscription";
 import type { Instant } from "./time";
@@ -19,7 +21,7 @@ export function upcomingNoticeAt(period: Period, days: number): Instant | null {
 }
 
 /** What the `invoice_upcoming` job is kept in step with. */
-export interface UpcomingFacts {
+interface UpcomingFacts {
   state: Pick<SubscriptionState, "status" | "cancelAtPeriodEnd" | "currentPeriodStart" | "currentPeriodEnd">;
   /** The period end already announced (`_meta.upcoming_sent_for`), or null. */
   sentFor: Instant | null;
@@ -47,4 +49,17 @@ export function upcomingJobChange(f: UpcomingFacts): JobChange | null {
   if (f.currentDueAt === due) return null;
   if (due > f.now) return { op: "schedule", kind: "invoice_upcoming", dueAt: due, invoice: null };
   return f.currentDueAt !== null ? cancel : null;
+}
+
+/**
+ * The `invoice_upcoming` job comes due: the job is done, the current period is marked
+ * announced (never twice), and `invoice.upcoming` carries the invoice the renewal will make —
+ * none when that renewal makes no invoice.
+ */
+export function decideUpcomingNotice(ledger: Ledger): Decision {
+  const b = new DecisionBuilder(ledger);
+  b.cancel("invoice_upcoming");
+  b.decision.upcomingSentFor = ledger.state.currentPeriodEnd;
+  if (upcomingRenewal(ledger)?.issue[0]) b.emit("invoice.upcoming", { upcoming: true });
+  return b.decision;
 }

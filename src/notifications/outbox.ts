@@ -1,5 +1,6 @@
 import type { EventEnvelope, EventMessage } from "../contract/messages";
 import { toIso } from "../domain/time";
+import { SerialRuns } from "../lib/serial-runs";
 import type { Query } from "../lib/sql";
 
 /** A row of an actor's one-row-per-event `event` table (the customer's). */
@@ -85,8 +86,7 @@ export function envelope(event: RecordedEvent): EventEnvelope {
  * (`retryAt`), and the alarm flushes again. Delivery is at least once; the event id is the key.
  */
 export class Outbox {
-  private flushing: Promise<void> | null = null;
-  private again = false;
+  private readonly flushes = new SerialRuns(() => this.sendUnsent());
 
   constructor(
     private readonly query: Query,
@@ -115,34 +115,24 @@ export class Outbox {
   }
 
   /** Sends every unsent event, oldest first. Flushes never overlap; a failure leaves the rest to the alarm. */
-  async flush(): Promise<void> {
-    if (this.flushing) {
-      this.again = true;
-      return this.flushing;
-    }
-    this.flushing = (async () => {
-      do {
-        this.again = false;
-        for (;;) {
-          const unsent = this.source.after(this.sentUpTo(), BATCH);
-          if (unsent.length === 0) break;
-          const context = this.describe();
-          const { messages, last } = fitBatch(
-            unsent.map(({ position, event }) => ({ position, body: messageOf(event, context) })),
-          );
-          await this.queue.sendBatch(messages.map((body) => ({ body })));
-          this.query(
-            "INSERT INTO _meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            this.source.watermarkKey,
-            last,
-          );
-        }
-      } while (this.again);
-    })();
-    try {
-      await this.flushing;
-    } finally {
-      this.flushing = null;
+  flush(): Promise<void> {
+    return this.flushes.run();
+  }
+
+  private async sendUnsent(): Promise<void> {
+    for (;;) {
+      const unsent = this.source.after(this.sentUpTo(), BATCH);
+      if (unsent.length === 0) break;
+      const context = this.describe();
+      const { messages, last } = fitBatch(
+        unsent.map(({ position, event }) => ({ position, body: messageOf(event, context) })),
+      );
+      await this.queue.sendBatch(messages.map((body) => ({ body })));
+      this.query(
+        "INSERT INTO _meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        this.source.watermarkKey,
+        last,
+      );
     }
   }
 }

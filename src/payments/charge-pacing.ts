@@ -15,10 +15,10 @@ import { fnv1a } from "../lib/hash";
  */
 
 /** An attempt this late (ms) for its slot takes a new one: a job due at the slot rounded up to the second, and an alarm a moment late, are on time. */
-export const LATE_AFTER_MS = 2_000;
+const LATE_AFTER_MS = 2_000;
 
 /** Slots one shard hands out per second at most; the rate decides how many shards. */
-export const SHARD_RATE = 10;
+const SHARD_RATE = 10;
 
 export interface Pacing {
   /** Requests per second, all shards together. */

@@ -1,3 +1,5 @@
+import type { GatewayAnswer } from "../domain/payment-records";
+
 export { GATEWAY_CUSTOMER_METADATA_KEY } from "../domain/customer";
 
 /**
@@ -21,10 +23,8 @@ export interface ChargeRequest {
   idempotencyKey: string;
 }
 
-export type ChargeResult =
-  | { status: "succeeded"; reference: string | null }
-  | { status: "failed"; code: string; message: string; reference: string | null }
-  | { status: "pending"; reference: string | null };
+/** The gateway's answer to a charge, as `decideChargeResult` reads it. */
+export type ChargeResult = GatewayAnswer;
 
 /** Gives back a payment the gateway took (docs/billing-rules.md rule 9: a success on a closed invoice). */
 export interface RefundRequest {

@@ -5,7 +5,7 @@ import type { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest, Refund
 export const INVOICE_METADATA_KEY = "billify_invoice";
 export const ATTEMPT_METADATA_KEY = "billify_key";
 
-export interface StripeGatewayOptions {
+interface StripeGatewayOptions {
   /** Retries the SDK makes itself, under the same Idempotency-Key (default 1). */
   maxNetworkRetries?: number;
   /** Per-request timeout in milliseconds (default 20 s: the actor waits on it). */
@@ -105,7 +105,7 @@ export class StripeGateway implements PaymentGateway {
 }
 
 /** Maps a PaymentIntent's status to the attempt's outcome (used by charge and the webhook). */
-export function resultOfPaymentIntent(intent: Stripe.PaymentIntent): ChargeResult {
+function resultOfPaymentIntent(intent: Stripe.PaymentIntent): ChargeResult {
   const reference = intent.id;
   switch (intent.status) {
     case "succeeded":

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { CustomerFields } from "../../src/domain/customer";
-import { decideCustomerUpdate, pushDelivered } from "../../src/domain/customer";
+import {
+  decideCustomerCreate,
+  decideCustomerUpdate,
+  paymentPushRetryAt,
+  pushDelivered,
+} from "../../src/domain/customer";
 import { parseIso } from "../../src/domain/time";
 
 // A customer's update as one decision, without a Worker: its fields, its event (dated with
@@ -42,6 +47,24 @@ describe("decideCustomerUpdate", () => {
     expect(gateway.push).toEqual({ retry: false });
     const removed = decideCustomerUpdate(ada, { paymentMethod: null, metadata: {} }, frozen);
     expect(removed.push).toEqual({ retry: false });
+  });
+});
+
+describe("decideCustomerCreate", () => {
+  it("inserts the row with its id, test clock and creation time, and records customer.created then, owing no push", () => {
+    expect(decideCustomerCreate("cus_1", "clock_1", ada, frozen)).toEqual({
+      customer: { email: "ada@example.com", name: "Ada", paymentMethod: "pm_card_visa", metadata: {} },
+      create: { id: "cus_1", testClock: "clock_1", created: frozen },
+      event: { type: "customer.created", at: frozen },
+      push: null,
+    });
+  });
+});
+
+describe("paymentPushRetryAt", () => {
+  it("retries an owed push 10 s later, and never when nothing is owed", () => {
+    expect(paymentPushRetryAt(true, 1_000_000)).toBe(1_010_000);
+    expect(paymentPushRetryAt(false, 1_000_000)).toBeNull();
   });
 });
 

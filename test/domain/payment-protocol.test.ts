@@ -8,7 +8,6 @@ import {
 } from "../../src/domain/charge-result";
 import { decideAttemptFailed, decideManualPayment } from "../../src/domain/collection";
 import type { Decision, InvoiceFacts, JobChange, Ledger } from "../../src/domain/decision";
-import { decideStart } from "../../src/domain/lifecycle";
 import type { AttemptRequest } from "../../src/domain/payment-attempt";
 import {
   decideAttempt,
@@ -20,36 +19,15 @@ import {
 import type { PaymentRecord } from "../../src/domain/payment-records";
 import { attemptKey, refundKey } from "../../src/domain/payment-records";
 import { DEFAULT_DUNNING } from "../../src/domain/retry-schedule";
-import type { SubscriptionState } from "../../src/domain/subscription";
-import { parseIso } from "../../src/domain/time";
 import { upcomingJobChange } from "../../src/domain/upcoming";
+import { activeMonthly, april1, may1 } from "./fixtures";
 
 // The payment protocol as decisions, without a Worker: the attempt gate and numbering,
 // the gateway's answer, reconciliation, refunds, pacing and the upcoming notice's job.
 
-const april1 = parseIso("2026-04-01T00:00:00Z")!;
-const may1 = parseIso("2026-05-01T00:00:00Z")!;
 const HOUR = 3_600;
 
-function started(): SubscriptionState {
-  const d = decideStart({
-    plan: {
-      id: "plan_basic",
-      name: "Basic",
-      currency: "usd",
-      amount: 1000,
-      cadence: { interval: "month", intervalCount: 1 },
-      trialDays: 0,
-    },
-    quantity: 1,
-    now: april1,
-    trialDays: 0,
-    billingCycleAnchor: null,
-  });
-  if (!d.ok) throw new Error(d.error.code);
-  return { ...d.decision.state, status: "active" };
-}
-const state = started();
+const state = activeMonthly();
 const invoice = (fields: Partial<InvoiceFacts> = {}): InvoiceFacts => ({
   id: "in_1",
   status: "open",

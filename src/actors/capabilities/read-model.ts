@@ -1,3 +1,4 @@
+import { SerialRuns } from "../../lib/serial-runs";
 import type { ActorStorage } from "./host";
 
 /** A failed write of the read model is retried this soon (by the alarm). */
@@ -31,8 +32,7 @@ interface ReadModelHost {
 export class ReadModel {
   /** When a deferred write is due (in memory: after an eviction the 5 s retry applies). */
   private dueAt: number | null = null;
-  private writing: Promise<void> | null = null;
-  private writeAgain = false;
+  private readonly writes = new SerialRuns(() => this.writeOnce());
 
   constructor(
     private readonly storage: ActorStorage,
@@ -76,35 +76,25 @@ export class ReadModel {
    * never overlap: one that starts while another is writing waits and writes again, so an
    * older summary can never land after a newer one.
    */
-  async catchUp(): Promise<void> {
-    if (this.writing) {
-      this.writeAgain = true;
-      return this.writing;
-    }
-    this.writing = (async () => {
-      do {
-        this.writeAgain = false;
-        if (!this.isBehind()) continue;
-        const before = this.host.changeCount?.();
-        try {
-          const deferredUntil = await this.host.write();
-          if (typeof deferredUntil === "number") {
-            this.dueAt = deferredUntil;
-            continue;
-          }
-          this.dueAt = null;
-          // Caught up only if nothing changed while we wrote.
-          if (this.host.changeCount?.() === before) this.markCaughtUp();
-          else this.writeAgain = true;
-        } catch (error) {
-          console.warn(`read model write failed for ${this.storage.actorName()}; the alarm will retry`, error);
-        }
-      } while (this.writeAgain);
-    })();
+  catchUp(): Promise<void> {
+    return this.writes.run();
+  }
+
+  private async writeOnce(): Promise<void> {
+    if (!this.isBehind()) return;
+    const before = this.host.changeCount?.();
     try {
-      await this.writing;
-    } finally {
-      this.writing = null;
+      const deferredUntil = await this.host.write();
+      if (typeof deferredUntil === "number") {
+        this.dueAt = deferredUntil;
+        return;
+      }
+      this.dueAt = null;
+      // Caught up only if nothing changed while we wrote.
+      if (this.host.changeCount?.() === before) this.markCaughtUp();
+      else this.writes.again();
+    } catch (error) {
+      console.warn(`read model write failed for ${this.storage.actorName()}; the alarm will retry`, error);
     }
   }
 }

@@ -6,6 +6,7 @@ import type { Outcome } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { EmailMessage, EventEnvelope } from "../../contract/messages";
 import type { BillingPortalSession } from "../../contract/portal";
+import { paymentPushRetryAt } from "../../domain/customer";
 import type { Instant } from "../../domain/time";
 import type { Query } from "../../lib/sql";
 import { parseEmailSettings } from "../../notifications/email/config";
@@ -21,7 +22,7 @@ import { customerNamed, loadCustomer } from "./context";
 import type { EmailResult } from "./emails";
 import { markEmailDead, sendEventEmail } from "./emails";
 import type { IngestAnswer, IngestEvent } from "./meter-events";
-import { PAYMENT_PUSH_RETRY_MS, versionedPaymentDetails } from "./payment-details";
+import { versionedPaymentDetails } from "./payment-details";
 import type { SubscriptionRef } from "./payment-push";
 import { PaymentPush } from "./payment-push";
 import * as portal from "./portal";
@@ -102,7 +103,7 @@ export class CustomerActor extends Actor {
       const now = Date.now();
       const candidates = [
         this.outbox.retryAt(now),
-        this.paymentPush.owed() ? now + PAYMENT_PUSH_RETRY_MS : null,
+        paymentPushRetryAt(this.paymentPush.owed() !== null, now),
         this.usageForwarder.owed() ? now + USAGE_RETRY_MS : null,
       ];
       const due = candidates.filter((t): t is number => t !== null);
@@ -128,7 +129,7 @@ export class CustomerActor extends Actor {
   // ---- the customer (profile.ts, reads.ts) -------------------------------------------------
 
   async create(id: string, input: CustomerCreate, nowMs: number, idem: Idempotency | null): Promise<Outcome<Customer>> {
-    return createCustomer(this.context, id, input, nowMs, idem);
+    return createCustomer(this.context, this.paymentPush, id, input, nowMs, idem);
   }
 
   async get(id: string): Promise<Outcome<Customer>> {

@@ -7,9 +7,6 @@ import type { CustomerContext } from "./context";
 // What a card attempt charges, as the customer holds it: the copy each subscription keeps
 // (payment-push.ts sends it after every change).
 
-/** While a payment-details push is owed, the alarm tries again this soon. */
-export const PAYMENT_PUSH_RETRY_MS = 10_000;
-
 /** The customer as the domain's decisions see it (src/domain/customer.ts). */
 export function fieldsOf(customer: Customer): CustomerFields {
   return {

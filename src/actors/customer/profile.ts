@@ -1,22 +1,23 @@
-import { ulid } from "ulid";
 import { MAX_METADATA_KEYS, mergeMetadata, tooManyMetadataKeys } from "../../contract/common";
 import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
 import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
-import { decideCustomerUpdate } from "../../domain/customer";
+import { decideCustomerCreate, decideCustomerUpdate } from "../../domain/customer";
 import type { Instant } from "../../domain/time";
 import { instantFromMillis } from "../../domain/time";
 import { testClockStub } from "../stubs";
 import type { CustomerContext } from "./context";
 import { fieldsOf } from "./payment-details";
 import type { PaymentPush } from "./payment-push";
+import { persist } from "./persist";
 
-// The customer's own fields: its create and its updates, each with its event in the same
-// transaction (the outbox sends it after the commit).
+// The customer's own fields: its create and its updates, each one decision
+// (src/domain/customer.ts) written by `persist` in one transaction.
 
 export async function createCustomer(
   ctx: CustomerContext,
+  push: PaymentPush,
   id: string,
   input: CustomerCreate,
   nowMs: number,
@@ -30,20 +31,18 @@ export async function createCustomer(
     }
     return ctx.requests.commit(idem, () => {
       if (ctx.load()) return failure<Customer>(409, "resource_already_exists", `Customer '${id}' already exists`);
-      ctx.query(
-        `INSERT INTO customer (id, email, name, payment_method, test_clock, metadata, created)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      const decision = decideCustomerCreate(
         id,
-        input.email ?? null,
-        input.name ?? null,
-        input.payment_method ?? null,
         clockId,
-        JSON.stringify(input.metadata),
+        {
+          email: input.email ?? null,
+          name: input.name ?? null,
+          paymentMethod: input.payment_method ?? null,
+          metadata: input.metadata,
+        },
         Math.floor(nowMs / 1000),
       );
-      ctx.markChanged();
-      const customer = ctx.load()!;
-      recordEvent(ctx, "customer.created", customer, Math.floor(nowMs / 1000));
+      const customer = persist(ctx, push, decision);
       return ok(customer, 201);
     });
   });
@@ -73,20 +72,7 @@ export async function updateCustomer(
         },
         at,
       );
-      const next = decided.customer;
-      ctx.query(
-        "UPDATE customer SET email = ?, name = ?, payment_method = ?, metadata = ?",
-        next.email,
-        next.name,
-        next.paymentMethod,
-        JSON.stringify(next.metadata),
-      );
-      const version = ctx.markChanged();
-      const updated = ctx.load()!;
-      if (decided.event) recordEvent(ctx, decided.event.type, updated, decided.event.at);
-      // Owed to every subscription in this same transaction: the push below, or the alarm
-      // after a crash, delivers it.
-      if (decided.push) push.owe(version, decided.push.retry);
+      const updated = persist(ctx, push, decided);
       return ok(updated);
     });
     await push.push();
@@ -102,20 +88,4 @@ async function customerTime(ctx: CustomerContext): Promise<Instant> {
     if (clock?.ok) return clock.value.frozen_time_instant;
   }
   return instantFromMillis(Date.now());
-}
-
-/** In the transaction of the change it reports (docs/billing-rules.md, Events). */
-function recordEvent(
-  ctx: CustomerContext,
-  type: "customer.created" | "customer.updated",
-  customer: Customer,
-  at: number,
-): void {
-  ctx.query(
-    "INSERT INTO event (id, type, created, data) VALUES (?, ?, ?, ?)",
-    `evt_${ulid()}`,
-    type,
-    at,
-    JSON.stringify({ object: customer }),
-  );
 }

@@ -1,10 +1,11 @@
 import { ulid } from "ulid";
 import { decideAttempt } from "../../domain/payment-attempt";
+import { decidePaymentDetailsCopy } from "../../domain/payment-details";
 import type { ChargeOrder } from "../../domain/payment-records";
 import type { Instant } from "../../domain/time";
 import type { ChargeResult } from "../../payments/gateway";
 import { customerStub } from "../stubs";
-import type { CustomerPaymentDetails, SubscriptionContext } from "./context";
+import type { CustomerPaymentDetails, SubscriptionContext, VersionedPaymentDetails } from "./context";
 import { applyChargeResult } from "./gateway-results";
 import { invoiceFacts, loadLedger, paymentRecords, persist } from "./persist";
 
@@ -58,8 +59,21 @@ export async function readCustomerPaymentDetails(
 ): Promise<CustomerPaymentDetails> {
   const details = await customerStub(ctx.env, customerId)?.paymentDetails(customerId);
   if (!details?.ok) return { paymentMethod: null, gatewayCustomer: null };
-  ctx.transaction(() => ctx.store.setPaymentDetails(details.value));
+  keepPaymentDetails(ctx, details.value);
   return details.value;
+}
+
+/**
+ * Keeps `details` as the subscription's copy when they are newer than the one held
+ * (`decidePaymentDetailsCopy`), in one transaction; whether they were kept.
+ */
+export function keepPaymentDetails(ctx: SubscriptionContext, details: VersionedPaymentDetails): boolean {
+  return ctx.transaction(() => {
+    const kept = decidePaymentDetailsCopy(loadLedger(ctx), ctx.store.paymentDetails(), details);
+    // No event and no invoice: nothing written takes its time from `at`.
+    if (kept) persist(ctx, kept, ctx.store.load()!.state.currentPeriodStart);
+    return kept !== null;
+  });
 }
 
 /** A gateway call that throws leaves the attempt pending, for the reconcile job to ask again. */

@@ -1,12 +1,14 @@
 import type { Outcome } from "../../contract/errors";
-import { failure, notFound, ok } from "../../contract/errors";
+import { notFound, ok, refused } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
+import { payRefusal } from "../../domain/collection";
 import { retriesOnNewPaymentMethod } from "../../domain/dunning";
-import { attemptPayment } from "./attempt";
+import { attemptPayment, keepPaymentDetails } from "./attempt";
 import type { RequestContext, VersionedPaymentDetails } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
+import { invoiceFacts } from "./persist";
 import { subscriptionView } from "./views";
 
 // The requests that start an attempt on request: /pay and a new payment method. The attempt
@@ -20,8 +22,8 @@ export async function pay(ctx: RequestContext, invoiceId: string, idem: Idempote
     const record = ctx.store.load();
     const invoice = ctx.store.invoice(invoiceId);
     if (!record || !invoice) return notFound("invoice", invoiceId);
-    if (invoice.status !== "open")
-      return failure(400, "invoice_not_open", `The invoice is ${invoice.status}; only an open invoice can be paid.`);
+    const refusal = payRefusal(invoiceFacts(invoice));
+    if (refusal) return refused(refusal);
     const seen = invoice.attempt_count;
     const now = await timeAfterDueJobs(ctx, record.testClock);
     await attemptPayment(ctx, invoiceId, now, seen, true);
@@ -44,7 +46,7 @@ export async function paymentDetailsChanged(
 ): Promise<Outcome<Subscription>> {
   const record = ctx.loadFor(id);
   if (!record) return notFound("subscription", id);
-  const kept = ctx.transaction(() => ctx.store.setPaymentDetails(details));
+  const kept = keepPaymentDetails(ctx, details);
   // A push repeated by the customer's alarm (another subscription had not acknowledged it)
   // finds its version already here: the retry it asks for was made the first time.
   if (!kept || !retry || !retriesOnNewPaymentMethod(record.state.status)) return ok(subscriptionView(record));

@@ -2,6 +2,7 @@ import type { Outcome } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
+import type { PaymentDetailsCopy } from "../../domain/payment-details";
 import type { Instant } from "../../domain/time";
 import type { Config } from "../config";
 import type { Env } from "../env";
@@ -50,9 +51,7 @@ export interface CustomerPaymentDetails {
  * The customer's payment details as of one of its versions (a number that grows with every
  * change of the customer): the subscription keeps the newest copy it was given.
  */
-export interface VersionedPaymentDetails extends CustomerPaymentDetails {
-  version: number;
-}
+export type VersionedPaymentDetails = PaymentDetailsCopy;
 
 /**
  * What a request needs besides: the actor's idempotency (`idempotent` around the whole

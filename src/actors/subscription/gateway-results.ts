@@ -1,6 +1,6 @@
 import type { Outcome } from "../../contract/errors";
 import { notFound, ok } from "../../contract/errors";
-import { decideChargeResult } from "../../domain/charge-result";
+import { answerSettles, decideChargeResult } from "../../domain/charge-result";
 import type { Instant } from "../../domain/time";
 import type { ChargeResult } from "../../payments/gateway";
 import type { RequestContext, SubscriptionContext } from "./context";
@@ -23,7 +23,7 @@ export async function applyGatewayResult(
   const at = await timeAfterDueJobs(ctx, record.testClock);
   // Read after the await: a reconcile that ran meanwhile may have settled it already.
   const payment = find()!;
-  const applied = payment.status === "pending" && result.status !== "pending";
+  const applied = answerSettles(payment.status, result.status);
   applyChargeResult(ctx, payment.id, result, at);
   ctx.publishSoon();
   return ok({ applied });

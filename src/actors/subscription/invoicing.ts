@@ -3,9 +3,8 @@ import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok, refused } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
-import { decideCloseInvoice, decideManualPayment } from "../../domain/collection";
+import { closeRefusal, decideCloseInvoice, decideManualPayment } from "../../domain/collection";
 import { decideInvoiceItem, decideInvoiceNow } from "../../domain/lifecycle";
-import { pendingAttemptRefusal } from "../../domain/payment-races";
 import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { RequestContext } from "./context";
@@ -88,10 +87,7 @@ export async function closeInvoice(
   idem: Idempotency | null,
 ): Promise<Outcome<Invoice>> {
   return writeInvoice(ctx, invoiceId, idem, (invoice, now) => {
-    const pending =
-      invoice.status === "open"
-        ? pendingAttemptRefusal(paymentFacts(ctx, invoiceId), to === "void" ? "void" : "mark uncollectible")
-        : null;
+    const pending = closeRefusal(invoiceFacts(invoice), paymentFacts(ctx, invoiceId), to);
     if (pending) return refused<Invoice>(pending);
     const decided = decideCloseInvoice(loadLedger(ctx), invoiceFacts(invoice), to, now);
     if (!decided.ok) return refused<Invoice>(decided.error);

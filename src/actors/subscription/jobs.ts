@@ -1,9 +1,11 @@
 import { decideIncompleteExpiry } from "../../domain/collection";
+import { decideJobLeftDue } from "../../domain/decision";
 import { decideRenewal, decideTrialReminder } from "../../domain/lifecycle";
 import { decidePauseEnds } from "../../domain/pause";
 import { decideRetryJobDropped } from "../../domain/payment-attempt";
 import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
+import { decideUpcomingNotice } from "../../domain/upcoming";
 import { attemptPayment } from "./attempt";
 import type { RequestContext, SubscriptionContext } from "./context";
 import { deferredToGatewaySlot } from "./pacing";
@@ -11,7 +13,6 @@ import { invoiceFacts, loadLedger, persist } from "./persist";
 import { reconcile } from "./reconcile";
 import { refundPayments } from "./refunds";
 import type { JobRow } from "./store";
-import { announceUpcoming } from "./upcoming";
 import { decideClosingUsage, settleUsage } from "./usage";
 
 /** Runs every job due at or before `until`, in time order, each at its own due time. */
@@ -23,7 +24,7 @@ export async function runJobsDue(ctx: SubscriptionContext, until: Instant): Prom
     const key = `${job.kind}:${job.invoice_id}:${job.due_at}`;
     if (key === previous) {
       // A job that ran and left itself due has nothing left to do: drop it, never spin.
-      ctx.transaction(() => ctx.store.unschedule(job.kind, job.invoice_id));
+      ctx.transaction(() => persist(ctx, decideJobLeftDue(loadLedger(ctx), job.kind, job.invoice_id), job.due_at));
       continue;
     }
     previous = key;
@@ -63,7 +64,7 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
       });
       return;
     case "invoice_upcoming":
-      ctx.transaction(() => announceUpcoming(ctx, at));
+      ctx.transaction(() => persist(ctx, decideUpcomingNotice(loadLedger(ctx)), at));
       return;
     case "trial_will_end":
       ctx.transaction(() => persist(ctx, decideTrialReminder(loadLedger(ctx)), at));

@@ -103,7 +103,7 @@ export async function resume(
  * transaction: refused, or persisted and answered with the view. `runJobsAfter`: the jobs the
  * decision made due run at once (a cancel's final invoice attempt).
  */
-async function decisionRequest(
+export async function decisionRequest(
   ctx: RequestContext,
   id: string,
   idem: Idempotency | null,

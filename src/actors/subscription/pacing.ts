@@ -1,4 +1,4 @@
-import { decideDeferToSlot, slotToWaitFor } from "../../domain/payment-attempt";
+import { attemptIsPaced, decideDeferToSlot, slotToWaitFor } from "../../domain/payment-attempt";
 import { attemptKey } from "../../domain/payment-records";
 import { shardOf } from "../../payments/charge-pacing";
 import type { SubscriptionContext } from "./context";
@@ -17,7 +17,7 @@ export async function deferredToGatewaySlot(ctx: SubscriptionContext, invoiceId:
   const pacing = ctx.config.pacing;
   const record = ctx.store.load();
   const invoice = ctx.store.invoice(invoiceId);
-  if (!pacing || !record || record.testClock || !invoice || invoice.status !== "open") return false;
+  if (!pacing || !record || !invoice || !attemptIsPaced(!!record.testClock, invoice)) return false;
   const seen = invoice.attempt_count;
   const key = attemptKey(invoiceId, seen + 1);
   let slotMs: number;

@@ -1,56 +1,35 @@
 import type { Outcome } from "../../contract/errors";
-import { failure, notFound, ok } from "../../contract/errors";
+import { notFound, ok, refused } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
-import type { Decided } from "../../domain/decision";
 import { decideFinalizeDraft, decidePause, decideResumeCollection } from "../../domain/pause";
 import type { PauseCollection } from "../../domain/subscription";
 import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
+import { decisionRequest } from "./lifecycle";
 import { loadLedger, persist } from "./persist";
 
 // Rule 15 as the subscription actor runs it: pause, resume, and finalizing a draft the pause
 // left. Each is one decision (src/domain/pause.ts) persisted in one transaction.
 
-const refused = <T>(decided: Extract<Decided, { ok: false }>) =>
-  failure<T>(400, decided.error.code, decided.error.message, decided.error.param);
-
 /** POST /v1/subscriptions/{id}/pause_collection */
-export async function pause(
+export function pause(
   ctx: RequestContext,
   id: string,
   terms: PauseCollection,
   idem: Idempotency | null,
 ): Promise<Outcome<Subscription>> {
-  return ctx.idempotent(idem, async () => {
-    const record = ctx.loadFor(id);
-    if (!record) return notFound("subscription", id);
-    const now = await timeAfterDueJobs(ctx, record.testClock);
-    return ctx.commit(idem, () => {
-      const decided = decidePause(loadLedger(ctx), terms, now);
-      if (!decided.ok) return refused<Subscription>(decided);
-      persist(ctx, decided.decision, now);
-      return ok(ctx.view());
-    });
-  });
+  return decisionRequest(ctx, id, idem, (ledger, now) => decidePause(ledger, terms, now), false);
 }
 
 /** DELETE /v1/subscriptions/{id}/pause_collection */
-export async function resumeCollection(
+export function resumeCollection(
   ctx: RequestContext,
   id: string,
   idem: Idempotency | null,
 ): Promise<Outcome<Subscription>> {
-  return ctx.idempotent(idem, async () => {
-    const record = ctx.loadFor(id);
-    if (!record) return notFound("subscription", id);
-    const now = await timeAfterDueJobs(ctx, record.testClock);
-    return ctx.commit(idem, () => {
-      persist(ctx, decideResumeCollection(loadLedger(ctx)), now);
-      return ok(ctx.view());
-    });
-  });
+  return decisionRequest(ctx, id, idem, (ledger) => ({ ok: true, decision: decideResumeCollection(ledger) }), false);
 }
 
 /** POST /v1/invoices/{id}/finalize: the draft gets its number, and its first attempt runs now. */
@@ -70,7 +49,7 @@ export async function finalize(
         { id: row.id, status: row.status, billingReason: row.billing_reason, total: row.total },
         now,
       );
-      if (!decided.ok) return refused<Invoice>(decided);
+      if (!decided.ok) return refused<Invoice>(decided.error);
       persist(ctx, decided.decision, now);
       return ok(ctx.invoiceOf(invoiceId, ctx.store.load()!));
     });

@@ -4,11 +4,13 @@ import type { SubscriptionState } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { BillingContext } from "./context";
 import type { InvoiceRow, LineRow, PaymentRow, SubscriptionStore } from "./store";
+import { upcomingInvoice } from "./upcoming";
 import { paymentView } from "./views";
 
 // The one writer of decisions: everything a Decision says, written inside the caller's
 // transaction (a BillingContext cannot open one), in a fixed order: state, pending lines,
-// new invoices, payments, invoice changes, jobs, then the events (one row for all of them), each
+// new invoices, payments, invoice changes, jobs, the payment-details copy and the upcoming
+// notice's mark, then the events (one row for all of them), each
 // rendering its object as it stands once everything else is written.
 
 interface Persisted {
@@ -103,6 +105,8 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
     if (u.finalizedAt !== undefined) store.numberDraft(idOf(u.invoice));
   }
   writeJobs(store, decision.jobs, idOf);
+  if (decision.paymentDetails) store.setPaymentDetails(decision.paymentDetails);
+  if (decision.upcomingSentFor !== undefined) store.setMeta("upcoming_sent_for", decision.upcomingSentFor);
   const record = store.load()!;
   // All of the decision's events in one row (event-log.ts), in the order the decision lists them.
   store.events.record(
@@ -113,7 +117,9 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
           ? ctx.view()
           : "invoice" in subject
             ? ctx.invoiceOf(idOf(subject.invoice), record)
-            : paymentView(store.payment(subject.payment)!),
+            : "payment" in subject
+              ? paymentView(store.payment(subject.payment)!)
+              : upcomingInvoice(ctx)!,
       ...(extra ? { extra } : {}),
     })),
     at,

@@ -95,9 +95,9 @@ export class SubscriptionStore {
     return this.subscription.paymentDetails();
   }
 
-  /** Keeps `details` unless the copy held is as new or newer; whether they were kept. */
-  setPaymentDetails(details: VersionedPaymentDetails): boolean {
-    return this.subscription.setPaymentDetails(details);
+  /** Writes the copy `decidePaymentDetailsCopy` decided to keep. */
+  setPaymentDetails(details: VersionedPaymentDetails): void {
+    this.subscription.setPaymentDetails(details);
   }
 
   // ---- invoices and their lines (tables/invoice-table.ts, tables/invoice-line-table.ts) ---

@@ -12,7 +12,8 @@ import { draftLineView } from "./views";
 // `BILLIFY_UPCOMING_DAYS` before each renewal. The job is kept in step with the state after
 // every transaction (`syncUpcomingJob`, called by the actor in the same transaction), so no
 // decision has to remember it; `_meta.upcoming_sent_for` (the period end it announced) keeps a
-// period from being announced twice.
+// period from being announced twice. The job itself runs `decideUpcomingNotice`
+// (src/domain/upcoming.ts), persisted like every decision; its event renders `upcomingInvoice`.
 
 /** The preview of the invoice the next renewal will make: `data.object` of `invoice.upcoming` (reads.ts's, plus the fields an email reads). */
 export interface UpcomingInvoice {
@@ -54,15 +55,6 @@ export function syncUpcomingJob(ctx: BillingContext, days: number, now: Instant)
     now,
   });
   if (change) writeJobs(ctx.store, [change]);
-}
-
-/** The job: records `invoice.upcoming` with the renewal's own invoice (once per period). */
-export function announceUpcoming(ctx: BillingContext, at: Instant): void {
-  const record = ctx.store.load()!;
-  ctx.store.unschedule("invoice_upcoming");
-  ctx.store.setMeta("upcoming_sent_for", record.state.currentPeriodEnd);
-  const preview = upcomingInvoice(ctx);
-  if (preview) ctx.store.events.record([{ type: "invoice.upcoming", object: preview }], at);
 }
 
 /**

@@ -160,20 +160,13 @@ export class SubscriptionTable {
     return { paymentMethod: r.payment_method, gatewayCustomer: r.gateway_customer, version: r.payment_details_version };
   }
 
-  /**
-   * Keeps `details` unless the copy held is as new or newer (pushes may arrive out of order or
-   * twice); whether they were kept.
-   */
-  setPaymentDetails(details: VersionedPaymentDetails): boolean {
-    return (
-      this.query(
-        `UPDATE subscription SET payment_method = ?, gateway_customer = ?, payment_details_version = ?
-         WHERE payment_details_version IS NULL OR payment_details_version < ? RETURNING 1 AS kept`,
-        details.paymentMethod,
-        details.gatewayCustomer,
-        details.version,
-        details.version,
-      ).length > 0
+  /** Writes the copy `decidePaymentDetailsCopy` decided to keep. */
+  setPaymentDetails(details: VersionedPaymentDetails): void {
+    this.query(
+      "UPDATE subscription SET payment_method = ?, gateway_customer = ?, payment_details_version = ?",
+      details.paymentMethod,
+      details.gatewayCustomer,
+      details.version,
     );
   }
 
