@@ -24,7 +24,16 @@ import type { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest, Refund
 import { HerdGateway } from "./herd-gateway";
 import { instrumentCtx, instrumentEnv, snapshot, startProfile, timed } from "./probe";
 
-export { ChargePacerActor, IdempotencyKeyActor, MeterActor, MetricsShard, WebhookEndpointsActor } from "../src/index";
+export {
+  ChargePacerActor,
+  CouponActor,
+  IdempotencyKeyActor,
+  MeterActor,
+  MetricsShard,
+  PromotionCodeClaimActor,
+  TaxRateActor,
+  WebhookEndpointsActor,
+} from "../src/index";
 export { HerdGateway };
 
 interface BenchEnv extends Env {

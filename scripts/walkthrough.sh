@@ -58,7 +58,23 @@ post "/v1/subscriptions/$SUB/cancel" '{"at_period_end":true}' | show '{status,ca
 curl -sS --fail-with-body -X POST "$B/v1/subscriptions/$SUB/resume" -H "$K" | show '{status,cancel_at_period_end}'
 # → {"status":"active","cancel_at_period_end":false}
 
-# 6. Errors come in one envelope and name the field.
+# 6. A coupon (25 % off for 3 months) and a 20 % VAT rate, then the next renewal's invoice:
+#    5000 − 1250 discount = 3750, plus VAT round(3750 × 20 / 100) = 750.
+post /v1/coupons '{"id":"spring-25","percent_off":25,"duration":"repeating","duration_in_months":3}' \
+  -H 'Idempotency-Key: walkthrough-coupon-spring-25' | show '{id,percent_off,duration,duration_in_months}'
+# → {"id":"spring-25","percent_off":25,"duration":"repeating","duration_in_months":3}
+TXR=$(post /v1/tax_rates '{"display_name":"VAT","percentage":20,"inclusive":false,"country":"DE"}' \
+  -H 'Idempotency-Key: walkthrough-tax-vat' | id txr)
+post "/v1/subscriptions/$SUB/tax_rates" "{\"default_tax_rates\":[\"$TXR\"]}" | show '{default_tax_rates:(.default_tax_rates | length)}'
+# → {"default_tax_rates":1}
+post "/v1/subscriptions/$SUB/discount" '{"coupon":"spring-25"}' | show '{coupon:.discount.coupon.id,start:.discount.start,end:.discount.end}'
+# → {"coupon":"spring-25","start":"2026-05-01T00:00:00Z","end":"2026-08-01T00:00:00Z"}
+post "/v1/test_clocks/$CLOCK/advance" '{"frozen_time":"2026-06-01T00:00:00Z"}' | show '{status,frozen_time}'
+# → {"status":"ready","frozen_time":"2026-06-01T00:00:00Z"}
+get "/v1/subscriptions/$SUB/invoices?limit=1" | show '.data[0] | {subtotal,discounts:.total_discount_amounts,tax,total,status}'
+# → {"subtotal":5000,"discounts":[{"coupon":"spring-25","amount":1250}],"tax":750,"total":4500,"status":"paid"}
+
+# 7. Errors come in one envelope and name the field.
 curl -sS -X POST "$B/v1/plans" -H "$K" -H "$J" -d '{"name":"Pro","currency":"usd","amount":"20.00","interval":"month"}' | show .
 # → {"error":{"type":"invalid_request_error","code":"parameter_invalid","message":"Invalid value for 'amount': Invalid input: expected number, received string.","param":"amount"}}
 

@@ -5,12 +5,15 @@ import { routeLiveRequest } from "./api/live";
 import { handleQueue } from "./queues/consumer";
 
 export { ChargePacerActor } from "./actors/charge-pacer/charge-pacer-actor";
+export { CouponActor } from "./actors/coupon/coupon-actor";
+export { PromotionCodeClaimActor } from "./actors/coupon/promotion-code-claim-actor";
 export { CustomerActor } from "./actors/customer/customer-actor";
 export { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
 export { MeterActor } from "./actors/meter/meter-actor";
 export { MetricsShard } from "./actors/metrics/metrics-shard";
 export { PlanActor } from "./actors/plan/plan-actor";
 export { SubscriptionActor } from "./actors/subscription/subscription-actor";
+export { TaxRateActor } from "./actors/tax-rate/tax-rate-actor";
 export { TestClockActor } from "./actors/test-clock/test-clock-actor";
 export { WebhookEndpointsActor } from "./actors/webhook-endpoints/endpoints-actor";
 

@@ -414,6 +414,16 @@ function renderSubscription(sub, invoices, payments, events, liveBadge, usage) {
     ),
     field("Test clock", sub.test_clock ? h("span.mono", null, sub.test_clock) : "—"),
     field("Created", when(sub.created)),
+    sub.discount
+      ? field(
+          "Discount",
+          h(
+            "span.mono",
+            { "data-testid": "subscription-discount" },
+            sub.discount.coupon.id + (sub.discount.end ? ` until ${when(sub.discount.end)}` : ""),
+          ),
+        )
+      : null,
     sub.ended_at ? field("Ended", when(sub.ended_at)) : null,
   );
   /** @type {HTMLElement[]} */
@@ -440,6 +450,29 @@ function renderSubscription(sub, invoices, payments, events, liveBadge, usage) {
           h("td", { colspan: 4 }, line.description),
           h("td.num", null, money(line.amount, inv.currency)),
           h("td", { colspan: 2 }, line.type),
+        ),
+      );
+    }
+    // Rule 13d and 16: the invoice's discounts and taxes (an inclusive tax is already inside the lines).
+    for (const d of inv.total_discount_amounts) {
+      invoiceRows.push(
+        h(
+          "tr.lines",
+          { "data-testid": "discount-row" },
+          h("td", { colspan: 4 }, `Discount · ${d.coupon}`),
+          h("td.num", null, money(-d.amount, inv.currency)),
+          h("td", { colspan: 2 }, "discount"),
+        ),
+      );
+    }
+    for (const t of inv.total_tax_amounts) {
+      invoiceRows.push(
+        h(
+          "tr.lines",
+          { "data-testid": "tax-row" },
+          h("td", { colspan: 4 }, t.display_name ?? t.tax_rate),
+          h("td.num", null, money(t.amount, inv.currency)),
+          h("td", { colspan: 2 }, t.inclusive ? "tax (included)" : "tax"),
         ),
       );
     }

@@ -1,4 +1,4 @@
-import { planActorName, routingKeyOf } from "../lib/ids";
+import { couponActorName, planActorName, routingKeyOf } from "../lib/ids";
 import { ENDPOINTS_ACTOR } from "../notifications/webhooks/snapshot";
 import type { Env } from "./env";
 
@@ -36,6 +36,27 @@ export function invoiceStub(env: Env, invoiceId: string) {
 export async function testClockStub(env: Env, clockId: string) {
   const key = routingKeyOf(clockId, "clock");
   return key ? env.TEST_CLOCKS.getByName(key) : null;
+}
+
+export async function couponStub(env: Env, couponId: string) {
+  const name = await couponActorName(couponId);
+  return name ? env.COUPONS.getByName(name) : null;
+}
+
+/** A promotion code lives in its coupon's actor: the code's id carries the coupon's key. */
+export function promotionCodeStub(env: Env, promotionCodeId: string) {
+  const key = routingKeyOf(promotionCodeId, "promo");
+  return key ? env.COUPONS.getByName(key) : null;
+}
+
+/** The actor that holds a promotion code's claim on its (case-insensitive) code. */
+export function promotionCodeClaimStub(env: Env, code: string) {
+  return env.PROMOTION_CODE_CLAIMS.getByName(code.toLowerCase());
+}
+
+export function taxRateStub(env: Env, taxRateId: string) {
+  const key = routingKeyOf(taxRateId, "txr");
+  return key ? env.TAX_RATES.getByName(key) : null;
 }
 
 /** The webhook endpoints singleton (on the write path only: routes, failure-state changes). */

@@ -8,6 +8,7 @@ import { errorResponse } from "./errors";
 import { registerErrorSchemas } from "./openapi-errors";
 import { adminRoutes } from "./routes/admin";
 import { billingPortalRoutes } from "./routes/billing-portal";
+import { couponRoutes } from "./routes/coupons";
 import { customerRoutes } from "./routes/customers";
 import { hostedPageRoutes } from "./routes/hosted-pages";
 import { invoiceRoutes } from "./routes/invoices";
@@ -17,6 +18,7 @@ import { planRoutes } from "./routes/plans";
 import { portalPageRoutes } from "./routes/portal-pages";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { subscriptionRoutes } from "./routes/subscriptions";
+import { taxRateRoutes } from "./routes/tax-rates";
 import { testClockRoutes } from "./routes/test-clocks";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints";
 import { validationError } from "./validation";
@@ -71,6 +73,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", stripeWebhookRoutes());
   app.route("/", webhookEndpointRoutes());
   app.route("/", notificationAdminRoutes());
+  app.route("/", couponRoutes());
+  app.route("/", taxRateRoutes());
   registerErrorSchemas(app.openAPIRegistry);
   return app;
 }

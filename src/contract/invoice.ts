@@ -1,6 +1,19 @@
 import { z } from "@hono/zod-openapi";
 import { Timestamp } from "./common";
 
+/** A discount on a line or an invoice (rule 13d): `amount` is taken off (negative on a credit it is carried by). */
+export const DiscountAmount = z.object({ coupon: z.string(), amount: z.number().int() }).openapi("DiscountAmount");
+
+/** A tax amount on a line or an invoice (rule 16); an inclusive one is already inside the amount. */
+export const TaxAmount = z
+  .object({ tax_rate: z.string(), inclusive: z.boolean(), amount: z.number().int() })
+  .openapi("TaxAmount");
+
+/** An invoice's sum for one rate, with the rate's label as it was when the subscription was given it. */
+export const TotalTaxAmount = TaxAmount.extend({
+  display_name: z.string().nullable().openapi({ description: 'e.g. "VAT 20% (included)"' }),
+}).openapi("TotalTaxAmount");
+
 export const InvoiceLine = z
   .object({
     id: z.string(),
@@ -12,6 +25,8 @@ export const InvoiceLine = z
     plan: z.string().nullable(),
     period_start: Timestamp,
     period_end: Timestamp,
+    discount_amounts: z.array(DiscountAmount),
+    tax_amounts: z.array(TaxAmount),
     meter: z.string().optional().openapi({ description: "A usage line's meter." }),
     charge: z
       .number()
@@ -37,7 +52,10 @@ export const Invoice = z
     currency: z.string(),
     lines: z.array(InvoiceLine),
     subtotal: z.number().int(),
-    total: z.number().int(),
+    total_discount_amounts: z.array(DiscountAmount),
+    tax: z.number().int().openapi({ description: "Every tax amount, inclusive and exclusive." }),
+    total_tax_amounts: z.array(TotalTaxAmount),
+    total: z.number().int().openapi({ description: "subtotal − discounts + exclusive tax." }),
     credit_applied: z.number().int(),
     amount_due: z.number().int(),
     amount_paid: z.number().int(),

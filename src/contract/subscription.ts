@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { Metadata, Timestamp } from "./common";
-import { Invoice, InvoiceLine } from "./invoice";
+import { Discount } from "./discount";
+import { DiscountAmount, Invoice, InvoiceLine, TotalTaxAmount } from "./invoice";
 
 export const SubscriptionStatus = z.enum([
   "trialing",
@@ -43,6 +44,8 @@ export const Subscription = z
     canceled_at: Timestamp.nullable(),
     ended_at: Timestamp.nullable(),
     credit_balance: z.number().int(),
+    discount: Discount.nullable().openapi({ description: "The discount in force, or null (also once it ended)." }),
+    default_tax_rates: z.array(z.string()).openapi({ description: "Tax rate ids of every invoice from now on." }),
     pause_collection: PauseCollection.nullable(),
     currency: z.string(),
     latest_invoice: z.string().nullable(),
@@ -72,6 +75,18 @@ export const SubscriptionCreate = z
       description: "A future time within one interval; the first period runs from now to it, prorated.",
     }),
     metadata: Metadata.default({}),
+    coupon: z.string().min(1).max(64).optional().openapi({ description: "A coupon id: a discount from the start." }),
+    promotion_code: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: "A promotion code id (promo_…): a discount from the start." }),
+    default_tax_rates: z.array(z.string().min(1).max(64)).max(5).optional(),
+  })
+  .refine((b) => b.coupon === undefined || b.promotion_code === undefined, {
+    message: "give coupon or promotion_code, not both",
+    path: ["promotion_code"],
   })
   .openapi("SubscriptionCreate");
 export type SubscriptionCreate = z.infer<typeof SubscriptionCreate>;
@@ -96,7 +111,13 @@ export const ChangePreview = z
     currency: z.string(),
     lines: z.array(InvoiceLine),
     invoiced_now: z.boolean().openapi({ description: "True when the change would issue an invoice at once." }),
-    total: z.number().int().openapi({ description: "The sum of the lines the change makes." }),
+    subtotal: z.number().int().openapi({ description: "The sum of the lines the change makes." }),
+    total_discount_amounts: z.array(DiscountAmount),
+    tax: z.number().int(),
+    total_tax_amounts: z.array(TotalTaxAmount),
+    total: z.number().int().openapi({
+      description: "subtotal − discounts + exclusive tax, as the invoice that bills these lines will show.",
+    }),
   })
   .openapi("ChangePreview");
 export type ChangePreview = z.infer<typeof ChangePreview>;

@@ -1,5 +1,7 @@
 import type { Period } from "./billing-period";
 import { isShortFirstPeriod, oneIntervalBefore, periodAt } from "./billing-period";
+import { carriedDiscount, discountAppliesAt, lineDiscounts } from "./discount";
+import type { DraftLine } from "./proration";
 import { prorationCharge, prorationCredit, subscriptionLine } from "./proration";
 import type { PlanTerms, ProrationBehavior, SubscriptionState, SubscriptionStatus, Transition } from "./subscription";
 import { pricedItem, refusal } from "./subscription";
@@ -50,7 +52,12 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
       "plan",
     );
   }
-  const next = { ...state, plan, quantity };
+  const next = {
+    ...state,
+    plan,
+    quantity,
+    periodDiscount: periodDiscountAfterChange(state, plan, quantity, change.now),
+  };
   // Nothing changes: no credit and charge that cancel out (as Stripe does).
   if (plan.id === state.plan.id && quantity === state.quantity) return { ok: true, state, invoice: null, pending: [] };
   if (state.status === "trialing") return { ok: true, state: next, invoice: null, pending: [] };
@@ -60,7 +67,7 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
   const sameCadence =
     plan.cadence.interval === state.plan.cadence.interval &&
     plan.cadence.intervalCount === state.plan.cadence.intervalCount;
-  const credit = prorationCredit(pricedItem(state.plan, state.quantity), current, t);
+  const credit = creditCarryingDiscount(state, current, t);
 
   if (!sameCadence) {
     const period = periodAt(t, plan.cadence, 0);
@@ -68,7 +75,14 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
     lines.push(subscriptionLine(pricedItem(plan, quantity), period));
     return {
       ok: true,
-      state: { ...next, anchor: t, currentPeriodStart: period.start, currentPeriodEnd: period.end },
+      // The new period's own subscription line records its discount when it is invoiced.
+      state: {
+        ...next,
+        anchor: t,
+        currentPeriodStart: period.start,
+        currentPeriodEnd: period.end,
+        periodDiscount: null,
+      },
       invoice: { reason: "subscription_update", period, lines },
       pending: [],
     };
@@ -82,4 +96,31 @@ export function changeSubscription(state: SubscriptionState, change: ChangeInput
     invoice: { reason: "subscription_update", period: { start: t, end: current.end }, lines },
     pending: [],
   };
+}
+
+/**
+ * Rule 4's credit line with rule 13d's carried discount: −round(D × f), D the discount the
+ * period's subscription line received, f the unused share of that line's own period (in a
+ * short first period that line was charged for [start, anchor), so f is measured on it).
+ */
+function creditCarryingDiscount(state: SubscriptionState, charged: Period, t: Instant): DraftLine {
+  const credit = prorationCredit(pricedItem(state.plan, state.quantity), charged, t);
+  const own = { start: state.currentPeriodStart, end: state.currentPeriodEnd };
+  const carried = carriedDiscount(state.periodDiscount, own.end - t, own.end - own.start);
+  return carried ? { ...credit, carriedDiscount: carried } : credit;
+}
+
+/**
+ * What a later credit in this period carries once the terms change at t: the discount a full
+ * period of the new terms takes under the discount in force at t (none without one). It never
+ * exceeds what was paid for the new terms when their charge took that discount.
+ */
+function periodDiscountAfterChange(state: SubscriptionState, plan: PlanTerms, quantity: number, t: Instant) {
+  if (!discountAppliesAt(state.discount, t)) return null;
+  const line = subscriptionLine(pricedItem(plan, quantity), {
+    start: state.currentPeriodStart,
+    end: state.currentPeriodEnd,
+  });
+  const amount = lineDiscounts(state.discount.coupon, [line])[0] ?? 0;
+  return amount === 0 ? null : { coupon: state.discount.coupon.id, amount };
 }

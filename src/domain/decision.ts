@@ -1,9 +1,12 @@
 import type { Period } from "./billing-period";
+import { afterInvoice, discountAppliesAt } from "./discount";
 import { shouldAttemptAutomatically } from "./dunning";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
 import { creditReturnedOnClose, finalizeTotals } from "./invoice";
 import type { PaymentDetailsCopy } from "./payment-details";
 import type { NewPayment, PaymentSettlement, RefundRecorded } from "./payment-records";
+import type { PricedLine } from "./pricing";
+import { lineDiscountTotal, priceLines } from "./pricing";
 import type { DraftLine } from "./proration";
 import type { DomainError, InvoiceDraft, SubscriptionState, SubscriptionStatus } from "./subscription";
 import type { Instant } from "./time";
@@ -52,6 +55,7 @@ export type JobKind =
   | "reconcile_payment"
   | "expire_incomplete"
   | "trial_will_end"
+  | "discount_end"
   | "invoice_upcoming"
   | "refund_payment"
   /** Rule 15: the end of a pause at its `resumes_at`. */
@@ -81,7 +85,7 @@ export interface IssuedInvoice {
   reason: BillingReason;
   period: Period;
   currency: string;
-  lines: DraftLine[];
+  lines: PricedLine[];
   totals: InvoiceTotals;
   /** Set when nothing is due: the invoice is born paid. */
   paidAt: Instant | null;
@@ -245,12 +249,14 @@ export class DecisionBuilder {
   }
 
   /**
-   * Rules 2 and 8: issues an invoice of the draft's lines plus every pending line, credit
-   * applied, finalized (`paid` when nothing is due), with its first attempt scheduled now.
+   * Rules 2, 13, 16 and 8: issues an invoice of the draft's lines plus every pending line,
+   * discounted and taxed as the subscription's terms at `at` say, credit applied, finalized (`paid` when nothing is due), with its first attempt scheduled now.
    * Emits invoice.created < invoice.finalized (< invoice.paid).
    */
   issueInvoice(draft: InvoiceDraft, at: Instant): InvoiceRef {
-    const lines = [...draft.lines, ...this.consumePending()];
+    const lines = priceLines([...draft.lines, ...this.consumePending()], this.state, at);
+    // Rule 13b/d: a draft takes the discount too (its totals are kept for its finalization).
+    this.state = { ...this.state, ...this.discountAfter(lines, at) };
     const pause = this.state.pauseCollection;
     const ref = { issued: this.decision.issue.length };
     const common = { reason: draft.reason, period: draft.period, currency: this.state.plan.currency, lines };
@@ -277,6 +283,22 @@ export class DecisionBuilder {
     else if (shouldAttemptAutomatically(this.state.status, { billingReason: draft.reason, attemptCount: 0 }))
       this.schedule("retry_payment", at, ref);
     return ref;
+  }
+
+  /**
+   * Rule 13b/d: a `once` discount ends with the invoice that took it, and the current period's
+   * `subscription` line (when this invoice bills it) records the discount its credit will carry.
+   */
+  private discountAfter(lines: readonly PricedLine[], at: Instant): Partial<SubscriptionState> {
+    const s = this.state;
+    const discount = s.discount && discountAppliesAt(s.discount, at) ? afterInvoice(s.discount, at) : s.discount;
+    const periodLine = lines.find(
+      (l) => l.type === "subscription" && l.periodStart === s.currentPeriodStart && l.periodEnd === s.currentPeriodEnd,
+    );
+    if (!periodLine) return { discount };
+    const received = periodLine.discounts.find((d) => d.coupon === s.discount?.coupon.id);
+    const amount = received ? lineDiscountTotal({ ...periodLine, discounts: [received] }) : 0;
+    return { discount, periodDiscount: received && amount !== 0 ? { coupon: received.coupon, amount } : null };
   }
 
   /**
@@ -308,6 +330,7 @@ export class DecisionBuilder {
     };
     this.cancel("renew");
     this.cancel("trial_will_end");
+    this.cancel("discount_end");
     for (const invoice of this.open) {
       this.cancel("retry_payment", { id: invoice.id });
       this.cancel("expire_incomplete", { id: invoice.id });

@@ -1,4 +1,6 @@
 import { sumAmounts } from "./money";
+import type { Billable } from "./pricing";
+import { invoiceAdjustments } from "./pricing";
 import type { DraftLine } from "./proration";
 
 export type InvoiceStatus = "draft" | "open" | "paid" | "void" | "uncollectible";
@@ -11,6 +13,10 @@ export type BillingReason =
 
 export interface InvoiceTotals {
   subtotal: number;
+  /** Every line's discounts (rule 13e). */
+  totalDiscount: number;
+  /** Every tax amount, inclusive and exclusive (rule 16). */
+  tax: number;
   total: number;
   creditApplied: number;
   amountDue: number;
@@ -21,15 +27,19 @@ export interface InvoiceTotals {
 }
 
 /**
- * docs/billing-rules.md rule 8. A negative total is paid at once and becomes credit; otherwise
+ * docs/billing-rules.md rule 8 after rules 13e and 16: total = subtotal − discounts + exclusive
+ * tax. A negative total is paid at once and becomes credit; otherwise
  * credit_applied = min(credit, total) and amount_due = total − credit_applied.
  */
-export function finalizeTotals(lines: readonly DraftLine[], creditBalance: number): InvoiceTotals {
+export function finalizeTotals(lines: readonly Billable[], creditBalance: number): InvoiceTotals {
   const subtotal = sumAmounts(lines.map((line) => line.amount));
-  const total = subtotal;
+  const { totalDiscount, tax, exclusiveTax } = invoiceAdjustments(lines);
+  const total = subtotal - totalDiscount + exclusiveTax;
   if (total < 0) {
     return {
       subtotal,
+      totalDiscount,
+      tax,
       total,
       creditApplied: 0,
       amountDue: 0,
@@ -41,6 +51,8 @@ export function finalizeTotals(lines: readonly DraftLine[], creditBalance: numbe
   const amountDue = total - creditApplied;
   return {
     subtotal,
+    totalDiscount,
+    tax,
     total,
     creditApplied,
     amountDue,

@@ -2,6 +2,8 @@ import type { ChangeInput } from "./change";
 import { changeSubscription } from "./change";
 import type { Decided, Decision, Ledger } from "./decision";
 import { DecisionBuilder, refuse } from "./decision";
+import type { Discount } from "./discount";
+import { currentDiscount } from "./discount";
 import type { DraftLine } from "./proration";
 import type { StartInput, SubscriptionState, Transition } from "./subscription";
 import {
@@ -13,6 +15,7 @@ import {
   startSubscription,
   TRIAL_WILL_END_NOTICE,
 } from "./subscription";
+import type { TaxRateTerms } from "./tax";
 import type { Instant } from "./time";
 import { toIso } from "./time";
 
@@ -87,6 +90,7 @@ export function decideStart(input: StartInput): Decided {
   const trialEnd = t.state.trialEnd;
   if (trialEnd !== null && trialEnd - TRIAL_WILL_END_NOTICE > input.now)
     b.schedule("trial_will_end", trialEnd - TRIAL_WILL_END_NOTICE);
+  scheduleDiscountEnd(b);
   return { ok: true, decision: b.decision };
 }
 
@@ -203,4 +207,54 @@ export function decideLateUsage(ledger: Ledger, lines: readonly DraftLine[], now
     b.issueInvoice({ reason: "manual", period: { start: now, end: now }, lines: [...lines] }, now);
   else b.addPending(lines);
   return b.decision;
+}
+
+/**
+ * Rule 13b: applies `discount` (replacing any other, which ends now) or, with null, ends the
+ * current one now. Emits subscription.updated; ending none changes nothing. A repeating
+ * discount's end is a job (`decideDiscountEnd`).
+ */
+export function decideDiscount(ledger: Ledger, discount: Discount | null, now: Instant): Decided {
+  const { state } = ledger;
+  if (isEnded(state.status)) return refuse("subscription_ended", `the subscription is ${state.status}`);
+  const current = currentDiscount(state.discount, now);
+  const b = new DecisionBuilder(ledger);
+  if (discount === null && current === null) return { ok: true, decision: b.decision };
+  // Ending one drops it (its invoices keep what it took); a new one replaces it.
+  b.state = { ...state, discount };
+  b.cancel("discount_end");
+  scheduleDiscountEnd(b);
+  b.emitSubscription("subscription.updated");
+  return { ok: true, decision: b.decision };
+}
+
+/** A discount with an end still to come (repeating) ends by a job, which reports it. */
+function scheduleDiscountEnd(b: DecisionBuilder): void {
+  const end = b.state.discount?.end ?? null;
+  if (end !== null && !isEnded(b.state.status) && currentDiscount(b.state.discount, end - 1) !== null)
+    b.schedule("discount_end", end);
+}
+
+/**
+ * Rule 13b: a repeating discount reaches its end. It is dropped from the state and
+ * subscription.updated reports it (as applying or ending one by request does).
+ */
+export function decideDiscountEnd(ledger: Ledger, at: Instant): Decision {
+  const b = new DecisionBuilder(ledger);
+  b.cancel("discount_end");
+  const { discount, status } = ledger.state;
+  if (isEnded(status) || discount === null || discount.end === null || discount.end > at) return b.decision;
+  b.state = { ...ledger.state, discount: null };
+  b.emitSubscription("subscription.updated");
+  return b.decision;
+}
+
+/** Rule 16: the rates of every invoice from now on (no proration). Emits subscription.updated. */
+export function decideTaxRates(ledger: Ledger, taxRates: TaxRateTerms[]): Decided {
+  const { state } = ledger;
+  if (isEnded(state.status)) return refuse("subscription_ended", `the subscription is ${state.status}`);
+  const b = new DecisionBuilder(ledger);
+  b.state = { ...state, taxRates };
+  b.emitSubscription("subscription.updated");
+  return { ok: true, decision: b.decision };
 }

@@ -1,6 +1,9 @@
 import type { Cadence } from "./billing-period";
+import { discountAppliesAt, lineDiscounts } from "./discount";
 import { roundHalfAwayFromZero } from "./money";
-import type { SubscriptionStatus } from "./subscription";
+import { subscriptionLine } from "./proration";
+import type { SubscriptionState, SubscriptionStatus } from "./subscription";
+import { pricedItem } from "./subscription";
 
 /** docs/billing-rules.md, Endpoints: only these statuses count toward MRR. */
 const MRR_STATUSES: readonly SubscriptionStatus[] = ["active", "past_due"];
@@ -28,4 +31,22 @@ export function monthlyRecurringRevenue(
           ? [52n, 12n * n]
           : [365n, 12n * n];
   return roundHalfAwayFromZero(BigInt(amount) * BigInt(quantity) * numerator, denominator);
+}
+
+/**
+ * What one period bills before tax, for MRR: amount × quantity less a recurring discount that
+ * the next renewal invoice will take. NOTE: `forever`, and `repeating` while its end is after
+ * the current period's end, lower MRR; a `once` discount never does (as Stripe: a one-time
+ * discount is not recurring revenue lost). Tax is never revenue.
+ */
+export function recurringAmount(state: SubscriptionState): number {
+  const gross = state.plan.amount * state.quantity;
+  const discount = state.discount;
+  if (discount === null || discount.coupon.duration === "once") return gross;
+  if (!discountAppliesAt(discount, state.currentPeriodEnd)) return gross;
+  const line = subscriptionLine(pricedItem(state.plan, state.quantity), {
+    start: state.currentPeriodStart,
+    end: state.currentPeriodEnd,
+  });
+  return gross - (lineDiscounts(discount.coupon, [line])[0] ?? 0);
 }

@@ -1,3 +1,4 @@
+import type { LineDiscount } from "./discount";
 import { scaleAmount } from "./money";
 import type { Instant } from "./time";
 import { toIsoDate } from "./time";
@@ -31,6 +32,8 @@ export interface DraftLine {
   periodEnd: Instant;
   /** Only on a `usage` line. */
   usage?: LineUsage;
+  /** A credit for unused time: the discount it carries from the period it credits (rule 13d). */
+  carriedDiscount?: LineDiscount | null;
 }
 
 /**

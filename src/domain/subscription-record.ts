@@ -11,4 +11,6 @@ export interface SubscriptionRecord {
   metadata: Record<string, string>;
   created: Instant;
   version: number;
+  /** On a test clock: the time it last passed the subscription (its creation before that). */
+  clockTime: Instant | null;
 }

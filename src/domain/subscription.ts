@@ -1,9 +1,11 @@
 import type { Cadence, Period } from "./billing-period";
 import { isShortFirstPeriod, oneIntervalAfter, oneIntervalBefore, periodAt, periodIndexAt } from "./billing-period";
+import type { Discount, LineDiscount } from "./discount";
 import type { BillingReason } from "./invoice";
 import { shouldInvoicePendingAtEnd } from "./invoice";
 import type { DraftLine, PricedItem } from "./proration";
 import { partialPeriodLine, subscriptionLine } from "./proration";
+import type { TaxRateTerms } from "./tax";
 import type { Instant } from "./time";
 import { SECONDS_PER_DAY } from "./time";
 import type { ChargeSpec } from "./usage/lines";
@@ -54,6 +56,12 @@ export interface SubscriptionState {
   canceledAt: Instant | null;
   endedAt: Instant | null;
   creditBalance: number;
+  /** Rule 13: the discount (null: none); it may have ended (see `currentDiscount`). */
+  discount: Discount | null;
+  /** Rule 16: the rates of every invoice from now on, terms copied (they never change). */
+  taxRates: TaxRateTerms[];
+  /** Rule 13d: the discount the current period's `subscription` line received (what its credit carries). */
+  periodDiscount: LineDiscount | null;
   /** Rule 15: collection paused, or null. */
   pauseCollection: PauseCollection | null;
 }
@@ -100,6 +108,9 @@ export function pricedItem(plan: PlanTerms, quantity: number): PricedItem {
 
 export interface StartInput {
   plan: PlanTerms;
+  /** The discount given at creation (rule 13b: it takes the first invoice) and the tax rates. */
+  discount?: Discount | null;
+  taxRates?: TaxRateTerms[];
   quantity: number;
   now: Instant;
   trialDays: number;
@@ -132,6 +143,9 @@ function startTransition(input: StartInput): Transition {
     canceledAt: null,
     endedAt: null,
     creditBalance: 0,
+    discount: input.discount ?? null,
+    taxRates: input.taxRates ?? [],
+    periodDiscount: null,
     pauseCollection: null,
   };
   if (trialDays > 0) {

@@ -7,7 +7,21 @@ import { CUSTOM_PLAN_ID } from "../contract/plan";
  * to an actor (a subscription's invoices) reuse the owner's routing key, so an invoice id
  * routes to its subscription without a lookup.
  */
-type IdPrefix = "plan" | "cus" | "sub" | "in" | "il" | "pay" | "evt" | "clock" | "we" | "bps" | "mtr";
+type IdPrefix =
+  | "plan"
+  | "cus"
+  | "sub"
+  | "in"
+  | "il"
+  | "pay"
+  | "evt"
+  | "clock"
+  | "we"
+  | "bps"
+  | "co"
+  | "promo"
+  | "txr"
+  | "mtr";
 
 const ULID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -71,4 +85,14 @@ export function planActorName(planId: string): string | null {
  */
 export function meterRoutingKey(eventName: string): Promise<string> {
   return routingKeyFromIdempotencyKey("meter", eventName);
+}
+
+/**
+ * The actor of a coupon: its routing key, or for a client-chosen id (`spring-25`) a key derived
+ * from it. Its promotion codes carry the same key (`promo_<time><key>`), so they route to it.
+ */
+export async function couponActorName(couponId: string): Promise<string | null> {
+  const key = routingKeyOf(couponId, "co");
+  if (key) return key;
+  return CUSTOM_PLAN_ID.test(couponId) ? routingKeyFromIdempotencyKey("coupon", couponId) : null;
 }

@@ -118,3 +118,24 @@ describe("GET /v1/admin/metrics", () => {
     expectError(await api("GET", "/v1/admin/metrics"), 403, "permission_error");
   });
 });
+
+// Runs after the recount above: it adds an active subscription of its own.
+describe("MRR with discounts", () => {
+  it("counts a recurring discount in MRR, and stops when it ends; a once discount never counts", async () => {
+    const plan = await createPlan({ amount: 3000, currency: "sek", interval: "month" });
+    const customer = await createCustomer();
+    const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+    const sek = async () => (await ok("GET", "/v1/admin/metrics", undefined, admin)).mrr.sek;
+    await expect.poll(sek).toBe(3000);
+    const half = await ok("POST", "/v1/coupons", { percent_off: 50, duration: "forever" });
+    await ok("POST", `/v1/subscriptions/${sub.id}/discount`, { coupon: half.id });
+    await expect.poll(sek).toBe(1500);
+    const once = await ok("POST", "/v1/coupons", { amount_off: 1000, currency: "sek", duration: "once" });
+    await ok("POST", `/v1/subscriptions/${sub.id}/discount`, { coupon: once.id });
+    await expect.poll(sek).toBe(3000);
+    await ok("POST", `/v1/subscriptions/${sub.id}/discount`, { coupon: half.id });
+    await expect.poll(sek).toBe(1500);
+    await ok("DELETE", `/v1/subscriptions/${sub.id}/discount`);
+    await expect.poll(sek).toBe(3000);
+  });
+});

@@ -18,6 +18,8 @@ describe("invoice totals at finalization", () => {
     const lines = [line(2000, "subscription"), line(-500), line(1000), line(250, "invoice_item")];
     expect(finalizeTotals(lines, 0)).toEqual({
       subtotal: 2750,
+      totalDiscount: 0,
+      tax: 0,
       total: 2750,
       creditApplied: 0,
       amountDue: 2750,
@@ -29,6 +31,8 @@ describe("invoice totals at finalization", () => {
   it("marks a negative total paid with nothing due, and adds −total to the credit balance", () => {
     expect(finalizeTotals([line(-2500), line(1000)], 300)).toEqual({
       subtotal: -1500,
+      totalDiscount: 0,
+      tax: 0,
       total: -1500,
       creditApplied: 0,
       amountDue: 0,
@@ -40,6 +44,8 @@ describe("invoice totals at finalization", () => {
   it("applies part of the credit balance when it is smaller than the total", () => {
     expect(finalizeTotals([line(1500, "subscription")], 400)).toEqual({
       subtotal: 1500,
+      totalDiscount: 0,
+      tax: 0,
       total: 1500,
       creditApplied: 400,
       amountDue: 1100,
@@ -51,6 +57,8 @@ describe("invoice totals at finalization", () => {
   it("pays an invoice entirely from credit and keeps the rest of the balance", () => {
     expect(finalizeTotals([line(1500, "subscription")], 2000)).toEqual({
       subtotal: 1500,
+      totalDiscount: 0,
+      tax: 0,
       total: 1500,
       creditApplied: 1500,
       amountDue: 0,
@@ -70,6 +78,8 @@ describe("invoice totals at finalization", () => {
   it("marks a zero-total invoice paid without touching the credit", () => {
     expect(finalizeTotals([line(1000), line(-1000)], 700)).toEqual({
       subtotal: 0,
+      totalDiscount: 0,
+      tax: 0,
       total: 0,
       creditApplied: 0,
       amountDue: 0,

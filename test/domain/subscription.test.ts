@@ -69,6 +69,9 @@ describe("starting a subscription", () => {
       canceledAt: null,
       endedAt: null,
       creditBalance: 0,
+      discount: null,
+      taxRates: [],
+      periodDiscount: null,
       pauseCollection: null,
     };
     expect(state).toEqual({

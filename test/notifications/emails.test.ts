@@ -129,6 +129,31 @@ describe("email templates", () => {
     expect(email.html).toMatch(/^<!doctype html>/);
   });
 
+  it("shows each discount and each tax of the invoice, formatted for its currency, then the total", () => {
+    const email = renderEmail({
+      event: envelope(
+        "invoice.finalized",
+        invoice({
+          currency: "eur",
+          total_discount_amounts: [{ coupon: "spring-25", amount: 413 }],
+          total_tax_amounts: [
+            { tax_rate: "txr_1", inclusive: false, amount: 247, display_name: "VAT 20%" },
+            { tax_rate: "txr_2", inclusive: true, amount: 112, display_name: null },
+          ],
+          total: 1484,
+          amount_due: 1484,
+        }),
+      ),
+      plan: MONTHLY,
+      customerName: null,
+    })!;
+    expect(email.text).toContain(
+      "  Subtotal: €16.50\n  Discount (spring-25): -€4.13\n  VAT 20%: €2.47\n  Tax txr_2 (included): €1.12\n  Total: €14.84\n  Amount due: €14.84\n",
+    );
+    expect(email.html).toContain(">Discount (spring-25)</td>");
+    expect(email.html).toContain(">-€4.13</td>");
+  });
+
   it("says a failed payment will not be retried when there is no next attempt", () => {
     const email = renderEmail({
       event: envelope("invoice.payment_failed", invoice({ next_payment_attempt: null })),

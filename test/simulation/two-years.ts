@@ -32,12 +32,23 @@ type Op =
   | { kind: "item"; amount: number }
   | { kind: "pm"; pm: keyof typeof PM }
   | { kind: "manual"; fraction: number }
-  | { kind: "void" };
+  | { kind: "void" }
+  | { kind: "discount"; coupon: number }
+  | { kind: "undiscount" };
+
+/** The coupons a simulation may apply (rule 13), and its tax rate (rule 16). */
+const COUPONS = [
+  { percent_off: 50, duration: "forever" },
+  { percent_off: 12.5, duration: "repeating", duration_in_months: 2 },
+  { amount_off: 700, currency: "usd", duration: "once" },
+] as const;
 
 interface Scenario {
   interval: Interval;
   amounts: [number, number, number];
   pm: keyof typeof PM;
+  /** A tax rate on the subscription from its start: none, exclusive or inclusive (percent). */
+  tax: { percentage: number; inclusive: boolean } | null;
   /** Each step: an operation (or none), then the clock moves on by `hours` (6 h … 70 days; the last step to two years). */
   steps: { op: Op | null; hours: number }[];
 }
@@ -67,6 +78,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("manual" as const), fraction: fc.constantFrom(0.5, 1) }) },
   { weight: 1, arbitrary: fc.constant({ kind: "void" as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("discount" as const), coupon: fc.integer({ min: 0, max: 2 }) }),
+  },
+  { weight: 1, arbitrary: fc.constant({ kind: "undiscount" as const }) },
 );
 
 export const scenario: fc.Arbitrary<Scenario> = fc.record({
@@ -77,6 +93,7 @@ export const scenario: fc.Arbitrary<Scenario> = fc.record({
     fc.integer({ min: 100, max: 5_000 }),
   ),
   pm: fc.constantFrom<keyof typeof PM>("visa", "visa", "declined"),
+  tax: fc.option(fc.record({ percentage: fc.constantFrom(7.25, 19, 20), inclusive: fc.boolean() }), { nil: null }),
   steps: fc.array(
     fc.record({ op: fc.option(op, { nil: null, freq: 4 }), hours: fc.integer({ min: 6, max: 70 * 24 }) }),
     { minLength: 8, maxLength: 24 },
@@ -115,6 +132,17 @@ async function checkInvariants(id: string, clockTime: number, seen: Seen, where:
   }
   const open = invoices.filter((i) => i.status === "open");
   for (const invoice of invoices) {
+    // 7. total = subtotal − discounts + exclusive tax; the invoice's sums are its lines' (rules 13e, 16).
+    const sum = (xs: { amount: number }[]) => xs.reduce((t, x) => t + x.amount, 0);
+    const discounts = sum(invoice.total_discount_amounts);
+    const exclusive = sum(invoice.total_tax_amounts.filter((t) => !t.inclusive));
+    expect(invoice.total, say(`total of ${invoice.id}`)).toBe(invoice.subtotal - discounts + exclusive);
+    expect(discounts, say(`discounts of ${invoice.id}`)).toBe(sum(invoice.lines.flatMap((l) => l.discount_amounts)));
+    expect(invoice.tax, say(`tax of ${invoice.id}`)).toBe(sum(invoice.lines.flatMap((l) => l.tax_amounts)));
+    for (const line of invoice.lines) {
+      const d = sum(line.discount_amounts);
+      expect(Math.abs(d) <= Math.abs(line.amount), say(`a discount beyond its line in ${invoice.id}`)).toBe(true);
+    }
     // 4. What remains is what is due less what is paid; nothing is paid beyond what is due.
     expectInvoiceAmounts(invoice, say(invoice.id));
     // 3. No invoice paid twice: succeeded payments never exceed what is due (late ones are refunded).
@@ -150,8 +178,16 @@ export async function simulate(s: Scenario): Promise<number> {
     payment_method: PM[s.pm],
     test_clock: clock.id,
   });
-  const created = await api("POST", "/v1/subscriptions", { customer: customer.id, plan: plans[0]!.id });
+  const coupons = await Promise.all(COUPONS.map((c) => ok("POST", "/v1/coupons", c)));
+  const taxRates = s.tax ? [(await ok("POST", "/v1/tax_rates", { display_name: "Tax", ...s.tax })).id as string] : [];
+  const created = await api("POST", "/v1/subscriptions", {
+    customer: customer.id,
+    plan: plans[0]!.id,
+    default_tax_rates: taxRates,
+  });
   expect(created.status).toBe(201);
+  /** Discounts given: each coupon's times_redeemed must equal them (rule 13a). */
+  const given = COUPONS.map(() => 0);
   const id: string = created.body.id;
   const seen: Seen = new Map();
   let now = start;
@@ -182,6 +218,11 @@ export async function simulate(s: Scenario): Promise<number> {
         response = await api("POST", `/v1/invoices/${invoice.id}/payments`, { amount, reference: `wire-${k}` });
       }
       if (o.kind === "void" && invoice) response = await api("POST", `/v1/invoices/${invoice.id}/void`, {});
+      if (o.kind === "discount") {
+        response = await api("POST", `/v1/subscriptions/${id}/discount`, { coupon: coupons[o.coupon]!.id });
+        if (response.status === 200) given[o.coupon]! += 1;
+      }
+      if (o.kind === "undiscount") response = await api("DELETE", `/v1/subscriptions/${id}/discount`);
       // An operation may be refused (a canceled subscription, nothing open); never a 500.
       if (response) expect(response.status, `step ${k} ${o.kind}: ${JSON.stringify(response.body)}`).toBeLessThan(500);
       ({ open } = await checkInvariants(id, now, seen, `step ${k} after ${o.kind}`));
@@ -193,6 +234,11 @@ export async function simulate(s: Scenario): Promise<number> {
       ({ open } = await checkInvariants(id, now, seen, `step ${k} after advancing to ${clockNow.frozen_time}`));
     }
   }
+  const redeemed = await Promise.all(coupons.map((c) => ok("GET", `/v1/coupons/${c.id}`)));
+  expect(
+    redeemed.map((c) => c.times_redeemed),
+    "times_redeemed = discounts given",
+  ).toEqual(given);
   return (await allInvoices(id)).length;
 }
 

@@ -3,7 +3,9 @@ import { notFound, ok, refused } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import type { Decided, Ledger } from "../../domain/decision";
+import { finalizeTotals } from "../../domain/invoice";
 import { decideChange, rolledForward } from "../../domain/lifecycle";
+import { priceLines } from "../../domain/pricing";
 import type { PlanTerms } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { RequestContext } from "./context";
@@ -11,7 +13,7 @@ import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { loadLedger, persist } from "./persist";
 import { activePlan } from "./plan-terms";
 import { closingUsage, decideClosingUsage, settleUsage, withUsage } from "./usage";
-import { draftLineView, subscriptionView } from "./views";
+import { adjustmentsView, draftLineView, subscriptionView } from "./views";
 
 /**
  * Changes plan or quantity. The answer carries `invoice` when the change issued one, as it
@@ -78,16 +80,20 @@ export async function previewChange(
   if (!decided.ok) return refused(decided.error);
   const { decision } = decided;
   const invoice = decision.issue[0];
-  const lines = invoice
-    ? invoice.lines
-    : [...(decision.pendingConsumed ? [] : (closing?.lines ?? [])), ...decision.pendingAdded];
+  // Lines left pending (usage closed by the change first) are priced as an invoice made now would
+  // price them (rules 13, 14f, 16).
+  const pendingNow = [...(decision.pendingConsumed ? [] : (closing?.lines ?? [])), ...decision.pendingAdded];
+  const lines = invoice ? invoice.lines : priceLines(pendingNow, decision.state, now);
+  const totals = finalizeTotals(lines, 0);
   return ok({
     object: "change_preview",
     subscription: id,
     currency: record.state.plan.currency,
     lines: lines.map((l, i) => draftLineView(l, `il_preview_${i + 1}`)),
     invoiced_now: invoice !== undefined,
-    total: lines.reduce((sum, l) => sum + l.amount, 0),
+    subtotal: totals.subtotal,
+    ...adjustmentsView(lines, decision.state.taxRates),
+    total: totals.total,
   });
 }
 

@@ -1,6 +1,6 @@
 import { decideIncompleteExpiry } from "../../domain/collection";
 import { decideJobLeftDue } from "../../domain/decision";
-import { decideRenewal, decideTrialReminder } from "../../domain/lifecycle";
+import { decideDiscountEnd, decideRenewal, decideTrialReminder } from "../../domain/lifecycle";
 import { decidePauseEnds } from "../../domain/pause";
 import { decideRetryJobDropped } from "../../domain/payment-attempt";
 import { isEnded } from "../../domain/subscription";
@@ -68,6 +68,9 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
       return;
     case "trial_will_end":
       ctx.transaction(() => persist(ctx, decideTrialReminder(loadLedger(ctx)), at));
+      return;
+    case "discount_end":
+      ctx.transaction(() => persist(ctx, decideDiscountEnd(loadLedger(ctx), at), at));
       return;
     case "resume_collection":
       ctx.transaction(() => persist(ctx, decidePauseEnds(loadLedger(ctx), at), at));

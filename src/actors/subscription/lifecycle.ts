@@ -2,11 +2,13 @@ import type { Outcome } from "../../contract/errors";
 import { failure, notFound, ok, refused } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { Subscription } from "../../contract/subscription";
-import type { Decided, Ledger } from "../../domain/decision";
+import type { Decided, Decision, Ledger } from "../../domain/decision";
 import { decideCancel, decideResume, decideStart } from "../../domain/lifecycle";
 import type { Instant } from "../../domain/time";
 import { customerStub, testClockStub } from "../stubs";
 import type { RequestContext } from "./context";
+import type { Redeemed } from "./discounts";
+import { activeTaxRates, applyReservation, redemptionKey, reserveRedemption } from "./discounts";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { persist } from "./persist";
 import { activePlan } from "./plan-terms";
@@ -19,6 +21,11 @@ export interface CreateSubscriptionInput {
   trialDays: number | null;
   billingCycleAnchor: Instant | null;
   metadata: Record<string, string>;
+  /** A discount from the start (rule 13): a coupon id or a promotion code id. */
+  coupon?: string | undefined;
+  promotionCode?: string | undefined;
+  /** Tax rate ids (rule 16), in order. */
+  taxRates?: string[] | undefined;
 }
 
 /**
@@ -38,45 +45,92 @@ export async function createSubscription(
     if (!customer?.ok) return failure(400, "resource_missing", `No such customer: '${input.customer}'`, "customer");
     const plan = await activePlan(ctx.env, input.plan);
     if (!plan.ok) return plan;
+    const taxRates = await activeTaxRates(ctx.env, input.taxRates ?? []);
+    if (!taxRates.ok) return taxRates;
     const testClock = customer.value.test_clock;
     const now = await ctx.clockNow(testClock);
-    const decided = decideStart({
+    const start = {
       plan: plan.value,
       quantity: input.quantity,
       now,
       trialDays: input.trialDays ?? plan.value.trialDays,
       billingCycleAnchor: input.billingCycleAnchor,
-    });
-    if (!decided.ok) return refused(decided.error);
-    // The customer's index first: a subscription is never invisible to its customer. Its answer
-    // is the customer's payment details as of that moment: every later change is pushed here.
-    const added = await customerStub(ctx.env, input.customer)!.addSubscription(input.customer, {
-      id,
-      created_ms: Date.now(),
-    });
-    if (!added.ok) return failure(400, "resource_missing", `No such customer: '${input.customer}'`, "customer");
-    if (testClock) await (await testClockStub(ctx.env, testClock))?.register(testClock, id);
-    const committed = ctx.commit(idem, () => {
-      if (ctx.store.load())
-        return failure<Subscription>(409, "resource_already_exists", `Subscription '${id}' already exists`);
-      ctx.store.insert({
-        id,
+      taxRates: taxRates.value,
+    };
+    const undiscounted = decideStart(start);
+    if (!undiscounted.ok) return refused(undiscounted.error);
+    let redeemed: Redeemed | null = null;
+    if (input.coupon !== undefined || input.promotionCode !== undefined) {
+      // Rule 13a's minimum_amount: the first invoice's subtotal (after a trial: its first full period).
+      const first = undiscounted.decision.issue[0]?.totals.subtotal ?? plan.value.amount * input.quantity;
+      const reserved = await reserveRedemption(ctx.env, {
+        subscription: id,
         customer: input.customer,
-        state: decided.decision.state,
-        testClock,
-        metadata: input.metadata,
-        created: now,
-        paymentDetails: added.value,
+        currency: plan.value.currency,
+        key: redemptionKey(id, idem),
+        request: { coupon: input.coupon, promotionCode: input.promotionCode },
+        now,
+        firstInvoiceSubtotal: first,
       });
-      persist(ctx, decided.decision, now);
-      openWindowIfBillable(ctx, decided.decision.state, now);
-      ctx.markChanged();
-      return ok(ctx.view(), 201);
+      if (!reserved.ok) return reserved;
+      redeemed = reserved.value;
+    }
+    const decided = redeemed ? decideStart({ ...start, discount: redeemed.discount }) : undiscounted;
+    if (!decided.ok) {
+      await redeemed?.release();
+      return refused(decided.error);
+    }
+    const outcome = await registerAndCommit(ctx, id, input, idem, decided.decision, now, testClock, redeemed);
+    if (redeemed) await (outcome.ok ? redeemed.confirm() : redeemed.release());
+    return outcome;
+  });
+}
+
+/** Registers the subscription with its customer (and clock), then writes its start in one transaction. */
+async function registerAndCommit(
+  ctx: RequestContext,
+  id: string,
+  input: CreateSubscriptionInput,
+  idem: Idempotency | null,
+  decision: Decision,
+  now: Instant,
+  testClock: string | null,
+  redeemed: Redeemed | null,
+): Promise<Outcome<Subscription>> {
+  // The customer's index first: a subscription is never invisible to its customer. Its answer
+  // is the customer's payment details as of that moment: every later change is pushed here.
+  const added = await customerStub(ctx.env, input.customer)!.addSubscription(input.customer, {
+    id,
+    created_ms: Date.now(),
+  });
+  if (!added.ok) return failure(400, "resource_missing", `No such customer: '${input.customer}'`, "customer");
+  if (testClock) await (await testClockStub(ctx.env, testClock))?.register(testClock, id);
+  const committed = ctx.commit(idem, () => {
+    if (ctx.store.load())
+      return failure<Subscription>(409, "resource_already_exists", `Subscription '${id}' already exists`);
+    if (redeemed && !applyReservation(ctx, redeemed))
+      return failure<Subscription>(
+        409,
+        "redemption_expired",
+        "The redemption took too long and was released; retry with a new Idempotency-Key.",
+      );
+    ctx.store.insert({
+      id,
+      customer: input.customer,
+      state: decision.state,
+      testClock,
+      metadata: input.metadata,
+      created: now,
+      paymentDetails: added.value,
     });
-    if (!committed.ok) return committed;
-    await runJobsDue(ctx, now);
+    persist(ctx, decision, now);
+    openWindowIfBillable(ctx, decision.state, now);
+    ctx.markChanged();
     return ok(ctx.view(), 201);
   });
+  if (!committed.ok) return committed;
+  await runJobsDue(ctx, now);
+  return ok(ctx.view(), 201);
 }
 
 /** Cancels now (with rule 12's final invoice, whose one attempt runs at once), or at the period end. */

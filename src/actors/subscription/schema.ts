@@ -150,7 +150,24 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
     `DROP TABLE invoice`,
     `ALTER TABLE invoice_v9 RENAME TO invoice`,
   ],
-  // v10: usage billing (API.md §8, src/actors/subscription/usage.ts): the plan's charges with the
+  // v10: discounts and tax (rules 13, 16): the subscription's discount, tax rates (terms copied)
+  // and the discount its current period's line received, as JSON; each line's discounts and
+  // taxes (JSON arrays, NULL: none); a credit line's carried discount while pending; the
+  // invoice's discount and tax sums.
+  [
+    `ALTER TABLE subscription ADD COLUMN discount TEXT`,
+    `ALTER TABLE subscription ADD COLUMN tax_rates TEXT NOT NULL DEFAULT '[]'`,
+    `ALTER TABLE subscription ADD COLUMN period_discount TEXT`,
+    `ALTER TABLE invoice_line ADD COLUMN discounts TEXT`,
+    `ALTER TABLE invoice_line ADD COLUMN taxes TEXT`,
+    `ALTER TABLE pending_line ADD COLUMN carried_discount TEXT`,
+    `ALTER TABLE invoice ADD COLUMN total_discount INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE invoice ADD COLUMN tax INTEGER NOT NULL DEFAULT 0`,
+    // Each coupon redemption this subscription applied ('applied') or, asked by the coupon
+    // before it did, gave up ('abandoned': it may never apply it after).
+    `CREATE TABLE redemption (key TEXT PRIMARY KEY, outcome TEXT NOT NULL) WITHOUT ROWID`,
+  ],
+  // v11: usage billing (API.md §8, src/actors/subscription/usage.ts): the plan's charges with the
   // state, the customer's event log position counted so far, usage lines, and per usage window
   // (a period, or its part before or after a plan change) the aggregate per meter.
   [
@@ -179,24 +196,25 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      latest_invoice TEXT, test_clock TEXT, metadata TEXT NOT NULL, created INTEGER NOT NULL,
      version INTEGER NOT NULL, invoice_seq INTEGER NOT NULL, last_id_ms INTEGER NOT NULL, clock_time INTEGER,
      payment_method TEXT, gateway_customer TEXT, payment_details_version INTEGER,
-     pause_behavior TEXT, pause_resumes_at INTEGER,
-     charges TEXT NOT NULL DEFAULT '[]', usage_seq INTEGER NOT NULL DEFAULT 0)`,
+     pause_behavior TEXT, pause_resumes_at INTEGER, discount TEXT, tax_rates TEXT NOT NULL DEFAULT '[]',
+     period_discount TEXT, charges TEXT NOT NULL DEFAULT '[]', usage_seq INTEGER NOT NULL DEFAULT 0)`,
   `CREATE TABLE invoice (
      id TEXT PRIMARY KEY, number TEXT, status TEXT NOT NULL, currency TEXT NOT NULL,
      subtotal INTEGER NOT NULL, total INTEGER NOT NULL, credit_applied INTEGER NOT NULL,
      amount_due INTEGER NOT NULL, amount_paid INTEGER NOT NULL, attempt_count INTEGER NOT NULL,
      next_payment_attempt INTEGER, period_start INTEGER NOT NULL, period_end INTEGER NOT NULL,
      billing_reason TEXT NOT NULL, created INTEGER NOT NULL, finalized_at INTEGER, paid_at INTEGER,
-     voided_at INTEGER, page_token TEXT) WITHOUT ROWID`,
+     voided_at INTEGER, page_token TEXT, total_discount INTEGER NOT NULL DEFAULT 0,
+     tax INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
   `CREATE TABLE invoice_line (
      invoice_id TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
      description TEXT NOT NULL, amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
-     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, usage TEXT,
+     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, discounts TEXT, taxes TEXT, usage TEXT,
      PRIMARY KEY (invoice_id, position)) WITHOUT ROWID`,
   `CREATE TABLE pending_line (
      id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, description TEXT NOT NULL,
      amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
-     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, usage TEXT)`,
+     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, carried_discount TEXT, usage TEXT)`,
   `CREATE TABLE job (
      kind TEXT NOT NULL, invoice_id TEXT NOT NULL DEFAULT '', due_at INTEGER NOT NULL,
      PRIMARY KEY (kind, invoice_id)) WITHOUT ROWID`,
@@ -208,5 +226,6 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      on_request INTEGER NOT NULL DEFAULT 0, refund_reference TEXT) WITHOUT ROWID`,
   `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
   `CREATE TABLE event_batch (seq INTEGER PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL)`,
+  `CREATE TABLE redemption (key TEXT PRIMARY KEY, outcome TEXT NOT NULL) WITHOUT ROWID`,
   ...USAGE_TABLES,
 ];

@@ -1,5 +1,6 @@
 import type { JobKind } from "../../domain/decision";
 import { invoiceNumber } from "../../domain/invoice";
+import type { PricedLine } from "../../domain/pricing";
 import type { DraftLine } from "../../domain/proration";
 import type { SubscriptionState } from "../../domain/subscription";
 import type { SubscriptionRecord } from "../../domain/subscription-record";
@@ -24,6 +25,7 @@ export type { SubscriptionRecord } from "../../domain/subscription-record";
 export type { InvoiceRow } from "./tables/invoice-table";
 export type { JobRow } from "./tables/job-table";
 export type { LineRow } from "./tables/lines";
+export { lineAdjustments } from "./tables/lines";
 export type { PaymentRow } from "./tables/payment-table";
 
 /**
@@ -67,7 +69,7 @@ export class SubscriptionStore {
 
   /** A new subscription, its state included, in one row written (version 1). */
   insert(
-    record: Omit<SubscriptionRecord, "version" | "latestInvoice" | "state"> & {
+    record: Omit<SubscriptionRecord, "version" | "latestInvoice" | "state" | "clockTime"> & {
       state: SubscriptionState;
       paymentDetails: VersionedPaymentDetails;
     },
@@ -103,7 +105,7 @@ export class SubscriptionStore {
   // ---- invoices and their lines (tables/invoice-table.ts, tables/invoice-line-table.ts) ---
 
   /** Creates and finalizes an invoice from its lines in one go; returns its id. */
-  insertInvoice(args: IssuedInvoiceRow & { lines: readonly DraftLine[] }): string {
+  insertInvoice(args: IssuedInvoiceRow & { lines: readonly PricedLine[] }): string {
     const { id, seq } = this.subscription.reserveInvoiceId(args.draft === true);
     this.invoiceTable.insert({ ...args, id, number: seq === null ? null : invoiceNumber(this.routingKey(), seq) });
     this.invoiceLines.insert(id, args.lines);
@@ -205,6 +207,25 @@ export class SubscriptionStore {
 
   settlePayment(id: string, fields: Parameters<PaymentTable["settle"]>[1]): void {
     this.paymentTable.settle(id, fields);
+  }
+
+  // ---- coupon redemptions (discounts.ts, coupon-actor.ts) ---------------------------
+
+  /** 'applied', 'abandoned', or null when this subscription has not heard of the redemption. */
+  redemption(key: string): "applied" | "abandoned" | null {
+    return (
+      this.query<{ outcome: "applied" | "abandoned" }>("SELECT outcome FROM redemption WHERE key = ?", key)[0]
+        ?.outcome ?? null
+    );
+  }
+
+  recordRedemption(key: string, outcome: "applied" | "abandoned"): void {
+    this.query("INSERT INTO redemption (key, outcome) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", key, outcome);
+  }
+
+  /** Whether any invoice of this subscription was paid something (first_time_transaction). */
+  hasPaidInvoice(): boolean {
+    return this.query("SELECT 1 FROM invoice WHERE amount_paid > 0 LIMIT 1").length > 0;
   }
 
   // ---- the actor's `_meta` ----------------------------------------------------------

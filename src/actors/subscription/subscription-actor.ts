@@ -1,6 +1,7 @@
 import type { Connection } from "partyserver";
 import { oldestMirroredVersion } from "../../admin/mirror-state";
 import type { ListPage } from "../../contract/common";
+import type { DiscountApply } from "../../contract/discount";
 import type { Outcome } from "../../contract/errors";
 import { notFound } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
@@ -25,6 +26,7 @@ import { testClockStub } from "../stubs";
 import * as changes from "./changes";
 import * as collection from "./collection";
 import type { RequestContext, VersionedPaymentDetails } from "./context";
+import * as discounts from "./discounts";
 import { EventLog } from "./event-log";
 import { applyGatewayResult } from "./gateway-results";
 import type { HostedInvoice } from "./hosted";
@@ -133,6 +135,31 @@ export class SubscriptionActor extends Actor {
 
   async create(id: string, input: CreateSubscriptionInput, idem: Idempotency | null): Promise<Outcome<Subscription>> {
     return lifecycle.createSubscription(this.context, id, input, idem);
+  }
+
+  // ---- discounts and tax rates (discounts.ts) ----------------------------------------
+
+  async applyDiscount(id: string, body: DiscountApply, idem: Idempotency | null): Promise<Outcome<Subscription>> {
+    return discounts.applyDiscount(this.context, id, body, idem);
+  }
+
+  async removeDiscount(id: string): Promise<Outcome<Subscription>> {
+    return discounts.removeDiscount(this.context, id);
+  }
+
+  async setTaxRates(id: string, taxRateIds: string[], idem: Idempotency | null): Promise<Outcome<Subscription>> {
+    return discounts.setTaxRates(this.context, id, taxRateIds, idem);
+  }
+
+  /** A coupon's question about a redemption left in doubt (coupon-actor.ts): applied here, or never. */
+  async settleRedemption(key: string): Promise<boolean> {
+    if (!this.exists) return false;
+    return discounts.settleRedemption(this.context, key);
+  }
+
+  /** Whether any of its invoices was paid something (a promotion code's first_time_transaction). */
+  async hasPaidInvoice(): Promise<boolean> {
+    return this.exists && this.store.load() !== null && this.store.hasPaidInvoice();
   }
 
   async change(id: string, body: SubscriptionChange, idem: Idempotency | null): Promise<Outcome<Subscription>> {

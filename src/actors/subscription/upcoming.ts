@@ -6,7 +6,7 @@ import { upcomingJobChange } from "../../domain/upcoming";
 import type { BillingContext } from "./context";
 import { loadLedger, writeJobs } from "./persist";
 import { closingUsage, withUsage } from "./usage";
-import { draftLineView } from "./views";
+import { adjustmentsView, draftLineView } from "./views";
 
 // `invoice.upcoming` (docs/billing-rules.md, Events): a job on the subscription's own alarm (or its test clock),
 // `BILLIFY_UPCOMING_DAYS` before each renewal. The job is kept in step with the state after
@@ -29,6 +29,9 @@ export interface UpcomingInvoice {
   period_end: string;
   lines: Invoice["lines"];
   subtotal: number;
+  total_discount_amounts: Invoice["total_discount_amounts"];
+  tax: number;
+  total_tax_amounts: Invoice["total_tax_amounts"];
   total: number;
   credit_applied: number;
   amount_due: number;
@@ -80,6 +83,7 @@ export function upcomingInvoice(ctx: BillingContext): UpcomingInvoice | null {
     period_end: toIso(invoice.period.end),
     lines: invoice.lines.map((l, i) => draftLineView(l, `il_upcoming_${i + 1}`)),
     subtotal: invoice.totals.subtotal,
+    ...adjustmentsView(invoice.lines, record.state.taxRates),
     total: invoice.totals.total,
     credit_applied: invoice.totals.creditApplied,
     amount_due: invoice.totals.amountDue,

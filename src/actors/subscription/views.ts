@@ -1,17 +1,31 @@
+import { discountView } from "../../contract/discount";
 import type { Invoice, InvoiceLine, Payment } from "../../contract/invoice";
 import type { Subscription } from "../../contract/subscription";
+import type { LineDiscount } from "../../domain/discount";
+import { currentDiscount } from "../../domain/discount";
 import { amountRemaining } from "../../domain/invoice";
 import { draftLineFields } from "../../domain/lifecycle";
+import type { Billable } from "../../domain/pricing";
+import { totalDiscountAmounts, totalTaxAmounts } from "../../domain/pricing";
 import type { DraftLine, LineUsage } from "../../domain/proration";
+import type { LineTax, TaxRateTerms } from "../../domain/tax";
+import { taxLabel } from "../../domain/tax";
 import type { Instant } from "../../domain/time";
-import { toIso } from "../../domain/time";
+import { instantFromMillis, toIso } from "../../domain/time";
 import type { InvoiceRow, LineRow, PaymentRow, SubscriptionRecord } from "./store";
+import { lineAdjustments } from "./store";
 
 const isoOrNull = (t: Instant | null) => (t === null ? null : toIso(t));
 
-/** The API shape of a subscription (docs/billing-rules.md, Objects). */
+/** The subscription's own time: its test clock's, or the platform's. */
+function timeOf(r: SubscriptionRecord): Instant {
+  return r.testClock && r.clockTime !== null ? r.clockTime : instantFromMillis(Date.now());
+}
+
+/** The API shape of a subscription (docs/billing-rules.md, Objects). `discount` reads null once it has ended. */
 export function subscriptionView(r: SubscriptionRecord): Subscription {
   const s = r.state;
+  const discount = currentDiscount(s.discount, timeOf(r));
   return {
     id: r.id,
     object: "subscription",
@@ -28,6 +42,10 @@ export function subscriptionView(r: SubscriptionRecord): Subscription {
     canceled_at: isoOrNull(s.canceledAt),
     ended_at: isoOrNull(s.endedAt),
     credit_balance: s.creditBalance,
+    discount: discount
+      ? discountView(discount, { timesRedeemed: discount.redemption?.timesRedeemed ?? 0, valid: true })
+      : null,
+    default_tax_rates: s.taxRates.map((t) => t.id),
     pause_collection: s.pauseCollection && {
       behavior: s.pauseCollection.behavior,
       resumes_at: isoOrNull(s.pauseCollection.resumesAt),
@@ -40,9 +58,35 @@ export function subscriptionView(r: SubscriptionRecord): Subscription {
   };
 }
 
+const discountAmounts = (list: readonly LineDiscount[]) => list.map((d) => ({ coupon: d.coupon, amount: d.amount }));
+const taxAmounts = (list: readonly LineTax[]) =>
+  list.map((t) => ({ tax_rate: t.taxRate, inclusive: t.inclusive, amount: t.amount }));
+
+/**
+ * An invoice's (or a preview's) sums per coupon and per rate, from its lines (rules 13d, 16);
+ * a rate is labelled from the subscription's copy of it when it still has it.
+ */
+export function adjustmentsView(lines: readonly Billable[], rates: readonly TaxRateTerms[] = []) {
+  const taxes = totalTaxAmounts(lines);
+  return {
+    total_discount_amounts: discountAmounts(totalDiscountAmounts(lines)),
+    tax: taxes.reduce((sum, t) => sum + t.amount, 0),
+    total_tax_amounts: taxAmounts(taxes).map((t) => {
+      const rate = rates.find((r) => r.id === t.tax_rate);
+      return { ...t, display_name: rate ? taxLabel(rate) : null };
+    }),
+  };
+}
+
 /** A line not yet stored (a preview's, the upcoming invoice's), under the id given. */
-export function draftLineView(line: DraftLine, id: string): InvoiceLine {
-  return { id, object: "line_item", ...draftLineFields(line) };
+export function draftLineView(line: Billable, id: string): InvoiceLine {
+  return {
+    id,
+    object: "line_item",
+    ...draftLineFields(line),
+    discount_amounts: discountAmounts(line.discounts ?? []),
+    tax_amounts: taxAmounts(line.taxes ?? []),
+  };
 }
 
 /** A usage line's `meter`, `charge` and `usage_quantity` (API.md §8); nothing on other lines. */
@@ -51,6 +95,7 @@ function usageFields(usage: LineUsage | null): Partial<InvoiceLine> {
 }
 
 export function lineView(l: Omit<LineRow, "id"> & { id: string }): InvoiceLine {
+  const { discounts, taxes } = lineAdjustments(l);
   return {
     id: l.id,
     object: "line_item",
@@ -61,6 +106,8 @@ export function lineView(l: Omit<LineRow, "id"> & { id: string }): InvoiceLine {
     plan: l.plan,
     period_start: toIso(l.period_start),
     period_end: toIso(l.period_end),
+    discount_amounts: discountAmounts(discounts),
+    tax_amounts: taxAmounts(taxes),
     ...usageFields(l.usage ? (JSON.parse(l.usage) as LineUsage) : null),
   };
 }
@@ -83,6 +130,10 @@ export function invoiceView(i: InvoiceRow, lines: LineRow[], r: SubscriptionReco
     currency: i.currency,
     lines: lines.map(lineView),
     subtotal: i.subtotal,
+    ...adjustmentsView(
+      lines.map((l) => ({ ...storedLine(l), ...lineAdjustments(l) })),
+      r.state.taxRates,
+    ),
     total: i.total,
     credit_applied: i.credit_applied,
     amount_due: i.amount_due,
@@ -117,5 +168,17 @@ export function paymentView(p: PaymentRow): Payment {
     attempt: p.attempt,
     reference: p.reference ?? p.gateway_reference,
     created: toIso(p.created),
+  };
+}
+
+function storedLine(l: LineRow): DraftLine {
+  return {
+    type: l.type,
+    description: l.description,
+    amount: l.amount,
+    quantity: l.quantity,
+    plan: l.plan,
+    periodStart: l.period_start,
+    periodEnd: l.period_end,
   };
 }

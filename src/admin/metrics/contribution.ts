@@ -1,4 +1,4 @@
-import { monthlyRecurringRevenue } from "../../domain/mrr";
+import { monthlyRecurringRevenue, recurringAmount } from "../../domain/mrr";
 import type { SubscriptionRecord } from "../../domain/subscription-record";
 import { fnv1a } from "../../lib/hash";
 
@@ -19,7 +19,8 @@ export function contributionOf(record: SubscriptionRecord): Contribution {
     version: record.version,
     status: s.status,
     currency: s.plan.currency,
-    mrr: monthlyRecurringRevenue(s.status, s.plan.amount, s.quantity, s.plan.cadence),
+    // A recurring discount lowers MRR (domain/mrr.ts recurringAmount).
+    mrr: monthlyRecurringRevenue(s.status, recurringAmount(s), 1, s.plan.cadence),
   };
 }
 

@@ -1,6 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { subscriptionStub } from "../../actors/stubs";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
+import { DiscountApply } from "../../contract/discount";
 import { EmptyBody, Invoice, InvoiceLine } from "../../contract/invoice";
 import { SubscriptionUsage } from "../../contract/meter";
 import {
@@ -13,6 +14,7 @@ import {
   SubscriptionChange,
   SubscriptionCreate,
 } from "../../contract/subscription";
+import { SubscriptionTaxRates } from "../../contract/tax-rate";
 import { parseIso } from "../../domain/time";
 import { ApiError } from "../../lib/errors";
 import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey, routingKeyOf } from "../../lib/ids";
@@ -59,6 +61,9 @@ export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
         trialDays: body.trial_days ?? null,
         billingCycleAnchor: anchor,
         metadata: body.metadata,
+        coupon: body.coupon,
+        promotionCode: body.promotion_code,
+        taxRates: body.default_tax_rates,
       };
       return send(c, await stubFor(c, id).create(id, input, idem));
     },
@@ -91,6 +96,54 @@ export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
       response: Subscription,
     },
     async (c, { params, body }) => send(c, await stubFor(c, params.id).change(params.id, body, await idempotencyOf(c))),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/subscriptions/:id/discount",
+      operationId: "applySubscriptionDiscount",
+      summary: "Apply a coupon or promotion code, replacing any discount",
+      description:
+        "Rule 13a is checked now: a refusal is 400 coupon_invalid or promotion_code_invalid, naming the reason.",
+      tag: "Subscriptions",
+      params: IdParam,
+      body: DiscountApply,
+      response: Subscription,
+    },
+    async (c, { params, body }) =>
+      send(c, await stubFor(c, params.id).applyDiscount(params.id, body, await idempotencyOf(c))),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "delete",
+      path: "/v1/subscriptions/:id/discount",
+      operationId: "deleteSubscriptionDiscount",
+      summary: "End the subscription's discount now",
+      tag: "Subscriptions",
+      params: IdParam,
+      response: Subscription,
+    },
+    async (c, { params }) => send(c, await stubFor(c, params.id).removeDiscount(params.id)),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/subscriptions/:id/tax_rates",
+      operationId: "setSubscriptionTaxRates",
+      summary: "Set the tax rates of every invoice from now on",
+      tag: "Subscriptions",
+      params: IdParam,
+      body: SubscriptionTaxRates,
+      response: Subscription,
+    },
+    async (c, { params, body }) =>
+      send(c, await stubFor(c, params.id).setTaxRates(params.id, body.default_tax_rates, await idempotencyOf(c))),
   );
 
   endpoint(

@@ -12,6 +12,9 @@ interface InvoiceData {
   currency: string;
   lines: { description: string; amount: number }[];
   subtotal: number;
+  /** Absent on events recorded before discounts and tax existed. */
+  total_discount_amounts?: { coupon: string; amount: number }[];
+  total_tax_amounts?: { tax_rate: string; inclusive: boolean; amount: number; display_name?: string | null }[];
   total: number;
   credit_applied: number;
   amount_due: number;
@@ -205,6 +208,12 @@ function invoiceTable(invoice: InvoiceData): { text: string; html: string } {
   // "Unused time on Basic after 2026-02-24".
   const rows: [string, string][] = invoice.lines.map((line) => [line.description, money(line.amount)]);
   const totals: [string, string][] = [["Subtotal", money(invoice.subtotal)]];
+  // Rule 13d: each coupon's discount; rule 16: each rate's tax (an inclusive one is already inside).
+  for (const d of invoice.total_discount_amounts ?? []) totals.push([`Discount (${d.coupon})`, money(-d.amount)]);
+  for (const t of invoice.total_tax_amounts ?? [])
+    totals.push([t.display_name ?? `Tax ${t.tax_rate}${t.inclusive ? " (included)" : ""}`, money(t.amount)]);
+  if ((invoice.total_discount_amounts ?? []).length > 0 || (invoice.total_tax_amounts ?? []).length > 0)
+    totals.push(["Total", money(invoice.total)]);
   if (invoice.credit_applied > 0) totals.push(["Credit applied", money(-invoice.credit_applied)]);
   totals.push(["Amount due", money(invoice.amount_due)]);
   if (invoice.amount_paid > 0) totals.push(["Amount paid", money(invoice.amount_paid)]);

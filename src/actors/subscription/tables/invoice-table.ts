@@ -23,6 +23,9 @@ export interface InvoiceRow {
   finalized_at: number | null;
   paid_at: number | null;
   voided_at: number | null;
+  /** Rule 13e and 16: the invoice's discounts and every tax amount. */
+  total_discount: number;
+  tax: number;
   /** The secret part of its hosted page's address (null on a draft); a new one revokes the old. */
   page_token: string | null;
 }
@@ -54,8 +57,8 @@ export class InvoiceTable {
     this.query(
       `INSERT INTO invoice (id, number, status, currency, subtotal, total, credit_applied, amount_due, amount_paid,
          attempt_count, next_payment_attempt, period_start, period_end, billing_reason, created, finalized_at, paid_at,
-         voided_at, page_token)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+         voided_at, page_token, total_discount, tax)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
       args.id,
       args.number,
       draft ? "draft" : totals.status,
@@ -71,6 +74,8 @@ export class InvoiceTable {
       draft ? null : at,
       draft ? null : args.paidAt,
       draft ? null : newPageToken(),
+      totals.totalDiscount,
+      totals.tax,
     );
   }
 

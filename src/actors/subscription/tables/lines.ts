@@ -1,4 +1,6 @@
+import type { LineDiscount } from "../../../domain/discount";
 import type { DraftLine } from "../../../domain/proration";
+import type { LineTax } from "../../../domain/tax";
 import type { SqlValue } from "../../../lib/sql";
 
 /** A stored line: an invoice's (`invoice_line`) or one pending for the next invoice (`pending_line`). */
@@ -11,8 +13,28 @@ export interface LineRow {
   plan: string | null;
   period_start: number;
   period_end: number;
+  /** An invoice line's discounts and taxes as JSON arrays (rules 13, 16); NULL: none. */
+  discounts?: string | null;
+  taxes?: string | null;
+  /** A pending credit's carried discount as JSON (rule 13d); NULL: none. */
+  carried_discount?: string | null;
   /** A usage line's LineUsage as JSON; null on other lines. */
-  usage: string | null;
+  usage?: string | null;
+}
+
+const parseOrNull = <T>(text: unknown): T | null => (typeof text === "string" ? (JSON.parse(text) as T) : null);
+
+/** A stored line's discounts and taxes. */
+export function lineAdjustments(l: Pick<LineRow, "discounts" | "taxes">) {
+  return {
+    discounts: parseOrNull<LineDiscount[]>(l.discounts) ?? [],
+    taxes: parseOrNull<LineTax[]>(l.taxes) ?? [],
+  };
+}
+
+/** A line's discounts or taxes: NULL stands for none (most lines have none). */
+export function listOrNull(list: readonly unknown[] | undefined): string | null {
+  return list === undefined || list.length === 0 ? null : JSON.stringify(list);
 }
 
 /** The columns both line tables share, in the order of `lineValues`. */
@@ -46,7 +68,9 @@ export function lineRowOf(id: string, line: DraftLine): LineRow {
 }
 
 export function draftLineOf(row: LineRow): DraftLine {
+  const carried = parseOrNull<LineDiscount>(row.carried_discount);
   return {
+    ...(carried ? { carriedDiscount: carried } : {}),
     type: row.type,
     description: row.description,
     amount: row.amount,

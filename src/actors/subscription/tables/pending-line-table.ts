@@ -13,10 +13,11 @@ export class PendingLineTable {
     return lines.map((line, i) => {
       const id = `il_${ulid()}`;
       this.query(
-        `INSERT INTO pending_line (id, seq, ${LINE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO pending_line (id, seq, ${LINE_COLUMNS}, carried_discount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         seq + i + 1,
         ...lineValues(line),
+        line.carriedDiscount ? JSON.stringify(line.carriedDiscount) : null,
       );
       return lineRowOf(id, line);
     });

@@ -1,7 +1,9 @@
 import { encodeTime } from "ulid";
 import type { Interval } from "../../../domain/billing-period";
+import type { Discount, LineDiscount } from "../../../domain/discount";
 import type { PauseBehavior, SubscriptionState, SubscriptionStatus } from "../../../domain/subscription";
 import type { SubscriptionRecord } from "../../../domain/subscription-record";
+import type { TaxRateTerms } from "../../../domain/tax";
 import type { Instant } from "../../../domain/time";
 import type { ChargeSpec } from "../../../domain/usage/lines";
 import type { Query, SqlValue } from "../../../lib/sql";
@@ -29,8 +31,15 @@ const STATE_COLUMNS = [
   "credit_balance",
   "pause_behavior",
   "pause_resumes_at",
+  "discount",
+  "tax_rates",
+  "period_discount",
   "charges",
 ] as const;
+
+const jsonOrNull = (value: unknown): string | null =>
+  value === null || value === undefined ? null : JSON.stringify(value);
+const parseOrNull = <T>(text: unknown): T | null => (typeof text === "string" ? (JSON.parse(text) as T) : null);
 
 function stateValues(s: SubscriptionState): SqlValue[] {
   return [
@@ -54,6 +63,9 @@ function stateValues(s: SubscriptionState): SqlValue[] {
     s.creditBalance,
     s.pauseCollection?.behavior ?? null,
     s.pauseCollection?.resumesAt ?? null,
+    jsonOrNull(s.discount),
+    JSON.stringify(s.taxRates),
+    jsonOrNull(s.periodDiscount),
     JSON.stringify(s.plan.charges ?? []),
   ];
 }
@@ -80,6 +92,7 @@ export class SubscriptionTable {
       metadata: JSON.parse(r.metadata as string) as Record<string, string>,
       created: r.created as number,
       version: r.version as number,
+      clockTime: r.test_clock ? ((r.clock_time as number | null) ?? (r.created as number)) : null,
       state: {
         plan: {
           id: r.plan_id as string,
@@ -105,13 +118,16 @@ export class SubscriptionTable {
           r.pause_behavior === null
             ? null
             : { behavior: r.pause_behavior as PauseBehavior, resumesAt: r.pause_resumes_at as number | null },
+        discount: parseOrNull<Discount>(r.discount),
+        taxRates: JSON.parse(r.tax_rates as string) as TaxRateTerms[],
+        periodDiscount: parseOrNull<LineDiscount>(r.period_discount),
       },
     };
   }
 
   /** A new subscription, its state included, in one row written (version 1). */
   insert(
-    record: Omit<SubscriptionRecord, "version" | "latestInvoice" | "state"> & {
+    record: Omit<SubscriptionRecord, "version" | "latestInvoice" | "state" | "clockTime"> & {
       state: SubscriptionState;
       paymentDetails: VersionedPaymentDetails;
     },
