@@ -227,6 +227,38 @@ describe("usage billing (rule 14c–g)", () => {
     });
   });
 
+  it("a usage line takes the subscription's discount and tax like any line (rules 13, 16)", async () => {
+    const coupon = await ok("POST", "/v1/coupons", { percent_off: 10, duration: "forever" });
+    const vat = await ok("POST", "/v1/tax_rates", { display_name: "VAT", percentage: 20, inclusive: false });
+    const clock = await createClock("2026-04-01T00:00:00Z");
+    const customer = await createCustomer({ test_clock: clock.id });
+    const meter = await createMeter();
+    const plan = await createPlan({
+      amount: 1000,
+      charges: [{ meter: meter.id, model: "standard", unit_amount_decimal: "2" }],
+    });
+    const sub = await ok("POST", "/v1/subscriptions", {
+      customer: customer.id,
+      plan: plan.id,
+      coupon: coupon.id,
+      default_tax_rates: [vat.id],
+    });
+    await api("POST", "/v1/meter_events", {
+      event_name: meter.event_name,
+      payload: { customer: customer.id, value: 250 },
+    });
+    await advance(clock.id, "2026-05-01T00:00:00Z");
+    const [, renewal] = await invoicesOf(sub.id);
+    const usage = renewal.lines.find((l: { type: string }) => l.type === "usage");
+    expect(usage).toMatchObject({
+      amount: 500,
+      discount_amounts: [{ coupon: coupon.id, amount: 50 }],
+      tax_amounts: [{ tax_rate: vat.id, inclusive: false, amount: 90 }],
+    });
+    // 1000 + 500 − 150 discount + 270 tax.
+    expect([renewal.subtotal, renewal.tax, renewal.total]).toEqual([1500, 270, 1620]);
+  });
+
   it("a usage-only plan makes no invoice at the start and bills usage at the renewal; trial usage is free", async () => {
     const clock = await createClock("2026-04-01T00:00:00Z");
     const customer = await createCustomer({ test_clock: clock.id });
