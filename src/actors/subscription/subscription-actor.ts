@@ -261,7 +261,7 @@ export class SubscriptionActor extends Actor {
 
   /** The current usage window so far, priced per charge. */
   async currentUsage(id: string): Promise<Outcome<SubscriptionUsage>> {
-    return usage.usageSoFar(this.context, id);
+    return await usage.usageSoFar(this.context, id);
   }
 
   // ---- the customer's invoice page (hosted.ts) ---------------------------------------

@@ -3,6 +3,7 @@ import { notFound, ok } from "../../contract/errors";
 import type { SubscriptionUsage } from "../../contract/meter";
 import type { Decided, Decision, Ledger } from "../../domain/decision";
 import { decideLateUsage } from "../../domain/lifecycle";
+import { priceLines } from "../../domain/pricing";
 import type { DraftLine } from "../../domain/proration";
 import type { SubscriptionState } from "../../domain/subscription";
 import { isEnded } from "../../domain/subscription";
@@ -14,7 +15,7 @@ import { parseDecimal } from "../../domain/usage/decimal";
 import type { WindowPlan } from "../../domain/usage/lines";
 import { lateUsageLines, meteredCharges, priceWindow, usageLines } from "../../domain/usage/lines";
 import type { UsageEvent } from "../customer/meter-events";
-import type { BillingContext, SubscriptionContext } from "./context";
+import type { BillingContext, RequestContext, SubscriptionContext } from "./context";
 import { runJobsDue } from "./jobs";
 import { loadLedger, persist } from "./persist";
 import type { UsageWindow } from "./usage-store";
@@ -173,27 +174,43 @@ function lateLines(ctx: BillingContext, windows: readonly UsageWindow[]): DraftL
   });
 }
 
-/** GET /v1/subscriptions/{id}/usage: the open window so far, priced per charge. */
-export function usageSoFar(ctx: BillingContext, id: string): Outcome<SubscriptionUsage> {
+/**
+ * GET /v1/subscriptions/{id}/usage: the open window so far, priced per charge; `total` is what
+ * its usage lines would bill now, after the subscription's discount (rule 13e).
+ */
+export async function usageSoFar(ctx: RequestContext, id: string): Promise<Outcome<SubscriptionUsage>> {
   const record = ctx.store.load();
   if (!record || record.id !== id) return notFound("subscription", id);
   const window = ctx.store.usage.openWindow();
-  const plan = window ? planOf(window) : null;
-  const priced = window && plan ? priceWindow(plan, ctx.store.usage.aggregates(window.start)) : [];
-  const data = priced.map((p) => ({
-    charge: p.charge.index,
-    meter: p.charge.meter,
-    period_start: toIso(window!.start),
-    period_end: toIso(record.state.currentPeriodEnd),
-    usage_quantity: p.quantity,
-    amount: p.amount,
-  }));
+  if (!window)
+    return ok({
+      object: "subscription_usage",
+      subscription: id,
+      currency: record.state.plan.currency,
+      data: [],
+      total: 0,
+    });
+  const plan = planOf(window);
+  const priced = priceWindow(plan, ctx.store.usage.aggregates(window.start));
+  const now = await ctx.clockNow(record.testClock);
+  const lines = priceLines(
+    usageLines(plan, { start: window.start, end: record.state.currentPeriodEnd }, priced),
+    record.state,
+    now,
+  );
   return ok({
     object: "subscription_usage",
     subscription: id,
     currency: record.state.plan.currency,
-    data,
-    total: data.reduce((sum, d) => sum + d.amount, 0),
+    data: priced.map((p) => ({
+      charge: p.charge.index,
+      meter: p.charge.meter,
+      period_start: toIso(window.start),
+      period_end: toIso(record.state.currentPeriodEnd),
+      usage_quantity: p.quantity,
+      amount: p.amount,
+    })),
+    total: lines.reduce((sum, l) => sum + l.amount - l.discounts.reduce((d, x) => d + x.amount, 0), 0),
   });
 }
 
