@@ -2,7 +2,16 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 
-const LOCAL_KEYS = { BILLIFY_API_KEY: "sk_test_local", BILLIFY_ADMIN_KEY: "sk_admin_local", BILLIFY_MODE: "test" };
+/**
+ * The local keys, and no per-key rate limit: suites in workerd share one key and some (fuzz,
+ * storms) send thousands of requests in seconds. test/api/rate-limit.test.ts turns it on.
+ */
+const LOCAL_KEYS = {
+  BILLIFY_API_KEY: "sk_test_local",
+  BILLIFY_ADMIN_KEY: "sk_admin_local",
+  BILLIFY_MODE: "test",
+  BILLIFY_RATE_LIMIT: "off",
+};
 const FINAL_ACTION_FILES = "test/billing/final-action-*.test.ts";
 /** Real-HTTP suites: run in Node against `wrangler dev` (the `http` project), never in workerd. */
 const HTTP_FILES = "test/http/**/*.test.ts";
@@ -62,7 +71,8 @@ export default defineConfig({
           name: "http",
           environment: "node",
           include: [HTTP_FILES],
-          globalSetup: ["./test/http/global-setup.ts"],
+          // The fake Stripe too, for suites that start a service charging through it (refund-failed).
+          globalSetup: ["./test/http/global-setup.ts", "./test/global-setup/fake-stripe.ts"],
           testTimeout: 30_000,
           hookTimeout: 150_000,
         },

@@ -803,6 +803,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhook_endpoints/{id}/roll_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roll a webhook endpoint's signing secret
+         * @description Returns a new signing secret (whsec_…), shown this once. For `expiration_seconds` (default 24 h) deliveries carry two signatures, `v1=<new>,v1=<old>`, so a receiver verifies with either secret while it switches.
+         */
+        post: operations["rollWebhookEndpointSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/emails": {
         parameters: {
             query?: never;
@@ -834,6 +854,46 @@ export interface paths {
         get: operations["listAdminDeadLetters"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dead_letters/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a dead letter again, once
+         * @description Sends the message to the queue it died on (a webhook delivery, an email, or an event's fan-out). Idempotent: a dead letter is replayed once; later calls answer the same `replayed` time and send nothing. A webhook replays only to an enabled endpoint (409 `endpoint_not_enabled`).
+         */
+        post: operations["replayAdminDeadLetter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dead_letters/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send every dead letter of one webhook endpoint again, once each
+         * @description Replays each webhook dead letter of `endpoint` not replayed yet; answers the ids it sent.
+         */
+        post: operations["replayAdminDeadLettersOfEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -964,6 +1024,26 @@ export interface paths {
         patch: operations["updateTaxRate"];
         trace?: never;
     };
+    "/v1/admin/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit trail: every write through the API and the admin routes (newest first)
+         * @description Each POST/PATCH/DELETE that presented a valid key, with its key's id, method, path, object, Idempotency-Key and status, refusals included. Kept 30 days; eventually consistent (KV, written after the response).
+         */
+        get: operations["listAdminRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -983,7 +1063,7 @@ export interface components {
                 /** @enum {string} */
                 type: "invalid_request_error";
                 /** @enum {string} */
-                code: "parameter_missing" | "parameter_invalid" | "parameter_unknown" | "parameter_conflict" | "invalid_json" | "invalid_body" | "invalid_encoding" | "idempotency_key_invalid" | "resource_missing" | "plan_inactive" | "plan_terms_immutable" | "currency_mismatch" | "invalid_status" | "invoice_not_open" | "invoice_not_draft" | "nothing_to_invoice" | "subscription_ended" | "amount_too_large" | "test_clocks_unavailable" | "signature_invalid" | "coupon_invalid" | "promotion_code_invalid" | "coupon_terms_immutable" | "promotion_code_terms_immutable" | "tax_rate_terms_immutable" | "tax_rate_inactive" | "meter_terms_immutable" | "timestamp_too_old" | "timestamp_in_future";
+                code: "parameter_missing" | "parameter_invalid" | "parameter_unknown" | "parameter_conflict" | "invalid_json" | "invalid_body" | "invalid_encoding" | "idempotency_key_invalid" | "resource_missing" | "plan_inactive" | "plan_terms_immutable" | "currency_mismatch" | "invalid_status" | "invoice_not_open" | "invoice_not_draft" | "nothing_to_invoice" | "subscription_ended" | "amount_too_large" | "test_clocks_unavailable" | "signature_invalid" | "coupon_invalid" | "promotion_code_invalid" | "coupon_terms_immutable" | "promotion_code_terms_immutable" | "tax_rate_terms_immutable" | "tax_rate_inactive" | "url_not_allowed" | "meter_terms_immutable" | "timestamp_too_old" | "timestamp_in_future";
                 /** @description For people; may change. */
                 message: string;
                 /** @description The offending field (dotted path), when there is one. */
@@ -1006,6 +1086,28 @@ export interface components {
                 type: "authentication_error";
                 /** @enum {string} */
                 code: "missing_api_key" | "invalid_api_key";
+                /** @description For people; may change. */
+                message: string;
+                /** @description The offending field (dotted path), when there is one. */
+                param?: string;
+            };
+        };
+        /**
+         * @description The error envelope of a 403.
+         * @example {
+         *       "error": {
+         *         "type": "permission_error",
+         *         "code": "admin_key_required",
+         *         "message": "The route needs an admin key, or the key is read-only and the request writes"
+         *       }
+         *     }
+         */
+        Error403: {
+            error: {
+                /** @enum {string} */
+                type: "permission_error";
+                /** @enum {string} */
+                code: "admin_key_required" | "read_only_key";
                 /** @description For people; may change. */
                 message: string;
                 /** @description The offending field (dotted path), when there is one. */
@@ -1049,7 +1151,7 @@ export interface components {
                 /** @enum {string} */
                 type: "conflict";
                 /** @enum {string} */
-                code: "resource_already_exists" | "idempotency_request_in_progress" | "clock_advancing" | "payment_pending" | "redemption_expired";
+                code: "resource_already_exists" | "idempotency_request_in_progress" | "clock_advancing" | "payment_pending" | "redemption_expired" | "endpoint_not_enabled" | "dead_letter_not_replayable";
                 /** @description For people; may change. */
                 message: string;
                 /** @description The offending field (dotted path), when there is one. */
@@ -1116,6 +1218,28 @@ export interface components {
                 type: "idempotency_error";
                 /** @enum {string} */
                 code: "idempotency_key_reused";
+                /** @description For people; may change. */
+                message: string;
+                /** @description The offending field (dotted path), when there is one. */
+                param?: string;
+            };
+        };
+        /**
+         * @description The error envelope of a 429.
+         * @example {
+         *       "error": {
+         *         "type": "rate_limit_error",
+         *         "code": "rate_limited",
+         *         "message": "Too many requests with this key: wait the seconds of `Retry-After`"
+         *       }
+         *     }
+         */
+        Error429: {
+            error: {
+                /** @enum {string} */
+                type: "rate_limit_error";
+                /** @enum {string} */
+                code: "rate_limited";
                 /** @description For people; may change. */
                 message: string;
                 /** @description The offending field (dotted path), when there is one. */
@@ -2038,6 +2162,15 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             created: string;
+            /**
+             * @description For a `refunded` payment (a success on an invoice already closed): `pending` until the gateway refunded it, `succeeded`, or `failed` when the gateway refused it for good or never answered (the money is still owed: refund it by hand). Null otherwise.
+             * @enum {string|null}
+             */
+            refund_status: "pending" | "succeeded" | "failed" | null;
+            refund_failure_code: string | null;
+            refund_failure_message: string | null;
+            /** @description A card attempt still pending at the gateway 23 hours after it was made (the gateway forgets its key after 24): Billify stopped asking and no longer lets it hold the invoice. The webhook may still settle it; otherwise check the payment at the gateway. */
+            needs_attention: boolean;
         };
         ManualPaymentCreate: {
             amount: number;
@@ -2095,7 +2228,7 @@ export interface components {
             status: "enabled" | "disabled";
             description: string | null;
             metadata: components["schemas"]["Metadata"];
-            /** @description The signing secret (whsec_…): returned by create only. */
+            /** @description The signing secret (whsec_…): returned by create and roll_secret only. */
             secret?: string;
             /**
              * Format: date-time
@@ -2103,6 +2236,12 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             created: string;
+            /**
+             * Format: date-time
+             * @description After a secret roll: until when the previous secret still signs deliveries beside the new one (null: it does not).
+             * @example 2026-01-31T10:00:00Z
+             */
+            previous_secret_expires: string | null;
         };
         WebhookEndpointCreate: {
             /**
@@ -2117,7 +2256,7 @@ export interface components {
              *       "invoice.payment_failed"
              *     ]
              */
-            enabled_events: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed")[];
+            enabled_events: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed" | "payment.refund_failed" | "payment.needs_attention")[];
             description?: string;
             metadata?: components["schemas"]["Metadata"];
         };
@@ -2141,11 +2280,18 @@ export interface components {
              *       "invoice.payment_failed"
              *     ]
              */
-            enabled_events?: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed")[];
+            enabled_events?: ("*" | "customer.created" | "customer.updated" | "subscription.created" | "subscription.updated" | "subscription.trial_will_end" | "subscription.canceled" | "invoice.upcoming" | "invoice.created" | "invoice.finalized" | "invoice.paid" | "invoice.payment_failed" | "invoice.voided" | "invoice.marked_uncollectible" | "payment.succeeded" | "payment.failed" | "payment.refund_failed" | "payment.needs_attention")[];
             /** @enum {string} */
             status?: "enabled" | "disabled";
             description?: string;
             metadata?: components["schemas"]["Metadata"];
+        };
+        WebhookSecretRoll: {
+            /**
+             * @description How long the current secret keeps signing deliveries beside the new one: default 86400 (24 h), at most 7 days, 0 to stop it now.
+             * @example 86400
+             */
+            expiration_seconds?: number;
         };
         DeletedWebhookEndpoint: {
             id: string;
@@ -2190,6 +2336,8 @@ export interface components {
             next_cursor: string | null;
         };
         DeadLetter: {
+            /** @example dl_9998234567890_4f1c2a9e0b7d4c3a8e6f5b2d1c0a9e8f */
+            id: string;
             /** @enum {string} */
             object: "dead_letter";
             /** @enum {string} */
@@ -2205,6 +2353,23 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             created: string;
+            /**
+             * Format: date-time
+             * @description When it was sent again (replay), or null.
+             * @example 2026-01-31T10:00:00Z
+             */
+            replayed: string | null;
+        };
+        DeadLetterEndpointReplayResult: {
+            /** @enum {string} */
+            object: "dead_letter_replay";
+            endpoint: string;
+            /** @description The dead letters sent again by this request. */
+            replayed: string[];
+        };
+        DeadLetterEndpointReplay: {
+            /** @example we_01KC0000000000000000000000 */
+            endpoint: string;
         };
         CouponCreate: {
             /**
@@ -2368,6 +2533,39 @@ export interface components {
             active?: boolean;
             metadata?: components["schemas"]["Metadata"];
         };
+        AuditedRequestList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["AuditedRequest"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        AuditedRequest: {
+            /** @example req_4f1c2a9e0b7d4c3a8e6f5b2d1c0a9e8f */
+            id: string;
+            /** @enum {string} */
+            object: "request";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+            /**
+             * @description The key's id: `key_` and the first 12 hex digits of the key's SHA-256 (never the key).
+             * @example key_9764d1a16fda
+             */
+            key: string;
+            /** @description `admin`, `api` or `read`. */
+            key_role: string;
+            method: string;
+            path: string;
+            /** @description The object written (the answer's id, else the id in the path). */
+            object_id: string | null;
+            idempotency_key: string | null;
+            idempotent_replayed: boolean;
+            status: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -2403,7 +2601,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionSummaryList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2419,6 +2617,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2459,6 +2666,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -2497,7 +2713,7 @@ export interface operations {
                     "application/json": components["schemas"]["LiveToken"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2515,7 +2731,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2551,6 +2776,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -2582,7 +2816,7 @@ export interface operations {
                     "application/json": components["schemas"]["AlarmHealth"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2607,6 +2841,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2643,7 +2886,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlanList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2659,6 +2902,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2699,7 +2951,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2717,7 +2969,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2753,6 +3014,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -2784,7 +3054,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2809,6 +3079,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2846,7 +3125,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2862,6 +3141,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
@@ -2889,6 +3177,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2925,7 +3222,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeterList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2941,6 +3238,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -2981,7 +3287,7 @@ export interface operations {
                     "application/json": components["schemas"]["Meter"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2999,7 +3305,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3035,6 +3350,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -3066,7 +3390,7 @@ export interface operations {
                     "application/json": components["schemas"]["Meter"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3091,6 +3415,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3128,7 +3461,7 @@ export interface operations {
                     "application/json": components["schemas"]["Meter"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3144,6 +3477,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
@@ -3171,6 +3513,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3211,7 +3562,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeterEvent"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3229,7 +3580,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3263,6 +3623,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3303,7 +3672,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeterEventBatch"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3321,7 +3690,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3355,6 +3733,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3392,7 +3779,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3408,6 +3795,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3448,7 +3844,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3466,7 +3862,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3502,6 +3907,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -3533,7 +3947,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3558,6 +3972,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3595,7 +4018,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3611,6 +4034,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
@@ -3638,6 +4070,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3676,7 +4117,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3701,6 +4142,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3739,7 +4189,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3764,6 +4214,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3802,7 +4261,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerEventList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3827,6 +4286,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3867,7 +4335,7 @@ export interface operations {
                     "application/json": components["schemas"]["BillingPortalSession"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3885,7 +4353,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3919,6 +4396,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -3959,7 +4445,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3977,7 +4463,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4013,6 +4508,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -4044,7 +4548,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4069,6 +4573,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4111,7 +4624,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4129,6 +4642,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4138,7 +4660,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4172,6 +4694,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4214,7 +4745,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4232,6 +4763,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4241,7 +4781,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4277,6 +4817,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -4308,7 +4857,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4326,6 +4875,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4333,6 +4891,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4375,7 +4942,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4393,6 +4960,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4402,7 +4978,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4436,6 +5012,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4478,7 +5063,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChangePreview"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4496,6 +5081,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4505,7 +5099,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4539,6 +5133,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4581,7 +5184,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4599,6 +5202,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4608,7 +5220,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4642,6 +5254,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4684,7 +5305,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4702,6 +5323,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4711,7 +5341,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4745,6 +5375,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4787,7 +5426,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4805,6 +5444,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4814,7 +5462,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4850,6 +5498,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -4881,7 +5538,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4899,6 +5556,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4906,6 +5572,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -4948,7 +5623,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceLine"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4966,6 +5641,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -4975,7 +5659,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5009,6 +5693,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5047,7 +5740,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionInvoiceList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5072,6 +5765,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5114,7 +5816,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5132,6 +5834,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -5141,7 +5852,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5175,6 +5886,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5213,7 +5933,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5238,6 +5958,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5271,7 +6000,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionUsage"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5296,6 +6025,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5329,7 +6067,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5354,6 +6092,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5392,7 +6139,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5417,6 +6164,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5459,7 +6215,7 @@ export interface operations {
                     "application/json": components["schemas"]["Payment"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5477,6 +6233,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -5486,7 +6251,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5520,6 +6285,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5562,7 +6336,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5580,6 +6354,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -5589,7 +6372,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5623,6 +6406,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5665,7 +6457,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5683,6 +6475,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -5692,7 +6493,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5726,6 +6527,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5768,7 +6578,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5786,6 +6596,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -5795,7 +6614,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5829,6 +6648,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5871,7 +6699,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5889,6 +6717,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -5898,7 +6735,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5932,6 +6769,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -5974,7 +6820,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5992,6 +6838,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -6001,7 +6856,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6035,6 +6890,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6075,7 +6939,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestClock"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6093,7 +6957,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6129,6 +7002,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -6160,7 +7042,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestClock"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6185,6 +7067,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6227,7 +7118,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestClock"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6245,6 +7136,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -6254,7 +7154,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6290,6 +7190,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -6319,7 +7228,7 @@ export interface operations {
                     "application/json": components["schemas"]["StripeWebhookReceipt"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6362,7 +7271,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6378,6 +7287,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6418,7 +7336,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6436,7 +7354,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6472,6 +7399,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -6503,7 +7439,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6528,6 +7464,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6570,7 +7515,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6588,6 +7533,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -6597,7 +7551,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error404"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6633,6 +7587,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -6664,7 +7627,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedWebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6682,6 +7645,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -6689,6 +7661,136 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    rollWebhookEndpointSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WebhookSecretRoll"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6725,7 +7827,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmailList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6741,6 +7843,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6777,7 +7888,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeadLetterList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6793,6 +7904,246 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    replayAdminDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmptyBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    replayAdminDeadLettersOfEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeadLetterEndpointReplay"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterEndpointReplayResult"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6829,7 +8180,7 @@ export interface operations {
                     "application/json": components["schemas"]["CouponList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6845,6 +8196,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -6885,7 +8245,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6903,7 +8263,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6939,6 +8308,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -6970,7 +8348,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6995,6 +8373,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -7028,7 +8415,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedCoupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7046,6 +8433,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
             404: {
                 headers: {
@@ -7053,6 +8449,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -7090,7 +8495,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7106,6 +8511,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
@@ -7133,6 +8547,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -7172,7 +8595,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCodeList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7188,6 +8611,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -7228,7 +8660,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCode"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7246,7 +8678,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7282,6 +8723,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -7313,7 +8763,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCode"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7338,6 +8788,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -7375,7 +8834,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCode"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7391,6 +8850,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
@@ -7418,6 +8886,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -7454,7 +8931,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRateList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7470,6 +8947,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -7510,7 +8996,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7528,7 +9014,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error401"];
                 };
             };
-            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`. */
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7564,6 +9059,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error422"];
                 };
             };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
             500: {
                 headers: {
@@ -7595,7 +9099,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7620,6 +9124,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
@@ -7657,7 +9170,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7673,6 +9186,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
                 };
             };
             /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
@@ -7700,6 +9222,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    listAdminRequests: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Only the writes to this object id. */
+                object?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditedRequestList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
                 };
             };
             /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */

@@ -22,6 +22,7 @@
 /** @typedef {Schemas["Metrics"]} Metrics */
 /** @typedef {Schemas["Email"]} Email */
 /** @typedef {Schemas["LiveToken"]} LiveToken */
+/** @typedef {Schemas["DeadLetter"]} DeadLetter */
 /** @template T @typedef {{ data: T[], has_more: boolean, next_cursor: string | null }} Page */
 /** @typedef {Node | string | number | null | undefined | false} Leaf */
 /** @typedef {Leaf | Leaf[]} Child a node, a text, nothing, or a list of those */
@@ -210,6 +211,7 @@ function route() {
   if (path === "/customers") return customersPage(params);
   if (path === "/metrics") return metricsPage();
   if (path === "/emails") return emailsPage();
+  if (path === "/dead-letters") return deadLettersPage();
   return subscriptionsPage(params);
 }
 /** @param {string} path @param {Record<string, string | null | undefined>} [params] */
@@ -477,7 +479,13 @@ function renderSubscription(sub, invoices, payments, events, liveBadge, usage) {
       );
     }
     for (const p of payments[i] || []) {
-      const label = `Payment #${p.attempt} · ${p.method}${p.failure_code ? ` · ${p.failure_code}` : ""} · ${when(p.created)}`;
+      // What needs the operator: a refund given up on (the money is still owed), or an attempt
+      // still pending past the reconcile window.
+      const attention = [
+        p.refund_status === "failed" ? `refund failed: ${p.refund_failure_message ?? p.refund_failure_code}` : "",
+        p.needs_attention ? "needs attention: still pending at the gateway after 23 h" : "",
+      ].filter(Boolean);
+      const label = `Payment #${p.attempt} · ${p.method}${p.failure_code ? ` · ${p.failure_code}` : ""} · ${when(p.created)}${attention.map((a) => ` · ${a}`).join("")}`;
       invoiceRows.push(
         h(
           "tr.lines",
@@ -737,6 +745,47 @@ function emailsPage() {
       show(
         h("h1", null, "Sent emails (test mode)"),
         table(["Sent", "To", "Subject", "Event", "Status"], rows, "No email sent yet."),
+      );
+    })
+    .catch(fail);
+}
+
+/**
+ * Queue messages whose retries ran out, each with a Replay button (POST …/replay sends it again,
+ * once; a second press answers the same replay and sends nothing).
+ */
+function deadLettersPage() {
+  api("GET", "/v1/admin/dead_letters?limit=100")
+    .then((/** @type {Page<DeadLetter>} */ page) => {
+      const rows = page.data.map((d) => {
+        const replay = h("button", { "data-testid": "replay", type: "button" }, "Replay");
+        replay.addEventListener("click", () => {
+          replay.setAttribute("disabled", "");
+          api("POST", `/v1/admin/dead_letters/${encodeURIComponent(d.id)}/replay`).then(deadLettersPage, fail);
+        });
+        return h(
+          "tr",
+          { "data-testid": "dead-letter-row", "data-id": d.id },
+          h("td", null, when(d.created)),
+          h("td", null, d.kind),
+          h("td.mono", null, d.event_type || ""),
+          h("td.mono", null, d.endpoint || d.customer || ""),
+          h("td.num", null, d.attempts),
+          h(
+            "td",
+            { "data-testid": "replayed" },
+            d.replayed ? `replayed ${when(d.replayed)}` : d.kind === "unknown" ? "" : replay,
+          ),
+        );
+      });
+      show(
+        h("h1", null, "Dead letters"),
+        h(
+          "p.muted",
+          null,
+          "Deliveries whose retries ran out. Replay sends one again, once (re-enable its endpoint first).",
+        ),
+        table(["Dead since", "Kind", "Event", "Endpoint / customer", "#Attempts", ""], rows, "No dead letter."),
       );
     })
     .catch(fail);

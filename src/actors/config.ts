@@ -2,8 +2,10 @@ import { parsePortalTtl } from "../domain/portal";
 import type { DunningPolicy } from "../domain/retry-schedule";
 import { parseDunningPolicy } from "../domain/retry-schedule";
 import { parseRenewalSpread } from "../domain/spread";
+import { rateLimitOn } from "../lib/env";
 import type { EmailSettings } from "../notifications/email/config";
 import { parseEmailSettings, parseUpcomingDays } from "../notifications/email/config";
+import { parseWebhookUrlGuard } from "../notifications/webhooks/url-guard";
 import type { Pacing } from "../payments/charge-pacing";
 import { parseGatewayRate } from "../payments/charge-pacing";
 import { FakeGateway } from "../payments/fake-gateway";
@@ -26,6 +28,10 @@ export interface Config {
   pacing: Pacing | null;
   /** Renewal alarms fire a deterministic offset inside this many seconds after their due time (BILLIFY_RENEWAL_SPREAD_SECONDS). */
   renewalSpreadSeconds: number;
+  /** BILLIFY_WEBHOOK_URL_GUARD: webhook URLs reaching inside are refused (on by default in live mode). */
+  webhookUrlGuard: boolean;
+  /** BILLIFY_RATE_LIMIT: per-key limits on (the default). */
+  rateLimit: boolean;
   /** BILLIFY_PUBLIC_URL without a trailing slash: the origin of the customer's page links. */
   publicUrl: string;
   /** The seller on the customer's pages: BILLIFY_SELLER_NAME, BILLIFY_SELLER_LOGO_URL, BILLIFY_ACCENT_COLOR. */
@@ -53,6 +59,8 @@ export function loadConfig(env: Env): Config {
     upcomingDays: parseUpcomingDays(env.BILLIFY_UPCOMING_DAYS),
     pacing: parseGatewayRate(env.BILLIFY_GATEWAY_RATE),
     renewalSpreadSeconds: parseRenewalSpread(env.BILLIFY_RENEWAL_SPREAD_SECONDS),
+    webhookUrlGuard: parseWebhookUrlGuard(env.BILLIFY_WEBHOOK_URL_GUARD, mode),
+    rateLimit: rateLimitOn(env.BILLIFY_RATE_LIMIT),
     publicUrl: parseHttpUrl("BILLIFY_PUBLIC_URL", env.BILLIFY_PUBLIC_URL ?? "http://localhost:8787").replace(
       /\/+$/,
       "",

@@ -2,10 +2,12 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "../lib/errors";
+import { auditWrites } from "./audit";
 import { requireApiKey } from "./auth";
 import type { AppEnv } from "./context";
 import { errorResponse } from "./errors";
 import { registerErrorSchemas } from "./openapi-errors";
+import { rateLimit } from "./rate-limit";
 import { adminRoutes } from "./routes/admin";
 import { billingPortalRoutes } from "./routes/billing-portal";
 import { couponRoutes } from "./routes/coupons";
@@ -16,6 +18,7 @@ import { meterRoutes } from "./routes/meters";
 import { notificationAdminRoutes } from "./routes/notifications-admin";
 import { planRoutes } from "./routes/plans";
 import { portalPageRoutes } from "./routes/portal-pages";
+import { requestsAdminRoutes } from "./routes/requests-admin";
 import { stripeWebhookRoutes } from "./routes/stripe-webhook";
 import { subscriptionRoutes } from "./routes/subscriptions";
 import { taxRateRoutes } from "./routes/tax-rates";
@@ -36,7 +39,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
-    description: "BILLIFY_API_KEY, or BILLIFY_ADMIN_KEY (which also opens /v1/admin/*).",
+    description:
+      "An API key (BILLIFY_API_KEY/_KEYS), an admin key (BILLIFY_ADMIN_KEY/_KEYS, which also opens /v1/admin/*), or a read-only key (BILLIFY_READ_KEYS: GET only).",
   });
 
   app.onError((error, c) => errorResponse(c, error));
@@ -49,7 +53,10 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", hostedPageRoutes());
   app.route("/", portalPageRoutes());
 
+  // Outermost of the /v1 middleware: it sees the final status of every write, refusals included.
+  app.use("/v1/*", auditWrites);
   app.use("/v1/*", requireApiKey);
+  app.use("/v1/*", rateLimit);
   app.use(
     "/v1/*",
     bodyLimit({
@@ -75,6 +82,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", notificationAdminRoutes());
   app.route("/", couponRoutes());
   app.route("/", taxRateRoutes());
+  app.route("/", requestsAdminRoutes());
   registerErrorSchemas(app.openAPIRegistry);
   return app;
 }
@@ -129,7 +137,7 @@ async function utf8Body(c: Context<AppEnv>): Promise<string> {
 
 const API_DESCRIPTION = `Subscription billing on Cloudflare: plans, customers, subscriptions, invoices with proration, payments with retries.
 
-**Authentication.** Send \`Authorization: Bearer <key>\`. \`BILLIFY_API_KEY\` opens every route except \`/v1/admin/*\`; \`BILLIFY_ADMIN_KEY\` opens everything. Under \`npm start\` the keys are **\`sk_test_local\`** (API) and **\`sk_admin_local\`** (admin).
+**Authentication.** Send \`Authorization: Bearer <key>\`. \`BILLIFY_API_KEY\` opens every route except \`/v1/admin/*\`; \`BILLIFY_ADMIN_KEY\` opens everything; a read-only key (\`BILLIFY_READ_KEYS\`) opens every GET and no write (403). Several keys per role may be configured at once (\`BILLIFY_API_KEYS\`, \`BILLIFY_ADMIN_KEYS\`), which is how keys rotate without downtime. Under \`npm start\` the keys are **\`sk_test_local\`** (API) and **\`sk_admin_local\`** (admin).
 
 **Conventions.** JSON in and out. Amounts are integers in the currency's minor unit; times are ISO 8601 UTC. Every POST takes an \`Idempotency-Key\`. Lists take \`limit\` (1–100, default 10) and \`cursor\` (a \`next_cursor\`). Errors are \`{"error":{"type","code","message","param"}}\`; each operation lists the statuses and codes it can answer.`;
 

@@ -1,14 +1,19 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../lib/errors";
+import { configuredKeys, keyIdOfDigest, matchKey } from "../lib/keys";
 import type { AppEnv } from "./context";
 
 /** Paths under /v1 that carry no API key (the contract, and Stripe's signed callbacks). */
 const PUBLIC_PATHS = new Set(["/v1/openapi.json", "/v1/gateway/stripe/webhook"]);
+const READ_METHODS = new Set(["GET", "HEAD"]);
 
 /**
- * Bearer auth (docs/billing-rules.md, Conventions). BILLIFY_API_KEY opens /v1/* except /v1/admin/*;
- * BILLIFY_ADMIN_KEY opens everything. With no key configured every request is 401: the
- * service fails closed. Keys are compared in constant time.
+ * Bearer auth (docs/billing-rules.md, Conventions). An API key (`BILLIFY_API_KEY`, `BILLIFY_API_KEYS`) opens /v1/* except
+ * /v1/admin/*; an admin key (`BILLIFY_ADMIN_KEY`, `BILLIFY_ADMIN_KEYS`) opens everything; a read
+ * key (`BILLIFY_READ_KEYS`) opens every GET, admin reads included, and no write (403). With no
+ * key configured every request is 401: the service fails closed. Every configured key is
+ * compared in constant time (src/lib/keys.ts). The matched key's id (never the key) is kept
+ * for the audit trail.
  */
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (PUBLIC_PATHS.has(c.req.path)) return next();
@@ -17,27 +22,21 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!match) {
     throw new ApiError(401, "missing_api_key", "Send your API key as 'Authorization: Bearer <key>'.");
   }
-  const presented = match[1]!;
-  const { BILLIFY_API_KEY: apiKey, BILLIFY_ADMIN_KEY: adminKey } = c.env;
-  const isAdmin = adminKey ? await constantTimeEqual(presented, adminKey) : false;
-  const isApi = apiKey ? await constantTimeEqual(presented, apiKey) : false;
-  if (!isAdmin && !isApi) {
-    const why = !apiKey && !adminKey ? " (no key is configured on this server, so every request is refused)" : "";
+  const keys = configuredKeys(c.env);
+  const matched = await matchKey(match[1]!, keys);
+  if (!matched) {
+    const why = keys.length === 0 ? " (no key is configured on this server, so every request is refused)" : "";
     throw new ApiError(401, "invalid_api_key", `Invalid API key${why}.`);
   }
-  if (c.req.path.startsWith("/v1/admin/") && !isAdmin) {
-    throw new ApiError(403, "admin_key_required", "This route needs the admin key (BILLIFY_ADMIN_KEY).");
+  const { role } = matched.key;
+  // Known before any refusal below, so the audit trail records a refused write with its key.
+  c.set("scope", role);
+  c.set("keyId", keyIdOfDigest(matched.digest));
+  if (role === "read" && !READ_METHODS.has(c.req.method)) {
+    throw new ApiError(403, "read_only_key", `This key is read-only: it cannot ${c.req.method} ${c.req.path}.`);
   }
-  c.set("scope", isAdmin ? "admin" : "api");
+  if (c.req.path.startsWith("/v1/admin/") && role === "api") {
+    throw new ApiError(403, "admin_key_required", "This route needs an admin key (BILLIFY_ADMIN_KEY or _KEYS).");
+  }
   return next();
 };
-
-/** Compares SHA-256 digests with timingSafeEqual: constant time whatever the lengths. */
-async function constantTimeEqual(a: string, b: string): Promise<boolean> {
-  const encoder = new TextEncoder();
-  const [da, db] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(a)),
-    crypto.subtle.digest("SHA-256", encoder.encode(b)),
-  ]);
-  return crypto.subtle.timingSafeEqual(da, db);
-}

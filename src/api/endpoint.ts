@@ -96,6 +96,7 @@ export function endpoint<B extends Schema | undefined, Q extends Schema | undefi
         query: spec.query !== undefined,
         params: spec.params !== undefined,
         idempotent: spec.method === "post",
+        writes: spec.method !== "get",
         extra: spec.errors ?? [],
       }),
     },

@@ -35,13 +35,17 @@ export const ERROR_CODES: Record<number, { description: string; codes: string[] 
       "promotion_code_terms_immutable",
       "tax_rate_terms_immutable",
       "tax_rate_inactive",
+      "url_not_allowed",
       "meter_terms_immutable",
       "timestamp_too_old",
       "timestamp_in_future",
     ],
   },
   401: { description: "Missing or wrong API key", codes: ["missing_api_key", "invalid_api_key"] },
-  403: { description: "The route needs the admin key", codes: ["admin_key_required"] },
+  403: {
+    description: "The route needs an admin key, or the key is read-only and the request writes",
+    codes: ["admin_key_required", "read_only_key"],
+  },
   404: { description: "No such object (or route)", codes: ["resource_missing", "route_not_found"] },
   409: {
     description: "Conflict with the object's current state, or a request with this Idempotency-Key still running",
@@ -51,11 +55,17 @@ export const ERROR_CODES: Record<number, { description: string; codes: string[] 
       "clock_advancing",
       "payment_pending",
       "redemption_expired",
+      "endpoint_not_enabled",
+      "dead_letter_not_replayable",
     ],
   },
   413: { description: "Body over 64 KiB", codes: ["body_too_large"] },
   415: { description: "Body is not JSON", codes: ["unsupported_media_type"] },
   422: { description: "Idempotency-Key reused with a different request", codes: ["idempotency_key_reused"] },
+  429: {
+    description: "Too many requests with this key: wait the seconds of `Retry-After`",
+    codes: ["rate_limited"],
+  },
   500: {
     description: "Internal or configuration error (logged; no detail is returned)",
     codes: ["internal_error", "configuration_error"],
@@ -67,16 +77,20 @@ interface Shape {
   query: boolean;
   params: boolean;
   idempotent: boolean;
+  /** POST, PATCH or DELETE. */
+  writes: boolean;
   extra: number[];
 }
 
 /** The error statuses an operation of this shape can answer, each with its envelope and codes. */
 export function errorResponses(shape: Shape) {
-  const statuses = new Set<number>([401, 500, ...shape.extra]);
+  const statuses = new Set<number>([401, 429, 500, ...shape.extra]);
   if (shape.body || shape.query || shape.params) statuses.add(400);
   if (shape.params) statuses.add(404);
   if (shape.body) for (const status of [413, 415]) statuses.add(status);
   if (shape.idempotent) for (const status of [409, 422]) statuses.add(status);
+  // A read-only key (BILLIFY_READ_KEYS) is refused every write.
+  if (shape.writes) statuses.add(403);
   return Object.fromEntries([...statuses].sort().map((status) => [String(status), errorResponse(status)]));
 }
 

@@ -99,6 +99,16 @@ export const Payment = z
     attempt: z.number().int(),
     reference: z.string().nullable(),
     created: Timestamp,
+    refund_status: z.enum(["pending", "succeeded", "failed"]).nullable().openapi({
+      description:
+        "For a `refunded` payment (a success on an invoice already closed): `pending` until the gateway refunded it, `succeeded`, or `failed` when the gateway refused it for good or never answered (the money is still owed: refund it by hand). Null otherwise.",
+    }),
+    refund_failure_code: z.string().nullable(),
+    refund_failure_message: z.string().nullable(),
+    needs_attention: z.boolean().openapi({
+      description:
+        "A card attempt still pending at the gateway 23 hours after it was made (the gateway forgets its key after 24): Billify stopped asking and no longer lets it hold the invoice. The webhook may still settle it; otherwise check the payment at the gateway.",
+    }),
   })
   .openapi("Payment");
 export type Payment = z.infer<typeof Payment>;

@@ -18,6 +18,8 @@ const EVENT_TYPES = [
   "invoice.marked_uncollectible",
   "payment.succeeded",
   "payment.failed",
+  "payment.refund_failed",
+  "payment.needs_attention",
 ] as const;
 
 const EnabledEvents = z
@@ -40,8 +42,15 @@ export const WebhookEndpoint = z
     status: z.enum(["enabled", "disabled"]),
     description: z.string().nullable(),
     metadata: Metadata,
-    secret: z.string().optional().openapi({ description: "The signing secret (whsec_…): returned by create only." }),
+    secret: z
+      .string()
+      .optional()
+      .openapi({ description: "The signing secret (whsec_…): returned by create and roll_secret only." }),
     created: Timestamp,
+    previous_secret_expires: Timestamp.nullable().openapi({
+      description:
+        "After a secret roll: until when the previous secret still signs deliveries beside the new one (null: it does not).",
+    }),
   })
   .openapi("WebhookEndpoint");
 export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;
@@ -70,3 +79,19 @@ export type WebhookEndpointUpdate = z.infer<typeof WebhookEndpointUpdate>;
 export const DeletedWebhookEndpoint = z
   .object({ id: z.string(), object: z.literal("webhook_endpoint"), deleted: z.literal(true) })
   .openapi("DeletedWebhookEndpoint");
+
+export const WebhookSecretRoll = z
+  .strictObject({
+    expiration_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .optional()
+      .openapi({
+        description:
+          "How long the current secret keeps signing deliveries beside the new one: default 86400 (24 h), at most 7 days, 0 to stop it now.",
+        example: 86_400,
+      }),
+  })
+  .openapi("WebhookSecretRoll");

@@ -83,10 +83,11 @@ function settled(settlement: PaymentSettlement, invoiceId: string): (d: Decision
  */
 export function refundsDue(payments: readonly PaymentRecord[]): RefundOrder[] {
   return payments
-    .filter((p) => p.status === "refunded" && p.refundReference === null)
+    .filter((p) => p.status === "refunded" && p.refundReference === null && p.refundFailure === null)
     .sort((a, b) => (a.id < b.id ? -1 : 1))
     .map((p) => ({
       paymentId: p.id,
+      tries: p.refundTries,
       invoiceId: p.invoiceId,
       chargeReference: p.gatewayReference ?? p.gatewayKey!,
       amount: p.amount,
@@ -102,10 +103,40 @@ export function decideRefunded(ledger: Ledger, paymentId: string, reference: str
   return b.decision;
 }
 
-/** The gateway faulted on a refund: the job tries again in 300 s (the rest wait for it). */
-export function decideRefundFailed(ledger: Ledger, invoiceId: string, at: Instant): Decision {
+/**
+ * A refund the gateway refused for good (a 4xx: the charge is disputed, already refunded, too
+ * old…) is tried this many times in all, 300 s apart, then given up on.
+ */
+export const REFUND_MAX_REFUSALS = 3;
+/** A gateway that never answers (faults: network, 5xx) is tried for 24 h (288 × 300 s), then given up on. */
+export const REFUND_MAX_FAULTS = 288;
+
+/** Why a refund try did not go through: the gateway refused it, or never answered. */
+export type RefundSetback = { kind: "refused"; code: string; message: string } | { kind: "fault"; message: string };
+
+/**
+ * A refund try did not go through. Under its bound (REFUND_MAX_REFUSALS refusals,
+ * REFUND_MAX_FAULTS faults) the try is counted and the job tries again in 300 s, the rest of
+ * the invoice's refunds waiting for it. At the bound the refund is given up on: marked failed
+ * with the gateway's reason, `payment.refund_failed` recorded for the operator (the money is
+ * still owed: refund it by hand), and the job goes on to the next refund at once.
+ * NOTE: `order.tries` counts the tries before this one, so this is try `order.tries + 1`.
+ */
+export function decideRefundSetback(ledger: Ledger, order: RefundOrder, setback: RefundSetback, at: Instant): Decision {
   const b = new DecisionBuilder(ledger);
-  b.schedule("refund_payment", at + RECONCILE_AFTER_SECONDS, { id: invoiceId });
+  const bound = setback.kind === "refused" ? REFUND_MAX_REFUSALS : REFUND_MAX_FAULTS;
+  if (order.tries + 1 < bound) {
+    b.countRefundTry(order.paymentId);
+    b.schedule("refund_payment", at + RECONCILE_AFTER_SECONDS, { id: order.invoiceId });
+    return b.decision;
+  }
+  b.countRefundTry(order.paymentId);
+  b.failRefund({
+    payment: order.paymentId,
+    code: setback.kind === "refused" ? setback.code : "gateway_unreachable",
+    message: setback.message,
+  });
+  b.emit("payment.refund_failed", { payment: order.paymentId });
   return b.decision;
 }
 

@@ -4,7 +4,7 @@ import { shouldAttemptAutomatically } from "./dunning";
 import type { BillingReason, InvoiceStatus, InvoiceTotals } from "./invoice";
 import { creditReturnedOnClose, finalizeTotals } from "./invoice";
 import type { PaymentDetailsCopy } from "./payment-details";
-import type { NewPayment, PaymentSettlement, RefundRecorded } from "./payment-records";
+import type { NewPayment, PaymentSettlement, RefundFailure, RefundRecorded } from "./payment-records";
 import type { PricedLine } from "./pricing";
 import { lineDiscountTotal, priceLines } from "./pricing";
 import type { DraftLine } from "./proration";
@@ -30,7 +30,9 @@ export type EventType =
   | "invoice.marked_uncollectible"
   | "invoice.upcoming"
   | "payment.succeeded"
-  | "payment.failed";
+  | "payment.failed"
+  | "payment.refund_failed"
+  | "payment.needs_attention";
 
 /** An invoice this decision issues (`issued`: its index in `issue`), or one that exists. */
 export type InvoiceRef = { issued: number } | { id: string };
@@ -120,6 +122,11 @@ export interface Decision {
   paymentsAdded: NewPayment[];
   paymentsSettled: PaymentSettlement[];
   refundsRecorded: RefundRecorded[];
+  /** Payments whose refund try did not go through (one more try counted each). */
+  refundTries: string[];
+  refundsFailed: RefundFailure[];
+  /** Pending payments past the reconcile window, flagged for an operator. */
+  paymentsFlagged: string[];
   /** A newer copy of the customer's payment details to keep (`decidePaymentDetailsCopy`). */
   paymentDetails?: PaymentDetailsCopy;
   /** The period end the `invoice.upcoming` notice announced (`decideUpcomingNotice`). */
@@ -173,6 +180,9 @@ export class DecisionBuilder {
       paymentsAdded: [],
       paymentsSettled: [],
       refundsRecorded: [],
+      refundTries: [],
+      refundsFailed: [],
+      paymentsFlagged: [],
     };
     this.pending = [...ledger.pending];
     this.open = [...ledger.openInvoices];
@@ -235,6 +245,18 @@ export class DecisionBuilder {
 
   recordRefund(refund: RefundRecorded): void {
     this.decision.refundsRecorded.push(refund);
+  }
+
+  countRefundTry(paymentId: string): void {
+    this.decision.refundTries.push(paymentId);
+  }
+
+  failRefund(failure: RefundFailure): void {
+    this.decision.refundsFailed.push(failure);
+  }
+
+  flagForAttention(paymentId: string): void {
+    this.decision.paymentsFlagged.push(paymentId);
   }
 
   updateInvoice(update: InvoiceUpdate): void {

@@ -2,6 +2,7 @@ import type { Decision, InvoiceFacts, Ledger } from "./decision";
 import { DecisionBuilder } from "./decision";
 import { shouldAttemptAutomatically } from "./dunning";
 import { amountRemaining } from "./invoice";
+import { holdsInvoice } from "./payment-races";
 import type { ChargeOrder, PaymentRecord } from "./payment-records";
 import { attemptKey } from "./payment-records";
 import type { Instant } from "./time";
@@ -50,7 +51,7 @@ export function decideAttempt(ledger: Ledger, r: AttemptRequest): AttemptDecisio
     return { decision: b.decision, charge: null };
   }
   if (invoice.attemptCount !== r.expectedAttempts) return { decision: b.decision, charge: null };
-  if (r.payments.some((p) => p.status === "pending")) {
+  if (r.payments.some(holdsInvoice)) {
     // A scheduled attempt finds one on request still pending: try again once it settled,
     // never drop the rung.
     if (!r.onRequest) b.schedule("retry_payment", r.at + RECONCILE_AFTER_SECONDS, ref);
@@ -100,8 +101,11 @@ export function decideAttempt(ledger: Ledger, r: AttemptRequest): AttemptDecisio
  * The `reconcile_payment` job: asks the gateway again, under the same key, about each card
  * payment still pending — exactly the first request (same key, amount, payment method and
  * gateway customer), which the gateway answers from its idempotency cache. After
- * RECONCILE_WINDOW_SECONDS it stops asking (a new request could charge twice) and leaves the
- * payment pending for the webhook, or for an operator. With nothing left to ask, the job goes.
+ * RECONCILE_WINDOW_SECONDS it stops asking (a new request could charge twice): a payment still
+ * pending then is flagged as needing attention (`payment.needs_attention`), once; it stays
+ * pending for the webhook or an operator, but no longer holds its invoice, so the retry schedule,
+ * a manual payment or a void go on (a late success on a closed invoice is refunded, rule 9).
+ * With nothing left to ask, the job goes.
  */
 export function decideReconcile(
   ledger: Ledger,
@@ -113,6 +117,13 @@ export function decideReconcile(
   const pending = payments.filter(
     (p) => p.status === "pending" && p.method === "card" && at - p.created < RECONCILE_WINDOW_SECONDS,
   );
+  for (const stale of payments.filter(
+    (p) =>
+      p.status === "pending" && p.method === "card" && !p.needsAttention && at - p.created >= RECONCILE_WINDOW_SECONDS,
+  )) {
+    b.flagForAttention(stale.id);
+    b.emit("payment.needs_attention", { payment: stale.id });
+  }
   if (pending.length === 0) b.cancel("reconcile_payment", { id: invoiceId });
   return {
     decision: b.decision,

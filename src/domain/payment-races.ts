@@ -15,6 +15,13 @@ export interface PaymentFacts {
   method: "card" | "manual";
   /** Made on request (/pay, a new payment method) rather than by the retry schedule. */
   onRequest: boolean;
+  /** Pending past the reconcile window, flagged for an operator: it no longer holds the invoice. */
+  needsAttention?: boolean;
+}
+
+/** Pending at the gateway and still holding its invoice (a stale one, flagged, no longer does). */
+export function holdsInvoice(p: PaymentFacts): boolean {
+  return p.status === "pending" && !p.needsAttention;
 }
 
 /**
@@ -26,7 +33,7 @@ export function pendingAttemptRefusal(
   payments: readonly PaymentFacts[],
   action: "pay manually" | "void" | "mark uncollectible",
 ): DomainError | null {
-  if (!payments.some((p) => p.status === "pending")) return null;
+  if (!payments.some(holdsInvoice)) return null;
   return {
     conflict: true,
     code: "payment_pending",

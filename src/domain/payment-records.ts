@@ -47,6 +47,14 @@ export interface RefundRecorded {
   reference: string;
 }
 
+/** A refund given up on after its bounded tries: the money is still owed, an operator acts. */
+export interface RefundFailure {
+  payment: string;
+  /** The gateway's code (`charge_disputed`, …), or `gateway_unreachable` when it never answered. */
+  code: string;
+  message: string;
+}
+
 /** A payment as a decision reads it. */
 export interface PaymentRecord {
   id: string;
@@ -64,6 +72,12 @@ export interface PaymentRecord {
   gatewayCustomer: string | null;
   /** The gateway's refund of a `refunded` payment; null until it went through. */
   refundReference: string | null;
+  /** Tries of that refund which did not go through (faults and refusals). */
+  refundTries: number;
+  /** Set once the refund was given up on (then it is never tried again). */
+  refundFailure: { code: string; message: string } | null;
+  /** Still pending past the reconcile window: flagged for an operator, no longer holding its invoice. */
+  needsAttention: boolean;
   created: Instant;
 }
 
@@ -87,6 +101,8 @@ export interface ChargeOrder {
 /** A refund the actor must send (then `decideRefunded`, or `decideRefundFailed` on a fault). */
 export interface RefundOrder {
   paymentId: string;
+  /** Tries so far that did not go through. */
+  tries: number;
   invoiceId: string;
   chargeReference: string;
   amount: number;

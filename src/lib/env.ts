@@ -10,8 +10,20 @@ export interface PlatformEnv {
   EVENTS_QUEUE: Queue<EventMessage>;
   WEBHOOKS_QUEUE: Queue<WebhookMessage>;
   EMAILS_QUEUE: Queue<EmailMessage>;
+  /** Requests per key (wrangler.jsonc `ratelimits`; src/api/rate-limit.ts); absent: not limited. */
+  API_RATE_LIMIT?: RateLimit;
+  /** Meter event ingestion's own, higher limit per key. */
+  METER_RATE_LIMIT?: RateLimit;
+  /** `on` (default) or `off`: the per-key rate limits. */
+  BILLIFY_RATE_LIMIT?: string;
   BILLIFY_API_KEY?: string;
   BILLIFY_ADMIN_KEY?: string;
+  /** More API keys, comma-separated (rotation: README "Rotating API keys"). */
+  BILLIFY_API_KEYS?: string;
+  /** More admin keys, comma-separated; the first admin key signs live tokens. */
+  BILLIFY_ADMIN_KEYS?: string;
+  /** Read-only keys, comma-separated: every GET (admin reads included), no write. */
+  BILLIFY_READ_KEYS?: string;
   BILLIFY_MODE?: string;
   BILLIFY_RETRY_DAYS?: string;
   BILLIFY_FINAL_ACTION?: string;
@@ -19,6 +31,10 @@ export interface PlatformEnv {
   BILLIFY_GATEWAY_RATE?: string;
   /** Renewal alarms spread over this many seconds after their due time (src/domain/spread.ts); unset: 0. */
   BILLIFY_RENEWAL_SPREAD_SECONDS?: string;
+  /** `on`/`off`: refuse webhook URLs that reach inside (src/notifications/webhooks/url-guard.ts); default on in live mode. */
+  BILLIFY_WEBHOOK_URL_GUARD?: string;
+  /** The hostnames this service answers on, comma-separated: no webhook may point at them. */
+  BILLIFY_SERVICE_HOSTNAMES?: string;
   /** The service's public origin, for the customer's page links (default http://localhost:8787). */
   BILLIFY_PUBLIC_URL?: string;
   /** The seller as the customer's pages and PDFs show it (README "What the customer sees"). */
@@ -54,4 +70,13 @@ export type Mode = "test" | "live";
 
 export function modeOf(env: Pick<PlatformEnv, "BILLIFY_MODE">): Mode {
   return env.BILLIFY_MODE === "live" ? "live" : "test";
+}
+
+/** BILLIFY_RATE_LIMIT: `on` (the default) or `off`. */
+export function rateLimitOn(value: string | undefined): boolean {
+  const setting = (value ?? "on").trim().toLowerCase();
+  if (setting !== "on" && setting !== "off") {
+    throw new Error(`BILLIFY_RATE_LIMIT must be "on" or "off"; got "${value}"`);
+  }
+  return setting === "on";
 }

@@ -37,16 +37,19 @@ export interface RefundRequest {
   idempotencyKey: string;
 }
 
-/** `succeeded`, or `pending` while the gateway is still processing it (it will complete). */
-export interface RefundResult {
-  status: "succeeded" | "pending";
-  reference: string;
-}
+/**
+ * `succeeded`, or `pending` while the gateway is still processing it (it will complete), or
+ * `refused`: the gateway said no for good (a 4xx such as a disputed or already-refunded charge),
+ * which is an outcome, not a fault; its tries are bounded (src/domain/charge-result.ts).
+ */
+export type RefundResult =
+  | { status: "succeeded" | "pending"; reference: string }
+  | { status: "refused"; code: string; message: string };
 
 export interface PaymentGateway {
   readonly name: string;
   charge(request: ChargeRequest): Promise<ChargeResult>;
-  /** Throws only for faults worth retrying; the caller retries under the same key. */
+  /** Throws only for faults worth retrying (the caller retries under the same key); a refusal is an answer. */
   refund(request: RefundRequest): Promise<RefundResult>;
   /**
    * False only when the gateway says for certain it has no such payment method, so a bad

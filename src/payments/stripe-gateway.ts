@@ -88,17 +88,32 @@ export class StripeGateway implements PaymentGateway {
    * lost answer is answered from Stripe's idempotency cache and never refunds twice.
    */
   async refund(request: RefundRequest): Promise<RefundResult> {
-    const refund = await this.stripe.refunds.create(
-      {
-        payment_intent: request.chargeReference,
-        amount: request.amount,
-        reason: "duplicate",
-        metadata: { [INVOICE_METADATA_KEY]: request.invoiceId, [ATTEMPT_METADATA_KEY]: request.idempotencyKey },
-      },
-      { idempotencyKey: request.idempotencyKey },
-    );
+    let refund: Stripe.Refund;
+    try {
+      refund = await this.stripe.refunds.create(
+        {
+          payment_intent: request.chargeReference,
+          amount: request.amount,
+          reason: "duplicate",
+          metadata: { [INVOICE_METADATA_KEY]: request.invoiceId, [ATTEMPT_METADATA_KEY]: request.idempotencyKey },
+        },
+        { idempotencyKey: request.idempotencyKey },
+      );
+    } catch (error) {
+      // A 4xx other than 429 is Stripe saying no (disputed, already refunded, not refundable):
+      // an answer. Anything else (network, 429, 5xx) is a fault, retried under the same key.
+      const status = (error as { statusCode?: number }).statusCode;
+      if (error instanceof Stripe.errors.StripeError && status && status >= 400 && status < 500 && status !== 429) {
+        return { status: "refused", code: error.code ?? error.type, message: error.message };
+      }
+      throw error;
+    }
     if (refund.status === "failed" || refund.status === "canceled") {
-      throw new Error(`Stripe refund ${refund.id} of ${request.chargeReference} is ${refund.status}`);
+      return {
+        status: "refused",
+        code: refund.failure_reason ?? `refund_${refund.status}`,
+        message: `Stripe refund ${refund.id} of ${request.chargeReference} is ${refund.status}.`,
+      };
     }
     return { status: refund.status === "succeeded" ? "succeeded" : "pending", reference: refund.id };
   }

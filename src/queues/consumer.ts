@@ -1,4 +1,5 @@
 import type { Env } from "../actors/env";
+import { modeOf } from "../actors/env";
 import { customerStub, endpointsStub } from "../actors/stubs";
 import { DISABLE_AFTER_MS } from "../actors/webhook-endpoints/endpoints-actor";
 import type { EmailMessage, EventMessage, QueueMessage, WebhookMessage } from "../contract/messages";
@@ -6,6 +7,7 @@ import { QUEUES } from "../contract/messages";
 import { wantsEmail } from "../notifications/email/templates";
 import { backoffSeconds, deliverEvent } from "../notifications/webhooks/deliver";
 import { matches, readEndpoints } from "../notifications/webhooks/snapshot";
+import { parseWebhookUrlGuard, refusedWebhookHost, serviceHostnames } from "../notifications/webhooks/url-guard";
 import { recordDeadLetter } from "./dead-letters";
 
 /** What the consumer takes from the world; tests pass their own clock. */
@@ -93,14 +95,25 @@ async function deliverWebhooks(
   deps: ConsumerDeps,
 ): Promise<void> {
   const endpoints = new Map((await readEndpoints(env)).map((e) => [e.id, e]));
+  const live = messages.map((m) => m.body.endpoint).filter((id) => endpoints.get(id)?.status === "enabled");
+  // The signing secrets, from the endpoints actor, once per batch (never from KV).
+  const secrets: Record<string, string[]> =
+    live.length > 0 ? await endpointsStub(env).signingSecrets(live, deps.now()) : {};
+  const guard = parseWebhookUrlGuard(env.BILLIFY_WEBHOOK_URL_GUARD, modeOf(env));
+  const ownHosts = serviceHostnames(env.BILLIFY_SERVICE_HOSTNAMES, env.BILLIFY_PUBLIC_URL);
   await Promise.all(
     messages.map(async (message) => {
       const { endpoint: endpointId, event } = message.body;
       const endpoint = endpoints.get(endpointId);
       // Deleted or disabled since the fan-out: nothing more is sent to it.
-      if (endpoint?.status !== "enabled") return message.ack();
+      const signWith = secrets[endpointId];
+      if (endpoint?.status !== "enabled" || !signWith) return message.ack();
       const now = deps.now();
-      const result = await deliverEvent(endpoint, event, now, deps.fetch);
+      // Checked again at every delivery: the guard may have been turned on since the endpoint was made.
+      const refusal = guard ? refusedWebhookHost(endpoint.url, ownHosts) : null;
+      const result = refusal
+        ? ({ ok: false, status: null, error: `url refused: ${refusal.host} is ${refusal.class}` } as const)
+        : await deliverEvent(endpoint, signWith, event, now, deps.fetch);
       if (result.ok) {
         if (endpoint.failing_since_ms !== null) await endpointsStub(env).reportSuccess(endpointId);
         return message.ack();

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/actors/env";
 import { createApp } from "../../src/api/app";
+import { configuredKeys, keyIdOf } from "../../src/lib/keys";
 import { ADMIN_KEY, API_KEY, api } from "../helpers";
 import { expectError } from "./expect";
 
@@ -173,5 +174,74 @@ describe("no key configured: fail closed", () => {
   it("still serves the OpenAPI document, which holds no data", async () => {
     const res = await callWithEnv(noKeys, "/v1/openapi.json");
     expect(res.status).toBe(200);
+  });
+});
+
+describe("several keys per role, and read-only keys (rotation)", () => {
+  const rotated = {
+    BILLIFY_API_KEY: undefined,
+    BILLIFY_ADMIN_KEY: undefined,
+    BILLIFY_API_KEYS: " sk_api_new , sk_api_old ",
+    BILLIFY_ADMIN_KEYS: "sk_admin_new,sk_admin_old",
+    BILLIFY_READ_KEYS: "rk_support",
+  };
+  const as = (key: string, path: string, init: RequestInit = {}) =>
+    callWithEnv(rotated, path, { ...init, headers: { ...init.headers, Authorization: `Bearer ${key}` } });
+  const codeOf = (res: { body: unknown }) => (res.body as { error: { code: string } }).error.code;
+
+  it("accepts every key of a comma-separated list, blanks trimmed", async () => {
+    for (const key of ["sk_api_new", "sk_api_old", "sk_admin_new", "sk_admin_old", "rk_support"]) {
+      expect([key, (await as(key, "/v1/plans")).status]).toEqual([key, 200]);
+    }
+    expect((await as("sk_api_new,sk_api_old", "/v1/plans")).status).toBe(401);
+    expect((await as(API_KEY, "/v1/plans")).status).toBe(401);
+  });
+
+  it("keeps the single-key variables working beside the lists", async () => {
+    const both = { ...rotated, BILLIFY_API_KEY: "sk_single" };
+    const res = await callWithEnv(both, "/v1/plans", { headers: { Authorization: "Bearer sk_single" } });
+    expect(res.status).toBe(200);
+  });
+
+  it("opens admin routes to every admin key and to no API key", async () => {
+    expect((await as("sk_admin_old", "/v1/admin/no-such-route")).status).toBe(404);
+    const api = await as("sk_api_old", "/v1/admin/no-such-route");
+    expect([api.status, codeOf(api)]).toEqual([403, "admin_key_required"]);
+  });
+
+  it("lets a read key GET (admin reads included) and refuses its writes with 403 read_only_key", async () => {
+    expect((await as("rk_support", "/v1/admin/dead_letters")).status).toBe(200);
+    const post = await as("rk_support", "/v1/customers", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: "x@example.com" }),
+    });
+    expect([post.status, codeOf(post), (post.body as { error: { type: string } }).error.type]).toEqual([
+      403,
+      "read_only_key",
+      "permission_error",
+    ]);
+    const del = await as("rk_support", "/v1/webhook_endpoints/we_01JD00000000007ZZZZZZZZZZZZZ", { method: "DELETE" });
+    expect([del.status, codeOf(del)]).toEqual([403, "read_only_key"]);
+  });
+});
+
+describe("key ids", () => {
+  it("names a key by the first 12 hex digits of its SHA-256, never the key", async () => {
+    // printf %s sk_test_local | sha256sum
+    const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(API_KEY)))]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    expect(await keyIdOf(API_KEY)).toBe(`key_${digest.slice(0, 12)}`);
+    expect(await keyIdOf(API_KEY)).not.toContain(API_KEY);
+    expect(await keyIdOf(ADMIN_KEY)).not.toBe(await keyIdOf(API_KEY));
+  });
+
+  it("lists configured keys admin first, without duplicates", () => {
+    expect(
+      configuredKeys({ ...env, BILLIFY_ADMIN_KEYS: "a1,a2", BILLIFY_API_KEYS: "k1,a1", BILLIFY_READ_KEYS: "" }).map(
+        (k) => `${k.role}:${k.key}`,
+      ),
+    ).toEqual([`admin:${ADMIN_KEY}`, "admin:a1", "admin:a2", `api:${API_KEY}`, "api:k1"]);
   });
 });

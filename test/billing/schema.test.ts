@@ -54,7 +54,7 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([38, 21, 13, 11, 3, 17, 3, 2, 5, 9, 3]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([38, 21, 13, 11, 3, 21, 3, 2, 5, 9, 3]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
   });
 

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   decideChargeResult,
   decideRefunded,
-  decideRefundFailed,
+  decideRefundSetback,
   decideRefundsDone,
+  REFUND_MAX_FAULTS,
+  REFUND_MAX_REFUSALS,
   refundsDue,
 } from "../../src/domain/charge-result";
 import { decideAttemptFailed, decideManualPayment } from "../../src/domain/collection";
@@ -55,6 +57,9 @@ const payment = (fields: Partial<PaymentRecord> = {}): PaymentRecord => ({
   paymentMethod: "pm_card_visa",
   gatewayCustomer: "cus_1",
   refundReference: null,
+  refundTries: 0,
+  refundFailure: null,
+  needsAttention: false,
   created: april1,
   ...fields,
 });
@@ -82,6 +87,9 @@ const nothingBut = (d: Decision, fields: Partial<Decision>) =>
     paymentsAdded: [],
     paymentsSettled: [],
     refundsRecorded: [],
+    refundTries: [],
+    refundsFailed: [],
+    paymentsFlagged: [],
     ...fields,
   });
 
@@ -274,7 +282,7 @@ describe("decideChargeResult (the gateway's answer, once)", () => {
 describe("decideReconcile", () => {
   it("asks again, with the first request, about each card payment pending for less than 23 h", () => {
     const young = payment({ created: april1 });
-    const old = payment({ id: "pay_old", created: april1 - 23 * HOUR });
+    const old = payment({ id: "pay_old", created: april1 - 23 * HOUR, needsAttention: true });
     const manual = payment({ id: "pay_m", method: "manual" });
     const { decision, charges } = decideReconcile(ledgerOf(), "in_1", [young, old, manual], april1 + 300);
     nothingBut(decision, {});
@@ -291,8 +299,8 @@ describe("decideReconcile", () => {
     ]);
   });
 
-  it("with nothing left to ask (settled, or past 23 h), the job goes", () => {
-    const old = payment({ created: april1 });
+  it("with nothing left to ask (settled, or past 23 h and flagged), the job goes", () => {
+    const old = payment({ created: april1, needsAttention: true });
     const { decision, charges } = decideReconcile(ledgerOf(), "in_1", [old], april1 + 23 * HOUR);
     expect(charges).toEqual([]);
     nothingBut(decision, { jobs: [{ op: "cancel", kind: "reconcile_payment", invoice: { id: "in_1" } }] });
@@ -310,6 +318,7 @@ describe("refunds", () => {
     expect(owed).toEqual([
       {
         paymentId: "pay_a",
+        tries: 0,
         invoiceId: "in_1",
         chargeReference: "in_1:attempt:1",
         amount: 700,
@@ -318,6 +327,7 @@ describe("refunds", () => {
       },
       {
         paymentId: "pay_b",
+        tries: 0,
         invoiceId: "in_1",
         chargeReference: "pi_b",
         amount: 700,
@@ -331,12 +341,85 @@ describe("refunds", () => {
     nothingBut(decideRefunded(ledgerOf(), "pay_a", "re_1"), {
       refundsRecorded: [{ payment: "pay_a", reference: "re_1" }],
     });
-    nothingBut(decideRefundFailed(ledgerOf(), "in_1", april1), {
+    const [order] = refundsDue([payment({ id: "pay_a", status: "refunded" })]);
+    nothingBut(decideRefundSetback(ledgerOf(), order!, { kind: "fault", message: "ECONNRESET" }, april1), {
+      refundTries: ["pay_a"],
       jobs: [{ op: "schedule", kind: "refund_payment", dueAt: april1 + 300, invoice: { id: "in_1" } }],
     });
     nothingBut(decideRefundsDone(ledgerOf(), "in_1"), {
       jobs: [{ op: "cancel", kind: "refund_payment", invoice: { id: "in_1" } }],
     });
+  });
+});
+
+describe("a pending attempt past the reconcile window", () => {
+  const stale = payment({ id: "pay_s", status: "pending", created: april1 });
+  const window = 23 * 3600;
+
+  it("is asked about until 23 h, then flagged for attention once, with payment.needs_attention, and the job goes", () => {
+    expect(decideReconcile(ledgerOf(), "in_1", [stale], april1 + window - 1).charges.map((c) => c.paymentId)).toEqual([
+      "pay_s",
+    ]);
+    const { decision, charges } = decideReconcile(ledgerOf(), "in_1", [stale], april1 + window);
+    expect(charges).toEqual([]);
+    nothingBut(decision, {
+      paymentsFlagged: ["pay_s"],
+      events: [{ type: "payment.needs_attention", subject: { payment: "pay_s" } }],
+      jobs: [{ op: "cancel", kind: "reconcile_payment", invoice: { id: "in_1" } }],
+    });
+    const again = decideReconcile(ledgerOf(), "in_1", [{ ...stale, needsAttention: true }], april1 + window + 300);
+    nothingBut(again.decision, { jobs: [{ op: "cancel", kind: "reconcile_payment", invoice: { id: "in_1" } }] });
+  });
+
+  it("no longer holds its invoice once flagged: the next attempt goes", () => {
+    const held = decideAttempt(ledgerOf(), request({ payments: [stale] }));
+    expect(held.charge).toBeNull();
+    const freed = decideAttempt(ledgerOf(), request({ payments: [{ ...stale, needsAttention: true }] }));
+    expect(freed.charge).toMatchObject({ paymentId: "pay_new", idempotencyKey: "in_1:attempt:3" });
+  });
+});
+
+describe("a refund that does not go through has an end", () => {
+  const owed = (tries: number) => refundsDue([payment({ id: "pay_a", status: "refunded", refundTries: tries })])[0]!;
+  const refused = { kind: "refused", code: "charge_disputed", message: "The charge is disputed." } as const;
+
+  it("retries a refusal 300 s later, counting it, until the third", () => {
+    for (const tries of [0, 1]) {
+      nothingBut(decideRefundSetback(ledgerOf(), owed(tries), refused, april1), {
+        refundTries: ["pay_a"],
+        jobs: [{ op: "schedule", kind: "refund_payment", dueAt: april1 + 300, invoice: { id: "in_1" } }],
+      });
+    }
+  });
+
+  it("marks the third refusal failed with the gateway's reason and records payment.refund_failed", () => {
+    expect(REFUND_MAX_REFUSALS).toBe(3);
+    nothingBut(decideRefundSetback(ledgerOf(), owed(2), refused, april1), {
+      refundTries: ["pay_a"],
+      refundsFailed: [{ payment: "pay_a", code: "charge_disputed", message: "The charge is disputed." }],
+      events: [{ type: "payment.refund_failed", subject: { payment: "pay_a" } }],
+    });
+  });
+
+  it("gives a gateway that never answers 24 hours of tries (288 × 300 s), then marks it failed as unreachable", () => {
+    expect(REFUND_MAX_FAULTS * 300).toBe(86_400);
+    const fault = { kind: "fault", message: "ECONNRESET" } as const;
+    expect(decideRefundSetback(ledgerOf(), owed(286), fault, april1).refundsFailed).toEqual([]);
+    nothingBut(decideRefundSetback(ledgerOf(), owed(287), fault, april1), {
+      refundTries: ["pay_a"],
+      refundsFailed: [{ payment: "pay_a", code: "gateway_unreachable", message: "ECONNRESET" }],
+      events: [{ type: "payment.refund_failed", subject: { payment: "pay_a" } }],
+    });
+  });
+
+  it("never orders again a refund given up on", () => {
+    const failed = payment({
+      id: "pay_a",
+      status: "refunded",
+      refundTries: 3,
+      refundFailure: { code: "x", message: "y" },
+    });
+    expect(refundsDue([failed])).toEqual([]);
   });
 });
 

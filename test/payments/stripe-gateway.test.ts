@@ -179,7 +179,7 @@ describe("StripeGateway.refund", () => {
     });
   });
 
-  it("throws when Stripe refuses (an intent that never succeeded), for the job to retry", async () => {
+  it("answers refused, with Stripe's code, when Stripe says no for good (an intent that never succeeded)", async () => {
     const charge = request({ paymentMethod: "pm_card_processing" });
     const pending = await gateway().charge(charge);
     await expect(
@@ -190,7 +190,11 @@ describe("StripeGateway.refund", () => {
         currency: "usd",
         idempotencyKey: "k:refund",
       }),
-    ).rejects.toThrow(/not succeeded/);
+    ).resolves.toEqual({
+      status: "refused",
+      code: "charge_not_refundable",
+      message: expect.stringMatching(/not succeeded/),
+    });
   });
 });
 

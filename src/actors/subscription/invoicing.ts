@@ -118,7 +118,10 @@ async function writeInvoice<T>(
 }
 
 function paymentFacts(ctx: RequestContext, invoiceId: string) {
-  return ctx.store
-    .payments(invoiceId)
-    .map((p) => ({ status: p.status, method: p.method, onRequest: p.on_request === 1 }));
+  return ctx.store.payments(invoiceId).map((p) => ({
+    status: p.status,
+    method: p.method,
+    onRequest: p.on_request === 1,
+    needsAttention: p.attention_since !== null,
+  }));
 }

@@ -58,6 +58,12 @@ export function paymentRecord(row: PaymentRow): PaymentRecord {
     paymentMethod: row.payment_method,
     gatewayCustomer: row.gateway_customer,
     refundReference: row.refund_reference,
+    refundTries: row.refund_tries ?? 0,
+    refundFailure:
+      row.refund_failure_code === null || row.refund_failure_code === undefined
+        ? null
+        : { code: row.refund_failure_code, message: row.refund_failure_message ?? "" },
+    needsAttention: row.attention_since !== null,
     created: row.created,
   };
 }
@@ -89,7 +95,7 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
     }),
   );
   const idOf = (ref: InvoiceRef) => ("issued" in ref ? invoiceIds[ref.issued]! : ref.id);
-  writePayments(store, decision);
+  writePayments(store, decision, at);
   for (const u of decision.invoiceUpdates) {
     store.updateInvoice(idOf(u.invoice), {
       ...(u.status !== undefined ? { status: u.status } : {}),
@@ -141,7 +147,7 @@ export function writeJobs(
 }
 
 /** New payment rows, then settlements (each only while still pending), then refunds recorded. */
-function writePayments(store: SubscriptionStore, decision: Decision): void {
+function writePayments(store: SubscriptionStore, decision: Decision, at: Instant): void {
   for (const p of decision.paymentsAdded) {
     store.insertPayment({
       id: p.id,
@@ -171,6 +177,9 @@ function writePayments(store: SubscriptionStore, decision: Decision): void {
     });
   }
   for (const r of decision.refundsRecorded) store.recordRefund(r.payment, r.reference);
+  for (const id of decision.refundTries) store.countRefundTry(id);
+  for (const f of decision.refundsFailed) store.failRefund(f.payment, f.code, f.message);
+  for (const id of decision.paymentsFlagged) store.flagForAttention(id, at);
 }
 
 function sameState(a: SubscriptionState, b: SubscriptionState): boolean {

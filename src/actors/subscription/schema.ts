@@ -167,7 +167,16 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
     // before it did, gave up ('abandoned': it may never apply it after).
     `CREATE TABLE redemption (key TEXT PRIMARY KEY, outcome TEXT NOT NULL) WITHOUT ROWID`,
   ],
-  // v11: usage billing (API.md §8, src/actors/subscription/usage.ts): the plan's charges with the
+  // v11: no payment left in limbo: a refund's tries and, once given up on, the gateway's reason;
+  // a pending attempt past the reconcile window flagged for an operator.
+  [
+    `ALTER TABLE payment ADD COLUMN refund_tries INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE payment ADD COLUMN refund_failure_code TEXT`,
+    `ALTER TABLE payment ADD COLUMN refund_failure_message TEXT`,
+    // A payment still pending past the reconcile window, flagged for an operator (when).
+    `ALTER TABLE payment ADD COLUMN attention_since INTEGER`,
+  ],
+  // v12: usage billing (API.md §8, src/actors/subscription/usage.ts): the plan's charges with the
   // state, the customer's event log position counted so far, usage lines, and per usage window
   // (a period, or its part before or after a plan change) the aggregate per meter.
   [
@@ -223,7 +232,8 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      status TEXT NOT NULL, method TEXT NOT NULL, failure_code TEXT, failure_message TEXT,
      attempt INTEGER NOT NULL, reference TEXT, gateway_key TEXT, gateway_reference TEXT,
      created INTEGER NOT NULL, payment_method TEXT, gateway_customer TEXT,
-     on_request INTEGER NOT NULL DEFAULT 0, refund_reference TEXT) WITHOUT ROWID`,
+     on_request INTEGER NOT NULL DEFAULT 0, refund_reference TEXT, refund_tries INTEGER NOT NULL DEFAULT 0,
+     refund_failure_code TEXT, refund_failure_message TEXT, attention_since INTEGER) WITHOUT ROWID`,
   `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
   `CREATE TABLE event_batch (seq INTEGER PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL)`,
   `CREATE TABLE redemption (key TEXT PRIMARY KEY, outcome TEXT NOT NULL) WITHOUT ROWID`,

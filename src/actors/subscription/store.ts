@@ -205,6 +205,18 @@ export class SubscriptionStore {
     this.paymentTable.recordRefund(id, reference);
   }
 
+  countRefundTry(id: string): void {
+    this.paymentTable.countRefundTry(id);
+  }
+
+  failRefund(id: string, code: string, message: string): void {
+    this.paymentTable.failRefund(id, code, message);
+  }
+
+  flagForAttention(id: string, at: number): void {
+    this.paymentTable.flagForAttention(id, at);
+  }
+
   settlePayment(id: string, fields: Parameters<PaymentTable["settle"]>[1]): void {
     this.paymentTable.settle(id, fields);
   }

@@ -168,6 +168,17 @@ export function paymentView(p: PaymentRow): Payment {
     attempt: p.attempt,
     reference: p.reference ?? p.gateway_reference,
     created: toIso(p.created),
+    refund_status:
+      p.status !== "refunded"
+        ? null
+        : p.refund_failure_code !== null
+          ? "failed"
+          : p.refund_reference !== null
+            ? "succeeded"
+            : "pending",
+    refund_failure_code: p.refund_failure_code ?? null,
+    refund_failure_message: p.refund_failure_message ?? null,
+    needs_attention: p.attention_since !== null && p.attention_since !== undefined,
   };
 }
 

@@ -25,13 +25,20 @@ interface EndpointRow {
   metadata: string;
   created: number;
   failing_since_ms: number | null;
+  /** The secret before the last roll, still signing until `previous_secret_expires_ms`. */
+  previous_secret: string | null;
+  previous_secret_expires_ms: number | null;
 }
 
+/** How long a rolled secret keeps signing by default (Stripe's default), and at most. */
+export const ROLL_GRACE_DEFAULT_SECONDS = 86_400;
+export const ROLL_GRACE_MAX_SECONDS = 7 * 86_400;
+
 /**
- * The account's webhook endpoints: one small actor (named `account`) on the write path only.
- * Every change (and every change of failure state) is mirrored to one KV key that the queue
- * consumer reads once per batch, so no message ever calls this actor in the healthy case; it
- * is told of an endpoint's failures only when its state must change (first failure, recovery,
+ * The account's webhook endpoints: one small actor (named `account`) on the write path, and
+ * asked once per delivery batch for the signing secrets (`signingSecrets`), which never leave
+ * it for KV. Every change (and every change of failure state) is mirrored, secrets excepted, to
+ * one KV key that the queue consumer reads once per batch; the actor is told of an endpoint's failures only when its state must change (first failure, recovery,
  * 3 days of failures).
  */
 export class WebhookEndpointsActor extends Actor {
@@ -42,6 +49,13 @@ export class WebhookEndpointsActor extends Actor {
          secret TEXT NOT NULL, description TEXT, metadata TEXT NOT NULL, created INTEGER NOT NULL,
          failing_since_ms INTEGER)`,
     ],
+    [
+      "ALTER TABLE endpoint ADD COLUMN previous_secret TEXT",
+      "ALTER TABLE endpoint ADD COLUMN previous_secret_expires_ms INTEGER",
+      // Rewrites the KV snapshot at the next flush: the one written before held the secrets.
+      "INSERT INTO _meta (key, value) VALUES ('read_model_dirty', 1) ON CONFLICT(key) DO UPDATE SET value = 1",
+    ],
+    ["CREATE TABLE dead_letter_replay (id TEXT PRIMARY KEY, replayed_ms INTEGER NOT NULL)"],
   ];
 
   private readonly requests = new IdempotentRequests(this.storage, () => this.afterWrite());
@@ -177,6 +191,93 @@ export class WebhookEndpointsActor extends Actor {
     );
   }
 
+  /**
+   * A new signing secret for `id`, returned this once. The old one keeps signing beside it for
+   * `graceSeconds` (0: it stops now), so receivers that still hold it verify every delivery
+   * until they switch. Rolling again within a grace period drops the oldest secret at once.
+   */
+  async rollSecret(
+    id: string,
+    graceSeconds: number,
+    nowMs: number,
+    idem: Idempotency | null,
+  ): Promise<Outcome<WebhookEndpoint>> {
+    return this.requests.run(idem, () =>
+      this.requests.commit(idem, () => {
+        const row = this.row(id);
+        if (!row) return notFound<WebhookEndpoint>("webhook endpoint", id);
+        const secret = `whsec_${randomHex(32)}`;
+        const expires = graceSeconds > 0 ? nowMs + graceSeconds * 1000 : null;
+        this.query(
+          "UPDATE endpoint SET secret = ?, previous_secret = ?, previous_secret_expires_ms = ? WHERE id = ?",
+          secret,
+          expires === null ? null : row.secret,
+          expires,
+          id,
+        );
+        return ok({ ...this.view(this.row(id)!), secret });
+      }),
+    );
+  }
+
+  /**
+   * The secrets that sign deliveries to each of `ids` at `nowMs`: the current one first, then
+   * the rolled one while its grace period lasts. The consumer asks once per batch; secrets are
+   * never in KV.
+   */
+  async signingSecrets(ids: readonly string[], nowMs: number): Promise<Record<string, string[]>> {
+    const secrets: Record<string, string[]> = {};
+    for (const id of new Set(ids)) {
+      const row = this.row(id);
+      if (!row) continue;
+      const previousLive = row.previous_secret !== null && (row.previous_secret_expires_ms ?? 0) > nowMs;
+      secrets[id] = previousLive ? [row.secret, row.previous_secret!] : [row.secret];
+    }
+    return secrets;
+  }
+
+  /**
+   * Claims the replay of dead letter `id` (POST /v1/admin/dead_letters/{id}/replay): the first
+   * claim wins (`first: true`) and the caller sends the message again; every later one finds the
+   * time of that replay and sends nothing, so a replayed dead letter is delivered once. A webhook
+   * dead letter replays only to an endpoint that exists and is enabled (a disabled one would drop it).
+   */
+  async claimDeadLetterReplay(
+    id: string,
+    endpointId: string | null,
+    nowMs: number,
+  ): Promise<Outcome<{ first: boolean; replayedMs: number }>> {
+    return this.requests.run(null, () =>
+      this.requests.commit(null, () => {
+        const done = this.queryOne<{ replayed_ms: number }>(
+          "SELECT replayed_ms FROM dead_letter_replay WHERE id = ?",
+          id,
+        );
+        if (done) return ok({ first: false, replayedMs: done.replayed_ms });
+        if (endpointId !== null && this.row(endpointId)?.status !== "enabled") {
+          return failure<{ first: boolean; replayedMs: number }>(
+            409,
+            "endpoint_not_enabled",
+            `Webhook endpoint ${endpointId} is deleted or disabled: re-enable it (POST /v1/webhook_endpoints/{id} with {"status":"enabled"}) before replaying.`,
+            "endpoint",
+          );
+        }
+        this.query("INSERT INTO dead_letter_replay (id, replayed_ms) VALUES (?, ?)", id, nowMs);
+        return ok({ first: true, replayedMs: nowMs });
+      }),
+    );
+  }
+
+  /** The replay's send failed after its claim: the next request may try again. */
+  async releaseDeadLetterReplay(id: string): Promise<void> {
+    await this.requests.run(null, () =>
+      this.requests.commit(null, () => {
+        this.query("DELETE FROM dead_letter_replay WHERE id = ?", id);
+        return ok(null);
+      }),
+    );
+  }
+
   /** What the consumer reads (tests call it to skip KV). */
   async snapshot(): Promise<EndpointSnapshot[]> {
     return this.snapshotRows();
@@ -188,7 +289,6 @@ export class WebhookEndpointsActor extends Actor {
       url: row.url,
       enabled_events: JSON.parse(row.enabled_events) as string[],
       status: row.status,
-      secret: row.secret,
       failing_since_ms: row.failing_since_ms,
     }));
   }
@@ -207,6 +307,8 @@ export class WebhookEndpointsActor extends Actor {
       description: row.description,
       metadata: JSON.parse(row.metadata) as Record<string, string>,
       created: toIso(row.created),
+      previous_secret_expires:
+        row.previous_secret_expires_ms === null ? null : toIso(Math.floor(row.previous_secret_expires_ms / 1000)),
     };
   }
 

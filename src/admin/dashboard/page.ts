@@ -29,6 +29,7 @@ export function renderDashboard(options: { mode: "test" | "live" }): string {
     <a href="#/customers" data-testid="nav-customers">Customers</a>
     <a href="#/metrics" data-testid="nav-metrics">Metrics</a>
     <a href="#/emails" id="nav-emails" data-testid="nav-emails" hidden>Emails</a>
+    <a href="#/dead-letters" data-testid="nav-dead-letters">Dead letters</a>
     <button id="sign-out" class="link">Sign out</button>
   </nav>
   <span class="mode">${options.mode} mode</span>

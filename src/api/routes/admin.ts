@@ -15,6 +15,7 @@ import {
 import { IdParam, listOf } from "../../contract/common";
 import { toIso } from "../../domain/time";
 import { ApiError } from "../../lib/errors";
+import { adminKeys } from "../../lib/keys";
 import type { AppEnv } from "../context";
 import { endpoint, orNotFound } from "../endpoint";
 import { mintLiveToken } from "../live";
@@ -77,7 +78,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       const found = await stub.get(body.subscription);
       if (!found.ok)
         throw new ApiError(404, "resource_missing", `No such subscription: '${body.subscription}'`, "subscription");
-      const minted = await mintLiveToken(c.env.BILLIFY_ADMIN_KEY!, body.subscription, Date.now());
+      const minted = await mintLiveToken(adminKeys(c.env)[0]!, body.subscription, Date.now());
       return c.json(
         {
           object: "live_token",

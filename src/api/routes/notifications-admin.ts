@@ -1,12 +1,16 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { ListPage } from "../../contract/common";
 import { ListQuery, listOf, Timestamp } from "../../contract/common";
-import { ApiError } from "../../lib/errors";
+import { EmptyBody } from "../../contract/invoice";
 import { EMAIL_LOG_PREFIX } from "../../notifications/email/log";
-import { DEAD_LETTER_PREFIX } from "../../queues/dead-letters";
+import {
+  DEAD_LETTER_PREFIX,
+  deadLetterView,
+  replayDeadLetter,
+  replayEndpointDeadLetters,
+} from "../../queues/dead-letters";
 import type { AppEnv } from "../context";
-import { endpoint } from "../endpoint";
+import { endpoint, send } from "../endpoint";
+import { kvPage } from "../kv-page";
 
 const Email = z
   .object({
@@ -27,6 +31,7 @@ const Email = z
 
 const DeadLetter = z
   .object({
+    id: z.string().openapi({ example: "dl_9998234567890_4f1c2a9e0b7d4c3a8e6f5b2d1c0a9e8f" }),
     object: z.literal("dead_letter"),
     kind: z.enum(["event", "webhook", "email", "unknown"]),
     event: z.string().nullable(),
@@ -35,31 +40,32 @@ const DeadLetter = z
     customer: z.string().nullable(),
     attempts: z.number().int(),
     created: Timestamp,
+    replayed: Timestamp.nullable().openapi({ description: "When it was sent again (replay), or null." }),
   })
   .openapi("DeadLetter");
 
-/** A newest-first page of JSON values kept under `prefix` in KV (inverted-time keys). */
-async function kvPage<T>(
-  c: Context<AppEnv>,
-  prefix: string,
-  limit: number,
-  cursor: string | undefined,
-): Promise<ListPage<T>> {
-  let listed: KVNamespaceListResult<unknown, string>;
-  try {
-    listed = await c.env.BILLIFY_KV.list({ prefix, limit, cursor });
-  } catch (error) {
-    if (cursor === undefined) throw error;
-    throw new ApiError(400, "parameter_invalid", "Invalid cursor: pass a next_cursor from a previous page.", "cursor");
-  }
-  const values = await Promise.all(listed.keys.map((k) => c.env.BILLIFY_KV.get<T>(k.name, "json")));
-  return {
-    object: "list",
-    data: values.filter((v): v is Awaited<T> & T => v !== null),
-    has_more: !listed.list_complete,
-    next_cursor: listed.list_complete ? null : listed.cursor,
-  };
-}
+const DeadLetterIdParam = z.object({
+  id: z
+    .string()
+    .openapi({ param: { name: "id", in: "path" }, example: "dl_9998234567890_4f1c2a9e0b7d4c3a8e6f5b2d1c0a9e8f" }),
+});
+
+const EndpointReplay = z
+  .strictObject({
+    endpoint: z
+      .string()
+      .regex(/^we_[0-9A-HJKMNP-TV-Z]{26}$/)
+      .openapi({ example: "we_01KC0000000000000000000000" }),
+  })
+  .openapi("DeadLetterEndpointReplay");
+
+const EndpointReplayResult = z
+  .object({
+    object: z.literal("dead_letter_replay"),
+    endpoint: z.string(),
+    replayed: z.array(z.string()).openapi({ description: "The dead letters sent again by this request." }),
+  })
+  .openapi("DeadLetterEndpointReplayResult");
 
 export function notificationAdminRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -90,7 +96,41 @@ export function notificationAdminRoutes(): OpenAPIHono<AppEnv> {
       query: ListQuery,
       response: listOf(DeadLetter, "DeadLetterList"),
     },
-    async (c, { query }) => c.json(await kvPage(c, DEAD_LETTER_PREFIX, query.limit, query.cursor)),
+    async (c, { query }) => c.json(await kvPage(c, DEAD_LETTER_PREFIX, query.limit, query.cursor, deadLetterView)),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/admin/dead_letters/:id/replay",
+      operationId: "replayAdminDeadLetter",
+      summary: "Send a dead letter again, once",
+      description:
+        "Sends the message to the queue it died on (a webhook delivery, an email, or an event's fan-out). Idempotent: a dead letter is replayed once; later calls answer the same `replayed` time and send nothing. A webhook replays only to an enabled endpoint (409 `endpoint_not_enabled`).",
+      tag: "Admin",
+      params: DeadLetterIdParam,
+      body: EmptyBody,
+      response: DeadLetter,
+      errors: [409],
+    },
+    async (c, { params }) => send(c, await replayDeadLetter(c.env, params.id, Date.now())),
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/admin/dead_letters/replay",
+      operationId: "replayAdminDeadLettersOfEndpoint",
+      summary: "Send every dead letter of one webhook endpoint again, once each",
+      description: "Replays each webhook dead letter of `endpoint` not replayed yet; answers the ids it sent.",
+      tag: "Admin",
+      body: EndpointReplay,
+      response: EndpointReplayResult,
+      errors: [409],
+    },
+    async (c, { body }) => send(c, await replayEndpointDeadLetters(c.env, body.endpoint, Date.now())),
   );
   return app;
 }

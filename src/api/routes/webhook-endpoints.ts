@@ -2,19 +2,25 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { modeOf } from "../../actors/env";
 import { endpointsStub } from "../../actors/stubs";
+import { ROLL_GRACE_DEFAULT_SECONDS } from "../../actors/webhook-endpoints/endpoints-actor";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import {
   DeletedWebhookEndpoint,
   WebhookEndpoint,
   WebhookEndpointCreate,
   WebhookEndpointUpdate,
+  WebhookSecretRoll,
 } from "../../contract/webhook-endpoint";
 import { ApiError } from "../../lib/errors";
 import { idWithRoutingKey, randomRoutingKey } from "../../lib/ids";
+import { parseWebhookUrlGuard, refusedWebhookHost, serviceHostnames } from "../../notifications/webhooks/url-guard";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, send } from "../endpoint";
 
-/** docs/billing-rules.md, Events: `https://` only in live mode; any http(s) URL in test mode (local receivers). */
+/**
+ * docs/billing-rules.md, Events: `https://` only in live mode; any http(s) URL in test mode (local receivers). With the URL
+ * guard on (always in live mode), a host that reaches inside is refused: 400 `url_not_allowed`.
+ */
 function checkUrl(c: Context<AppEnv>, url: string | undefined): void {
   if (url === undefined) return;
   const protocol = new URL(url).protocol;
@@ -22,6 +28,20 @@ function checkUrl(c: Context<AppEnv>, url: string | undefined): void {
   if (!allowed.includes(protocol)) {
     const what = modeOf(c.env) === "live" ? "an https:// URL in live mode" : "an http:// or https:// URL";
     throw new ApiError(400, "parameter_invalid", `url must be ${what}.`, "url");
+  }
+  if (!parseWebhookUrlGuard(c.env.BILLIFY_WEBHOOK_URL_GUARD, modeOf(c.env))) return;
+  const own = [
+    ...serviceHostnames(c.env.BILLIFY_SERVICE_HOSTNAMES, c.env.BILLIFY_PUBLIC_URL),
+    new URL(c.req.url).hostname,
+  ];
+  const refusal = refusedWebhookHost(url, own);
+  if (refusal) {
+    throw new ApiError(
+      400,
+      "url_not_allowed",
+      `url must reach a public host: ${refusal.host} is ${refusal.class.replace("_", "-")} (README "Webhook URL guard").`,
+      "url",
+    );
   }
 }
 
@@ -106,6 +126,27 @@ export function webhookEndpointRoutes(): OpenAPIHono<AppEnv> {
       checkId(params.id);
       checkUrl(c, body.url);
       return send(c, await endpointsStub(c.env).update(params.id, body, await idempotencyOf(c)));
+    },
+  );
+
+  endpoint(
+    app,
+    {
+      method: "post",
+      path: "/v1/webhook_endpoints/:id/roll_secret",
+      operationId: "rollWebhookEndpointSecret",
+      summary: "Roll a webhook endpoint's signing secret",
+      description:
+        "Returns a new signing secret (whsec_…), shown this once. For `expiration_seconds` (default 24 h) deliveries carry two signatures, `v1=<new>,v1=<old>`, so a receiver verifies with either secret while it switches.",
+      tag: "Webhook endpoints",
+      params: IdParam,
+      body: WebhookSecretRoll,
+      response: WebhookEndpoint,
+    },
+    async (c, { params, body }) => {
+      checkId(params.id);
+      const grace = body.expiration_seconds ?? ROLL_GRACE_DEFAULT_SECONDS;
+      return send(c, await endpointsStub(c.env).rollSecret(params.id, grace, Date.now(), await idempotencyOf(c)));
     },
   );
 

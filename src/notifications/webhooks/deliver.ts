@@ -25,15 +25,19 @@ type DeliveryResult = { ok: true; status: number } | { ok: false; status: number
 
 type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
-/** POSTs the event JSON, signed, to one endpoint. Only a 2xx is a success (redirects are not followed). */
+/**
+ * POSTs the event JSON to one endpoint, signed with each of its current secrets (two during a
+ * roll's grace period). Only a 2xx is a success (redirects are not followed).
+ */
 export async function deliverEvent(
   endpoint: EndpointSnapshot,
+  secrets: readonly string[],
   event: EventEnvelope,
   nowMs: number,
   fetcher: Fetch,
 ): Promise<DeliveryResult> {
   const body = JSON.stringify(event);
-  const signature = await signatureHeader(endpoint.secret, body, Math.floor(nowMs / 1000));
+  const signature = await signatureHeader(secrets, body, Math.floor(nowMs / 1000));
   try {
     const response = await fetcher(endpoint.url, {
       method: "POST",

@@ -17,8 +17,19 @@ async function hmacHex(secret: string, payload: string): Promise<string> {
   return hex(new Uint8Array(mac));
 }
 
-export async function signatureHeader(secret: string, body: string, unixSeconds: number): Promise<string> {
-  return `t=${unixSeconds},v1=${await hmacHex(secret, `${unixSeconds}.${body}`)}`;
+/**
+ * The header for `body` at `unixSeconds`, one `v1=` per secret: during a secret roll's grace
+ * period the new secret's signature comes first and the old one's after it, so a receiver
+ * holding either secret verifies the delivery.
+ */
+export async function signatureHeader(
+  secrets: string | readonly string[],
+  body: string,
+  unixSeconds: number,
+): Promise<string> {
+  const list = typeof secrets === "string" ? [secrets] : secrets;
+  const macs = await Promise.all(list.map((secret) => hmacHex(secret, `${unixSeconds}.${body}`)));
+  return [`t=${unixSeconds}`, ...macs.map((mac) => `v1=${mac}`)].join(",");
 }
 
 type Verification = { ok: true; timestamp: number } | { ok: false; reason: "malformed" | "stale" | "mismatch" };

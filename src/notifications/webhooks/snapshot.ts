@@ -1,6 +1,10 @@
 import type { PlatformEnv } from "../../lib/env";
 
-/** The one KV key holding every endpoint (secrets included: KV is private to the account). */
+/**
+ * The one KV key holding every endpoint, without its secrets: the consumer takes those from the
+ * endpoints actor once per batch (`signingSecrets`), so a KV export or a leaked KV token reveals
+ * no signing secret.
+ */
 export const ENDPOINTS_KEY = "webhooks/endpoints";
 /** The singleton's name. It is on the write path only (routes, failure-state changes). */
 export const ENDPOINTS_ACTOR = "account";
@@ -10,7 +14,6 @@ export interface EndpointSnapshot {
   url: string;
   enabled_events: string[];
   status: "enabled" | "disabled";
-  secret: string;
   failing_since_ms: number | null;
 }
 

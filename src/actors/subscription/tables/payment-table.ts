@@ -11,6 +11,13 @@ export interface PaymentRow {
   on_request: number;
   /** The gateway's refund of a `refunded` payment; null until the refund went through. */
   refund_reference: string | null;
+  /** Tries of that refund that did not go through. */
+  refund_tries: number;
+  /** Set when the refund was given up on (src/domain/charge-result.ts decideRefundSetback). */
+  refund_failure_code: string | null;
+  refund_failure_message: string | null;
+  /** When a payment still pending past the reconcile window was flagged for an operator; null otherwise. */
+  attention_since: number | null;
   failure_code: string | null;
   failure_message: string | null;
   attempt: number;
@@ -28,7 +35,12 @@ export interface PaymentRow {
 export class PaymentTable {
   constructor(private readonly query: Query) {}
 
-  insert(p: Omit<PaymentRow, "refund_reference">): void {
+  insert(
+    p: Omit<
+      PaymentRow,
+      "refund_reference" | "refund_tries" | "refund_failure_code" | "refund_failure_message" | "attention_since"
+    >,
+  ): void {
     this.query(
       `INSERT INTO payment (id, invoice_id, amount, currency, status, method, failure_code, failure_message, attempt,
          reference, gateway_key, gateway_reference, payment_method, gateway_customer, created, on_request)
@@ -70,6 +82,23 @@ export class PaymentTable {
 
   recordRefund(id: string, reference: string): void {
     this.query("UPDATE payment SET refund_reference = ? WHERE id = ?", reference, id);
+  }
+
+  countRefundTry(id: string): void {
+    this.query("UPDATE payment SET refund_tries = refund_tries + 1 WHERE id = ?", id);
+  }
+
+  failRefund(id: string, code: string, message: string): void {
+    this.query(
+      "UPDATE payment SET refund_failure_code = ?, refund_failure_message = ? WHERE id = ?",
+      code,
+      message,
+      id,
+    );
+  }
+
+  flagForAttention(id: string, at: number): void {
+    this.query("UPDATE payment SET attention_since = ? WHERE id = ? AND attention_since IS NULL", at, id);
   }
 
   settle(
