@@ -78,7 +78,7 @@ get "/v1/subscriptions/$SUB/invoices?limit=1" | show '.data[0] | {subtotal,disco
 curl -sS -X POST "$B/v1/plans" -H "$K" -H "$J" -d '{"name":"Pro","currency":"usd","amount":"20.00","interval":"month"}' | show .
 # → {"error":{"type":"invalid_request_error","code":"parameter_invalid","message":"Invalid value for 'amount': Invalid input: expected number, received string.","param":"amount"}}
 
-# 7. Usage-based billing: a meter, a plan with a base fee and a usage charge (the first 1,000 calls free,
+# 8. Usage-based billing: a meter, a plan with a base fee and a usage charge (the first 1,000 calls free,
 #    then 0.5 cents each), events reported on another clock (a repeated identifier counts once), and the
 #    month's usage billed in arrears on the renewal invoice: 250.5 × 0.5 = 125.25 → 125 cents.
 MTR=$(post /v1/meters '{"event_name":"api_call","display_name":"API calls"}' -H 'Idempotency-Key: walkthrough-meter' | id mtr)
