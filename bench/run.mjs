@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startService } from "../scripts/service.mjs";
 import { costPerMillion, markdown, PRICES } from "./report.mjs";
+import { usageBench } from "./usage.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -611,7 +612,25 @@ async function main() {
     prices: PRICES,
   };
 
-  if (ONLY !== "herd")
+  if (ONLY === null || ONLY === "usage")
+    await withService({}, async () => {
+      log("service up (usage)");
+      results.usage = await usageBench(
+        { ok, call, load, pool, log, round, median, profile, breakdown, advanceClock },
+        QUICK
+          ? { seconds: 0.5, reps: 1, customers: 50, renewalEvents: 2_000, concurrency: 8 }
+          : { seconds: 2, reps: 3, customers: 1_000, renewalEvents: 100_000, concurrency: 8 },
+      );
+      // Per event: its share of the DO requests (measured), rows written and read; no "+1 request".
+      for (const p of Object.values(results.usage.profile))
+        p.dollars_per_million_events = round(
+          p.rows_written_per_op * PRICES.rows_written_per_million +
+            p.rows_read_per_op * PRICES.rows_read_per_million +
+            p.do_requests_per_op * PRICES.do_requests_per_million,
+          3,
+        );
+    });
+  if (ONLY !== "herd" && ONLY !== "usage")
     await withService({}, async () => {
       log("service up (default configuration, fake gateway)");
       const { result, plan, customers } = await throughput();
@@ -621,7 +640,7 @@ async function main() {
       results.create = { subscription: await createProfile(plan, customers), customer: await customerCreateProfile() };
       results.renewal = await clockRenewals(plan);
     });
-  if (ONLY !== "throughput") {
+  if (ONLY !== "throughput" && ONLY !== "usage") {
     await withService({ BENCH_GATEWAY_RATE: "100000" }, async () => {
       log("service up (herd configuration: the bench's gateway, unlimited, charges unpaced)");
       results.herd_unlimited = await herdOrError(SIZE.herd, null);

@@ -28,6 +28,7 @@ export {
   ChargePacerActor,
   CouponActor,
   IdempotencyKeyActor,
+  MeterActor,
   MetricsShard,
   PromotionCodeClaimActor,
   TaxRateActor,

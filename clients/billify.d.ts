@@ -126,6 +126,88 @@ export interface paths {
         patch: operations["updatePlan"];
         trace?: never;
     };
+    "/v1/meters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List meters, newest first
+         * @description Read from a KV index: eventually consistent across locations.
+         */
+        get: operations["listMeters"];
+        put?: never;
+        /**
+         * Create a meter
+         * @description event_name is unique: a second meter with the same one is 409.
+         */
+        post: operations["createMeter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/meters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a meter */
+        get: operations["getMeter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update a meter's display_name or status */
+        patch: operations["updateMeter"];
+        trace?: never;
+    };
+    "/v1/meter_events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report one usage event
+         * @description 201 with the event; an identifier already recorded for this event_name and customer answers 200 with the stored event (counted once).
+         */
+        post: operations["createMeterEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/meter_events/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report up to 100 usage events at once
+         * @description One invalid event refuses the whole batch (400, param such as events[3].timestamp) and stores nothing.
+         */
+        post: operations["createMeterEventBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers": {
         parameters: {
             query?: never;
@@ -450,6 +532,26 @@ export interface paths {
         };
         /** List a subscription's events, oldest first */
         get: operations["listSubscriptionEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current period's usage so far, priced per charge
+         * @description Eventually consistent: an accepted meter event counts here within seconds.
+         */
+        get: operations["getSubscriptionUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -961,7 +1063,7 @@ export interface components {
                 /** @enum {string} */
                 type: "invalid_request_error";
                 /** @enum {string} */
-                code: "parameter_missing" | "parameter_invalid" | "parameter_unknown" | "parameter_conflict" | "invalid_json" | "invalid_body" | "invalid_encoding" | "idempotency_key_invalid" | "resource_missing" | "plan_inactive" | "plan_terms_immutable" | "currency_mismatch" | "invalid_status" | "invoice_not_open" | "invoice_not_draft" | "nothing_to_invoice" | "subscription_ended" | "amount_too_large" | "test_clocks_unavailable" | "signature_invalid" | "coupon_invalid" | "promotion_code_invalid" | "coupon_terms_immutable" | "promotion_code_terms_immutable" | "tax_rate_terms_immutable" | "tax_rate_inactive" | "url_not_allowed";
+                code: "parameter_missing" | "parameter_invalid" | "parameter_unknown" | "parameter_conflict" | "invalid_json" | "invalid_body" | "invalid_encoding" | "idempotency_key_invalid" | "resource_missing" | "plan_inactive" | "plan_terms_immutable" | "currency_mismatch" | "invalid_status" | "invoice_not_open" | "invoice_not_draft" | "nothing_to_invoice" | "subscription_ended" | "amount_too_large" | "test_clocks_unavailable" | "signature_invalid" | "coupon_invalid" | "promotion_code_invalid" | "coupon_terms_immutable" | "promotion_code_terms_immutable" | "tax_rate_terms_immutable" | "tax_rate_inactive" | "url_not_allowed" | "meter_terms_immutable" | "timestamp_too_old" | "timestamp_in_future";
                 /** @description For people; may change. */
                 message: string;
                 /** @description The offending field (dotted path), when there is one. */
@@ -1276,6 +1378,8 @@ export interface components {
             interval: "day" | "week" | "month" | "year";
             interval_count: number;
             trial_days: number;
+            /** @description Usage-based prices, billed in arrears. */
+            charges: components["schemas"]["Charge"][];
             active: boolean;
             metadata: {
                 [key: string]: string;
@@ -1286,6 +1390,32 @@ export interface components {
              * @example 2026-01-31T10:00:00Z
              */
             created: string;
+        };
+        /** @description A usage price on a meter. standard: unit_amount_decimal per unit; graduated/volume: tiers (ascending up_to, the last null); package: package_amount per started package_size units. */
+        Charge: {
+            /** @example mtr_01JD0000000000000000000000 */
+            meter: string;
+            /** @enum {string} */
+            model: "standard" | "graduated" | "volume" | "package";
+            /** @example 0.04 */
+            unit_amount_decimal?: string;
+            tiers?: components["schemas"]["ChargeTier"][];
+            package_size?: number;
+            /** @example 2000 */
+            package_amount?: number;
+        };
+        ChargeTier: {
+            up_to: number | null;
+            /**
+             * @default 0
+             * @example 0.04
+             */
+            unit_amount_decimal?: string;
+            /**
+             * @default 0
+             * @example 2000
+             */
+            flat_amount?: number;
         };
         PlanCreate: {
             /**
@@ -1311,6 +1441,11 @@ export interface components {
             interval_count?: number;
             /** @default 0 */
             trial_days?: number;
+            /**
+             * @description Usage-based prices (at most 20), billed in arrears.
+             * @default []
+             */
+            charges?: components["schemas"]["Charge"][];
             /** @default true */
             active?: boolean;
             metadata?: components["schemas"]["Metadata"];
@@ -1337,6 +1472,107 @@ export interface components {
             name?: string;
             active?: boolean;
             metadata?: components["schemas"]["Metadata"];
+        };
+        Meter: {
+            id: string;
+            /** @enum {string} */
+            object: "meter";
+            event_name: string;
+            display_name: string;
+            /** @enum {string} */
+            aggregation: "sum" | "count" | "max" | "last" | "unique_count";
+            value_key: string;
+            /** @enum {string} */
+            status: "active" | "inactive";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+        };
+        MeterCreate: {
+            /** @example api_call */
+            event_name: string;
+            /** @example API calls */
+            display_name: string;
+            /**
+             * @default sum
+             * @enum {string}
+             */
+            aggregation?: "sum" | "count" | "max" | "last" | "unique_count";
+            /** @default value */
+            value_key?: string;
+        };
+        MeterList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["Meter"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        /** @description Only display_name and status change. */
+        MeterUpdate: {
+            display_name?: string;
+            /** @enum {string} */
+            status?: "active" | "inactive";
+        };
+        MeterEvent: {
+            /** @enum {string} */
+            object: "meter_event";
+            event_name: string;
+            identifier: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            timestamp: string;
+            payload: {
+                [key: string]: string | number;
+            };
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            created: string;
+        };
+        MeterEventCreate: {
+            /** @example api_call */
+            event_name: string;
+            /**
+             * @description Unique per event_name for this customer, forever: a repeat is answered like the first and counted once.
+             * @example req_8f2a
+             */
+            identifier?: string;
+            /**
+             * Format: date-time
+             * @description Default: now on the customer's clock (its test clock's frozen_time).
+             * @example 2026-01-31T10:00:00Z
+             */
+            timestamp?: string;
+            /**
+             * @example {
+             *       "customer": "cus_01JD0000000000000000000000",
+             *       "value": "25"
+             *     }
+             */
+            payload: {
+                [key: string]: string | number;
+            };
+        };
+        MeterEventBatch: {
+            /** @enum {string} */
+            object: "meter_event_batch";
+            /** @description Events counted for the first time. */
+            accepted: number;
+            /** @description Events whose identifier was already recorded. */
+            duplicates: number;
+        };
+        /** @description 1–100 events, each a MeterEventCreate; one invalid event refuses the whole batch. */
+        MeterEventBatchCreate: {
+            events: unknown[];
         };
         CustomerList: {
             /** @enum {string} */
@@ -1607,7 +1843,7 @@ export interface components {
             /** @enum {string} */
             object: "line_item";
             /** @enum {string} */
-            type: "subscription" | "proration" | "invoice_item";
+            type: "subscription" | "proration" | "invoice_item" | "usage";
             description: string;
             amount: number;
             quantity: number;
@@ -1626,6 +1862,15 @@ export interface components {
             period_end: string;
             discount_amounts: components["schemas"]["DiscountAmount"][];
             tax_amounts: components["schemas"]["TaxAmount"][];
+            /** @description A usage line's meter. */
+            meter?: string;
+            /** @description A usage line's charge: its index in the plan's charges. */
+            charge?: number;
+            /**
+             * @description A usage line's aggregated usage, a decimal string.
+             * @example 1250.5
+             */
+            usage_quantity?: string;
         };
         DiscountAmount: {
             coupon: string;
@@ -1862,6 +2107,32 @@ export interface components {
             data: components["schemas"]["Event"][];
             has_more: boolean;
             next_cursor: string | null;
+        };
+        SubscriptionUsage: {
+            /** @enum {string} */
+            object: "subscription_usage";
+            subscription: string;
+            currency: string;
+            data: components["schemas"]["UsageCharge"][];
+            total: number;
+        };
+        UsageCharge: {
+            charge: number;
+            meter: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            period_start: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC, second precision
+             * @example 2026-01-31T10:00:00Z
+             */
+            period_end: string;
+            usage_quantity: string;
+            amount: number;
         };
         PaymentList: {
             /** @enum {string} */
@@ -2330,7 +2601,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionSummaryList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2442,7 +2713,7 @@ export interface operations {
                     "application/json": components["schemas"]["LiveToken"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2545,7 +2816,7 @@ export interface operations {
                     "application/json": components["schemas"]["AlarmHealth"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2615,7 +2886,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlanList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2680,7 +2951,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2783,7 +3054,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2854,7 +3125,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2928,6 +3199,562 @@ export interface operations {
             };
         };
     };
+    listMeters: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeterList"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createMeter: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeterCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meter"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    getMeter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meter"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    updateMeter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["MeterUpdate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Meter"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createMeterEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeterEventCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeterEvent"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    createMeterEventBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body within 24 h returns the first response (with `Idempotent-Replayed: true`) and does nothing again; with another body, 422 idempotency_error. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeterEventBatchCreate"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeterEventBatch"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description The route needs an admin key, or the key is read-only and the request writes. Codes: `admin_key_required`, `read_only_key`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error403"];
+                };
+            };
+            /** @description Conflict with the object's current state, or a request with this Idempotency-Key still running. Codes: `resource_already_exists`, `idempotency_request_in_progress`, `clock_advancing`, `payment_pending`, `redemption_expired`, `endpoint_not_enabled`, `dead_letter_not_replayable`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error409"];
+                };
+            };
+            /** @description Body over 64 KiB. Codes: `body_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error413"];
+                };
+            };
+            /** @description Body is not JSON. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error415"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request. Codes: `idempotency_key_reused`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error422"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
     listCustomers: {
         parameters: {
             query?: {
@@ -2952,7 +3779,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3017,7 +3844,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3120,7 +3947,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3191,7 +4018,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3290,7 +4117,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3362,7 +4189,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3434,7 +4261,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerEventList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3508,7 +4335,7 @@ export interface operations {
                     "application/json": components["schemas"]["BillingPortalSession"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3618,7 +4445,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3721,7 +4548,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3797,7 +4624,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3918,7 +4745,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4030,7 +4857,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4115,7 +4942,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4236,7 +5063,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChangePreview"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4357,7 +5184,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4478,7 +5305,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4599,7 +5426,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4711,7 +5538,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4796,7 +5623,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceLine"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4913,7 +5740,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionInvoiceList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4989,7 +5816,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5106,7 +5933,74 @@ export interface operations {
                     "application/json": components["schemas"]["EventList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error400"];
+                };
+            };
+            /** @description Missing or wrong API key. Codes: `missing_api_key`, `invalid_api_key`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error401"];
+                };
+            };
+            /** @description No such object (or route). Codes: `resource_missing`, `route_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error404"];
+                };
+            };
+            /** @description Too many requests with this key: wait the seconds of `Retry-After`. Codes: `rate_limited`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error429"];
+                };
+            };
+            /** @description Internal or configuration error (logged; no detail is returned). Codes: `internal_error`, `configuration_error`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error500"];
+                };
+            };
+        };
+    };
+    getSubscriptionUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionUsage"];
+                };
+            };
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5173,7 +6067,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5245,7 +6139,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5321,7 +6215,7 @@ export interface operations {
                     "application/json": components["schemas"]["Payment"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5442,7 +6336,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5563,7 +6457,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5684,7 +6578,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5805,7 +6699,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5926,7 +6820,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invoice"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6045,7 +6939,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestClock"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6148,7 +7042,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestClock"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6224,7 +7118,7 @@ export interface operations {
                     "application/json": components["schemas"]["TestClock"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6334,7 +7228,7 @@ export interface operations {
                     "application/json": components["schemas"]["StripeWebhookReceipt"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6377,7 +7271,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6442,7 +7336,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6545,7 +7439,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6621,7 +7515,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6733,7 +7627,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedWebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6818,7 +7712,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6933,7 +7827,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmailList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6994,7 +7888,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeadLetterList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7061,7 +7955,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeadLetter"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7180,7 +8074,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeadLetterEndpointReplayResult"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7286,7 +8180,7 @@ export interface operations {
                     "application/json": components["schemas"]["CouponList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7351,7 +8245,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7454,7 +8348,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7521,7 +8415,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedCoupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7601,7 +8495,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7701,7 +8595,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCodeList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7766,7 +8660,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCode"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7869,7 +8763,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCode"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7940,7 +8834,7 @@ export interface operations {
                     "application/json": components["schemas"]["PromotionCode"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8037,7 +8931,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRateList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8102,7 +8996,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8205,7 +9099,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8276,7 +9170,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8375,7 +9269,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditedRequestList"];
                 };
             };
-            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`. */
+            /** @description Invalid request: `param` names the field. Codes: `parameter_missing`, `parameter_invalid`, `parameter_unknown`, `parameter_conflict`, `invalid_json`, `invalid_body`, `invalid_encoding`, `idempotency_key_invalid`, `resource_missing`, `plan_inactive`, `plan_terms_immutable`, `currency_mismatch`, `invalid_status`, `invoice_not_open`, `invoice_not_draft`, `nothing_to_invoice`, `subscription_ended`, `amount_too_large`, `test_clocks_unavailable`, `signature_invalid`, `coupon_invalid`, `promotion_code_invalid`, `coupon_terms_immutable`, `promotion_code_terms_immutable`, `tax_rate_terms_immutable`, `tax_rate_inactive`, `url_not_allowed`, `meter_terms_immutable`, `timestamp_too_old`, `timestamp_in_future`. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -77,3 +77,24 @@ get "/v1/subscriptions/$SUB/invoices?limit=1" | show '.data[0] | {subtotal,disco
 # 7. Errors come in one envelope and name the field.
 curl -sS -X POST "$B/v1/plans" -H "$K" -H "$J" -d '{"name":"Pro","currency":"usd","amount":"20.00","interval":"month"}' | show .
 # → {"error":{"type":"invalid_request_error","code":"parameter_invalid","message":"Invalid value for 'amount': Invalid input: expected number, received string.","param":"amount"}}
+
+# 8. Usage-based billing: a meter, a plan with a base fee and a usage charge (the first 1,000 calls free,
+#    then 0.5 cents each), events reported on another clock (a repeated identifier counts once), and the
+#    month's usage billed in arrears on the renewal invoice: 250.5 × 0.5 = 125.25 → 125 cents.
+MTR=$(post /v1/meters '{"event_name":"api_call","display_name":"API calls"}' -H 'Idempotency-Key: walkthrough-meter' | id mtr)
+post /v1/plans "{\"id\":\"metered\",\"name\":\"Metered\",\"currency\":\"usd\",\"amount\":1000,\"interval\":\"month\",\"charges\":[{\"meter\":\"$MTR\",\"model\":\"graduated\",\"tiers\":[{\"up_to\":1000,\"unit_amount_decimal\":\"0\"},{\"up_to\":null,\"unit_amount_decimal\":\"0.5\"}]}]}" \
+  -H 'Idempotency-Key: walkthrough-plan-metered' | show '{id,model:.charges[0].model}'
+# → {"id":"metered","model":"graduated"}
+CLOCK2=$(post /v1/test_clocks '{"frozen_time":"2026-06-01T00:00:00Z"}' | id clock)
+CUS2=$(post /v1/customers "{\"payment_method\":\"pm_card_visa\",\"test_clock\":\"$CLOCK2\"}" | id cus)
+SUB2=$(post /v1/subscriptions "{\"customer\":\"$CUS2\",\"plan\":\"metered\"}" | id sub)
+E1="{\"event_name\":\"api_call\",\"identifier\":\"req-1\",\"payload\":{\"customer\":\"$CUS2\",\"value\":900}}"
+E2="{\"event_name\":\"api_call\",\"identifier\":\"req-2\",\"payload\":{\"customer\":\"$CUS2\",\"value\":\"350.5\"}}"
+post /v1/meter_events/batch "{\"events\":[$E1,$E2,$E1]}" | show .
+# → {"object":"meter_event_batch","accepted":2,"duplicates":1}
+get "/v1/subscriptions/$SUB2/usage" | show '{total,data:[.data[] | {usage_quantity,amount}]}'
+# → {"total":125,"data":[{"usage_quantity":"1250.5","amount":125}]}
+post "/v1/test_clocks/$CLOCK2/advance" '{"frozen_time":"2026-07-01T00:00:00Z"}' | show '{status}'
+# → {"status":"ready"}
+get "/v1/subscriptions/$SUB2/invoices?limit=1" | show '[.data[] | {total,lines:[.lines[] | {type,amount,usage_quantity}]}]'
+# → [{"total":1125,"lines":[{"type":"subscription","amount":1000,"usage_quantity":null},{"type":"usage","amount":125,"usage_quantity":"1250.5"}]}]

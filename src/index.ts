@@ -9,6 +9,7 @@ export { CouponActor } from "./actors/coupon/coupon-actor";
 export { PromotionCodeClaimActor } from "./actors/coupon/promotion-code-claim-actor";
 export { CustomerActor } from "./actors/customer/customer-actor";
 export { IdempotencyKeyActor } from "./actors/idempotency/idempotency-key-actor";
+export { MeterActor } from "./actors/meter/meter-actor";
 export { MetricsShard } from "./actors/metrics/metrics-shard";
 export { PlanActor } from "./actors/plan/plan-actor";
 export { SubscriptionActor } from "./actors/subscription/subscription-actor";

@@ -13,6 +13,7 @@
 
 /** @typedef {import("../../clients/billify").components["schemas"]} Schemas */
 /** @typedef {Schemas["Subscription"]} Subscription */
+/** @typedef {Schemas["SubscriptionUsage"]} SubscriptionUsage */
 /** @typedef {Schemas["SubscriptionSummary"]} SubscriptionSummary */
 /** @typedef {Schemas["Invoice"]} Invoice */
 /** @typedef {Schemas["Payment"]} Payment */
@@ -357,10 +358,11 @@ function subscriptionPage(id) {
   const path = `/v1/subscriptions/${encodeURIComponent(id)}`;
   show(h("p.empty", null, "Loading…"));
   async function load() {
-    const [sub, invoices, events] = await Promise.all([
+    const [sub, invoices, events, usage] = await Promise.all([
       /** @type {Promise<Subscription>} */ (api("GET", path)),
       /** @type {Promise<Page<Invoice>>} */ (api("GET", `${path}/invoices?limit=100`)),
       /** @type {Promise<Page<BillingEvent>>} */ (api("GET", `${path}/events?limit=100`)),
+      /** @type {Promise<SubscriptionUsage>} */ (api("GET", `${path}/usage`)),
     ]);
     const payments = await Promise.all(
       invoices.data.map((inv) => /** @type {Promise<Page<Payment>>} */ (api("GET", `/v1/invoices/${inv.id}/payments`))),
@@ -371,6 +373,7 @@ function subscriptionPage(id) {
       payments.map((p) => p.data),
       events.data,
       liveBadge,
+      usage,
     );
   }
   load()
@@ -384,8 +387,9 @@ function subscriptionPage(id) {
  * @param {Payment[][]} payments the payments of each invoice, in the same order
  * @param {BillingEvent[]} events
  * @param {HTMLElement} liveBadge
+ * @param {SubscriptionUsage} usage the current period's usage so far, priced per charge
  */
-function renderSubscription(sub, invoices, payments, events, liveBadge) {
+function renderSubscription(sub, invoices, payments, events, liveBadge, usage) {
   /** @param {string} label @param {Child} value */
   const field = (label, value) => h("div", null, h("span", null, label), value);
   const details = h(
@@ -505,10 +509,27 @@ function renderSubscription(sub, invoices, payments, events, liveBadge) {
         h("td.mono", null, e.id),
       ),
     );
+  const usageRows = usage.data.map((u) =>
+    h(
+      "tr",
+      { "data-testid": "usage-row" },
+      h("td", null, `#${u.charge}`),
+      h("td.mono", null, u.meter),
+      h("td", null, `${when(u.period_start)} → ${when(u.period_end)}`),
+      h("td.num", null, u.usage_quantity),
+      h("td.num", null, money(u.amount, usage.currency)),
+    ),
+  );
   show(
     h("p", null, h("a", { href: "#/subscriptions" }, "← Subscriptions")),
     h("h1", null, h("span.mono", null, sub.id), " ", liveBadge),
     details,
+    h(
+      "div",
+      { "data-testid": "usage" },
+      usageRows.length > 0 ? h("h2", null, `Current usage (${money(usage.total, usage.currency)})`) : null,
+      usageRows.length > 0 ? table(["Charge", "Meter", "Period", "#Quantity", "#Amount"], usageRows, "") : null,
+    ),
     h("h2", null, `Invoices (${invoices.length})`),
     table(["Number", "Status", "Reason", "Period", "#Total", "#Paid", "#Remaining"], invoiceRows, "No invoice yet."),
     h("h2", null, `Events (${events.length}, newest first)`),

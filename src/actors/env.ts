@@ -4,6 +4,7 @@ import type { CouponActor } from "./coupon/coupon-actor";
 import type { PromotionCodeClaimActor } from "./coupon/promotion-code-claim-actor";
 import type { CustomerActor } from "./customer/customer-actor";
 import type { IdempotencyKeyActor } from "./idempotency/idempotency-key-actor";
+import type { MeterActor } from "./meter/meter-actor";
 import type { MetricsShard } from "./metrics/metrics-shard";
 import type { PlanActor } from "./plan/plan-actor";
 import type { SubscriptionActor } from "./subscription/subscription-actor";
@@ -17,6 +18,8 @@ export { modeOf } from "../lib/env";
 /** The Worker's whole environment: the platform's bindings and every Durable Object namespace. */
 export interface Env extends PlatformEnv {
   PLANS: DurableObjectNamespace<PlanActor>;
+  /** One actor per meter, named by a hash of its event_name (API.md §8). */
+  METERS: DurableObjectNamespace<MeterActor>;
   CUSTOMERS: DurableObjectNamespace<CustomerActor>;
   SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionActor>;
   TEST_CLOCKS: DurableObjectNamespace<TestClockActor>;

@@ -63,3 +63,8 @@ export function taxRateStub(env: Env, taxRateId: string) {
 export function endpointsStub(env: Env) {
   return env.WEBHOOK_ENDPOINTS.getByName(ENDPOINTS_ACTOR);
 }
+
+export function meterStub(env: Env, meterId: string) {
+  const key = routingKeyOf(meterId, "mtr");
+  return key ? env.METERS.getByName(key) : null;
+}

@@ -14,6 +14,7 @@ import { couponRoutes } from "./routes/coupons";
 import { customerRoutes } from "./routes/customers";
 import { hostedPageRoutes } from "./routes/hosted-pages";
 import { invoiceRoutes } from "./routes/invoices";
+import { meterRoutes } from "./routes/meters";
 import { notificationAdminRoutes } from "./routes/notifications-admin";
 import { planRoutes } from "./routes/plans";
 import { portalPageRoutes } from "./routes/portal-pages";
@@ -70,6 +71,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   // Each resource is its own sub-app; `route` merges its routes and its OpenAPI entries.
   app.route("/", adminRoutes());
   app.route("/", planRoutes());
+  app.route("/", meterRoutes());
   app.route("/", customerRoutes());
   app.route("/", billingPortalRoutes());
   app.route("/", subscriptionRoutes());

@@ -18,7 +18,7 @@ export const InvoiceLine = z
   .object({
     id: z.string(),
     object: z.literal("line_item"),
-    type: z.enum(["subscription", "proration", "invoice_item"]),
+    type: z.enum(["subscription", "proration", "invoice_item", "usage"]),
     description: z.string(),
     amount: z.number().int(),
     quantity: z.number().int(),
@@ -27,6 +27,16 @@ export const InvoiceLine = z
     period_end: Timestamp,
     discount_amounts: z.array(DiscountAmount),
     tax_amounts: z.array(TaxAmount),
+    meter: z.string().optional().openapi({ description: "A usage line's meter." }),
+    charge: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "A usage line's charge: its index in the plan's charges." }),
+    usage_quantity: z
+      .string()
+      .optional()
+      .openapi({ description: "A usage line's aggregated usage, a decimal string.", example: "1250.5" }),
   })
   .openapi("InvoiceLine");
 export type InvoiceLine = z.infer<typeof InvoiceLine>;

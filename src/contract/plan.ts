@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { isCadenceAllowed } from "../domain/billing-period";
 import { Currency, Metadata, MinorUnits, Timestamp } from "./common";
+import { Charge } from "./meter";
 
 /** A plan id the caller chooses (POST /v1/plans with an `id`). */
 export const CUSTOM_PLAN_ID = /^[a-z0-9_-]{1,64}$/;
@@ -17,6 +18,7 @@ export const Plan = z
     interval: IntervalSchema,
     interval_count: z.number().int(),
     trial_days: z.number().int(),
+    charges: z.array(Charge).openapi({ description: "Usage-based prices, billed in arrears." }),
     active: z.boolean(),
     metadata: z.record(z.string(), z.string()),
     created: Timestamp,
@@ -37,6 +39,11 @@ export const PlanCreate = z
     interval: IntervalSchema,
     interval_count: z.number().int().min(1).max(1095).default(1),
     trial_days: z.number().int().min(0).max(730).default(0),
+    charges: z
+      .array(Charge)
+      .max(20)
+      .default([])
+      .openapi({ description: "Usage-based prices (at most 20), billed in arrears." }),
     active: z.boolean().default(true),
     metadata: Metadata.default({}),
   })
@@ -57,4 +64,4 @@ export const PlanUpdate = z
   .openapi("PlanUpdate", { description: "Price terms (currency, amount, interval, interval_count) never change." });
 export type PlanUpdate = z.infer<typeof PlanUpdate>;
 
-export const PRICE_TERMS = ["currency", "amount", "interval", "interval_count", "trial_days", "id"] as const;
+export const PRICE_TERMS = ["currency", "amount", "interval", "interval_count", "trial_days", "charges", "id"] as const;

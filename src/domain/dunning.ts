@@ -90,5 +90,7 @@ export function shouldAttemptAutomatically(
   invoice?: { billingReason: BillingReason; attemptCount: number },
 ): boolean {
   if (invoice?.billingReason === "subscription_final") return invoice.attemptCount === 0;
+  // Rule 14g: late usage of an ended subscription is invoiced at once and attempted once.
+  if (invoice?.billingReason === "manual" && isEnded(status)) return invoice.attemptCount === 0;
   return status !== "unpaid" && !isEnded(status);
 }

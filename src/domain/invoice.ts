@@ -85,8 +85,12 @@ export function creditReturnedOnClose(to: "void" | "uncollectible", creditApplie
   return to === "void" ? creditApplied : 0;
 }
 
-/** Rule 12: pending lines left at the end are invoiced when their sum is positive, else dropped. */
+/**
+ * Rule 12: pending lines left at the end are invoiced when their sum is positive, else dropped.
+ * Rule 14f: usage is never dropped; a usage line makes the final invoice whatever the sum.
+ */
 export function shouldInvoicePendingAtEnd(pending: readonly DraftLine[]): boolean {
+  if (pending.some((line) => line.type === "usage")) return true;
   return sumAmounts(pending.map((line) => line.amount)) > 0;
 }
 

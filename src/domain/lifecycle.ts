@@ -61,6 +61,8 @@ export function draftLineFields(line: DraftLine) {
     plan: line.plan,
     period_start: toIso(line.periodStart),
     period_end: toIso(line.periodEnd),
+    // A usage line's meter, charge index and aggregated quantity (API.md §8).
+    ...(line.usage ? { meter: line.usage.meter, charge: line.usage.charge, usage_quantity: line.usage.quantity } : {}),
   };
 }
 
@@ -193,6 +195,18 @@ export function rolledForward(ledger: Ledger, now: Instant): Ledger {
     pending = [];
   }
   return { ...ledger, state, pending };
+}
+
+/**
+ * Rule 14g: late usage lines. Pending for the next invoice; once the subscription has ended
+ * (its last invoice made), invoiced at once (billing_reason manual, attempted once).
+ */
+export function decideLateUsage(ledger: Ledger, lines: readonly DraftLine[], now: Instant): Decision {
+  const b = new DecisionBuilder(ledger);
+  if (isEnded(ledger.state.status))
+    b.issueInvoice({ reason: "manual", period: { start: now, end: now }, lines: [...lines] }, now);
+  else b.addPending(lines);
+  return b.decision;
 }
 
 /**

@@ -11,7 +11,15 @@ export interface PricedItem {
   quantity: number;
 }
 
-export type LineType = "subscription" | "proration" | "invoice_item";
+export type LineType = "subscription" | "proration" | "invoice_item" | "usage";
+
+/** What a `usage` line says about its usage (API.md §8): the meter, the charge's index, the quantity. */
+export interface LineUsage {
+  meter: string;
+  charge: number;
+  /** The aggregated usage, a decimal string. */
+  quantity: string;
+}
 
 /** An invoice line before it has an id: the domain's unit of billing. */
 export interface DraftLine {
@@ -22,6 +30,8 @@ export interface DraftLine {
   plan: string | null;
   periodStart: Instant;
   periodEnd: Instant;
+  /** Only on a `usage` line. */
+  usage?: LineUsage;
   /** A credit for unused time: the discount it carries from the period it credits (rule 13d). */
   carriedDiscount?: LineDiscount | null;
 }

@@ -8,6 +8,7 @@ import { partialPeriodLine, subscriptionLine } from "./proration";
 import type { TaxRateTerms } from "./tax";
 import type { Instant } from "./time";
 import { SECONDS_PER_DAY } from "./time";
+import type { ChargeSpec } from "./usage/lines";
 
 export type SubscriptionStatus =
   | "trialing"
@@ -28,6 +29,8 @@ export interface PlanTerms {
   amount: number;
   cadence: Cadence;
   trialDays: number;
+  /** Usage charges (API.md §8), billed in arrears; absent or empty: none. */
+  charges?: readonly ChargeSpec[];
 }
 
 /** Rule 15: what becomes of the invoices made while collection is paused. */
@@ -120,6 +123,18 @@ export interface StartInput {
  * price; otherwise a full first period from now, invoiced at once.
  */
 export function startSubscription(input: StartInput): Transition {
+  const started = startTransition(input);
+  // Rule 14e: a plan with usage charges and nothing due in advance makes no invoice at the start.
+  if (started.ok && started.invoice && hasCharges(input.plan) && input.plan.amount * input.quantity === 0)
+    return { ...started, invoice: null };
+  return started;
+}
+
+export function hasCharges(plan: PlanTerms): boolean {
+  return (plan.charges?.length ?? 0) > 0;
+}
+
+function startTransition(input: StartInput): Transition {
   const { plan, quantity, now, trialDays, billingCycleAnchor } = input;
   const base = {
     plan,
@@ -217,9 +232,19 @@ export function renew(state: SubscriptionState, pending: readonly DraftLine[] = 
   const k = periodIndexAt(state.anchor, state.plan.cadence, at);
   const period = periodAt(state.anchor, state.plan.cadence, k);
   const status: SubscriptionStatus = state.status === "trialing" ? "active" : state.status;
+  const next = { ...state, status, currentPeriodStart: period.start, currentPeriodEnd: period.end };
+  // Rule 14e: the end of a trial starts billing like a start does: a usage-only plan owes
+  // nothing in advance, and the trial's usage is free, so no invoice unless lines are pending.
+  if (
+    state.status === "trialing" &&
+    hasCharges(state.plan) &&
+    state.plan.amount * state.quantity === 0 &&
+    pending.length === 0
+  )
+    return { ok: true, state: next, invoice: null, pending: [] };
   return {
     ok: true,
-    state: { ...state, status, currentPeriodStart: period.start, currentPeriodEnd: period.end },
+    state: next,
     invoice: {
       reason: "subscription_cycle",
       period,

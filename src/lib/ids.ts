@@ -7,7 +7,21 @@ import { CUSTOM_PLAN_ID } from "../contract/plan";
  * to an actor (a subscription's invoices) reuse the owner's routing key, so an invoice id
  * routes to its subscription without a lookup.
  */
-type IdPrefix = "plan" | "cus" | "sub" | "in" | "il" | "pay" | "evt" | "clock" | "we" | "bps" | "co" | "promo" | "txr";
+type IdPrefix =
+  | "plan"
+  | "cus"
+  | "sub"
+  | "in"
+  | "il"
+  | "pay"
+  | "evt"
+  | "clock"
+  | "we"
+  | "bps"
+  | "co"
+  | "promo"
+  | "txr"
+  | "mtr";
 
 const ULID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -63,6 +77,14 @@ export function planActorName(planId: string): string | null {
   const key = routingKeyOf(planId, "plan");
   if (key) return key;
   return CUSTOM_PLAN_ID.test(planId) ? `custom:${planId}` : null;
+}
+
+/**
+ * A meter's routing key comes from its event_name: every create of one event_name reaches one
+ * actor (which keeps it unique), and ingest finds a meter by event_name without a lookup.
+ */
+export function meterRoutingKey(eventName: string): Promise<string> {
+  return routingKeyFromIdempotencyKey("meter", eventName);
 }
 
 /**

@@ -20,6 +20,7 @@ describe("POST /v1/plans", () => {
       interval: "month",
       interval_count: 1,
       trial_days: 0,
+      charges: [],
       active: true,
       metadata: {},
     });

@@ -14,6 +14,9 @@ const TABLES = [
   "payment",
   "event_batch",
   "redemption",
+  "usage_window",
+  "usage_aggregate",
+  "usage_distinct",
 ];
 /** Every actor has it before its migrations run (src/actors/actor.ts); v8 moves a key in it. */
 const META = "CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID";
@@ -51,7 +54,7 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([37, 21, 12, 10, 3, 21, 3, 2]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([39, 21, 13, 11, 3, 21, 3, 2, 5, 9, 3]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
   });
 
@@ -106,7 +109,7 @@ describe("subscription schema", () => {
 
 describe("customer schema", () => {
   it("creates for a new object exactly the tables that every migration in turn leads to", async () => {
-    const tables = ["customer", "subscription_ref", "event", "email", "portal_session"];
+    const tables = ["customer", "subscription_ref", "event", "email", "portal_session", "meter_event"];
     const migrated = await runInDurableObject(env.PLANS.getByName("customer-schema-migrated"), (_instance, state) => {
       state.storage.transactionSync(() => {
         for (const step of CUSTOMER_MIGRATIONS) for (const statement of step) state.storage.sql.exec(statement);
@@ -120,7 +123,7 @@ describe("customer schema", () => {
       return tables.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([7, 2, 5, 13, 7]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([7, 3, 5, 13, 7, 7]);
     expect(fresh[2]).toMatchObject({ indexes: [], autoincrement: false });
   });
 });

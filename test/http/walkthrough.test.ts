@@ -18,7 +18,7 @@ describe("the README walk-through, run over real HTTP", () => {
     expect(stderr).toBe("");
     expect(status).toBe(0);
     const expected = expectedOutput(readText(SCRIPT));
-    expect(expected).toHaveLength(16);
+    expect(expected).toHaveLength(21);
     expect(stdout.trimEnd().split("\n")).toEqual(expected);
   });
 
@@ -37,7 +37,7 @@ describe("the README walk-through, run over real HTTP", () => {
       expect(stderr).toBe("");
       expect(status).toBe(0);
       const lines = stdout.trimEnd().split("\n");
-      expect(lines).toHaveLength(16);
+      expect(lines).toHaveLength(21);
       for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
       expect(JSON.parse(lines[2]!)).toMatchObject({
         object: "subscription",

@@ -21,6 +21,7 @@ import type { CustomerContext } from "./context";
 import { customerNamed, loadCustomer } from "./context";
 import type { EmailResult } from "./emails";
 import { markEmailDead, sendEventEmail } from "./emails";
+import type { IngestAnswer, IngestEvent } from "./meter-events";
 import { versionedPaymentDetails } from "./payment-details";
 import type { SubscriptionRef } from "./payment-push";
 import { PaymentPush } from "./payment-push";
@@ -29,6 +30,7 @@ import { createCustomer, updateCustomer } from "./profile";
 import * as reads from "./reads";
 import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
 import * as refs from "./subscription-refs";
+import { recordMeterEvents, USAGE_RETRY_MS, UsageForwarder } from "./usage-forwarding";
 
 /**
  * One actor per customer. It holds the customer and the index of its subscriptions, which
@@ -82,6 +84,9 @@ export class CustomerActor extends Actor {
     },
   });
 
+  /** Meter events handed to its subscriptions (usage-forwarding.ts). */
+  private readonly usageForwarder = new UsageForwarder(this.context);
+
   /** The customer listing's KV index (src/admin/customer-index.ts). */
   protected override readonly readModel = new ReadModel(this.storage, {
     changeCount: () => changeCount(this.rows),
@@ -96,11 +101,18 @@ export class CustomerActor extends Actor {
   protected override readonly jobs = {
     nextJobAt: (): number | null => {
       const now = Date.now();
-      const candidates = [this.outbox.retryAt(now), paymentPushRetryAt(this.paymentPush.owed() !== null, now)];
+      const candidates = [
+        this.outbox.retryAt(now),
+        paymentPushRetryAt(this.paymentPush.owed() !== null, now),
+        this.usageForwarder.owed() ? now + USAGE_RETRY_MS : null,
+      ];
       const due = candidates.filter((t): t is number => t !== null);
       return due.length > 0 ? Math.min(...due) : null;
     },
-    runDueJobs: () => this.paymentPush.push(),
+    runDueJobs: async () => {
+      await this.paymentPush.push();
+      await this.usageForwarder.retry();
+    },
   };
 
   private readonly outbox = new Outbox(this.rows, this.env.EVENTS_QUEUE, () => {
@@ -182,6 +194,19 @@ export class CustomerActor extends Actor {
   /** Every subscription id of this customer (for fan-out reads such as its invoices). */
   async allSubscriptionIds(customerId: string): Promise<Outcome<string[]>> {
     return refs.allSubscriptionIds(this.context, customerId);
+  }
+
+  // ---- meter events (usage-forwarding.ts, meter-events.ts) --------------------------------
+
+  /** Rule 14a, h: records the events of this customer once each and hands them to its subscriptions. */
+  async recordMeterEvents(
+    customerId: string,
+    events: IngestEvent[],
+    nowMs: number,
+    checkOnly: boolean,
+    idem: Idempotency | null = null,
+  ): Promise<IngestAnswer> {
+    return recordMeterEvents(this.context, this.usageForwarder, customerId, events, nowMs, checkOnly, idem);
   }
 
   // ---- emails (emails.ts) -----------------------------------------------------------------

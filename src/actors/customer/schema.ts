@@ -1,4 +1,5 @@
 import { EMAIL_TABLE } from "./emails";
+import { METER_EVENT_INDEX, METER_EVENT_TABLE } from "./meter-events";
 import { PORTAL_TABLE } from "./portal-sessions";
 
 /** The customer actor's tables. Append a new entry to change the schema; never edit one. */
@@ -30,6 +31,14 @@ export const CUSTOMER_MIGRATIONS: readonly (readonly string[])[] = [
   // v4: the customer portal (API §11): single-use links (`link`, id = the session id) and the
   // sessions they were exchanged for (`cookie`, id = the cookie's hash). Secrets only as hashes.
   [PORTAL_TABLE],
+  // v5: meter events (API.md §8), the log each subscription reads from its own cursor
+  // (`subscription_ref.usage_acked`: the last seq it has counted). The unique index is the
+  // identifier's dedup, recorded in the same transaction as the event.
+  [
+    METER_EVENT_TABLE,
+    METER_EVENT_INDEX,
+    `ALTER TABLE subscription_ref ADD COLUMN usage_acked INTEGER NOT NULL DEFAULT 0`,
+  ],
 ];
 
 /**
@@ -40,9 +49,11 @@ export const CUSTOMER_SCHEMA: readonly string[] = [
   `CREATE TABLE customer (
      id TEXT PRIMARY KEY, email TEXT, name TEXT, payment_method TEXT, test_clock TEXT,
      metadata TEXT NOT NULL, created INTEGER NOT NULL)`,
-  `CREATE TABLE subscription_ref (id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL)`,
+  `CREATE TABLE subscription_ref (id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, usage_acked INTEGER NOT NULL DEFAULT 0)`,
   `CREATE TABLE event (
      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, created INTEGER NOT NULL, data TEXT NOT NULL)`,
   EMAIL_TABLE,
   PORTAL_TABLE,
+  METER_EVENT_TABLE,
+  METER_EVENT_INDEX,
 ];

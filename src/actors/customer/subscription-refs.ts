@@ -3,6 +3,7 @@ import { notFound, ok } from "../../contract/errors";
 import type { VersionedPaymentDetails } from "../subscription/context";
 import type { CustomerContext } from "./context";
 import { customerNamed } from "./context";
+import { lastEventSeq } from "./meter-events";
 import { versionedPaymentDetails } from "./payment-details";
 import type { SubscriptionRef } from "./payment-push";
 
@@ -17,7 +18,13 @@ export function addSubscription(
 ): Outcome<VersionedPaymentDetails> {
   const customer = customerNamed(ctx, customerId);
   if (!customer) return notFound("customer", customerId, "customer");
-  ctx.query("INSERT OR IGNORE INTO subscription_ref (id, created_ms) VALUES (?, ?)", ref.id, ref.created_ms);
+  // Its usage starts with the events to come: those already recorded predate it (rule 14b).
+  ctx.query(
+    "INSERT OR IGNORE INTO subscription_ref (id, created_ms, usage_acked) VALUES (?, ?, ?)",
+    ref.id,
+    ref.created_ms,
+    lastEventSeq(ctx.query),
+  );
   return ok(versionedPaymentDetails(ctx, customer));
 }
 

@@ -20,6 +20,7 @@ interface PlanRow {
   active: number;
   metadata: string;
   created: number;
+  charges: string;
 }
 
 /**
@@ -37,6 +38,8 @@ export class PlanActor extends Actor {
     ],
     // v2: creation in milliseconds, so the catalog lists plans made in one second in order.
     ["ALTER TABLE plan ADD COLUMN created_ms INTEGER", "UPDATE plan SET created_ms = created * 1000"],
+    // v3: usage-based charges (API.md §8), a JSON array; price terms, so never updated.
+    ["ALTER TABLE plan ADD COLUMN charges TEXT NOT NULL DEFAULT '[]'"],
   ];
 
   private readonly requests = new IdempotentRequests(this.storage, () => this.afterWrite());
@@ -49,8 +52,8 @@ export class PlanActor extends Actor {
         if (this.load())
           return failure<Plan>(409, "resource_already_exists", `A plan with id '${id}' already exists`, "id");
         this.query(
-          `INSERT INTO plan (id, name, currency, amount, interval, interval_count, trial_days, active, metadata, created, created_ms)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO plan (id, name, currency, amount, interval, interval_count, trial_days, active, metadata, created, created_ms, charges)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           id,
           input.name,
           input.currency,
@@ -62,6 +65,7 @@ export class PlanActor extends Actor {
           JSON.stringify(input.metadata),
           Math.floor(nowMs / 1000),
           nowMs,
+          JSON.stringify(input.charges),
         );
         this.readModel.markChanged();
         return ok(this.load()!, 201);
@@ -116,6 +120,7 @@ export class PlanActor extends Actor {
       interval: row.interval as Plan["interval"],
       interval_count: row.interval_count,
       trial_days: row.trial_days,
+      charges: JSON.parse(row.charges) as Plan["charges"],
       active: row.active === 1,
       metadata: JSON.parse(row.metadata) as Record<string, string>,
       created: toIso(row.created),

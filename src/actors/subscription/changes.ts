@@ -12,6 +12,7 @@ import type { RequestContext } from "./context";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
 import { loadLedger, persist } from "./persist";
 import { activePlan } from "./plan-terms";
+import { closingUsage, decideClosingUsage, settleUsage, withUsage } from "./usage";
 import { adjustmentsView, draftLineView, subscriptionView } from "./views";
 
 /**
@@ -34,9 +35,15 @@ export async function change(
     const committed = ctx.commit(idem, () => {
       // Decided on the state as it is now, inside the transaction: a concurrent change
       // that ran while we awaited the plan is never overwritten.
-      const decided = decide(loadLedger(ctx), body, plan.value, now);
+      // Rule 14f: a plan change closes the old plan's usage at t, whatever proration_behavior.
+      const state = ctx.store.load()!.state;
+      const closes = plan.value !== null && plan.value.id !== state.plan.id && state.status !== "trialing";
+      const { decided, closing } = decideClosingUsage(ctx, now, closes, (ledger) =>
+        decide(ledger, body, plan.value, now),
+      );
       if (!decided.ok) return refused<Subscription>(decided.error);
       issued = persist(ctx, decided.decision, now).invoiceIds[0] ?? null;
+      settleUsage(ctx, closing, decided.decision, now);
       return ok(ctx.view());
     });
     if (!committed.ok) return committed;
@@ -61,12 +68,22 @@ export async function previewChange(
   const plan = await newPlan(ctx, body);
   if (!plan.ok) return plan;
   const now = await ctx.clockNow(record.testClock);
-  const decided = decide(rolledForward(loadLedger(ctx), now), body, plan.value, now);
+  // The usage the change would close (rule 14f), when no renewal is due first.
+  const { state } = record;
+  const closes =
+    plan.value !== null &&
+    plan.value.id !== state.plan.id &&
+    state.status !== "trialing" &&
+    state.currentPeriodEnd > now;
+  const closing = closes ? closingUsage(ctx, now) : null;
+  const decided = decide(withUsage(rolledForward(loadLedger(ctx), now), closing), body, plan.value, now);
   if (!decided.ok) return refused(decided.error);
   const { decision } = decided;
   const invoice = decision.issue[0];
-  // Lines left pending are priced as an invoice made now would price them (rules 13, 16).
-  const lines = invoice ? invoice.lines : priceLines(decision.pendingAdded, decision.state, now);
+  // Lines left pending (usage closed by the change first) are priced as an invoice made now would
+  // price them (rules 13, 14f, 16).
+  const pendingNow = [...(decision.pendingConsumed ? [] : (closing?.lines ?? [])), ...decision.pendingAdded];
+  const lines = invoice ? invoice.lines : priceLines(pendingNow, decision.state, now);
   const totals = finalizeTotals(lines, 0);
   return ok({
     object: "change_preview",

@@ -3,6 +3,7 @@ import { decideJobLeftDue } from "../../domain/decision";
 import { decideDiscountEnd, decideRenewal, decideTrialReminder } from "../../domain/lifecycle";
 import { decidePauseEnds } from "../../domain/pause";
 import { decideRetryJobDropped } from "../../domain/payment-attempt";
+import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import { decideUpcomingNotice } from "../../domain/upcoming";
 import { attemptPayment } from "./attempt";
@@ -12,6 +13,7 @@ import { invoiceFacts, loadLedger, persist } from "./persist";
 import { reconcile } from "./reconcile";
 import { refundPayments } from "./refunds";
 import type { JobRow } from "./store";
+import { decideClosingUsage, settleUsage } from "./usage";
 
 /** Runs every job due at or before `until`, in time order, each at its own due time. */
 export async function runJobsDue(ctx: SubscriptionContext, until: Instant): Promise<void> {
@@ -78,7 +80,18 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
 
 /** Rule 3, as the `renew` job runs it. Idempotent: a renewal already made only clears its job. */
 function runRenewal(ctx: SubscriptionContext, at: Instant): void {
-  ctx.transaction(() => persist(ctx, decideRenewal(loadLedger(ctx), at), at));
+  ctx.transaction(() => {
+    // Rule 14e: the period's usage is billed on the invoice its renewal makes (not while held).
+    const { state } = ctx.store.load()!;
+    const closes =
+      state.currentPeriodEnd === at &&
+      !isEnded(state.status) &&
+      state.status !== "incomplete" &&
+      state.status !== "trialing";
+    const { decided, closing } = decideClosingUsage(ctx, at, closes, (ledger) => decideRenewal(ledger, at));
+    persist(ctx, decided, at);
+    settleUsage(ctx, closing, decided, at);
+  });
 }
 
 /**

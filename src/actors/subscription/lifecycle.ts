@@ -10,8 +10,9 @@ import type { RequestContext } from "./context";
 import type { Redeemed } from "./discounts";
 import { activeTaxRates, applyReservation, redemptionKey, reserveRedemption } from "./discounts";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
-import { loadLedger, persist } from "./persist";
+import { persist } from "./persist";
 import { activePlan } from "./plan-terms";
+import { decideClosingUsage, openWindowIfBillable, settleUsage } from "./usage";
 
 export interface CreateSubscriptionInput {
   customer: string;
@@ -123,6 +124,7 @@ async function registerAndCommit(
       paymentDetails: added.value,
     });
     persist(ctx, decision, now);
+    openWindowIfBillable(ctx, decision.state, now);
     ctx.markChanged();
     return ok(ctx.view(), 201);
   });
@@ -138,7 +140,7 @@ export async function cancel(
   atPeriodEnd: boolean,
   idem: Idempotency | null,
 ): Promise<Outcome<Subscription>> {
-  return decisionRequest(ctx, id, idem, (ledger, now) => decideCancel(ledger, atPeriodEnd, now), true);
+  return decisionRequest(ctx, id, idem, (ledger, now) => decideCancel(ledger, atPeriodEnd, now), true, !atPeriodEnd);
 }
 
 /** Undoes a cancellation at the period end. */
@@ -161,15 +163,18 @@ export async function decisionRequest(
   idem: Idempotency | null,
   decide: (ledger: Ledger, now: Instant) => Decided,
   runJobsAfter: boolean,
+  /** Rule 14f: the decision closes the usage so far (an immediate cancel). */
+  closesUsage = false,
 ): Promise<Outcome<Subscription>> {
   return ctx.idempotent(idem, async () => {
     const record = ctx.loadFor(id);
     if (!record) return notFound("subscription", id);
     const now = await timeAfterDueJobs(ctx, record.testClock);
     const committed = ctx.commit(idem, () => {
-      const decided = decide(loadLedger(ctx), now);
+      const { decided, closing } = decideClosingUsage(ctx, now, closesUsage, (ledger) => decide(ledger, now));
       if (!decided.ok) return refused<Subscription>(decided.error);
       persist(ctx, decided.decision, now);
+      if (closesUsage) settleUsage(ctx, closing, decided.decision, now);
       return ok(ctx.view());
     });
     if (!committed.ok || !runJobsAfter) return committed;

@@ -1,3 +1,4 @@
+import { USAGE_TABLES } from "./usage-store";
 /** The subscription actor's tables. Append a new entry to change the schema; never edit one. */
 export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
   [
@@ -175,7 +176,17 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
     // A payment still pending past the reconcile window, flagged for an operator (when).
     `ALTER TABLE payment ADD COLUMN attention_since INTEGER`,
   ],
-  // v12: a lower bound on the ids of the open and draft invoices, kept with the state, so a
+  // v12: usage billing (API.md §8, src/actors/subscription/usage.ts): the plan's charges with the
+  // state, the customer's event log position counted so far, usage lines, and per usage window
+  // (a period, or its part before or after a plan change) the aggregate per meter.
+  [
+    `ALTER TABLE subscription ADD COLUMN charges TEXT NOT NULL DEFAULT '[]'`,
+    `ALTER TABLE subscription ADD COLUMN usage_seq INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE invoice_line ADD COLUMN usage TEXT`,
+    `ALTER TABLE pending_line ADD COLUMN usage TEXT`,
+    ...USAGE_TABLES,
+  ],
+  // v13: a lower bound on the ids of the open and draft invoices, kept with the state, so a
   // renewal reads its open invoices from there instead of scanning the whole history (issue 21).
   [`ALTER TABLE subscription ADD COLUMN open_from TEXT`],
 ];
@@ -198,7 +209,7 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      version INTEGER NOT NULL, invoice_seq INTEGER NOT NULL, last_id_ms INTEGER NOT NULL, clock_time INTEGER,
      payment_method TEXT, gateway_customer TEXT, payment_details_version INTEGER,
      pause_behavior TEXT, pause_resumes_at INTEGER, discount TEXT, tax_rates TEXT NOT NULL DEFAULT '[]',
-     period_discount TEXT, open_from TEXT)`,
+     period_discount TEXT, charges TEXT NOT NULL DEFAULT '[]', usage_seq INTEGER NOT NULL DEFAULT 0, open_from TEXT)`,
   `CREATE TABLE invoice (
      id TEXT PRIMARY KEY, number TEXT, status TEXT NOT NULL, currency TEXT NOT NULL,
      subtotal INTEGER NOT NULL, total INTEGER NOT NULL, credit_applied INTEGER NOT NULL,
@@ -210,12 +221,12 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
   `CREATE TABLE invoice_line (
      invoice_id TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
      description TEXT NOT NULL, amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
-     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, discounts TEXT, taxes TEXT,
+     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, discounts TEXT, taxes TEXT, usage TEXT,
      PRIMARY KEY (invoice_id, position)) WITHOUT ROWID`,
   `CREATE TABLE pending_line (
      id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, description TEXT NOT NULL,
      amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
-     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, carried_discount TEXT)`,
+     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, carried_discount TEXT, usage TEXT)`,
   `CREATE TABLE job (
      kind TEXT NOT NULL, invoice_id TEXT NOT NULL DEFAULT '', due_at INTEGER NOT NULL,
      PRIMARY KEY (kind, invoice_id)) WITHOUT ROWID`,
@@ -229,4 +240,5 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
   `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
   `CREATE TABLE event_batch (seq INTEGER PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL)`,
   `CREATE TABLE redemption (key TEXT PRIMARY KEY, outcome TEXT NOT NULL) WITHOUT ROWID`,
+  ...USAGE_TABLES,
 ];

@@ -19,6 +19,7 @@ import { PaymentTable } from "./tables/payment-table";
 import { PendingLineTable } from "./tables/pending-line-table";
 import type { InvoiceReservation } from "./tables/subscription-table";
 import { SubscriptionTable } from "./tables/subscription-table";
+import { UsageStore } from "./usage-store";
 
 export type { JobKind } from "../../domain/decision";
 export type { SubscriptionRecord } from "../../domain/subscription-record";
@@ -37,6 +38,8 @@ export type { PaymentRow } from "./tables/payment-table";
 export class SubscriptionStore {
   /** Its events, one row per decision (event-log.ts). */
   readonly events: EventLog;
+  /** Its usage windows and their aggregates (usage-store.ts). */
+  readonly usage: UsageStore;
   private readonly subscription: SubscriptionTable;
   private readonly invoiceTable: InvoiceTable;
   private readonly invoiceLines: InvoiceLineTable;
@@ -50,6 +53,7 @@ export class SubscriptionStore {
     private readonly routingKey: () => string,
   ) {
     this.events = new EventLog(query);
+    this.usage = new UsageStore(query);
     this.subscription = new SubscriptionTable(query, routingKey);
     this.invoiceTable = new InvoiceTable(query);
     this.invoiceLines = new InvoiceLineTable(query);

@@ -6,6 +6,7 @@ import type { Outcome } from "../../contract/errors";
 import { notFound } from "../../contract/errors";
 import type { Idempotency } from "../../contract/idempotency";
 import type { Invoice, Payment } from "../../contract/invoice";
+import type { SubscriptionUsage } from "../../contract/meter";
 import type { ChangePreview, Subscription, SubscriptionChange } from "../../contract/subscription";
 import { renewalOffsetMs } from "../../domain/spread";
 import type { PauseCollection } from "../../domain/subscription";
@@ -18,6 +19,7 @@ import { IdempotentRequests } from "../capabilities/idempotent-requests";
 import { ReadModel } from "../capabilities/read-model";
 import type { Config } from "../config";
 import { loadConfig } from "../config";
+import type { UsageEvent } from "../customer/meter-events";
 import type { Env } from "../env";
 import { mirrorSubscription } from "../metrics/subscription-mirror";
 import { testClockStub } from "../stubs";
@@ -39,6 +41,7 @@ import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "./schema";
 import { SubscriptionStore } from "./store";
 import type { UpcomingInvoice } from "./upcoming";
 import { syncUpcomingJob } from "./upcoming";
+import * as usage from "./usage";
 import { invoiceView, subscriptionView } from "./views";
 
 export type { CreateSubscriptionInput } from "./lifecycle";
@@ -247,6 +250,18 @@ export class SubscriptionActor extends Actor {
    */
   async upcomingInvoice(id: string): Promise<Outcome<UpcomingInvoice | null>> {
     return reads.upcomingInvoice(this.context, id);
+  }
+
+  // ---- usage (usage.ts) ----------------------------------------------------------------
+
+  /** The customer's meter events after this subscription's cursor, counted once (rule 14h). */
+  async recordUsage(id: string, events: UsageEvent[], now: Instant): Promise<Outcome<{ through: number }>> {
+    return usage.recordUsage(this.context, id, events, now);
+  }
+
+  /** The current usage window so far, priced per charge. */
+  async currentUsage(id: string): Promise<Outcome<SubscriptionUsage>> {
+    return await usage.usageSoFar(this.context, id);
   }
 
   // ---- the customer's invoice page (hosted.ts) ---------------------------------------

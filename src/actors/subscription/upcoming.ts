@@ -5,6 +5,7 @@ import { toIso } from "../../domain/time";
 import { upcomingJobChange } from "../../domain/upcoming";
 import type { BillingContext } from "./context";
 import { loadLedger, writeJobs } from "./persist";
+import { closingUsage, withUsage } from "./usage";
 import { adjustmentsView, draftLineView } from "./views";
 
 // `invoice.upcoming` (docs/billing-rules.md, Events): a job on the subscription's own alarm (or its test clock),
@@ -66,7 +67,7 @@ export function syncUpcomingJob(ctx: BillingContext, days: number, now: Instant)
  */
 export function upcomingInvoice(ctx: BillingContext): UpcomingInvoice | null {
   const record = ctx.store.load()!;
-  const invoice = upcomingRenewal(loadLedger(ctx))?.issue[0];
+  const invoice = upcomingRenewal(ledgerWithUpcomingUsage(ctx))?.issue[0];
   if (!invoice) return null;
   const renewsAt = toIso(record.state.currentPeriodEnd);
   return {
@@ -91,4 +92,12 @@ export function upcomingInvoice(ctx: BillingContext): UpcomingInvoice | null {
     next_payment_attempt: renewsAt,
     created: renewsAt,
   };
+}
+
+/** The ledger with the usage the renewal will bill (as it stands now; rule 14e). */
+function ledgerWithUpcomingUsage(ctx: BillingContext) {
+  const ledger = loadLedger(ctx);
+  return ledger.state.status === "trialing"
+    ? ledger
+    : withUsage(ledger, closingUsage(ctx, ledger.state.currentPeriodEnd));
 }

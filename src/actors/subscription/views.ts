@@ -7,7 +7,7 @@ import { amountRemaining } from "../../domain/invoice";
 import { draftLineFields } from "../../domain/lifecycle";
 import type { Billable } from "../../domain/pricing";
 import { totalDiscountAmounts, totalTaxAmounts } from "../../domain/pricing";
-import type { DraftLine } from "../../domain/proration";
+import type { DraftLine, LineUsage } from "../../domain/proration";
 import type { LineTax, TaxRateTerms } from "../../domain/tax";
 import { taxLabel } from "../../domain/tax";
 import type { Instant } from "../../domain/time";
@@ -89,6 +89,11 @@ export function draftLineView(line: Billable, id: string): InvoiceLine {
   };
 }
 
+/** A usage line's `meter`, `charge` and `usage_quantity` (API.md §8); nothing on other lines. */
+function usageFields(usage: LineUsage | null): Partial<InvoiceLine> {
+  return usage ? { meter: usage.meter, charge: usage.charge, usage_quantity: usage.quantity } : {};
+}
+
 export function lineView(l: Omit<LineRow, "id"> & { id: string }): InvoiceLine {
   const { discounts, taxes } = lineAdjustments(l);
   return {
@@ -103,6 +108,7 @@ export function lineView(l: Omit<LineRow, "id"> & { id: string }): InvoiceLine {
     period_end: toIso(l.period_end),
     discount_amounts: discountAmounts(discounts),
     tax_amounts: taxAmounts(taxes),
+    ...usageFields(l.usage ? (JSON.parse(l.usage) as LineUsage) : null),
   };
 }
 

@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { planStub } from "../../actors/stubs";
+import { meterStub, planStub } from "../../actors/stubs";
 import type { ListPage } from "../../contract/common";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
 import type { Plan as PlanType } from "../../contract/plan";
@@ -33,6 +33,12 @@ export function planRoutes(): OpenAPIHono<AppEnv> {
       if (!id) {
         const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/plans", idem.key) : randomRoutingKey();
         id = idWithRoutingKey("plan", nowMs, key);
+      }
+      // Every charge names a meter that exists (its terms are copied by each subscription).
+      for (const [i, charge] of body.charges.entries()) {
+        const meter = await meterStub(c.env, charge.meter)?.get(charge.meter);
+        if (!meter?.ok)
+          throw new ApiError(400, "resource_missing", `No such meter: '${charge.meter}'`, `charges[${i}].meter`);
       }
       const stub = orNotFound(planStub(c.env, id), "plan", id);
       return send(c, await stub.create(id, body, nowMs, idem));

@@ -3,6 +3,7 @@ import { subscriptionStub } from "../../actors/stubs";
 import { IdParam, idCursor, listOf, listQuery } from "../../contract/common";
 import { DiscountApply } from "../../contract/discount";
 import { EmptyBody, Invoice, InvoiceLine } from "../../contract/invoice";
+import { SubscriptionUsage } from "../../contract/meter";
 import {
   ChangePreview,
   Event,
@@ -315,5 +316,20 @@ export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
     async (c, { params, query }) =>
       send(c, await stubFor(c, params.id).events(params.id, query.limit, query.cursor ?? null)),
   );
+  endpoint(
+    app,
+    {
+      method: "get",
+      path: "/v1/subscriptions/:id/usage",
+      operationId: "getSubscriptionUsage",
+      summary: "The current period's usage so far, priced per charge",
+      description: "Eventually consistent: an accepted meter event counts here within seconds.",
+      tag: "Usage",
+      params: IdParam,
+      response: SubscriptionUsage,
+    },
+    async (c, { params }) => send(c, await stubFor(c, params.id).currentUsage(params.id)),
+  );
+
   return app;
 }

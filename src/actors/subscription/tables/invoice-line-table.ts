@@ -12,7 +12,7 @@ export class InvoiceLineTable {
     lines.forEach((line, position) => {
       this.query(
         `INSERT INTO invoice_line (id, invoice_id, position, ${LINE_COLUMNS}, discounts, taxes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         `il_${ulid()}`,
         invoiceId,
         position,

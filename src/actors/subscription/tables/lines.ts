@@ -18,6 +18,8 @@ export interface LineRow {
   taxes?: string | null;
   /** A pending credit's carried discount as JSON (rule 13d); NULL: none. */
   carried_discount?: string | null;
+  /** A usage line's LineUsage as JSON; null on other lines. */
+  usage?: string | null;
 }
 
 const parseOrNull = <T>(text: unknown): T | null => (typeof text === "string" ? (JSON.parse(text) as T) : null);
@@ -36,10 +38,19 @@ export function listOrNull(list: readonly unknown[] | undefined): string | null 
 }
 
 /** The columns both line tables share, in the order of `lineValues`. */
-export const LINE_COLUMNS = "type, description, amount, quantity, plan, period_start, period_end";
+export const LINE_COLUMNS = "type, description, amount, quantity, plan, period_start, period_end, usage";
 
 export function lineValues(line: DraftLine): SqlValue[] {
-  return [line.type, line.description, line.amount, line.quantity, line.plan, line.periodStart, line.periodEnd];
+  return [
+    line.type,
+    line.description,
+    line.amount,
+    line.quantity,
+    line.plan,
+    line.periodStart,
+    line.periodEnd,
+    line.usage ? JSON.stringify(line.usage) : null,
+  ];
 }
 
 export function lineRowOf(id: string, line: DraftLine): LineRow {
@@ -52,6 +63,7 @@ export function lineRowOf(id: string, line: DraftLine): LineRow {
     plan: line.plan,
     period_start: line.periodStart,
     period_end: line.periodEnd,
+    usage: line.usage ? JSON.stringify(line.usage) : null,
   };
 }
 
@@ -66,5 +78,6 @@ export function draftLineOf(row: LineRow): DraftLine {
     plan: row.plan,
     periodStart: row.period_start,
     periodEnd: row.period_end,
+    ...(row.usage ? { usage: JSON.parse(row.usage) as DraftLine["usage"] } : {}),
   };
 }

@@ -13,7 +13,7 @@ export class PendingLineTable {
     return lines.map((line, i) => {
       const id = `il_${ulid()}`;
       this.query(
-        `INSERT INTO pending_line (id, seq, ${LINE_COLUMNS}, carried_discount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO pending_line (id, seq, ${LINE_COLUMNS}, carried_discount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         seq + i + 1,
         ...lineValues(line),

@@ -5,6 +5,7 @@ import type { PauseBehavior, SubscriptionState, SubscriptionStatus } from "../..
 import type { SubscriptionRecord } from "../../../domain/subscription-record";
 import type { TaxRateTerms } from "../../../domain/tax";
 import type { Instant } from "../../../domain/time";
+import type { ChargeSpec } from "../../../domain/usage/lines";
 import type { Query, SqlValue } from "../../../lib/sql";
 import type { VersionedPaymentDetails } from "../context";
 
@@ -33,6 +34,7 @@ const STATE_COLUMNS = [
   "discount",
   "tax_rates",
   "period_discount",
+  "charges",
 ] as const;
 
 const jsonOrNull = (value: unknown): string | null =>
@@ -75,6 +77,7 @@ function stateValues(s: SubscriptionState): SqlValue[] {
     jsonOrNull(s.discount),
     JSON.stringify(s.taxRates),
     jsonOrNull(s.periodDiscount),
+    JSON.stringify(s.plan.charges ?? []),
   ];
 }
 
@@ -109,6 +112,7 @@ export class SubscriptionTable {
           amount: r.amount as number,
           cadence: { interval: r.interval as Interval, intervalCount: r.interval_count as number },
           trialDays: r.trial_days as number,
+          ...chargesOf(r.charges as string),
         },
         quantity: r.quantity as number,
         status: r.status as SubscriptionStatus,
@@ -242,4 +246,10 @@ export class SubscriptionTable {
     this.query("UPDATE subscription SET invoice_seq = ?", seq);
     return seq;
   }
+}
+
+/** The plan's usage charges as stored: absent when there are none (as activePlan gives them). */
+function chargesOf(text: string): { charges?: ChargeSpec[] } {
+  const charges = JSON.parse(text) as ChargeSpec[];
+  return charges.length > 0 ? { charges } : {};
 }
