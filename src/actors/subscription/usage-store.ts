@@ -65,7 +65,9 @@ export class UsageStore {
   constructor(private readonly query: Query) {}
 
   openWindow(): UsageWindow | null {
-    const row = this.query<WindowRow>(`SELECT * FROM usage_window WHERE "end" IS NULL`)[0];
+    // The open window is the latest (windows follow each other): walking the key backwards
+    // reads one row, where a plain `WHERE "end" IS NULL` read every window of the history.
+    const row = this.query<WindowRow>(`SELECT * FROM usage_window WHERE "end" IS NULL ORDER BY start DESC LIMIT 1`)[0];
     return row ? windowOf(row) : null;
   }
 
