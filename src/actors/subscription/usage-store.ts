@@ -65,10 +65,12 @@ export class UsageStore {
   constructor(private readonly query: Query) {}
 
   openWindow(): UsageWindow | null {
-    // The open window is the latest (windows follow each other): walking the key backwards
-    // reads one row, where a plain `WHERE "end" IS NULL` read every window of the history.
-    const row = this.query<WindowRow>(`SELECT * FROM usage_window WHERE "end" IS NULL ORDER BY start DESC LIMIT 1`)[0];
-    return row ? windowOf(row) : null;
+    // NOTE: at most one window is open and it is the newest (a window opens only when none is,
+    // at the time of the decision, which never goes back; or replaces the open one at its own
+    // start). So the newest row answers: one row read, where `WHERE "end" IS NULL` read every
+    // window of the history — on every renewal, which closes the window and looks again.
+    const row = this.query<WindowRow>("SELECT * FROM usage_window ORDER BY start DESC LIMIT 1")[0];
+    return row && row.end === null ? windowOf(row) : null;
   }
 
   /** The window holding `at`: the latest that starts at or before it. */
