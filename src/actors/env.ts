@@ -18,7 +18,7 @@ export { modeOf } from "../lib/env";
 /** The Worker's whole environment: the platform's bindings and every Durable Object namespace. */
 export interface Env extends PlatformEnv {
   PLANS: DurableObjectNamespace<PlanActor>;
-  /** One actor per meter, named by a hash of its event_name (API.md §8). */
+  /** One actor per meter, named by a hash of its event_name (docs/billing-rules.md rule 14). */
   METERS: DurableObjectNamespace<MeterActor>;
   CUSTOMERS: DurableObjectNamespace<CustomerActor>;
   SUBSCRIPTIONS: DurableObjectNamespace<SubscriptionActor>;

@@ -1,10 +1,12 @@
 import type { Context } from "hono";
 import type { ListPage } from "../contract/common";
+import { base64url, fromBase64url } from "../lib/bytes";
 import { ApiError } from "../lib/errors";
 import type { AppEnv } from "./context";
 
-// A list paged over a KV listing index (the catalog's read models: coupons, promotion codes,
-// tax rates), as the plan list does: a cursor is KV's own and the page's last key.
+// A newest-first list of JSON values kept under one KV prefix (coupons, promotion codes, tax
+// rates, meters, the email log, dead letters, the audit trail). A cursor wraps KV's own with the
+// page's last key, so a cursor this service did not issue is refused (400 naming `cursor`).
 
 interface KvCursor {
   kv: string;
@@ -12,15 +14,12 @@ interface KvCursor {
 }
 
 function encode(cursor: KvCursor): string {
-  return btoa(JSON.stringify([cursor.kv, cursor.after]))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+  return base64url(new TextEncoder().encode(JSON.stringify([cursor.kv, cursor.after])));
 }
 
 function decode(text: string, prefix: string): KvCursor {
   try {
-    const parsed: unknown = JSON.parse(atob(text.replace(/-/g, "+").replace(/_/g, "/")));
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(fromBase64url(text)));
     if (
       Array.isArray(parsed) &&
       parsed.length === 2 &&
@@ -44,16 +43,20 @@ function invalidCursor(): ApiError {
   );
 }
 
-/**
- * One page of the objects under `prefix`, newest first. `keep` filters a page after it is read,
- * so a filtered page may hold fewer than `limit` objects while `has_more` is still true.
- */
-export async function listFromKv<T>(
+export interface ListOptions<T, V> {
+  /** Filters a page after it is read: a filtered page may hold fewer than `limit` objects while `has_more` is true. */
+  keep?: (item: T) => boolean;
+  /** What the list shows of a stored value (default: the value itself). */
+  view?: (key: string, item: T) => V;
+}
+
+/** One page of the objects under `prefix`, newest first. */
+export async function listFromKv<T, V = T>(
   c: Context<AppEnv>,
   prefix: string,
   query: { limit: number; cursor?: string | undefined },
-  keep: (item: T) => boolean = () => true,
-): Promise<ListPage<T>> {
+  { keep = () => true, view = (_, item) => item as unknown as V }: ListOptions<T, V> = {},
+): Promise<ListPage<V>> {
   const from = query.cursor === undefined ? null : decode(query.cursor, prefix);
   let listed: KVNamespaceListResult<unknown, string>;
   try {
@@ -64,12 +67,17 @@ export async function listFromKv<T>(
   }
   const first = listed.keys[0];
   if (from !== null && first !== undefined && first.name <= from.after) throw invalidCursor();
-  const items: (T | null)[] = await Promise.all(listed.keys.map((k) => c.env.BILLIFY_KV.get<T>(k.name, "json")));
+  const items = await Promise.all(
+    listed.keys.map(async (k) => {
+      const item = await c.env.BILLIFY_KV.get<T>(k.name, "json");
+      return item === null || !keep(item) ? null : view(k.name, item);
+    }),
+  );
   const last = listed.keys.at(-1);
   const next = !listed.list_complete && last !== undefined ? encode({ kv: listed.cursor, after: last.name }) : null;
   return {
     object: "list",
-    data: items.filter((item): item is T => item !== null && keep(item)),
+    data: items.filter((item): item is Awaited<V> & V => item !== null),
     has_more: next !== null,
     next_cursor: next,
   };

@@ -3,7 +3,7 @@ import { tiersProblem } from "../domain/usage/pricing";
 import { chargePriceOf } from "./charge-price";
 import { MinorUnits, Timestamp } from "./common";
 
-// API.md §8 (see docs/billing-rules.md): meters, meter events and a plan's usage charges.
+// docs/billing-rules.md rule 14: meters, meter events and a plan's usage charges.
 
 export const AggregationSchema = z.enum(["sum", "count", "max", "last", "unique_count"]);
 

@@ -61,7 +61,7 @@ export function draftLineFields(line: DraftLine) {
     plan: line.plan,
     period_start: toIso(line.periodStart),
     period_end: toIso(line.periodEnd),
-    // A usage line's meter, charge index and aggregated quantity (API.md §8).
+    // A usage line's meter, charge index and aggregated quantity (docs/billing-rules.md rule 14).
     ...(line.usage ? { meter: line.usage.meter, charge: line.usage.charge, usage_quantity: line.usage.quantity } : {}),
   };
 }

@@ -13,7 +13,7 @@ export interface PricedItem {
 
 export type LineType = "subscription" | "proration" | "invoice_item" | "usage";
 
-/** What a `usage` line says about its usage (API.md §8): the meter, the charge's index, the quantity. */
+/** What a `usage` line says about its usage (docs/billing-rules.md rule 14): the meter, the charge's index, the quantity. */
 export interface LineUsage {
   meter: string;
   charge: number;

@@ -29,7 +29,7 @@ export interface PlanTerms {
   amount: number;
   cadence: Cadence;
   trialDays: number;
-  /** Usage charges (API.md §8), billed in arrears; absent or empty: none. */
+  /** Usage charges (docs/billing-rules.md rule 14), billed in arrears; absent or empty: none. */
   charges?: readonly ChargeSpec[];
 }
 

@@ -52,6 +52,16 @@ export async function routingKeyFromIdempotencyKey(scope: string, key: string): 
   return base32(new Uint8Array(digest).slice(0, 10));
 }
 
+/**
+ * The id of an object a POST creates: its routing key derived from the Idempotency-Key when
+ * there is one (`scope` is the route, e.g. "POST /v1/customers"), so a replay reaches the same
+ * actor; else random.
+ */
+export async function newId(prefix: IdPrefix, nowMs: number, scope: string, idempotencyKey?: string): Promise<string> {
+  const key = idempotencyKey ? await routingKeyFromIdempotencyKey(scope, idempotencyKey) : randomRoutingKey();
+  return idWithRoutingKey(prefix, nowMs, key);
+}
+
 /** 10 bytes → 16 Crockford base32 characters. */
 function base32(bytes: Uint8Array): string {
   let bits = 0;

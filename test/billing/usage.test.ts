@@ -33,7 +33,7 @@ async function meteredSubscription(
   return { clock, customer, meter, plan: p, subscription, report };
 }
 
-describe("meters (API.md §8)", () => {
+describe("meters (docs/billing-rules.md rule 14)", () => {
   it("creates, reads and patches a meter; event_name is unique and its terms never change", async () => {
     const meter = await createMeter({ aggregation: "max" });
     expect(meter).toMatchObject({ object: "meter", aggregation: "max", value_key: "value", status: "active" });

@@ -1,5 +1,5 @@
 /**
- * Usage-based billing over real HTTP against `wrangler dev` (API.md §8): meters, ingest with
+ * Usage-based billing over real HTTP against `wrangler dev` (docs/billing-rules.md rule 14): meters, ingest with
  * deduplication, a batch refused whole, and a test clock renewal that bills the usage.
  */
 import { existsSync } from "node:fs";

@@ -4,7 +4,7 @@ import type { Instant } from "../../domain/time";
 import { SECONDS_PER_DAY, toIso } from "../../domain/time";
 import type { Query } from "../../lib/sql";
 
-// Meter events on the customer's actor (API.md §8 rule 14a, h). The customer is where an event
+// Meter events on the customer's actor (docs/billing-rules.md rules 14a and 14h). The customer is where an event
 // is deduplicated and made durable: one request per customer per batch, one transaction that
 // records each identifier together with the event. The table is also the log its subscriptions
 // count from: each keeps the last seq it counted, so a redelivery is counted once.

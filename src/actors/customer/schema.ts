@@ -31,7 +31,7 @@ export const CUSTOMER_MIGRATIONS: readonly (readonly string[])[] = [
   // v4: the customer portal (API §11): single-use links (`link`, id = the session id) and the
   // sessions they were exchanged for (`cookie`, id = the cookie's hash). Secrets only as hashes.
   [PORTAL_TABLE],
-  // v5: meter events (API.md §8), the log each subscription reads from its own cursor
+  // v5: meter events (docs/billing-rules.md rule 14), the log each subscription reads from its own cursor
   // (`subscription_ref.usage_acked`: the last seq it has counted). The unique index is the
   // identifier's dedup, recorded in the same transaction as the event.
   [

@@ -38,7 +38,7 @@ export class PlanActor extends Actor {
     ],
     // v2: creation in milliseconds, so the catalog lists plans made in one second in order.
     ["ALTER TABLE plan ADD COLUMN created_ms INTEGER", "UPDATE plan SET created_ms = created * 1000"],
-    // v3: usage-based charges (API.md §8), a JSON array; price terms, so never updated.
+    // v3: usage-based charges (docs/billing-rules.md rule 14), a JSON array; price terms, so never updated.
     ["ALTER TABLE plan ADD COLUMN charges TEXT NOT NULL DEFAULT '[]'"],
   ];
 

@@ -176,7 +176,7 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
     // A payment still pending past the reconcile window, flagged for an operator (when).
     `ALTER TABLE payment ADD COLUMN attention_since INTEGER`,
   ],
-  // v12: usage billing (API.md §8, src/actors/subscription/usage.ts): the plan's charges with the
+  // v12: usage billing (docs/billing-rules.md rule 14, src/actors/subscription/usage.ts): the plan's charges with the
   // state, the customer's event log position counted so far, usage lines, and per usage window
   // (a period, or its part before or after a plan change) the aggregate per meter.
   [

@@ -20,7 +20,7 @@ import { runJobsDue } from "./jobs";
 import { loadLedger, persist } from "./persist";
 import type { UsageWindow } from "./usage-store";
 
-// Usage billing on the subscription (API.md §8 rule 14, docs/billing-rules.md). Usage is
+// Usage billing on the subscription (docs/billing-rules.md rule 14). Usage is
 // counted into windows: [s, e) of a period, split at a plan change. Each window keeps one
 // aggregate row per meter, updated per batch of events, so closing a window reads those rows and
 // never the events. A window closes at the period end (the renewal), at a plan change, or at an

@@ -89,7 +89,7 @@ export function draftLineView(line: Billable, id: string): InvoiceLine {
   };
 }
 
-/** A usage line's `meter`, `charge` and `usage_quantity` (API.md §8); nothing on other lines. */
+/** A usage line's `meter`, `charge` and `usage_quantity` (docs/billing-rules.md rule 14); nothing on other lines. */
 function usageFields(usage: LineUsage | null): Partial<InvoiceLine> {
   return usage ? { meter: usage.meter, charge: usage.charge, usage_quantity: usage.quantity } : {};
 }

@@ -16,7 +16,7 @@ import type { Coupon as CouponTerms } from "../../domain/discount";
 import { parseIso } from "../../domain/time";
 import { COUPON_LIST_PREFIX, PROMOTION_CODE_LIST_PREFIX } from "../../lib/discount-catalog";
 import { ApiError } from "../../lib/errors";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
+import { newId } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import { listFromKv } from "../kv-list";
@@ -41,11 +41,7 @@ export function couponRoutes(): OpenAPIHono<AppEnv> {
     async (c, { body }) => {
       const idem = await idempotencyOf(c);
       const nowMs = Date.now();
-      let id = body.id;
-      if (!id) {
-        const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/coupons", idem.key) : randomRoutingKey();
-        id = idWithRoutingKey("co", nowMs, key);
-      }
+      const id = body.id ?? (await newId("co", nowMs, "POST /v1/coupons", idem?.key));
       const terms = couponTerms(id, body, nowMs);
       return send(c, await orNotFound(await couponStub(c.env, id), "coupon", id).create(terms, nowMs, idem));
     },
@@ -196,7 +192,7 @@ export function couponRoutes(): OpenAPIHono<AppEnv> {
         if (!stub) return c.json({ object: "list", data: [], has_more: false, next_cursor: null });
         return send(c, await stub.listPromotionCodes(query.coupon, query.limit, cursor, active));
       }
-      return c.json(await listFromKv<PromotionCodeType>(c, PROMOTION_CODE_LIST_PREFIX, query, keep));
+      return c.json(await listFromKv<PromotionCodeType>(c, PROMOTION_CODE_LIST_PREFIX, query, { keep }));
     },
   );
 

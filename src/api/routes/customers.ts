@@ -10,7 +10,7 @@ import { Customer, CustomerCreate, CustomerUpdate } from "../../contract/custome
 import { Invoice } from "../../contract/invoice";
 import { Event, Subscription } from "../../contract/subscription";
 import { ApiError, unwrap } from "../../lib/errors";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
+import { newId } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { listCustomerInvoices, listCustomerSubscriptions } from "../customer-reads";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
@@ -54,8 +54,7 @@ export function customerRoutes(): OpenAPIHono<AppEnv> {
       await requireKnownPaymentMethod(c.env, body.payment_method);
       const idem = await idempotencyOf(c);
       const nowMs = Date.now();
-      const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/customers", idem.key) : randomRoutingKey();
-      const id = idWithRoutingKey("cus", nowMs, key);
+      const id = await newId("cus", nowMs, "POST /v1/customers", idem?.key);
       const stub = orNotFound(customerStub(c.env, id), "customer", id);
       return send(c, await stub.create(id, body, nowMs, idem));
     },

@@ -4,7 +4,6 @@ import type { IngestAnswer, IngestEvent } from "../../actors/customer/meter-even
 import type { Env } from "../../actors/env";
 import { METER_LIST_PREFIX } from "../../actors/meter/meter-actor";
 import { customerStub, meterStub } from "../../actors/stubs";
-import type { ListPage } from "../../contract/common";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
 import type { Idempotency } from "../../contract/idempotency";
 import type { MeterEventCreate as MeterEventInput, Meter as MeterType } from "../../contract/meter";
@@ -23,6 +22,7 @@ import { ApiError } from "../../lib/errors";
 import { idWithRoutingKey, meterRoutingKey, routingKeyOf } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
+import { listFromKv } from "../kv-list";
 import { validationApiError } from "../validation";
 
 /** Meters rarely change: each isolate keeps one for this long before asking its actor again. */
@@ -78,28 +78,7 @@ export function meterRoutes(): OpenAPIHono<AppEnv> {
       query: ListQuery,
       response: listOf(Meter, "MeterList"),
     },
-    async (c, { query }) => {
-      let listed: KVNamespaceListResult<unknown, string>;
-      try {
-        listed = await c.env.BILLIFY_KV.list({ prefix: METER_LIST_PREFIX, limit: query.limit, cursor: query.cursor });
-      } catch {
-        throw new ApiError(
-          400,
-          "parameter_invalid",
-          "Invalid cursor: pass a next_cursor from a previous page.",
-          "cursor",
-        );
-      }
-      const meters = await Promise.all(listed.keys.map((k) => c.env.BILLIFY_KV.get<MeterType>(k.name, "json")));
-      const next = listed.list_complete ? null : listed.cursor;
-      const page: ListPage<MeterType> = {
-        object: "list",
-        data: meters.filter((m): m is MeterType => m !== null),
-        has_more: next !== null,
-        next_cursor: next,
-      };
-      return c.json(page);
-    },
+    async (c, { query }) => c.json(await listFromKv<MeterType>(c, METER_LIST_PREFIX, query)),
   );
 
   endpoint(

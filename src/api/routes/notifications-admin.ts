@@ -10,7 +10,7 @@ import {
 } from "../../queues/dead-letters";
 import type { AppEnv } from "../context";
 import { endpoint, send } from "../endpoint";
-import { kvPage } from "../kv-page";
+import { listFromKv } from "../kv-list";
 
 const Email = z
   .object({
@@ -82,7 +82,7 @@ export function notificationAdminRoutes(): OpenAPIHono<AppEnv> {
       query: ListQuery,
       response: listOf(Email, "EmailList"),
     },
-    async (c, { query }) => c.json(await kvPage(c, EMAIL_LOG_PREFIX, query.limit, query.cursor)),
+    async (c, { query }) => c.json(await listFromKv(c, EMAIL_LOG_PREFIX, query)),
   );
 
   endpoint(
@@ -96,7 +96,7 @@ export function notificationAdminRoutes(): OpenAPIHono<AppEnv> {
       query: ListQuery,
       response: listOf(DeadLetter, "DeadLetterList"),
     },
-    async (c, { query }) => c.json(await kvPage(c, DEAD_LETTER_PREFIX, query.limit, query.cursor, deadLetterView)),
+    async (c, { query }) => c.json(await listFromKv(c, DEAD_LETTER_PREFIX, query, { view: deadLetterView })),
   );
 
   endpoint(

@@ -5,7 +5,7 @@ import { IdParam, ListQuery, listOf } from "../../contract/common";
 import type { Plan as PlanType } from "../../contract/plan";
 import { Plan, PlanCreate, PlanUpdate, PRICE_TERMS } from "../../contract/plan";
 import { ApiError } from "../../lib/errors";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
+import { newId } from "../../lib/ids";
 import type { CursorFormat } from "../../lib/kv-listing";
 import { listIndexPage } from "../../lib/kv-listing";
 import { PLAN_LIST_PREFIX } from "../../lib/plan-catalog";
@@ -29,11 +29,7 @@ export function planRoutes(): OpenAPIHono<AppEnv> {
     async (c, { body }) => {
       const idem = await idempotencyOf(c);
       const nowMs = Date.now();
-      let id = body.id;
-      if (!id) {
-        const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/plans", idem.key) : randomRoutingKey();
-        id = idWithRoutingKey("plan", nowMs, key);
-      }
+      const id = body.id ?? (await newId("plan", nowMs, "POST /v1/plans", idem?.key));
       // Every charge names a meter that exists (its terms are copied by each subscription).
       for (const [i, charge] of body.charges.entries()) {
         const meter = await meterStub(c.env, charge.meter)?.get(charge.meter);

@@ -3,7 +3,7 @@ import { listOf, listQuery, Timestamp } from "../../contract/common";
 import { AUDIT_BY_OBJECT_PREFIX, AUDIT_PREFIX } from "../audit";
 import type { AppEnv } from "../context";
 import { endpoint } from "../endpoint";
-import { kvPage } from "../kv-page";
+import { listFromKv } from "../kv-list";
 
 const AuditedRequest = z
   .object({
@@ -53,7 +53,7 @@ export function requestsAdminRoutes(): OpenAPIHono<AppEnv> {
     },
     async (c, { query }) => {
       const prefix = query.object ? `${AUDIT_BY_OBJECT_PREFIX}${query.object}/` : AUDIT_PREFIX;
-      return c.json(await kvPage(c, prefix, query.limit, query.cursor));
+      return c.json(await listFromKv(c, prefix, query));
     },
   );
   return app;

@@ -17,7 +17,7 @@ import {
 import { SubscriptionTaxRates } from "../../contract/tax-rate";
 import { parseIso } from "../../domain/time";
 import { ApiError } from "../../lib/errors";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey, routingKeyOf } from "../../lib/ids";
+import { newId, routingKeyOf } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 
@@ -52,8 +52,7 @@ export function subscriptionRoutes(): OpenAPIHono<AppEnv> {
           );
       }
       const idem = await idempotencyOf(c);
-      const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/subscriptions", idem.key) : randomRoutingKey();
-      const id = idWithRoutingKey("sub", Date.now(), key);
+      const id = await newId("sub", Date.now(), "POST /v1/subscriptions", idem?.key);
       const input = {
         customer: body.customer,
         plan: body.plan,

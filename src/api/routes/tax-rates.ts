@@ -3,7 +3,7 @@ import { taxRateStub } from "../../actors/stubs";
 import { IdParam, ListQuery, listOf } from "../../contract/common";
 import { TAX_RATE_TERMS, TaxRate, TaxRateCreate, TaxRateUpdate } from "../../contract/tax-rate";
 import { TAX_RATE_LIST_PREFIX } from "../../lib/discount-catalog";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
+import { newId } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 import { listFromKv } from "../kv-list";
@@ -28,8 +28,7 @@ export function taxRateRoutes(): OpenAPIHono<AppEnv> {
     async (c, { body }) => {
       const idem = await idempotencyOf(c);
       const nowMs = Date.now();
-      const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/tax_rates", idem.key) : randomRoutingKey();
-      const id = idWithRoutingKey("txr", nowMs, key);
+      const id = await newId("txr", nowMs, "POST /v1/tax_rates", idem?.key);
       return send(c, await taxRateStub(c.env, id)!.create(id, body, nowMs, idem));
     },
   );

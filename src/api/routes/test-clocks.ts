@@ -7,7 +7,7 @@ import type { Outcome } from "../../contract/errors";
 import { TestClock, TestClockAdvance, TestClockCreate } from "../../contract/test-clock";
 import { parseIso } from "../../domain/time";
 import { ApiError } from "../../lib/errors";
-import { idWithRoutingKey, randomRoutingKey, routingKeyFromIdempotencyKey } from "../../lib/ids";
+import { newId } from "../../lib/ids";
 import type { AppEnv } from "../context";
 import { endpoint, idempotencyOf, orNotFound, send } from "../endpoint";
 
@@ -52,9 +52,8 @@ export function testClockRoutes(): OpenAPIHono<AppEnv> {
     async (c, { body }) => {
       const frozen = parseFrozenTime(body.frozen_time);
       const idem = await idempotencyOf(c);
-      const key = idem ? await routingKeyFromIdempotencyKey("POST /v1/test_clocks", idem.key) : randomRoutingKey();
       const nowMs = Date.now();
-      const id = idWithRoutingKey("clock", nowMs, key);
+      const id = await newId("clock", nowMs, "POST /v1/test_clocks", idem?.key);
       const stub = orNotFound(await testClockStub(c.env, id), "test clock", id);
       return send(c, publicView(await stub.create(id, frozen, nowMs, idem)));
     },

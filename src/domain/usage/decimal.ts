@@ -1,7 +1,7 @@
 /**
  * Exact decimals for usage: a value is a bigint count of 10^-12 (twelve fractional digits),
  * parsed from and formatted to strings; never a float. Quantities and unit prices of usage
- * (API.md §8: "0.04" minor units a unit) are both Decimals.
+ * (docs/billing-rules.md rule 14: "0.04" minor units a unit) are both Decimals.
  */
 export type Decimal = bigint;
 

@@ -11,7 +11,7 @@ export interface Tier {
   flatAmount: number;
 }
 
-/** How a charge prices a quantity (API.md §8 rule 14d). */
+/** How a charge prices a quantity (docs/billing-rules.md rule 14d). */
 export type ChargePrice =
   | { model: "standard"; unitAmount: Decimal }
   | { model: "graduated"; tiers: readonly Tier[] }
