@@ -58,6 +58,9 @@ function project(name: string, include: string[], bindings: Record<string, strin
 
 export default defineConfig({
   test: {
+    // Three files at once on two cores: most of a file's time is spent waiting (alarms, polls,
+    // `wrangler dev` over HTTP), and vitest's default (cores − 1) ran the suite one file at a time.
+    maxWorkers: 3,
     projects: [
       project("default", ["test/**/*.test.ts"], {}, [FINAL_ACTION_FILES, HTTP_FILES]),
       project("final-action-unpaid", ["test/billing/final-action-unpaid.test.ts"], { BILLIFY_FINAL_ACTION: "unpaid" }),

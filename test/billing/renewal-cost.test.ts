@@ -55,13 +55,13 @@ describe("the cost of a renewal", () => {
   it("reads the same rows for a subscription with 3 invoices as for one with 300", async () => {
     const young = await renewalsAfter(3);
     const old = await renewalsAfter(300);
-    console.log(`rows per renewal: 3 invoices ${JSON.stringify(young)}, 300 invoices ${JSON.stringify(old)}`);
+    const seen = `rows per renewal: 3 invoices ${JSON.stringify(young)}, 300 invoices ${JSON.stringify(old)}`;
     expect(young.rowsRead).toBeGreaterThan(0);
     // NOTE: the tolerance is the read model's coalescing (a KV write deferred to the alarm reads
     // its ~15 rows again): a scan of the history would add hundreds (it read 1465 against 270
     // before `open_from`), and even a scan of 30 invoices would fail this.
-    expect(Math.abs(old.rowsRead - young.rowsRead)).toBeLessThanOrEqual(20);
-    expect(Math.abs(old.rowsWritten - young.rowsWritten)).toBeLessThanOrEqual(1);
+    expect(Math.abs(old.rowsRead - young.rowsRead), seen).toBeLessThanOrEqual(20);
+    expect(Math.abs(old.rowsWritten - young.rowsWritten), seen).toBeLessThanOrEqual(1);
   }, 600_000);
 
   // A metered plan adds a usage window per period: the open one is read without the others.
@@ -73,9 +73,9 @@ describe("the cost of a renewal", () => {
     const metered = { charges: [{ meter: meter.id, model: "standard", unit_amount_decimal: "0.5" }] };
     const young = await renewalsAfter(3, metered);
     const old = await renewalsAfter(300, metered);
-    console.log(`rows per metered renewal: 3 invoices ${JSON.stringify(young)}, 300 invoices ${JSON.stringify(old)}`);
+    const seen = `rows per renewal: 3 invoices ${JSON.stringify(young)}, 300 invoices ${JSON.stringify(old)}`;
     expect(young.rowsRead).toBeGreaterThan(0);
-    expect(Math.abs(old.rowsRead - young.rowsRead)).toBeLessThanOrEqual(20);
-    expect(Math.abs(old.rowsWritten - young.rowsWritten)).toBeLessThanOrEqual(1);
+    expect(Math.abs(old.rowsRead - young.rowsRead), seen).toBeLessThanOrEqual(20);
+    expect(Math.abs(old.rowsWritten - young.rowsWritten), seen).toBeLessThanOrEqual(1);
   }, 600_000);
 });
