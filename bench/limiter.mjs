@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseJsonc } from "../scripts/jsonc.mjs";
 import { startService } from "../scripts/service.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -19,25 +20,6 @@ const QUICK = process.argv.includes("--quick");
 const ROUNDS = QUICK ? 3 : 7;
 const REQUESTS = QUICK ? 100 : 300;
 const AUTH = { Authorization: "Bearer sk_test_local" };
-
-/** JSONC → JSON (as bench/run.mjs): comments outside strings and trailing commas dropped. */
-function parseJsonc(text) {
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
-      out += text.slice(start, i + 1);
-    } else if (c === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") i++;
-      out += "\n";
-    } else if (c === "/" && text[i + 1] === "*") {
-      i = text.indexOf("*/", i + 2) + 1;
-    } else out += c;
-  }
-  return JSON.parse(out.replace(/,(\s*[}\]])/g, "$1"));
-}
 
 const dir = mkdtempSync(join(tmpdir(), "billify-limiter-"));
 const config = parseJsonc(readFileSync(join(root, "wrangler.jsonc"), "utf8"));

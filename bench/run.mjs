@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseJsonc } from "../scripts/jsonc.mjs";
 import { startService } from "../scripts/service.mjs";
 import { costPerMillion, markdown, PRICES } from "./report.mjs";
 import { usageBench } from "./usage.mjs";
@@ -31,25 +32,6 @@ const QUICK = process.argv.includes("--quick");
 /** `--only=herd` (or `--only=throughput`): one part alone, written to bench/results.<part>.json. */
 const ONLY = process.argv.find((a) => a.startsWith("--only="))?.slice(7) ?? null;
 const CONFIG = join(root, "bench", ".wrangler.bench.jsonc");
-
-/** JSONC → JSON: drops line and block comments outside strings, and trailing commas. */
-function parseJsonc(text) {
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
-      out += text.slice(start, i + 1);
-    } else if (c === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") i++;
-      out += "\n";
-    } else if (c === "/" && text[i + 1] === "*") {
-      i = text.indexOf("*/", i + 2) + 1;
-    } else out += c;
-  }
-  return JSON.parse(out.replace(/,(\s*[}\]])/g, "$1"));
-}
 
 /**
  * The bench configuration is the project's wrangler.jsonc, re-pointed at bench/worker.ts (which

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseJsonc } from "../../scripts/jsonc.mjs";
 import type { Service } from "../../scripts/service.mjs";
 import { startService } from "../../scripts/service.mjs";
 
@@ -52,25 +53,6 @@ async function eventually<T>(probe: () => Promise<T> | T, done: (value: T) => bo
     if (done(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-/** JSONC → JSON: line and block comments outside strings, and trailing commas, dropped. */
-function parseJsonc(text: string): any {
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
-      out += text.slice(start, i + 1);
-    } else if (c === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") i++;
-      out += "\n";
-    } else if (c === "/" && text[i + 1] === "*") {
-      i = text.indexOf("*/", i + 2) + 1;
-    } else out += c;
-  }
-  return JSON.parse(out.replace(/,(\s*[}\]])/g, "$1"));
 }
 
 /** The project's wrangler.jsonc with low per-key limits and webhook deliveries dead-lettered on their first failure. */
