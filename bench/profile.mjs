@@ -22,6 +22,9 @@ import { startService } from "../scripts/service.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const N = Number(process.argv.find((a) => a.startsWith("--n="))?.split("=")[1] ?? 200);
+/** `--herd=N`: only the herd: N renewal alarms due at one instant, profiled for `--window=S` seconds from it. */
+const HERD = Number(process.argv.find((a) => a.startsWith("--herd="))?.split("=")[1] ?? 0);
+const WINDOW_S = Number(process.argv.find((a) => a.startsWith("--window="))?.split("=")[1] ?? 30);
 const TOP = 30;
 const AUTH = { Authorization: "Bearer sk_test_local", "Content-Type": "application/json" };
 const log = (m) => process.stderr.write(`[profile] ${m}\n`);
@@ -180,6 +183,44 @@ function originalFile(maps, scripts, frame) {
   return dependency ? `node_modules/${dependency[1]}` : file;
 }
 
+/**
+ * Total time per function (itself and what it called; each sample counted once per function on
+ * its stack), top `TOP`: where the herd's time goes, by entry point.
+ */
+function inclusiveTable(profile, scripts) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const maps = new Map();
+  const keyOf = new Map();
+  const key = (id) => {
+    if (!keyOf.has(id)) {
+      const frame = byId.get(id).callFrame;
+      const name = frame.functionName || (frame.url ? "(anonymous)" : "(root)");
+      const file = frame.url ? originalFile(maps, scripts, frame) : name.startsWith("(") ? "" : "(native: workerd)";
+      keyOf.set(id, `${name}\u0000${file}`);
+    }
+    return keyOf.get(id);
+  };
+  const rows = new Map();
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    total += us;
+    const seen = new Set();
+    for (let id = profile.samples[i]; id !== undefined; id = parent.get(id)) seen.add(key(id));
+    for (const k of seen) rows.set(k, (rows.get(k) ?? 0) + us);
+  }
+  const sorted = [...rows].filter(([k]) => !k.startsWith("(root)")).sort((a, b) => b[1] - a[1]);
+  return {
+    totalMs: total / 1000,
+    rows: sorted.slice(0, TOP).map(([k, us]) => {
+      const [fn, file] = k.split("\u0000");
+      return { fn, file, ms: us / 1000, pct: (100 * us) / total };
+    }),
+  };
+}
+
 /** Self time per function from a V8 CPU profile, top `TOP`. */
 function table(profile, scripts) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -210,7 +251,7 @@ function table(profile, scripts) {
   };
 }
 
-function markdown(title, what, result, wallMs, extra) {
+function markdown(title, what, result, wallMs, extra, more = []) {
   const lines = [
     `# ${title}`,
     "",
@@ -226,6 +267,7 @@ function markdown(title, what, result, wallMs, extra) {
       (r, i) => `| ${i + 1} | \`${r.fn}\` | ${r.file || ""} | ${r.ms.toFixed(1)} | ${r.pct.toFixed(1)} |`,
     ),
     "",
+    ...more,
   ];
   return lines.join("\n");
 }
@@ -238,6 +280,86 @@ async function profiled(command, run) {
   const wallMs = Date.now() - t0;
   const { profile } = await command("Profiler.stop", {}, 120_000);
   return { profile, wallMs };
+}
+
+/**
+ * HERD subscriptions (daily plan) renewing from their own alarms at one instant T: the profile
+ * runs from 1 s before T for WINDOW_S seconds, while one request at a time reads another
+ * subscription (the API probe); its latencies are in the file too.
+ */
+async function herdProfile(service, command, cdp) {
+  const customers = [];
+  for (let i = 0; i < 16; i++)
+    customers.push(
+      await api(service.url, "POST", "/v1/customers", { email: `h${i}@example.com`, payment_method: "pm_card_visa" }),
+    );
+  const plan = await api(service.url, "POST", "/v1/plans", {
+    id: `plan_herd_${Date.now()}`,
+    name: "Daily",
+    currency: "usd",
+    amount: 500,
+    interval: "day",
+  });
+  const probe = await api(service.url, "POST", "/v1/subscriptions", { customer: customers[0].id, plan: plan.id });
+  const dueMs = Math.ceil((Date.now() + HERD * 120 + 15_000) / 1000) * 1000;
+  const anchor = new Date(dueMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+  let k = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (k < HERD) {
+        const i = k++;
+        await api(service.url, "POST", "/v1/subscriptions", {
+          customer: customers[i % customers.length].id,
+          plan: plan.id,
+          billing_cycle_anchor: anchor,
+        });
+      }
+    }),
+  );
+  if (Date.now() > dueMs - 2_000) throw new Error("seeding the herd took longer than planned; use a smaller --herd");
+  log(`${HERD} subscriptions due at ${anchor}`);
+  await sleep(dueMs - 1_000 - Date.now());
+  const latencies = [];
+  let over = false;
+  const probing = (async () => {
+    while (!over) {
+      const t = performance.now();
+      await api(service.url, "GET", `/v1/subscriptions/${probe.id}`);
+      latencies.push(performance.now() - t);
+      await sleep(20);
+    }
+  })();
+  const herd = await profiled(command, () => sleep(WINDOW_S * 1000));
+  over = true;
+  await probing;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const q = (x) => sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))]?.toFixed(0);
+  const inclusive = inclusiveTable(herd.profile, cdp.scripts);
+  // The raw profile too (not committed): Chrome DevTools opens it, with its timeline.
+  writeFileSync(join(root, "bench", ".profile-herd.cpuprofile"), JSON.stringify(herd.profile));
+  writeFileSync(
+    join(root, "bench", "profile-herd.md"),
+    markdown(
+      "CPU profile: a herd of renewal alarms",
+      `${HERD} subscriptions (daily plan, fake gateway) renewing from their own alarms at one instant, profiled from 1 s before it for ${WINDOW_S} s, while a probe reads another subscription one request at a time: ${latencies.length} probes, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1)?.toFixed(0)} ms.`,
+      table(herd.profile, cdp.scripts),
+      herd.wallMs,
+      [`Top ${TOP} by self time:`],
+      [
+        `Top ${TOP} by total time (the function and what it called; ${inclusive.totalMs.toFixed(0)} ms sampled):`,
+        "",
+        "| # | function | file | total ms | % |",
+        "|---|---|---|---:|---:|",
+        ...inclusive.rows.map(
+          (r, i) => `| ${i + 1} | \`${r.fn}\` | ${r.file || ""} | ${r.ms.toFixed(1)} | ${r.pct.toFixed(1)} |`,
+        ),
+        "",
+      ],
+    ),
+  );
+  log(
+    `herd of ${HERD}: probes p50 ${q(0.5)} ms, p99 ${q(0.99)} ms over ${latencies.length}; wrote bench/profile-herd.md`,
+  );
 }
 
 const service = await startService({});
@@ -279,6 +401,12 @@ try {
   await command("Debugger.enable"); // scriptParsed events name the bundle (its source map)
   await command("Profiler.enable");
   log(`connected to ${target.title ?? target.id}; Profiler.enable answered`);
+
+  if (HERD > 0) {
+    await herdProfile(service, command, cdp);
+    cdp.close();
+    process.exit(0);
+  }
 
   // ---- creates ------------------------------------------------------------------------
   const customer = await api(service.url, "POST", "/v1/customers", {

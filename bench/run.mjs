@@ -97,11 +97,12 @@ const SPREAD_SECONDS = 30;
 const LOCAL_RENEWALS_PER_SECOND = 25;
 /**
  * Sizes can be overridden: `--herd=N` (the rate-limited herd, 10,000 by default: seeding it
- * takes minutes on a busy machine), `--alarms=N` (the unlimited herd), `--clock=N`.
+ * takes minutes on a busy machine), `--alarms=N` (the unlimited herd), `--clock=N`; `--herd=0` or
+ * `--alarms=0` skips that herd.
  */
 const sizeArg = (name) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? Number.NaN);
-if (sizeArg("herd") > 0) SIZE.limitedHerd = sizeArg("herd");
-if (sizeArg("alarms") > 0) SIZE.herd = sizeArg("alarms");
+if (sizeArg("herd") >= 0) SIZE.limitedHerd = sizeArg("herd");
+if (sizeArg("alarms") >= 0) SIZE.herd = sizeArg("alarms");
 if (sizeArg("clock") > 0) SIZE.clockSubs = sizeArg("clock");
 
 const started = Date.now();
@@ -623,20 +624,22 @@ async function main() {
       results.renewal = await clockRenewals(plan);
     });
   if (ONLY !== "throughput" && ONLY !== "usage") {
-    await withService({ BENCH_GATEWAY_RATE: "100000" }, async () => {
-      log("service up (herd configuration: the bench's gateway, unlimited, charges unpaced)");
-      results.herd_unlimited = await herdOrError(SIZE.herd, null);
-    });
+    if (SIZE.herd > 0)
+      await withService({ BENCH_GATEWAY_RATE: "100000" }, async () => {
+        log("service up (herd configuration: the bench's gateway, unlimited, charges unpaced)");
+        results.herd_unlimited = await herdOrError(SIZE.herd, null);
+      });
     // The production answer to a gateway limit: BILLIFY_GATEWAY_RATE paces charges below it.
     const localRate = results.renewal?.renewals_per_second ?? LOCAL_RENEWALS_PER_SECOND;
     const spread = Math.max(SPREAD_SECONDS, Math.ceil(SIZE.limitedHerd / Math.min(PACED_RATE, localRate)));
     const paced = { BILLIFY_GATEWAY_RATE: String(PACED_RATE), BILLIFY_RENEWAL_SPREAD_SECONDS: String(spread) };
-    await withService({ BENCH_GATEWAY_RATE: String(GATEWAY_RATE), ...paced }, async () => {
-      log(
-        `service up (herd configuration: the bench's gateway limited to ${GATEWAY_RATE}/s, ${JSON.stringify(paced)})`,
-      );
-      results.herd = { ...(await herdOrError(SIZE.limitedHerd, GATEWAY_RATE)), configuration: paced };
-    });
+    if (SIZE.limitedHerd > 0)
+      await withService({ BENCH_GATEWAY_RATE: String(GATEWAY_RATE), ...paced }, async () => {
+        log(
+          `service up (herd configuration: the bench's gateway limited to ${GATEWAY_RATE}/s, ${JSON.stringify(paced)})`,
+        );
+        results.herd = { ...(await herdOrError(SIZE.limitedHerd, GATEWAY_RATE)), configuration: paced };
+      });
   }
   if (ONLY) {
     // One part alone: its own file (bench/results.herd.json for --only=herd), beside the full one.

@@ -2,6 +2,7 @@ import { Server } from "partyserver";
 import type { Row, SqlValue } from "../lib/sql";
 import type { AlarmHealth } from "./capabilities/alarm-failures";
 import { AlarmFailures } from "./capabilities/alarm-failures";
+import { backgroundWork, yieldToRequests } from "./capabilities/background-work";
 import type { ActorStorage, ScheduledJobs } from "./capabilities/host";
 import type { ReadModel } from "./capabilities/read-model";
 import type { Env } from "./env";
@@ -230,6 +231,16 @@ export abstract class Actor extends Server<Env> {
     // The platform consumed the alarm that woke us.
     this.armedAt = null;
     if (!this.schemaReady) return;
+    // Background work: it waits for a permit of the isolate's gate, so that requests (which
+    // never wait for one) are served while many alarms are due at once.
+    await backgroundWork.run(async () => {
+      await yieldToRequests();
+      await this.runAlarm();
+    });
+  }
+
+  /** One alarm run: the due jobs, then their changes published (or the failure recorded). */
+  private async runAlarm(): Promise<void> {
     try {
       await this.jobs?.runDueJobs();
     } catch (error) {

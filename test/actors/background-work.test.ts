@@ -1,0 +1,80 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { ALARM_RUNS_IN_FLIGHT, backgroundWork } from "../../src/actors/capabilities/background-work";
+import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
+import { createCustomer, createPlan, invoicesOf, ok } from "../helpers";
+import { eventually } from "../poll";
+
+const DAY = 86_400;
+const HERD = 20;
+
+/** Moves a daily subscription a day and a minute into the past, so its renewal is due now. */
+async function backdateOneDay(stub: DurableObjectStub<SubscriptionActor>) {
+  const shift = DAY + 60;
+  await runInDurableObject(stub, (_instance, state) => {
+    state.storage.sql.exec(
+      "UPDATE subscription SET anchor = anchor - ?, current_period_start = current_period_start - ?, current_period_end = current_period_end - ?",
+      shift,
+      shift,
+      shift,
+    );
+    state.storage.sql.exec(
+      "UPDATE invoice SET period_start = period_start - ?, period_end = period_end - ?",
+      shift,
+      shift,
+    );
+    state.storage.sql.exec("UPDATE job SET due_at = due_at - ? WHERE kind = 'renew'", shift);
+  });
+}
+
+describe("alarms wait for the isolate's background gate; requests do not", () => {
+  it("answers a request to another subscription while renewal alarms are still queued, then renews each once", async () => {
+    const customer = await createCustomer();
+    const plan = await createPlan({ amount: 300, interval: "day" });
+    const probe = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+    const herd: { id: string; stub: DurableObjectStub<SubscriptionActor> }[] = [];
+    for (let i = 0; i < HERD; i++) {
+      const subscription = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+      const stub = env.SUBSCRIPTIONS.getByName(subscription.id.slice(-16));
+      await backdateOneDay(stub);
+      herd.push({ id: subscription.id, stub });
+    }
+
+    let renewed = 0;
+    let mostInFlight = 0;
+    const alarms = herd.map(({ stub }) =>
+      runDurableObjectAlarm(stub).then((ran) => {
+        mostInFlight = Math.max(mostInFlight, backgroundWork.running);
+        renewed++;
+        return ran;
+      }),
+    );
+    const answer = await ok("GET", `/v1/subscriptions/${probe.id}`);
+    const renewedWhenAnswered = renewed;
+    const stillQueued = backgroundWork.waiting;
+
+    expect(answer.id).toBe(probe.id);
+    // The request went past the queue of alarms instead of behind it.
+    expect(stillQueued).toBeGreaterThan(0);
+    expect(renewedWhenAnswered).toBeLessThan(HERD);
+    expect(await Promise.all(alarms)).toEqual(herd.map(() => true));
+    expect(mostInFlight).toBeLessThanOrEqual(ALARM_RUNS_IN_FLIGHT);
+    // Every permit comes back (the alarms the renewals armed, for their events and KV, run too).
+    await eventually(
+      () => ({ running: backgroundWork.running, waiting: backgroundWork.waiting }),
+      (gate) => gate.running === 0 && gate.waiting === 0,
+      { what: "the gate to empty" },
+    );
+
+    // Waiting changed nothing of the billing: each renewed once, dated at its due time, paid once.
+    for (const { id } of herd) {
+      const invoices = await invoicesOf(id);
+      expect(invoices.map((i) => [i.billing_reason, i.status, i.amount_paid])).toEqual([
+        ["subscription_create", "paid", 300],
+        ["subscription_cycle", "paid", 300],
+      ]);
+      expect(invoices[1].period_start).toBe(invoices[0].period_end);
+    }
+  });
+});
