@@ -167,12 +167,17 @@ export class SubscriptionStore {
 
   // ---- jobs (tables/job-table.ts) ---------------------------------------------------
 
+  // NOTE: a `reconcile_payment` job is no row of `job`: it is the `reconcile_at` column of its
+  // invoice's pending card payments (written with the payment: no row inserted then deleted).
+
   schedule(kind: JobKind, dueAt: Instant, invoiceId = ""): void {
-    this.jobs.schedule(kind, dueAt, invoiceId);
+    if (kind === "reconcile_payment") this.paymentTable.scheduleReconcile(invoiceId, dueAt);
+    else this.jobs.schedule(kind, dueAt, invoiceId);
   }
 
   unschedule(kind: JobKind, invoiceId = ""): void {
-    this.jobs.unschedule(kind, invoiceId);
+    if (kind === "reconcile_payment") this.paymentTable.cancelReconcile(invoiceId);
+    else this.jobs.unschedule(kind, invoiceId);
   }
 
   job(kind: JobKind, invoiceId = ""): JobRow | undefined {
@@ -186,12 +191,20 @@ export class SubscriptionStore {
 
   /** The earliest due time among jobs of every other kind, or null. */
   earliestDueExcept(kind: JobKind): number | null {
-    return this.jobs.earliestDueExcept(kind);
+    const job = this.jobs.earliestDueExcept(kind);
+    const reconcile = this.paymentTable.nextReconcile()?.due_at ?? null;
+    return job === null ? reconcile : reconcile === null ? job : Math.min(job, reconcile);
   }
 
-  /** The earliest job, due or not. Ties run renewals last so retries at the same second go first. */
+  /**
+   * The earliest job, due or not, the payments' reconciles included. Ties run renewals last so
+   * retries at the same second go first; a reconcile goes before a job of its second.
+   */
   nextJob(): JobRow | undefined {
-    return this.jobs.next();
+    const job = this.jobs.next();
+    const reconcile = this.paymentTable.nextReconcile();
+    if (!reconcile || (job && job.due_at < reconcile.due_at)) return job;
+    return { kind: "reconcile_payment", invoice_id: reconcile.invoice_id, due_at: reconcile.due_at };
   }
 
   // ---- payments (tables/payment-table.ts) -------------------------------------------
@@ -200,8 +213,9 @@ export class SubscriptionStore {
     this.paymentTable.insert(p);
   }
 
-  payment(id: string): PaymentRow | undefined {
-    return this.paymentTable.get(id);
+  /** One payment (`invoiceId` when the caller knows it: else its invoice is looked up). */
+  payment(id: string, invoiceId?: string): PaymentRow | undefined {
+    return this.paymentTable.get(id, invoiceId);
   }
 
   payments(invoiceId: string): PaymentRow[] {
