@@ -29,6 +29,9 @@ export type { LineRow } from "./tables/lines";
 export { lineAdjustments } from "./tables/lines";
 export type { PaymentRow } from "./tables/payment-table";
 
+/** A statement that may change the subscription row (its table, or anything not a plain read). */
+const WRITES_SUBSCRIPTION = /^\s*(?!SELECT\b)[\s\S]*\bsubscription\b(?!_)/i;
+
 /**
  * SQL for one subscription actor: rows in, domain values out. Every write is synchronous.
  * Each of its six tables has its own module (tables/): subscription, invoice, invoice_line,
@@ -48,10 +51,16 @@ export class SubscriptionStore {
   private readonly jobs: JobTable;
 
   constructor(
-    private readonly query: Query,
+    sql: Query,
     /** The actor's routing key (its name, known once it is addressed): invoice ids and numbers carry it. */
     private readonly routingKey: () => string,
   ) {
+    // Every statement that writes the subscription row drops the copy `load` keeps for the step.
+    const query: Query = (statement, ...params) => {
+      if (WRITES_SUBSCRIPTION.test(statement)) this.subscription.forget();
+      return sql(statement, ...params);
+    };
+    this.query = query;
     this.events = new EventLog(query);
     this.usage = new UsageStore(query);
     this.subscription = new SubscriptionTable(query, routingKey);
@@ -64,8 +73,16 @@ export class SubscriptionStore {
 
   // ---- the subscription row (tables/subscription-table.ts) ---------------------------
 
+  private readonly query: Query;
+
+  /** The subscription row; read once per synchronous step (subscription-table.ts `load`). */
   load(): SubscriptionRecord | null {
     return this.subscription.load();
+  }
+
+  /** A transaction rolled back: the row is read again. */
+  forgetLoaded(): void {
+    this.subscription.forget();
   }
 
   /** A new subscription, its state included, in one row written (version 1). */

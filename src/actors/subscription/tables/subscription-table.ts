@@ -92,7 +92,34 @@ export class SubscriptionTable {
     private readonly routingKey: () => string,
   ) {}
 
+  /**
+   * The record as last read, for the rest of the current synchronous step (undefined: read it).
+   * NOTE: a step is everything up to the next await: a transaction, or a request's work between
+   * two awaits, reads the row once however many of its parts ask (the ledger, persist, the
+   * views, the read model: 11 reads of the row per renewal before). The copy is dropped at the
+   * first microtask after it was read, so nothing written between two steps (another request,
+   * another event of the object) is ever hidden; within a step every write of the row drops it
+   * (`forget`, SubscriptionStore sees every statement), and so does a transaction that throws
+   * (its writes roll back).
+   */
+  private cached: SubscriptionRecord | null | undefined = undefined;
+
+  /** The next `load` reads the row. */
+  forget(): void {
+    this.cached = undefined;
+  }
+
   load(): SubscriptionRecord | null {
+    if (this.cached !== undefined) return this.cached;
+    const record = this.read();
+    this.cached = record;
+    queueMicrotask(() => {
+      if (this.cached === record) this.cached = undefined;
+    });
+    return record;
+  }
+
+  private read(): SubscriptionRecord | null {
     const r = this.query("SELECT * FROM subscription")[0];
     if (!r) return null;
     return {
