@@ -82,17 +82,15 @@ export function markdown(r) {
       "≥ 500/s",
       mark(r.renewal.renewals_per_second >= 500),
     ],
-    [
+    h1 && [
       `${h1.subscriptions} real alarms at one instant`,
       h1.error
         ? `failed: ${h1.error}`
-        : `${h1.paid} paid, ${h1.paid_twice} twice; last ${h1.last_charge_s_after_due} s after; API p99 ${h1.api_p99_ms} ms`,
-      "all within 5 s; p99 ≤ 500 ms",
-      mark(
-        h1.paid === h1.subscriptions && h1.paid_twice === 0 && h1.last_charge_s_after_due <= 5 && h1.api_p99_ms <= 500,
-      ),
+        : `${h1.paid} paid, ${h1.paid_twice} twice; last ${h1.last_charge_s_after_due} s after; API p50/p99 ${h1.api_p50_ms}/${h1.api_p99_ms} ms (${h1.api_probes} probes, ${h1.api_timeouts} timed out), echo p99 ${h1.echo_p99_ms} ms`,
+      "all paid once; API p99 ≤ 1 s",
+      mark(h1.paid === h1.subscriptions && h1.paid_twice === 0 && h1.api_p99_ms <= 1_000),
     ],
-    [
+    h && [
       `${h.subscriptions} due at one instant, gateway ${h.gateway_rate_limit_per_second}/s, alarms spread over ${h.configuration?.BILLIFY_RENEWAL_SPREAD_SECONDS ?? "?"} s`,
       h.error
         ? `failed: ${h.error}`
@@ -119,7 +117,10 @@ export function markdown(r) {
       "",
     ],
   ];
-  const table = rows.map((row) => `| ${row.join(" | ")} |`).join("\n");
+  const table = rows
+    .filter(Boolean)
+    .map((row) => `| ${row.join(" | ")} |`)
+    .join("\n");
   const p = r.prices;
   const prices = `Prices assumed (Workers Paid, per million): DO requests $${p.do_requests_per_million}, rows written $${p.rows_written_per_million}, rows read $${p.rows_read_per_million}, KV writes $${p.kv_writes_per_million}, KV reads $${p.kv_reads_per_million}, queue operations $${p.queue_operations_per_million}.`;
   const steps = (title, profile) =>
