@@ -3,9 +3,14 @@ export type Sleep = (ms: number) => Promise<void>;
 
 const timer: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A waiter checks for its turn this often: the first in line every 1 ms, the n-th every 1 + 4n ms, at most every second. */
-export function pollDelayMs(position: number): number {
-  return Math.min(1_000, 1 + 4 * position);
+/**
+ * How long a waiter sleeps before it looks for its turn again: half the time its turn should
+ * take to come (its place in line × the runs' average length ÷ the limit), between 1 ms and 1 s.
+ * So a waiter looks a few times (about log₂ of its place), not every millisecond, and the one
+ * at the head of the line looks every millisecond.
+ */
+export function pollDelayMs(position: number, averageRunMs: number, limit: number): number {
+  return Math.min(1_000, Math.max(1, Math.round((position * averageRunMs) / limit / 2)));
 }
 
 /**
@@ -29,6 +34,8 @@ export class AdmissionGate {
   private readonly holders = new Map<number, number>();
   private readonly queue: { ticket: number; admitted: boolean }[] = [];
   private nextTicket = 0;
+  /** The runs' average length (ms), a moving average: how fast the line moves. */
+  private averageRunMs = 10;
 
   constructor(
     readonly limit: number,
@@ -44,9 +51,11 @@ export class AdmissionGate {
   /** Runs `work` once a permit is free (at once, if one is and nobody is waiting). */
   async run<T>(work: () => Promise<T>): Promise<T> {
     const ticket = await this.acquire();
+    const startedAt = this.nowMs();
     try {
       return await work();
     } finally {
+      this.averageRunMs = 0.9 * this.averageRunMs + 0.1 * Math.max(0, this.nowMs() - startedAt);
       this.release(ticket);
     }
   }
@@ -73,7 +82,8 @@ export class AdmissionGate {
     this.queue.push(place);
     while (!place.admitted) {
       // Tickets in the line only grow, so the distance to the head is an upper bound of the position.
-      await this.sleep(pollDelayMs(ticket - (this.queue[0]?.ticket ?? ticket)));
+      const position = ticket - (this.queue[0]?.ticket ?? ticket);
+      await this.sleep(pollDelayMs(position, this.averageRunMs, this.limit));
       this.dropLapsedLeases();
       this.admitWaiting();
     }

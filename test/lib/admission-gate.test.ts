@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AdmissionGate } from "../../src/lib/admission-gate";
+import { AdmissionGate, pollDelayMs } from "../../src/lib/admission-gate";
 
 /** A run that ends when the test says so. */
 function controlled() {
@@ -122,5 +122,14 @@ describe("AdmissionGate", () => {
     expect(() => new AdmissionGate(0, 1_000)).toThrow("limit of 1 or more");
     expect(() => new AdmissionGate(1.5, 1_000)).toThrow("limit of 1 or more");
     expect(() => new AdmissionGate(2, 0)).toThrow("lease of more than 0 ms");
+  });
+});
+
+describe("pollDelayMs", () => {
+  it("sleeps half the expected wait: place × average run ÷ limit ÷ 2, between 1 ms and 1 s", () => {
+    expect(pollDelayMs(0, 20, 4)).toBe(1);
+    expect(pollDelayMs(1, 20, 4)).toBe(3); // 2.5 rounded
+    expect(pollDelayMs(100, 20, 4)).toBe(250);
+    expect(pollDelayMs(10_000, 20, 4)).toBe(1_000);
   });
 });
