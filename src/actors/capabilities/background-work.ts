@@ -4,8 +4,10 @@ import { AdmissionGate } from "../../lib/admission-gate";
  * Alarm runs in flight at once in this isolate. Locally (`wrangler dev`) every object of the
  * Worker shares one isolate and one thread: 1,000 renewal alarms due at one instant would all
  * run at once, and a request would wait behind every step of every one of them. With a few in
- * flight, a request waits for at most a few steps. Chosen by `npm run bench -- --only=herd`
- * (bench/README.md): the API's p99 during the herd against the time the herd takes.
+ * flight, a request waits for at most a few steps. Measured with 4 (`npm run bench -- --only=herd`,
+ * bench/README.md): the API's p99 under 1 s during the herd, the herd about 3× longer. A run
+ * waiting on a slow gateway holds its permit, so an isolate renews at most 4 per gateway
+ * round trip: a deployment whose isolates host many objects due at once may want more.
  */
 export const ALARM_RUNS_IN_FLIGHT = 4;
 
