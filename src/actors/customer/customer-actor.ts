@@ -1,5 +1,5 @@
 import { mirrorCustomer } from "../../admin/customer-index";
-import { bumpChangeCount, changeCount } from "../../admin/mirror-state";
+import { ADMIN_MIRROR_TABLE, bumpChangeCount, changeCount } from "../../admin/mirror-state";
 import type { ListPage } from "../../contract/common";
 import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
 import type { Outcome } from "../../contract/errors";
@@ -16,6 +16,7 @@ import { flushOutbox, Outbox } from "../../notifications/outbox";
 import { Actor } from "../actor";
 import { IdempotentRequests } from "../capabilities/idempotent-requests";
 import { ReadModel } from "../capabilities/read-model";
+import { queryOnDemand } from "../capabilities/tables-on-demand";
 import type { VersionedPaymentDetails } from "../subscription/context";
 import type { CustomerContext } from "./context";
 import { customerNamed, loadCustomer } from "./context";
@@ -28,7 +29,7 @@ import { PaymentPush } from "./payment-push";
 import * as portal from "./portal";
 import { createCustomer, updateCustomer } from "./profile";
 import * as reads from "./reads";
-import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
+import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA, METER_EVENT_TABLES, PORTAL_SESSION_TABLE } from "./schema";
 import * as refs from "./subscription-refs";
 import { recordMeterEvents, USAGE_RETRY_MS, UsageForwarder } from "./usage-forwarding";
 
@@ -50,6 +51,8 @@ export class CustomerActor extends Actor {
   private readonly emailFrom = parseEmailSettings(this.env).from;
 
   private readonly rows: Query = (statement, ...params) => this.query(statement, ...params);
+  /** `_admin_mirror` (src/admin/mirror-state.ts), made on its first save. */
+  private readonly mirrorRows: Query = queryOnDemand(this.storage, ADMIN_MIRROR_TABLE);
 
   /** What the topic files may use of this actor. */
   private readonly context: CustomerContext = this.makeContext();
@@ -62,14 +65,16 @@ export class CustomerActor extends Actor {
         return env();
       },
       query: this.rows,
+      portalSessions: queryOnDemand(this.storage, PORTAL_SESSION_TABLE),
+      meterEvents: queryOnDemand(this.storage, METER_EVENT_TABLES),
       transaction: (fn) => this.transaction(fn),
       requests: new IdempotentRequests(this.storage, () => this.afterWrite()),
       load: () => loadCustomer(this.rows),
       markChanged: () => {
         this.readModel.markChanged();
-        return bumpChangeCount(this.rows);
+        return bumpChangeCount(this.mirrorRows);
       },
-      version: () => changeCount(this.rows),
+      version: () => changeCount(this.mirrorRows),
     };
   }
 
@@ -89,11 +94,11 @@ export class CustomerActor extends Actor {
 
   /** The customer listing's KV index (src/admin/customer-index.ts). */
   protected override readonly readModel = new ReadModel(this.storage, {
-    changeCount: () => changeCount(this.rows),
+    changeCount: () => changeCount(this.mirrorRows),
     write: async () => {
       const customer = this.context.load();
       if (!customer) return;
-      return mirrorCustomer(this.env, this.rows, customer, changeCount(this.rows), Date.now());
+      return mirrorCustomer(this.env, this.mirrorRows, customer, changeCount(this.mirrorRows), Date.now());
     },
   });
 

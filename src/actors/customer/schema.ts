@@ -1,3 +1,4 @@
+import type { TableOnDemand } from "../capabilities/tables-on-demand";
 import { EMAIL_TABLE } from "./emails";
 import { METER_EVENT_INDEX, METER_EVENT_TABLE } from "./meter-events";
 import { PORTAL_TABLE } from "./portal-sessions";
@@ -43,7 +44,8 @@ export const CUSTOMER_MIGRATIONS: readonly (readonly string[])[] = [
 
 /**
  * The schema the migrations above lead to, created in one step by a new customer (see
- * `Actor.freshSchema`; test/billing/schema.test.ts checks it equals the migrated one).
+ * `Actor.freshSchema`), but for the tables made on demand (below); with those it equals the
+ * migrated one (test/billing/schema.test.ts).
  */
 export const CUSTOMER_SCHEMA: readonly string[] = [
   `CREATE TABLE customer (
@@ -53,7 +55,13 @@ export const CUSTOMER_SCHEMA: readonly string[] = [
   `CREATE TABLE event (
      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, created INTEGER NOT NULL, data TEXT NOT NULL)`,
   EMAIL_TABLE,
-  PORTAL_TABLE,
-  METER_EVENT_TABLE,
-  METER_EVENT_INDEX,
 ];
+
+/**
+ * Tables a new customer makes only when it first writes to them (`queryOnDemand`, as the
+ * subscription's schema.ts explains): most customers never open the portal or send a meter
+ * event. Their final shape; with them the fresh schema equals the migrated one.
+ */
+export const PORTAL_SESSION_TABLE: TableOnDemand = { name: "portal_session", create: [PORTAL_TABLE] };
+export const METER_EVENT_TABLES: TableOnDemand = { name: "meter_event", create: [METER_EVENT_TABLE, METER_EVENT_INDEX] };
+export const CUSTOMER_TABLES_ON_DEMAND: readonly TableOnDemand[] = [PORTAL_SESSION_TABLE, METER_EVENT_TABLES];

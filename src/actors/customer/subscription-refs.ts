@@ -23,7 +23,7 @@ export function addSubscription(
     "INSERT OR IGNORE INTO subscription_ref (id, created_ms, usage_acked) VALUES (?, ?, ?)",
     ref.id,
     ref.created_ms,
-    lastEventSeq(ctx.query),
+    lastEventSeq(ctx.meterEvents),
   );
   return ok(versionedPaymentDetails(ctx, customer));
 }

@@ -114,16 +114,14 @@ async function registerAndCommit(
         "redemption_expired",
         "The redemption took too long and was released; retry with a new Idempotency-Key.",
       );
-    ctx.store.insert({
+    persist(ctx, decision, now, {
       id,
       customer: input.customer,
-      state: decision.state,
       testClock,
       metadata: input.metadata,
       created: now,
       paymentDetails: added.value,
     });
-    persist(ctx, decision, now);
     openWindowIfBillable(ctx, decision.state, now);
     ctx.markChanged();
     return ok(ctx.view(), 201);
