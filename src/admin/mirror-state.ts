@@ -53,26 +53,35 @@ export function loadMirrorState(query: Query): MirrorState {
   };
 }
 
+/**
+ * Saves what was mirrored. Never the change counter: `state` was loaded before the KV writes
+ * were awaited, and a change made meanwhile (`bumpChangeCount`) must not be undone.
+ */
 function saveMirrorState(query: Query, state: MirrorState): void {
   query(
-    `INSERT INTO _admin_mirror (id, keys, kv_version, written_ms, metrics_version, metrics, version) VALUES (1, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO _admin_mirror (id, keys, kv_version, written_ms, metrics_version, metrics, version) VALUES (1, ?, ?, ?, ?, ?, 0)
      ON CONFLICT(id) DO UPDATE SET keys = excluded.keys, kv_version = excluded.kv_version, written_ms = excluded.written_ms,
-       metrics_version = excluded.metrics_version, metrics = excluded.metrics, version = excluded.version`,
+       metrics_version = excluded.metrics_version, metrics = excluded.metrics`,
     JSON.stringify(state.keys),
     state.kvVersion,
     state.writtenMs,
     state.metricsVersion,
     state.metrics,
-    state.version,
   );
 }
 
-/** Inside a change's transaction: one more change to mirror (for actors without a version). */
+/** Inside a change's transaction: one more change to mirror (for actors without a version); one row written. */
 export function bumpChangeCount(query: Query): number {
+  return query<{ version: number }>(
+    `INSERT INTO _admin_mirror (id, keys, kv_version, written_ms, metrics_version, metrics, version) VALUES (1, '[]', 0, 0, 0, '', 1)
+     ON CONFLICT(id) DO UPDATE SET version = version + 1 RETURNING version`,
+  )[0]!.version;
+}
+
+/** For an actor without a version of its own (the customer): whether changes were made since the last KV write. */
+export function mirrorIsBehind(query: Query): boolean {
   const state = loadMirrorState(query);
-  state.version += 1;
-  saveMirrorState(query, state);
-  return state.version;
+  return state.kvVersion < state.version;
 }
 
 /** The versions the read model holds (KV and metrics, the older of the two): 0 when nothing was mirrored yet. */

@@ -72,6 +72,8 @@ describe("subscription schema", () => {
     expect(fresh).toEqual(migrated);
     expect(fresh.map((t) => t?.columns.length)).toEqual([39, 21, 13, 11, 3, 21, 3, 2, 5, 9, 3]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
+    // v14: the subscription row is one b-tree entry (no primary-key index beside a rowid).
+    expect(fresh[0]).toMatchObject({ withoutRowid: true });
   });
 
   it("v8 turns each event row of v7 into a batch of one under its seq, and the outbox's seq into a position", async () => {
@@ -147,5 +149,7 @@ describe("customer schema", () => {
     expect(fresh).toEqual(migrated);
     expect(fresh.map((t) => t?.columns.length)).toEqual([7, 3, 5, 13, 7, 7]);
     expect(fresh[2]).toMatchObject({ indexes: [], autoincrement: false });
+    // v6: the customer and its subscriptions' index are one b-tree entry per row.
+    expect(fresh.slice(0, 2).map((t) => t?.withoutRowid)).toEqual([true, true]);
   });
 });

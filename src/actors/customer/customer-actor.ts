@@ -1,5 +1,5 @@
 import { mirrorCustomer } from "../../admin/customer-index";
-import { ADMIN_MIRROR_TABLE, bumpChangeCount, changeCount } from "../../admin/mirror-state";
+import { ADMIN_MIRROR_TABLE, bumpChangeCount, changeCount, mirrorIsBehind } from "../../admin/mirror-state";
 import type { ListPage } from "../../contract/common";
 import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
 import type { Outcome } from "../../contract/errors";
@@ -95,6 +95,9 @@ export class CustomerActor extends Actor {
   /** The customer listing's KV index (src/admin/customer-index.ts). */
   protected override readonly readModel = new ReadModel(this.storage, {
     changeCount: () => changeCount(this.mirrorRows),
+    // No flag row: every change the listing shows bumps the change counter, and the mirror
+    // records the counter it wrote (two rows fewer per change).
+    isBehind: () => mirrorIsBehind(this.mirrorRows),
     write: async () => {
       const customer = this.context.load();
       if (!customer) return;

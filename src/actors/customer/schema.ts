@@ -40,6 +40,23 @@ export const CUSTOMER_MIGRATIONS: readonly (readonly string[])[] = [
     METER_EVENT_INDEX,
     `ALTER TABLE subscription_ref ADD COLUMN usage_acked INTEGER NOT NULL DEFAULT 0`,
   ],
+  // v6: fewer rows written (issue 21): the customer and its subscriptions' index keyed by their
+  // id WITHOUT ROWID, so an insert is one b-tree entry, not a row and its primary key's index
+  // (a subscription create wrote 2 rows here, a new customer's schema 2 more).
+  [
+    `CREATE TABLE customer_v6 (
+       id TEXT PRIMARY KEY, email TEXT, name TEXT, payment_method TEXT, test_clock TEXT,
+       metadata TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID`,
+    `INSERT INTO customer_v6 (id, email, name, payment_method, test_clock, metadata, created)
+       SELECT id, email, name, payment_method, test_clock, metadata, created FROM customer`,
+    `DROP TABLE customer`,
+    `ALTER TABLE customer_v6 RENAME TO customer`,
+    `CREATE TABLE subscription_ref_v6 (
+       id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, usage_acked INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
+    `INSERT INTO subscription_ref_v6 (id, created_ms, usage_acked) SELECT id, created_ms, usage_acked FROM subscription_ref`,
+    `DROP TABLE subscription_ref`,
+    `ALTER TABLE subscription_ref_v6 RENAME TO subscription_ref`,
+  ],
 ];
 
 /**
@@ -50,8 +67,9 @@ export const CUSTOMER_MIGRATIONS: readonly (readonly string[])[] = [
 export const CUSTOMER_SCHEMA: readonly string[] = [
   `CREATE TABLE customer (
      id TEXT PRIMARY KEY, email TEXT, name TEXT, payment_method TEXT, test_clock TEXT,
-     metadata TEXT NOT NULL, created INTEGER NOT NULL)`,
-  `CREATE TABLE subscription_ref (id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, usage_acked INTEGER NOT NULL DEFAULT 0)`,
+     metadata TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE subscription_ref (
+     id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, usage_acked INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
   `CREATE TABLE event (
      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, created INTEGER NOT NULL, data TEXT NOT NULL)`,
   EMAIL_TABLE,
@@ -63,5 +81,8 @@ export const CUSTOMER_SCHEMA: readonly string[] = [
  * event. Their final shape; with them the fresh schema equals the migrated one.
  */
 export const PORTAL_SESSION_TABLE: TableOnDemand = { name: "portal_session", create: [PORTAL_TABLE] };
-export const METER_EVENT_TABLES: TableOnDemand = { name: "meter_event", create: [METER_EVENT_TABLE, METER_EVENT_INDEX] };
+export const METER_EVENT_TABLES: TableOnDemand = {
+  name: "meter_event",
+  create: [METER_EVENT_TABLE, METER_EVENT_INDEX],
+};
 export const CUSTOMER_TABLES_ON_DEMAND: readonly TableOnDemand[] = [PORTAL_SESSION_TABLE, METER_EVENT_TABLES];

@@ -11,8 +11,8 @@ import type { ChangePreview, Subscription, SubscriptionChange } from "../../cont
 import { renewalOffsetMs } from "../../domain/spread";
 import type { PauseCollection } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
-import type { Query } from "../../lib/sql";
 import { instantFromMillis } from "../../domain/time";
+import type { Query } from "../../lib/sql";
 import { flushOutbox, Outbox } from "../../notifications/outbox";
 import type { ChargeResult } from "../../payments/gateway";
 import { Actor } from "../actor";

@@ -80,7 +80,10 @@ export class UsageStore {
 
   /** The window holding `at`: the latest that starts at or before it. */
   windowAt(at: number): UsageWindow | null {
-    const row = this.tables<WindowRow>("SELECT * FROM usage_window WHERE start <= ? ORDER BY start DESC LIMIT 1", at)[0];
+    const row = this.tables<WindowRow>(
+      "SELECT * FROM usage_window WHERE start <= ? ORDER BY start DESC LIMIT 1",
+      at,
+    )[0];
     return row ? windowOf(row) : null;
   }
 
