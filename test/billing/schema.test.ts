@@ -138,6 +138,7 @@ describe("customer schema", () => {
       state.storage.transactionSync(() => {
         for (const statement of CUSTOMER_SCHEMA) state.storage.sql.exec(statement);
         expect(tables.filter((table) => shape(state.storage.sql, table) === null)).toEqual([
+          "email",
           "portal_session",
           "meter_event",
         ]);
@@ -149,7 +150,7 @@ describe("customer schema", () => {
     expect(fresh).toEqual(migrated);
     expect(fresh.map((t) => t?.columns.length)).toEqual([7, 3, 5, 13, 7, 7]);
     expect(fresh[2]).toMatchObject({ indexes: [], autoincrement: false });
-    // v6: the customer and its subscriptions' index are one b-tree entry per row.
-    expect(fresh.slice(0, 2).map((t) => t?.withoutRowid)).toEqual([true, true]);
+    // v6: the customer, its subscriptions' index and its emails are one b-tree entry per row.
+    expect([0, 1, 3].map((i) => fresh[i]?.withoutRowid)).toEqual([true, true, true]);
   });
 });

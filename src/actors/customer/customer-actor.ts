@@ -29,7 +29,7 @@ import { PaymentPush } from "./payment-push";
 import * as portal from "./portal";
 import { createCustomer, updateCustomer } from "./profile";
 import * as reads from "./reads";
-import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA, METER_EVENT_TABLES, PORTAL_SESSION_TABLE } from "./schema";
+import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA, EMAIL_TABLES, METER_EVENT_TABLES, PORTAL_SESSION_TABLE } from "./schema";
 import * as refs from "./subscription-refs";
 import { recordMeterEvents, USAGE_RETRY_MS, UsageForwarder } from "./usage-forwarding";
 
@@ -53,6 +53,8 @@ export class CustomerActor extends Actor {
   private readonly rows: Query = (statement, ...params) => this.query(statement, ...params);
   /** `_admin_mirror` (src/admin/mirror-state.ts), made on its first save. */
   private readonly mirrorRows: Query = queryOnDemand(this.storage, ADMIN_MIRROR_TABLE);
+  /** `email` (emails.ts), made by the first email sent. */
+  private readonly emailRows: Query = queryOnDemand(this.storage, EMAIL_TABLES);
 
   /** What the topic files may use of this actor. */
   private readonly context: CustomerContext = this.makeContext();
@@ -224,7 +226,7 @@ export class CustomerActor extends Actor {
     const customer = customerNamed(this.context, message.customer);
     if (!customer) return { status: "skipped" };
     return sendEventEmail(
-      this.rows,
+      this.emailRows,
       this.env,
       { provider: this.emailProvider, from: this.emailFrom },
       customer,
@@ -235,6 +237,6 @@ export class CustomerActor extends Actor {
 
   /** The email queue gave up on this message: show it as failed. */
   async emailDeadLettered(message: EmailMessage, nowMs: number): Promise<void> {
-    await markEmailDead(this.rows, this.env, message.customer, message, nowMs);
+    await markEmailDead(this.emailRows, this.env, message.customer, message, nowMs);
   }
 }
