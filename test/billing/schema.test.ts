@@ -154,3 +154,69 @@ describe("customer schema", () => {
     expect([0, 1, 3].map((i) => fresh[i]?.withoutRowid)).toEqual([true, true, true]);
   });
 });
+
+describe("migrations that rebuild a table WITHOUT ROWID keep every row", () => {
+  it("customer v6: the customer, its subscriptions' index and its emails", async () => {
+    const rows = await runInDurableObject(env.PLANS.getByName("customer-schema-v6"), (_instance, state) => {
+      const sql = state.storage.sql;
+      state.storage.transactionSync(() => {
+        for (const step of CUSTOMER_MIGRATIONS.slice(0, 5)) for (const statement of step) sql.exec(statement);
+        sql.exec(
+          "INSERT INTO customer (id, email, name, payment_method, test_clock, metadata, created) VALUES ('cus_1', 'a@b.c', 'A', 'pm_card_visa', NULL, '{\"k\":\"v\"}', 1780000000)",
+        );
+        sql.exec("INSERT INTO subscription_ref (id, created_ms, usage_acked) VALUES ('sub_1', 5, 7), ('sub_2', 6, 0)");
+        sql.exec(
+          "INSERT INTO email (event_id, event_type, status, to_address, subject, text, html, provider, attempts, updated_ms, logged) VALUES ('evt_1', 'invoice.paid', 'sent', 'a@b.c', 'S', 't', '<p>h</p>', 'log', 1, 9, 1)",
+        );
+        for (const statement of CUSTOMER_MIGRATIONS[5]!) sql.exec(statement);
+      });
+      return {
+        customer: sql.exec("SELECT * FROM customer").toArray(),
+        refs: sql.exec("SELECT * FROM subscription_ref ORDER BY id").toArray(),
+        emails: sql.exec("SELECT event_id, status, html, logged FROM email").toArray(),
+      };
+    });
+    expect(rows).toEqual({
+      customer: [
+        {
+          id: "cus_1",
+          email: "a@b.c",
+          name: "A",
+          payment_method: "pm_card_visa",
+          test_clock: null,
+          metadata: '{"k":"v"}',
+          created: 1_780_000_000,
+        },
+      ],
+      refs: [
+        { id: "sub_1", created_ms: 5, usage_acked: 7 },
+        { id: "sub_2", created_ms: 6, usage_acked: 0 },
+      ],
+      emails: [{ event_id: "evt_1", status: "sent", html: "<p>h</p>", logged: 1 }],
+    });
+  });
+
+  it("subscription v14: the subscription row, every column", async () => {
+    const { before, after } = await runInDurableObject(env.PLANS.getByName("schema-check-v14"), (_instance, state) => {
+      const sql = state.storage.sql;
+      let before: Record<string, unknown>[] = [];
+      state.storage.transactionSync(() => {
+        sql.exec(META);
+        for (const step of SUBSCRIPTION_MIGRATIONS.slice(0, 13)) for (const statement of step) sql.exec(statement);
+        sql.exec(
+          `INSERT INTO subscription (id, customer, plan_id, plan_name, currency, amount, interval, interval_count, trial_days,
+             quantity, status, anchor, current_period_start, current_period_end, cancel_at_period_end, credit_balance,
+             latest_invoice, metadata, created, version, invoice_seq, last_id_ms, clock_time, payment_method,
+             payment_details_version, discount, charges, usage_seq, open_from)
+           VALUES ('sub_1', 'cus_1', 'p', 'Pro', 'usd', 1000, 'month', 1, 0, 2, 'active', 100, 100, 200, 0, -50,
+             'in_9', '{}', 100, 7, 3, 12345, 150, 'pm_card_visa', 4, '{"coupon":"c"}', '[{"m":1}]', 9, 'in_8')`,
+        );
+        before = sql.exec("SELECT * FROM subscription").toArray();
+        for (const statement of SUBSCRIPTION_MIGRATIONS[13]!) sql.exec(statement);
+      });
+      return { before, after: sql.exec("SELECT * FROM subscription").toArray() };
+    });
+    expect(Object.keys(before[0]!)).toHaveLength(39);
+    expect(after).toEqual(before);
+  });
+});
