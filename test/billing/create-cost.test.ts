@@ -97,3 +97,26 @@ describe("tables made on demand, on a subscription that never needed them", () =
     ]);
   });
 });
+
+describe("a refused create", () => {
+  it("takes back its registration with the customer: nothing is left behind", async () => {
+    const customer = await ok("POST", "/v1/customers", { payment_method: "pm_card_visa" });
+    const refs = () =>
+      runInDurableObject(
+        customerStub(customer.id),
+        (_instance, state) =>
+          state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM subscription_ref").one().n,
+      );
+    const plan = await api("POST", "/v1/subscriptions", { customer: customer.id, plan: "plan_no_such_one" });
+    expect(plan.status).toBe(400);
+    expect(plan.body.error).toMatchObject({ code: "resource_missing", param: "plan" });
+    const tax = await api("POST", "/v1/subscriptions", {
+      customer: customer.id,
+      plan: (await createPlan()).id,
+      default_tax_rates: ["txr_01ARZ3NDEKTSV4RRFFQ69G5FAV"],
+    });
+    expect(tax.status).toBe(400);
+    expect(await refs()).toBe(0);
+    expect((await ok("GET", `/v1/customers/${customer.id}/subscriptions`)).data).toEqual([]);
+  });
+});

@@ -187,9 +187,14 @@ export class CustomerActor extends Actor {
     return reads.paymentDetails(this.context, customerId);
   }
 
-  /** Records that a subscription belongs to this customer (idempotent); answers the payment details as of now. */
-  async addSubscription(customerId: string, ref: SubscriptionRef): Promise<Outcome<VersionedPaymentDetails>> {
+  /** Records that a subscription belongs to this customer (idempotent); answers its clock and payment details as of now. */
+  async addSubscription(customerId: string, ref: SubscriptionRef): Promise<Outcome<refs.Registration>> {
     return refs.addSubscription(this.context, customerId, ref);
+  }
+
+  /** Takes back the registration of a create that was refused. */
+  async removeSubscription(customerId: string, subscriptionId: string): Promise<void> {
+    refs.removeSubscription(this.context, customerId, subscriptionId);
   }
 
   /** A page of this customer's subscription ids, newest first; the cursor is the last id seen. */
