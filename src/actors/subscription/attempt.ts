@@ -1,5 +1,6 @@
 import { ulid } from "ulid";
-import { decideAttempt } from "../../domain/payment-attempt";
+import type { Decision } from "../../domain/decision";
+import { attemptIsPaced, decideAttempt, withFirstAttempt } from "../../domain/payment-attempt";
 import { decidePaymentDetailsCopy } from "../../domain/payment-details";
 import type { ChargeOrder } from "../../domain/payment-records";
 import type { Instant } from "../../domain/time";
@@ -45,7 +46,37 @@ export async function attemptPayment(
   });
   if (!charge) return;
   const result = await chargeOrPending(ctx, record.customer, charge);
-  applyChargeResult(ctx, charge.paymentId, result, at);
+  applyChargeResult(ctx, charge, result, at);
+}
+
+/**
+ * The first attempt of an invoice `decision` issues, made in the issuing transaction
+ * (`withFirstAttempt`) where it can go at once: the subscription holds its payment details
+ * (no call to the customer) and its attempts are not paced (pacing.ts). Otherwise the decision
+ * keeps its `retry_payment` job and the job makes the attempt. Call inside the transaction.
+ */
+export function withFirstAttemptNow(
+  ctx: SubscriptionContext,
+  decision: Decision,
+  invoiceIds: readonly string[],
+  at: Instant,
+): { decision: Decision; charge: ChargeOrder | null } {
+  const details = ctx.store.paymentDetails();
+  if (!details || (ctx.config.pacing !== null && attemptIsPaced(!!ctx.store.load()!.testClock, { status: "open" })))
+    return { decision, charge: null };
+  return withFirstAttempt(decision, {
+    invoiceIds,
+    paymentMethod: details.paymentMethod,
+    gatewayCustomer: details.gatewayCustomer,
+    paymentId: `pay_${ulid()}`,
+    at,
+  });
+}
+
+/** Sends a charge whose pending payment is written, and writes the answer (`decideChargeResult`). */
+export async function chargeAndSettle(ctx: SubscriptionContext, charge: ChargeOrder, at: Instant): Promise<void> {
+  const result = await chargeOrPending(ctx, ctx.store.load()!.customer, charge);
+  applyChargeResult(ctx, charge, result, at);
 }
 
 /**

@@ -138,7 +138,7 @@ async function commitStart(
         "redemption_expired",
         "The redemption took too long and was released; retry with a new Idempotency-Key.",
       );
-    persist(ctx, decision, now, {
+    persist(ctx, decision, now, undefined, {
       id,
       customer: input.customer,
       testClock,

@@ -4,6 +4,7 @@ import type { SubscriptionState } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { BillingContext } from "./context";
 import type { InvoiceRow, LineRow, NewSubscription, PaymentRow, SubscriptionStore } from "./store";
+import type { InvoiceReservation } from "./tables/subscription-table";
 import { upcomingInvoice } from "./upcoming";
 import { paymentView } from "./views";
 
@@ -73,11 +74,15 @@ export function paymentRecords(ctx: BillingContext, invoiceId: string): PaymentR
   return ctx.store.payments(invoiceId).map(paymentRecord);
 }
 
-/** Writes one decision, all of it (call inside a transaction). */
+/**
+ * Writes one decision, all of it (call inside a transaction). `reserved`: the ids its new
+ * invoices take, when the caller reserved them to decide with (`reserveInvoiceIds`, same transaction).
+ */
 export function persist(
   ctx: BillingContext,
   decision: Decision,
   at: Instant,
+  reserved?: InvoiceReservation | null,
   /** A create: the new subscription's row, written here with the decision's state and reservation. */
   created: NewSubscription | null = null,
 ): Persisted {
@@ -87,7 +92,10 @@ export function persist(
   const stateChanged = created === null && !sameState(store.load()!.state, decision.state);
   // The new invoices' ids and numbers go into the subscription row with the state: one row
   // written for both (a renewal wrote that row twice; a create inserts it with them).
-  const reservation = store.reserveInvoiceIds(decision.issue.map((invoice) => invoice.draft === true));
+  const reservation =
+    reserved !== undefined
+      ? reserved
+      : store.reserveInvoiceIds(decision.issue.map((invoice) => invoice.draft === true));
   if (created) store.insert({ ...created, state: decision.state }, reservation);
   else if (stateChanged) store.saveState(decision.state, reservation);
   else if (reservation) store.saveReservation(reservation);
@@ -104,6 +112,7 @@ export function persist(
         at,
         paidAt: invoice.paidAt,
         draft: invoice.draft === true,
+        attemptCount: invoice.attemptCount ?? 0,
       },
       reservation!.invoices[k]!,
     ),
@@ -160,9 +169,21 @@ export function writeJobs(
   }
 }
 
-/** New payment rows, then settlements (each only while still pending), then refunds recorded. */
+/**
+ * New payment rows, then settlements (each only while still pending), then refunds recorded.
+ * A new pending card attempt carries its reconcile (the decision's `reconcile_payment` job for
+ * its invoice) in its own row: the job's later write finds it said already and writes nothing.
+ */
 function writePayments(store: SubscriptionStore, decision: Decision, at: Instant): void {
   for (const p of decision.paymentsAdded) {
+    const reconcile = decision.jobs.find(
+      (job) =>
+        job.op === "schedule" &&
+        job.kind === "reconcile_payment" &&
+        job.invoice &&
+        "id" in job.invoice &&
+        job.invoice.id === p.invoiceId,
+    );
     store.insertPayment({
       id: p.id,
       invoice_id: p.invoiceId,
@@ -180,6 +201,8 @@ function writePayments(store: SubscriptionStore, decision: Decision, at: Instant
       payment_method: p.paymentMethod,
       gateway_customer: p.gatewayCustomer,
       on_request: p.onRequest ? 1 : 0,
+      reconcile_at:
+        reconcile?.op === "schedule" && p.status === "pending" && p.method === "card" ? reconcile.dueAt : null,
     });
   }
   for (const s of decision.paymentsSettled) {
