@@ -262,6 +262,18 @@ export function decideDeferToSlot(
 }
 
 /**
+ * Charge pacing for an attempt already written as a pending payment (a renewal's first,
+ * `withFirstAttempt`) whose gateway slot is later: its request is sent by its reconcile at the
+ * slot — the very first request, under its key, as a reconcile sends it. Nothing when the
+ * payment is no longer pending.
+ */
+export function decideChargeWaitsForSlot(ledger: Ledger, payment: PaymentRecord | undefined, slot: Instant): Decision {
+  const b = new DecisionBuilder(ledger);
+  if (payment?.status === "pending") b.schedule("reconcile_payment", slot, { id: payment.invoiceId });
+  return b.decision;
+}
+
+/**
  * A `retry_payment` job that comes due: null when its attempt still runs (rules 9 and 12),
  * else the decision that drops the job (the invoice is gone, or its subscription no longer
  * attempts automatically).

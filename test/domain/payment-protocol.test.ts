@@ -14,6 +14,7 @@ import { decideRenewal } from "../../src/domain/lifecycle";
 import type { AttemptRequest } from "../../src/domain/payment-attempt";
 import {
   decideAttempt,
+  decideChargeWaitsForSlot,
   decideDeferToSlot,
   decideReconcile,
   decideRetryJobDropped,
@@ -569,5 +570,17 @@ describe("the renewal's first attempt, in the renewal's own decision (withFirstA
     const nothing = decideRenewal({ state, pending: [], openInvoices: [] }, april1 + 1);
     expect(withFirstAttempt(nothing, first)).toEqual({ decision: nothing, charge: null });
     expect(withFirstAttempt(renewal, { ...first, at: may1 - 1 })).toEqual({ decision: renewal, charge: null });
+  });
+});
+
+describe("a written first attempt paced to a later slot (decideChargeWaitsForSlot)", () => {
+  it("moves the pending payment's reconcile to the slot, and does nothing once it is settled", () => {
+    const waits = decideChargeWaitsForSlot(ledgerOf(), payment(), april1 + 7);
+    expect(waits.jobs).toEqual([
+      { op: "schedule", kind: "reconcile_payment", dueAt: april1 + 7, invoice: { id: "in_1" } },
+    ]);
+    expect(waits.paymentsAdded).toEqual([]);
+    expect(decideChargeWaitsForSlot(ledgerOf(), payment({ status: "succeeded" }), april1 + 7).jobs).toEqual([]);
+    expect(decideChargeWaitsForSlot(ledgerOf(), undefined, april1 + 7).jobs).toEqual([]);
   });
 });

@@ -1,6 +1,11 @@
 import { ulid } from "ulid";
 import type { Decision } from "../../domain/decision";
-import { attemptIsPaced, decideAttempt, withFirstAttempt } from "../../domain/payment-attempt";
+import {
+  attemptIsPaced,
+  decideAttempt,
+  decideChargeWaitsForSlot,
+  withFirstAttempt,
+} from "../../domain/payment-attempt";
 import { decidePaymentDetailsCopy } from "../../domain/payment-details";
 import type { ChargeOrder } from "../../domain/payment-records";
 import type { Instant } from "../../domain/time";
@@ -8,7 +13,8 @@ import type { ChargeResult } from "../../payments/gateway";
 import { customerStub } from "../stubs";
 import type { CustomerPaymentDetails, SubscriptionContext, VersionedPaymentDetails } from "./context";
 import { applyChargeResult } from "./gateway-results";
-import { invoiceFacts, loadLedger, paymentRecords, persist } from "./persist";
+import { gatewaySlot } from "./pacing";
+import { invoiceFacts, loadLedger, paymentRecord, paymentRecords, persist } from "./persist";
 
 /**
  * One gateway attempt. Phase 1 writes `decideAttempt` (a pending payment and a reconcile job);
@@ -51,9 +57,9 @@ export async function attemptPayment(
 
 /**
  * The first attempt of an invoice `decision` issues, made in the issuing transaction
- * (`withFirstAttempt`) where it can go at once: the subscription holds its payment details
- * (no call to the customer) and its attempts are not paced (pacing.ts). Otherwise the decision
- * keeps its `retry_payment` job and the job makes the attempt. Call inside the transaction.
+ * (`withFirstAttempt`) when the subscription holds its payment details (no call to the
+ * customer); otherwise the decision keeps its `retry_payment` job and the job makes the
+ * attempt. Call inside the transaction; send the charge with `sendFirstCharge`.
  */
 export function withFirstAttemptNow(
   ctx: SubscriptionContext,
@@ -62,8 +68,7 @@ export function withFirstAttemptNow(
   at: Instant,
 ): { decision: Decision; charge: ChargeOrder | null } {
   const details = ctx.store.paymentDetails();
-  if (!details || (ctx.config.pacing !== null && attemptIsPaced(!!ctx.store.load()!.testClock, { status: "open" })))
-    return { decision, charge: null };
+  if (!details) return { decision, charge: null };
   return withFirstAttempt(decision, {
     invoiceIds,
     paymentMethod: details.paymentMethod,
@@ -71,6 +76,26 @@ export function withFirstAttemptNow(
     paymentId: `pay_${ulid()}`,
     at,
   });
+}
+
+/**
+ * Sends the first charge of a renewal, written as a pending payment in its transaction. Where
+ * attempts are paced and its slot is later, the payment's reconcile moves to the slot
+ * (`decideChargeWaitsForSlot`) and sends the request then; else the charge goes now.
+ */
+export async function sendFirstCharge(ctx: SubscriptionContext, charge: ChargeOrder, at: Instant): Promise<void> {
+  const invoice = ctx.store.invoice(charge.invoiceId);
+  if (ctx.config.pacing && attemptIsPaced(!!ctx.store.load()!.testClock, invoice)) {
+    const slot = await gatewaySlot(ctx, charge.idempotencyKey);
+    if (slot !== null) {
+      ctx.transaction(() => {
+        const row = ctx.store.payment(charge.paymentId, charge.invoiceId);
+        persist(ctx, decideChargeWaitsForSlot(loadLedger(ctx), row && paymentRecord(row), slot), at);
+      });
+      return;
+    }
+  }
+  await chargeAndSettle(ctx, charge, at);
 }
 
 /** Sends a charge whose pending payment is written, and writes the answer (`decideChargeResult`). */

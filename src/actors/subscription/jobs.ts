@@ -7,7 +7,7 @@ import type { ChargeOrder } from "../../domain/payment-records";
 import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import { decideUpcomingNotice } from "../../domain/upcoming";
-import { attemptPayment, chargeAndSettle, withFirstAttemptNow } from "./attempt";
+import { attemptPayment, sendFirstCharge, withFirstAttemptNow } from "./attempt";
 import type { RequestContext, SubscriptionContext } from "./context";
 import { deferredToGatewaySlot } from "./pacing";
 import { invoiceFacts, loadLedger, persist } from "./persist";
@@ -50,7 +50,7 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
   switch (job.kind) {
     case "renew": {
       const charge = runRenewal(ctx, at);
-      if (charge) await chargeAndSettle(ctx, charge, at);
+      if (charge) await sendFirstCharge(ctx, charge, at);
       return;
     }
     case "retry_payment":
