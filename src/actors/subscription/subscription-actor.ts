@@ -113,7 +113,7 @@ export class SubscriptionActor extends Actor {
   }
 
   /** Its SQL, one instance for the actor's lifetime (the name is read when an invoice is numbered). */
-  private readonly store = new SubscriptionStore(this.storage.query, () => this.name);
+  private readonly store = new SubscriptionStore(this.storage, () => this.name);
 
   /** What the request, payment and job code may use of this actor. */
   private get context(): RequestContext {
@@ -403,12 +403,12 @@ export class SubscriptionActor extends Actor {
     // mirror stores the versions it wrote, so "behind" is a comparison (two rows fewer per change).
     isBehind: () => {
       const record = this.store.load();
-      return record !== null && oldestMirroredVersion(this.storage.query, this.storage.hasTable) < record.version;
+      return record !== null && oldestMirroredVersion(this.store.mirror) < record.version;
     },
     write: async () => {
       const record = this.store.load();
       if (!record) return;
-      return mirrorSubscription(this.env, this.storage.query, record, Date.now());
+      return mirrorSubscription(this.env, this.store.mirror, record, Date.now());
     },
   });
 

@@ -1,4 +1,6 @@
 import { encodeTime } from "ulid";
+import type { MirrorState } from "../../../admin/mirror-state";
+import { noMirrorYet } from "../../../admin/mirror-state";
 import type { Interval } from "../../../domain/billing-period";
 import type { Discount, LineDiscount } from "../../../domain/discount";
 import type { PauseBehavior, SubscriptionState, SubscriptionStatus } from "../../../domain/subscription";
@@ -40,6 +42,11 @@ const STATE_COLUMNS = [
 const jsonOrNull = (value: unknown): string | null =>
   value === null || value === undefined ? null : JSON.stringify(value);
 const parseOrNull = <T>(text: unknown): T | null => (typeof text === "string" ? (JSON.parse(text) as T) : null);
+
+/** What a create knows of a new subscription besides its state (written by `insert`). */
+export type NewSubscription = Omit<SubscriptionRecord, "version" | "latestInvoice" | "state" | "clockTime"> & {
+  paymentDetails: VersionedPaymentDetails;
+};
 
 /** The ids and numbers reserved for one decision's invoices (`reserveInvoiceIds`). */
 export interface InvoiceReservation {
@@ -163,23 +170,19 @@ export class SubscriptionTable {
     };
   }
 
-  /** A new subscription, its state included, in one row written (version 1). */
-  insert(
-    record: Omit<SubscriptionRecord, "version" | "latestInvoice" | "state" | "clockTime"> & {
-      state: SubscriptionState;
-      paymentDetails: VersionedPaymentDetails;
-    },
-  ): void {
+  /** A new subscription, its state and its first invoices' reservation included, in one row written (version 1). */
+  insert(record: NewSubscription & { state: SubscriptionState }, reservation: InvoiceReservation | null): void {
     this.query(
-      `INSERT INTO subscription (id, customer, ${STATE_COLUMNS.join(", ")}, latest_invoice, test_clock, metadata,
-         created, version, invoice_seq, last_id_ms, payment_method, gateway_customer, payment_details_version)
-       VALUES (?, ?, ${STATE_COLUMNS.map(() => "?").join(", ")}, NULL, ?, ?, ?, 1, 0, 0, ?, ?, ?)`,
+      `INSERT INTO subscription (id, customer, ${STATE_COLUMNS.join(", ")}, test_clock, metadata, created, version,
+         last_id_ms, invoice_seq, latest_invoice, payment_method, gateway_customer, payment_details_version)
+       VALUES (?, ?, ${STATE_COLUMNS.map(() => "?").join(", ")}, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
       record.id,
       record.customer,
       ...stateValues(record.state),
       record.testClock,
       JSON.stringify(record.metadata),
       record.created,
+      ...(reservation ? reservationValues(reservation) : [0, 0, null]),
       record.paymentDetails.paymentMethod,
       record.paymentDetails.gatewayCustomer,
       record.paymentDetails.version,
@@ -240,6 +243,24 @@ export class SubscriptionTable {
     );
   }
 
+  /**
+   * What the subscription last mirrored to the read model (src/admin/mirror-state.ts), kept in
+   * its own row (`mirror`, schema v16) rather than an `_admin_mirror` table: no table for a new
+   * object to make (2 rows per create), and the save is still one row written.
+   */
+  mirrorState(): MirrorState {
+    const r = this.query<{ mirror: string | null }>("SELECT mirror FROM subscription")[0];
+    return r?.mirror ? { ...noMirrorYet(), ...(JSON.parse(r.mirror) as Partial<MirrorState>) } : noMirrorYet();
+  }
+
+  /** Saves what was mirrored (the column alone: a change committed meanwhile is kept). */
+  saveMirrorState({ keys, kvVersion, writtenMs, metricsVersion, metrics }: MirrorState): void {
+    this.query(
+      "UPDATE subscription SET mirror = ?",
+      JSON.stringify({ keys, kvVersion, writtenMs, metricsVersion, metrics }),
+    );
+  }
+
   /** Test clocks only move forward. */
   setClockTime(at: Instant): void {
     this.query("UPDATE subscription SET clock_time = ? WHERE clock_time IS NULL OR clock_time < ?", at, at);
@@ -254,9 +275,10 @@ export class SubscriptionTable {
    */
   reserveInvoiceIds(drafts: readonly boolean[]): InvoiceReservation | null {
     if (drafts.length === 0) return null;
+    // No row yet: a create, which inserts the row with this reservation.
     const row = this.query<{ last_id_ms: number; invoice_seq: number }>(
       "SELECT last_id_ms, invoice_seq FROM subscription",
-    )[0]!;
+    )[0] ?? { last_id_ms: 0, invoice_seq: 0 };
     let ms = row.last_id_ms;
     let seq = row.invoice_seq;
     const invoices = drafts.map((draft) => {
