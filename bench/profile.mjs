@@ -180,35 +180,83 @@ function originalFile(maps, scripts, frame) {
   return dependency ? `node_modules/${dependency[1]}` : file;
 }
 
-/** Self time per function from a V8 CPU profile, top `TOP`. */
+/** Where a profile node's function lives: its name and file (the project's, via the source map). */
+function frameKey(maps, scripts, frame) {
+  const name = frame.functionName || (frame.url ? "(anonymous)" : "(root)");
+  // No script: V8's own entries, in parentheses, or a native binding (SQL `exec`, KV `put`, …).
+  const file = frame.url ? originalFile(maps, scripts, frame) : name.startsWith("(") ? "" : "(native: workerd)";
+  return { name, file, key: `${name}\u0000${file}` };
+}
+
+/** The SQL helpers (and `Actor`'s arrows around them): their time is charged to the project function that called them. */
+const SQL_HELPER_NAMES = new Set(["exec", "query", "queryOne", "toArray", "raw", "one"]);
+const isSqlHelper = (k) =>
+  SQL_HELPER_NAMES.has(k.name) || (k.file === "src/actors/actor.ts" && k.name === "(anonymous)");
+
+/**
+ * From a V8 CPU profile: self time per function (top `TOP`); total time (self and everything
+ * it called) per project function (`src/`); and the SQL time (native `exec` and the actors'
+ * query helpers) charged to the nearest project function that called it.
+ */
 function table(profile, scripts) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
+  const parent = new Map();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
+  const samples = new Map();
   for (let i = 0; i < profile.samples.length; i++) {
     const delta = profile.timeDeltas[i + 1] ?? 0;
-    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + delta);
+    samples.set(profile.samples[i], (samples.get(profile.samples[i]) ?? 0) + delta);
   }
   const maps = new Map();
-  const rows = new Map();
+  const keys = new Map();
+  const keyOf = (id) => {
+    if (!keys.has(id)) keys.set(id, frameKey(maps, scripts, byId.get(id).callFrame));
+    return keys.get(id);
+  };
+  const self = new Map();
+  const inclusive = new Map();
+  const sqlBy = new Map();
   let total = 0;
-  for (const [id, us] of self) {
-    const frame = byId.get(id).callFrame;
-    const name = frame.functionName || (frame.url ? "(anonymous)" : "(root)");
-    // No script: V8's own entries, in parentheses, or a native binding (SQL `exec`, KV `put`, …).
-    const file = frame.url ? originalFile(maps, scripts, frame) : name.startsWith("(") ? "" : "(native: workerd)";
-    const key = `${name}\u0000${file}`;
-    rows.set(key, (rows.get(key) ?? 0) + us);
+  let sqlTotal = 0;
+  for (const [id, us] of samples) {
+    const leaf = keyOf(id);
+    self.set(leaf.key, (self.get(leaf.key) ?? 0) + us);
     total += us;
+    const seen = new Set();
+    let sqlCaller = isSqlHelper(leaf) && (leaf.file === "(native: workerd)" || leaf.file.startsWith("src/"));
+    if (sqlCaller) sqlTotal += us;
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const k = keyOf(at);
+      if (!k.file.startsWith("src/")) continue;
+      if (!seen.has(k.key)) {
+        seen.add(k.key);
+        inclusive.set(k.key, (inclusive.get(k.key) ?? 0) + us);
+      }
+      if (sqlCaller && !isSqlHelper(k)) {
+        sqlBy.set(k.key, (sqlBy.get(k.key) ?? 0) + us);
+        sqlCaller = false;
+      }
+    }
   }
-  const sorted = [...rows].sort((a, b) => b[1] - a[1]);
+  const top = (map, n) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([key, us]) => {
+        const [fn, file] = key.split("\u0000");
+        return { fn, file, ms: us / 1000, pct: (100 * us) / total };
+      });
   return {
     totalMs: total / 1000,
-    rows: sorted.slice(0, TOP).map(([key, us]) => {
-      const [fn, file] = key.split("\u0000");
-      return { fn, file, ms: us / 1000, pct: (100 * us) / total };
-    }),
+    sqlMs: sqlTotal / 1000,
+    rows: top(self, TOP),
+    inclusive: top(inclusive, TOP),
+    sql: top(sqlBy, 15),
   };
 }
+
+const rowsOf = (rows) =>
+  rows.map((r, i) => `| ${i + 1} | \`${r.fn}\` | ${r.file || ""} | ${r.ms.toFixed(1)} | ${r.pct.toFixed(1)} |`);
 
 function markdown(title, what, result, wallMs, extra) {
   const lines = [
@@ -222,9 +270,19 @@ function markdown(title, what, result, wallMs, extra) {
     "",
     "| # | function | file | self ms | % |",
     "|---|---|---|---:|---:|",
-    ...result.rows.map(
-      (r, i) => `| ${i + 1} | \`${r.fn}\` | ${r.file || ""} | ${r.ms.toFixed(1)} | ${r.pct.toFixed(1)} |`,
-    ),
+    ...rowsOf(result.rows),
+    "",
+    `Top ${TOP} project functions (src/) by total time: their own and everything they called, in % of all samples:`,
+    "",
+    "| # | function | file | total ms | % |",
+    "|---|---|---|---:|---:|",
+    ...rowsOf(result.inclusive),
+    "",
+    `SQL (native \`exec\` and the actors' query helpers: ${result.sqlMs.toFixed(0)} ms, ${((100 * result.sqlMs) / result.totalMs).toFixed(1)} %) by the project function that ran it:`,
+    "",
+    "| # | function | file | SQL ms | % of all |",
+    "|---|---|---|---:|---:|",
+    ...rowsOf(result.sql),
     "",
   ];
   return lines.join("\n");

@@ -332,34 +332,61 @@ function breakdown(snap, operations) {
   const statements = [];
   let rowsWritten = 0;
   let rowsRead = 0;
+  /** Rows per actor kind (the probe's label: subscription, customer, clock, …). */
+  const byActor = {};
   for (const [key, t] of Object.entries(snap.steps)) {
     if (key.includes(" sql ")) {
       rowsWritten += t.rowsWritten;
       rowsRead += t.rowsRead;
-      if (t.rowsWritten > 0)
+      const who = key.split(" ")[0];
+      byActor[who] ??= { rows_read_per_op: 0, rows_written_per_op: 0 };
+      byActor[who].rows_read_per_op += t.rowsRead / operations;
+      byActor[who].rows_written_per_op += t.rowsWritten / operations;
+      if (t.rowsWritten > 0 || t.rowsRead >= operations)
         statements.push({
           statement: key,
           per_op: round(t.n / operations, 2),
           rows_written_per_op: round(t.rowsWritten / operations, 2),
+          rows_read_per_op: round(t.rowsRead / operations, 2),
         });
     } else {
       steps.push({
         step: key,
         per_op: round(t.n / operations, 2),
         ms_per_op: round(t.ms / operations, 2),
-        ...(key.endsWith("transaction") ? { rows_written_per_op: round(t.rowsWritten / operations, 2) } : {}),
+        ...(key.endsWith("transaction")
+          ? {
+              rows_written_per_op: round(t.rowsWritten / operations, 2),
+              rows_read_per_op: round(t.rowsRead / operations, 2),
+            }
+          : {}),
       });
     }
   }
   steps.sort((a, b) => b.ms_per_op - a.ms_per_op);
-  statements.sort((a, b) => b.rows_written_per_op - a.rows_written_per_op);
+  statements.sort((a, b) => b.rows_written_per_op - a.rows_written_per_op || b.rows_read_per_op - a.rows_read_per_op);
+  for (const rows of Object.values(byActor)) {
+    rows.rows_read_per_op = round(rows.rows_read_per_op, 2);
+    rows.rows_written_per_op = round(rows.rows_written_per_op, 2);
+  }
+  const calls = (from) => steps.filter((s) => s.step.includes("→") && from(s.step)).reduce((n, s) => n + s.per_op, 0);
+  // Schema statements (an object's first request creates its tables): their rows, apart.
+  const schema = Object.entries(snap.steps).filter(([key]) => / sql (CREATE|ALTER) /.test(key));
   return {
     operations,
     rows_written_per_op: round(rowsWritten / operations, 2),
     rows_read_per_op: round(rowsRead / operations, 2),
+    rows_by_actor: byActor,
+    schema_rows_written_per_op: round(schema.reduce((n, [, t]) => n + t.rowsWritten, 0) / operations, 2),
     kv_writes_per_op: round(snap.kvWrites / operations, 2),
+    /** Calls from one actor to another (each a billed DO request; the request or alarm itself not counted). */
     do_requests_per_op: round(
-      steps.filter((s) => s.step.includes("→") && !s.step.startsWith("router")).reduce((n, s) => n + s.per_op, 0),
+      calls((step) => !step.startsWith("router")),
+      2,
+    ),
+    /** Calls from the Worker (the router) to actors: the requests that started the operation. */
+    incoming_requests_per_op: round(
+      calls((step) => step.startsWith("router")),
       2,
     ),
     steps,
@@ -376,30 +403,126 @@ async function advanceClock(clock, to) {
   }
 }
 
+/** `n` echo calls fanned out by one echo object, the clock's way (bench/worker.ts); calls/s. */
+async function echoFanOut(prefix, n) {
+  const t = performance.now();
+  const r = await call("POST", `/bench/echo/fanout?n=${n}&prefix=${prefix}`, undefined, { timeoutMs: 600_000 });
+  if (r.status >= 300 || r.body.calls !== n) throw new Error(`echo fan-out → ${r.status} ${JSON.stringify(r.body)}`);
+  return n / ((performance.now() - t) / 1000);
+}
+
+/**
+ * N subscriptions on one test clock, advanced a month at a time: each rep times the same count
+ * of bare echo calls fanned out the clock's way (to N new echo objects, then to the same N again,
+ * warm), then one advance (N renewals), interleaved; median of the reps. One more advance is
+ * profiled (rows, KV writes, calls per renewal): the probe's bookkeeping is not in the rates.
+ */
 async function clockRenewals(plan) {
-  const frozen = "2026-01-01T00:00:00Z";
-  const clock = (await ok("POST", "/v1/test_clocks", { frozen_time: frozen })).id;
+  const clock = (await ok("POST", "/v1/test_clocks", { frozen_time: "2026-01-01T00:00:00Z" })).id;
   const customers = await newCustomers(20, { test_clock: clock });
-  log(`clock: creating ${SIZE.clockSubs} subscriptions on one clock`);
+  const n = SIZE.clockSubs;
+  log(`clock: creating ${n} subscriptions on one clock`);
   await pool(
-    Array.from({ length: SIZE.clockSubs }, (_, i) => i),
+    Array.from({ length: n }, (_, i) => i),
     16,
     async (i) => ok("POST", "/v1/subscriptions", { customer: customers[i % customers.length], plan }),
   );
-  let seconds = 0;
-  const snap = await profile(async () => {
+  const month = (k) => `2026-${String(1 + k).padStart(2, "0")}-01T00:00:00Z`;
+  const reps = [];
+  for (let rep = 0; rep < SIZE.reps; rep++) {
+    const prefix = `clock${rep}-${Date.now().toString(36)}`;
+    const echoNew = await echoFanOut(prefix, n);
+    const echoWarm = await echoFanOut(prefix, n);
     const t = performance.now();
-    await advanceClock(clock, "2026-02-01T00:00:00Z");
-    seconds = (performance.now() - t) / 1000;
-  });
-  const renewals = SIZE.clockSubs;
-  log(`clock: ${renewals} renewals in ${seconds.toFixed(1)} s = ${(renewals / seconds).toFixed(0)}/s`);
+    await advanceClock(clock, month(rep + 1));
+    const seconds = (performance.now() - t) / 1000;
+    const r = {
+      renewals_per_second: n / seconds,
+      echo_new_calls_per_second: echoNew,
+      echo_warm_calls_per_second: echoWarm,
+    };
+    reps.push(r);
+    log(
+      `clock rep ${rep + 1}: ${n} renewals in ${seconds.toFixed(1)} s = ${r.renewals_per_second.toFixed(0)}/s; ${n} echo calls the clock's way: ${echoNew.toFixed(0)}/s new, ${echoWarm.toFixed(0)}/s warm`,
+    );
+  }
+  const snap = await profile(() => advanceClock(clock, month(SIZE.reps + 1)));
+  const rate = median(reps.map((r) => r.renewals_per_second));
   return {
-    subscriptions: renewals,
-    seconds: round(seconds, 2),
-    renewals_per_second: round(renewals / seconds, 1),
-    profile: breakdown(snap, renewals),
+    subscriptions: n,
+    seconds: round(n / rate, 2),
+    renewals_per_second: round(rate, 1),
+    echo_fanout: {
+      calls: n,
+      max_in_flight: 64,
+      new_object_calls_per_second: round(median(reps.map((r) => r.echo_new_calls_per_second)), 1),
+      warm_calls_per_second: round(median(reps.map((r) => r.echo_warm_calls_per_second)), 1),
+    },
+    /** Renewals/s over the same count of echo calls/s (each rep's own ratio, median). */
+    x_echo_fanout_warm: round(median(reps.map((r) => r.renewals_per_second / r.echo_warm_calls_per_second)), 3),
+    x_echo_fanout_new: round(median(reps.map((r) => r.renewals_per_second / r.echo_new_calls_per_second)), 3),
+    reps: reps.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v, 1)]))),
+    profile: breakdown(snap, n),
   };
+}
+
+/**
+ * Rows read and written per renewal by a young and an old subscription (3 and 300 invoices): a
+ * daily plan on its own test clock, advanced to its history (`invoices` renewals, unmeasured),
+ * then RENEWALS more days profiled, one settling second after the last included (the outbox
+ * and the read model finish after the clock is ready). The subscription actor's rows are the
+ * measure (renewal-cost.test.ts counts the same through `Actor.usage`); every actor's beside it.
+ */
+/** Waits (up to `maxS`) until a second passes with no row written anywhere: what earlier parts left running has ended. */
+async function quiet(maxS = 60) {
+  const until = Date.now() + maxS * 1000;
+  await ok("POST", "/bench/profile/start");
+  for (;;) {
+    await sleep(1_000);
+    const snap = await ok("GET", "/bench/profile");
+    const written = Object.values(snap.steps).reduce((n, t) => n + t.rowsWritten, 0);
+    if (written === 0 || Date.now() > until) break;
+  }
+  await ok("GET", "/bench/profile?stop=1");
+}
+
+async function renewalRows() {
+  const RENEWALS = 3;
+  const DAY = 86_400_000;
+  const start = Date.parse("2026-01-01T00:00:00Z");
+  const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const plan = (await ok("POST", "/v1/plans", { name: "Daily", currency: "usd", amount: 100, interval: "day" })).id;
+  const out = {};
+  for (const invoices of [3, 300]) {
+    const clock = (await ok("POST", "/v1/test_clocks", { frozen_time: iso(start) })).id;
+    const customer = (await newCustomers(1, { test_clock: clock }))[0];
+    const subscription = (await ok("POST", "/v1/subscriptions", { customer, plan })).id;
+    const t = performance.now();
+    await advanceClock(clock, iso(start + (invoices - 1) * DAY));
+    log(`renewal rows: ${invoices} invoices built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    await quiet();
+    const snap = await profile(async () => {
+      await advanceClock(clock, iso(start + (invoices + RENEWALS - 1) * DAY));
+      await sleep(1_000);
+    });
+    const listed = (await ok("GET", `/v1/subscriptions/${subscription}/invoices?limit=100`)).data;
+    const p = breakdown(snap, RENEWALS);
+    const own = p.rows_by_actor.subscription ?? { rows_read_per_op: 0, rows_written_per_op: 0 };
+    out[invoices] = {
+      renewals: RENEWALS,
+      all_paid: listed.slice(0, RENEWALS).every((i) => i.status === "paid"),
+      subscription_rows_read_per_renewal: own.rows_read_per_op,
+      subscription_rows_written_per_renewal: own.rows_written_per_op,
+      all_actors_rows_read_per_renewal: p.rows_read_per_op,
+      all_actors_rows_written_per_renewal: p.rows_written_per_op,
+      rows_by_actor: p.rows_by_actor,
+      statements: p.statements.slice(0, 12),
+    };
+    log(
+      `renewal rows, ${invoices} invoices: subscription reads ${own.rows_read_per_op}, writes ${own.rows_written_per_op} per renewal (all actors ${p.rows_read_per_op} / ${p.rows_written_per_op})`,
+    );
+  }
+  return out;
 }
 
 async function createProfile(plan, customers) {
@@ -601,16 +724,22 @@ async function main() {
         { ok, call, load, pool, log, round, median, profile, breakdown, advanceClock },
         QUICK
           ? { seconds: 0.5, reps: 1, customers: 50, renewalEvents: 2_000, concurrency: 8 }
-          : { seconds: 2, reps: 3, customers: 1_000, renewalEvents: 100_000, concurrency: 8 },
+          : ONLY === "usage"
+            ? { seconds: 2, reps: 3, customers: 1_000, renewalEvents: 100_000, concurrency: 8 }
+            : // In the full run: the same rows, sized to keep the whole bench near 15 minutes.
+              { seconds: 1.5, reps: 3, customers: 200, renewalEvents: 20_000, concurrency: 8 },
       );
-      // Per event: its share of the DO requests (measured), rows written and read; no "+1 request".
-      for (const p of Object.values(results.usage.profile))
+      // Per event: its share of the DO requests (measured: the request to the customer's actor
+      // and the calls it makes), rows written and read; a batch's requests are shared by its 100.
+      for (const p of Object.values(results.usage.profile)) {
+        p.do_requests_per_event = round(p.do_requests_per_op + p.incoming_requests_per_op, 3);
         p.dollars_per_million_events = round(
           p.rows_written_per_op * PRICES.rows_written_per_million +
             p.rows_read_per_op * PRICES.rows_read_per_million +
-            p.do_requests_per_op * PRICES.do_requests_per_million,
+            p.do_requests_per_event * PRICES.do_requests_per_million,
           3,
         );
+      }
     });
   if (ONLY !== "herd" && ONLY !== "usage")
     await withService({}, async () => {
@@ -621,6 +750,7 @@ async function main() {
       log("profiling creates");
       results.create = { subscription: await createProfile(plan, customers), customer: await customerCreateProfile() };
       results.renewal = await clockRenewals(plan);
+      results.renewal_rows = await renewalRows();
     });
   if (ONLY !== "throughput" && ONLY !== "usage") {
     await withService({ BENCH_GATEWAY_RATE: "100000" }, async () => {

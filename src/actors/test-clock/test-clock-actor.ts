@@ -26,7 +26,7 @@ const YIELD_EVERY_MS = 200;
  * at one moment; 64 at once already overlaps each subscription's waits (its commits, KV write
  * and events) with the others' work.
  */
-const MAX_CALLS_IN_FLIGHT = 64;
+export const MAX_CALLS_IN_FLIGHT = 64;
 
 /**
  * A test clock (test mode only): simulated time for every subscription of its customers.
