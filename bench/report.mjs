@@ -118,7 +118,7 @@ export function markdown(r) {
     ["POST subscription c=1/8/32 (req/s)", rps(t.post_subscription), "", ""],
     [
       `test clock, ${r.renewal.subscriptions} subscriptions advanced a month (× the same count of echo calls, the clock's way)`,
-      `${r.renewal.renewals_per_second} renewals/s; echo ${r.renewal.echo_fanout.warm_calls_per_second}/s warm, ${r.renewal.echo_fanout.new_object_calls_per_second}/s new: ${r.renewal.x_echo_fanout_warm}× / ${r.renewal.x_echo_fanout_new}×`,
+      `${r.renewal.renewals_per_second} renewals/s; echo ${r.renewal.echo_fanout.warm_calls_per_second}/s warm, ${r.renewal.echo_fanout.new_object_calls_per_second}/s new: ${r.renewal.x_echo_fanout_warm}× / ${r.renewal.x_echo_fanout_new}×; by CPU ${r.renewal.cpu_ms_per_renewal} ms per renewal: ${r.renewal.x_echo_fanout_warm_cpu}× / ${r.renewal.x_echo_fanout_new_cpu}×`,
       "the ratio, improved by the profile",
       "",
     ],

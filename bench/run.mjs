@@ -5,8 +5,8 @@
 // runs the renewal herds; prints a markdown table and writes bench/results.json.
 //
 // Plain Node ESM (like scripts/service.mjs): the runner is a client, outside workerd.
-import { execSync, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, execSync, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,7 @@ if (positional.length > 0) {
   process.exit(vitest.status ?? 1);
 }
 const QUICK = process.argv.includes("--quick");
-/** `--only=herd` (or `--only=throughput`): one part alone, written to bench/results.<part>.json. */
+/** `--only=herd` (or `throughput`, `usage`, `clock`): one part alone, written to bench/results.<part>.json. */
 const ONLY = process.argv.find((a) => a.startsWith("--only="))?.slice(7) ?? null;
 const CONFIG = join(root, "bench", ".wrangler.bench.jsonc");
 
@@ -403,12 +403,62 @@ async function advanceClock(clock, to) {
   }
 }
 
+// ---- CPU time of the service's processes (a measure a busy machine does not move much) -----
+
+/** The process group of whatever listens on the service's port (wrangler dev and its workerd), or null. */
+function serviceProcessGroup() {
+  try {
+    const port = new URL(base).port;
+    const line = execFileSync("ss", ["-ltnpH"], { encoding: "utf8" })
+      .split("\n")
+      .find((l) => l.includes(`:${port} `));
+    const pid = /pid=(\d+)/.exec(line ?? "")?.[1];
+    return pid ? Number(statOf(pid)[2]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** /proc/<pid>/stat's fields after the command name (state, ppid, pgrp, …). */
+function statOf(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return text.slice(text.lastIndexOf(")") + 2).split(" ");
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU milliseconds used so far by every live process of `group`. */
+function groupCpuMs(group) {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const f = statOf(pid);
+      if (Number(f[2]) === group) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** Runs `fn`; its wall seconds and the service's CPU milliseconds meanwhile (null when unknown). */
+async function measured(fn) {
+  const group = serviceProcessGroup();
+  const cpu0 = group === null ? null : groupCpuMs(group);
+  const t = performance.now();
+  await fn();
+  return {
+    seconds: (performance.now() - t) / 1000,
+    cpuMs: group === null ? null : groupCpuMs(group) - cpu0,
+  };
+}
+
 /** `n` echo calls fanned out by one echo object, the clock's way (bench/worker.ts); calls/s. */
 async function echoFanOut(prefix, n) {
-  const t = performance.now();
-  const r = await call("POST", `/bench/echo/fanout?n=${n}&prefix=${prefix}`, undefined, { timeoutMs: 600_000 });
-  if (r.status >= 300 || r.body.calls !== n) throw new Error(`echo fan-out → ${r.status} ${JSON.stringify(r.body)}`);
-  return n / ((performance.now() - t) / 1000);
+  return measured(async () => {
+    const r = await call("POST", `/bench/echo/fanout?n=${n}&prefix=${prefix}`, undefined, { timeoutMs: 600_000 });
+    if (r.status >= 300 || r.body.calls !== n) throw new Error(`echo fan-out → ${r.status} ${JSON.stringify(r.body)}`);
+  });
 }
 
 /**
@@ -433,21 +483,28 @@ async function clockRenewals(plan) {
     const prefix = `clock${rep}-${Date.now().toString(36)}`;
     const echoNew = await echoFanOut(prefix, n);
     const echoWarm = await echoFanOut(prefix, n);
-    const t = performance.now();
-    await advanceClock(clock, month(rep + 1));
-    const seconds = (performance.now() - t) / 1000;
+    const advance = await measured(() => advanceClock(clock, month(rep + 1)));
+    // What follows the answers (the queue consumer, emails, deferred KV writes) is the renewals' CPU too.
+    const after = await measured(() => quiet(30));
+    if (advance.cpuMs !== null) advance.cpuMs += after.cpuMs;
+    const perOp = (m) => (m.cpuMs === null ? null : m.cpuMs / n);
     const r = {
-      renewals_per_second: n / seconds,
-      echo_new_calls_per_second: echoNew,
-      echo_warm_calls_per_second: echoWarm,
+      renewals_per_second: n / advance.seconds,
+      echo_new_calls_per_second: n / echoNew.seconds,
+      echo_warm_calls_per_second: n / echoWarm.seconds,
+      cpu_ms_per_renewal: perOp(advance),
+      cpu_ms_per_echo_new: perOp(echoNew),
+      cpu_ms_per_echo_warm: perOp(echoWarm),
     };
     reps.push(r);
     log(
-      `clock rep ${rep + 1}: ${n} renewals in ${seconds.toFixed(1)} s = ${r.renewals_per_second.toFixed(0)}/s; ${n} echo calls the clock's way: ${echoNew.toFixed(0)}/s new, ${echoWarm.toFixed(0)}/s warm`,
+      `clock rep ${rep + 1}: ${n} renewals in ${advance.seconds.toFixed(1)} s = ${r.renewals_per_second.toFixed(0)}/s (${r.cpu_ms_per_renewal?.toFixed(2)} CPU ms each); ${n} echo calls the clock's way: ${r.echo_new_calls_per_second.toFixed(0)}/s new, ${r.echo_warm_calls_per_second.toFixed(0)}/s warm (${r.cpu_ms_per_echo_warm?.toFixed(2)} CPU ms each)`,
     );
   }
   const snap = await profile(() => advanceClock(clock, month(SIZE.reps + 1)));
   const rate = median(reps.map((r) => r.renewals_per_second));
+  const mid = (key) => (reps.some((r) => r[key] === null) ? null : median(reps.map((r) => r[key])));
+  const ratio = (a, b) => (reps.some((r) => r[a] === null || !r[b]) ? null : median(reps.map((r) => r[a] / r[b])));
   return {
     subscriptions: n,
     seconds: round(n / rate, 2),
@@ -459,9 +516,19 @@ async function clockRenewals(plan) {
       warm_calls_per_second: round(median(reps.map((r) => r.echo_warm_calls_per_second)), 1),
     },
     /** Renewals/s over the same count of echo calls/s (each rep's own ratio, median). */
-    x_echo_fanout_warm: round(median(reps.map((r) => r.renewals_per_second / r.echo_warm_calls_per_second)), 3),
-    x_echo_fanout_new: round(median(reps.map((r) => r.renewals_per_second / r.echo_new_calls_per_second)), 3),
-    reps: reps.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v, 1)]))),
+    x_echo_fanout_warm: round(ratio("renewals_per_second", "echo_warm_calls_per_second"), 3),
+    x_echo_fanout_new: round(ratio("renewals_per_second", "echo_new_calls_per_second"), 3),
+    /**
+     * The service's CPU (every process of wrangler dev: user + system, /proc) per renewal and
+     * per echo call, and the echo's over the renewal's: the same ratio as far as the work is
+     * CPU-bound, and much less moved by other processes on a shared machine than wall time.
+     */
+    cpu_ms_per_renewal: round(mid("cpu_ms_per_renewal"), 2),
+    cpu_ms_per_echo_call_warm: round(mid("cpu_ms_per_echo_warm"), 3),
+    cpu_ms_per_echo_call_new: round(mid("cpu_ms_per_echo_new"), 3),
+    x_echo_fanout_warm_cpu: round(ratio("cpu_ms_per_echo_warm", "cpu_ms_per_renewal"), 3),
+    x_echo_fanout_new_cpu: round(ratio("cpu_ms_per_echo_new", "cpu_ms_per_renewal"), 3),
+    reps: reps.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v, 3)]))),
     profile: breakdown(snap, n),
   };
 }
@@ -516,7 +583,11 @@ async function renewalRows() {
       all_actors_rows_read_per_renewal: p.rows_read_per_op,
       all_actors_rows_written_per_renewal: p.rows_written_per_op,
       rows_by_actor: p.rows_by_actor,
-      statements: p.statements.slice(0, 12),
+      /** The statements that read most, per renewal. */
+      statements_reading_most: [...p.statements]
+        .sort((a, b) => b.rows_read_per_op - a.rows_read_per_op)
+        .slice(0, 12)
+        .map(({ statement, per_op, rows_read_per_op }) => ({ statement, per_op, rows_read_per_op })),
     };
     log(
       `renewal rows, ${invoices} invoices: subscription reads ${own.rows_read_per_op}, writes ${own.rows_written_per_op} per renewal (all actors ${p.rows_read_per_op} / ${p.rows_written_per_op})`,
@@ -741,7 +812,15 @@ async function main() {
         );
       }
     });
-  if (ONLY !== "herd" && ONLY !== "usage")
+  if (ONLY === "clock")
+    await withService({}, async () => {
+      log("service up (the test clock's rows alone)");
+      const plan = (await ok("POST", "/v1/plans", { name: "Bench", currency: "usd", amount: 1000, interval: "month" }))
+        .id;
+      results.renewal = await clockRenewals(plan);
+      results.renewal_rows = await renewalRows();
+    });
+  if (ONLY === null || ONLY === "throughput")
     await withService({}, async () => {
       log("service up (default configuration, fake gateway)");
       const { result, plan, customers } = await throughput();
@@ -752,7 +831,7 @@ async function main() {
       results.renewal = await clockRenewals(plan);
       results.renewal_rows = await renewalRows();
     });
-  if (ONLY !== "throughput" && ONLY !== "usage") {
+  if (ONLY !== "throughput" && ONLY !== "usage" && ONLY !== "clock") {
     await withService({ BENCH_GATEWAY_RATE: "100000" }, async () => {
       log("service up (herd configuration: the bench's gateway, unlimited, charges unpaced)");
       results.herd_unlimited = await herdOrError(SIZE.herd, null);
