@@ -93,6 +93,8 @@ export interface IssuedInvoice {
   paidAt: Instant | null;
   /** Rule 15 (`keep_as_draft`): stored as a `draft`, with no number and no credit applied yet. */
   draft?: true;
+  /** Attempts already counted as it is written: its first, made in the issuing decision (`withFirstAttempt`). */
+  attemptCount?: number;
 }
 
 export interface InvoiceUpdate {

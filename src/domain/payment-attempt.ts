@@ -97,6 +97,88 @@ export function decideAttempt(ledger: Ledger, r: AttemptRequest): AttemptDecisio
   };
 }
 
+export interface FirstAttempt {
+  /** The ids reserved for the decision's new invoices, in its order (ids come in). */
+  invoiceIds: readonly string[];
+  paymentMethod: string | null;
+  gatewayCustomer: string | null;
+  /** The id the pending payment row gets. */
+  paymentId: string;
+  at: Instant;
+}
+
+/**
+ * The first automatic attempt of an invoice the decision issues (its `retry_payment` job due
+ * now), made part of that same decision instead: the invoice is written with its attempt
+ * counted, its pending payment and that payment's reconcile, all in the issuing transaction,
+ * and the charge to send once it is written is returned. It is exactly the attempt
+ * `decideAttempt` would make on the invoice as issued (attempt 1 of the amount due, key
+ * `in_…:attempt:1`), without the job row inserted then deleted and the second transaction. A
+ * crash after the commit and before the answer leaves the payment to its reconcile, which
+ * sends that same request (the gateway answers it once). Only the first such invoice of the
+ * decision; any other keeps its job. No attempt due now: the decision as it was, no charge.
+ */
+export function withFirstAttempt(decision: Decision, r: FirstAttempt): AttemptDecision {
+  const due = decision.jobs.findIndex(
+    (job) =>
+      job.op === "schedule" &&
+      job.kind === "retry_payment" &&
+      job.dueAt <= r.at &&
+      job.invoice !== null &&
+      "issued" in job.invoice,
+  );
+  if (due < 0) return { decision, charge: null };
+  const job = decision.jobs[due]!;
+  const k = (job.invoice as { issued: number }).issued;
+  const issued = decision.issue[k]!;
+  const invoiceId = r.invoiceIds[k]!;
+  const attempt = 1;
+  const amount = amountRemaining(issued.totals.status, issued.totals.amountDue, 0);
+  const key = attemptKey(invoiceId, attempt);
+  return {
+    decision: {
+      ...decision,
+      issue: decision.issue.map((invoice, n) => (n === k ? { ...invoice, attemptCount: attempt } : invoice)),
+      jobs: [
+        ...decision.jobs.filter((_, n) => n !== due),
+        {
+          op: "schedule",
+          kind: "reconcile_payment",
+          dueAt: r.at + RECONCILE_AFTER_SECONDS,
+          invoice: { id: invoiceId },
+        },
+      ],
+      paymentsAdded: [
+        ...decision.paymentsAdded,
+        {
+          id: r.paymentId,
+          invoiceId,
+          amount,
+          currency: issued.currency,
+          status: "pending",
+          method: "card",
+          attempt,
+          reference: null,
+          gatewayKey: key,
+          paymentMethod: r.paymentMethod,
+          gatewayCustomer: r.gatewayCustomer,
+          onRequest: false,
+          created: r.at,
+        },
+      ],
+    },
+    charge: {
+      paymentId: r.paymentId,
+      invoiceId,
+      amount,
+      currency: issued.currency,
+      idempotencyKey: key,
+      paymentMethod: r.paymentMethod,
+      gatewayCustomer: r.gatewayCustomer,
+    },
+  };
+}
+
 /**
  * The `reconcile_payment` job: asks the gateway again, under the same key, about each card
  * payment still pending — exactly the first request (same key, amount, payment method and
@@ -176,6 +258,18 @@ export function decideDeferToSlot(
   if (invoice?.status !== "open" || invoice.attemptCount !== seenAttempts) return b.decision;
   b.schedule("retry_payment", slot, { id: invoice.id });
   b.updateInvoice({ invoice: { id: invoice.id }, nextPaymentAttempt: slot });
+  return b.decision;
+}
+
+/**
+ * Charge pacing for an attempt already written as a pending payment (a renewal's first,
+ * `withFirstAttempt`) whose gateway slot is later: its request is sent by its reconcile at the
+ * slot — the very first request, under its key, as a reconcile sends it. Nothing when the
+ * payment is no longer pending.
+ */
+export function decideChargeWaitsForSlot(ledger: Ledger, payment: PaymentRecord | undefined, slot: Instant): Decision {
+  const b = new DecisionBuilder(ledger);
+  if (payment?.status === "pending") b.schedule("reconcile_payment", slot, { id: payment.invoiceId });
   return b.decision;
 }
 

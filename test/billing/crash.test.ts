@@ -1,9 +1,11 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Config } from "../../src/actors/config";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import type { TestClockActor } from "../../src/actors/test-clock/test-clock-actor";
 import { idWithRoutingKey, routingKeyFromIdempotencyKey } from "../../src/lib/ids";
+import type { ChargeRequest, PaymentGateway } from "../../src/payments/gateway";
 import { api, createCustomer, createPlan, invoicesOf, ok, paymentsOf } from "../helpers";
 
 /**
@@ -77,7 +79,11 @@ async function restart(stub: DurableObjectStub): Promise<void> {
 async function expectAlarmForEarliestJob(stub: DurableObjectStub): Promise<number | null> {
   const { alarm, earliest } = await runInDurableObject(stub, async (_i, state) => ({
     alarm: await state.storage.getAlarm(),
-    earliest: state.storage.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM job").one().due,
+    earliest: state.storage.sql
+      .exec<{ due: number | null }>(
+        "SELECT MIN(due) AS due FROM (SELECT MIN(due_at) AS due FROM job UNION ALL SELECT MIN(reconcile_at) FROM payment)",
+      )
+      .one().due,
   }));
   if (earliest !== null) {
     expect(alarm).not.toBeNull();
@@ -87,14 +93,18 @@ async function expectAlarmForEarliestJob(stub: DurableObjectStub): Promise<numbe
   return earliest;
 }
 
-/** The jobs of collecting a payment: they may run now; the others (renewal, expiry, notices) keep their time. */
-const PAYMENT_JOBS = "('retry_payment', 'reconcile_payment', 'refund_payment')";
+/**
+ * The jobs of collecting a payment: they may run now; the others (renewal, expiry, notices) keep
+ * their time. A reconcile is the `reconcile_at` column of its pending payment (schema v14).
+ */
+const PAYMENT_JOBS = "('retry_payment', 'refund_payment')";
 
 /** Lets time pass for the payment jobs (retries, reconciles, refunds). */
 async function retryJobsDueNow(stub: DurableObjectStub): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
   await runInDurableObject(stub, (_i, state) => {
     state.storage.sql.exec(`UPDATE job SET due_at = ? WHERE due_at > ? AND kind IN ${PAYMENT_JOBS}`, now - 1, now);
+    state.storage.sql.exec("UPDATE payment SET reconcile_at = ? WHERE reconcile_at > ?", now - 1, now);
     const failures = state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = '_alarm_failure'").toArray();
     if (failures.length > 0) state.storage.sql.exec("DELETE FROM _alarm_failure");
   });
@@ -108,7 +118,12 @@ async function runAlarmUntilSettled(stub: DurableObjectStub): Promise<void> {
     const left = await runInDurableObject(
       stub,
       (_i, state) =>
-        state.storage.sql.exec(`SELECT COUNT(*) AS n FROM job WHERE kind IN ${PAYMENT_JOBS}`).one().n as number,
+        state.storage.sql
+          .exec(
+            `SELECT (SELECT COUNT(*) FROM job WHERE kind IN ${PAYMENT_JOBS})
+               + (SELECT COUNT(*) FROM payment WHERE reconcile_at IS NOT NULL) AS n`,
+          )
+          .one().n as number,
     );
     if (left === 0) return;
   }
@@ -445,3 +460,104 @@ describe("a crash at every step of a scheduled retry", () => {
     expect(step).toBeGreaterThanOrEqual(1);
   });
 });
+
+/**
+ * Where the process dies around a renewal's charge (schema v14: the renewal's transaction also
+ * writes its invoice's pending payment, with the reconcile as that payment's `reconcile_at`).
+ * The live instance's gateway is wrapped (as test/payments/actor-gateway.ts does) so that
+ * every request reaching it is recorded, and from the crash point on every transaction throws,
+ * as after SIGKILL. The restarted instance records its requests too.
+ */
+type Crash = "before the charge" | "after the charge, before its answer is written";
+
+async function recordCharges(stub: DurableObjectStub, requests: ChargeRequest[], crash?: Crash): Promise<void> {
+  await runInDurableObject(stub, (instance: SubscriptionActor, state) => {
+    const held = instance as unknown as { config: Config };
+    const real = held.config.gateway;
+    let crashed = false;
+    const storage = state.storage as DurableObjectStorage & { transactionSync<T>(fn: () => T): T };
+    const commit = storage.transactionSync.bind(storage);
+    storage.transactionSync = <T>(fn: () => T): T => {
+      if (crashed) throw new Error(`crash injected ${crash}`);
+      return commit(fn);
+    };
+    const gateway: PaymentGateway = {
+      name: real.name,
+      knowsPaymentMethod: async (token) => (await real.knowsPaymentMethod?.(token)) ?? true,
+      refund: (request) => real.refund(request),
+      charge: async (request) => {
+        if (crash === "before the charge") {
+          crashed = true;
+          throw new Error("crash injected before the charge");
+        }
+        requests.push(request);
+        const answer = await real.charge(request);
+        if (crash) crashed = true;
+        return answer;
+      },
+    };
+    held.config = Object.freeze({ ...held.config, gateway });
+  });
+}
+
+describe.each<Crash>(["before the charge", "after the charge, before its answer is written"])(
+  "a crash %s of a renewal",
+  (crash) => {
+    it("leaves a pending payment to its reconcile, which charges the invoice exactly once and settles it, from the alarm alone", async () => {
+      const plan = await createPlan({ amount: 300, interval: "day" });
+      const customer = await createCustomer();
+      const sub = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+      const stub = env.SUBSCRIPTIONS.getByName(sub.id.slice(-16));
+      await backdateOneDay(stub);
+      const requests: ChargeRequest[] = [];
+      await recordCharges(stub, requests, crash);
+      await runDurableObjectAlarm(stub).catch(() => {});
+      await restart(stub);
+      // What the renewal's one transaction left: the invoice, its first attempt counted, and the
+      // attempt's pending payment with its reconcile 300 s on (no retry or reconcile job row).
+      const [, renewal] = await invoicesOf(sub.id);
+      const left = await runInDurableObject(stub, (_i, state) => ({
+        payments: state.storage.sql
+          .exec(
+            "SELECT attempt, status, gateway_key, reconcile_at - created AS wait FROM payment WHERE invoice_id = ?",
+            renewal.id,
+          )
+          .toArray(),
+        jobs: state.storage.sql.exec("SELECT kind FROM job WHERE invoice_id = ?", renewal.id).toArray(),
+      }));
+      expect(left).toEqual({
+        payments: [{ attempt: 1, status: "pending", gateway_key: `${renewal.id}:attempt:1`, wait: 300 }],
+        jobs: [],
+      });
+      expect([renewal.status, renewal.attempt_count]).toEqual(["open", 1]);
+      expect(requests.length).toBe(crash === "before the charge" ? 0 : 1);
+      // The restart: no request, only the alarm (armed for the reconcile at the latest).
+      await recordCharges(stub, requests);
+      await expectAlarmForEarliestJob(stub);
+      await runAlarmUntilSettled(stub);
+      await runDurableObjectAlarm(stub); // once more: at-least-once alarms change nothing
+      const invoices = await invoicesOf(sub.id);
+      expect(invoices.map((i) => [i.billing_reason, i.status, i.amount_paid, i.attempt_count])).toEqual([
+        ["subscription_create", "paid", 300, 1],
+        ["subscription_cycle", "paid", 300, 1],
+      ]);
+      expect((await paymentsOf(renewal.id)).map((p: any) => [p.attempt, p.status, p.amount])).toEqual([
+        [1, "succeeded", 300],
+      ]);
+      // Every request the gateway saw for the invoice carried the one key and amount: the gateway
+      // answers a repeat from its idempotency cache, so the card was charged once.
+      const forRenewal = requests.filter((r) => r.invoiceId === renewal.id);
+      expect(forRenewal.length).toBe(crash === "before the charge" ? 1 : 2);
+      expect(new Set(forRenewal.map((r) => `${r.idempotencyKey} ${r.amount}`))).toEqual(
+        new Set([`${renewal.id}:attempt:1 300`]),
+      );
+      const reconciles = await runInDurableObject(
+        stub,
+        (_i, state) =>
+          state.storage.sql.exec("SELECT COUNT(*) AS n FROM payment WHERE reconcile_at IS NOT NULL").one().n,
+      );
+      expect(reconciles).toBe(0);
+      await expectAlarmForEarliestJob(stub);
+    });
+  },
+);

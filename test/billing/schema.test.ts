@@ -54,7 +54,7 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([39, 21, 13, 11, 3, 21, 3, 2, 5, 9, 3]);
+    expect(fresh.map((t) => t.columns.length)).toEqual([39, 21, 13, 11, 3, 22, 3, 2, 5, 9, 3]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
   });
 
@@ -104,6 +104,60 @@ describe("subscription schema", () => {
     expect(watermark).toEqual([{ key: "outbox_position", value: 2999 }]);
     expect(listed.filter((e) => e.position > watermark[0]!.value).map((e) => e.event.id)).toEqual(["evt_C"]);
     expect(afterCursor).toEqual(["evt_B", "evt_C"]);
+  });
+
+  it("v14 keys payments by invoice and turns each reconcile_payment job into the column of its invoice's pending card payments", async () => {
+    const v14 = SUBSCRIPTION_MIGRATIONS.findIndex((step) => step.some((s) => s.includes("CREATE TABLE payment_v14")));
+    expect(v14 + 1).toBe(14);
+    const { payments, jobs, openFrom, indexes } = await runInDurableObject(
+      env.PLANS.getByName("schema-check-v14"),
+      (_instance, state) => {
+        const sql = state.storage.sql;
+        state.storage.transactionSync(() => {
+          sql.exec(META);
+          for (const step of SUBSCRIPTION_MIGRATIONS.slice(0, v14)) for (const statement of step) sql.exec(statement);
+          sql.exec(
+            `INSERT INTO subscription (id, customer, plan_id, plan_name, currency, amount, interval, interval_count,
+               trial_days, quantity, status, anchor, current_period_start, current_period_end, cancel_at_period_end,
+               credit_balance, metadata, created, version, invoice_seq, last_id_ms, open_from)
+             VALUES ('sub_1', 'cus_1', 'plan_1', 'P', 'usd', 500, 'month', 1, 0, 1, 'incomplete_expired', 0, 0, 1, 0,
+               0, '{}', 0, 3, 2, 0, 'in_3')`,
+          );
+          const pay = `INSERT INTO payment (id, invoice_id, amount, currency, status, method, attempt, gateway_key, created, attention_since)
+             VALUES (?, ?, 500, 'usd', ?, ?, ?, ?, ?, ?)`;
+          // in_1: expired while its attempt was pending (its reconcile job survives the close);
+          // in_2: a pending attempt past the window, flagged; in_3: a failed one and a manual payment.
+          sql.exec(pay, "pay_a", "in_1", "pending", "card", 1, "in_1:attempt:1", 100, null);
+          sql.exec(pay, "pay_b", "in_2", "pending", "card", 1, "in_2:attempt:1", 200, 90_000);
+          sql.exec(pay, "pay_c", "in_3", "failed", "card", 1, "in_3:attempt:1", 300, null);
+          sql.exec(pay, "pay_d", "in_3", "succeeded", "manual", 2, null, 301, null);
+          const job = "INSERT INTO job (kind, invoice_id, due_at) VALUES (?, ?, ?)";
+          sql.exec(job, "reconcile_payment", "in_1", 400);
+          sql.exec(job, "reconcile_payment", "in_2", 500);
+          sql.exec(job, "renew", "", 2_000);
+          for (const statement of SUBSCRIPTION_MIGRATIONS[v14]!) sql.exec(statement);
+        });
+        return {
+          payments: sql
+            .exec("SELECT invoice_id, id, status, reconcile_at FROM payment ORDER BY invoice_id, id")
+            .toArray(),
+          jobs: sql.exec("SELECT kind, invoice_id, due_at FROM job ORDER BY kind").toArray(),
+          openFrom: sql.exec("SELECT open_from FROM subscription").one().open_from,
+          indexes: sql.exec("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'payment'").toArray(),
+        };
+      },
+    );
+    expect(payments).toEqual([
+      { invoice_id: "in_1", id: "pay_a", status: "pending", reconcile_at: 400 },
+      { invoice_id: "in_2", id: "pay_b", status: "pending", reconcile_at: null },
+      { invoice_id: "in_3", id: "pay_c", status: "failed", reconcile_at: null },
+      { invoice_id: "in_3", id: "pay_d", status: "succeeded", reconcile_at: null },
+    ]);
+    expect(jobs).toEqual([{ kind: "renew", invoice_id: "", due_at: 2_000 }]);
+    // The bound moves down to the invoice with a payment to reconcile, so the alarm finds it.
+    expect(openFrom).toBe("in_1");
+    // The primary key's own b-tree only (WITHOUT ROWID): no index row written per payment.
+    expect(indexes).toEqual([]);
   });
 });
 

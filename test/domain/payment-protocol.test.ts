@@ -10,13 +10,16 @@ import {
 } from "../../src/domain/charge-result";
 import { decideAttemptFailed, decideManualPayment } from "../../src/domain/collection";
 import type { Decision, InvoiceFacts, JobChange, Ledger } from "../../src/domain/decision";
+import { decideRenewal } from "../../src/domain/lifecycle";
 import type { AttemptRequest } from "../../src/domain/payment-attempt";
 import {
   decideAttempt,
+  decideChargeWaitsForSlot,
   decideDeferToSlot,
   decideReconcile,
   decideRetryJobDropped,
   slotToWaitFor,
+  withFirstAttempt,
 } from "../../src/domain/payment-attempt";
 import type { PaymentRecord } from "../../src/domain/payment-records";
 import { attemptKey, refundKey } from "../../src/domain/payment-records";
@@ -506,5 +509,78 @@ describe("the invoice.upcoming job", () => {
       kind: "invoice_upcoming",
       invoice: null,
     });
+  });
+});
+
+describe("the renewal's first attempt, in the renewal's own decision (withFirstAttempt)", () => {
+  const renewal = decideRenewal({ state, pending: [], openInvoices: [] }, may1);
+  const first = {
+    invoiceIds: ["in_new"],
+    paymentMethod: "pm_card_visa",
+    gatewayCustomer: "cus_1",
+    paymentId: "pay_new",
+    at: may1,
+  };
+
+  it("is the very attempt decideAttempt makes on the invoice as issued: number 1, the amount due, the same key", () => {
+    const issued = renewal.issue[0]!;
+    expect(renewal.jobs).toContainEqual({ op: "schedule", kind: "retry_payment", dueAt: may1, invoice: { issued: 0 } });
+    const { decision, charge } = withFirstAttempt(renewal, first);
+    const asJob = decideAttempt(ledgerOf([]), {
+      invoiceId: "in_new",
+      invoice: {
+        ...invoice(),
+        id: "in_new",
+        created: may1,
+        amountDue: issued.totals.amountDue,
+        amountPaid: 0,
+        attemptCount: 0,
+      },
+      payments: [],
+      expectedAttempts: 0,
+      onRequest: false,
+      paymentMethod: "pm_card_visa",
+      gatewayCustomer: "cus_1",
+      paymentId: "pay_new",
+      at: may1,
+    });
+    expect(charge).toEqual(asJob.charge);
+    expect(charge).toMatchObject({ amount: 1000, idempotencyKey: attemptKey("in_new", 1) });
+    expect(decision.paymentsAdded).toEqual(asJob.decision.paymentsAdded);
+    // No retry job inserted then deleted: the attempt is counted as the invoice is written, and
+    // its reconcile (the payment's column) is the only job it leaves.
+    expect(decision.issue[0]).toEqual({ ...issued, attemptCount: 1 });
+    expect(decision.jobs.filter((j) => j.kind === "retry_payment")).toEqual([]);
+    expect(decision.jobs.filter((j) => j.kind === "reconcile_payment")).toEqual([
+      { op: "schedule", kind: "reconcile_payment", dueAt: may1 + 300, invoice: { id: "in_new" } },
+    ]);
+    // Everything else is the renewal's, unchanged.
+    expect({ ...decision, issue: [], jobs: [], paymentsAdded: [] }).toEqual({
+      ...renewal,
+      issue: [],
+      jobs: [],
+      paymentsAdded: [],
+    });
+    expect(decision.jobs.filter((j) => j.kind !== "reconcile_payment")).toEqual(
+      renewal.jobs.filter((j) => j.kind !== "retry_payment"),
+    );
+  });
+
+  it("leaves a decision with no attempt due now as it is (nothing issued, or the attempt later)", () => {
+    const nothing = decideRenewal({ state, pending: [], openInvoices: [] }, april1 + 1);
+    expect(withFirstAttempt(nothing, first)).toEqual({ decision: nothing, charge: null });
+    expect(withFirstAttempt(renewal, { ...first, at: may1 - 1 })).toEqual({ decision: renewal, charge: null });
+  });
+});
+
+describe("a written first attempt paced to a later slot (decideChargeWaitsForSlot)", () => {
+  it("moves the pending payment's reconcile to the slot, and does nothing once it is settled", () => {
+    const waits = decideChargeWaitsForSlot(ledgerOf(), payment(), april1 + 7);
+    expect(waits.jobs).toEqual([
+      { op: "schedule", kind: "reconcile_payment", dueAt: april1 + 7, invoice: { id: "in_1" } },
+    ]);
+    expect(waits.paymentsAdded).toEqual([]);
+    expect(decideChargeWaitsForSlot(ledgerOf(), payment({ status: "succeeded" }), april1 + 7).jobs).toEqual([]);
+    expect(decideChargeWaitsForSlot(ledgerOf(), undefined, april1 + 7).jobs).toEqual([]);
   });
 });

@@ -43,4 +43,55 @@ describe("charge pacing on the attempt path", () => {
     const payments = await paymentsOf(invoice.id);
     expect(payments.map((p: { status: string; attempt: number }) => [p.status, p.attempt])).toEqual([["succeeded", 1]]);
   });
+
+  it("paces a renewal's first attempt, written with the renewal, by moving its reconcile to the slot", {
+    timeout: 30_000,
+  }, async () => {
+    const customer = await createCustomer({ payment_method: "pm_card_visa" });
+    const plan = await createPlan({ amount: 900, interval: "day" });
+    const subscription = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+    const stub = subscriptionStub(env, subscription.id)!;
+    // The renewal is due now: the period moved a day (and a minute) into the past.
+    const back = 86_400 + 60;
+    await runInDurableObject(stub, (instance: SubscriptionActor, state) => {
+      const held = instance as unknown as { config: Config };
+      held.config = Object.freeze({ ...held.config, pacing: PACING });
+      const sql = state.storage.sql;
+      sql.exec(
+        "UPDATE subscription SET anchor = anchor - ?, current_period_start = current_period_start - ?, current_period_end = current_period_end - ?",
+        back,
+        back,
+        back,
+      );
+      sql.exec("UPDATE invoice SET period_start = period_start - ?, period_end = period_end - ?", back, back);
+      sql.exec("UPDATE job SET due_at = due_at - ? WHERE kind = 'renew'", back);
+    });
+    const shard = env.CHARGE_PACERS.getByName(`shard-${shardOf(subscription.id, PACING.shards)}`);
+    const now = Date.now();
+    await shard.reserve("other:3", now, PACING.spacingMs);
+    await shard.reserve("other:4", now, PACING.spacingMs);
+
+    await runDurableObjectAlarm(stub);
+    const renewal = await ok(
+      "GET",
+      `/v1/invoices/${(await ok("GET", `/v1/subscriptions/${subscription.id}`)).latest_invoice}`,
+    );
+    expect([renewal.billing_reason, renewal.status, renewal.attempt_count]).toEqual(["subscription_cycle", "open", 1]);
+    // Written, not sent: the pending payment waits for its slot, its reconcile moved there.
+    const waiting = await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec("SELECT status, reconcile_at FROM payment WHERE invoice_id = ?", renewal.id).toArray(),
+    );
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]!.status).toBe("pending");
+    const slot = (waiting[0]!.reconcile_at as number) * 1000;
+    expect(slot).toBeGreaterThan(now);
+    expect(slot).toBeLessThanOrEqual(now + 4_000);
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, slot - Date.now() + 50)));
+    await runDurableObjectAlarm(stub);
+    const paid = await ok("GET", `/v1/invoices/${renewal.id}`);
+    expect(paid).toMatchObject({ status: "paid", attempt_count: 1, amount_paid: 900 });
+    const payments = await paymentsOf(renewal.id);
+    expect(payments.map((p: { status: string; attempt: number }) => [p.status, p.attempt])).toEqual([["succeeded", 1]]);
+  });
 });

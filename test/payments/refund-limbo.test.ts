@@ -62,7 +62,8 @@ describe("an attempt still pending 23 hours after it was made", () => {
     const plan = await createPlan({ amount: 2500 });
     const subscription = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
     expect(subscription.status).toBe("active");
-    await useGateway(subscription.id, pendingGateway());
+    const gateway = pendingGateway();
+    await useGateway(subscription.id, gateway);
     // The renewal's attempt stays pending at the gateway (Stripe `processing`) and no webhook comes.
     await advance(clock.id, "2026-04-01T00:10:00Z");
     const renewal = await ok(
@@ -76,6 +77,10 @@ describe("an attempt still pending 23 hours after it was made", () => {
     await advance(clock.id, "2026-04-02T00:00:00Z");
     const [flagged] = await paymentsOf(renewal.id);
     expect([flagged.status, flagged.needs_attention]).toEqual(["pending", true]);
+    // Its reconcile (the payment's `reconcile_at`) asked again every 300 s with the first
+    // request's key, and stopped before 23 h: the first request at 00:00, then 00:05 … 22:55.
+    const asked = 1 + Math.floor((23 * 3_600 - 1) / 300);
+    expect(gateway.keys).toEqual(Array(asked).fill(`${renewal.id}:attempt:1`));
     const events = (await ok("GET", `/v1/subscriptions/${subscription.id}/events?limit=100`)).data as any[];
     expect(events.filter((e) => e.type === "payment.needs_attention").map((e) => e.data.object.id)).toEqual([
       flagged.id,
@@ -88,5 +93,6 @@ describe("an attempt still pending 23 hours after it was made", () => {
     await advance(clock.id, "2026-04-03T00:00:00Z");
     const after = (await ok("GET", `/v1/subscriptions/${subscription.id}/events?limit=100`)).data as any[];
     expect(after.filter((e) => e.type === "payment.needs_attention")).toHaveLength(1);
+    expect(gateway.keys).toHaveLength(asked);
   });
 });

@@ -159,7 +159,13 @@ async function checkInvariants(id: string, clockTime: number, seen: Seen, where:
   // 5. No job due at or before the clock's time is left behind: the clock's next advance, or
   // the alarm for work not on the clock, has the earliest one.
   const jobs = await runInDurableObject(env.SUBSCRIPTIONS.getByName(id.slice(-16)), (_instance, state) =>
-    state.storage.sql.exec<{ kind: string; due_at: number }>("SELECT kind, due_at FROM job ORDER BY due_at").toArray(),
+    // A payment's reconcile is its `reconcile_at` column (schema v14), a job like the others.
+    state.storage.sql
+      .exec<{ kind: string; due_at: number }>(
+        `SELECT kind, due_at FROM job UNION ALL SELECT 'reconcile_payment', reconcile_at FROM payment
+         WHERE reconcile_at IS NOT NULL ORDER BY due_at`,
+      )
+      .toArray(),
   );
   const overdue = jobs.filter((j) => j.due_at <= clockTime);
   expect(overdue, say("jobs due and not run")).toEqual([]);

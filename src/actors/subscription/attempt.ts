@@ -1,5 +1,11 @@
 import { ulid } from "ulid";
-import { decideAttempt } from "../../domain/payment-attempt";
+import type { Decision } from "../../domain/decision";
+import {
+  attemptIsPaced,
+  decideAttempt,
+  decideChargeWaitsForSlot,
+  withFirstAttempt,
+} from "../../domain/payment-attempt";
 import { decidePaymentDetailsCopy } from "../../domain/payment-details";
 import type { ChargeOrder } from "../../domain/payment-records";
 import type { Instant } from "../../domain/time";
@@ -7,7 +13,8 @@ import type { ChargeResult } from "../../payments/gateway";
 import { customerStub } from "../stubs";
 import type { CustomerPaymentDetails, SubscriptionContext, VersionedPaymentDetails } from "./context";
 import { applyChargeResult } from "./gateway-results";
-import { invoiceFacts, loadLedger, paymentRecords, persist } from "./persist";
+import { gatewaySlot } from "./pacing";
+import { invoiceFacts, loadLedger, paymentRecord, paymentRecords, persist } from "./persist";
 
 /**
  * One gateway attempt. Phase 1 writes `decideAttempt` (a pending payment and a reconcile job);
@@ -45,7 +52,56 @@ export async function attemptPayment(
   });
   if (!charge) return;
   const result = await chargeOrPending(ctx, record.customer, charge);
-  applyChargeResult(ctx, charge.paymentId, result, at);
+  applyChargeResult(ctx, charge, result, at);
+}
+
+/**
+ * The first attempt of an invoice `decision` issues, made in the issuing transaction
+ * (`withFirstAttempt`) when the subscription holds its payment details (no call to the
+ * customer); otherwise the decision keeps its `retry_payment` job and the job makes the
+ * attempt. Call inside the transaction; send the charge with `sendFirstCharge`.
+ */
+export function withFirstAttemptNow(
+  ctx: SubscriptionContext,
+  decision: Decision,
+  invoiceIds: readonly string[],
+  at: Instant,
+): { decision: Decision; charge: ChargeOrder | null } {
+  const details = ctx.store.paymentDetails();
+  if (!details) return { decision, charge: null };
+  return withFirstAttempt(decision, {
+    invoiceIds,
+    paymentMethod: details.paymentMethod,
+    gatewayCustomer: details.gatewayCustomer,
+    paymentId: `pay_${ulid()}`,
+    at,
+  });
+}
+
+/**
+ * Sends the first charge of a renewal, written as a pending payment in its transaction. Where
+ * attempts are paced and its slot is later, the payment's reconcile moves to the slot
+ * (`decideChargeWaitsForSlot`) and sends the request then; else the charge goes now.
+ */
+export async function sendFirstCharge(ctx: SubscriptionContext, charge: ChargeOrder, at: Instant): Promise<void> {
+  const invoice = ctx.store.invoice(charge.invoiceId);
+  if (ctx.config.pacing && attemptIsPaced(!!ctx.store.load()!.testClock, invoice)) {
+    const slot = await gatewaySlot(ctx, charge.idempotencyKey);
+    if (slot !== null) {
+      ctx.transaction(() => {
+        const row = ctx.store.payment(charge.paymentId, charge.invoiceId);
+        persist(ctx, decideChargeWaitsForSlot(loadLedger(ctx), row && paymentRecord(row), slot), at);
+      });
+      return;
+    }
+  }
+  await chargeAndSettle(ctx, charge, at);
+}
+
+/** Sends a charge whose pending payment is written, and writes the answer (`decideChargeResult`). */
+export async function chargeAndSettle(ctx: SubscriptionContext, charge: ChargeOrder, at: Instant): Promise<void> {
+  const result = await chargeOrPending(ctx, ctx.store.load()!.customer, charge);
+  applyChargeResult(ctx, charge, result, at);
 }
 
 /**

@@ -24,7 +24,7 @@ export async function applyGatewayResult(
   // Read after the await: a reconcile that ran meanwhile may have settled it already.
   const payment = find()!;
   const applied = answerSettles(payment.status, result.status);
-  applyChargeResult(ctx, payment.id, result, at);
+  applyChargeResult(ctx, { paymentId: payment.id, invoiceId }, result, at);
   ctx.publishSoon();
   return ok({ applied });
 }
@@ -32,12 +32,12 @@ export async function applyGatewayResult(
 /** Writes `decideChargeResult` for one gateway answer, on the payment as it stands now. */
 export function applyChargeResult(
   ctx: SubscriptionContext,
-  paymentId: string,
+  { paymentId, invoiceId }: { paymentId: string; invoiceId: string },
   result: ChargeResult,
   at: Instant,
 ): void {
   ctx.transaction(() => {
-    const row = ctx.store.payment(paymentId);
+    const row = ctx.store.payment(paymentId, invoiceId);
     if (!row) return;
     const decision = decideChargeResult(
       ctx.config.dunning,

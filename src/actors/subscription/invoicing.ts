@@ -72,7 +72,7 @@ export async function recordManualPayment(
     );
     if (!decided.ok) return refused<Payment>(decided.error);
     persist(ctx, decided.decision, now);
-    return ok(paymentView(ctx.store.payment(paymentId)!), 201);
+    return ok(paymentView(ctx.store.payment(paymentId, invoiceId)!), 201);
   });
 }
 

@@ -3,10 +3,11 @@ import { decideJobLeftDue } from "../../domain/decision";
 import { decideDiscountEnd, decideRenewal, decideTrialReminder } from "../../domain/lifecycle";
 import { decidePauseEnds } from "../../domain/pause";
 import { decideRetryJobDropped } from "../../domain/payment-attempt";
+import type { ChargeOrder } from "../../domain/payment-records";
 import { isEnded } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import { decideUpcomingNotice } from "../../domain/upcoming";
-import { attemptPayment } from "./attempt";
+import { attemptPayment, sendFirstCharge, withFirstAttemptNow } from "./attempt";
 import type { RequestContext, SubscriptionContext } from "./context";
 import { deferredToGatewaySlot } from "./pacing";
 import { invoiceFacts, loadLedger, persist } from "./persist";
@@ -47,8 +48,11 @@ export async function timeAfterDueJobs(ctx: RequestContext, testClock: string | 
 async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
   const at = job.due_at;
   switch (job.kind) {
-    case "renew":
-      return runRenewal(ctx, at);
+    case "renew": {
+      const charge = runRenewal(ctx, at);
+      if (charge) await sendFirstCharge(ctx, charge, at);
+      return;
+    }
     case "retry_payment":
       if (retryJobDropped(ctx, job.invoice_id, at)) return;
       if (await deferredToGatewaySlot(ctx, job.invoice_id)) return;
@@ -78,9 +82,13 @@ async function runJob(ctx: SubscriptionContext, job: JobRow): Promise<void> {
   }
 }
 
-/** Rule 3, as the `renew` job runs it. Idempotent: a renewal already made only clears its job. */
-function runRenewal(ctx: SubscriptionContext, at: Instant): void {
-  ctx.transaction(() => {
+/**
+ * Rule 3, as the `renew` job runs it, with its invoice's first attempt written in the same
+ * transaction (`withFirstAttemptNow`); returns the charge to send then. Idempotent: a renewal
+ * already made only clears its job.
+ */
+function runRenewal(ctx: SubscriptionContext, at: Instant): ChargeOrder | null {
+  return ctx.transaction(() => {
     // Rule 14e: the period's usage is billed on the invoice its renewal makes (not while held).
     const { state } = ctx.store.load()!;
     const closes =
@@ -89,8 +97,12 @@ function runRenewal(ctx: SubscriptionContext, at: Instant): void {
       state.status !== "incomplete" &&
       state.status !== "trialing";
     const { decided, closing } = decideClosingUsage(ctx, at, closes, (ledger) => decideRenewal(ledger, at));
-    persist(ctx, decided, at);
-    settleUsage(ctx, closing, decided, at);
+    const reservation = ctx.store.reserveInvoiceIds(decided.issue.map((invoice) => invoice.draft === true));
+    const ids = reservation?.invoices.map((invoice) => invoice.id) ?? [];
+    const { decision, charge } = withFirstAttemptNow(ctx, decided, ids, at);
+    persist(ctx, decision, at, reservation);
+    settleUsage(ctx, closing, decision, at);
+    return charge;
   });
 }
 

@@ -4,6 +4,7 @@ import type { SubscriptionState } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { BillingContext } from "./context";
 import type { InvoiceRow, LineRow, PaymentRow, SubscriptionStore } from "./store";
+import type { InvoiceReservation } from "./tables/subscription-table";
 import { upcomingInvoice } from "./upcoming";
 import { paymentView } from "./views";
 
@@ -73,15 +74,26 @@ export function paymentRecords(ctx: BillingContext, invoiceId: string): PaymentR
   return ctx.store.payments(invoiceId).map(paymentRecord);
 }
 
-/** Writes one decision, all of it (call inside a transaction). */
-export function persist(ctx: BillingContext, decision: Decision, at: Instant): Persisted {
+/**
+ * Writes one decision, all of it (call inside a transaction). `reserved`: the ids its new
+ * invoices take, when the caller reserved them to decide with (`reserveInvoiceIds`, same transaction).
+ */
+export function persist(
+  ctx: BillingContext,
+  decision: Decision,
+  at: Instant,
+  reserved?: InvoiceReservation | null,
+): Persisted {
   const { store } = ctx;
   // A decision that leaves the state as it was (a renewal delivered twice, a reminder) writes
   // no state row and no read-model flag: nothing the KV summary shows has changed.
   const stateChanged = !sameState(store.load()!.state, decision.state);
   // The new invoices' ids and numbers go into the subscription row with the state: one row
   // written for both (a renewal wrote that row twice).
-  const reservation = store.reserveInvoiceIds(decision.issue.map((invoice) => invoice.draft === true));
+  const reservation =
+    reserved !== undefined
+      ? reserved
+      : store.reserveInvoiceIds(decision.issue.map((invoice) => invoice.draft === true));
   if (stateChanged) store.saveState(decision.state, reservation);
   else if (reservation) store.saveReservation(reservation);
   if (decision.pendingConsumed) store.clearPending();
@@ -97,6 +109,7 @@ export function persist(ctx: BillingContext, decision: Decision, at: Instant): P
         at,
         paidAt: invoice.paidAt,
         draft: invoice.draft === true,
+        attemptCount: invoice.attemptCount ?? 0,
       },
       reservation!.invoices[k]!,
     ),
@@ -153,9 +166,21 @@ export function writeJobs(
   }
 }
 
-/** New payment rows, then settlements (each only while still pending), then refunds recorded. */
+/**
+ * New payment rows, then settlements (each only while still pending), then refunds recorded.
+ * A new pending card attempt carries its reconcile (the decision's `reconcile_payment` job for
+ * its invoice) in its own row: the job's later write finds it said already and writes nothing.
+ */
 function writePayments(store: SubscriptionStore, decision: Decision, at: Instant): void {
   for (const p of decision.paymentsAdded) {
+    const reconcile = decision.jobs.find(
+      (job) =>
+        job.op === "schedule" &&
+        job.kind === "reconcile_payment" &&
+        job.invoice &&
+        "id" in job.invoice &&
+        job.invoice.id === p.invoiceId,
+    );
     store.insertPayment({
       id: p.id,
       invoice_id: p.invoiceId,
@@ -173,6 +198,8 @@ function writePayments(store: SubscriptionStore, decision: Decision, at: Instant
       payment_method: p.paymentMethod,
       gateway_customer: p.gatewayCustomer,
       on_request: p.onRequest ? 1 : 0,
+      reconcile_at:
+        reconcile?.op === "schedule" && p.status === "pending" && p.method === "card" ? reconcile.dueAt : null,
     });
   }
   for (const s of decision.paymentsSettled) {

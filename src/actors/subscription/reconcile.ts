@@ -18,6 +18,6 @@ export async function reconcile(ctx: SubscriptionContext, invoiceId: string, at:
   const customer = ctx.store.load()!.customer;
   for (const charge of charges) {
     const result = await chargeOrPending(ctx, customer, charge);
-    applyChargeResult(ctx, charge.paymentId, result, at);
+    applyChargeResult(ctx, charge, result, at);
   }
 }

@@ -189,6 +189,35 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
   // v13: a lower bound on the ids of the open and draft invoices, kept with the state, so a
   // renewal reads its open invoices from there instead of scanning the whole history (issue 21).
   [`ALTER TABLE subscription ADD COLUMN open_from TEXT`],
+  // v14: fewer rows written per renewal (issue 21). Payments are keyed by their invoice
+  // (WITHOUT ROWID, primary key (invoice_id, id)), so the `payment_by_invoice` index and its row
+  // per insert go; a pending card attempt's reconcile is its own column `reconcile_at` instead
+  // of a `reconcile_payment` job row inserted then deleted (each job becomes the column of its
+  // invoice's pending card payments); `open_from` stays at or below every invoice with a
+  // payment to reconcile, so the alarm finds them from there (a NULL bound reads them all).
+  [
+    `CREATE TABLE payment_v14 (
+       invoice_id TEXT NOT NULL, id TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
+       status TEXT NOT NULL, method TEXT NOT NULL, failure_code TEXT, failure_message TEXT,
+       attempt INTEGER NOT NULL, reference TEXT, gateway_key TEXT, gateway_reference TEXT,
+       created INTEGER NOT NULL, payment_method TEXT, gateway_customer TEXT,
+       on_request INTEGER NOT NULL DEFAULT 0, refund_reference TEXT, refund_tries INTEGER NOT NULL DEFAULT 0,
+       refund_failure_code TEXT, refund_failure_message TEXT, attention_since INTEGER, reconcile_at INTEGER,
+       PRIMARY KEY (invoice_id, id)) WITHOUT ROWID`,
+    `INSERT INTO payment_v14 SELECT p.invoice_id, p.id, p.amount, p.currency, p.status, p.method, p.failure_code,
+       p.failure_message, p.attempt, p.reference, p.gateway_key, p.gateway_reference, p.created, p.payment_method,
+       p.gateway_customer, p.on_request, p.refund_reference, p.refund_tries, p.refund_failure_code,
+       p.refund_failure_message, p.attention_since,
+       CASE WHEN p.status = 'pending' AND p.method = 'card' AND p.attention_since IS NULL
+         THEN (SELECT j.due_at FROM job j WHERE j.kind = 'reconcile_payment' AND j.invoice_id = p.invoice_id) END
+       FROM payment p`,
+    `DROP TABLE payment`,
+    `ALTER TABLE payment_v14 RENAME TO payment`,
+    `DELETE FROM job WHERE kind = 'reconcile_payment'`,
+    `UPDATE subscription SET open_from = CASE WHEN open_from IS NULL THEN NULL ELSE
+       (SELECT MIN(x) FROM (SELECT subscription.open_from AS x
+          UNION ALL SELECT invoice_id FROM payment WHERE reconcile_at IS NOT NULL)) END`,
+  ],
 ];
 
 /**
@@ -231,13 +260,13 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      kind TEXT NOT NULL, invoice_id TEXT NOT NULL DEFAULT '', due_at INTEGER NOT NULL,
      PRIMARY KEY (kind, invoice_id)) WITHOUT ROWID`,
   `CREATE TABLE payment (
-     id TEXT PRIMARY KEY, invoice_id TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
+     invoice_id TEXT NOT NULL, id TEXT NOT NULL, amount INTEGER NOT NULL, currency TEXT NOT NULL,
      status TEXT NOT NULL, method TEXT NOT NULL, failure_code TEXT, failure_message TEXT,
      attempt INTEGER NOT NULL, reference TEXT, gateway_key TEXT, gateway_reference TEXT,
      created INTEGER NOT NULL, payment_method TEXT, gateway_customer TEXT,
      on_request INTEGER NOT NULL DEFAULT 0, refund_reference TEXT, refund_tries INTEGER NOT NULL DEFAULT 0,
-     refund_failure_code TEXT, refund_failure_message TEXT, attention_since INTEGER) WITHOUT ROWID`,
-  `CREATE INDEX payment_by_invoice ON payment (invoice_id, created)`,
+     refund_failure_code TEXT, refund_failure_message TEXT, attention_since INTEGER, reconcile_at INTEGER,
+     PRIMARY KEY (invoice_id, id)) WITHOUT ROWID`,
   `CREATE TABLE event_batch (seq INTEGER PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL)`,
   `CREATE TABLE redemption (key TEXT PRIMARY KEY, outcome TEXT NOT NULL) WITHOUT ROWID`,
   ...USAGE_TABLES,

@@ -29,6 +29,9 @@ export type { LineRow } from "./tables/lines";
 export { lineAdjustments } from "./tables/lines";
 export type { PaymentRow } from "./tables/payment-table";
 
+/** A statement that may change the subscription row (its table, or anything not a plain read). */
+const WRITES_SUBSCRIPTION = /^\s*(?!SELECT\b)[\s\S]*\bsubscription\b(?!_)/i;
+
 /**
  * SQL for one subscription actor: rows in, domain values out. Every write is synchronous.
  * Each of its six tables has its own module (tables/): subscription, invoice, invoice_line,
@@ -48,10 +51,16 @@ export class SubscriptionStore {
   private readonly jobs: JobTable;
 
   constructor(
-    private readonly query: Query,
+    sql: Query,
     /** The actor's routing key (its name, known once it is addressed): invoice ids and numbers carry it. */
     private readonly routingKey: () => string,
   ) {
+    // Every statement that writes the subscription row drops the copy `load` keeps for the step.
+    const query: Query = (statement, ...params) => {
+      if (WRITES_SUBSCRIPTION.test(statement)) this.subscription.forget();
+      return sql(statement, ...params);
+    };
+    this.query = query;
     this.events = new EventLog(query);
     this.usage = new UsageStore(query);
     this.subscription = new SubscriptionTable(query, routingKey);
@@ -64,8 +73,16 @@ export class SubscriptionStore {
 
   // ---- the subscription row (tables/subscription-table.ts) ---------------------------
 
+  private readonly query: Query;
+
+  /** The subscription row; read once per synchronous step (subscription-table.ts `load`). */
   load(): SubscriptionRecord | null {
     return this.subscription.load();
+  }
+
+  /** A transaction rolled back: the row is read again. */
+  forgetLoaded(): void {
+    this.subscription.forget();
   }
 
   /** A new subscription, its state included, in one row written (version 1). */
@@ -167,12 +184,17 @@ export class SubscriptionStore {
 
   // ---- jobs (tables/job-table.ts) ---------------------------------------------------
 
+  // NOTE: a `reconcile_payment` job is no row of `job`: it is the `reconcile_at` column of its
+  // invoice's pending card payments (written with the payment: no row inserted then deleted).
+
   schedule(kind: JobKind, dueAt: Instant, invoiceId = ""): void {
-    this.jobs.schedule(kind, dueAt, invoiceId);
+    if (kind === "reconcile_payment") this.paymentTable.scheduleReconcile(invoiceId, dueAt);
+    else this.jobs.schedule(kind, dueAt, invoiceId);
   }
 
   unschedule(kind: JobKind, invoiceId = ""): void {
-    this.jobs.unschedule(kind, invoiceId);
+    if (kind === "reconcile_payment") this.paymentTable.cancelReconcile(invoiceId);
+    else this.jobs.unschedule(kind, invoiceId);
   }
 
   job(kind: JobKind, invoiceId = ""): JobRow | undefined {
@@ -186,12 +208,20 @@ export class SubscriptionStore {
 
   /** The earliest due time among jobs of every other kind, or null. */
   earliestDueExcept(kind: JobKind): number | null {
-    return this.jobs.earliestDueExcept(kind);
+    const job = this.jobs.earliestDueExcept(kind);
+    const reconcile = this.paymentTable.nextReconcile()?.due_at ?? null;
+    return job === null ? reconcile : reconcile === null ? job : Math.min(job, reconcile);
   }
 
-  /** The earliest job, due or not. Ties run renewals last so retries at the same second go first. */
+  /**
+   * The earliest job, due or not, the payments' reconciles included. Ties run renewals last so
+   * retries at the same second go first; a reconcile goes before a job of its second.
+   */
   nextJob(): JobRow | undefined {
-    return this.jobs.next();
+    const job = this.jobs.next();
+    const reconcile = this.paymentTable.nextReconcile();
+    if (!reconcile || (job && job.due_at < reconcile.due_at)) return job;
+    return { kind: "reconcile_payment", invoice_id: reconcile.invoice_id, due_at: reconcile.due_at };
   }
 
   // ---- payments (tables/payment-table.ts) -------------------------------------------
@@ -200,8 +230,9 @@ export class SubscriptionStore {
     this.paymentTable.insert(p);
   }
 
-  payment(id: string): PaymentRow | undefined {
-    return this.paymentTable.get(id);
+  /** One payment (`invoiceId` when the caller knows it: else its invoice is looked up). */
+  payment(id: string, invoiceId?: string): PaymentRow | undefined {
+    return this.paymentTable.get(id, invoiceId);
   }
 
   payments(invoiceId: string): PaymentRow[] {

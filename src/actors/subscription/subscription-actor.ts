@@ -96,11 +96,18 @@ export class SubscriptionActor extends Actor {
 
   /** Every transaction also keeps the invoice.upcoming job in step with the state it leaves (upcoming.ts). */
   protected override transaction<T>(fn: () => T): T {
-    const result = super.transaction(() => {
-      const value = fn();
-      syncUpcomingJob(this.context, this.config.upcomingDays, this.timeInTransaction());
-      return value;
-    });
+    let result: T;
+    try {
+      result = super.transaction(() => {
+        const value = fn();
+        syncUpcomingJob(this.context, this.config.upcomingDays, this.timeInTransaction());
+        return value;
+      });
+    } catch (error) {
+      // Rolled back: a copy of the row read inside it may hold what was never committed.
+      this.store.forgetLoaded();
+      throw error;
+    }
     // super.transaction has armed the alarm for nextJobAt(), which includes the outbox retry.
     return result;
   }

@@ -45,6 +45,8 @@ export interface IssuedInvoiceRow {
   paidAt: Instant | null;
   /** Rule 15: stored as a draft (no number, not finalized, no page). */
   draft?: boolean;
+  /** Attempts counted as it is written (its first made in the same transaction); 0 when absent. */
+  attemptCount?: number;
 }
 
 /** `invoice`: the subscription's invoices, each finalized when written (its lines: invoice-line-table.ts). */
@@ -58,7 +60,7 @@ export class InvoiceTable {
       `INSERT INTO invoice (id, number, status, currency, subtotal, total, credit_applied, amount_due, amount_paid,
          attempt_count, next_payment_attempt, period_start, period_end, billing_reason, created, finalized_at, paid_at,
          voided_at, page_token, total_discount, tax)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
       args.id,
       args.number,
       draft ? "draft" : totals.status,
@@ -67,6 +69,7 @@ export class InvoiceTable {
       totals.total,
       totals.creditApplied,
       totals.amountDue,
+      args.attemptCount ?? 0,
       args.period.start,
       args.period.end,
       args.reason,

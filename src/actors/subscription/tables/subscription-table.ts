@@ -92,7 +92,34 @@ export class SubscriptionTable {
     private readonly routingKey: () => string,
   ) {}
 
+  /**
+   * The record as last read, for the rest of the current synchronous step (undefined: read it).
+   * NOTE: a step is everything up to the next await: a transaction, or a request's work between
+   * two awaits, reads the row once however many of its parts ask (the ledger, persist, the
+   * views, the read model: 11 reads of the row per renewal before). The copy is dropped at the
+   * first microtask after it was read, so nothing written between two steps (another request,
+   * another event of the object) is ever hidden; within a step every write of the row drops it
+   * (`forget`, SubscriptionStore sees every statement), and so does a transaction that throws
+   * (its writes roll back).
+   */
+  private cached: SubscriptionRecord | null | undefined = undefined;
+
+  /** The next `load` reads the row. */
+  forget(): void {
+    this.cached = undefined;
+  }
+
   load(): SubscriptionRecord | null {
+    if (this.cached !== undefined) return this.cached;
+    const record = this.read();
+    this.cached = record;
+    queueMicrotask(() => {
+      if (this.cached === record) this.cached = undefined;
+    });
+    return record;
+  }
+
+  private read(): SubscriptionRecord | null {
     const r = this.query("SELECT * FROM subscription")[0];
     if (!r) return null;
     return {
@@ -164,12 +191,17 @@ export class SubscriptionTable {
     // NOTE: `open_from` moves up to the oldest open or draft invoice (a draft may be finalized,
     // so it is counted), or to the newest invoice when none is open: invoice ids grow with
     // creation and only a draft ever becomes open, so every open invoice stays at or after it,
-    // whatever the rest of the caller's transaction writes. Same row, same statement: no row
-    // written for it, and the subquery reads from the old bound on (a row or two).
+    // whatever the rest of the caller's transaction writes. It stays at or below the invoice of
+    // every payment still to reconcile too (an attempt can outlive its invoice: rule 9), which
+    // the alarm finds from there (payment-table.ts `nextReconcile`). Same row, same statement:
+    // no row written for it, and the subqueries read from the old bound on (a row or two).
     this.query(
       `UPDATE subscription SET ${STATE_COLUMNS.map((c) => `${c} = ?`).join(", ")}, version = version + 1,
          open_from = COALESCE(
-           (SELECT MIN(id) FROM invoice WHERE id >= COALESCE(open_from, '') AND status IN ('open', 'draft')),
+           (SELECT MIN(x) FROM (
+              SELECT MIN(id) AS x FROM invoice WHERE id >= COALESCE(open_from, '') AND status IN ('open', 'draft')
+              UNION ALL SELECT MIN(invoice_id) FROM payment
+                WHERE invoice_id >= COALESCE(open_from, '') AND reconcile_at IS NOT NULL)),
            (SELECT MAX(id) FROM invoice), open_from)${
              reservation ? ", last_id_ms = ?, invoice_seq = ?, latest_invoice = ?" : ""
            }`,
