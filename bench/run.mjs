@@ -543,23 +543,11 @@ async function clockRenewals(plan) {
 /**
  * Rows read and written per renewal by a young and an old subscription (3 and 300 invoices): a
  * daily plan on its own test clock, advanced to its history (`invoices` renewals, unmeasured),
- * then RENEWALS more days profiled, one settling second after the last included (the outbox
- * and the read model finish after the clock is ready). The subscription actor's rows are the
- * measure (renewal-cost.test.ts counts the same through `Actor.usage`); every actor's beside it.
+ * then RENEWALS more days, counted by that subscription's own `Actor.usage` (every SQL cursor's
+ * rowsRead/rowsWritten, as test/billing/renewal-cost.test.ts counts them) before and after,
+ * once its outbox and read model have settled. Per instance: the probe's counts are per kind of
+ * actor, and other subscriptions' alarms (outbox retries, read-model writes) would land in them.
  */
-/** Waits (up to `maxS`) until a second passes with no row written anywhere: what earlier parts left running has ended. */
-async function quiet(maxS = 60) {
-  const until = Date.now() + maxS * 1000;
-  await ok("POST", "/bench/profile/start");
-  for (;;) {
-    await sleep(1_000);
-    const snap = await ok("GET", "/bench/profile");
-    const written = Object.values(snap.steps).reduce((n, t) => n + t.rowsWritten, 0);
-    if (written === 0 || Date.now() > until) break;
-  }
-  await ok("GET", "/bench/profile?stop=1");
-}
-
 async function renewalRows() {
   const RENEWALS = 3;
   const DAY = 86_400_000;
@@ -574,30 +562,29 @@ async function renewalRows() {
     const t = performance.now();
     await advanceClock(clock, iso(start + (invoices - 1) * DAY));
     log(`renewal rows: ${invoices} invoices built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    await quiet();
-    const snap = await profile(async () => {
-      await advanceClock(clock, iso(start + (invoices + RENEWALS - 1) * DAY));
-      await sleep(1_000);
-    });
+    /** The subscription's counts once three polls in a row (300 ms apart) saw no change. */
+    const settled = async () => {
+      let last = await ok("GET", `/bench/usage?subscription=${subscription}`);
+      for (let same = 0; same < 3; ) {
+        await sleep(300);
+        const now = await ok("GET", `/bench/usage?subscription=${subscription}`);
+        same = now.rowsRead === last.rowsRead && now.rowsWritten === last.rowsWritten ? same + 1 : 0;
+        last = now;
+      }
+      return last;
+    };
+    const before = await settled();
+    await advanceClock(clock, iso(start + (invoices + RENEWALS - 1) * DAY));
+    const after = await settled();
     const listed = (await ok("GET", `/v1/subscriptions/${subscription}/invoices?limit=100`)).data;
-    const p = breakdown(snap, RENEWALS);
-    const own = p.rows_by_actor.subscription ?? { rows_read_per_op: 0, rows_written_per_op: 0 };
     out[invoices] = {
       renewals: RENEWALS,
       all_paid: listed.slice(0, RENEWALS).every((i) => i.status === "paid"),
-      subscription_rows_read_per_renewal: own.rows_read_per_op,
-      subscription_rows_written_per_renewal: own.rows_written_per_op,
-      all_actors_rows_read_per_renewal: p.rows_read_per_op,
-      all_actors_rows_written_per_renewal: p.rows_written_per_op,
-      rows_by_actor: p.rows_by_actor,
-      /** The statements that read most, per renewal. */
-      statements_reading_most: [...p.statements]
-        .sort((a, b) => b.rows_read_per_op - a.rows_read_per_op)
-        .slice(0, 12)
-        .map(({ statement, per_op, rows_read_per_op }) => ({ statement, per_op, rows_read_per_op })),
+      subscription_rows_read_per_renewal: round((after.rowsRead - before.rowsRead) / RENEWALS, 2),
+      subscription_rows_written_per_renewal: round((after.rowsWritten - before.rowsWritten) / RENEWALS, 2),
     };
     log(
-      `renewal rows, ${invoices} invoices: subscription reads ${own.rows_read_per_op}, writes ${own.rows_written_per_op} per renewal (all actors ${p.rows_read_per_op} / ${p.rows_written_per_op})`,
+      `renewal rows, ${invoices} invoices: the subscription reads ${out[invoices].subscription_rows_read_per_renewal}, writes ${out[invoices].subscription_rows_written_per_renewal} per renewal`,
     );
   }
   return out;

@@ -10,6 +10,7 @@
  *  - `POST /bench/profile/start`, `GET /bench/profile[?stop=1]`: per-step timings and rows
  *    written per SQL statement (bench/probe.ts);
  *  - `POST /bench/seed-invoices`: N extra invoices on one subscription, written directly;
+ *  - `GET /bench/usage?subscription=`: that subscription's `Actor.usage` (rows read, written);
  *  - `GET /bench/gateway`, `POST /bench/gateway/reset`: the herd's fake gateway, limited to
  *    BENCH_GATEWAY_RATE requests/s (when that var is set).
  * Every other request goes to the real Worker unchanged.
@@ -129,6 +130,11 @@ export class SubscriptionActor extends RealSubscriptionActor {
     await timed("subscription alarm (whole)", () => super.onAlarm());
   }
 
+  /** The rows this instance's SQL has read and written (`Actor.usage`): the renewal-rows row. */
+  benchUsage(): { rowsRead: number; rowsWritten: number } {
+    return { ...this.usage };
+  }
+
   /** Adds `count` paid invoices (one line each) straight into storage, older than any real one. */
   benchSeedInvoices(count: number, from: number): number {
     const sql = this.ctx.storage.sql;
@@ -198,6 +204,13 @@ export default {
           subscription.slice(-16),
         ) as unknown as DurableObjectStub<SubscriptionActor>;
         return Response.json({ seeded: await stub.benchSeedInvoices(count, from) });
+      }
+      case "/bench/usage": {
+        const subscription = url.searchParams.get("subscription") ?? "";
+        const stub = env.SUBSCRIPTIONS.getByName(
+          subscription.slice(-16),
+        ) as unknown as DurableObjectStub<SubscriptionActor>;
+        return Response.json(await stub.benchUsage());
       }
       case "/bench/gateway":
         return Response.json(await env.HERD_GATEWAY.getByName("gateway").report());
