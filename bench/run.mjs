@@ -540,6 +540,19 @@ async function clockRenewals(plan) {
   };
 }
 
+/** Waits (up to `maxS`) until a second passes with no row written anywhere: what earlier work left running has ended. */
+async function quiet(maxS = 60) {
+  const until = Date.now() + maxS * 1000;
+  await ok("POST", "/bench/profile/start");
+  for (;;) {
+    await sleep(1_000);
+    const snap = await ok("GET", "/bench/profile");
+    const written = Object.values(snap.steps).reduce((n, t) => n + t.rowsWritten, 0);
+    if (written === 0 || Date.now() > until) break;
+  }
+  await ok("GET", "/bench/profile?stop=1");
+}
+
 /**
  * Rows read and written per renewal by a young and an old subscription (3 and 300 invoices): a
  * daily plan on its own test clock, advanced to its history (`invoices` renewals, unmeasured),
