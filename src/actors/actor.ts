@@ -57,8 +57,14 @@ export abstract class Actor extends Server<Env> {
   private schemaReady: boolean;
   /** The alarm as last set by this instance (epoch ms, null for none). */
   private armedAt: number | null = null;
-  /** The tables made on demand known to exist (they are never dropped). */
-  private readonly tablesSeen = new Set<string>();
+  /**
+   * Whether each table made on demand exists, as last seen or made by this instance (they are
+   * never dropped; only this instance creates them). A table made inside a transaction that
+   * then throws is forgotten with the rollback.
+   */
+  private readonly tablesKnown = new Map<string, boolean>();
+  /** The tables made by the transaction now running (forgotten if it rolls back). */
+  private tablesMadeInTransaction: string[] | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -85,10 +91,11 @@ export abstract class Actor extends Server<Env> {
     actorName: () => this.name,
     query: (statement, ...params) => this.query(statement, ...params),
     hasTable: (name) => this.hasTable(name),
-    ensureTable: (name, create) => {
+    ensureTable: (name, ...create) => {
       if (this.hasTable(name)) return;
-      this.query(create);
-      this.tablesSeen.add(name);
+      for (const statement of create) this.query(statement);
+      this.tablesKnown.set(name, true);
+      this.tablesMadeInTransaction?.push(name);
     },
     transaction: (fn) => this.transaction(fn),
   };
@@ -97,24 +104,27 @@ export abstract class Actor extends Server<Env> {
 
   /** Whether a table made on demand exists (reads nothing but the catalog; creates nothing). */
   private hasTable(name: string): boolean {
-    if (this.tablesSeen.has(name)) return true;
     if (!this.schemaReady) return false;
+    const known = this.tablesKnown.get(name);
+    if (known !== undefined) return known;
     const found =
       this.ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray()
         .length > 0;
-    if (found) this.tablesSeen.add(name);
+    this.tablesKnown.set(name, found);
     return found;
   }
 
   private migrate(): void {
-    const sql = this.ctx.storage.sql;
+    // The schema's rows count too: a new object's tables are most of a create's rows written.
+    const sql = { exec: (statement: string, ...params: SqlValue[]) => this.run(statement, params) };
     for (const statement of BASE_SCHEMA) sql.exec(statement);
-    const current =
-      sql.exec<{ value: number }>("SELECT value FROM _meta WHERE key = 'schema_version'").toArray()[0]?.value ?? 0;
+    const current = (sql.exec("SELECT value FROM _meta WHERE key = 'schema_version'")[0]?.value as number) ?? 0;
     if (current >= this.migrations.length) return;
     // A new object is given the schema the migrations lead to in one step: replaying every
     // historical CREATE, ALTER and table rebuild would cost it rows written on its first request.
     const steps = current === 0 && this.freshSchema ? [this.freshSchema] : this.migrations.slice(current);
+    // Migrations may make tables that were absent.
+    this.tablesKnown.clear();
     this.ctx.storage.transactionSync(() => {
       for (const statements of steps) {
         for (const statement of statements) sql.exec(statement);
@@ -137,8 +147,13 @@ export abstract class Actor extends Server<Env> {
       this.migrate();
       this.schemaReady = true;
     }
+    return this.run(statement, params) as T[];
+  }
+
+  /** Runs one statement, reads every row, and counts what it read and wrote (`usage`). */
+  private run(statement: string, params: SqlValue[]): Row[] {
     const cursor = this.ctx.storage.sql.exec(statement, ...params);
-    const rows = cursor.toArray() as T[];
+    const rows = cursor.toArray() as Row[];
     this.usage.rowsRead += cursor.rowsRead;
     this.usage.rowsWritten += cursor.rowsWritten;
     return rows;
@@ -157,7 +172,18 @@ export abstract class Actor extends Server<Env> {
    * rows and the alarm together. A crash can never leave a job that no alarm will run.
    */
   protected transaction<T>(fn: () => T): T {
-    const result = this.ctx.storage.transactionSync(fn);
+    const outer = this.tablesMadeInTransaction === null;
+    if (outer) this.tablesMadeInTransaction = [];
+    let result: T;
+    try {
+      result = this.ctx.storage.transactionSync(fn);
+    } catch (error) {
+      // Rolled back: the tables it made are gone again.
+      for (const name of this.tablesMadeInTransaction ?? []) this.tablesKnown.delete(name);
+      throw error;
+    } finally {
+      if (outer) this.tablesMadeInTransaction = null;
+    }
     this.armAlarm();
     return result;
   }

@@ -19,16 +19,21 @@ interface MirrorState {
 
 const EMPTY: MirrorState = { keys: [], kvVersion: 0, writtenMs: 0, metricsVersion: 0, metrics: "", version: 0 };
 
-function ensureTable(query: Query): void {
-  query(
+/**
+ * The table, made by the actor on its first save (never on a read): every `query` given to
+ * this module is the actor's query for this table made on demand (an INSERT makes it; any
+ * other statement before then finds nothing), so nothing here checks for it.
+ */
+export const ADMIN_MIRROR_TABLE = {
+  name: "_admin_mirror",
+  create: [
     `CREATE TABLE IF NOT EXISTS _admin_mirror (
        id INTEGER PRIMARY KEY CHECK (id = 1), keys TEXT NOT NULL, kv_version INTEGER NOT NULL,
        written_ms INTEGER NOT NULL, metrics_version INTEGER NOT NULL, metrics TEXT NOT NULL, version INTEGER NOT NULL)`,
-  );
-}
+  ],
+} as const;
 
 export function loadMirrorState(query: Query): MirrorState {
-  ensureTable(query);
   const row = query<{
     keys: string;
     kv_version: number;
@@ -48,45 +53,46 @@ export function loadMirrorState(query: Query): MirrorState {
   };
 }
 
+/**
+ * Saves what was mirrored. Never the change counter: `state` was loaded before the KV writes
+ * were awaited, and a change made meanwhile (`bumpChangeCount`) must not be undone.
+ */
 function saveMirrorState(query: Query, state: MirrorState): void {
-  ensureTable(query);
   query(
-    `INSERT INTO _admin_mirror (id, keys, kv_version, written_ms, metrics_version, metrics, version) VALUES (1, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO _admin_mirror (id, keys, kv_version, written_ms, metrics_version, metrics, version) VALUES (1, ?, ?, ?, ?, ?, 0)
      ON CONFLICT(id) DO UPDATE SET keys = excluded.keys, kv_version = excluded.kv_version, written_ms = excluded.written_ms,
-       metrics_version = excluded.metrics_version, metrics = excluded.metrics, version = excluded.version`,
+       metrics_version = excluded.metrics_version, metrics = excluded.metrics`,
     JSON.stringify(state.keys),
     state.kvVersion,
     state.writtenMs,
     state.metricsVersion,
     state.metrics,
-    state.version,
   );
 }
 
-/** Inside a change's transaction: one more change to mirror (for actors without a version). */
+/** Inside a change's transaction: one more change to mirror (for actors without a version); one row written. */
 export function bumpChangeCount(query: Query): number {
-  const state = loadMirrorState(query);
-  state.version += 1;
-  saveMirrorState(query, state);
-  return state.version;
+  return query<{ version: number }>(
+    `INSERT INTO _admin_mirror (id, keys, kv_version, written_ms, metrics_version, metrics, version) VALUES (1, '[]', 0, 0, 0, '', 1)
+     ON CONFLICT(id) DO UPDATE SET version = version + 1 RETURNING version`,
+  )[0]!.version;
 }
 
-/**
- * The versions the read model holds (KV and metrics, the older of the two), without creating
- * anything: 0 when nothing was mirrored yet. `hasTable` is the actor's (it remembers a table
- * once seen: a scan of `sqlite_master` reads every schema row, ~15, and this runs several
- * times per change).
- */
-export function oldestMirroredVersion(query: Query, hasTable: (name: string) => boolean): number {
-  if (!hasTable("_admin_mirror")) return 0;
+/** For an actor without a version of its own (the customer): whether changes were made since the last KV write. */
+export function mirrorIsBehind(query: Query): boolean {
+  const state = loadMirrorState(query);
+  return state.kvVersion < state.version;
+}
+
+/** The versions the read model holds (KV and metrics, the older of the two): 0 when nothing was mirrored yet. */
+export function oldestMirroredVersion(query: Query): number {
   const state = loadMirrorState(query);
   return Math.min(state.kvVersion, state.metricsVersion);
 }
 
-/** Reads the change counter without creating anything (0 when never bumped). */
+/** The change counter (0 when never bumped). */
 export function changeCount(query: Query): number {
-  const exists = query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_admin_mirror'").length > 0;
-  return exists ? loadMirrorState(query).version : 0;
+  return loadMirrorState(query).version;
 }
 
 /** KV allows one write per second per key; an actor's keys are written together, so per actor. */

@@ -1,9 +1,13 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "../../src/actors/customer/schema";
+import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA, CUSTOMER_TABLES_ON_DEMAND } from "../../src/actors/customer/schema";
 import { EventLog } from "../../src/actors/subscription/event-log";
-import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "../../src/actors/subscription/schema";
+import {
+  SUBSCRIPTION_MIGRATIONS,
+  SUBSCRIPTION_SCHEMA,
+  SUBSCRIPTION_TABLES_ON_DEMAND,
+} from "../../src/actors/subscription/schema";
 
 const TABLES = [
   "subscription",
@@ -33,12 +37,14 @@ function shape(sql: Sql, table: string) {
       `SELECT "unique", origin, partial, (SELECT group_concat(name) FROM pragma_index_info(il.name)) AS cols FROM pragma_index_list('${table}') AS il ORDER BY cols`,
     )
     .toArray();
-  const ddl = String(sql.exec("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", table).one().sql);
+  const found = sql.exec("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", table).toArray()[0];
+  if (!found) return null;
+  const ddl = String(found.sql);
   return { columns, indexes, withoutRowid: /WITHOUT ROWID/i.test(ddl), autoincrement: /AUTOINCREMENT/i.test(ddl) };
 }
 
 describe("subscription schema", () => {
-  it("creates for a new object exactly the tables that every migration in turn leads to", async () => {
+  it("creates for a new object, with the tables made on demand, exactly the tables that every migration in turn leads to", async () => {
     // A plan actor's database has none of the subscription's tables: replay the migrations there.
     const migrated = await runInDurableObject(env.PLANS.getByName("schema-check-migrated"), (_instance, state) => {
       state.storage.transactionSync(() => {
@@ -50,12 +56,24 @@ describe("subscription schema", () => {
     const fresh = await runInDurableObject(env.PLANS.getByName("schema-check-fresh"), (_instance, state) => {
       state.storage.transactionSync(() => {
         for (const statement of SUBSCRIPTION_SCHEMA) state.storage.sql.exec(statement);
+        // The fresh schema leaves them out; each is made, in its final shape, by its first insert.
+        expect(TABLES.filter((table) => shape(state.storage.sql, table) === null)).toEqual([
+          "pending_line",
+          "redemption",
+          "usage_window",
+          "usage_aggregate",
+          "usage_distinct",
+        ]);
+        for (const table of SUBSCRIPTION_TABLES_ON_DEMAND)
+          for (const statement of table.create) state.storage.sql.exec(statement);
       });
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([39, 21, 13, 11, 3, 22, 3, 2, 5, 9, 3]);
+    expect(fresh.map((t) => t?.columns.length)).toEqual([39, 21, 13, 11, 3, 22, 3, 2, 5, 9, 3]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
+    // v15: the subscription row is one b-tree entry (no primary-key index beside a rowid).
+    expect(fresh[0]).toMatchObject({ withoutRowid: true });
   });
 
   it("v8 turns each event row of v7 into a batch of one under its seq, and the outbox's seq into a position", async () => {
@@ -173,11 +191,86 @@ describe("customer schema", () => {
     const fresh = await runInDurableObject(env.PLANS.getByName("customer-schema-fresh"), (_instance, state) => {
       state.storage.transactionSync(() => {
         for (const statement of CUSTOMER_SCHEMA) state.storage.sql.exec(statement);
+        expect(tables.filter((table) => shape(state.storage.sql, table) === null)).toEqual([
+          "email",
+          "portal_session",
+          "meter_event",
+        ]);
+        for (const table of CUSTOMER_TABLES_ON_DEMAND)
+          for (const statement of table.create) state.storage.sql.exec(statement);
       });
       return tables.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t.columns.length)).toEqual([7, 3, 5, 13, 7, 7]);
+    expect(fresh.map((t) => t?.columns.length)).toEqual([7, 3, 5, 13, 7, 7]);
     expect(fresh[2]).toMatchObject({ indexes: [], autoincrement: false });
+    // v6: the customer, its subscriptions' index and its emails are one b-tree entry per row.
+    expect([0, 1, 3].map((i) => fresh[i]?.withoutRowid)).toEqual([true, true, true]);
+  });
+});
+
+describe("migrations that rebuild a table WITHOUT ROWID keep every row", () => {
+  it("customer v6: the customer, its subscriptions' index and its emails", async () => {
+    const rows = await runInDurableObject(env.PLANS.getByName("customer-schema-v6"), (_instance, state) => {
+      const sql = state.storage.sql;
+      state.storage.transactionSync(() => {
+        for (const step of CUSTOMER_MIGRATIONS.slice(0, 5)) for (const statement of step) sql.exec(statement);
+        sql.exec(
+          "INSERT INTO customer (id, email, name, payment_method, test_clock, metadata, created) VALUES ('cus_1', 'a@b.c', 'A', 'pm_card_visa', NULL, '{\"k\":\"v\"}', 1780000000)",
+        );
+        sql.exec("INSERT INTO subscription_ref (id, created_ms, usage_acked) VALUES ('sub_1', 5, 7), ('sub_2', 6, 0)");
+        sql.exec(
+          "INSERT INTO email (event_id, event_type, status, to_address, subject, text, html, provider, attempts, updated_ms, logged) VALUES ('evt_1', 'invoice.paid', 'sent', 'a@b.c', 'S', 't', '<p>h</p>', 'log', 1, 9, 1)",
+        );
+        for (const statement of CUSTOMER_MIGRATIONS[5]!) sql.exec(statement);
+      });
+      return {
+        customer: sql.exec("SELECT * FROM customer").toArray(),
+        refs: sql.exec("SELECT * FROM subscription_ref ORDER BY id").toArray(),
+        emails: sql.exec("SELECT event_id, status, html, logged FROM email").toArray(),
+      };
+    });
+    expect(rows).toEqual({
+      customer: [
+        {
+          id: "cus_1",
+          email: "a@b.c",
+          name: "A",
+          payment_method: "pm_card_visa",
+          test_clock: null,
+          metadata: '{"k":"v"}',
+          created: 1_780_000_000,
+        },
+      ],
+      refs: [
+        { id: "sub_1", created_ms: 5, usage_acked: 7 },
+        { id: "sub_2", created_ms: 6, usage_acked: 0 },
+      ],
+      emails: [{ event_id: "evt_1", status: "sent", html: "<p>h</p>", logged: 1 }],
+    });
+  });
+
+  it("subscription v15: the subscription row, every column", async () => {
+    const { before, after } = await runInDurableObject(env.PLANS.getByName("schema-check-v15"), (_instance, state) => {
+      const sql = state.storage.sql;
+      let before: Record<string, unknown>[] = [];
+      state.storage.transactionSync(() => {
+        sql.exec(META);
+        for (const step of SUBSCRIPTION_MIGRATIONS.slice(0, 14)) for (const statement of step) sql.exec(statement);
+        sql.exec(
+          `INSERT INTO subscription (id, customer, plan_id, plan_name, currency, amount, interval, interval_count, trial_days,
+             quantity, status, anchor, current_period_start, current_period_end, cancel_at_period_end, credit_balance,
+             latest_invoice, metadata, created, version, invoice_seq, last_id_ms, clock_time, payment_method,
+             payment_details_version, discount, charges, usage_seq, open_from)
+           VALUES ('sub_1', 'cus_1', 'p', 'Pro', 'usd', 1000, 'month', 1, 0, 2, 'active', 100, 100, 200, 0, -50,
+             'in_9', '{}', 100, 7, 3, 12345, 150, 'pm_card_visa', 4, '{"coupon":"c"}', '[{"m":1}]', 9, 'in_8')`,
+        );
+        before = sql.exec("SELECT * FROM subscription").toArray();
+        for (const statement of SUBSCRIPTION_MIGRATIONS[14]!) sql.exec(statement);
+      });
+      return { before, after: sql.exec("SELECT * FROM subscription").toArray() };
+    });
+    expect(Object.keys(before[0]!)).toHaveLength(39);
+    expect(after).toEqual(before);
   });
 });

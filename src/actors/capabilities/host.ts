@@ -11,8 +11,8 @@ export interface ActorStorage {
   query<T = Row>(statement: string, ...params: SqlValue[]): T[];
   /** Whether a table made on demand exists (reads the catalog only; creates nothing). */
   hasTable(name: string): boolean;
-  /** Before a write to a table made on demand: `create` makes it (once). */
-  ensureTable(name: string, create: string): void;
+  /** Before a write to a table made on demand: `create` makes it (once), with anything made along with it. */
+  ensureTable(name: string, ...create: string[]): void;
   /** One atomic change, the alarm set with it. */
   transaction<T>(fn: () => T): T;
 }

@@ -8,6 +8,9 @@ import type { Env } from "../env";
 export interface CustomerContext {
   env: Env;
   query: Query;
+  /** Statements on `portal_session` and on `meter_event`: tables made on demand (schema.ts). */
+  portalSessions: Query;
+  meterEvents: Query;
   /** One atomic change, the alarm set with it. */
   transaction<T>(fn: () => T): T;
   requests: IdempotentRequests;

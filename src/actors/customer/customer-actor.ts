@@ -1,5 +1,5 @@
 import { mirrorCustomer } from "../../admin/customer-index";
-import { bumpChangeCount, changeCount } from "../../admin/mirror-state";
+import { ADMIN_MIRROR_TABLE, bumpChangeCount, changeCount, mirrorIsBehind } from "../../admin/mirror-state";
 import type { ListPage } from "../../contract/common";
 import type { Customer, CustomerCreate, CustomerUpdate } from "../../contract/customer";
 import type { Outcome } from "../../contract/errors";
@@ -16,6 +16,7 @@ import { flushOutbox, Outbox } from "../../notifications/outbox";
 import { Actor } from "../actor";
 import { IdempotentRequests } from "../capabilities/idempotent-requests";
 import { ReadModel } from "../capabilities/read-model";
+import { queryOnDemand } from "../capabilities/tables-on-demand";
 import type { VersionedPaymentDetails } from "../subscription/context";
 import type { CustomerContext } from "./context";
 import { customerNamed, loadCustomer } from "./context";
@@ -28,7 +29,7 @@ import { PaymentPush } from "./payment-push";
 import * as portal from "./portal";
 import { createCustomer, updateCustomer } from "./profile";
 import * as reads from "./reads";
-import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA } from "./schema";
+import { CUSTOMER_MIGRATIONS, CUSTOMER_SCHEMA, EMAIL_TABLES, METER_EVENT_TABLES, PORTAL_SESSION_TABLE } from "./schema";
 import * as refs from "./subscription-refs";
 import { recordMeterEvents, USAGE_RETRY_MS, UsageForwarder } from "./usage-forwarding";
 
@@ -50,6 +51,10 @@ export class CustomerActor extends Actor {
   private readonly emailFrom = parseEmailSettings(this.env).from;
 
   private readonly rows: Query = (statement, ...params) => this.query(statement, ...params);
+  /** `_admin_mirror` (src/admin/mirror-state.ts), made on its first save. */
+  private readonly mirrorRows: Query = queryOnDemand(this.storage, ADMIN_MIRROR_TABLE);
+  /** `email` (emails.ts), made by the first email sent. */
+  private readonly emailRows: Query = queryOnDemand(this.storage, EMAIL_TABLES);
 
   /** What the topic files may use of this actor. */
   private readonly context: CustomerContext = this.makeContext();
@@ -62,14 +67,16 @@ export class CustomerActor extends Actor {
         return env();
       },
       query: this.rows,
+      portalSessions: queryOnDemand(this.storage, PORTAL_SESSION_TABLE),
+      meterEvents: queryOnDemand(this.storage, METER_EVENT_TABLES),
       transaction: (fn) => this.transaction(fn),
       requests: new IdempotentRequests(this.storage, () => this.afterWrite()),
       load: () => loadCustomer(this.rows),
       markChanged: () => {
         this.readModel.markChanged();
-        return bumpChangeCount(this.rows);
+        return bumpChangeCount(this.mirrorRows);
       },
-      version: () => changeCount(this.rows),
+      version: () => changeCount(this.mirrorRows),
     };
   }
 
@@ -89,11 +96,14 @@ export class CustomerActor extends Actor {
 
   /** The customer listing's KV index (src/admin/customer-index.ts). */
   protected override readonly readModel = new ReadModel(this.storage, {
-    changeCount: () => changeCount(this.rows),
+    changeCount: () => changeCount(this.mirrorRows),
+    // No flag row: every change the listing shows bumps the change counter, and the mirror
+    // records the counter it wrote (two rows fewer per change).
+    isBehind: () => mirrorIsBehind(this.mirrorRows),
     write: async () => {
       const customer = this.context.load();
       if (!customer) return;
-      return mirrorCustomer(this.env, this.rows, customer, changeCount(this.rows), Date.now());
+      return mirrorCustomer(this.env, this.mirrorRows, customer, changeCount(this.mirrorRows), Date.now());
     },
   });
 
@@ -177,9 +187,14 @@ export class CustomerActor extends Actor {
     return reads.paymentDetails(this.context, customerId);
   }
 
-  /** Records that a subscription belongs to this customer (idempotent); answers the payment details as of now. */
-  async addSubscription(customerId: string, ref: SubscriptionRef): Promise<Outcome<VersionedPaymentDetails>> {
+  /** Records that a subscription belongs to this customer (idempotent); answers its clock and payment details as of now. */
+  async addSubscription(customerId: string, ref: SubscriptionRef): Promise<Outcome<refs.Registration>> {
     return refs.addSubscription(this.context, customerId, ref);
+  }
+
+  /** Takes back the registration of a create that was refused. */
+  async removeSubscription(customerId: string, subscriptionId: string): Promise<void> {
+    refs.removeSubscription(this.context, customerId, subscriptionId);
   }
 
   /** A page of this customer's subscription ids, newest first; the cursor is the last id seen. */
@@ -216,7 +231,7 @@ export class CustomerActor extends Actor {
     const customer = customerNamed(this.context, message.customer);
     if (!customer) return { status: "skipped" };
     return sendEventEmail(
-      this.rows,
+      this.emailRows,
       this.env,
       { provider: this.emailProvider, from: this.emailFrom },
       customer,
@@ -227,6 +242,6 @@ export class CustomerActor extends Actor {
 
   /** The email queue gave up on this message: show it as failed. */
   async emailDeadLettered(message: EmailMessage, nowMs: number): Promise<void> {
-    await markEmailDead(this.rows, this.env, message.customer, message, nowMs);
+    await markEmailDead(this.emailRows, this.env, message.customer, message, nowMs);
   }
 }

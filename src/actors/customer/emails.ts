@@ -29,11 +29,14 @@ interface EmailRow {
   logged: number;
 }
 
+/** The table as customer schema v2 made it (a migration's history: never edit). */
 export const EMAIL_TABLE = `CREATE TABLE email (
   event_id TEXT PRIMARY KEY, event_type TEXT NOT NULL, status TEXT NOT NULL, to_address TEXT NOT NULL,
   subject TEXT NOT NULL, text TEXT NOT NULL, html TEXT NOT NULL, provider TEXT NOT NULL,
   provider_id TEXT, error TEXT, attempts INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
   logged INTEGER NOT NULL DEFAULT 0)`;
+/** Since v6: WITHOUT ROWID (one row written per email inserted, not two); made on demand. */
+export const EMAIL_TABLE_V6 = `${EMAIL_TABLE} WITHOUT ROWID`;
 
 /**
  * The customer's email for one event, sent at most once however often the queue redelivers:

@@ -124,7 +124,8 @@ export function meterEventView(row: MeterEventRow): MeterEvent {
 }
 
 export function lastEventSeq(query: Query): number {
-  return query<{ n: number }>("SELECT COALESCE(MAX(seq), 0) AS n FROM meter_event")[0]!.n;
+  // No row before the table is made (schema.ts: on demand).
+  return query<{ n: number }>("SELECT COALESCE(MAX(seq), 0) AS n FROM meter_event")[0]?.n ?? 0;
 }
 
 /** The events after a subscription's cursor, oldest first. */

@@ -30,7 +30,7 @@ export async function createPortalSession(
     const secret = newSecret();
     const hash = await sha256Hex(secret);
     return ctx.requests.commit(idem, () => {
-      sessions.createLink(ctx.query, { ...input, hash });
+      sessions.createLink(ctx.portalSessions, { ...input, hash });
       return ok<BillingPortalSession>(
         {
           id: input.id,
@@ -61,7 +61,7 @@ export async function redeemPortalLink(
   const cookieHash = await sha256Hex(cookieSecret);
   // Check and use in one synchronous transaction: two opens at once cannot both succeed.
   const redeemed = ctx.transaction(() =>
-    sessions.redeemLink(ctx.query, sessionId, hash, cookieSecret, cookieHash, now),
+    sessions.redeemLink(ctx.portalSessions, sessionId, hash, cookieSecret, cookieHash, now),
   );
   return redeemed.ok ? { ...redeemed, customer: customer.id } : redeemed;
 }
@@ -74,7 +74,7 @@ export async function portalSession(
 ): Promise<{ customer: Customer; returnUrl: string | null } | null> {
   const customer = ctx.load();
   if (!customer) return null;
-  const session = sessions.sessionOf(ctx.query, await sha256Hex(cookieSecret), now);
+  const session = sessions.sessionOf(ctx.portalSessions, await sha256Hex(cookieSecret), now);
   return session && { customer, returnUrl: session.returnUrl };
 }
 
@@ -82,5 +82,5 @@ export async function portalSession(
 export async function endPortalSession(ctx: CustomerContext, cookieSecret: string): Promise<void> {
   if (!ctx.load()) return;
   const hash = await sha256Hex(cookieSecret);
-  ctx.transaction(() => sessions.endSession(ctx.query, hash));
+  ctx.transaction(() => sessions.endSession(ctx.portalSessions, hash));
 }

@@ -10,12 +10,16 @@ import type { SubscriptionRef } from "./payment-push";
 // The index of the customer's subscriptions: what makes `GET /v1/customers/{id}/subscriptions`
 // (and `/invoices`) strongly consistent.
 
-/** Records that a subscription belongs to this customer (idempotent); answers the payment details as of now. */
-export function addSubscription(
-  ctx: CustomerContext,
-  customerId: string,
-  ref: SubscriptionRef,
-): Outcome<VersionedPaymentDetails> {
+/** What a subscription being created is answered when it registers. */
+export interface Registration {
+  /** The customer's test clock, if any: the subscription runs on it. */
+  testClock: string | null;
+  /** The payment details as of now (every later change is pushed). */
+  details: VersionedPaymentDetails;
+}
+
+/** Records that a subscription belongs to this customer (idempotent); answers its clock and payment details as of now. */
+export function addSubscription(ctx: CustomerContext, customerId: string, ref: SubscriptionRef): Outcome<Registration> {
   const customer = customerNamed(ctx, customerId);
   if (!customer) return notFound("customer", customerId, "customer");
   // Its usage starts with the events to come: those already recorded predate it (rule 14b).
@@ -23,9 +27,15 @@ export function addSubscription(
     "INSERT OR IGNORE INTO subscription_ref (id, created_ms, usage_acked) VALUES (?, ?, ?)",
     ref.id,
     ref.created_ms,
-    lastEventSeq(ctx.query),
+    lastEventSeq(ctx.meterEvents),
   );
-  return ok(versionedPaymentDetails(ctx, customer));
+  return ok({ testClock: customer.test_clock, details: versionedPaymentDetails(ctx, customer) });
+}
+
+/** Takes back the registration of a create that was refused (the subscription does not exist). */
+export function removeSubscription(ctx: CustomerContext, customerId: string, subscriptionId: string): void {
+  if (!customerNamed(ctx, customerId)) return;
+  ctx.query("DELETE FROM subscription_ref WHERE id = ?", subscriptionId);
 }
 
 /** A page of this customer's subscription ids, newest first; the cursor is the last id seen. */

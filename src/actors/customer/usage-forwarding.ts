@@ -51,7 +51,7 @@ export async function recordMeterEvents(
   if (refused) return { ok: false, status: 400, refusal: refused };
   if (checkOnly) return { ok: true, events: [] };
   const outcome = await ctx.requests.run(idem, () =>
-    ctx.requests.commit(idem, () => ok({ events: recordEvents(ctx.query, events, now) })),
+    ctx.requests.commit(idem, () => ok({ events: recordEvents(ctx.meterEvents, events, now) })),
   );
   await forwarder.forward(now);
   if (!outcome.ok)
@@ -86,7 +86,7 @@ export class UsageForwarder {
   /** Whether some subscription has not counted every event yet (the alarm's job). */
   owed(): boolean {
     if (!this.ctx.load()) return false;
-    const last = lastEventSeq(this.ctx.query);
+    const last = lastEventSeq(this.ctx.meterEvents);
     return this.ctx.query("SELECT 1 FROM subscription_ref WHERE usage_acked < ? LIMIT 1", last).length > 0;
   }
 
@@ -99,7 +99,7 @@ export class UsageForwarder {
   async forward(now: Instant): Promise<void> {
     if (this.forwarding) await this.forwarding.catch(() => undefined);
     const { query } = this.ctx;
-    const last = lastEventSeq(query);
+    const last = lastEventSeq(this.ctx.meterEvents);
     const refs = query<{ id: string; created_ms: number; usage_acked: number }>(
       "SELECT id, created_ms, usage_acked FROM subscription_ref WHERE usage_acked < ?",
       last,
@@ -118,7 +118,7 @@ export class UsageForwarder {
     let after = ref.usage_acked;
     try {
       while (after < last) {
-        const batch = eventsAfter(this.ctx.query, after, USAGE_FORWARD_BATCH);
+        const batch = eventsAfter(this.ctx.meterEvents, after, USAGE_FORWARD_BATCH);
         if (batch.length === 0) break;
         const answer = await subscriptionStub(this.ctx.env, ref.id)?.recordUsage(ref.id, batch, now);
         if (!answer?.ok) {

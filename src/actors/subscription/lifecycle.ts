@@ -4,9 +4,11 @@ import type { Idempotency } from "../../contract/idempotency";
 import type { Subscription } from "../../contract/subscription";
 import type { Decided, Decision, Ledger } from "../../domain/decision";
 import { decideCancel, decideResume, decideStart } from "../../domain/lifecycle";
+import type { PlanTerms } from "../../domain/subscription";
+import type { TaxRateTerms } from "../../domain/tax";
 import type { Instant } from "../../domain/time";
 import { customerStub, testClockStub } from "../stubs";
-import type { RequestContext } from "./context";
+import type { RequestContext, VersionedPaymentDetails } from "./context";
 import type { Redeemed } from "./discounts";
 import { activeTaxRates, applyReservation, redemptionKey, reserveRedemption } from "./discounts";
 import { runJobsDue, timeAfterDueJobs } from "./jobs";
@@ -29,9 +31,10 @@ export interface CreateSubscriptionInput {
 }
 
 /**
- * Starts subscription `id`: reads its customer and plan, registers it with both (and its test
- * clock), then persists the start decision (state, first invoice, jobs, events) in one
- * transaction and runs what is due (the first payment attempt).
+ * Starts subscription `id`: registers it with its customer while its plan and tax rates are
+ * read (one round trip), registers it with its test clock, then persists the start decision
+ * (state, first invoice, jobs, events) in one transaction and runs what is due (the first
+ * payment attempt).
  */
 export async function createSubscription(
   ctx: RequestContext,
@@ -41,69 +44,90 @@ export async function createSubscription(
 ): Promise<Outcome<Subscription>> {
   return ctx.idempotent(idem, async () => {
     if (ctx.store.load()) return failure(409, "resource_already_exists", `Subscription '${id}' already exists`);
-    const customer = await customerStub(ctx.env, input.customer)?.get(input.customer);
-    if (!customer?.ok) return failure(400, "resource_missing", `No such customer: '${input.customer}'`, "customer");
-    const plan = await activePlan(ctx.env, input.plan);
-    if (!plan.ok) return plan;
-    const taxRates = await activeTaxRates(ctx.env, input.taxRates ?? []);
-    if (!taxRates.ok) return taxRates;
-    const testClock = customer.value.test_clock;
-    const now = await ctx.clockNow(testClock);
-    const start = {
-      plan: plan.value,
-      quantity: input.quantity,
-      now,
-      trialDays: input.trialDays ?? plan.value.trialDays,
-      billingCycleAnchor: input.billingCycleAnchor,
-      taxRates: taxRates.value,
-    };
-    const undiscounted = decideStart(start);
-    if (!undiscounted.ok) return refused(undiscounted.error);
-    let redeemed: Redeemed | null = null;
-    if (input.coupon !== undefined || input.promotionCode !== undefined) {
-      // Rule 13a's minimum_amount: the first invoice's subtotal (after a trial: its first full period).
-      const first = undiscounted.decision.issue[0]?.totals.subtotal ?? plan.value.amount * input.quantity;
-      const reserved = await reserveRedemption(ctx.env, {
-        subscription: id,
-        customer: input.customer,
-        currency: plan.value.currency,
-        key: redemptionKey(id, idem),
-        request: { coupon: input.coupon, promotionCode: input.promotionCode },
-        now,
-        firstInvoiceSubtotal: first,
-      });
-      if (!reserved.ok) return reserved;
-      redeemed = reserved.value;
-    }
-    const decided = redeemed ? decideStart({ ...start, discount: redeemed.discount }) : undiscounted;
-    if (!decided.ok) {
-      await redeemed?.release();
-      return refused(decided.error);
-    }
-    const outcome = await registerAndCommit(ctx, id, input, idem, decided.decision, now, testClock, redeemed);
-    if (redeemed) await (outcome.ok ? redeemed.confirm() : redeemed.release());
+    const customer = customerStub(ctx.env, input.customer);
+    // The customer's index first: a subscription is never invisible to its customer. The same
+    // call answers what the create needs of the customer (its clock, its payment details as of
+    // that moment: every later change is pushed here), while the plan and the tax rates are
+    // read: one round trip before deciding, not three.
+    const [registered, plan, taxRates] = await Promise.all([
+      customer?.addSubscription(input.customer, { id, created_ms: Date.now() }),
+      activePlan(ctx.env, input.plan),
+      activeTaxRates(ctx.env, input.taxRates ?? []),
+    ]);
+    if (!registered?.ok) return failure(400, "resource_missing", `No such customer: '${input.customer}'`, "customer");
+    const outcome = await start(ctx, id, input, idem, registered.value, plan, taxRates);
+    // Refused (or not written): the registration is taken back, so a refused create leaves
+    // nothing behind. Only a crash in between leaves a reference to no subscription, which
+    // the customer tolerates (its pushes and usage forwarding count it done after a minute).
+    if (!ctx.store.load()) await customer!.removeSubscription(input.customer, id);
     return outcome;
   });
 }
 
-/** Registers the subscription with its customer (and clock), then writes its start in one transaction. */
-async function registerAndCommit(
+/** What the customer answered to the registration: its clock and its payment details. */
+type Registration = { testClock: string | null; details: VersionedPaymentDetails };
+
+/** The create once registered with the customer: its refusals in the order the inputs are listed. */
+async function start(
+  ctx: RequestContext,
+  id: string,
+  input: CreateSubscriptionInput,
+  idem: Idempotency | null,
+  registered: Registration,
+  plan: Outcome<PlanTerms>,
+  taxRates: Outcome<TaxRateTerms[]>,
+): Promise<Outcome<Subscription>> {
+  if (!plan.ok) return plan;
+  if (!taxRates.ok) return taxRates;
+  const { testClock } = registered;
+  const now = await ctx.clockNow(testClock);
+  const terms = {
+    plan: plan.value,
+    quantity: input.quantity,
+    now,
+    trialDays: input.trialDays ?? plan.value.trialDays,
+    billingCycleAnchor: input.billingCycleAnchor,
+    taxRates: taxRates.value,
+  };
+  const undiscounted = decideStart(terms);
+  if (!undiscounted.ok) return refused(undiscounted.error);
+  let redeemed: Redeemed | null = null;
+  if (input.coupon !== undefined || input.promotionCode !== undefined) {
+    // Rule 13a's minimum_amount: the first invoice's subtotal (after a trial: its first full period).
+    const first = undiscounted.decision.issue[0]?.totals.subtotal ?? plan.value.amount * input.quantity;
+    const reserved = await reserveRedemption(ctx.env, {
+      subscription: id,
+      customer: input.customer,
+      currency: plan.value.currency,
+      key: redemptionKey(id, idem),
+      request: { coupon: input.coupon, promotionCode: input.promotionCode },
+      now,
+      firstInvoiceSubtotal: first,
+    });
+    if (!reserved.ok) return reserved;
+    redeemed = reserved.value;
+  }
+  const decided = redeemed ? decideStart({ ...terms, discount: redeemed.discount }) : undiscounted;
+  if (!decided.ok) {
+    await redeemed?.release();
+    return refused(decided.error);
+  }
+  const outcome = await commitStart(ctx, id, input, idem, decided.decision, now, registered, redeemed);
+  if (redeemed) await (outcome.ok ? redeemed.confirm() : redeemed.release());
+  return outcome;
+}
+
+/** Registers the subscription with its test clock, then writes its start in one transaction. */
+async function commitStart(
   ctx: RequestContext,
   id: string,
   input: CreateSubscriptionInput,
   idem: Idempotency | null,
   decision: Decision,
   now: Instant,
-  testClock: string | null,
+  { testClock, details }: Registration,
   redeemed: Redeemed | null,
 ): Promise<Outcome<Subscription>> {
-  // The customer's index first: a subscription is never invisible to its customer. Its answer
-  // is the customer's payment details as of that moment: every later change is pushed here.
-  const added = await customerStub(ctx.env, input.customer)!.addSubscription(input.customer, {
-    id,
-    created_ms: Date.now(),
-  });
-  if (!added.ok) return failure(400, "resource_missing", `No such customer: '${input.customer}'`, "customer");
   if (testClock) await (await testClockStub(ctx.env, testClock))?.register(testClock, id);
   const committed = ctx.commit(idem, () => {
     if (ctx.store.load())
@@ -114,16 +138,14 @@ async function registerAndCommit(
         "redemption_expired",
         "The redemption took too long and was released; retry with a new Idempotency-Key.",
       );
-    ctx.store.insert({
+    persist(ctx, decision, now, undefined, {
       id,
       customer: input.customer,
-      state: decision.state,
       testClock,
       metadata: input.metadata,
       created: now,
-      paymentDetails: added.value,
+      paymentDetails: details,
     });
-    persist(ctx, decision, now);
     openWindowIfBillable(ctx, decision.state, now);
     ctx.markChanged();
     return ok(ctx.view(), 201);

@@ -3,7 +3,7 @@ import type { PaymentRecord } from "../../domain/payment-records";
 import type { SubscriptionState } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import type { BillingContext } from "./context";
-import type { InvoiceRow, LineRow, PaymentRow, SubscriptionStore } from "./store";
+import type { InvoiceRow, LineRow, NewSubscription, PaymentRow, SubscriptionStore } from "./store";
 import type { InvoiceReservation } from "./tables/subscription-table";
 import { upcomingInvoice } from "./upcoming";
 import { paymentView } from "./views";
@@ -83,18 +83,21 @@ export function persist(
   decision: Decision,
   at: Instant,
   reserved?: InvoiceReservation | null,
+  /** A create: the new subscription's row, written here with the decision's state and reservation. */
+  created: NewSubscription | null = null,
 ): Persisted {
   const { store } = ctx;
   // A decision that leaves the state as it was (a renewal delivered twice, a reminder) writes
   // no state row and no read-model flag: nothing the KV summary shows has changed.
-  const stateChanged = !sameState(store.load()!.state, decision.state);
+  const stateChanged = created === null && !sameState(store.load()!.state, decision.state);
   // The new invoices' ids and numbers go into the subscription row with the state: one row
-  // written for both (a renewal wrote that row twice).
+  // written for both (a renewal wrote that row twice; a create inserts it with them).
   const reservation =
     reserved !== undefined
       ? reserved
       : store.reserveInvoiceIds(decision.issue.map((invoice) => invoice.draft === true));
-  if (stateChanged) store.saveState(decision.state, reservation);
+  if (created) store.insert({ ...created, state: decision.state }, reservation);
+  else if (stateChanged) store.saveState(decision.state, reservation);
   else if (reservation) store.saveReservation(reservation);
   if (decision.pendingConsumed) store.clearPending();
   const pendingAdded = store.addPending(decision.pendingAdded);

@@ -1,3 +1,4 @@
+import type { TableOnDemand } from "../capabilities/tables-on-demand";
 import { USAGE_TABLES } from "./usage-store";
 /** The subscription actor's tables. Append a new entry to change the schema; never edit one. */
 export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
@@ -218,12 +219,46 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
        (SELECT MIN(x) FROM (SELECT subscription.open_from AS x
           UNION ALL SELECT invoice_id FROM payment WHERE reconcile_at IS NOT NULL)) END`,
   ],
+  // v15: the subscription row keyed by its id WITHOUT ROWID: a create writes it as one b-tree
+  // entry, not a row and its primary key's index (issue 21: 2 rows fewer per create, one of
+  // them the new object's schema). NOTE: a column added by an earlier migration must be in both
+  // lists here.
+  [
+    `CREATE TABLE subscription_v15 (
+       id TEXT PRIMARY KEY, customer TEXT NOT NULL,
+       plan_id TEXT NOT NULL, plan_name TEXT NOT NULL, currency TEXT NOT NULL, amount INTEGER NOT NULL,
+       interval TEXT NOT NULL, interval_count INTEGER NOT NULL, trial_days INTEGER NOT NULL,
+       quantity INTEGER NOT NULL, status TEXT NOT NULL, anchor INTEGER NOT NULL,
+       current_period_start INTEGER NOT NULL, current_period_end INTEGER NOT NULL,
+       trial_start INTEGER, trial_end INTEGER, cancel_at_period_end INTEGER NOT NULL,
+       canceled_at INTEGER, ended_at INTEGER, credit_balance INTEGER NOT NULL,
+       latest_invoice TEXT, test_clock TEXT, metadata TEXT NOT NULL, created INTEGER NOT NULL,
+       version INTEGER NOT NULL, invoice_seq INTEGER NOT NULL, last_id_ms INTEGER NOT NULL, clock_time INTEGER,
+       payment_method TEXT, gateway_customer TEXT, payment_details_version INTEGER,
+       pause_behavior TEXT, pause_resumes_at INTEGER, discount TEXT, tax_rates TEXT NOT NULL DEFAULT '[]',
+       period_discount TEXT, charges TEXT NOT NULL DEFAULT '[]', usage_seq INTEGER NOT NULL DEFAULT 0, open_from TEXT) WITHOUT ROWID`,
+    `INSERT INTO subscription_v15 (
+       id, customer, plan_id, plan_name, currency, amount, interval, interval_count, trial_days, quantity, status, anchor,
+       current_period_start, current_period_end, trial_start, trial_end, cancel_at_period_end, canceled_at, ended_at,
+       credit_balance, latest_invoice, test_clock, metadata, created, version, invoice_seq, last_id_ms, clock_time,
+       payment_method, gateway_customer, payment_details_version, pause_behavior, pause_resumes_at, discount, tax_rates,
+       period_discount, charges, usage_seq, open_from)
+     SELECT
+       id, customer, plan_id, plan_name, currency, amount, interval, interval_count, trial_days, quantity, status, anchor,
+       current_period_start, current_period_end, trial_start, trial_end, cancel_at_period_end, canceled_at, ended_at,
+       credit_balance, latest_invoice, test_clock, metadata, created, version, invoice_seq, last_id_ms, clock_time,
+       payment_method, gateway_customer, payment_details_version, pause_behavior, pause_resumes_at, discount, tax_rates,
+       period_discount, charges, usage_seq, open_from
+     FROM subscription`,
+    `DROP TABLE subscription`,
+    `ALTER TABLE subscription_v15 RENAME TO subscription`,
+  ],
 ];
 
 /**
  * The schema the migrations above lead to, created in one step by a new subscription (see
- * `Actor.freshSchema`; test/billing/schema.test.ts checks it equals the migrated one). Change
- * it together with every new migration.
+ * `Actor.freshSchema`), but for the tables made on demand (below): with those, it equals the
+ * migrated one (test/billing/schema.test.ts). Change it together with every new migration.
  */
 export const SUBSCRIPTION_SCHEMA: readonly string[] = [
   `CREATE TABLE subscription (
@@ -238,7 +273,8 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      version INTEGER NOT NULL, invoice_seq INTEGER NOT NULL, last_id_ms INTEGER NOT NULL, clock_time INTEGER,
      payment_method TEXT, gateway_customer TEXT, payment_details_version INTEGER,
      pause_behavior TEXT, pause_resumes_at INTEGER, discount TEXT, tax_rates TEXT NOT NULL DEFAULT '[]',
-     period_discount TEXT, charges TEXT NOT NULL DEFAULT '[]', usage_seq INTEGER NOT NULL DEFAULT 0, open_from TEXT)`,
+     period_discount TEXT, charges TEXT NOT NULL DEFAULT '[]', usage_seq INTEGER NOT NULL DEFAULT 0, open_from TEXT)
+     WITHOUT ROWID`,
   `CREATE TABLE invoice (
      id TEXT PRIMARY KEY, number TEXT, status TEXT NOT NULL, currency TEXT NOT NULL,
      subtotal INTEGER NOT NULL, total INTEGER NOT NULL, credit_applied INTEGER NOT NULL,
@@ -252,10 +288,6 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      description TEXT NOT NULL, amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
      period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, discounts TEXT, taxes TEXT, usage TEXT,
      PRIMARY KEY (invoice_id, position)) WITHOUT ROWID`,
-  `CREATE TABLE pending_line (
-     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, description TEXT NOT NULL,
-     amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
-     period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, carried_discount TEXT, usage TEXT)`,
   `CREATE TABLE job (
      kind TEXT NOT NULL, invoice_id TEXT NOT NULL DEFAULT '', due_at INTEGER NOT NULL,
      PRIMARY KEY (kind, invoice_id)) WITHOUT ROWID`,
@@ -268,6 +300,34 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      refund_failure_code TEXT, refund_failure_message TEXT, attention_since INTEGER, reconcile_at INTEGER,
      PRIMARY KEY (invoice_id, id)) WITHOUT ROWID`,
   `CREATE TABLE event_batch (seq INTEGER PRIMARY KEY, created INTEGER NOT NULL, events TEXT NOT NULL)`,
-  `CREATE TABLE redemption (key TEXT PRIMARY KEY, outcome TEXT NOT NULL) WITHOUT ROWID`,
-  ...USAGE_TABLES,
+];
+
+/**
+ * Tables a new subscription makes only when it first writes to them (`queryOnDemand`): a
+ * subscription with no proration or invoice item, no coupon and no metered charge never needs
+ * them, and each table made costs rows written (issue 21: 11 of a create's 51). Their final
+ * shape, here and nowhere else. A subscription migrated from an older version has them (the
+ * migrations above made them). NOTE: a later migration that changes one of them must work
+ * whether or not the table exists yet (an ALTER of a table not made yet fails): change the
+ * DDL here and rebuild only where it exists, or make the change a new table on demand.
+ */
+export const PENDING_LINE_TABLE: TableOnDemand = {
+  name: "pending_line",
+  create: [
+    `CREATE TABLE pending_line (
+       id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL, description TEXT NOT NULL,
+       amount INTEGER NOT NULL, quantity INTEGER NOT NULL, plan TEXT,
+       period_start INTEGER NOT NULL, period_end INTEGER NOT NULL, carried_discount TEXT, usage TEXT)`,
+  ],
+};
+export const REDEMPTION_TABLE: TableOnDemand = {
+  name: "redemption",
+  create: [`CREATE TABLE redemption (key TEXT PRIMARY KEY, outcome TEXT NOT NULL) WITHOUT ROWID`],
+};
+/** The three usage tables, made together by the first usage window (a metered plan's). */
+export const USAGE_TABLES_ON_DEMAND: TableOnDemand = { name: "usage_window", create: USAGE_TABLES };
+export const SUBSCRIPTION_TABLES_ON_DEMAND: readonly TableOnDemand[] = [
+  PENDING_LINE_TABLE,
+  REDEMPTION_TABLE,
+  USAGE_TABLES_ON_DEMAND,
 ];

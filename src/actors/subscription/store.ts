@@ -6,8 +6,11 @@ import type { SubscriptionState } from "../../domain/subscription";
 import type { SubscriptionRecord } from "../../domain/subscription-record";
 import type { Instant } from "../../domain/time";
 import type { Query } from "../../lib/sql";
+import type { ActorStorage } from "../capabilities/host";
+import { queryOnDemand } from "../capabilities/tables-on-demand";
 import type { VersionedPaymentDetails } from "./context";
 import { EventLog } from "./event-log";
+import { PENDING_LINE_TABLE, REDEMPTION_TABLE, USAGE_TABLES_ON_DEMAND } from "./schema";
 import { InvoiceLineTable } from "./tables/invoice-line-table";
 import type { InvoiceRow, IssuedInvoiceRow } from "./tables/invoice-table";
 import { InvoiceTable } from "./tables/invoice-table";
@@ -17,7 +20,7 @@ import type { LineRow } from "./tables/lines";
 import type { PaymentRow } from "./tables/payment-table";
 import { PaymentTable } from "./tables/payment-table";
 import { PendingLineTable } from "./tables/pending-line-table";
-import type { InvoiceReservation } from "./tables/subscription-table";
+import type { InvoiceReservation, NewSubscription } from "./tables/subscription-table";
 import { SubscriptionTable } from "./tables/subscription-table";
 import { UsageStore } from "./usage-store";
 
@@ -28,6 +31,7 @@ export type { JobRow } from "./tables/job-table";
 export type { LineRow } from "./tables/lines";
 export { lineAdjustments } from "./tables/lines";
 export type { PaymentRow } from "./tables/payment-table";
+export type { NewSubscription } from "./tables/subscription-table";
 
 /** A statement that may change the subscription row (its table, or anything not a plain read). */
 const WRITES_SUBSCRIPTION = /^\s*(?!SELECT\b)[\s\S]*\bsubscription\b(?!_)/i;
@@ -50,30 +54,33 @@ export class SubscriptionStore {
   private readonly paymentTable: PaymentTable;
   private readonly jobs: JobTable;
 
+  private readonly query: Query;
+  /** `redemption`, made on demand (schema.ts). */
+  private readonly redemptions: Query;
+
   constructor(
-    sql: Query,
+    storage: Pick<ActorStorage, "query" | "hasTable" | "ensureTable">,
     /** The actor's routing key (its name, known once it is addressed): invoice ids and numbers carry it. */
     private readonly routingKey: () => string,
   ) {
     // Every statement that writes the subscription row drops the copy `load` keeps for the step.
     const query: Query = (statement, ...params) => {
       if (WRITES_SUBSCRIPTION.test(statement)) this.subscription.forget();
-      return sql(statement, ...params);
+      return storage.query(statement, ...params);
     };
     this.query = query;
+    this.redemptions = queryOnDemand(storage, REDEMPTION_TABLE);
     this.events = new EventLog(query);
-    this.usage = new UsageStore(query);
+    this.usage = new UsageStore(query, queryOnDemand(storage, USAGE_TABLES_ON_DEMAND));
     this.subscription = new SubscriptionTable(query, routingKey);
     this.invoiceTable = new InvoiceTable(query);
     this.invoiceLines = new InvoiceLineTable(query);
-    this.pendingLines = new PendingLineTable(query);
+    this.pendingLines = new PendingLineTable(queryOnDemand(storage, PENDING_LINE_TABLE));
     this.paymentTable = new PaymentTable(query);
     this.jobs = new JobTable(query);
   }
 
   // ---- the subscription row (tables/subscription-table.ts) ---------------------------
-
-  private readonly query: Query;
 
   /** The subscription row; read once per synchronous step (subscription-table.ts `load`). */
   load(): SubscriptionRecord | null {
@@ -85,14 +92,9 @@ export class SubscriptionStore {
     this.subscription.forget();
   }
 
-  /** A new subscription, its state included, in one row written (version 1). */
-  insert(
-    record: Omit<SubscriptionRecord, "version" | "latestInvoice" | "state" | "clockTime"> & {
-      state: SubscriptionState;
-      paymentDetails: VersionedPaymentDetails;
-    },
-  ): void {
-    this.subscription.insert(record);
+  /** A new subscription, its state and its first invoices' reservation included, in one row written (version 1). */
+  insert(record: NewSubscription & { state: SubscriptionState }, reservation: InvoiceReservation | null): void {
+    this.subscription.insert(record, reservation);
   }
 
   /** Writes the state and bumps the version (the KV summary carries it), and the invoice ids reserved with it. */
@@ -269,13 +271,13 @@ export class SubscriptionStore {
   /** 'applied', 'abandoned', or null when this subscription has not heard of the redemption. */
   redemption(key: string): "applied" | "abandoned" | null {
     return (
-      this.query<{ outcome: "applied" | "abandoned" }>("SELECT outcome FROM redemption WHERE key = ?", key)[0]
+      this.redemptions<{ outcome: "applied" | "abandoned" }>("SELECT outcome FROM redemption WHERE key = ?", key)[0]
         ?.outcome ?? null
     );
   }
 
   recordRedemption(key: string, outcome: "applied" | "abandoned"): void {
-    this.query("INSERT INTO redemption (key, outcome) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", key, outcome);
+    this.redemptions("INSERT INTO redemption (key, outcome) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", key, outcome);
   }
 
   /** Whether any invoice of this subscription was paid something (first_time_transaction). */

@@ -62,30 +62,38 @@ function windowOf(row: WindowRow): UsageWindow {
 
 /** SQL of the usage tables; every write is synchronous (inside the caller's transaction). */
 export class UsageStore {
-  constructor(private readonly query: Query) {}
+  constructor(
+    /** The actor's SQL (the subscription row). */
+    private readonly query: Query,
+    /** Statements on the usage tables: made on demand by the first window (schema.ts). */
+    private readonly tables: Query = query,
+  ) {}
 
   openWindow(): UsageWindow | null {
     // NOTE: at most one window is open and it is the newest (a window opens only when none is,
     // at the time of the decision, which never goes back; or replaces the open one at its own
     // start). So the newest row answers: one row read, where `WHERE "end" IS NULL` read every
     // window of the history — on every renewal, which closes the window and looks again.
-    const row = this.query<WindowRow>("SELECT * FROM usage_window ORDER BY start DESC LIMIT 1")[0];
+    const row = this.tables<WindowRow>("SELECT * FROM usage_window ORDER BY start DESC LIMIT 1")[0];
     return row && row.end === null ? windowOf(row) : null;
   }
 
   /** The window holding `at`: the latest that starts at or before it. */
   windowAt(at: number): UsageWindow | null {
-    const row = this.query<WindowRow>("SELECT * FROM usage_window WHERE start <= ? ORDER BY start DESC LIMIT 1", at)[0];
+    const row = this.tables<WindowRow>(
+      "SELECT * FROM usage_window WHERE start <= ? ORDER BY start DESC LIMIT 1",
+      at,
+    )[0];
     return row ? windowOf(row) : null;
   }
 
   window(start: number): UsageWindow | null {
-    const row = this.query<WindowRow>("SELECT * FROM usage_window WHERE start = ?", start)[0];
+    const row = this.tables<WindowRow>("SELECT * FROM usage_window WHERE start = ?", start)[0];
     return row ? windowOf(row) : null;
   }
 
   insertWindow(start: number, planId: string, charges: readonly ChargeSpec[]): void {
-    this.query(
+    this.tables(
       `INSERT INTO usage_window (start, "end", plan_id, charges, billed) VALUES (?, NULL, ?, ?, NULL)
        ON CONFLICT (start) DO UPDATE SET "end" = NULL, plan_id = excluded.plan_id, charges = excluded.charges, billed = NULL`,
       start,
@@ -95,15 +103,15 @@ export class UsageStore {
   }
 
   closeWindow(start: number, end: number, billed: readonly number[]): void {
-    this.query(`UPDATE usage_window SET "end" = ?, billed = ? WHERE start = ?`, end, JSON.stringify(billed), start);
+    this.tables(`UPDATE usage_window SET "end" = ?, billed = ? WHERE start = ?`, end, JSON.stringify(billed), start);
   }
 
   setBilled(start: number, billed: readonly number[]): void {
-    this.query("UPDATE usage_window SET billed = ? WHERE start = ?", JSON.stringify(billed), start);
+    this.tables("UPDATE usage_window SET billed = ? WHERE start = ?", JSON.stringify(billed), start);
   }
 
   aggregates(windowStart: number): Map<string, UsageAggregate> {
-    const rows = this.query<AggregateRow>("SELECT * FROM usage_aggregate WHERE window_start = ?", windowStart);
+    const rows = this.tables<AggregateRow>("SELECT * FROM usage_aggregate WHERE window_start = ?", windowStart);
     return new Map(
       rows.map((r) => [
         r.event_name,
@@ -122,7 +130,7 @@ export class UsageStore {
   }
 
   saveAggregate(windowStart: number, eventName: string, a: UsageAggregate): void {
-    this.query(
+    this.tables(
       `INSERT INTO usage_aggregate (window_start, event_name, sum, count, max, last_value, last_ts, last_seq, distinct_count)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (window_start, event_name) DO UPDATE SET sum = excluded.sum, count = excluded.count, max = excluded.max,
@@ -143,7 +151,7 @@ export class UsageStore {
   /** Records a distinct value of a unique_count meter; true when it was not seen in the window before. */
   addDistinct(windowStart: number, eventName: string, value: string): boolean {
     return (
-      this.query(
+      this.tables(
         "INSERT INTO usage_distinct (window_start, event_name, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1 AS added",
         windowStart,
         eventName,

@@ -9,7 +9,8 @@ export class PendingLineTable {
   constructor(private readonly query: Query) {}
 
   add(lines: readonly DraftLine[]): LineRow[] {
-    const seq = this.query<{ n: number }>("SELECT COALESCE(MAX(seq), 0) AS n FROM pending_line")[0]!.n;
+    // Nothing before the table is made (schema.ts: on demand).
+    const seq = this.query<{ n: number }>("SELECT COALESCE(MAX(seq), 0) AS n FROM pending_line")[0]?.n ?? 0;
     return lines.map((line, i) => {
       const id = `il_${ulid()}`;
       this.query(

@@ -41,6 +41,11 @@ const jsonOrNull = (value: unknown): string | null =>
   value === null || value === undefined ? null : JSON.stringify(value);
 const parseOrNull = <T>(text: unknown): T | null => (typeof text === "string" ? (JSON.parse(text) as T) : null);
 
+/** What a create knows of a new subscription besides its state (written by `insert`). */
+export type NewSubscription = Omit<SubscriptionRecord, "version" | "latestInvoice" | "state" | "clockTime"> & {
+  paymentDetails: VersionedPaymentDetails;
+};
+
 /** The ids and numbers reserved for one decision's invoices (`reserveInvoiceIds`). */
 export interface InvoiceReservation {
   invoices: { id: string; seq: number | null }[];
@@ -163,23 +168,19 @@ export class SubscriptionTable {
     };
   }
 
-  /** A new subscription, its state included, in one row written (version 1). */
-  insert(
-    record: Omit<SubscriptionRecord, "version" | "latestInvoice" | "state" | "clockTime"> & {
-      state: SubscriptionState;
-      paymentDetails: VersionedPaymentDetails;
-    },
-  ): void {
+  /** A new subscription, its state and its first invoices' reservation included, in one row written (version 1). */
+  insert(record: NewSubscription & { state: SubscriptionState }, reservation: InvoiceReservation | null): void {
     this.query(
-      `INSERT INTO subscription (id, customer, ${STATE_COLUMNS.join(", ")}, latest_invoice, test_clock, metadata,
-         created, version, invoice_seq, last_id_ms, payment_method, gateway_customer, payment_details_version)
-       VALUES (?, ?, ${STATE_COLUMNS.map(() => "?").join(", ")}, NULL, ?, ?, ?, 1, 0, 0, ?, ?, ?)`,
+      `INSERT INTO subscription (id, customer, ${STATE_COLUMNS.join(", ")}, test_clock, metadata, created, version,
+         last_id_ms, invoice_seq, latest_invoice, payment_method, gateway_customer, payment_details_version)
+       VALUES (?, ?, ${STATE_COLUMNS.map(() => "?").join(", ")}, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
       record.id,
       record.customer,
       ...stateValues(record.state),
       record.testClock,
       JSON.stringify(record.metadata),
       record.created,
+      ...(reservation ? reservationValues(reservation) : [0, 0, null]),
       record.paymentDetails.paymentMethod,
       record.paymentDetails.gatewayCustomer,
       record.paymentDetails.version,
@@ -254,9 +255,10 @@ export class SubscriptionTable {
    */
   reserveInvoiceIds(drafts: readonly boolean[]): InvoiceReservation | null {
     if (drafts.length === 0) return null;
+    // No row yet: a create, which inserts the row with this reservation.
     const row = this.query<{ last_id_ms: number; invoice_seq: number }>(
       "SELECT last_id_ms, invoice_seq FROM subscription",
-    )[0]!;
+    )[0] ?? { last_id_ms: 0, invoice_seq: 0 };
     let ms = row.last_id_ms;
     let seq = row.invoice_seq;
     const invoices = drafts.map((draft) => {
