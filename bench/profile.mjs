@@ -190,8 +190,10 @@ function frameKey(maps, scripts, frame) {
 
 /** The SQL helpers (and `Actor`'s arrows around them): their time is charged to the project function that called them. */
 const SQL_HELPER_NAMES = new Set(["exec", "query", "queryOne", "toArray", "raw", "one"]);
+/** Files whose arrows and `run` only pass a statement on (Actor's query, the tables made on demand). */
+const SQL_HELPER_FILES = new Set(["src/actors/actor.ts", "src/actors/capabilities/tables-on-demand.ts"]);
 const isSqlHelper = (k) =>
-  SQL_HELPER_NAMES.has(k.name) || (k.file === "src/actors/actor.ts" && k.name === "(anonymous)");
+  SQL_HELPER_NAMES.has(k.name) || (SQL_HELPER_FILES.has(k.file) && (k.name === "(anonymous)" || k.name === "run"));
 
 /**
  * From a V8 CPU profile: self time per function (top `TOP`); total time (self and everything
