@@ -4,7 +4,7 @@ import type { PlatformEnv } from "../lib/env";
 import { listIndexPage } from "../lib/kv-listing";
 import type { Query } from "../lib/sql";
 import { invertedTimeOf, sha256Hex } from "./keys";
-import { writeKeys } from "./mirror-state";
+import { mirrorTable, writeKeys } from "./mirror-state";
 import { MAX_METADATA_BYTES } from "./subscription-summary";
 
 /**
@@ -38,7 +38,7 @@ export async function mirrorCustomer(
       : { id: customer.id, version };
   // A customer's keys all carry it (the listing reads no value when it fits), so all are rewritten.
   const entries = (await customerKeys(customer)).map((key) => ({ key, value, metadata, refresh: true }));
-  return writeKeys(env.BILLIFY_KV, query, version, entries, nowMs);
+  return writeKeys(env.BILLIFY_KV, mirrorTable(query), version, entries, nowMs);
 }
 
 type Listed = Customer & { version?: number };

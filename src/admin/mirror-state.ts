@@ -6,7 +6,7 @@ import type { Query } from "../lib/sql";
  * when (KV takes one write per second per key), and the version its metrics shard holds.
  * The table is created on the first write; read paths never touch it.
  */
-interface MirrorState {
+export interface MirrorState {
   keys: string[];
   kvVersion: number;
   writtenMs: number;
@@ -18,6 +18,22 @@ interface MirrorState {
 }
 
 const EMPTY: MirrorState = { keys: [], kvVersion: 0, writtenMs: 0, metricsVersion: 0, metrics: "", version: 0 };
+
+/** Where an actor keeps its `MirrorState`: the `_admin_mirror` table (`mirrorTable`), or a row of its own. */
+export interface MirrorStore {
+  load(): MirrorState;
+  save(state: MirrorState): void;
+}
+
+/** Nothing mirrored yet. */
+export function noMirrorYet(): MirrorState {
+  return { ...EMPTY, keys: [] };
+}
+
+/** The state in the `_admin_mirror` table (`query`: the actor's query for that table made on demand). */
+export function mirrorTable(query: Query): MirrorStore {
+  return { load: () => loadMirrorState(query), save: (state) => saveMirrorState(query, state) };
+}
 
 /**
  * The table, made by the actor on its first save (never on a read): every `query` given to
@@ -85,8 +101,8 @@ export function mirrorIsBehind(query: Query): boolean {
 }
 
 /** The versions the read model holds (KV and metrics, the older of the two): 0 when nothing was mirrored yet. */
-export function oldestMirroredVersion(query: Query): number {
-  const state = loadMirrorState(query);
+export function oldestMirroredVersion(store: MirrorStore): number {
+  const state = store.load();
   return Math.min(state.kvVersion, state.metricsVersion);
 }
 
@@ -118,21 +134,21 @@ interface KeyEntry {
  */
 export async function writeKeys(
   kv: KVNamespace,
-  query: Query,
+  store: MirrorStore,
   version: number,
   entries: KeyEntry[],
   nowMs: number,
-  state: MirrorState = loadMirrorState(query),
+  state: MirrorState = store.load(),
   extra: Partial<MirrorState> = {},
 ): Promise<number | undefined> {
   const keys = entries.map((e) => e.key);
   const changedExtra = Object.entries(extra).some(([k, v]) => state[k as keyof MirrorState] !== v);
   if (state.kvVersion >= version && sameKeys(state.keys, keys)) {
-    if (changedExtra) saveMirrorState(query, { ...state, ...extra });
+    if (changedExtra) store.save({ ...state, ...extra });
     return;
   }
   if (nowMs - state.writtenMs < KV_MIN_WRITE_INTERVAL_MS) {
-    if (changedExtra) saveMirrorState(query, { ...state, ...extra });
+    if (changedExtra) store.save({ ...state, ...extra });
     return state.writtenMs + KV_MIN_WRITE_INTERVAL_MS;
   }
   // New keys first, then the stale ones: a listing may briefly show a row under both
@@ -141,7 +157,7 @@ export async function writeKeys(
   await Promise.all(puts.map((e) => kv.put(e.key, e.value, { metadata: e.metadata })));
   const stale = state.keys.filter((k) => !keys.includes(k));
   await Promise.all(stale.map((k) => kv.delete(k)));
-  saveMirrorState(query, { ...state, ...extra, keys, kvVersion: version, writtenMs: nowMs });
+  store.save({ ...state, ...extra, keys, kvVersion: version, writtenMs: nowMs });
 }
 
 function sameKeys(a: string[], b: string[]): boolean {

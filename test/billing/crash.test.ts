@@ -561,3 +561,82 @@ describe.each<Crash>(["before the charge", "after the charge, before its answer 
     });
   },
 );
+
+describe.each<Crash>(["before the charge", "after the charge, before its answer is written"])(
+  "a crash %s of a create",
+  (crash) => {
+    it("leaves the first invoice's pending payment to its reconcile, which charges it exactly once and settles it, from the alarm alone", async () => {
+      const plan = await createPlan({ amount: 1200, interval: "month" });
+      const customer = await createCustomer({ payment_method: "pm_card_visa" });
+      const name = await routingKeyFromIdempotencyKey("POST /v1/subscriptions", `crash-charge-${crypto.randomUUID()}`);
+      const stub = env.SUBSCRIPTIONS.getByName(name);
+      const requests: ChargeRequest[] = [];
+      await recordCharges(stub, requests, crash);
+      // The router's call, made inside the object so that the crash is caught here.
+      const id = idWithRoutingKey("sub", Date.now(), name);
+      const input = {
+        customer: customer.id,
+        plan: plan.id,
+        quantity: 1,
+        trialDays: null,
+        billingCycleAnchor: null,
+        metadata: {},
+      };
+      const created = await runInDurableObject(stub, async (instance: SubscriptionActor) => {
+        try {
+          return (await instance.create(id, input, null)).status;
+        } catch {
+          return "crashed";
+        }
+      });
+      expect(created).toBe("crashed");
+      await restart(stub);
+      // What the start's one transaction left: the subscription as started (active until an
+      // attempt fails: rule 9), its first invoice open with its first attempt counted, and the
+      // attempt's pending payment with its reconcile 300 s on (no retry or reconcile job row).
+      const [first] = await invoicesOf(id);
+      const left = await runInDurableObject(stub, (_i, state) => ({
+        payments: state.storage.sql
+          .exec(
+            "SELECT attempt, status, gateway_key, reconcile_at - created AS wait FROM payment WHERE invoice_id = ?",
+            first.id,
+          )
+          .toArray(),
+        jobs: state.storage.sql.exec("SELECT kind FROM job WHERE invoice_id = ?", first.id).toArray(),
+      }));
+      expect(left).toEqual({
+        payments: [{ attempt: 1, status: "pending", gateway_key: `${first.id}:attempt:1`, wait: 300 }],
+        jobs: [],
+      });
+      expect([first.status, first.attempt_count]).toEqual(["open", 1]);
+      expect((await ok("GET", `/v1/subscriptions/${id}`)).latest_invoice).toBe(first.id);
+      expect(requests.length).toBe(crash === "before the charge" ? 0 : 1);
+      // The restart: no request, only the alarm (armed for the reconcile at the latest).
+      await recordCharges(stub, requests);
+      await expectAlarmForEarliestJob(stub);
+      await runAlarmUntilSettled(stub);
+      await runDurableObjectAlarm(stub); // once more: at-least-once alarms change nothing
+      const invoices = await invoicesOf(id);
+      expect(invoices.map((i) => [i.billing_reason, i.status, i.amount_paid, i.attempt_count])).toEqual([
+        ["subscription_create", "paid", 1200, 1],
+      ]);
+      expect((await paymentsOf(first.id)).map((p: any) => [p.attempt, p.status, p.amount])).toEqual([
+        [1, "succeeded", 1200],
+      ]);
+      expect((await ok("GET", `/v1/subscriptions/${id}`)).status).toBe("active");
+      // Every request the gateway saw carried the one key and amount: charged once.
+      expect(requests.length).toBe(crash === "before the charge" ? 1 : 2);
+      expect(new Set(requests.map((r) => `${r.idempotencyKey} ${r.amount}`))).toEqual(
+        new Set([`${first.id}:attempt:1 1200`]),
+      );
+      const reconciles = await runInDurableObject(
+        stub,
+        (_i, state) =>
+          state.storage.sql.exec("SELECT COUNT(*) AS n FROM payment WHERE reconcile_at IS NOT NULL").one().n,
+      );
+      expect(reconciles).toBe(0);
+      // The next renewal: armed.
+      expect(await expectAlarmForEarliestJob(stub)).not.toBeNull();
+    });
+  },
+);

@@ -70,7 +70,7 @@ describe("subscription schema", () => {
       return TABLES.map((table) => shape(state.storage.sql, table));
     });
     expect(fresh).toEqual(migrated);
-    expect(fresh.map((t) => t?.columns.length)).toEqual([39, 21, 13, 11, 3, 22, 3, 2, 5, 9, 3]);
+    expect(fresh.map((t) => t?.columns.length)).toEqual([40, 21, 13, 11, 3, 22, 3, 2, 5, 9, 3]);
     expect(fresh[6]).toMatchObject({ indexes: [], withoutRowid: false, autoincrement: false });
     // v15: the subscription row is one b-tree entry (no primary-key index beside a rowid).
     expect(fresh[0]).toMatchObject({ withoutRowid: true });
@@ -122,6 +122,48 @@ describe("subscription schema", () => {
     expect(watermark).toEqual([{ key: "outbox_position", value: 2999 }]);
     expect(listed.filter((e) => e.position > watermark[0]!.value).map((e) => e.event.id)).toEqual(["evt_C"]);
     expect(afterCursor).toEqual(["evt_B", "evt_C"]);
+  });
+
+  it("v16 moves what the read model was given from _admin_mirror into the subscription row, made or not", async () => {
+    const v16 = SUBSCRIPTION_MIGRATIONS.findIndex((step) => step.some((s) => s.includes("ADD COLUMN mirror")));
+    expect(v16 + 1).toBe(16);
+    const migrate = (mirrored: boolean) =>
+      runInDurableObject(env.PLANS.getByName(`schema-check-v16-${mirrored}`), (_instance, state) => {
+        const sql = state.storage.sql;
+        return state.storage.transactionSync(() => {
+          sql.exec(META);
+          for (const step of SUBSCRIPTION_MIGRATIONS.slice(0, v16)) for (const statement of step) sql.exec(statement);
+          sql.exec(
+            `INSERT INTO subscription (id, customer, plan_id, plan_name, currency, amount, interval, interval_count,
+               trial_days, quantity, status, anchor, current_period_start, current_period_end, cancel_at_period_end,
+               credit_balance, metadata, created, version, invoice_seq, last_id_ms)
+             VALUES ('sub_1', 'cus_1', 'plan_1', 'Pro', 'usd', 1500, 'month', 1, 0, 1, 'active', 1, 1, 2, 0, 0, '{}', 1, 3, 1, 1)`,
+          );
+          if (mirrored) {
+            sql.exec(SUBSCRIPTION_MIGRATIONS[v16]![1]!);
+            sql.exec(
+              `INSERT INTO _admin_mirror VALUES (1, '["sub:sub_1","status:active:sub_1"]', 3, 1780000000123, 2, '["active","usd",1500]', 0)`,
+            );
+          }
+          for (const statement of SUBSCRIPTION_MIGRATIONS[v16]!) sql.exec(statement);
+          const tables = sql.exec("SELECT name FROM sqlite_master WHERE name = '_admin_mirror'").toArray();
+          return {
+            mirror: sql.exec("SELECT mirror FROM subscription").one().mirror as string | null,
+            tables: tables.length,
+          };
+        });
+      });
+    const mirrors = [await migrate(true), await migrate(false)];
+    expect(mirrors.map((m) => m.tables)).toEqual([0, 0]);
+    expect(JSON.parse(mirrors[0]!.mirror!)).toEqual({
+      keys: ["sub:sub_1", "status:active:sub_1"],
+      kvVersion: 3,
+      writtenMs: 1_780_000_000_123,
+      metricsVersion: 2,
+      metrics: '["active","usd",1500]',
+    });
+    // Never mirrored: nothing to copy (the next write puts every key).
+    expect(mirrors[1]!.mirror).toBeNull();
   });
 
   it("v14 keys payments by invoice and turns each reconcile_payment job into the column of its invoice's pending card payments", async () => {

@@ -11,8 +11,9 @@ import { ADMIN_KEY, API_KEY } from "./client";
  * One real SIGKILL of the service during subscription creates (four answered one by one, six
  * more in flight, killed as the first of those answers), then a start on the same storage. With
  * no further write, every subscription that was committed has its first invoice attempted (or,
- * with a trial, no invoice and its alarm armed), exactly once; a create that did not commit left
- * nothing visible. The kill at every other point of a create (each of its transactions, for each
+ * with a trial, no invoice and its alarm armed), exactly once: settled, or — killed between the
+ * start and the settlement — its pending payment left to its reconcile, with the alarm armed for
+ * it; a create that did not commit left nothing visible. The kill at every other point of a create (each of its transactions, for each
  * kind of first invoice) is test/billing/crash.test.ts, in-process and deterministic.
  */
 const state = mkdtempSync(join(tmpdir(), "billify-kill-create-"));
@@ -109,6 +110,17 @@ async function expectEveryFirstInvoiceAttemptedOnce(url: string, f: Fixture) {
       1,
       sub.current_period_start,
     ]);
+    const payments = (await call(url, "GET", `/v1/invoices/${first.id}/payments`)).json.data;
+    if (payments.length === 1 && payments[0].status === "pending") {
+      // Killed between the start (which writes the first attempt's pending payment) and its
+      // settlement: the attempt is its reconcile's, 5 minutes after the create, and its alarm is
+      // armed for it (test/billing/crash.test.ts, "a crash … of a create", runs it to the end).
+      expect([sub.status, first.status, first.amount_paid]).toEqual(["active", "open", 0]);
+      const reconcileBy = new Date(Date.parse(sub.created) + 300_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+      expect(health.next_alarm <= reconcileBy).toBe(true);
+      seen.push(`monthly/${card}`);
+      continue;
+    }
     if (card === "visa") {
       expect([sub.status, first.status, first.amount_paid, first.amount_remaining]).toEqual([
         "active",
@@ -129,7 +141,6 @@ async function expectEveryFirstInvoiceAttemptedOnce(url: string, f: Fixture) {
         health.next_alarm <= new Date(Date.parse(sub.created) + 23 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
       ).toBe(true);
     }
-    const payments = (await call(url, "GET", `/v1/invoices/${first.id}/payments`)).json.data;
     expect(payments.map((p: any) => p.status)).toEqual([card === "visa" ? "succeeded" : "failed"]);
     seen.push(`monthly/${card}`);
   }

@@ -1,7 +1,7 @@
 import { contributionOf, metricsShardOf } from "../../admin/metrics/contribution";
-import { loadMirrorState, writeKeys } from "../../admin/mirror-state";
+import type { MirrorStore } from "../../admin/mirror-state";
+import { writeKeys } from "../../admin/mirror-state";
 import { subscriptionIndexKeys, summaryOf } from "../../admin/subscription-summary";
-import type { Query } from "../../lib/sql";
 import type { Env } from "../env";
 import type { SubscriptionRecord } from "../subscription/store";
 
@@ -10,17 +10,17 @@ import type { SubscriptionRecord } from "../subscription/store";
  * (only when its status, currency or MRR moved), then write its summary under its record key
  * and each index key it newly belongs to, and remove the keys of its former status or plan.
  * A renewal that changes neither status nor plan writes one KV key and makes no call. The
- * progress (keys, versions) is saved in one row. Returns a retry time when KV's
+ * progress (keys, versions) is saved in one row (the subscription's own: `mirror`). Returns a retry time when KV's
  * one-write-per-second-per-key limit makes the write wait; the alarm then writes whatever is
  * current by then.
  */
 export async function mirrorSubscription(
   env: Env,
-  query: Query,
+  mirror: MirrorStore,
   record: SubscriptionRecord,
   nowMs: number,
 ): Promise<number | undefined> {
-  const sent = loadMirrorState(query);
+  const sent = mirror.load();
   let metrics = { metricsVersion: sent.metricsVersion, metrics: sent.metrics };
   if (sent.metricsVersion < record.version) {
     const contribution = contributionOf(record);
@@ -36,5 +36,5 @@ export async function mirrorSubscription(
     { key: recordKey!, value, metadata: summary, refresh: true },
     ...indexKeys.map((key) => ({ key, value: summary.id, metadata: { id: summary.id }, refresh: false })),
   ];
-  return writeKeys(env.BILLIFY_KV, query, record.version, entries, nowMs, sent, metrics);
+  return writeKeys(env.BILLIFY_KV, mirror, record.version, entries, nowMs, sent, metrics);
 }

@@ -66,8 +66,9 @@ export function withFirstAttemptNow(
   decision: Decision,
   invoiceIds: readonly string[],
   at: Instant,
+  /** A create's, which has no row yet to read them from (the customer answered them). */
+  details: CustomerPaymentDetails | null = ctx.store.paymentDetails(),
 ): { decision: Decision; charge: ChargeOrder | null } {
-  const details = ctx.store.paymentDetails();
   if (!details) return { decision, charge: null };
   return withFirstAttempt(decision, {
     invoiceIds,
@@ -79,7 +80,7 @@ export function withFirstAttemptNow(
 }
 
 /**
- * Sends the first charge of a renewal, written as a pending payment in its transaction. Where
+ * Sends the first charge of a renewal or a create, written as a pending payment in its transaction. Where
  * attempts are paced and its slot is later, the payment's reconcile moves to the slot
  * (`decideChargeWaitsForSlot`) and sends the request then; else the charge goes now.
  */

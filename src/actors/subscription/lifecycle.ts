@@ -4,10 +4,12 @@ import type { Idempotency } from "../../contract/idempotency";
 import type { Subscription } from "../../contract/subscription";
 import type { Decided, Decision, Ledger } from "../../domain/decision";
 import { decideCancel, decideResume, decideStart } from "../../domain/lifecycle";
+import type { ChargeOrder } from "../../domain/payment-records";
 import type { PlanTerms } from "../../domain/subscription";
 import type { TaxRateTerms } from "../../domain/tax";
 import type { Instant } from "../../domain/time";
 import { customerStub, testClockStub } from "../stubs";
+import { sendFirstCharge, withFirstAttemptNow } from "./attempt";
 import type { RequestContext, VersionedPaymentDetails } from "./context";
 import type { Redeemed } from "./discounts";
 import { activeTaxRates, applyReservation, redemptionKey, reserveRedemption } from "./discounts";
@@ -33,8 +35,8 @@ export interface CreateSubscriptionInput {
 /**
  * Starts subscription `id`: registers it with its customer while its plan and tax rates are
  * read (one round trip), registers it with its test clock, then persists the start decision
- * (state, first invoice, jobs, events) in one transaction and runs what is due (the first
- * payment attempt).
+ * (state, first invoice with its first attempt's pending payment, jobs, events) in one
+ * transaction, sends that charge and writes its answer before answering.
  */
 export async function createSubscription(
   ctx: RequestContext,
@@ -129,6 +131,7 @@ async function commitStart(
   redeemed: Redeemed | null,
 ): Promise<Outcome<Subscription>> {
   if (testClock) await (await testClockStub(ctx.env, testClock))?.register(testClock, id);
+  let charge: ChargeOrder | null = null;
   const committed = ctx.commit(idem, () => {
     if (ctx.store.load())
       return failure<Subscription>(409, "resource_already_exists", `Subscription '${id}' already exists`);
@@ -138,7 +141,13 @@ async function commitStart(
         "redemption_expired",
         "The redemption took too long and was released; retry with a new Idempotency-Key.",
       );
-    persist(ctx, decision, now, undefined, {
+    // The first invoice's first attempt is part of the start (as a renewal's): its pending
+    // payment, with its reconcile, is written here, and the charge is sent after the commit.
+    const reservation = ctx.store.reserveInvoiceIds(decision.issue.map((invoice) => invoice.draft === true));
+    const ids = reservation?.invoices.map((invoice) => invoice.id) ?? [];
+    const attempted = withFirstAttemptNow(ctx, decision, ids, now, details);
+    charge = attempted.charge;
+    persist(ctx, attempted.decision, now, reservation, {
       id,
       customer: input.customer,
       testClock,
@@ -151,6 +160,9 @@ async function commitStart(
     return ok(ctx.view(), 201);
   });
   if (!committed.ok) return committed;
+  // The answer shows the first charge's result (rule 9: active, or incomplete with the invoice
+  // open). A crash before it is settled leaves the pending payment to its reconcile.
+  if (charge) await sendFirstCharge(ctx, charge, now);
   await runJobsDue(ctx, now);
   return ok(ctx.view(), 201);
 }

@@ -253,6 +253,19 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
     `DROP TABLE subscription`,
     `ALTER TABLE subscription_v15 RENAME TO subscription`,
   ],
+  // v16: what the read model was last given (src/admin/mirror-state.ts) moves from the
+  // `_admin_mirror` table into the subscription row, as JSON: a new object makes one table
+  // fewer (2 rows per create), and a save is still one row written. The table is made first
+  // where it was never made (a subscription not mirrored yet), so the copy always has a source.
+  [
+    `ALTER TABLE subscription ADD COLUMN mirror TEXT`,
+    `CREATE TABLE IF NOT EXISTS _admin_mirror (
+       id INTEGER PRIMARY KEY CHECK (id = 1), keys TEXT NOT NULL, kv_version INTEGER NOT NULL,
+       written_ms INTEGER NOT NULL, metrics_version INTEGER NOT NULL, metrics TEXT NOT NULL, version INTEGER NOT NULL)`,
+    `UPDATE subscription SET mirror = (SELECT json_object('keys', json(keys), 'kvVersion', kv_version,
+       'writtenMs', written_ms, 'metricsVersion', metrics_version, 'metrics', metrics) FROM _admin_mirror)`,
+    `DROP TABLE _admin_mirror`,
+  ],
 ];
 
 /**
@@ -273,8 +286,8 @@ export const SUBSCRIPTION_SCHEMA: readonly string[] = [
      version INTEGER NOT NULL, invoice_seq INTEGER NOT NULL, last_id_ms INTEGER NOT NULL, clock_time INTEGER,
      payment_method TEXT, gateway_customer TEXT, payment_details_version INTEGER,
      pause_behavior TEXT, pause_resumes_at INTEGER, discount TEXT, tax_rates TEXT NOT NULL DEFAULT '[]',
-     period_discount TEXT, charges TEXT NOT NULL DEFAULT '[]', usage_seq INTEGER NOT NULL DEFAULT 0, open_from TEXT)
-     WITHOUT ROWID`,
+     period_discount TEXT, charges TEXT NOT NULL DEFAULT '[]', usage_seq INTEGER NOT NULL DEFAULT 0, open_from TEXT,
+     mirror TEXT) WITHOUT ROWID`,
   `CREATE TABLE invoice (
      id TEXT PRIMARY KEY, number TEXT, status TEXT NOT NULL, currency TEXT NOT NULL,
      subtotal INTEGER NOT NULL, total INTEGER NOT NULL, credit_applied INTEGER NOT NULL,

@@ -1,3 +1,4 @@
+import type { MirrorStore } from "../../admin/mirror-state";
 import type { JobKind } from "../../domain/decision";
 import { invoiceNumber } from "../../domain/invoice";
 import type { PricedLine } from "../../domain/pricing";
@@ -86,6 +87,12 @@ export class SubscriptionStore {
   load(): SubscriptionRecord | null {
     return this.subscription.load();
   }
+
+  /** What the read model was last given (the row's `mirror` column). */
+  readonly mirror: MirrorStore = {
+    load: () => this.subscription.mirrorState(),
+    save: (state) => this.subscription.saveMirrorState(state),
+  };
 
   /** A transaction rolled back: the row is read again. */
   forgetLoaded(): void {

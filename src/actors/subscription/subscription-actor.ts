@@ -1,5 +1,5 @@
 import type { Connection } from "partyserver";
-import { ADMIN_MIRROR_TABLE, oldestMirroredVersion } from "../../admin/mirror-state";
+import { oldestMirroredVersion } from "../../admin/mirror-state";
 import type { ListPage } from "../../contract/common";
 import type { DiscountApply } from "../../contract/discount";
 import type { Outcome } from "../../contract/errors";
@@ -12,13 +12,11 @@ import { renewalOffsetMs } from "../../domain/spread";
 import type { PauseCollection } from "../../domain/subscription";
 import type { Instant } from "../../domain/time";
 import { instantFromMillis } from "../../domain/time";
-import type { Query } from "../../lib/sql";
 import { flushOutbox, Outbox } from "../../notifications/outbox";
 import type { ChargeResult } from "../../payments/gateway";
 import { Actor } from "../actor";
 import { IdempotentRequests } from "../capabilities/idempotent-requests";
 import { ReadModel } from "../capabilities/read-model";
-import { queryOnDemand } from "../capabilities/tables-on-demand";
 import type { Config } from "../config";
 import { loadConfig } from "../config";
 import type { UsageEvent } from "../customer/meter-events";
@@ -398,9 +396,6 @@ export class SubscriptionActor extends Actor {
 
   // ---- the read model (KV) -----------------------------------------------------------
 
-  /** `_admin_mirror` (src/admin/mirror-state.ts), made on its first save. */
-  private readonly mirrorRows: Query = queryOnDemand(this.storage, ADMIN_MIRROR_TABLE);
-
   /** The admin read model (src/admin): metrics and the KV index. */
   protected override readonly readModel = new ReadModel(this.storage, {
     changeCount: () => this.store.load()?.version ?? 0,
@@ -408,12 +403,12 @@ export class SubscriptionActor extends Actor {
     // mirror stores the versions it wrote, so "behind" is a comparison (two rows fewer per change).
     isBehind: () => {
       const record = this.store.load();
-      return record !== null && oldestMirroredVersion(this.mirrorRows) < record.version;
+      return record !== null && oldestMirroredVersion(this.store.mirror) < record.version;
     },
     write: async () => {
       const record = this.store.load();
       if (!record) return;
-      return mirrorSubscription(this.env, this.mirrorRows, record, Date.now());
+      return mirrorSubscription(this.env, this.store.mirror, record, Date.now());
     },
   });
 

@@ -1,4 +1,6 @@
 import { encodeTime } from "ulid";
+import type { MirrorState } from "../../../admin/mirror-state";
+import { noMirrorYet } from "../../../admin/mirror-state";
 import type { Interval } from "../../../domain/billing-period";
 import type { Discount, LineDiscount } from "../../../domain/discount";
 import type { PauseBehavior, SubscriptionState, SubscriptionStatus } from "../../../domain/subscription";
@@ -238,6 +240,24 @@ export class SubscriptionTable {
       details.paymentMethod,
       details.gatewayCustomer,
       details.version,
+    );
+  }
+
+  /**
+   * What the subscription last mirrored to the read model (src/admin/mirror-state.ts), kept in
+   * its own row (`mirror`, schema v16) rather than an `_admin_mirror` table: no table for a new
+   * object to make (2 rows per create), and the save is still one row written.
+   */
+  mirrorState(): MirrorState {
+    const r = this.query<{ mirror: string | null }>("SELECT mirror FROM subscription")[0];
+    return r?.mirror ? { ...noMirrorYet(), ...(JSON.parse(r.mirror) as Partial<MirrorState>) } : noMirrorYet();
+  }
+
+  /** Saves what was mirrored (the column alone: a change committed meanwhile is kept). */
+  saveMirrorState({ keys, kvVersion, writtenMs, metricsVersion, metrics }: MirrorState): void {
+    this.query(
+      "UPDATE subscription SET mirror = ?",
+      JSON.stringify({ keys, kvVersion, writtenMs, metricsVersion, metrics }),
     );
   }
 
