@@ -6,32 +6,8 @@ import type { SubscriptionActor } from "../../src/actors/subscription/subscripti
 import type { TestClockActor } from "../../src/actors/test-clock/test-clock-actor";
 import { idWithRoutingKey, routingKeyFromIdempotencyKey } from "../../src/lib/ids";
 import type { ChargeRequest, PaymentGateway } from "../../src/payments/gateway";
+import { crashAfterTransactions } from "../crash";
 import { api, createCustomer, createPlan, invoicesOf, ok, paymentsOf } from "../helpers";
-
-/**
- * Crash injection without test hooks in production code: the test wraps the live instance's
- * storage so that the (n+1)th transaction and everything after it throws, as if the process
- * had died right after the nth commit; then it evicts the object (the restart). Nothing after
- * the crash point reaches storage, exactly as after SIGKILL; the restarted instance runs
- * with the real storage and no further request, only its alarm.
- */
-async function crashAfterTransactions(stub: DurableObjectStub, n: number): Promise<{ crashed: () => boolean }> {
-  let crashed = false;
-  await runInDurableObject(stub, (_instance, state) => {
-    const storage = state.storage as DurableObjectStorage & { transactionSync<T>(fn: () => T): T };
-    const real = storage.transactionSync.bind(storage);
-    let commits = 0;
-    storage.transactionSync = <T>(fn: () => T): T => {
-      if (crashed || commits >= n) {
-        crashed = true;
-        throw new Error(`crash injected after ${n} transactions`);
-      }
-      commits += 1;
-      return real(fn);
-    };
-  });
-  return { crashed: () => crashed };
-}
 
 /**
  * The clock's calls to the member `name` run inside that member (as the platform would) but

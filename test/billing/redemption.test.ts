@@ -4,25 +4,12 @@ import { describe, expect, it } from "vitest";
 import type { CouponActor } from "../../src/actors/coupon/coupon-actor";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { couponActorName, idWithRoutingKey, routingKeyFromIdempotencyKey } from "../../src/lib/ids";
+import { crashAfterTransactions } from "../crash";
 import { api, createCustomer, createPlan, ok } from "../helpers";
 
 // Rule 13a's counting: concurrent redemptions never pass max_redemptions, replays and refusals
 // count nothing, and a crash between the coupon's count and the subscription's write loses
 // nothing: the coupon's alarm asks the subscription and confirms or releases the reservation.
-
-/** Every transaction of the live instance from now on throws, as if it died (see crash.test.ts). */
-async function crashAfterTransactions(stub: DurableObjectStub, n: number): Promise<void> {
-  await runInDurableObject(stub, (_instance, state) => {
-    const storage = state.storage as DurableObjectStorage & { transactionSync<T>(fn: () => T): T };
-    const real = storage.transactionSync.bind(storage);
-    let commits = 0;
-    storage.transactionSync = <T>(fn: () => T): T => {
-      if (commits >= n) throw new Error(`crash injected after ${n} transactions`);
-      commits += 1;
-      return real(fn);
-    };
-  });
-}
 
 async function couponActor(couponId: string) {
   return env.COUPONS.getByName((await couponActorName(couponId))!);
