@@ -176,13 +176,23 @@ function instrumentKv(kv: KVNamespace, who: string): KVNamespace {
   });
 }
 
+/** The bench's own objects (the echo, the herd's gateway) are not Billify's requests. */
+const BENCH_ONLY = ["ECHO", "HERD_GATEWAY"];
+
+function isNamespace(value: unknown): value is DurableObjectNamespace {
+  const ns = value as Partial<DurableObjectNamespace> | null;
+  return typeof ns?.idFromName === "function" && typeof ns.getByName === "function";
+}
+
 /** The env an actor (or the router) sees: its actor namespaces and KV, timed. */
 export function instrumentEnv<E extends object>(env: E, who: string): E {
   const replaced = new Map<string | symbol, unknown>();
   for (const [name, value] of Object.entries(env)) {
     if (name === "BILLIFY_KV") replaced.set(name, instrumentKv(value as KVNamespace, who));
-    else if (["PLANS", "CUSTOMERS", "SUBSCRIPTIONS", "TEST_CLOCKS"].includes(name)) {
-      replaced.set(name, instrumentNamespace(value as DurableObjectNamespace, `${who}→${name.toLowerCase()}`));
+    else if (isNamespace(value) && !BENCH_ONLY.includes(name)) {
+      // Every actor binding (the idempotency keys, the metrics shards, the meters, … too): each
+      // call is a Durable Object request, billed.
+      replaced.set(name, instrumentNamespace(value, `${who}→${name.toLowerCase()}`));
     }
   }
   return new Proxy(env, { get: (t, prop) => (replaced.has(prop) ? replaced.get(prop) : Reflect.get(t, prop, t)) });

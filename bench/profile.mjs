@@ -183,75 +183,87 @@ function originalFile(maps, scripts, frame) {
   return dependency ? `node_modules/${dependency[1]}` : file;
 }
 
-/**
- * Total time per function (itself and what it called; each sample counted once per function on
- * its stack), top `TOP`: where the herd's time goes, by entry point.
- */
-function inclusiveTable(profile, scripts) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const maps = new Map();
-  const keyOf = new Map();
-  const key = (id) => {
-    if (!keyOf.has(id)) {
-      const frame = byId.get(id).callFrame;
-      const name = frame.functionName || (frame.url ? "(anonymous)" : "(root)");
-      const file = frame.url ? originalFile(maps, scripts, frame) : name.startsWith("(") ? "" : "(native: workerd)";
-      keyOf.set(id, `${name}\u0000${file}`);
-    }
-    return keyOf.get(id);
-  };
-  const rows = new Map();
-  let total = 0;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const us = profile.timeDeltas[i + 1] ?? 0;
-    total += us;
-    const seen = new Set();
-    for (let id = profile.samples[i]; id !== undefined; id = parent.get(id)) seen.add(key(id));
-    for (const k of seen) rows.set(k, (rows.get(k) ?? 0) + us);
-  }
-  const sorted = [...rows].filter(([k]) => !k.startsWith("(root)")).sort((a, b) => b[1] - a[1]);
-  return {
-    totalMs: total / 1000,
-    rows: sorted.slice(0, TOP).map(([k, us]) => {
-      const [fn, file] = k.split("\u0000");
-      return { fn, file, ms: us / 1000, pct: (100 * us) / total };
-    }),
-  };
+/** Where a profile node's function lives: its name and file (the project's, via the source map). */
+function frameKey(maps, scripts, frame) {
+  const name = frame.functionName || (frame.url ? "(anonymous)" : "(root)");
+  // No script: V8's own entries, in parentheses, or a native binding (SQL `exec`, KV `put`, …).
+  const file = frame.url ? originalFile(maps, scripts, frame) : name.startsWith("(") ? "" : "(native: workerd)";
+  return { name, file, key: `${name}\u0000${file}` };
 }
 
-/** Self time per function from a V8 CPU profile, top `TOP`. */
+/** The SQL helpers (and `Actor`'s arrows around them): their time is charged to the project function that called them. */
+const SQL_HELPER_NAMES = new Set(["exec", "query", "queryOne", "toArray", "raw", "one"]);
+/** Files whose arrows and `run` only pass a statement on (Actor's query, the tables made on demand). */
+const SQL_HELPER_FILES = new Set(["src/actors/actor.ts", "src/actors/capabilities/tables-on-demand.ts"]);
+const isSqlHelper = (k) =>
+  SQL_HELPER_NAMES.has(k.name) || (SQL_HELPER_FILES.has(k.file) && (k.name === "(anonymous)" || k.name === "run"));
+
+/**
+ * From a V8 CPU profile: self time per function (top `TOP`); total time (self and everything
+ * it called) per project function (`src/`); and the SQL time (native `exec` and the actors'
+ * query helpers) charged to the nearest project function that called it.
+ */
 function table(profile, scripts) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
+  const parent = new Map();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
+  const samples = new Map();
   for (let i = 0; i < profile.samples.length; i++) {
     const delta = profile.timeDeltas[i + 1] ?? 0;
-    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + delta);
+    samples.set(profile.samples[i], (samples.get(profile.samples[i]) ?? 0) + delta);
   }
   const maps = new Map();
-  const rows = new Map();
+  const keys = new Map();
+  const keyOf = (id) => {
+    if (!keys.has(id)) keys.set(id, frameKey(maps, scripts, byId.get(id).callFrame));
+    return keys.get(id);
+  };
+  const self = new Map();
+  const inclusive = new Map();
+  const sqlBy = new Map();
   let total = 0;
-  for (const [id, us] of self) {
-    const frame = byId.get(id).callFrame;
-    const name = frame.functionName || (frame.url ? "(anonymous)" : "(root)");
-    // No script: V8's own entries, in parentheses, or a native binding (SQL `exec`, KV `put`, …).
-    const file = frame.url ? originalFile(maps, scripts, frame) : name.startsWith("(") ? "" : "(native: workerd)";
-    const key = `${name}\u0000${file}`;
-    rows.set(key, (rows.get(key) ?? 0) + us);
+  let sqlTotal = 0;
+  for (const [id, us] of samples) {
+    const leaf = keyOf(id);
+    self.set(leaf.key, (self.get(leaf.key) ?? 0) + us);
     total += us;
+    const seen = new Set();
+    let sqlCaller = isSqlHelper(leaf) && (leaf.file === "(native: workerd)" || leaf.file.startsWith("src/"));
+    if (sqlCaller) sqlTotal += us;
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const k = keyOf(at);
+      if (!k.file.startsWith("src/")) continue;
+      if (!seen.has(k.key)) {
+        seen.add(k.key);
+        inclusive.set(k.key, (inclusive.get(k.key) ?? 0) + us);
+      }
+      if (sqlCaller && !isSqlHelper(k)) {
+        sqlBy.set(k.key, (sqlBy.get(k.key) ?? 0) + us);
+        sqlCaller = false;
+      }
+    }
   }
-  const sorted = [...rows].sort((a, b) => b[1] - a[1]);
+  const top = (map, n) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([key, us]) => {
+        const [fn, file] = key.split("\u0000");
+        return { fn, file, ms: us / 1000, pct: (100 * us) / total };
+      });
   return {
     totalMs: total / 1000,
-    rows: sorted.slice(0, TOP).map(([key, us]) => {
-      const [fn, file] = key.split("\u0000");
-      return { fn, file, ms: us / 1000, pct: (100 * us) / total };
-    }),
+    sqlMs: sqlTotal / 1000,
+    rows: top(self, TOP),
+    inclusive: top(inclusive, TOP),
+    sql: top(sqlBy, 15),
   };
 }
 
-function markdown(title, what, result, wallMs, extra, more = []) {
+const rowsOf = (rows) =>
+  rows.map((r, i) => `| ${i + 1} | \`${r.fn}\` | ${r.file || ""} | ${r.ms.toFixed(1)} | ${r.pct.toFixed(1)} |`);
+
+function markdown(title, what, result, wallMs, extra) {
   const lines = [
     `# ${title}`,
     "",
@@ -263,11 +275,20 @@ function markdown(title, what, result, wallMs, extra, more = []) {
     "",
     "| # | function | file | self ms | % |",
     "|---|---|---|---:|---:|",
-    ...result.rows.map(
-      (r, i) => `| ${i + 1} | \`${r.fn}\` | ${r.file || ""} | ${r.ms.toFixed(1)} | ${r.pct.toFixed(1)} |`,
-    ),
+    ...rowsOf(result.rows),
     "",
-    ...more,
+    `Top ${TOP} project functions (src/) by total time: their own and everything they called, in % of all samples:`,
+    "",
+    "| # | function | file | total ms | % |",
+    "|---|---|---|---:|---:|",
+    ...rowsOf(result.inclusive),
+    "",
+    `SQL (native \`exec\` and the actors' query helpers: ${result.sqlMs.toFixed(0)} ms, ${((100 * result.sqlMs) / result.totalMs).toFixed(1)} %) by the project function that ran it:`,
+    "",
+    "| # | function | file | SQL ms | % of all |",
+    "|---|---|---|---:|---:|",
+    ...rowsOf(result.sql),
+    "",
   ];
   return lines.join("\n");
 }
@@ -334,7 +355,6 @@ async function herdProfile(service, command, cdp) {
   await probing;
   const sorted = [...latencies].sort((a, b) => a - b);
   const q = (x) => sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))]?.toFixed(0);
-  const inclusive = inclusiveTable(herd.profile, cdp.scripts);
   // The raw profile too (not committed): Chrome DevTools opens it, with its timeline.
   writeFileSync(join(root, "bench", ".profile-herd.cpuprofile"), JSON.stringify(herd.profile));
   writeFileSync(
@@ -345,16 +365,6 @@ async function herdProfile(service, command, cdp) {
       table(herd.profile, cdp.scripts),
       herd.wallMs,
       [`Top ${TOP} by self time:`],
-      [
-        `Top ${TOP} by total time (the function and what it called; ${inclusive.totalMs.toFixed(0)} ms sampled):`,
-        "",
-        "| # | function | file | total ms | % |",
-        "|---|---|---|---:|---:|",
-        ...inclusive.rows.map(
-          (r, i) => `| ${i + 1} | \`${r.fn}\` | ${r.file || ""} | ${r.ms.toFixed(1)} | ${r.pct.toFixed(1)} |`,
-        ),
-        "",
-      ],
     ),
   );
   log(

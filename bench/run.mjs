@@ -5,8 +5,8 @@
 // runs the renewal herds; prints a markdown table and writes bench/results.json.
 //
 // Plain Node ESM (like scripts/service.mjs): the runner is a client, outside workerd.
-import { execSync, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, execSync, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,7 @@ if (positional.length > 0) {
   process.exit(vitest.status ?? 1);
 }
 const QUICK = process.argv.includes("--quick");
-/** `--only=herd` (or `--only=throughput`): one part alone, written to bench/results.<part>.json. */
+/** `--only=herd` (or `throughput`, `usage`, `clock`): one part alone, written to bench/results.<part>.json. */
 const ONLY = process.argv.find((a) => a.startsWith("--only="))?.slice(7) ?? null;
 const CONFIG = join(root, "bench", ".wrangler.bench.jsonc");
 
@@ -333,34 +333,61 @@ function breakdown(snap, operations) {
   const statements = [];
   let rowsWritten = 0;
   let rowsRead = 0;
+  /** Rows per actor kind (the probe's label: subscription, customer, clock, …). */
+  const byActor = {};
   for (const [key, t] of Object.entries(snap.steps)) {
     if (key.includes(" sql ")) {
       rowsWritten += t.rowsWritten;
       rowsRead += t.rowsRead;
-      if (t.rowsWritten > 0)
+      const who = key.split(" ")[0];
+      byActor[who] ??= { rows_read_per_op: 0, rows_written_per_op: 0 };
+      byActor[who].rows_read_per_op += t.rowsRead / operations;
+      byActor[who].rows_written_per_op += t.rowsWritten / operations;
+      if (t.rowsWritten > 0 || t.rowsRead >= operations)
         statements.push({
           statement: key,
           per_op: round(t.n / operations, 2),
           rows_written_per_op: round(t.rowsWritten / operations, 2),
+          rows_read_per_op: round(t.rowsRead / operations, 2),
         });
     } else {
       steps.push({
         step: key,
         per_op: round(t.n / operations, 2),
         ms_per_op: round(t.ms / operations, 2),
-        ...(key.endsWith("transaction") ? { rows_written_per_op: round(t.rowsWritten / operations, 2) } : {}),
+        ...(key.endsWith("transaction")
+          ? {
+              rows_written_per_op: round(t.rowsWritten / operations, 2),
+              rows_read_per_op: round(t.rowsRead / operations, 2),
+            }
+          : {}),
       });
     }
   }
   steps.sort((a, b) => b.ms_per_op - a.ms_per_op);
-  statements.sort((a, b) => b.rows_written_per_op - a.rows_written_per_op);
+  statements.sort((a, b) => b.rows_written_per_op - a.rows_written_per_op || b.rows_read_per_op - a.rows_read_per_op);
+  for (const rows of Object.values(byActor)) {
+    rows.rows_read_per_op = round(rows.rows_read_per_op, 2);
+    rows.rows_written_per_op = round(rows.rows_written_per_op, 2);
+  }
+  const calls = (from) => steps.filter((s) => s.step.includes("→") && from(s.step)).reduce((n, s) => n + s.per_op, 0);
+  // Schema statements (an object's first request creates its tables): their rows, apart.
+  const schema = Object.entries(snap.steps).filter(([key]) => / sql (CREATE|ALTER) /.test(key));
   return {
     operations,
     rows_written_per_op: round(rowsWritten / operations, 2),
     rows_read_per_op: round(rowsRead / operations, 2),
+    rows_by_actor: byActor,
+    schema_rows_written_per_op: round(schema.reduce((n, [, t]) => n + t.rowsWritten, 0) / operations, 2),
     kv_writes_per_op: round(snap.kvWrites / operations, 2),
+    /** Calls from one actor to another (each a billed DO request; the request or alarm itself not counted). */
     do_requests_per_op: round(
-      steps.filter((s) => s.step.includes("→") && !s.step.startsWith("router")).reduce((n, s) => n + s.per_op, 0),
+      calls((step) => !step.startsWith("router")),
+      2,
+    ),
+    /** Calls from the Worker (the router) to actors: the requests that started the operation. */
+    incoming_requests_per_op: round(
+      calls((step) => step.startsWith("router")),
       2,
     ),
     steps,
@@ -371,36 +398,210 @@ function breakdown(snap, operations) {
 async function advanceClock(clock, to) {
   const r = await call("POST", `/v1/test_clocks/${clock}/advance`, { frozen_time: to }, { timeoutMs: 600_000 });
   if (r.status >= 300) throw new Error(`advance → ${r.status} ${JSON.stringify(r.body)}`);
-  for (let status = r.body.status; status !== "ready"; ) {
-    await sleep(100);
+  // Polled less and less often (each GET is CPU the clock's rows would count).
+  for (let status = r.body.status, wait = 100; status !== "ready"; wait = Math.min(500, wait * 2)) {
+    await sleep(wait);
     status = (await ok("GET", `/v1/test_clocks/${clock}`)).status;
   }
 }
 
+// ---- CPU time of the service's processes (a measure a busy machine does not move much) -----
+
+/** The process group of whatever listens on the service's port (wrangler dev and its workerd), or null. */
+function serviceProcessGroup() {
+  try {
+    const port = new URL(base).port;
+    const line = execFileSync("ss", ["-ltnpH"], { encoding: "utf8" })
+      .split("\n")
+      .find((l) => l.includes(`:${port} `));
+    const pid = /pid=(\d+)/.exec(line ?? "")?.[1];
+    return pid ? Number(statOf(pid)[2]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** /proc/<pid>/stat's fields after the command name (state, ppid, pgrp, …), and the name. */
+function statOf(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  fields.command = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
+  return fields;
+}
+
+const TICKS_PER_SECOND = 100;
+
+/**
+ * User + system CPU milliseconds used so far by the workerd processes of `group` (the Worker,
+ * its objects and the local proxy; not wrangler's Node process, whose own periodic work would
+ * land in a short window).
+ */
+function groupCpuMs(group) {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const f = statOf(pid);
+      if (Number(f[2]) === group && f.command === "workerd") ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** Runs `fn`; its wall seconds and the service's CPU milliseconds meanwhile (null when unknown). */
+async function measured(fn) {
+  const group = serviceProcessGroup();
+  const cpu0 = group === null ? null : groupCpuMs(group);
+  const t = performance.now();
+  await fn();
+  return {
+    seconds: (performance.now() - t) / 1000,
+    cpuMs: group === null ? null : groupCpuMs(group) - cpu0,
+  };
+}
+
+/** `n` echo calls fanned out by one echo object, the clock's way (bench/worker.ts); calls/s. */
+async function echoFanOut(prefix, n) {
+  return measured(async () => {
+    const r = await call("POST", `/bench/echo/fanout?n=${n}&prefix=${prefix}`, undefined, { timeoutMs: 600_000 });
+    if (r.status >= 300 || r.body.calls !== n) throw new Error(`echo fan-out → ${r.status} ${JSON.stringify(r.body)}`);
+  });
+}
+
+/**
+ * N subscriptions on one test clock, advanced a month at a time: each rep times the same count
+ * of bare echo calls fanned out the clock's way (to N new echo objects, then to the same N again,
+ * warm), then one advance (N renewals), interleaved; median of the reps. One more advance is
+ * profiled (rows, KV writes, calls per renewal): the probe's bookkeeping is not in the rates.
+ */
 async function clockRenewals(plan) {
-  const frozen = "2026-01-01T00:00:00Z";
-  const clock = (await ok("POST", "/v1/test_clocks", { frozen_time: frozen })).id;
+  const clock = (await ok("POST", "/v1/test_clocks", { frozen_time: "2026-01-01T00:00:00Z" })).id;
   const customers = await newCustomers(20, { test_clock: clock });
-  log(`clock: creating ${SIZE.clockSubs} subscriptions on one clock`);
+  const n = SIZE.clockSubs;
+  log(`clock: creating ${n} subscriptions on one clock`);
   await pool(
-    Array.from({ length: SIZE.clockSubs }, (_, i) => i),
+    Array.from({ length: n }, (_, i) => i),
     16,
     async (i) => ok("POST", "/v1/subscriptions", { customer: customers[i % customers.length], plan }),
   );
-  let seconds = 0;
-  const snap = await profile(async () => {
-    const t = performance.now();
-    await advanceClock(clock, "2026-02-01T00:00:00Z");
-    seconds = (performance.now() - t) / 1000;
-  });
-  const renewals = SIZE.clockSubs;
-  log(`clock: ${renewals} renewals in ${seconds.toFixed(1)} s = ${(renewals / seconds).toFixed(0)}/s`);
+  const month = (k) => `2026-${String(1 + k).padStart(2, "0")}-01T00:00:00Z`;
+  const reps = [];
+  for (let rep = 0; rep < SIZE.reps; rep++) {
+    const prefix = `clock${rep}-${Date.now().toString(36)}`;
+    const echoNew = await echoFanOut(prefix, n);
+    const echoWarm = await echoFanOut(prefix, n);
+    const advance = await measured(() => advanceClock(clock, month(rep + 1)));
+    // What follows the answers (the queue consumer, emails, deferred KV writes) is the renewals' CPU too.
+    const after = await measured(() => quiet(30));
+    if (advance.cpuMs !== null) advance.cpuMs += after.cpuMs;
+    const perOp = (m) => (m.cpuMs === null ? null : m.cpuMs / n);
+    const r = {
+      renewals_per_second: n / advance.seconds,
+      echo_new_calls_per_second: n / echoNew.seconds,
+      echo_warm_calls_per_second: n / echoWarm.seconds,
+      cpu_ms_per_renewal: perOp(advance),
+      cpu_ms_per_echo_new: perOp(echoNew),
+      cpu_ms_per_echo_warm: perOp(echoWarm),
+    };
+    reps.push(r);
+    log(
+      `clock rep ${rep + 1}: ${n} renewals in ${advance.seconds.toFixed(1)} s = ${r.renewals_per_second.toFixed(0)}/s (${r.cpu_ms_per_renewal?.toFixed(2)} CPU ms each); ${n} echo calls the clock's way: ${r.echo_new_calls_per_second.toFixed(0)}/s new, ${r.echo_warm_calls_per_second.toFixed(0)}/s warm (${r.cpu_ms_per_echo_warm?.toFixed(2)} CPU ms each)`,
+    );
+  }
+  const snap = await profile(() => advanceClock(clock, month(SIZE.reps + 1)));
+  const rate = median(reps.map((r) => r.renewals_per_second));
+  const mid = (key) => (reps.some((r) => r[key] === null) ? null : median(reps.map((r) => r[key])));
+  const ratio = (a, b) => (reps.some((r) => r[a] === null || !r[b]) ? null : median(reps.map((r) => r[a] / r[b])));
   return {
-    subscriptions: renewals,
-    seconds: round(seconds, 2),
-    renewals_per_second: round(renewals / seconds, 1),
-    profile: breakdown(snap, renewals),
+    subscriptions: n,
+    seconds: round(n / rate, 2),
+    renewals_per_second: round(rate, 1),
+    echo_fanout: {
+      calls: n,
+      max_in_flight: 64,
+      new_object_calls_per_second: round(median(reps.map((r) => r.echo_new_calls_per_second)), 1),
+      warm_calls_per_second: round(median(reps.map((r) => r.echo_warm_calls_per_second)), 1),
+    },
+    /** Renewals/s over the same count of echo calls/s (each rep's own ratio, median). */
+    x_echo_fanout_warm: round(ratio("renewals_per_second", "echo_warm_calls_per_second"), 3),
+    x_echo_fanout_new: round(ratio("renewals_per_second", "echo_new_calls_per_second"), 3),
+    /**
+     * The service's CPU (every process of wrangler dev: user + system, /proc) per renewal and
+     * per echo call, and the echo's over the renewal's: the same ratio as far as the work is
+     * CPU-bound, and much less moved by other processes on a shared machine than wall time.
+     */
+    cpu_ms_per_renewal: round(mid("cpu_ms_per_renewal"), 2),
+    cpu_ms_per_echo_call_warm: round(mid("cpu_ms_per_echo_warm"), 3),
+    cpu_ms_per_echo_call_new: round(mid("cpu_ms_per_echo_new"), 3),
+    x_echo_fanout_warm_cpu: round(ratio("cpu_ms_per_echo_warm", "cpu_ms_per_renewal"), 3),
+    x_echo_fanout_new_cpu: round(ratio("cpu_ms_per_echo_new", "cpu_ms_per_renewal"), 3),
+    reps: reps.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v, 3)]))),
+    profile: breakdown(snap, n),
   };
+}
+
+/** Waits (up to `maxS`) until a second passes with no row written anywhere: what earlier work left running has ended. */
+async function quiet(maxS = 60) {
+  const until = Date.now() + maxS * 1000;
+  await ok("POST", "/bench/profile/start");
+  for (;;) {
+    await sleep(1_000);
+    const snap = await ok("GET", "/bench/profile");
+    const written = Object.values(snap.steps).reduce((n, t) => n + t.rowsWritten, 0);
+    if (written === 0 || Date.now() > until) break;
+  }
+  await ok("GET", "/bench/profile?stop=1");
+}
+
+/**
+ * Rows read and written per renewal by a young and an old subscription (3 and 300 invoices): a
+ * daily plan on its own test clock, advanced to its history (`invoices` renewals, unmeasured),
+ * then RENEWALS more days, counted by that subscription's own `Actor.usage` (every SQL cursor's
+ * rowsRead/rowsWritten, as test/billing/renewal-cost.test.ts counts them) before and after,
+ * once its outbox and read model have settled. Per instance: the probe's counts are per kind of
+ * actor, and other subscriptions' alarms (outbox retries, read-model writes) would land in them.
+ */
+async function renewalRows() {
+  const RENEWALS = 3;
+  const DAY = 86_400_000;
+  const start = Date.parse("2026-01-01T00:00:00Z");
+  const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const plan = (await ok("POST", "/v1/plans", { name: "Daily", currency: "usd", amount: 100, interval: "day" })).id;
+  const out = {};
+  for (const invoices of [3, 300]) {
+    const clock = (await ok("POST", "/v1/test_clocks", { frozen_time: iso(start) })).id;
+    const customer = (await newCustomers(1, { test_clock: clock }))[0];
+    const subscription = (await ok("POST", "/v1/subscriptions", { customer, plan })).id;
+    const t = performance.now();
+    await advanceClock(clock, iso(start + (invoices - 1) * DAY));
+    log(`renewal rows: ${invoices} invoices built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    /** The subscription's counts once three polls in a row (300 ms apart) saw no change. */
+    const settled = async () => {
+      let last = await ok("GET", `/bench/usage?subscription=${subscription}`);
+      for (let same = 0; same < 3; ) {
+        await sleep(300);
+        const now = await ok("GET", `/bench/usage?subscription=${subscription}`);
+        same = now.rowsRead === last.rowsRead && now.rowsWritten === last.rowsWritten ? same + 1 : 0;
+        last = now;
+      }
+      return last;
+    };
+    const before = await settled();
+    await advanceClock(clock, iso(start + (invoices + RENEWALS - 1) * DAY));
+    const after = await settled();
+    const listed = (await ok("GET", `/v1/subscriptions/${subscription}/invoices?limit=100`)).data;
+    out[invoices] = {
+      renewals: RENEWALS,
+      all_paid: listed.slice(0, RENEWALS).every((i) => i.status === "paid"),
+      subscription_rows_read_per_renewal: round((after.rowsRead - before.rowsRead) / RENEWALS, 2),
+      subscription_rows_written_per_renewal: round((after.rowsWritten - before.rowsWritten) / RENEWALS, 2),
+    };
+    log(
+      `renewal rows, ${invoices} invoices: the subscription reads ${out[invoices].subscription_rows_read_per_renewal}, writes ${out[invoices].subscription_rows_written_per_renewal} per renewal`,
+    );
+  }
+  return out;
 }
 
 async function createProfile(plan, customers) {
@@ -614,18 +815,32 @@ async function main() {
         { ok, call, load, pool, log, round, median, profile, breakdown, advanceClock },
         QUICK
           ? { seconds: 0.5, reps: 1, customers: 50, renewalEvents: 2_000, concurrency: 8 }
-          : { seconds: 2, reps: 3, customers: 1_000, renewalEvents: 100_000, concurrency: 8 },
+          : ONLY === "usage"
+            ? { seconds: 2, reps: 3, customers: 1_000, renewalEvents: 100_000, concurrency: 8 }
+            : // In the full run: the same rows, sized to keep the whole bench near 15 minutes.
+              { seconds: 1.5, reps: 3, customers: 200, renewalEvents: 20_000, concurrency: 8 },
       );
-      // Per event: its share of the DO requests (measured), rows written and read; no "+1 request".
-      for (const p of Object.values(results.usage.profile))
+      // Per event: its share of the DO requests (measured: the request to the customer's actor
+      // and the calls it makes), rows written and read; a batch's requests are shared by its 100.
+      for (const p of Object.values(results.usage.profile)) {
+        p.do_requests_per_event = round(p.do_requests_per_op + p.incoming_requests_per_op, 3);
         p.dollars_per_million_events = round(
           p.rows_written_per_op * PRICES.rows_written_per_million +
             p.rows_read_per_op * PRICES.rows_read_per_million +
-            p.do_requests_per_op * PRICES.do_requests_per_million,
+            p.do_requests_per_event * PRICES.do_requests_per_million,
           3,
         );
+      }
     });
-  if (ONLY !== "herd" && ONLY !== "usage")
+  if (ONLY === "clock")
+    await withService({}, async () => {
+      log("service up (the test clock's rows alone)");
+      const plan = (await ok("POST", "/v1/plans", { name: "Bench", currency: "usd", amount: 1000, interval: "month" }))
+        .id;
+      results.renewal = await clockRenewals(plan);
+      results.renewal_rows = await renewalRows();
+    });
+  if (ONLY === null || ONLY === "throughput")
     await withService({}, async () => {
       log("service up (default configuration, fake gateway)");
       const { result, plan, customers } = await throughput();
@@ -634,8 +849,9 @@ async function main() {
       log("profiling creates");
       results.create = { subscription: await createProfile(plan, customers), customer: await customerCreateProfile() };
       results.renewal = await clockRenewals(plan);
+      results.renewal_rows = await renewalRows();
     });
-  if (ONLY !== "throughput" && ONLY !== "usage") {
+  if (ONLY !== "throughput" && ONLY !== "usage" && ONLY !== "clock") {
     if (SIZE.herd > 0)
       await withService({ BENCH_GATEWAY_RATE: "100000" }, async () => {
         log("service up (herd configuration: the bench's gateway, unlimited, charges unpaced)");

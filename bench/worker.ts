@@ -4,9 +4,13 @@
  * and the real actors, adding:
  *  - `GET /bench/echo/warm` and `/bench/echo/new`: a bare Durable Object whose method returns
  *    a constant, on one warm object or on a new object per request — the platform's floor;
+ *  - `POST /bench/echo/fanout?n=&prefix=`: the test clock's floor: one echo object calls `n`
+ *    echo objects (`prefix-0` … `prefix-{n-1}`: new the first time, warm after) the way the
+ *    clock calls its subscriptions, at most MAX_CALLS_IN_FLIGHT open at once;
  *  - `POST /bench/profile/start`, `GET /bench/profile[?stop=1]`: per-step timings and rows
  *    written per SQL statement (bench/probe.ts);
  *  - `POST /bench/seed-invoices`: N extra invoices on one subscription, written directly;
+ *  - `GET /bench/usage?subscription=`: that subscription's `Actor.usage` (rows read, written);
  *  - `GET /bench/gateway`, `POST /bench/gateway/reset`: the herd's fake gateway, limited to
  *    BENCH_GATEWAY_RATE requests/s (when that var is set).
  * Every other request goes to the real Worker unchanged.
@@ -18,7 +22,8 @@ import { CustomerActor as RealCustomerActor } from "../src/actors/customer/custo
 import type { Env } from "../src/actors/env";
 import { PlanActor as RealPlanActor } from "../src/actors/plan/plan-actor";
 import { SubscriptionActor as RealSubscriptionActor } from "../src/actors/subscription/subscription-actor";
-import { TestClockActor as RealTestClockActor } from "../src/actors/test-clock/test-clock-actor";
+import { mapBounded } from "../src/actors/test-clock/bounded-map";
+import { MAX_CALLS_IN_FLIGHT, TestClockActor as RealTestClockActor } from "../src/actors/test-clock/test-clock-actor";
 import realWorker from "../src/index";
 import type { ChargeRequest, ChargeResult, PaymentGateway, RefundRequest, RefundResult } from "../src/payments/gateway";
 import { HerdGateway } from "./herd-gateway";
@@ -44,9 +49,19 @@ interface BenchEnv extends Env {
 }
 
 /** The floor: a Durable Object whose one method returns a constant. */
-export class Echo extends DurableObject {
+export class Echo extends DurableObject<BenchEnv> {
   echo(): string {
     return "ok";
+  }
+
+  /**
+   * The test clock's floor: `n` calls from this object to `n` echo objects, at most as many
+   * open at once as the clock allows itself, through the same bounded map. Returns the calls made.
+   */
+  async fanOut(prefix: string, n: number): Promise<number> {
+    const names = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+    const answers = await mapBounded(names, MAX_CALLS_IN_FLIGHT, (name) => this.env.ECHO.getByName(name).echo());
+    return answers.filter((a) => a === "ok").length;
   }
 }
 
@@ -115,6 +130,11 @@ export class SubscriptionActor extends RealSubscriptionActor {
     await timed("subscription alarm (whole)", () => super.onAlarm());
   }
 
+  /** The rows this instance's SQL has read and written (`Actor.usage`): the renewal-rows row. */
+  benchUsage(): { rowsRead: number; rowsWritten: number } {
+    return { ...this.usage };
+  }
+
   /** Adds `count` paid invoices (one line each) straight into storage, older than any real one. */
   benchSeedInvoices(count: number, from: number): number {
     const sql = this.ctx.storage.sql;
@@ -164,6 +184,11 @@ export default {
         return new Response(await env.ECHO.getByName("warm").echo());
       case "/bench/echo/new":
         return new Response(await env.ECHO.getByName(crypto.randomUUID()).echo());
+      case "/bench/echo/fanout": {
+        const n = Number(url.searchParams.get("n"));
+        const prefix = url.searchParams.get("prefix") ?? "fanout";
+        return Response.json({ calls: await env.ECHO.getByName(`${prefix}-caller`).fanOut(prefix, n) });
+      }
       case "/bench/profile/start":
         startProfile();
         return Response.json({ ok: true });
@@ -179,6 +204,13 @@ export default {
           subscription.slice(-16),
         ) as unknown as DurableObjectStub<SubscriptionActor>;
         return Response.json({ seeded: await stub.benchSeedInvoices(count, from) });
+      }
+      case "/bench/usage": {
+        const subscription = url.searchParams.get("subscription") ?? "";
+        const stub = env.SUBSCRIPTIONS.getByName(
+          subscription.slice(-16),
+        ) as unknown as DurableObjectStub<SubscriptionActor>;
+        return Response.json(await stub.benchUsage());
       }
       case "/bench/gateway":
         return Response.json(await env.HERD_GATEWAY.getByName("gateway").report());

@@ -87,6 +87,11 @@ export function envelope(event: RecordedEvent): EventEnvelope {
  */
 export class Outbox {
   private readonly flushes = new SerialRuns(() => this.sendUnsent());
+  /**
+   * The watermark as stored: read once, then kept by the writes below (only this outbox writes
+   * its key, outside any transaction). It is asked after every transaction (`retryAt`).
+   */
+  private watermark: number | null = null;
 
   constructor(
     private readonly query: Query,
@@ -99,9 +104,9 @@ export class Outbox {
 
   /** Events up to this position are sent (a watermark, so finding the rest reads only them). */
   private sentUpTo(): number {
-    return (
-      this.query<{ value: number }>("SELECT value FROM _meta WHERE key = ?", this.source.watermarkKey)[0]?.value ?? 0
-    );
+    this.watermark ??=
+      this.query<{ value: number }>("SELECT value FROM _meta WHERE key = ?", this.source.watermarkKey)[0]?.value ?? 0;
+    return this.watermark;
   }
 
   /** Whether any event is left unsent (reads at most a few rows). */
@@ -125,14 +130,16 @@ export class Outbox {
       if (unsent.length === 0) break;
       const context = this.describe();
       const { messages, last } = fitBatch(
-        unsent.map(({ position, event }) => ({ position, body: messageOf(event, context) })),
+        unsent.map(({ position, event }) => ({ position, ...sized(event, context) })),
       );
       await this.queue.sendBatch(messages.map((body) => ({ body })));
+      this.watermark = null; // should the write fail, read it again
       this.query(
         "INSERT INTO _meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         this.source.watermarkKey,
         last,
       );
+      this.watermark = last;
     }
   }
 }
@@ -143,17 +150,30 @@ export class Outbox {
  * reads the rest from the API. Without this one oversized event would block its outbox for good.
  */
 export function messageOf(event: RecordedEvent, context: Omit<EventMessage, "kind" | "event">): EventMessage {
+  return sized(event, context).body;
+}
+
+/** The message for one event and its size in bytes, measured once (`fitBatch` needs it too). */
+function sized(
+  event: RecordedEvent,
+  context: Omit<EventMessage, "kind" | "event">,
+): { body: EventMessage; bytes: number } {
   const message: EventMessage = { kind: "event", event: envelope(event), ...context };
-  if (byteLength(message) <= MAX_MESSAGE_BYTES) return message;
+  const bytes = byteLength(message);
+  if (bytes <= MAX_MESSAGE_BYTES) return { body: message, bytes };
   const { id, object } = message.event.data.object as { id?: unknown; object?: unknown };
-  return {
+  const body = {
     ...message,
     event: { ...message.event, data: { object: { id, object }, truncated: true } as EventMessage["event"]["data"] },
   };
+  return { body, bytes: byteLength(body) };
 }
 
-/** The longest prefix that fits one sendBatch (at least one message), and the position of its last. */
-export function fitBatch(items: { position: number; body: EventMessage }[]): {
+/**
+ * The longest prefix that fits one sendBatch (at least one message), and the position of its
+ * last. `bytes`, when given, is the message's size already measured.
+ */
+export function fitBatch(items: { position: number; body: EventMessage; bytes?: number }[]): {
   messages: EventMessage[];
   last: number;
 } {
@@ -161,7 +181,7 @@ export function fitBatch(items: { position: number; body: EventMessage }[]): {
   let bytes = 0;
   let last = items[0]!.position;
   for (const item of items.slice(0, BATCH)) {
-    const size = byteLength(item.body);
+    const size = item.bytes ?? byteLength(item.body);
     if (messages.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
     messages.push(item.body);
     bytes += size;
@@ -170,8 +190,10 @@ export function fitBatch(items: { position: number; body: EventMessage }[]): {
   return { messages, last };
 }
 
+const encoder = new TextEncoder();
+
 function byteLength(value: unknown): number {
-  return new TextEncoder().encode(JSON.stringify(value)).byteLength;
+  return encoder.encode(JSON.stringify(value)).byteLength;
 }
 
 /** Flushes; a failed send is logged and left to the alarm, never failing the committed request. */

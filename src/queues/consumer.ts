@@ -69,10 +69,13 @@ async function fanOut(messages: readonly Message<EventMessage>[], env: Env): Pro
         .filter((endpoint) => matches(endpoint, event.type))
         .map((endpoint) => ({ body: { kind: "webhook", endpoint: endpoint.id, event } }));
       try {
-        // ≤ 100 messages and ≤ 256 KB per sendBatch; each message carries the whole event.
-        const perBatch = Math.max(1, Math.min(100, Math.floor(240_000 / (JSON.stringify(event).length + 200))));
-        for (let i = 0; i < webhooks.length; i += perBatch)
-          await env.WEBHOOKS_QUEUE.sendBatch(webhooks.slice(i, i + perBatch));
+        if (webhooks.length > 0) {
+          // ≤ 100 messages and ≤ 256 KB per sendBatch; each message carries the whole event
+          // (serialized only when there is an endpoint: most events have none, bench/profile-renewal.md).
+          const perBatch = Math.max(1, Math.min(100, Math.floor(240_000 / (JSON.stringify(event).length + 200))));
+          for (let i = 0; i < webhooks.length; i += perBatch)
+            await env.WEBHOOKS_QUEUE.sendBatch(webhooks.slice(i, i + perBatch));
+        }
         if (customer && wantsEmail(event, plan)) await env.EMAILS_QUEUE.send({ kind: "email", customer, event, plan });
         message.ack();
       } catch (error) {

@@ -63,9 +63,16 @@ export class ReadModel {
 
   /**
    * When the alarm should retry the write, or null when the read model is up to date: the
-   * deferred time, else 5 s from now, or the alarm already set within those 5 s (no new write).
+   * deferred time, else 5 s from now, or the alarm already set within those 5 s (no new write;
+   * then without asking whether the model is behind).
    */
   retryAt(armedAt: number | null, nowMs: number): number | null {
+    // An alarm already set no later than 5 s from now (or overdue) is as early as anything
+    // below could ask for, and the actor never moves its alarm later: the answer cannot change
+    // it, so "behind?" (a read of the actor's state and of its mirror, after every transaction:
+    // a fifth of a renewal's CPU in bench/profile-renewal.md) is not asked.
+    if (armedAt !== null && armedAt <= nowMs + RETRY_MS && (this.dueAt === null || this.dueAt >= armedAt))
+      return armedAt;
     if (!this.isBehind()) return null;
     if (this.dueAt !== null) return this.dueAt;
     return armedAt !== null && armedAt > nowMs && armedAt <= nowMs + RETRY_MS ? armedAt : nowMs + RETRY_MS;

@@ -98,14 +98,19 @@ export async function sendEventEmail(
     );
     return { status: "failed", error: error.message };
   }
-  await writeLog(
-    query,
-    env,
-    customer.id,
-    event.type,
-    query<EmailRow>("SELECT * FROM email WHERE event_id = ?", event.id)[0]!,
-    nowMs,
-  );
+  // The row as just written (not read back: its text and HTML are the email's largest part).
+  const sent: EmailRow = {
+    event_id: event.id,
+    status: "sent",
+    to_address: customer.email,
+    ...rendered,
+    provider: mail.provider.name,
+    error: null,
+    attempts: (row?.attempts ?? 0) + 1,
+    updated_ms: nowMs,
+    logged: 0,
+  };
+  await writeLog(query, env, customer.id, event.type, sent, nowMs);
   return { status: "sent" };
 }
 

@@ -15,18 +15,34 @@ export function formatAmount(minor: number, currency: string): string {
   const digits = String(Math.abs(minor)).padStart(exponent + 1, "0");
   const decimal = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
   const code = currency.toUpperCase();
-  try {
-    const format = new Intl.NumberFormat("en-US", {
-      style: "currency",
-      currency: code,
-      minimumFractionDigits: exponent,
-      maximumFractionDigits: exponent,
-    });
-    // A string keeps every digit exact (Intl formats decimal strings without a float).
-    return format.format(`${negative ? "-" : ""}${decimal}` as unknown as number);
-  } catch {
-    return `${negative ? "-" : ""}${code} ${groupThousands(decimal)}`;
+  const format = formatterOf(code, exponent);
+  // A string keeps every digit exact (Intl formats decimal strings without a float).
+  if (format) return format.format(`${negative ? "-" : ""}${decimal}` as unknown as number);
+  return `${negative ? "-" : ""}${code} ${groupThousands(decimal)}`;
+}
+
+/**
+ * One Intl formatter per currency, made once per isolate: making one costs far more than
+ * formatting with it (it was the renewal's largest email cost in bench/profile-renewal.md).
+ * `null` for a code Intl refuses: those amounts are laid out by hand.
+ */
+const formatters = new Map<string, Intl.NumberFormat | null>();
+function formatterOf(code: string, exponent: number): Intl.NumberFormat | null {
+  let format = formatters.get(code);
+  if (format === undefined) {
+    try {
+      format = new Intl.NumberFormat("en-US", {
+        style: "currency",
+        currency: code,
+        minimumFractionDigits: exponent,
+        maximumFractionDigits: exponent,
+      });
+    } catch {
+      format = null;
+    }
+    formatters.set(code, format);
   }
+  return format;
 }
 
 function groupThousands(decimal: string): string {
