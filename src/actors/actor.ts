@@ -1,4 +1,5 @@
 import { Server } from "partyserver";
+import { parseAlarmRunsInFlight } from "../lib/env";
 import type { Row, SqlValue } from "../lib/sql";
 import type { AlarmHealth } from "./capabilities/alarm-failures";
 import { AlarmFailures } from "./capabilities/alarm-failures";
@@ -260,6 +261,9 @@ export abstract class Actor extends Server<Env> {
    * storage calls for 1,000 objects waking at once kept requests out by themselves.
    */
   override async alarm(): Promise<void> {
+    const limit = parseAlarmRunsInFlight(this.env.BILLIFY_ALARM_RUNS_IN_FLIGHT);
+    if (limit === null) return super.alarm();
+    backgroundWork.setLimit(limit);
     await backgroundWork.run(async () => {
       await yieldToRequests();
       await super.alarm();

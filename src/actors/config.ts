@@ -2,7 +2,7 @@ import { parsePortalTtl } from "../domain/portal";
 import type { DunningPolicy } from "../domain/retry-schedule";
 import { parseDunningPolicy } from "../domain/retry-schedule";
 import { parseRenewalSpread } from "../domain/spread";
-import { rateLimitOn } from "../lib/env";
+import { parseAlarmRunsInFlight, rateLimitOn } from "../lib/env";
 import type { EmailSettings } from "../notifications/email/config";
 import { parseEmailSettings, parseUpcomingDays } from "../notifications/email/config";
 import { parseWebhookUrlGuard } from "../notifications/webhooks/url-guard";
@@ -32,6 +32,8 @@ export interface Config {
   webhookUrlGuard: boolean;
   /** BILLIFY_RATE_LIMIT: per-key limits on (the default). */
   rateLimit: boolean;
+  /** BILLIFY_ALARM_RUNS_IN_FLIGHT: alarm runs at once per isolate; null: no limit. */
+  alarmRunsInFlight: number | null;
   /** BILLIFY_PUBLIC_URL without a trailing slash: the origin of the customer's page links. */
   publicUrl: string;
   /** The seller on the customer's pages: BILLIFY_SELLER_NAME, BILLIFY_SELLER_LOGO_URL, BILLIFY_ACCENT_COLOR. */
@@ -61,6 +63,7 @@ export function loadConfig(env: Env): Config {
     renewalSpreadSeconds: parseRenewalSpread(env.BILLIFY_RENEWAL_SPREAD_SECONDS),
     webhookUrlGuard: parseWebhookUrlGuard(env.BILLIFY_WEBHOOK_URL_GUARD, mode),
     rateLimit: rateLimitOn(env.BILLIFY_RATE_LIMIT),
+    alarmRunsInFlight: parseAlarmRunsInFlight(env.BILLIFY_ALARM_RUNS_IN_FLIGHT),
     publicUrl: parseHttpUrl("BILLIFY_PUBLIC_URL", env.BILLIFY_PUBLIC_URL ?? "http://localhost:8787").replace(
       /\/+$/,
       "",

@@ -38,14 +38,25 @@ export class AdmissionGate {
   private averageRunMs = 10;
 
   constructor(
-    readonly limit: number,
+    private limitNow: number,
     private readonly leaseMs: number,
     private readonly nowMs: () => number = Date.now,
     private readonly sleep: Sleep = timer,
   ) {
+    this.setLimit(limitNow);
+    if (!(leaseMs > 0)) throw new Error(`an admission gate needs a lease of more than 0 ms; got ${leaseMs}`);
+  }
+
+  /** Runs in flight at most. */
+  get limit(): number {
+    return this.limitNow;
+  }
+
+  /** Changes the limit; waiters are let in at their next look if it grew. */
+  setLimit(limit: number): void {
     if (!Number.isInteger(limit) || limit < 1)
       throw new Error(`an admission gate needs a limit of 1 or more; got ${limit}`);
-    if (!(leaseMs > 0)) throw new Error(`an admission gate needs a lease of more than 0 ms; got ${leaseMs}`);
+    this.limitNow = limit;
   }
 
   /** Runs `work` once a permit is free (at once, if one is and nobody is waiting). */
@@ -74,7 +85,7 @@ export class AdmissionGate {
     const ticket = this.nextTicket++;
     this.dropLapsedLeases();
     this.admitWaiting();
-    if (this.queue.length === 0 && this.holders.size < this.limit) {
+    if (this.queue.length === 0 && this.holders.size < this.limitNow) {
       this.holders.set(ticket, this.nowMs());
       return ticket;
     }
@@ -83,7 +94,7 @@ export class AdmissionGate {
     while (!place.admitted) {
       // Tickets in the line only grow, so the distance to the head is an upper bound of the position.
       const position = ticket - (this.queue[0]?.ticket ?? ticket);
-      await this.sleep(pollDelayMs(position, this.averageRunMs, this.limit));
+      await this.sleep(pollDelayMs(position, this.averageRunMs, this.limitNow));
       this.dropLapsedLeases();
       this.admitWaiting();
     }
@@ -96,7 +107,7 @@ export class AdmissionGate {
   }
 
   private admitWaiting(): void {
-    while (this.queue.length > 0 && this.holders.size < this.limit) {
+    while (this.queue.length > 0 && this.holders.size < this.limitNow) {
       const next = this.queue.shift()!;
       this.holders.set(next.ticket, this.nowMs());
       next.admitted = true;

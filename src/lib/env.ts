@@ -16,6 +16,8 @@ export interface PlatformEnv {
   METER_RATE_LIMIT?: RateLimit;
   /** `on` (default) or `off`: the per-key rate limits. */
   BILLIFY_RATE_LIMIT?: string;
+  /** Alarm runs in flight at once per isolate (src/actors/capabilities/background-work.ts): 1–1000 or `off`; default 4. */
+  BILLIFY_ALARM_RUNS_IN_FLIGHT?: string;
   BILLIFY_API_KEY?: string;
   BILLIFY_ADMIN_KEY?: string;
   /** More API keys, comma-separated (rotation: README "Rotating API keys"). */
@@ -79,4 +81,21 @@ export function rateLimitOn(value: string | undefined): boolean {
     throw new Error(`BILLIFY_RATE_LIMIT must be "on" or "off"; got "${value}"`);
   }
   return setting === "on";
+}
+
+/** The default of BILLIFY_ALARM_RUNS_IN_FLIGHT: what the 1,000-alarm herd was measured with (bench/README.md). */
+export const DEFAULT_ALARM_RUNS_IN_FLIGHT = 4;
+
+/**
+ * BILLIFY_ALARM_RUNS_IN_FLIGHT: how many alarm runs an isolate lets run at once (a whole number
+ * 1–1000, default 4), or `off` for no limit (null).
+ */
+export function parseAlarmRunsInFlight(value: string | undefined): number | null {
+  const setting = (value ?? String(DEFAULT_ALARM_RUNS_IN_FLIGHT)).trim().toLowerCase();
+  if (setting === "off") return null;
+  const n = Number(setting);
+  if (!/^[0-9]+$/.test(setting) || n < 1 || n > 1000) {
+    throw new Error(`BILLIFY_ALARM_RUNS_IN_FLIGHT must be a whole number from 1 to 1000, or "off"; got "${value}"`);
+  }
+  return n;
 }

@@ -118,6 +118,28 @@ describe("AdmissionGate", () => {
     expect(ran).toBe(true);
   });
 
+  it("lets more in once the limit is raised (BILLIFY_ALARM_RUNS_IN_FLIGHT read at each alarm)", async () => {
+    const gate = new AdmissionGate(1, 60_000);
+    const started: number[] = [];
+    const runs = [0, 1, 2].map(() => controlled());
+    const results = runs.map((r, i) =>
+      gate.run(() => {
+        started.push(i);
+        return r.work();
+      }),
+    );
+    await settle();
+    expect(started).toEqual([0]);
+    gate.setLimit(3);
+    expect(gate.limit).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the waiters' next look
+    expect(started).toEqual([0, 1, 2]);
+    expect(() => gate.setLimit(0)).toThrow("limit of 1 or more");
+    for (const r of runs) r.finish("done");
+    await Promise.all(results);
+    expect(gate.running).toBe(0);
+  });
+
   it("refuses a limit below 1 or a lease of 0 when it is made, not when it is used", () => {
     expect(() => new AdmissionGate(0, 1_000)).toThrow("limit of 1 or more");
     expect(() => new AdmissionGate(1.5, 1_000)).toThrow("limit of 1 or more");

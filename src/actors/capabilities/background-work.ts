@@ -1,15 +1,17 @@
 import { AdmissionGate } from "../../lib/admission-gate";
+import { DEFAULT_ALARM_RUNS_IN_FLIGHT } from "../../lib/env";
 
 /**
- * Alarm runs in flight at once in this isolate. Locally (`wrangler dev`) every object of the
- * Worker shares one isolate and one thread: 1,000 renewal alarms due at one instant would all
- * run at once, and a request would wait behind every step of every one of them. With a few in
- * flight, a request waits for at most a few steps. Measured with 4 (`npm run bench -- --only=herd`,
- * bench/README.md): the API's p99 under 1 s during the herd, the herd about 3× longer. A run
- * waiting on a slow gateway holds its permit, so an isolate renews at most 4 per gateway
- * round trip: a deployment whose isolates host many objects due at once may want more.
+ * Alarm runs in flight at once in this isolate, by default (BILLIFY_ALARM_RUNS_IN_FLIGHT sets
+ * it). Locally (`wrangler dev`) every object of the Worker shares one isolate and one thread:
+ * 1,000 renewal alarms due at one instant would all run at once, and a request would wait
+ * behind every step of every one of them. With a few in flight, a request waits for at most a
+ * few steps. Measured with 4 (`npm run bench -- --only=herd`, bench/README.md): the API's p99
+ * from every probe timing out to under 3 s during the herd, the herd about 3× longer. A run
+ * waiting on a slow gateway holds its permit, so an isolate renews at most this many per
+ * gateway round trip: a deployment whose isolates host many objects due at once raises it.
  */
-export const ALARM_RUNS_IN_FLIGHT = 4;
+export const ALARM_RUNS_IN_FLIGHT = DEFAULT_ALARM_RUNS_IN_FLIGHT;
 
 /**
  * A run that holds its permit longer than this stops counting against the limit (a slow
