@@ -50,7 +50,7 @@ export interface EventIntent {
   extra?: Record<string, unknown>;
 }
 
-/** `invoice_upcoming` is kept in step after every transaction (`upcomingJobChange`) and cancelled by `decideUpcomingNotice`. */
+/** `invoice_upcoming` is no row: its due time is derived from the state (`upcomingDueAt`), moved past by `decideUpcomingNotice`. */
 export type JobKind =
   | "renew"
   | "retry_payment"
@@ -79,7 +79,9 @@ const JOBS_STOPPED_BY_CLOSE: readonly JobKind[] = ["retry_payment", "expire_inco
  */
 export function decideJobLeftDue(ledger: Ledger, kind: JobKind, invoiceId: string): Decision {
   const b = new DecisionBuilder(ledger);
-  b.cancel(kind, invoiceId === "" ? null : { id: invoiceId });
+  // A derived job (no row to delete) is dropped by marking its period announced.
+  if (kind === "invoice_upcoming") b.decision.upcomingSentFor = ledger.state.currentPeriodEnd;
+  else b.cancel(kind, invoiceId === "" ? null : { id: invoiceId });
   return b.decision;
 }
 

@@ -1,5 +1,5 @@
 import type { Period } from "./billing-period";
-import type { Decision, JobChange, Ledger } from "./decision";
+import type { Decision, Ledger } from "./decision";
 import { DecisionBuilder } from "./decision";
 import { upcomingRenewal } from "./lifecycle";
 import type { SubscriptionState } from "./subscription";
@@ -20,45 +20,46 @@ export function upcomingNoticeAt(period: Period, days: number): Instant | null {
   return period.end - notice;
 }
 
-/** What the `invoice_upcoming` job is kept in step with. */
-interface UpcomingFacts {
+/** What the `invoice_upcoming` job's due time is derived from. */
+export interface UpcomingFacts {
   state: Pick<SubscriptionState, "status" | "cancelAtPeriodEnd" | "currentPeriodStart" | "currentPeriodEnd">;
-  /** The period end already announced (`_meta.upcoming_sent_for`), or null. */
+  /** The period end already announced or passed over (`_meta.upcoming_sent_for`), or null. */
   sentFor: Instant | null;
-  /** When the job is due now, or null for none. */
-  currentDueAt: Instant | null;
   days: number;
-  now: Instant;
 }
 
 /**
- * The `invoice_upcoming` job for the current period, or none: nothing for an ended
- * subscription, one canceling at period end, or a period already announced. A notice whose
- * time has already passed when the job would be written (a `cancel_at_period_end` resumed
- * inside the notice window) is not scheduled: the reminder goes ahead of the renewal or not at
- * all. Returns the change to make (null: leave the job as it is).
+ * When the `invoice_upcoming` job is due, or null for none: a pseudo-job derived from the state
+ * (no row of `job`; the store's `nextJob` returns it). Nothing for an ended subscription, one
+ * canceling at period end, or a period already announced (or passed over: `upcomingPassedOver`).
  */
-export function upcomingJobChange(f: UpcomingFacts): JobChange | null {
+export function upcomingDueAt(f: UpcomingFacts): Instant | null {
   const { state } = f;
-  const due =
-    isEnded(state.status) || state.cancelAtPeriodEnd || f.sentFor === state.currentPeriodEnd
-      ? null
-      : upcomingNoticeAt({ start: state.currentPeriodStart, end: state.currentPeriodEnd }, f.days);
-  const cancel: JobChange = { op: "cancel", kind: "invoice_upcoming", invoice: null };
-  if (due === null) return f.currentDueAt !== null ? cancel : null;
-  if (f.currentDueAt === due) return null;
-  if (due > f.now) return { op: "schedule", kind: "invoice_upcoming", dueAt: due, invoice: null };
-  return f.currentDueAt !== null ? cancel : null;
+  if (isEnded(state.status) || state.cancelAtPeriodEnd || f.sentFor === state.currentPeriodEnd) return null;
+  return upcomingNoticeAt({ start: state.currentPeriodStart, end: state.currentPeriodEnd }, f.days);
 }
 
 /**
- * The `invoice_upcoming` job comes due: the job is done, the current period is marked
- * announced (never twice), and `invoice.upcoming` carries the invoice the renewal will make —
+ * At the end of every transaction: a notice the transaction made due at a time already past
+ * (`dueBefore` is the derived due time as the transaction found it) is passed over, never sent
+ * late — a `cancel_at_period_end` resumed inside the notice window gets no reminder: it goes
+ * ahead of the renewal or not at all. Returns the period end to mark (`upcoming_sent_for`), or
+ * null: nothing to write. A notice already due before the transaction (its alarm not run yet)
+ * keeps its time.
+ */
+export function upcomingPassedOver(dueBefore: Instant | null, after: UpcomingFacts, now: Instant): Instant | null {
+  const due = upcomingDueAt(after);
+  if (due === null || due > now || due === dueBefore) return null;
+  return after.state.currentPeriodEnd;
+}
+
+/**
+ * The `invoice_upcoming` job comes due: the current period is marked announced (never twice),
+ * which moves the derived due time past (`upcomingDueAt`: no job row to delete), and `invoice.upcoming` carries the invoice the renewal will make —
  * none when that renewal makes no invoice.
  */
 export function decideUpcomingNotice(ledger: Ledger): Decision {
   const b = new DecisionBuilder(ledger);
-  b.cancel("invoice_upcoming");
   b.decision.upcomingSentFor = ledger.state.currentPeriodEnd;
   if (upcomingRenewal(ledger)?.issue[0]) b.emit("invoice.upcoming", { upcoming: true });
   return b.decision;

@@ -124,6 +124,28 @@ describe("subscription schema", () => {
     expect(afterCursor).toEqual(["evt_B", "evt_C"]);
   });
 
+  it("v17 deletes the invoice_upcoming job rows (the notice's due time is derived from the state) and no other job", async () => {
+    const v17 = SUBSCRIPTION_MIGRATIONS.findIndex((step) => step.some((s) => s.includes("kind = 'invoice_upcoming'")));
+    expect(v17 + 1).toBe(17);
+    const jobs = await runInDurableObject(env.PLANS.getByName("schema-check-v17"), (_instance, state) => {
+      const sql = state.storage.sql;
+      return state.storage.transactionSync(() => {
+        sql.exec(META);
+        for (const step of SUBSCRIPTION_MIGRATIONS.slice(0, v17)) for (const statement of step) sql.exec(statement);
+        const job = "INSERT INTO job (kind, invoice_id, due_at) VALUES (?, ?, ?)";
+        sql.exec(job, "renew", "", 2_000);
+        sql.exec(job, "invoice_upcoming", "", 1_400);
+        sql.exec(job, "retry_payment", "in_1", 1_500);
+        for (const statement of SUBSCRIPTION_MIGRATIONS[v17]!) sql.exec(statement);
+        return sql.exec("SELECT kind, invoice_id, due_at FROM job ORDER BY due_at").toArray();
+      });
+    });
+    expect(jobs).toEqual([
+      { kind: "retry_payment", invoice_id: "in_1", due_at: 1_500 },
+      { kind: "renew", invoice_id: "", due_at: 2_000 },
+    ]);
+  });
+
   it("v16 moves what the read model was given from _admin_mirror into the subscription row, made or not", async () => {
     const v16 = SUBSCRIPTION_MIGRATIONS.findIndex((step) => step.some((s) => s.includes("ADD COLUMN mirror")));
     expect(v16 + 1).toBe(16);

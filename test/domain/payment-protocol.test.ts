@@ -24,7 +24,7 @@ import {
 import type { PaymentRecord } from "../../src/domain/payment-records";
 import { attemptKey, refundKey } from "../../src/domain/payment-records";
 import { DEFAULT_DUNNING } from "../../src/domain/retry-schedule";
-import { upcomingJobChange } from "../../src/domain/upcoming";
+import { upcomingDueAt, upcomingPassedOver } from "../../src/domain/upcoming";
 import { activeMonthly, april1, may1 } from "./fixtures";
 
 // The payment protocol as decisions, without a Worker: the attempt gate and numbering,
@@ -476,39 +476,34 @@ describe("charge pacing", () => {
   });
 });
 
-describe("the invoice.upcoming job", () => {
-  const facts = { state, sentFor: null, currentDueAt: null, days: 7, now: april1 };
+describe("the invoice.upcoming job, derived from the state", () => {
+  const facts = { state, sentFor: null, days: 7 };
   const notice = may1 - 7 * 86_400;
 
-  it("is scheduled 7 days before the renewal, once", () => {
-    expect(upcomingJobChange(facts)).toEqual({
-      op: "schedule",
-      kind: "invoice_upcoming",
-      dueAt: notice,
-      invoice: null,
-    });
-    expect(upcomingJobChange({ ...facts, currentDueAt: notice })).toBeNull();
+  it("is due 7 days before the renewal, once", () => {
+    expect(upcomingDueAt(facts)).toBe(notice);
+    expect(upcomingDueAt({ ...facts, days: 0 })).toBeNull();
+    // Announced (decideUpcomingNotice marks the period): its due time moves past.
+    expect(upcomingDueAt({ ...facts, sentFor: may1 })).toBeNull();
+    expect(upcomingDueAt({ ...facts, sentFor: april1 })).toBe(notice);
   });
 
-  it("goes for a period already announced, one canceling at period end, or an ended subscription", () => {
-    const cancel = { op: "cancel", kind: "invoice_upcoming", invoice: null };
-    expect(upcomingJobChange({ ...facts, currentDueAt: notice, sentFor: may1 })).toEqual(cancel);
-    expect(upcomingJobChange({ ...facts, currentDueAt: notice, state: { ...state, cancelAtPeriodEnd: true } })).toEqual(
-      cancel,
-    );
-    expect(upcomingJobChange({ ...facts, currentDueAt: notice, state: { ...state, status: "canceled" } })).toEqual(
-      cancel,
-    );
-    expect(upcomingJobChange({ ...facts, sentFor: may1 })).toBeNull();
+  it("is none for one canceling at period end, or an ended subscription", () => {
+    expect(upcomingDueAt({ ...facts, state: { ...state, cancelAtPeriodEnd: true } })).toBeNull();
+    expect(upcomingDueAt({ ...facts, state: { ...state, status: "canceled" } })).toBeNull();
   });
 
-  it("is not scheduled once its time has passed (resumed inside the notice window)", () => {
-    expect(upcomingJobChange({ ...facts, now: notice })).toBeNull();
-    expect(upcomingJobChange({ ...facts, now: notice + 1, currentDueAt: notice - 86_400 })).toEqual({
-      op: "cancel",
-      kind: "invoice_upcoming",
-      invoice: null,
-    });
+  it("is passed over when a transaction makes it due at a time already past (resumed inside the notice window)", () => {
+    // Resumed at the notice's second or after: the period is marked, never announced late.
+    expect(upcomingPassedOver(null, facts, notice)).toBe(may1);
+    expect(upcomingPassedOver(notice - 86_400, facts, notice + 1)).toBe(may1);
+    // Resumed before it: it stays due.
+    expect(upcomingPassedOver(null, facts, notice - 1)).toBeNull();
+    // Already due when the transaction began (its alarm not run yet): it keeps its time.
+    expect(upcomingPassedOver(notice, facts, notice + 60)).toBeNull();
+    // No notice, or one already announced: nothing to mark.
+    expect(upcomingPassedOver(null, { ...facts, sentFor: may1 }, notice + 1)).toBeNull();
+    expect(upcomingPassedOver(null, { ...facts, state: { ...state, cancelAtPeriodEnd: true } }, notice + 1)).toBeNull();
   });
 });
 

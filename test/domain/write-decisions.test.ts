@@ -16,11 +16,11 @@ import { activeMonthly, april1, may1 } from "./fixtures";
 const ledger = (state: SubscriptionState): Ledger => ({ state, pending: [], openInvoices: [] });
 
 describe("decideUpcomingNotice", () => {
-  it("cancels its job, marks the period announced and emits invoice.upcoming for the renewal's invoice", () => {
+  it("marks the period announced (its derived job moves past: no row to cancel) and emits invoice.upcoming for the renewal's invoice", () => {
     const state = activeMonthly();
     const d = decideUpcomingNotice(ledger(state));
     expect(d.state).toBe(state);
-    expect(d.jobs).toEqual([{ op: "cancel", kind: "invoice_upcoming", invoice: null }]);
+    expect(d.jobs).toEqual([]);
     expect(d.upcomingSentFor).toBe(may1);
     expect(d.events).toEqual([{ type: "invoice.upcoming", subject: { upcoming: true } }]);
     expect(d.issue).toEqual([]);
@@ -30,7 +30,7 @@ describe("decideUpcomingNotice", () => {
     const d = decideUpcomingNotice(ledger({ ...activeMonthly(), cancelAtPeriodEnd: true }));
     expect(d.events).toEqual([]);
     expect(d.upcomingSentFor).toBe(may1);
-    expect(d.jobs).toEqual([{ op: "cancel", kind: "invoice_upcoming", invoice: null }]);
+    expect(d.jobs).toEqual([]);
   });
 
   it("emits nothing for an ended subscription", () => {
@@ -81,6 +81,13 @@ describe("decideJobLeftDue", () => {
     expect(decideJobLeftDue(ledger(activeMonthly()), "renew", "").jobs).toEqual([
       { op: "cancel", kind: "renew", invoice: null },
     ]);
+  });
+
+  it("drops the derived invoice_upcoming job by marking its period announced (no row to delete)", () => {
+    const d = decideJobLeftDue(ledger(activeMonthly()), "invoice_upcoming", "");
+    expect(d.jobs).toEqual([]);
+    expect(d.upcomingSentFor).toBe(may1);
+    expect(d.events).toEqual([]);
   });
 });
 

@@ -157,7 +157,7 @@ export function persist(
   return { invoiceIds, pendingAdded };
 }
 
-/** Schedules and cancels jobs, in order (also the upcoming notice's, kept after every transaction). */
+/** Schedules and cancels jobs, in order. */
 export function writeJobs(
   store: SubscriptionStore,
   jobs: readonly JobChange[],

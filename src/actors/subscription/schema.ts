@@ -266,6 +266,9 @@ export const SUBSCRIPTION_MIGRATIONS: readonly (readonly string[])[] = [
        'writtenMs', written_ms, 'metricsVersion', metrics_version, 'metrics', metrics) FROM _admin_mirror)`,
     `DROP TABLE _admin_mirror`,
   ],
+  // v17: the `invoice_upcoming` job is derived from the state (src/domain/upcoming.ts
+  // `upcomingDueAt`), no row: two rows fewer per monthly renewal (its upsert and its delete).
+  [`DELETE FROM job WHERE kind = 'invoice_upcoming'`],
 ];
 
 /**

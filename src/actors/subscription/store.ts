@@ -6,6 +6,7 @@ import type { DraftLine } from "../../domain/proration";
 import type { SubscriptionState } from "../../domain/subscription";
 import type { SubscriptionRecord } from "../../domain/subscription-record";
 import type { Instant } from "../../domain/time";
+import { upcomingDueAt } from "../../domain/upcoming";
 import type { Query } from "../../lib/sql";
 import type { ActorStorage } from "../capabilities/host";
 import { queryOnDemand } from "../capabilities/tables-on-demand";
@@ -63,6 +64,8 @@ export class SubscriptionStore {
     storage: Pick<ActorStorage, "query" | "hasTable" | "ensureTable">,
     /** The actor's routing key (its name, known once it is addressed): invoice ids and numbers carry it. */
     private readonly routingKey: () => string,
+    /** BILLIFY_UPCOMING_DAYS (the `invoice_upcoming` pseudo-job's notice). */
+    private readonly upcomingDays: () => number,
   ) {
     // Every statement that writes the subscription row drops the copy `load` keeps for the step.
     const query: Query = (statement, ...params) => {
@@ -193,15 +196,19 @@ export class SubscriptionStore {
 
   // ---- jobs (tables/job-table.ts) ---------------------------------------------------
 
-  // NOTE: a `reconcile_payment` job is no row of `job`: it is the `reconcile_at` column of its
-  // invoice's pending card payments (written with the payment: no row inserted then deleted).
+  // NOTE: two kinds of job are no row of `job`. A `reconcile_payment` job is the `reconcile_at`
+  // column of its invoice's pending card payments (written with the payment: no row inserted
+  // then deleted). The `invoice_upcoming` job is derived from the state (`upcomingDueAt`, src/domain/upcoming.ts):
+  // the subscription row and `_meta.upcoming_sent_for`, which its run moves past.
 
   schedule(kind: JobKind, dueAt: Instant, invoiceId = ""): void {
+    if (kind === "invoice_upcoming") throw new Error("invoice_upcoming is derived from the state, never scheduled");
     if (kind === "reconcile_payment") this.paymentTable.scheduleReconcile(invoiceId, dueAt);
     else this.jobs.schedule(kind, dueAt, invoiceId);
   }
 
   unschedule(kind: JobKind, invoiceId = ""): void {
+    if (kind === "invoice_upcoming") return;
     if (kind === "reconcile_payment") this.paymentTable.cancelReconcile(invoiceId);
     else this.jobs.unschedule(kind, invoiceId);
   }
@@ -215,22 +222,43 @@ export class SubscriptionStore {
     return this.jobs.dueAt(kind);
   }
 
-  /** The earliest due time among jobs of every other kind, or null. */
+  /** When the `invoice_upcoming` notice is due, derived from the state (`upcomingDueAt`), or null. */
+  upcomingDueAt(): Instant | null {
+    const record = this.load();
+    if (!record) return null;
+    return upcomingDueAt({ state: record.state, sentFor: this.meta("upcoming_sent_for"), days: this.upcomingDays() });
+  }
+
+  /** The earliest due time among jobs of every other kind (the pseudo-jobs included), or null. */
   earliestDueExcept(kind: JobKind): number | null {
-    const job = this.jobs.earliestDueExcept(kind);
-    const reconcile = this.paymentTable.nextReconcile()?.due_at ?? null;
-    return job === null ? reconcile : reconcile === null ? job : Math.min(job, reconcile);
+    const times = [
+      this.jobs.earliestDueExcept(kind),
+      this.paymentTable.nextReconcile()?.due_at ?? null,
+      kind === "invoice_upcoming" ? null : this.upcomingDueAt(),
+    ].filter((t): t is number => t !== null);
+    return times.length ? Math.min(...times) : null;
   }
 
   /**
-   * The earliest job, due or not, the payments' reconciles included. Ties run renewals last so
-   * retries at the same second go first; a reconcile goes before a job of its second.
+   * The earliest job, due or not, the pseudo-jobs included. Ties run renewals last so retries at
+   * the same second go first; a reconcile goes before a job of its second, then the notice.
    */
   nextJob(): JobRow | undefined {
-    const job = this.jobs.next();
     const reconcile = this.paymentTable.nextReconcile();
-    if (!reconcile || (job && job.due_at < reconcile.due_at)) return job;
-    return { kind: "reconcile_payment", invoice_id: reconcile.invoice_id, due_at: reconcile.due_at };
+    const upcoming = this.upcomingDueAt();
+    const candidates: JobRow[] = [
+      ...(reconcile
+        ? [{ kind: "reconcile_payment" as const, invoice_id: reconcile.invoice_id, due_at: reconcile.due_at }]
+        : []),
+      ...(upcoming === null ? [] : [{ kind: "invoice_upcoming" as const, invoice_id: "", due_at: upcoming }]),
+    ];
+    const row = this.jobs.next();
+    if (row) candidates.push(row);
+    // The first of the earliest: the order above breaks ties.
+    return candidates.reduce<JobRow | undefined>(
+      (first, job) => (first && first.due_at <= job.due_at ? first : job),
+      undefined,
+    );
   }
 
   // ---- payments (tables/payment-table.ts) -------------------------------------------

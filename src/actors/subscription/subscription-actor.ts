@@ -40,7 +40,7 @@ import * as reads from "./reads";
 import { SUBSCRIPTION_MIGRATIONS, SUBSCRIPTION_SCHEMA } from "./schema";
 import { SubscriptionStore } from "./store";
 import type { UpcomingInvoice } from "./upcoming";
-import { syncUpcomingJob } from "./upcoming";
+import { passOverLateUpcoming } from "./upcoming";
 import * as usage from "./usage";
 import { invoiceView, subscriptionView } from "./views";
 
@@ -94,13 +94,14 @@ export class SubscriptionActor extends Actor {
     new EventLog((statement, ...params) => this.query(statement, ...params)),
   );
 
-  /** Every transaction also keeps the invoice.upcoming job in step with the state it leaves (upcoming.ts). */
+  /** Every transaction also passes over an invoice.upcoming notice it made due in the past (upcoming.ts). */
   protected override transaction<T>(fn: () => T): T {
     let result: T;
     try {
       result = super.transaction(() => {
+        const dueBefore = this.store.upcomingDueAt();
         const value = fn();
-        syncUpcomingJob(this.context, this.config.upcomingDays, this.timeInTransaction());
+        passOverLateUpcoming(this.context, dueBefore, this.config.upcomingDays, this.timeInTransaction());
         return value;
       });
     } catch (error) {
@@ -113,7 +114,11 @@ export class SubscriptionActor extends Actor {
   }
 
   /** Its SQL, one instance for the actor's lifetime (the name is read when an invoice is numbered). */
-  private readonly store = new SubscriptionStore(this.storage, () => this.name);
+  private readonly store = new SubscriptionStore(
+    this.storage,
+    () => this.name,
+    () => this.config.upcomingDays,
+  );
 
   /** What the request, payment and job code may use of this actor. */
   private get context(): RequestContext {

@@ -2,18 +2,20 @@ import type { Invoice } from "../../contract/invoice";
 import { upcomingRenewal } from "../../domain/lifecycle";
 import type { Instant } from "../../domain/time";
 import { toIso } from "../../domain/time";
-import { upcomingJobChange } from "../../domain/upcoming";
+import { upcomingDueAt, upcomingPassedOver } from "../../domain/upcoming";
 import type { BillingContext } from "./context";
-import { loadLedger, writeJobs } from "./persist";
+import { loadLedger } from "./persist";
 import { closingUsage, withUsage } from "./usage";
 import { adjustmentsView, draftLineView } from "./views";
 
 // `invoice.upcoming` (docs/billing-rules.md, Events): a job on the subscription's own alarm (or its test clock),
-// `BILLIFY_UPCOMING_DAYS` before each renewal. The job is kept in step with the state after
-// every transaction (`syncUpcomingJob`, called by the actor in the same transaction), so no
-// decision has to remember it; `_meta.upcoming_sent_for` (the period end it announced) keeps a
-// period from being announced twice. The job itself runs `decideUpcomingNotice`
-// (src/domain/upcoming.ts), persisted like every decision; its event renders `upcomingInvoice`.
+// `BILLIFY_UPCOMING_DAYS` before each renewal. The job is no row: its due time is derived from
+// the state (`upcomingDueAt`, src/domain/upcoming.ts; the store's `nextJob` returns it), so no
+// decision has to remember it; `_meta.upcoming_sent_for` (the period end it announced, or passed
+// over) keeps a period from being announced twice. The job runs `decideUpcomingNotice`,
+// persisted like every decision, which marks the period (its due time moves past); its event
+// renders `upcomingInvoice`. Each transaction that makes the notice due in the past passes it
+// over (`passOverLateUpcoming`, called by the actor in the same transaction).
 
 /** The preview of the invoice the next renewal will make: `data.object` of `invoice.upcoming` (reads.ts's, plus the fields an email reads). */
 export interface UpcomingInvoice {
@@ -42,22 +44,15 @@ export interface UpcomingInvoice {
   created: string;
 }
 
-function sentFor(ctx: BillingContext): number | null {
-  return ctx.store.meta("upcoming_sent_for");
-}
-
-/** Inside every transaction: the job for the current period, or none (`upcomingJobChange`). */
-export function syncUpcomingJob(ctx: BillingContext, days: number, now: Instant): void {
+/** Inside every transaction: marks a notice it made due at a time already past (`upcomingPassedOver`). */
+export function passOverLateUpcoming(ctx: BillingContext, dueBefore: Instant | null, days: number, now: Instant): void {
   const record = ctx.store.load();
   if (!record) return;
-  const change = upcomingJobChange({
-    state: record.state,
-    sentFor: sentFor(ctx),
-    currentDueAt: ctx.store.job("invoice_upcoming")?.due_at ?? null,
-    days,
-    now,
-  });
-  if (change) writeJobs(ctx.store, [change]);
+  // NOTE: the state alone first: `_meta` is read only when the notice would be due already.
+  if ((upcomingDueAt({ state: record.state, sentFor: null, days }) ?? now + 1) > now) return;
+  const sentFor = ctx.store.meta("upcoming_sent_for");
+  const passed = upcomingPassedOver(dueBefore, { state: record.state, sentFor, days }, now);
+  if (passed !== null) ctx.store.setMeta("upcoming_sent_for", passed);
 }
 
 /**
