@@ -160,6 +160,49 @@ describe("renewal from the actor's own alarm", () => {
   });
 });
 
+describe("the invoice.upcoming notice from the actor's own alarm (derived from the state, no job row)", () => {
+  it("arms the alarm at the notice, sends it once when it fires, then arms it for the renewal", async () => {
+    const customer = await createCustomer();
+    const plan = await createPlan({ amount: 1500, interval: "month" });
+    const subscription = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
+    const stub = env.SUBSCRIPTIONS.getByName(subscription.id.slice(-16));
+    const end = Date.parse(subscription.current_period_end) / 1000;
+    const alarm = () => runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    // The earliest due time is the notice, BILLIFY_UPCOMING_DAYS (7) before the renewal.
+    await eventually(alarm, (at) => at === (end - 7 * DAY) * 1000);
+    // A day into the notice window: the period moved back to end 6 days from now, the renewal's job with it.
+    const shift = end - Date.parse(subscription.current_period_start) / 1000 - 6 * DAY;
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec(
+        "UPDATE subscription SET anchor = anchor - ?, current_period_start = current_period_start - ?, current_period_end = current_period_end - ?",
+        shift,
+        shift,
+        shift,
+      );
+      state.storage.sql.exec("UPDATE job SET due_at = due_at - ? WHERE kind = 'renew'", shift);
+    });
+    const notices = async () =>
+      (await ok("GET", `/v1/subscriptions/${subscription.id}/events?limit=100`)).data.filter(
+        (e: { type: string }) => e.type === "invoice.upcoming",
+      );
+    expect(await notices()).toEqual([]);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runDurableObjectAlarm(stub)).toBe(true); // nothing due: never announced twice
+    const sent = await notices();
+    expect(sent.map((e: { created: string }) => e.created)).toEqual([
+      new Date((end - shift - 7 * DAY) * 1000).toISOString().replace(".000Z", "Z"),
+    ]);
+    const { jobs, sentFor } = await runInDurableObject(stub, (_instance, state) => ({
+      jobs: state.storage.sql.exec("SELECT kind FROM job").toArray(),
+      sentFor: state.storage.sql.exec("SELECT value FROM _meta WHERE key = 'upcoming_sent_for'").one().value,
+    }));
+    expect(jobs).toEqual([{ kind: "renew" }]);
+    expect(sentFor).toBe(end - shift);
+    // Next: the renewal (its herd-spreading offset after its due time), nothing before it.
+    await eventually(alarm, (at) => at !== null && at >= (end - shift) * 1000);
+  });
+});
+
 describe("a request that arrives after the period ended, before the alarm", () => {
   it("renews first, then prices the change in the new period", async () => {
     const { subscription, stub } = await dailySubscription();
