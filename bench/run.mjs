@@ -795,7 +795,10 @@ async function main() {
     cpu_model: cpus()[0]?.model ?? null,
     memory_gib: round(totalmem() / 2 ** 30, 1),
     load_average_at_start: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).map(Number),
-    note: "a shared machine: other engineers ran tests during the run, so absolute numbers are pessimistic; ratios are to an echo measured in the same run, interleaved",
+    // `--note="…"` says what else the machine was doing (the runner cannot know).
+    note:
+      process.argv.find((a) => a.startsWith("--note="))?.slice(7) ??
+      "ratios are to an echo measured in the same run, interleaved, so other work on the machine moves both sides alike",
   };
   log(`bench${QUICK ? " --quick" : ""} on ${machine.cpus} cores, load ${machine.load_average_at_start.join(" ")}`);
   const results = {
