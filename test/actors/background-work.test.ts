@@ -1,32 +1,13 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ALARM_RUNS_IN_FLIGHT, backgroundWork } from "../../src/actors/capabilities/background-work";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
+import { backdateOneDay } from "../backdate";
 import { createCustomer, createPlan, invoicesOf, ok } from "../helpers";
 import { eventually } from "../poll";
 
-const DAY = 86_400;
 const HERD = 8;
-
-/** Moves a daily subscription a day and a minute into the past, so its renewal is due now. */
-async function backdateOneDay(stub: DurableObjectStub<SubscriptionActor>) {
-  const shift = DAY + 60;
-  await runInDurableObject(stub, (_instance, state) => {
-    state.storage.sql.exec(
-      "UPDATE subscription SET anchor = anchor - ?, current_period_start = current_period_start - ?, current_period_end = current_period_end - ?",
-      shift,
-      shift,
-      shift,
-    );
-    state.storage.sql.exec(
-      "UPDATE invoice SET period_start = period_start - ?, period_end = period_end - ?",
-      shift,
-      shift,
-    );
-    state.storage.sql.exec("UPDATE job SET due_at = due_at - ? WHERE kind = 'renew'", shift);
-  });
-}
 
 describe("alarms wait for the isolate's background gate; requests do not", () => {
   it("answers a request while every permit is taken and renewal alarms wait, then renews each once", async () => {

@@ -6,6 +6,7 @@ import { loadLedger, persist } from "../../src/actors/subscription/persist";
 import type { SubscriptionActor } from "../../src/actors/subscription/subscription-actor";
 import { decideRenewal } from "../../src/domain/lifecycle";
 import { eventually, kvSummary } from "../admin/read-model";
+import { backdateOneDay } from "../backdate";
 import { ADMIN_KEY, api, createCustomer, createPlan, invoicesOf, ok } from "../helpers";
 
 const DAY = 86_400;
@@ -17,28 +18,6 @@ async function dailySubscription() {
   const subscription = await ok("POST", "/v1/subscriptions", { customer: customer.id, plan: plan.id });
   const stub = env.SUBSCRIPTIONS.getByName(subscription.id.slice(-16));
   return { subscription, stub };
-}
-
-/**
- * Moves the whole subscription one day and a minute into the past, keeping the anchor grid,
- * so its renewal is due now. (The test stands in for the passing of a day.)
- */
-async function backdateOneDay(stub: DurableObjectStub<SubscriptionActor>) {
-  const shift = DAY + 60;
-  await runInDurableObject(stub, (_instance, state) => {
-    state.storage.sql.exec(
-      "UPDATE subscription SET anchor = anchor - ?, current_period_start = current_period_start - ?, current_period_end = current_period_end - ?",
-      shift,
-      shift,
-      shift,
-    );
-    state.storage.sql.exec(
-      "UPDATE invoice SET period_start = period_start - ?, period_end = period_end - ?",
-      shift,
-      shift,
-    );
-    state.storage.sql.exec("UPDATE job SET due_at = due_at - ? WHERE kind = 'renew'", shift);
-  });
 }
 
 describe("reads never run due jobs", () => {

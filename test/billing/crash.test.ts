@@ -6,6 +6,7 @@ import type { SubscriptionActor } from "../../src/actors/subscription/subscripti
 import type { TestClockActor } from "../../src/actors/test-clock/test-clock-actor";
 import { idWithRoutingKey, routingKeyFromIdempotencyKey } from "../../src/lib/ids";
 import type { ChargeRequest, PaymentGateway } from "../../src/payments/gateway";
+import { backdateOneDay } from "../backdate";
 import { crashAfterTransactions } from "../crash";
 import { api, createCustomer, createPlan, invoicesOf, ok, paymentsOf } from "../helpers";
 
@@ -103,26 +104,6 @@ async function runAlarmUntilSettled(stub: DurableObjectStub): Promise<void> {
     );
     if (left === 0) return;
   }
-}
-
-const BACKDATE = 86_400 + 60;
-
-/** Moves a daily subscription one day into the past, so its renewal is due now. */
-async function backdateOneDay(stub: DurableObjectStub): Promise<void> {
-  await runInDurableObject(stub, (_i, state) => {
-    state.storage.sql.exec(
-      "UPDATE subscription SET anchor = anchor - ?, current_period_start = current_period_start - ?, current_period_end = current_period_end - ?",
-      BACKDATE,
-      BACKDATE,
-      BACKDATE,
-    );
-    state.storage.sql.exec(
-      "UPDATE invoice SET period_start = period_start - ?, period_end = period_end - ?",
-      BACKDATE,
-      BACKDATE,
-    );
-    state.storage.sql.exec("UPDATE job SET due_at = due_at - ? WHERE kind = 'renew'", BACKDATE);
-  });
 }
 
 let errors: ReturnType<typeof vi.spyOn>;
@@ -476,6 +457,50 @@ async function recordCharges(stub: DurableObjectStub, requests: ChargeRequest[],
   });
 }
 
+/**
+ * What an issuing transaction leaves when the process dies around its first charge: the
+ * attempt's pending payment with its reconcile 300 s on, and no retry or reconcile job row.
+ */
+async function expectPendingFirstAttempt(stub: DurableObjectStub, invoiceId: string): Promise<void> {
+  const left = await runInDurableObject(stub, (_i, state) => ({
+    payments: state.storage.sql
+      .exec(
+        "SELECT attempt, status, gateway_key, reconcile_at - created AS wait FROM payment WHERE invoice_id = ?",
+        invoiceId,
+      )
+      .toArray(),
+    jobs: state.storage.sql.exec("SELECT kind FROM job WHERE invoice_id = ?", invoiceId).toArray(),
+  }));
+  expect(left).toEqual({
+    payments: [{ attempt: 1, status: "pending", gateway_key: `${invoiceId}:attempt:1`, wait: 300 }],
+    jobs: [],
+  });
+}
+
+/**
+ * Every request the gateway saw for the invoice carried the one key and amount (the gateway
+ * answers a repeat from its idempotency cache, so the card was charged once), and no reconcile
+ * is left.
+ */
+async function expectChargedOnceUnderOneKey(
+  stub: DurableObjectStub,
+  requests: readonly ChargeRequest[],
+  invoiceId: string,
+  amount: number,
+  crash: Crash,
+): Promise<void> {
+  const forInvoice = requests.filter((r) => r.invoiceId === invoiceId);
+  expect(forInvoice.length).toBe(crash === "before the charge" ? 1 : 2);
+  expect(new Set(forInvoice.map((r) => `${r.idempotencyKey} ${r.amount}`))).toEqual(
+    new Set([`${invoiceId}:attempt:1 ${amount}`]),
+  );
+  const reconciles = await runInDurableObject(
+    stub,
+    (_i, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM payment WHERE reconcile_at IS NOT NULL").one().n,
+  );
+  expect(reconciles).toBe(0);
+}
+
 describe.each<Crash>(["before the charge", "after the charge, before its answer is written"])(
   "a crash %s of a renewal",
   (crash) => {
@@ -490,21 +515,9 @@ describe.each<Crash>(["before the charge", "after the charge, before its answer 
       await runDurableObjectAlarm(stub).catch(() => {});
       await restart(stub);
       // What the renewal's one transaction left: the invoice, its first attempt counted, and the
-      // attempt's pending payment with its reconcile 300 s on (no retry or reconcile job row).
+      // attempt's pending payment with its reconcile.
       const [, renewal] = await invoicesOf(sub.id);
-      const left = await runInDurableObject(stub, (_i, state) => ({
-        payments: state.storage.sql
-          .exec(
-            "SELECT attempt, status, gateway_key, reconcile_at - created AS wait FROM payment WHERE invoice_id = ?",
-            renewal.id,
-          )
-          .toArray(),
-        jobs: state.storage.sql.exec("SELECT kind FROM job WHERE invoice_id = ?", renewal.id).toArray(),
-      }));
-      expect(left).toEqual({
-        payments: [{ attempt: 1, status: "pending", gateway_key: `${renewal.id}:attempt:1`, wait: 300 }],
-        jobs: [],
-      });
+      await expectPendingFirstAttempt(stub, renewal.id);
       expect([renewal.status, renewal.attempt_count]).toEqual(["open", 1]);
       expect(requests.length).toBe(crash === "before the charge" ? 0 : 1);
       // The restart: no request, only the alarm (armed for the reconcile at the latest).
@@ -520,19 +533,7 @@ describe.each<Crash>(["before the charge", "after the charge, before its answer 
       expect((await paymentsOf(renewal.id)).map((p: any) => [p.attempt, p.status, p.amount])).toEqual([
         [1, "succeeded", 300],
       ]);
-      // Every request the gateway saw for the invoice carried the one key and amount: the gateway
-      // answers a repeat from its idempotency cache, so the card was charged once.
-      const forRenewal = requests.filter((r) => r.invoiceId === renewal.id);
-      expect(forRenewal.length).toBe(crash === "before the charge" ? 1 : 2);
-      expect(new Set(forRenewal.map((r) => `${r.idempotencyKey} ${r.amount}`))).toEqual(
-        new Set([`${renewal.id}:attempt:1 300`]),
-      );
-      const reconciles = await runInDurableObject(
-        stub,
-        (_i, state) =>
-          state.storage.sql.exec("SELECT COUNT(*) AS n FROM payment WHERE reconcile_at IS NOT NULL").one().n,
-      );
-      expect(reconciles).toBe(0);
+      await expectChargedOnceUnderOneKey(stub, requests, renewal.id, 300, crash);
       await expectAlarmForEarliestJob(stub);
     });
   },
@@ -569,21 +570,9 @@ describe.each<Crash>(["before the charge", "after the charge, before its answer 
       await restart(stub);
       // What the start's one transaction left: the subscription as started (active until an
       // attempt fails: rule 9), its first invoice open with its first attempt counted, and the
-      // attempt's pending payment with its reconcile 300 s on (no retry or reconcile job row).
+      // attempt's pending payment with its reconcile.
       const [first] = await invoicesOf(id);
-      const left = await runInDurableObject(stub, (_i, state) => ({
-        payments: state.storage.sql
-          .exec(
-            "SELECT attempt, status, gateway_key, reconcile_at - created AS wait FROM payment WHERE invoice_id = ?",
-            first.id,
-          )
-          .toArray(),
-        jobs: state.storage.sql.exec("SELECT kind FROM job WHERE invoice_id = ?", first.id).toArray(),
-      }));
-      expect(left).toEqual({
-        payments: [{ attempt: 1, status: "pending", gateway_key: `${first.id}:attempt:1`, wait: 300 }],
-        jobs: [],
-      });
+      await expectPendingFirstAttempt(stub, first.id);
       expect([first.status, first.attempt_count]).toEqual(["open", 1]);
       expect((await ok("GET", `/v1/subscriptions/${id}`)).latest_invoice).toBe(first.id);
       expect(requests.length).toBe(crash === "before the charge" ? 0 : 1);
@@ -600,17 +589,8 @@ describe.each<Crash>(["before the charge", "after the charge, before its answer 
         [1, "succeeded", 1200],
       ]);
       expect((await ok("GET", `/v1/subscriptions/${id}`)).status).toBe("active");
-      // Every request the gateway saw carried the one key and amount: charged once.
-      expect(requests.length).toBe(crash === "before the charge" ? 1 : 2);
-      expect(new Set(requests.map((r) => `${r.idempotencyKey} ${r.amount}`))).toEqual(
-        new Set([`${first.id}:attempt:1 1200`]),
-      );
-      const reconciles = await runInDurableObject(
-        stub,
-        (_i, state) =>
-          state.storage.sql.exec("SELECT COUNT(*) AS n FROM payment WHERE reconcile_at IS NOT NULL").one().n,
-      );
-      expect(reconciles).toBe(0);
+      expect(requests.every((r) => r.invoiceId === first.id)).toBe(true);
+      await expectChargedOnceUnderOneKey(stub, requests, first.id, 1200, crash);
       // The next renewal: armed.
       expect(await expectAlarmForEarliestJob(stub)).not.toBeNull();
     });
